@@ -1,0 +1,160 @@
+/**
+ * The SQL ports of the pipeline. One `EtlStore` per process bundles them over one connection pool;
+ * adapters: `SqliteEtlStore` (local) and `MssqlEtlStore` (Azure SQL), chosen by configuration.
+ *
+ * Every write that must happen exactly once is guarded by a ledger row written in the same
+ * transaction, so redelivered events change nothing.
+ */
+import type { DatasetDeclaration, Fact } from '../datasets/dataset-declaration.js';
+import type { WindowPartial } from '../aggregates/window-partial.js';
+import type { FileManifest, FileState } from './file-manifest.js';
+
+/** A message written to the outbox in the same transaction as the facts it summarises. */
+export interface OutboxDraft {
+  /** Unique and deterministic (e.g. `<chunkId>/<dimensionKey>`), so a retried write is a no-op. */
+  readonly id: string;
+  /** Logical destination, e.g. `aggregates`. */
+  readonly destination: string;
+  readonly partitionKey: string;
+  /** JSON text of the event body. */
+  readonly body: string;
+}
+
+export interface OutboxMessage extends OutboxDraft {
+  readonly createdAt: string;
+}
+
+export interface ChunkLoadInput {
+  readonly dataset: DatasetDeclaration;
+  readonly fileId: string;
+  /** Deterministic id of the chunk: `<fileId>/<chunkIndex>`. The ledger key for stage `transform`. */
+  readonly chunkId: string;
+  readonly facts: readonly Fact[];
+  /** Rows of this chunk that transform rejected while typing (rare: extract validated them). */
+  readonly rejectedRows?: number;
+}
+
+export interface ChunkLoadResult {
+  /** True when the ledger already had this chunk: nothing was written, counters unchanged. */
+  readonly alreadyApplied: boolean;
+  /** Facts inserted (new keys). */
+  readonly loaded: number;
+  /** Facts whose key was already in the facts table, or twice in this chunk. */
+  readonly duplicates: number;
+  /** Outbox messages written by this call (empty when already applied). */
+  readonly outbox: readonly OutboxMessage[];
+}
+
+/** Facts plus the chunk ledger and outbox, written in one transaction. */
+export interface FactLoader {
+  /**
+   * In one transaction: unless the ledger holds `chunkId`, insert the facts whose key is new
+   * (facts with the same key twice within the chunk count once), add `loaded`/`duplicates` and
+   * one chunk to the file manifest (completing it when every chunk is in), write the outbox
+   * messages `buildOutbox(newFacts)` returns, and write the ledger row.
+   */
+  loadChunk(
+    input: ChunkLoadInput,
+    buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[],
+  ): Promise<ChunkLoadResult>;
+}
+
+export interface OutboxStore {
+  /** Oldest unpublished messages first. */
+  listUnpublished(limit: number): Promise<readonly OutboxMessage[]>;
+  markPublished(ids: readonly string[]): Promise<void>;
+}
+
+export interface ManifestStore {
+  /**
+   * Record that extract started on a file. If the manifest exists it is returned unchanged
+   * (`created: false`) so the caller can skip a file already extracted.
+   */
+  beginFile(input: {
+    fileId: string;
+    dataset: string;
+    blobName: string;
+    blobEtag: string;
+    receivedAt: string;
+  }): Promise<{ created: boolean; manifest: FileManifest }>;
+  /** Set (not add) extract's counts and move the file to `loading`, or `complete` if all chunks are in. */
+  finishExtract(
+    fileId: string,
+    counts: { totalRows: number; validRows: number; rejectedRows: number; chunks: number },
+    at: string,
+  ): Promise<FileManifest>;
+  /** Mark a file failed with a reason (e.g. wrong header); counts stay as they are. */
+  failFile(fileId: string, error: string, at: string): Promise<void>;
+  /** Add `delta` to the dead-lettered chunk count (−1 when a dead letter is replayed). */
+  addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void>;
+  getFile(fileId: string): Promise<FileManifest | undefined>;
+  listFiles(options?: { state?: FileState; dataset?: string; limit?: number }): Promise<readonly FileManifest[]>;
+}
+
+/** One window row as stored: the merge of every partial applied to it. */
+export interface WindowRow extends WindowPartial {
+  readonly updatedAt: string;
+}
+
+export interface WindowStore {
+  /**
+   * In one transaction: for each partial whose id is not in the ledger (stage `aggregate`), merge
+   * it into its window row (`merge(existing, partial)`, or insert it) and write the ledger row.
+   * Returns how many were applied and how many were already in the ledger.
+   */
+  mergePartials(
+    dataset: DatasetDeclaration,
+    partials: readonly { readonly partialId: string; readonly partial: WindowPartial }[],
+    merge: (existing: WindowPartial, incoming: WindowPartial) => WindowPartial,
+  ): Promise<{ applied: number; alreadyApplied: number }>;
+  listWindows(
+    dataset: DatasetDeclaration,
+    options?: { from?: string; to?: string; limit?: number },
+  ): Promise<readonly WindowRow[]>;
+}
+
+export interface DailyPercentileRow {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly day: string;
+  readonly dimension: string;
+  /** Distinct events that day for this dimension value. */
+  readonly events: number;
+  readonly mean: number;
+  /** Population standard deviation. */
+  readonly stddev: number;
+  /** Events left after removing values beyond `sigma` standard deviations from the mean. */
+  readonly kept: number;
+  /** Nearest-rank percentile of the kept values (T-SQL PERCENTILE_DISC semantics). */
+  readonly percentile: number;
+}
+
+export interface ReportQuery {
+  /** The dataset's daily report (its `report` declaration), ordered by day then dimension. */
+  dailyPercentile(
+    dataset: DatasetDeclaration,
+    options?: { from?: string; to?: string },
+  ): Promise<readonly DailyPercentileRow[]>;
+}
+
+/** Exact aggregates straight from the facts table, for checks and tests (invariant 3). */
+export interface FactQuery {
+  countFacts(dataset: DatasetDeclaration, options?: { fileId?: string }): Promise<number>;
+  /** Count/sum/min/max per window and dimension key, computed by GROUP BY over facts. */
+  groupByWindow(dataset: DatasetDeclaration): Promise<
+    readonly { windowStart: string; dimensionKey: string; count: number; measures: Record<string, { sum: number; min: number; max: number }> }[]
+  >;
+  /** Values of one measure (for exact quantiles in tests and benchmarks). */
+  measureValues(dataset: DatasetDeclaration, measure: string, options?: { windowStart?: string; dimensionKey?: string }): Promise<number[]>;
+}
+
+export interface EtlStore {
+  readonly facts: FactLoader;
+  readonly outbox: OutboxStore;
+  readonly manifest: ManifestStore;
+  readonly windows: WindowStore;
+  readonly report: ReportQuery;
+  readonly query: FactQuery;
+  /** Create or upgrade the schema (idempotent), including the tables of these datasets. */
+  migrate(datasets: readonly DatasetDeclaration[]): Promise<void>;
+  close(): Promise<void>;
+}
