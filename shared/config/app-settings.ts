@@ -110,3 +110,12 @@ export type AppSettingName = keyof typeof APP_SETTINGS;
 
 /** Every setting name the app reads. */
 export const APP_SETTING_NAMES = Object.keys(APP_SETTINGS) as AppSettingName[];
+
+/**
+ * Queue the landing container's Event Grid subscription delivers `BlobCreated` events to (locally,
+ * the host's landing scanner writes the same events); the `extract` function is triggered by it.
+ */
+export const LANDING_EVENTS_QUEUE = 'landing-events';
+
+/** Container of the Event Hubs checkpoint and ownership blobs (the Functions host's default). */
+export const EVENTHUB_CHECKPOINT_CONTAINER = 'azure-webjobs-eventhub';

@@ -1,0 +1,54 @@
+/**
+ * Status API over HTTP (GET): `/api/files` (optional `?state=&dataset=&limit=`), `/api/files/{fileId}`
+ * via `?id=`, `/api/deadletters`, `/api/summary`, `/api/health`. Function-key protected in Azure.
+ */
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import type { FileState } from '../shared/ports/file-manifest.js';
+import { StatusService } from '../shared/status/status-service.js';
+import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
+
+const FILE_STATES: readonly FileState[] = ['extracting', 'loading', 'complete', 'failed'];
+
+async function statusService(): Promise<StatusService> {
+  const runtime = await getEtlRuntime();
+  return new StatusService(runtime.store.manifest, runtime.deadLetters);
+}
+
+export async function filesEndpoint(request: HttpRequest): Promise<HttpResponseInit> {
+  const service = await statusService();
+  const id = request.query.get('id');
+  if (id) {
+    const file = await service.file(id);
+    return file ? { jsonBody: file } : { status: 404, jsonBody: { error: `no file with id '${id}'` } };
+  }
+  const state = request.query.get('state') ?? undefined;
+  if (state !== undefined && !FILE_STATES.includes(state as FileState)) {
+    return { status: 400, jsonBody: { error: `state must be one of ${FILE_STATES.join(', ')}` } };
+  }
+  const limit = Number(request.query.get('limit') ?? 100);
+  return { jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit: Number.isFinite(limit) ? limit : 100 }) };
+}
+
+export async function deadLettersEndpoint(request: HttpRequest): Promise<HttpResponseInit> {
+  const service = await statusService();
+  return { jsonBody: await service.deadLetterList({ includeReplayed: request.query.get('all') === 'true' }) };
+}
+
+export async function summaryEndpoint(): Promise<HttpResponseInit> {
+  return { jsonBody: await (await statusService()).summary() };
+}
+
+export async function healthEndpoint(): Promise<HttpResponseInit> {
+  try {
+    const runtime = await getEtlRuntime();
+    await runtime.store.manifest.listFiles({ limit: 1 });
+    return { jsonBody: { status: 'ok' } };
+  } catch (error) {
+    return { status: 503, jsonBody: { status: 'unavailable', error: (error as Error).message } };
+  }
+}
+
+app.http('files', { methods: ['GET'], authLevel: 'function', route: 'files', handler: filesEndpoint });
+app.http('deadletters', { methods: ['GET'], authLevel: 'function', route: 'deadletters', handler: deadLettersEndpoint });
+app.http('summary', { methods: ['GET'], authLevel: 'function', route: 'summary', handler: summaryEndpoint });
+app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: healthEndpoint });

@@ -1,0 +1,23 @@
+/** `transform`: Event Hubs trigger on the `records` hub, consumer group `transform`, in batches. */
+import { app, type InvocationContext } from '@azure/functions';
+import { transformBatch } from '../shared/handlers/transform-handler.js';
+import { incomingEventsFromTrigger } from '../shared/handlers/incoming-event.js';
+import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
+import { loggerFor } from './invocation-logger.js';
+
+export async function transformEvents(messages: unknown, context: InvocationContext): Promise<void> {
+  const runtime = await getEtlRuntime();
+  const bodies = Array.isArray(messages) ? messages : [messages];
+  await transformBatch(runtime.transformDependencies(loggerFor(context)), incomingEventsFromTrigger(bodies, context.triggerMetadata));
+}
+
+app.eventHub('transform', {
+  connection: 'ETL_EVENTHUB',
+  eventHubName: '%ETL_RECORDS_HUB%',
+  consumerGroup: '%ETL_TRANSFORM_CONSUMER_GROUP%',
+  cardinality: 'many',
+  // Bodies as text: a non-JSON poison event must reach the handler (and the dead-letter store)
+  // instead of failing the whole batch in the host's conversion.
+  dataType: 'string',
+  handler: transformEvents,
+});

@@ -1,0 +1,67 @@
+/**
+ * `EventPublisher` on the official Event Hubs SDK. Events bound for the same partition (id or key)
+ * are packed into as few `EventDataBatch`es as the service's size limit allows.
+ */
+import type { EventData, EventHubProducerClient } from '@azure/event-hubs';
+import { EtlError } from '../errors/etl-error.js';
+import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js';
+
+/** The slice of the producer client this adapter needs. */
+export type EventHubProducerLike = Pick<EventHubProducerClient, 'createBatch' | 'sendBatch' | 'getPartitionIds' | 'close'>;
+
+export class EventHubsEventPublisher implements EventPublisher {
+  private partitionIdsPromise: Promise<readonly string[]> | undefined;
+
+  constructor(
+    private readonly producer: EventHubProducerLike,
+    private readonly hub: string,
+  ) {}
+
+  partitionIds(): Promise<readonly string[]> {
+    this.partitionIdsPromise ??= this.producer.getPartitionIds().catch((error: unknown) => {
+      this.partitionIdsPromise = undefined;
+      throw error;
+    });
+    return this.partitionIdsPromise;
+  }
+
+  async publish(events: readonly OutgoingEvent[], signal?: AbortSignal): Promise<void> {
+    const groups = new Map<string, { partitionId?: string; partitionKey?: string; events: EventData[] }>();
+    for (const event of events) {
+      const route = event.partitionId !== undefined ? `id:${event.partitionId}` : event.partitionKey !== undefined ? `key:${event.partitionKey}` : 'any';
+      let group = groups.get(route);
+      if (!group) {
+        group = { partitionId: event.partitionId, partitionKey: event.partitionId === undefined ? event.partitionKey : undefined, events: [] };
+        groups.set(route, group);
+      }
+      group.events.push({ body: event.body, properties: event.properties ? { ...event.properties } : undefined });
+    }
+    try {
+      for (const group of groups.values()) await this.sendGroup(group, signal);
+    } catch (error) {
+      if (error instanceof EtlError) throw error;
+      throw new EtlError('PUBLISH_FAILED', `publishing to event hub '${this.hub}' failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async sendGroup(group: { partitionId?: string; partitionKey?: string; events: EventData[] }, signal?: AbortSignal): Promise<void> {
+    const options = { partitionId: group.partitionId, partitionKey: group.partitionKey, abortSignal: signal };
+    let batch = await this.producer.createBatch(options);
+    for (const event of group.events) {
+      if (batch.tryAdd(event)) continue;
+      if (batch.count === 0) {
+        throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
+      }
+      await this.producer.sendBatch(batch, { abortSignal: signal });
+      batch = await this.producer.createBatch(options);
+      if (!batch.tryAdd(event)) {
+        throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
+      }
+    }
+    if (batch.count > 0) await this.producer.sendBatch(batch, { abortSignal: signal });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+  }
+}

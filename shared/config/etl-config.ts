@@ -1,0 +1,137 @@
+/**
+ * The app's configuration, read once from the environment (names in app-settings.ts) and turned
+ * into a readonly, defaulted object. Invalid values fail here with a message naming the setting.
+ */
+import { z } from 'zod';
+import { EtlError } from '../errors/etl-error.js';
+import { APP_SETTINGS, type AppSettingName } from './app-settings.js';
+
+/** How a client reaches an Azure service: a connection string (local) or an identity (Azure). */
+export type ServiceConnection =
+  | { readonly kind: 'connection-string'; readonly connectionString: string }
+  | {
+      readonly kind: 'identity';
+      /** Storage account name, or Event Hubs fully qualified namespace. */
+      readonly endpoint: string;
+      readonly credential: 'managedidentity' | 'workloadidentity';
+      readonly clientId?: string;
+    };
+
+export type SqlSettings =
+  | { readonly driver: 'sqlite'; readonly path: string }
+  | {
+      readonly driver: 'mssql';
+      readonly server: string;
+      readonly database: string;
+      readonly auth: 'managed-identity' | 'connection-string';
+      readonly clientId?: string;
+      readonly connectionString?: string;
+      readonly poolMax: number;
+    };
+
+export interface EtlConfig {
+  readonly storage: ServiceConnection;
+  readonly eventHubs: ServiceConnection;
+  readonly hubs: {
+    readonly records: string;
+    readonly aggregates: string;
+    readonly transformConsumerGroup: string;
+    readonly aggregateConsumerGroup: string;
+  };
+  readonly containers: { readonly landing: string; readonly rejected: string; readonly deadLetters: string };
+  readonly sql: SqlSettings;
+  readonly migrateOnStart: boolean;
+  readonly datasetsDir?: string;
+  readonly chunk: { readonly maxRows: number; readonly maxBytes: number };
+  readonly retry: { readonly maxAttempts: number; readonly baseDelayMs: number };
+  readonly appInsightsConnectionString?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+const boolText = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const containerName = z.string().regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, 'a storage container name (3–63 of a-z, 0-9, -)');
+const hubName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/, 'an Event Hub or consumer group name');
+
+function read(env: Env, name: AppSettingName): string | undefined {
+  const value = env[name];
+  if (value !== undefined && value.trim() !== '') return value.trim();
+  const spec = APP_SETTINGS[name] as { default?: string };
+  return spec.default;
+}
+
+function parse<T>(env: Env, name: AppSettingName, schema: z.ZodType<T>): T {
+  const result = schema.safeParse(read(env, name));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new EtlError('INVALID_CONFIG', `setting ${name}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(env[name] ?? null)})`);
+  }
+  return result.data;
+}
+
+function connection(env: Env, prefix: 'AzureWebJobsStorage' | 'ETL_EVENTHUB', endpointSuffix: string): ServiceConnection {
+  const connectionString = read(env, prefix);
+  if (connectionString) return { kind: 'connection-string', connectionString };
+  const endpoint = env[`${prefix}__${endpointSuffix}`]?.trim();
+  if (!endpoint) {
+    throw new EtlError('INVALID_CONFIG', `setting ${prefix} (a connection string) or ${prefix}__${endpointSuffix} (identity-based) is required`);
+  }
+  const credential = env[`${prefix}__credential`]?.trim() || 'managedidentity';
+  if (credential !== 'managedidentity' && credential !== 'workloadidentity') {
+    throw new EtlError('INVALID_CONFIG', `setting ${prefix}__credential: expected 'managedidentity' or 'workloadidentity', got '${credential}'`);
+  }
+  const clientId = env[`${prefix}__clientId`]?.trim() || undefined;
+  return { kind: 'identity', endpoint, credential, clientId };
+}
+
+function sqlSettings(env: Env): SqlSettings {
+  const driver = parse(env, 'ETL_SQL_DRIVER', z.enum(['sqlite', 'mssql']));
+  if (driver === 'sqlite') return { driver, path: parse(env, 'ETL_SQLITE_PATH', z.string().min(1)) };
+  const auth = parse(env, 'ETL_SQL_AUTH', z.enum(['managed-identity', 'connection-string']));
+  const connectionString = read(env, 'ETL_SQL_CONNECTION_STRING');
+  if (auth === 'connection-string' && !connectionString) {
+    throw new EtlError('INVALID_CONFIG', "setting ETL_SQL_CONNECTION_STRING is required when ETL_SQL_AUTH is 'connection-string'");
+  }
+  return {
+    driver,
+    auth,
+    server: auth === 'managed-identity' ? parse(env, 'ETL_SQL_SERVER', z.string().min(1)) : (read(env, 'ETL_SQL_SERVER') ?? ''),
+    database: auth === 'managed-identity' ? parse(env, 'ETL_SQL_DATABASE', z.string().min(1)) : (read(env, 'ETL_SQL_DATABASE') ?? ''),
+    clientId: read(env, 'ETL_SQL_CLIENT_ID'),
+    connectionString,
+    poolMax: parse(env, 'ETL_SQL_POOL_MAX', positiveInt(1000)),
+  };
+}
+
+/** Read and validate the configuration. Throws EtlError('INVALID_CONFIG') naming the bad setting. */
+export function loadEtlConfig(env: Env = process.env): EtlConfig {
+  return Object.freeze({
+    storage: connection(env, 'AzureWebJobsStorage', 'accountName'),
+    eventHubs: connection(env, 'ETL_EVENTHUB', 'fullyQualifiedNamespace'),
+    hubs: {
+      records: parse(env, 'ETL_RECORDS_HUB', hubName),
+      aggregates: parse(env, 'ETL_AGGREGATES_HUB', hubName),
+      transformConsumerGroup: parse(env, 'ETL_TRANSFORM_CONSUMER_GROUP', hubName),
+      aggregateConsumerGroup: parse(env, 'ETL_AGGREGATE_CONSUMER_GROUP', hubName),
+    },
+    containers: {
+      landing: parse(env, 'ETL_LANDING_CONTAINER', containerName),
+      rejected: parse(env, 'ETL_REJECTED_CONTAINER', containerName),
+      deadLetters: parse(env, 'ETL_DEADLETTER_CONTAINER', containerName),
+    },
+    sql: sqlSettings(env),
+    migrateOnStart: parse(env, 'ETL_SQL_MIGRATE_ON_START', boolText),
+    datasetsDir: read(env, 'ETL_DATASETS_DIR'),
+    chunk: {
+      maxRows: parse(env, 'ETL_CHUNK_MAX_ROWS', positiveInt(100_000)),
+      // Leave room under the 1 MB event limit for the envelope and properties.
+      maxBytes: parse(env, 'ETL_CHUNK_MAX_BYTES', positiveInt(900_000)),
+    },
+    retry: {
+      maxAttempts: parse(env, 'ETL_MAX_ATTEMPTS', positiveInt(100)),
+      baseDelayMs: parse(env, 'ETL_RETRY_BASE_MS', z.coerce.number().int().min(0).max(60_000)),
+    },
+    appInsightsConnectionString: read(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * Extract: one landed CSV file → validated row chunks on the `records` hub.
+ *
+ * Streams the blob (memory does not grow with file size), validates every row against the
+ * dataset, writes bad rows to the rejected sink, groups good rows by target partition into chunk
+ * events and publishes them. Idempotent: the file id is derived from the blob path and content
+ * version, chunking is deterministic, and transform's ledger drops chunks it has already applied,
+ * so a retried trigger or an identical re-upload counts no row twice.
+ */
+import { createHash } from 'node:crypto';
+import type { DatasetDeclaration } from '../datasets/dataset-declaration.js';
+import { datasetForBlobName } from '../datasets/dataset-registry.js';
+import { readCsv } from '../csv/csv-reader.js';
+import { bindHeader } from '../validation/header-binding.js';
+import { validateRow } from '../validation/validate-row.js';
+import { EtlError } from '../errors/etl-error.js';
+import type { BlobSource } from '../ports/blob-source.js';
+import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js';
+import type { ManifestStore } from '../ports/etl-store.js';
+import type { RejectedRowSink, RejectedRowWriter } from '../ports/rejected-row-sink.js';
+import { CHUNK_EVENT_TYPE, chunkEventProperties, type ChunkEvent } from '../messages/chunk-event.js';
+import { partitionIndexFor } from '../messages/partition-routing.js';
+import type { Logger } from '../runtime/logger.js';
+
+export interface ExtractDependencies {
+  readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
+  readonly blobs: BlobSource;
+  readonly manifest: ManifestStore;
+  readonly rejected: RejectedRowSink;
+  readonly records: EventPublisher;
+  readonly chunk: { readonly maxRows: number; readonly maxBytes: number };
+  readonly clock: () => Date;
+  readonly log: Logger;
+}
+
+/** A blob that was created or overwritten in the landing container. */
+export interface LandedBlob {
+  readonly container: string;
+  readonly blobName: string;
+}
+
+export type ExtractOutcome =
+  | { readonly status: 'extracted'; readonly fileId: string; readonly totalRows: number; readonly validRows: number; readonly rejectedRows: number; readonly chunks: number }
+  | { readonly status: 'skipped'; readonly fileId?: string; readonly reason: string }
+  | { readonly status: 'failed'; readonly fileId: string; readonly reason: string };
+
+/** Chunks published concurrently: enough to keep the hub busy, few enough to bound memory. */
+const PUBLISH_CONCURRENCY = 4;
+/** Per-field overhead of the JSON encoding (quotes, comma). */
+const FIELD_OVERHEAD_BYTES = 3;
+
+/**
+ * The id of one content version at one path: the same bytes uploaded again to the same path give
+ * the same id (when the service knows the content MD5), so they are not extracted twice.
+ */
+export function fileIdFor(container: string, blobName: string, version: { contentMd5?: string; etag: string }): string {
+  return createHash('sha256')
+    .update(`${container}/${blobName}\n${version.contentMd5 ?? version.etag}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** Read an Event Grid `Microsoft.Storage.BlobCreated` event (as delivered to the `landing-events` queue). */
+export function landedBlobFromEvent(event: unknown): LandedBlob {
+  const subject = (event as { subject?: unknown } | null)?.subject;
+  const eventType = (event as { eventType?: unknown } | null)?.eventType;
+  if (typeof subject !== 'string' || (eventType !== undefined && eventType !== 'Microsoft.Storage.BlobCreated')) {
+    throw new EtlError('MALFORMED_EVENT', 'expected an Event Grid Microsoft.Storage.BlobCreated event with a subject');
+  }
+  const match = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/.exec(subject);
+  if (!match) throw new EtlError('MALFORMED_EVENT', `unexpected BlobCreated subject '${subject}'`);
+  return { container: match[1]!, blobName: match[2]! };
+}
+
+interface PendingChunk {
+  rowNumbers: number[];
+  rows: string[][];
+  bytes: number;
+}
+
+export async function extractFile(deps: ExtractDependencies, blob: LandedBlob, signal?: AbortSignal): Promise<ExtractOutcome> {
+  const { blobName, container } = blob;
+  const info = await deps.blobs.info(container, blobName);
+  if (!info) return { status: 'skipped', reason: `${container}/${blobName} no longer exists` };
+  const fileId = fileIdFor(container, blobName, info);
+  const dataset = datasetForBlobName(deps.datasets, blobName);
+  const now = () => deps.clock().toISOString();
+
+  const begun = await deps.manifest.beginFile({
+    fileId,
+    dataset: dataset?.name ?? blobName.split('/')[0] ?? '',
+    blobName,
+    blobEtag: info.etag,
+    receivedAt: now(),
+  });
+  if (!begun.created && (begun.manifest.state === 'loading' || begun.manifest.state === 'complete')) {
+    deps.log.info(`extract: ${blobName} (file ${fileId}) was already extracted; skipping`);
+    return { status: 'skipped', fileId, reason: 'already extracted' };
+  }
+  if (!dataset) {
+    const known = [...deps.datasets.keys()].join(', ');
+    const reason = `no dataset for '${blobName}': the first folder must name a dataset (known: ${known})`;
+    await deps.manifest.failFile(fileId, reason, now());
+    deps.log.warn(`extract: ${reason}`);
+    return { status: 'failed', fileId, reason };
+  }
+
+  const partitionIds = await deps.records.partitionIds();
+  const writer = deps.rejected.open({ dataset: dataset.name, fileId, blobName });
+  try {
+    const counts = await extractRows(deps, dataset, fileId, blobName, await deps.blobs.read(container, blobName, info.etag, signal), partitionIds, writer, signal);
+    await writer.close();
+    if ('headerError' in counts) {
+      await deps.manifest.failFile(fileId, counts.headerError, now());
+      deps.log.warn(`extract: ${blobName}: ${counts.headerError}`);
+      return { status: 'failed', fileId, reason: counts.headerError };
+    }
+    await deps.manifest.finishExtract(fileId, counts, now());
+    deps.log.info(
+      `extract: ${blobName} (file ${fileId}): ${counts.totalRows} rows, ${counts.validRows} valid, ${counts.rejectedRows} rejected, ${counts.chunks} chunks`,
+    );
+    return { status: 'extracted', fileId, ...counts };
+  } catch (error) {
+    await writer.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function extractRows(
+  deps: ExtractDependencies,
+  dataset: DatasetDeclaration,
+  fileId: string,
+  blobName: string,
+  content: AsyncIterable<Uint8Array>,
+  partitionIds: readonly string[],
+  rejected: RejectedRowWriter,
+  signal: AbortSignal | undefined,
+): Promise<{ totalRows: number; validRows: number; rejectedRows: number; chunks: number } | { headerError: string }> {
+  const keyColumn = dataset.columns.findIndex((column) => column.name === dataset.partitionKey);
+  const pending = new Map<number, PendingChunk>();
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let chunks = 0;
+  let totalRows = 0;
+  let validRows = 0;
+  let rejectedRows = 0;
+  let binding: ReturnType<typeof bindHeader> | undefined;
+
+  const publish = async (partitionIndex: number, chunk: PendingChunk): Promise<void> => {
+    const event: ChunkEvent = {
+      type: CHUNK_EVENT_TYPE,
+      v: 1,
+      dataset: dataset.name,
+      datasetVersion: dataset.version,
+      fileId,
+      blobName,
+      chunkIndex: chunks,
+      rowNumbers: chunk.rowNumbers,
+      rows: chunk.rows,
+    };
+    chunks += 1;
+    const outgoing: OutgoingEvent = { body: event, partitionId: partitionIds[partitionIndex], properties: chunkEventProperties(event) };
+    const sending = deps.records.publish([outgoing], signal).then(
+      () => {
+        inFlight.delete(sending);
+      },
+      (error: unknown) => {
+        inFlight.delete(sending);
+        failure ??= error;
+      },
+    );
+    inFlight.add(sending);
+    if (inFlight.size >= PUBLISH_CONCURRENCY) await Promise.race(inFlight);
+    if (failure) throw failure;
+  };
+
+  for await (const item of readCsv(content)) {
+    if (item.kind === 'header') {
+      binding = bindHeader(dataset, item.fields);
+      if (!binding.ok) return { headerError: `wrong header: ${binding.reason}` };
+      continue;
+    }
+    totalRows += 1;
+    if (item.kind === 'error') {
+      rejectedRows += 1;
+      await rejected.write({ rowNumber: item.rowNumber, raw: item.raw, reason: item.reason });
+      continue;
+    }
+    if (!binding?.ok) throw new EtlError('INTERNAL', 'the CSV reader yielded a row before the header');
+    const validation = validateRow(dataset, binding.binding, item.fields);
+    if (!validation.ok) {
+      rejectedRows += 1;
+      await rejected.write({ rowNumber: item.rowNumber, raw: item.raw, reason: validation.reason });
+      continue;
+    }
+    validRows += 1;
+    const fields = binding.binding.indexes.map((index) => (item.fields[index] ?? '').trim());
+    const partitionIndex = partitionIndexFor(fields[keyColumn] ?? '', partitionIds.length);
+    let chunk = pending.get(partitionIndex);
+    if (!chunk) {
+      chunk = { rowNumbers: [], rows: [], bytes: 0 };
+      pending.set(partitionIndex, chunk);
+    }
+    let bytes = 16;
+    for (const field of fields) bytes += field.length + FIELD_OVERHEAD_BYTES;
+    if (chunk.rows.length > 0 && chunk.bytes + bytes > deps.chunk.maxBytes) {
+      pending.delete(partitionIndex);
+      await publish(partitionIndex, chunk);
+      chunk = { rowNumbers: [], rows: [], bytes: 0 };
+      pending.set(partitionIndex, chunk);
+    }
+    chunk.rowNumbers.push(item.rowNumber);
+    chunk.rows.push(fields);
+    chunk.bytes += bytes;
+    if (chunk.rows.length >= deps.chunk.maxRows) {
+      pending.delete(partitionIndex);
+      await publish(partitionIndex, chunk);
+    }
+  }
+  if (!binding) {
+    // An empty file (not even a header) has no rows to account for.
+    return { totalRows: 0, validRows: 0, rejectedRows: 0, chunks: 0 };
+  }
+  for (const [partitionIndex, chunk] of [...pending].sort(([a], [b]) => a - b)) await publish(partitionIndex, chunk);
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return { totalRows, validRows, rejectedRows, chunks };
+}

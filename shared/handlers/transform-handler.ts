@@ -1,0 +1,172 @@
+/**
+ * Transform: chunk events from the `records` hub → facts in SQL, plus partial aggregates of the
+ * rows that were new (outbox, same transaction), then published to the `aggregates` hub.
+ *
+ * The Functions host checkpoints after every batch, failed or not, so this handler returns only
+ * when every event of the batch is loaded or dead-lettered: transient failures are retried with
+ * backoff; after the last attempt the event goes to the dead-letter store with its error.
+ */
+import type { DatasetDeclaration, Fact } from '../datasets/dataset-declaration.js';
+import { identityBinding } from '../validation/header-binding.js';
+import { validateRow } from '../validation/validate-row.js';
+import { toFact } from '../transform/to-fact.js';
+import { partialsFromFacts } from '../aggregates/window-aggregate.js';
+import type { WindowPartial } from '../aggregates/window-partial.js';
+import { EtlError } from '../errors/etl-error.js';
+import type { EventPublisher } from '../ports/event-publisher.js';
+import type { DeadLetterStore } from '../ports/dead-letter-store.js';
+import type { EtlStore, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
+import { chunkIdOf, parseChunkEvent, type ChunkEvent } from '../messages/chunk-event.js';
+import { PARTIALS_EVENT_TYPE, type PartialsEvent } from '../messages/partials-event.js';
+import { RetriesExhaustedError, withRetry, type RetryPolicy } from '../runtime/retry.js';
+import type { Logger } from '../runtime/logger.js';
+import type { IncomingEvent } from './incoming-event.js';
+import { parkEvent } from './dead-lettering.js';
+
+export interface TransformDependencies {
+  readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
+  readonly store: Pick<EtlStore, 'facts' | 'outbox' | 'manifest'>;
+  readonly aggregates: EventPublisher;
+  readonly deadLetters: DeadLetterStore;
+  readonly retry: RetryPolicy & { readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void> };
+  /** Name of the hub the events came from, recorded with dead letters. */
+  readonly sourceHub: string;
+  readonly clock: () => Date;
+  readonly log: Logger;
+}
+
+export interface TransformBatchOutcome {
+  readonly chunks: number;
+  readonly alreadyApplied: number;
+  readonly loaded: number;
+  readonly duplicates: number;
+  readonly deadLettered: number;
+}
+
+/** Partition key used on the aggregates hub for partials with an empty dimension key. */
+const EMPTY_DIMENSION_PARTITION_KEY = '(none)';
+
+/** Outbox messages of one chunk: one per dimension key, carrying all its windows. */
+export function outboxDraftsFor(dataset: DatasetDeclaration, chunkId: string, newFacts: readonly Fact[], destination: string): OutboxDraft[] {
+  const byDimension = new Map<string, WindowPartial[]>();
+  for (const partial of partialsFromFacts(dataset, newFacts)) {
+    const list = byDimension.get(partial.dimensionKey);
+    if (list) list.push(partial);
+    else byDimension.set(partial.dimensionKey, [partial]);
+  }
+  return [...byDimension].map(([dimensionKey, partials]) => {
+    const id = `${chunkId}/${dimensionKey}`;
+    const event: PartialsEvent = { type: PARTIALS_EVENT_TYPE, v: 1, id, dataset: dataset.name, dimensionKey, partials };
+    return { id, destination, partitionKey: dimensionKey === '' ? EMPTY_DIMENSION_PARTITION_KEY : dimensionKey, body: JSON.stringify(event) };
+  });
+}
+
+/** Type every row of a chunk and derive its fact. A row that no longer validates is a poison chunk. */
+export function factsOfChunk(dataset: DatasetDeclaration, event: ChunkEvent): Fact[] {
+  const binding = identityBinding(dataset);
+  const facts: Fact[] = new Array(event.rows.length);
+  for (let index = 0; index < event.rows.length; index += 1) {
+    const validation = validateRow(dataset, binding, event.rows[index]!);
+    if (!validation.ok) {
+      throw new EtlError('MALFORMED_EVENT', `row ${event.rowNumbers[index]} of file ${event.fileId} does not type: ${validation.reason}`);
+    }
+    facts[index] = toFact(dataset, validation.row, event.fileId, event.rowNumbers[index]!);
+  }
+  return facts;
+}
+
+/** Publish outbox messages and mark them published. Unpublished ones stay for the relay. */
+export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[], signal?: AbortSignal): Promise<void> {
+  if (messages.length === 0) return;
+  await publisher.publish(
+    messages.map((message) => ({ body: JSON.parse(message.body) as unknown, partitionKey: message.partitionKey, properties: { outboxId: message.id } })),
+    signal,
+  );
+  await store.outbox.markPublished(messages.map((message) => message.id));
+}
+
+export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<TransformBatchOutcome> {
+  let chunks = 0;
+  let alreadyApplied = 0;
+  let loaded = 0;
+  let duplicates = 0;
+  let deadLettered = 0;
+  const toPublish: OutboxMessage[] = [];
+  const columnCount = (name: string) => deps.datasets.get(name)?.columns.length;
+
+  for (const incoming of events) {
+    let event: ChunkEvent | undefined;
+    let attempts = 1;
+    try {
+      event = parseChunkEvent(incoming.body, columnCount);
+      const chunk = event;
+      const dataset = deps.datasets.get(chunk.dataset)!;
+      const chunkId = chunkIdOf(chunk.fileId, chunk.chunkIndex);
+      const facts = factsOfChunk(dataset, chunk);
+      const result = await withRetry(
+        (attempt) => {
+          attempts = attempt;
+          return deps.store.facts.loadChunk({ dataset, fileId: chunk.fileId, chunkId, facts }, (newFacts) =>
+            outboxDraftsFor(dataset, chunkId, newFacts, 'aggregates'),
+          );
+        },
+        {
+          ...deps.retry,
+          signal,
+          onRetry: (error, attempt, delay) => deps.log.warn(`transform: chunk ${chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`),
+        },
+      );
+      chunks += 1;
+      if (result.alreadyApplied) alreadyApplied += 1;
+      loaded += result.loaded;
+      duplicates += result.duplicates;
+      toPublish.push(...result.outbox);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
+      await parkEvent(deps.deadLetters, deps.log, {
+        stage: 'transform',
+        source: deps.sourceHub,
+        event: incoming,
+        id: event ? chunkIdOf(event.fileId, event.chunkIndex) : undefined,
+        dataset: event?.dataset,
+        fileId: event?.fileId,
+        error: cause,
+        attempts,
+        at: deps.clock().toISOString(),
+      });
+      deadLettered += 1;
+      if (event) {
+        // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
+        await deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, deps.clock().toISOString()).catch((manifestError: unknown) =>
+          deps.log.warn(`transform: could not count the dead letter on file ${event?.fileId}: ${(manifestError as Error).message}`),
+        );
+      }
+    }
+  }
+
+  // Facts are committed; the partials are safe in the outbox. A failed publish leaves them for the relay.
+  try {
+    await publishOutbox(deps.aggregates, deps.store, toPublish, signal);
+  } catch (error) {
+    deps.log.warn(`transform: publishing ${toPublish.length} partials failed; the outbox relay will retry: ${(error as Error).message}`);
+  }
+  return { chunks, alreadyApplied, loaded, duplicates, deadLettered };
+}
+
+/**
+ * Publish outbox messages that were left unpublished (a crash or a failed publish after commit).
+ * Only messages older than `minAgeMs` are taken, so the relay does not race a transform that is
+ * about to publish its own; a message published twice is harmless (aggregate's ledger).
+ */
+export async function relayOutbox(
+  deps: { store: Pick<EtlStore, 'outbox'>; aggregates: EventPublisher; clock: () => Date; log: Logger },
+  options: { minAgeMs: number; limit: number },
+  signal?: AbortSignal,
+): Promise<number> {
+  const cutoff = deps.clock().getTime() - options.minAgeMs;
+  const stale = (await deps.store.outbox.listUnpublished(options.limit)).filter((message) => Date.parse(message.createdAt) <= cutoff);
+  await publishOutbox(deps.aggregates, deps.store, stale, signal);
+  if (stale.length > 0) deps.log.info(`outbox relay: published ${stale.length} partials left behind`);
+  return stale.length;
+}

@@ -1,0 +1,78 @@
+/**
+ * The `records` hub's event: a chunk of validated rows of one file, bound for one partition. Rows
+ * travel as the CSV's trimmed text in the dataset's column order; transform types them.
+ */
+import { z } from 'zod';
+import { EtlError } from '../errors/etl-error.js';
+
+export const CHUNK_EVENT_TYPE = 'etl.chunk';
+
+export interface ChunkEvent {
+  readonly type: typeof CHUNK_EVENT_TYPE;
+  readonly v: 1;
+  readonly dataset: string;
+  readonly datasetVersion: number;
+  readonly fileId: string;
+  readonly blobName: string;
+  readonly chunkIndex: number;
+  /** Data row number (1-based, header excluded) of each row. */
+  readonly rowNumbers: readonly number[];
+  /** Fields per row, in the dataset's column order. */
+  readonly rows: readonly (readonly string[])[];
+}
+
+const envelope = z.object({
+  type: z.literal(CHUNK_EVENT_TYPE),
+  v: z.literal(1),
+  dataset: z.string().min(1),
+  datasetVersion: z.number().int(),
+  fileId: z.string().min(1),
+  blobName: z.string(),
+  chunkIndex: z.number().int().min(0),
+  rowNumbers: z.array(z.unknown()),
+  rows: z.array(z.unknown()),
+});
+
+/** The ledger id of a chunk: deterministic, so a re-published chunk is recognised. */
+export function chunkIdOf(fileId: string, chunkIndex: number): string {
+  return `${fileId}/${chunkIndex}`;
+}
+
+/** Application properties stamped on every chunk event (visible to tools without parsing bodies). */
+export function chunkEventProperties(event: ChunkEvent, traceParent?: string): Record<string, string | number> {
+  const properties: Record<string, string | number> = {
+    dataset: event.dataset,
+    schemaVersion: event.datasetVersion,
+    fileId: event.fileId,
+    chunkIndex: event.chunkIndex,
+    firstRow: event.rowNumbers[0] ?? 0,
+    lastRow: event.rowNumbers[event.rowNumbers.length - 1] ?? 0,
+    rowCount: event.rows.length,
+  };
+  if (traceParent) properties.traceparent = traceParent;
+  return properties;
+}
+
+/** Check an incoming body is a chunk event. Throws EtlError('MALFORMED_EVENT') saying what is wrong. */
+export function parseChunkEvent(body: unknown, columnCount: (dataset: string) => number | undefined): ChunkEvent {
+  const result = envelope.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new EtlError('MALFORMED_EVENT', `not a chunk event: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const event = result.data;
+  const columns = columnCount(event.dataset);
+  if (columns === undefined) throw new EtlError('MALFORMED_EVENT', `chunk event names unknown dataset '${event.dataset}'`);
+  if (event.rows.length !== event.rowNumbers.length) {
+    throw new EtlError('MALFORMED_EVENT', `chunk event has ${event.rows.length} rows but ${event.rowNumbers.length} row numbers`);
+  }
+  // A plain loop: this runs on every row and a schema library would cost more than the transform.
+  for (let index = 0; index < event.rows.length; index += 1) {
+    const row = event.rows[index];
+    if (!Array.isArray(row) || row.length !== columns || !row.every((field) => typeof field === 'string')) {
+      throw new EtlError('MALFORMED_EVENT', `chunk event row ${index} is not ${columns} text fields`);
+    }
+    if (!Number.isSafeInteger(event.rowNumbers[index])) throw new EtlError('MALFORMED_EVENT', `chunk event row number ${index} is not an integer`);
+  }
+  return event as ChunkEvent;
+}

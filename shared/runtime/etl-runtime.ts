@@ -1,0 +1,93 @@
+/**
+ * The one wiring place: builds every adapter the handlers need from the configuration, once per
+ * process. Azure, AKS and the local host differ only in the settings they put in the environment.
+ */
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { DatasetDeclaration } from '../datasets/dataset-declaration.js';
+import { loadDatasets } from '../datasets/dataset-registry.js';
+import { loadEtlConfig, type EtlConfig } from '../config/etl-config.js';
+import { openEtlStore } from '../sql/open-etl-store.js';
+import type { EtlStore } from '../ports/etl-store.js';
+import type { DeadLetterStore } from '../ports/dead-letter-store.js';
+import type { EventPublisher } from '../ports/event-publisher.js';
+import { AzureBlobSource } from '../adapters/azure-blob-source.js';
+import { BlobDeadLetterStore } from '../adapters/blob-dead-letter-store.js';
+import { BlobRejectedRowSink } from '../adapters/blob-rejected-row-sink.js';
+import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.js';
+import { createBlobServiceClient, createEventHubProducer } from '../adapters/azure-clients.js';
+import type { ExtractDependencies } from '../handlers/extract-handler.js';
+import type { TransformDependencies } from '../handlers/transform-handler.js';
+import type { AggregateDependencies } from '../handlers/aggregate-handler.js';
+import type { Logger } from './logger.js';
+
+export interface EtlRuntime {
+  readonly config: EtlConfig;
+  readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
+  readonly store: EtlStore;
+  readonly blobService: BlobServiceClient;
+  readonly records: EventPublisher;
+  readonly aggregates: EventPublisher;
+  readonly deadLetters: DeadLetterStore;
+  readonly clock: () => Date;
+  extractDependencies(log: Logger): ExtractDependencies;
+  transformDependencies(log: Logger): TransformDependencies;
+  aggregateDependencies(log: Logger): AggregateDependencies;
+  close(): Promise<void>;
+}
+
+export async function createEtlRuntime(config: EtlConfig, options: { clock?: () => Date } = {}): Promise<EtlRuntime> {
+  const clock = options.clock ?? (() => new Date());
+  const datasets = await loadDatasets(config.datasetsDir);
+  const store = await openEtlStore(config.sql);
+  try {
+    if (config.migrateOnStart) await store.migrate([...datasets.values()]);
+    const blobService = await createBlobServiceClient(config.storage);
+    if (config.storage.kind === 'connection-string') {
+      // Locally the containers may not exist yet; in Azure infra creates them.
+      for (const name of Object.values(config.containers)) await blobService.getContainerClient(name).createIfNotExists();
+    }
+    const records = new EventHubsEventPublisher(await createEventHubProducer(config.eventHubs, config.hubs.records), config.hubs.records);
+    const aggregates = new EventHubsEventPublisher(await createEventHubProducer(config.eventHubs, config.hubs.aggregates), config.hubs.aggregates);
+    const deadLetters = new BlobDeadLetterStore(blobService.getContainerClient(config.containers.deadLetters));
+    const rejected = new BlobRejectedRowSink(blobService.getContainerClient(config.containers.rejected));
+    const blobs = new AzureBlobSource(blobService);
+    return {
+      config,
+      datasets,
+      store,
+      blobService,
+      records,
+      aggregates,
+      deadLetters,
+      clock,
+      extractDependencies: (log) => ({ datasets, blobs, manifest: store.manifest, rejected, records, chunk: config.chunk, clock, log }),
+      transformDependencies: (log) => ({ datasets, store, aggregates, deadLetters, retry: config.retry, sourceHub: config.hubs.records, clock, log }),
+      aggregateDependencies: (log) => ({ datasets, windows: store.windows, deadLetters, retry: config.retry, sourceHub: config.hubs.aggregates, clock, log }),
+      async close() {
+        await Promise.allSettled([records.close(), aggregates.close()]);
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+let processRuntime: Promise<EtlRuntime> | undefined;
+
+/** The process-wide runtime, built from `process.env` on first use (Functions handlers call this). */
+export function getEtlRuntime(): Promise<EtlRuntime> {
+  processRuntime ??= createEtlRuntime(loadEtlConfig(process.env)).catch((error: unknown) => {
+    processRuntime = undefined; // let the next invocation try again (e.g. the database was down)
+    throw error;
+  });
+  return processRuntime;
+}
+
+/** Close the process-wide runtime (the local host calls this on shutdown). */
+export async function closeEtlRuntime(): Promise<void> {
+  const runtime = processRuntime;
+  processRuntime = undefined;
+  if (runtime) await (await runtime).close();
+}
