@@ -1,0 +1,154 @@
+/**
+ * The boundary check for dataset declarations: a JSON file (or any unknown value) becomes a
+ * `DatasetDeclaration` here or not at all. Every error names the offending field by its path
+ * (`columns[3].type: …`) so a user can fix a declaration without reading pipeline code.
+ */
+import { z } from 'zod';
+import { EtlError } from '../errors/etl-error.js';
+import { DERIVED_COLUMNS, type DatasetDeclaration } from './dataset-declaration.js';
+
+/** Identifiers become SQL identifiers and blob path segments (see dataset-declaration.ts). */
+const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
+const identifier = z.string().regex(IDENTIFIER, 'must match [a-z][a-z0-9_]{0,62}');
+
+const columnSchema = z.strictObject({
+  name: identifier,
+  type: z.enum(['string', 'uuid', 'integer', 'number', 'boolean', 'timestamp', 'enum']),
+  required: z.boolean().optional(),
+  values: z.array(z.string().min(1)).min(1).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  maxLength: z.number().int().positive().optional(),
+  pattern: z.string().optional(),
+});
+
+const reportSchema = z.strictObject({
+  measure: identifier,
+  dimension: identifier,
+  percentile: z.number().gt(0).lt(1),
+  sigma: z.number().positive(),
+  minDistinctEvents: z.number().int().nonnegative(),
+});
+
+const MINUTES_PER_DAY = 1440;
+
+const datasetSchema = z
+  .strictObject({
+    name: identifier,
+    version: z.number().int().positive().default(1),
+    description: z.string().optional(),
+    columns: z.array(columnSchema).min(1),
+    key: z.array(identifier).min(1),
+    partitionKey: identifier,
+    eventTime: identifier,
+    dimensions: z.array(identifier).default([]),
+    measures: z.array(identifier).default([]),
+    quantileMeasures: z.array(identifier).default([]),
+    // Windows must tile a UTC day so that daily and window aggregates line up.
+    windowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .refine((minutes) => MINUTES_PER_DAY % minutes === 0, 'must divide 1440 (windows tile a day)')
+      .default(1),
+    report: reportSchema.optional(),
+  })
+  .superRefine((dataset, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const byName = new Map<string, (typeof dataset.columns)[number]>();
+    const reserved: ReadonlySet<string> = new Set(DERIVED_COLUMNS);
+
+    dataset.columns.forEach((column, index) => {
+      const at = (field: string) => ['columns', index, field];
+      if (byName.has(column.name)) issue(at('name'), `duplicate column '${column.name}'`);
+      if (reserved.has(column.name)) issue(at('name'), `'${column.name}' is reserved for a derived column`);
+      byName.set(column.name, column);
+      if (column.type === 'enum' && column.values === undefined) issue(at('values'), 'an enum column needs values');
+      if (column.type !== 'enum' && column.values !== undefined) issue(at('values'), 'only enum columns take values');
+      const numeric = column.type === 'integer' || column.type === 'number';
+      if (!numeric && column.min !== undefined) issue(at('min'), 'only integer and number columns take min');
+      if (!numeric && column.max !== undefined) issue(at('max'), 'only integer and number columns take max');
+      if (column.min !== undefined && column.max !== undefined && column.min > column.max) {
+        issue(at('max'), `must be ≥ min (${column.min})`);
+      }
+      if (column.type !== 'string' && column.maxLength !== undefined) issue(at('maxLength'), 'only string columns take maxLength');
+      if (column.type !== 'string' && column.pattern !== undefined) issue(at('pattern'), 'only string columns take pattern');
+      if (column.pattern !== undefined) {
+        try {
+          new RegExp(column.pattern, 'u');
+        } catch (error) {
+          issue(at('pattern'), `not a valid regular expression: ${(error as Error).message}`);
+        }
+      }
+    });
+
+    // The key, partition key and event time decide where a row goes and whether it is new:
+    // they can never be NULL, so they must be declared required.
+    const requireColumn = (path: (string | number)[], name: string, mustBeRequired: boolean) => {
+      const column = byName.get(name);
+      if (column === undefined) {
+        issue(path, `'${name}' is not a declared column`);
+        return undefined;
+      }
+      if (mustBeRequired && column.required !== true) issue(path, `column '${name}' must be required: true`);
+      return column;
+    };
+    dataset.key.forEach((name, index) => requireColumn(['key', index], name, true));
+    if (new Set(dataset.key).size !== dataset.key.length) issue(['key'], 'lists a column twice');
+    requireColumn(['partitionKey'], dataset.partitionKey, true);
+    const eventTime = requireColumn(['eventTime'], dataset.eventTime, true);
+    if (eventTime !== undefined && eventTime.type !== 'timestamp') {
+      issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp, not ${eventTime.type}`);
+    }
+    dataset.dimensions.forEach((name, index) => requireColumn(['dimensions', index], name, false));
+    dataset.measures.forEach((name, index) => {
+      const column = requireColumn(['measures', index], name, false);
+      if (column !== undefined && column.type !== 'integer' && column.type !== 'number') {
+        issue(['measures', index], `column '${name}' must be integer or number, not ${column.type}`);
+      }
+    });
+    dataset.quantileMeasures.forEach((name, index) => {
+      if (!dataset.measures.includes(name)) issue(['quantileMeasures', index], `'${name}' is not one of measures`);
+    });
+    if (dataset.report !== undefined) {
+      if (!dataset.measures.includes(dataset.report.measure)) {
+        issue(['report', 'measure'], `'${dataset.report.measure}' is not one of measures`);
+      }
+      requireColumn(['report', 'dimension'], dataset.report.dimension, false);
+    }
+  });
+
+/** `columns[3].type` style path, as a user would write it in JSON. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return text === '' ? '(root)' : text;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Checks a declaration and fills defaults (version 1, windowMinutes 1, empty dimension and measure
+ * lists). The result is deeply frozen: declarations are shared by every row of every file.
+ *
+ * @param source where the declaration came from (a file name), used as the message prefix.
+ * @throws EtlError('INVALID_DATASET') listing each problem as `<field path>: <what is wrong>`.
+ */
+export function parseDatasetDeclaration(input: unknown, source?: string): DatasetDeclaration {
+  const result = datasetSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    const prefix = source === undefined ? 'invalid dataset declaration' : `invalid dataset declaration in ${source}`;
+    throw new EtlError('INVALID_DATASET', `${prefix}: ${problems.join('; ')}`);
+  }
+  return deepFreeze(result.data) as DatasetDeclaration;
+}

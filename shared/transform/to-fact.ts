@@ -1,0 +1,54 @@
+/**
+ * Transform: a validated row becomes a fact — its de-duplication key plus the columns derived from
+ * its event time (UTC date, hour and window start). Pure; the caller supplies the provenance.
+ */
+import { EtlError } from '../errors/etl-error.js';
+import type { DatasetDeclaration, Fact, TypedRow, TypedValue } from '../datasets/dataset-declaration.js';
+
+/** Joins key parts; a control character that CSV text practically never holds. */
+export const KEY_SEPARATOR = '\u001f';
+
+function keyText(value: TypedValue | undefined): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+/** The dataset key of a row: its key column values joined with U+001F. */
+export function factKey(dataset: DatasetDeclaration, row: TypedRow): string {
+  const key = dataset.key;
+  if (key.length === 1) return keyText(row[key[0] as string]);
+  let text = keyText(row[key[0] as string]);
+  for (let i = 1; i < key.length; i++) text += KEY_SEPARATOR + keyText(row[key[i] as string]);
+  return text;
+}
+
+/**
+ * Start of the window holding `instant` (canonical UTC text). Windows divide a UTC day evenly
+ * (the schema checks that windowMinutes divides 1440), so they line up with days and hours.
+ */
+export function windowStartOf(instant: string, windowMinutes: number): string {
+  // One-minute windows: cut the seconds off, no Date needed.
+  if (windowMinutes === 1) return `${instant.slice(0, 17)}00.000Z`;
+  const windowMs = windowMinutes * 60_000;
+  return new Date(Math.floor(Date.parse(instant) / windowMs) * windowMs).toISOString();
+}
+
+/**
+ * @param fileId the file the row came from; @param rowNumber its 1-based data row number.
+ * @throws EtlError('INTERNAL') when the event time is not a validated timestamp (a caller bug:
+ *   validateRow guarantees it, because the schema makes the event-time column required).
+ */
+export function toFact(dataset: DatasetDeclaration, row: TypedRow, fileId: string, rowNumber: number): Fact {
+  const eventTime = row[dataset.eventTime];
+  if (typeof eventTime !== 'string' || eventTime.length !== 24) {
+    throw new EtlError('INTERNAL', `row ${rowNumber} of ${fileId}: event time ${dataset.eventTime} is not a validated timestamp`);
+  }
+  return {
+    values: row,
+    key: factKey(dataset, row),
+    eventDate: eventTime.slice(0, 10),
+    eventHour: Number(eventTime.slice(11, 13)),
+    windowStart: windowStartOf(eventTime, dataset.windowMinutes),
+    fileId,
+    rowNumber,
+  };
+}
