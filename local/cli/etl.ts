@@ -1,0 +1,159 @@
+/**
+ * `npm run etl -- <command>`: status, dead letters, replay, report and uploads, against the local
+ * stack (settings from `.local/settings.json`, written by `npm start`) or against Azure (settings
+ * from the environment, the same names the function app reads).
+ */
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_STATE_DIR } from './local-stack.js';
+import { uploadCsv } from './upload-file.js';
+import { formatReport } from './report-printer.js';
+import { describeFile } from './progress-reporter.js';
+import { StatusService } from '../../shared/status/status-service.js';
+import { closeEtlRuntime, getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import { replayDeadLetter } from '../../shared/handlers/replay-dead-letters.js';
+import type { FileState } from '../../shared/ports/file-manifest.js';
+
+const USAGE = `Usage: npm run etl -- <command> [options]
+
+Commands
+  status                       totals over all files, and dead letters
+  files [--state S]            landed files with their row accounting (S: extracting|loading|complete|failed)
+  file <fileId>                one file, all fields (JSON)
+  deadletters [--all]          events parked after their retries (--all: replayed ones too)
+  replay <id> | --all          put dead-lettered events back on their hub
+  report [--csv] [--dataset D] the daily percentile report (default dataset iot_events)
+  upload <file.csv> [--dataset D] [--name N]
+                               upload a CSV into landing/<dataset>/<name>
+Options
+  --state-dir DIR              the local stack's state folder (default .local/)
+  --json                       machine-readable output where it applies`;
+
+function loadLocalSettings(stateDir: string): void {
+  const file = join(stateDir, 'settings.json');
+  if (!existsSync(file)) return;
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  for (const [name, value] of Object.entries(settings)) process.env[name] ??= value;
+}
+
+async function withRuntime<T>(work: (runtime: EtlRuntime) => Promise<T>): Promise<T> {
+  try {
+    return await work(await getEtlRuntime());
+  } finally {
+    await closeEtlRuntime();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+      state: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      csv: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      dataset: { type: 'string', default: 'iot_events' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, argument] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  loadLocalSettings(values['state-dir']);
+  const print = (value: unknown) => console.log(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+
+  switch (command) {
+    case 'status':
+      return withRuntime(async (runtime) => {
+        const summary = await new StatusService(runtime.store.manifest, runtime.deadLetters).summary();
+        if (values.json) print(summary);
+        else {
+          const states = Object.entries(summary.byState).map(([state, count]) => `${count} ${state}`).join(', ');
+          print(`${summary.files} file(s): ${states}`);
+          print(
+            `rows: ${summary.totalRows} total = ${summary.validRows} valid + ${summary.rejectedRows} rejected; ` +
+              `${summary.loadedRows} loaded, ${summary.duplicateRows} duplicate`,
+          );
+          print(`dead letters waiting: ${summary.deadLetters}`);
+        }
+        return 0;
+      });
+    case 'files':
+      return withRuntime(async (runtime) => {
+        const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: values.state as FileState | undefined, limit: 1000 });
+        if (values.json) print(files);
+        else if (files.length === 0) print('no files yet');
+        else for (const file of files) print(`${file.fileId}  ${describeFile(file)}`);
+        return 0;
+      });
+    case 'file':
+      if (!argument) throw new Error('file: give a file id (see `npm run etl -- files`)');
+      return withRuntime(async (runtime) => {
+        const file = await new StatusService(runtime.store.manifest, runtime.deadLetters).file(argument);
+        if (!file) {
+          console.error(`no file with id '${argument}'`);
+          return 1;
+        }
+        print(file);
+        return 0;
+      });
+    case 'deadletters':
+      return withRuntime(async (runtime) => {
+        const letters = await runtime.deadLetters.list({ includeReplayed: values.all });
+        if (values.json) print(letters);
+        else if (letters.length === 0) print('no dead letters');
+        else for (const letter of letters) print(`${letter.id}  ${letter.stage}  ${letter.failedAt}  attempts=${letter.attempts}  ${letter.replayedAt ? `replayed ${letter.replayedAt}  ` : ''}${letter.error}`);
+        return 0;
+      });
+    case 'replay':
+      return withRuntime(async (runtime) => {
+        const ids = values.all ? (await runtime.deadLetters.list()).map((letter) => letter.id) : argument ? [argument] : [];
+        if (ids.length === 0) throw new Error('replay: give a dead-letter id, or --all');
+        const publishers = new Map([
+          [runtime.config.hubs.records, runtime.records],
+          [runtime.config.hubs.aggregates, runtime.aggregates],
+        ]);
+        for (const id of ids) {
+          await replayDeadLetter({ deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock }, id);
+          print(`replayed ${id}`);
+        }
+        return 0;
+      });
+    case 'report':
+      return withRuntime(async (runtime) => {
+        const dataset = runtime.datasets.get(values.dataset);
+        if (!dataset) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
+        const rows = await runtime.store.report.dailyPercentile(dataset);
+        if (values.json) print(rows);
+        else for (const line of formatReport(dataset, rows, values.csv ? 'csv' : 'table')) print(line);
+        return 0;
+      });
+    case 'upload': {
+      if (!argument) throw new Error('upload: give a CSV file path');
+      return withRuntime(async (runtime) => {
+        if (!runtime.datasets.has(values.dataset)) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
+        const name = `${values.dataset}/${values.name ?? basename(argument)}`;
+        await uploadCsv(runtime.blobService, name, createReadStream(argument), runtime.config.containers.landing);
+        print(`uploaded ${argument} → ${runtime.config.containers.landing}/${name}; follow it with: npm run etl -- files`);
+        return 0;
+      });
+    }
+    default:
+      console.error(`unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`etl: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,125 @@
+/**
+ * The embedded local stack in one call: Azurite, the Event Hubs emulator, SQLite and the local
+ * Functions host running the app's own registrations. `npm start`, the end-to-end tests and the
+ * benchmark all start the pipeline through here, so they run exactly the same thing.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { startAzurite, type RunningAzurite } from '../azurite/start-azurite.js';
+import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../eventhubs-emulator/index.js';
+import { startLocalFunctionsHost } from '../host/local-functions-host.js';
+import { EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } from '../../shared/config/app-settings.js';
+import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import { pipelineEmulatorConfig } from './pipeline-hubs.js';
+import { readHostJson } from './host-json.js';
+
+export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const FUNCTIONS_ENTRY = join(REPOSITORY_ROOT, 'functions', 'index.ts');
+
+export interface LocalStackOptions {
+  /** Folder for all state (Azurite data, event logs, SQLite file). Kept across restarts. */
+  readonly stateDir: string;
+  /** 'default' = the well-known ports (Azurite 10000–10002, AMQP 5672, HTTP 7071); 'free' = any free ports. */
+  readonly ports?: 'default' | 'free';
+  /** Partitions per hub. */
+  readonly partitions?: number;
+  /** How often the landing scanner lists the landing container. */
+  readonly scanIntervalMs?: number;
+  /** Extra settings (e.g. a smaller chunk size) put in the environment before the host starts. */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** Host shortcuts for tests: faster load balancing. */
+  readonly fastLoadBalancing?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  /** The settings the app reads (also written to `<stateDir>/settings.json` for the CLI). */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly storageConnectionString: string;
+  readonly eventHubsConnectionString: string;
+  readonly httpUrl: string | undefined;
+  readonly blobService: BlobServiceClient;
+  close(): Promise<void>;
+}
+
+/** Where `npm start` keeps its state: git-ignored, so a restart resumes. */
+export const DEFAULT_STATE_DIR = join(REPOSITORY_ROOT, '.local');
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const free = options.ports === 'free';
+  const stateDir = resolve(options.stateDir);
+  await mkdir(join(stateDir, 'azurite'), { recursive: true });
+  await mkdir(join(stateDir, 'eventhubs'), { recursive: true });
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => log(`shutdown: ${(error as Error).message}`));
+    closers.length = 0;
+  };
+  try {
+    const azurite: RunningAzurite = await startAzurite({
+      location: join(stateDir, 'azurite'),
+      blobPort: free ? 0 : 10000,
+      queuePort: free ? 0 : 10001,
+      tablePort: free ? 0 : 10002,
+    });
+    closers.push(() => azurite.close());
+
+    const emulator: RunningEventHubsEmulator = await startEventHubsEmulator({
+      config: pipelineEmulatorConfig(options.partitions ?? 4),
+      dataDir: join(stateDir, 'eventhubs'),
+      port: free ? 0 : 5672,
+      log: (line) => log(`[eventhubs] ${line}`),
+    });
+    closers.push(() => emulator.close());
+
+    const settings: Record<string, string> = {
+      AzureWebJobsStorage: azurite.connectionString,
+      ETL_EVENTHUB: emulator.connectionString,
+      ETL_SQL_DRIVER: 'sqlite',
+      ETL_SQLITE_PATH: join(stateDir, 'etl.sqlite'),
+      ...options.settings,
+    };
+    Object.assign(process.env, settings);
+    await writeFile(join(stateDir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
+
+    const blobService = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    for (const name of ['landing', 'rejected', 'deadletters', EVENTHUB_CHECKPOINT_CONTAINER]) {
+      await blobService.getContainerClient(name).createIfNotExists();
+    }
+    const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
+    await queues.getQueueClient(LANDING_EVENTS_QUEUE).createIfNotExists();
+
+    const host = await startLocalFunctionsHost({
+      entryModules: [FUNCTIONS_ENTRY],
+      hostJson: await readHostJson(join(REPOSITORY_ROOT, 'host.json')),
+      hostId: 'scalable-etl-local',
+      httpPort: free ? 0 : 7071,
+      landingScan: { container: 'landing', queue: LANDING_EVENTS_QUEUE, intervalMs: options.scanIntervalMs ?? 500 },
+      eventHubs: options.fastLoadBalancing ? { loadBalancingUpdateIntervalMs: 1000, partitionOwnershipExpirationIntervalMs: 5000 } : undefined,
+      log: (level, message) => {
+        if (level !== 'debug' && level !== 'trace') log(`[host] ${message}`);
+      },
+    });
+    closers.push(async () => {
+      await host.close();
+      await closeEtlRuntime();
+    });
+
+    return {
+      settings,
+      storageConnectionString: azurite.connectionString,
+      eventHubsConnectionString: emulator.connectionString,
+      httpUrl: host.httpUrl,
+      blobService,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Starts Azurite, the Event Hubs emulator and the
+ * local Functions host (extract, transform, aggregate, outbox relay, status API) with state under
+ * `.local/`, uploads a generated sample on the first start, shows progress, and keeps running for
+ * your own uploads until Ctrl-C.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_STATE_DIR, startLocalStack } from './local-stack.js';
+import { uploadGeneratedIotCsv } from './upload-file.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { printDailyReport } from './report-printer.js';
+import { StatusService } from '../../shared/status/status-service.js';
+import { getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
+
+const USAGE = `Usage: npm start -- [options]
+
+  --no-sample        do not upload the generated sample file on the first start
+  --sample-rows N    rows in the sample file (default 20000)
+  --once             exit when every landed file is complete (for scripts)
+  --free-ports       use any free ports instead of 10000-10002 (Azurite), 5672 (AMQP), 7071 (HTTP)
+  --state-dir DIR    where state lives (default .local/)
+  --partitions N     partitions per Event Hub on a fresh state dir (default 4)
+  -h, --help         this text`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'no-sample': { type: 'boolean', default: false },
+      'sample-rows': { type: 'string', default: '20000' },
+      once: { type: 'boolean', default: false },
+      'free-ports': { type: 'boolean', default: false },
+      'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+      partitions: { type: 'string', default: '4' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const stateDir = values['state-dir'];
+  const sampleRows = Number(values['sample-rows']);
+  if (!Number.isSafeInteger(sampleRows) || sampleRows < 1) throw new Error(`--sample-rows must be a positive integer, got '${values['sample-rows']}'`);
+
+  console.log(`ScalableETL local stack — state in ${stateDir}`);
+  const stack = await startLocalStack({
+    stateDir,
+    ports: values['free-ports'] ? 'free' : 'default',
+    partitions: Number(values.partitions),
+    log: (line) => {
+      if (!line.includes('[host]') || /error|fail|dead-letter/i.test(line)) console.log(line);
+    },
+  });
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nShutting down…');
+    await stack.close();
+    console.log('Stopped. State is kept; `npm start` resumes.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  const defaultPorts = !values['free-ports'];
+  console.log(`
+Connection strings
+  Storage (Azurite):  ${stack.storageConnectionString}${defaultPorts ? '\n  Storage (short):    UseDevelopmentStorage=true' : ''}
+  Event Hubs:         ${stack.eventHubsConnectionString}
+  Status API:         ${stack.httpUrl ?? '(off)'}/api/summary   ${stack.httpUrl ?? ''}/api/files   ${stack.httpUrl ?? ''}/api/deadletters
+
+Drop CSV files into the 'landing' container under a dataset folder, e.g.:
+  AZURE_CORE_COLLECT_TELEMETRY=false az storage blob upload --connection-string "${defaultPorts ? 'UseDevelopmentStorage=true' : stack.storageConnectionString}" \\
+      --container-name landing --name iot_events/my-file.csv --file ./my-file.csv
+  (az CLI 2.45 from Debian wants the full connection string above instead of UseDevelopmentStorage=true)
+  or: npm run etl -- upload ./my-file.csv
+Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops everything.
+`);
+
+  const marker = join(stateDir, 'sample-uploaded');
+  if (!values['no-sample'] && !existsSync(marker)) {
+    const name = `iot_events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
+    const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows: sampleRows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01 });
+    await writeFile(marker, `${name}\n`);
+    console.log(`Uploaded a generated sample: landing/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`);
+  }
+
+  const runtime = await getEtlRuntime();
+  const reporter = new ProgressReporter(new StatusService(runtime.store.manifest, runtime.deadLetters), (line) => console.log(`  ${line}`));
+  let reportedIdle = false;
+  for (;;) {
+    if (stopping) return 0;
+    const files = await reporter.tick().catch((error: unknown) => {
+      console.error(`status: ${(error as Error).message}`);
+      return [];
+    });
+    const busy = files.some((file) => file.state === 'extracting' || file.state === 'loading');
+    if (!busy && files.length > 0 && !reportedIdle) {
+      reportedIdle = true;
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // let the last partials merge
+      await printDailyReport(runtime, iotEventsDataset, 'table', (line) => console.log(line)).catch((error: unknown) =>
+        console.error(`report: ${(error as Error).message}`),
+      );
+      if (values.once) {
+        await stop(files.every((file) => file.state === 'complete') ? 0 : 1);
+        return 0;
+      }
+      console.log('\nWaiting for uploads… (Ctrl-C to stop)');
+    }
+    if (busy) reportedIdle = false;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(`npm start failed: ${(error as Error).message}`);
+    if (/EADDRINUSE|address already in use|port/i.test((error as Error).message)) {
+      console.error('A port is taken (another Azurite or emulator?). Stop it, or run: npm start -- --free-ports');
+    }
+    process.exit(1);
+  },
+);
