@@ -1,0 +1,138 @@
+/**
+ * `EtlStore` on one SQLite file (the local stack). Several processes share the file: WAL lets
+ * readers run beside the one writer, busy_timeout makes a writer wait for the lock instead of
+ * failing, and synchronous=NORMAL is durable across process crashes (WAL) at a fraction of FULL's
+ * fsync cost.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
+import type { EtlStore } from '../../ports/etl-store.js';
+import { datasetTables } from '../dataset-tables.js';
+import { orderedScripts } from '../schema-migrations.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION_TABLE, sqliteDatasetDdl } from './sqlite-schema.js';
+import { SqliteFactLoader } from './sqlite-fact-loader.js';
+import { SqliteManifestStore } from './sqlite-manifest-store.js';
+import { SqliteOutboxStore } from './sqlite-outbox-store.js';
+import { SqliteReportQuery } from './sqlite-report-query.js';
+import { SqliteWindowStore } from './sqlite-window-store.js';
+import { sqliteCall, toEtlError, type Clock } from './sqlite-support.js';
+
+export interface SqliteEtlStoreOptions {
+  /** Injected for tests; defaults to the system clock. */
+  readonly now?: Clock;
+  /** How long a writer waits for another process's write lock. */
+  readonly busyTimeoutMs?: number;
+}
+
+export class SqliteEtlStore implements EtlStore {
+  private readonly db: Database.Database;
+  private readonly now: Clock;
+  private parts: Omit<EtlStore, 'migrate' | 'close'> | undefined;
+
+  private constructor(db: Database.Database, now: Clock) {
+    this.db = db;
+    this.now = now;
+  }
+
+  /** Opens (creating if needed) the database file and sets the pragmas; call `migrate` before use. */
+  static async open(path: string, options: SqliteEtlStoreOptions = {}): Promise<SqliteEtlStore> {
+    return sqliteCall('open', () => {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path);
+      db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 30_000)}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      return new SqliteEtlStore(db, options.now ?? (() => new Date()));
+    });
+  }
+
+  get facts() {
+    return this.ready().facts;
+  }
+  get outbox() {
+    return this.ready().outbox;
+  }
+  get manifest() {
+    return this.ready().manifest;
+  }
+  get windows() {
+    return this.ready().windows;
+  }
+  get report() {
+    return this.ready().report;
+  }
+  get query() {
+    return this.ready().query;
+  }
+
+  /** Runs the numbered migrations not yet applied, then creates the datasets' tables; all in one IMMEDIATE transaction. */
+  async migrate(datasets: readonly DatasetDeclaration[]): Promise<void> {
+    const tables = datasets.map(datasetTables); // validates identifiers before anything is written
+    await sqliteCall('migrate', () => {
+      this.db
+        .transaction(() => {
+          const at = this.now().toISOString();
+          this.db.exec(SQLITE_SCHEMA_VERSION_TABLE);
+          const applied = new Set(
+            (this.db.prepare('SELECT version FROM etl_schema_version').all() as { version: number }[]).map((row) => row.version),
+          );
+          for (const migration of orderedScripts(SQLITE_MIGRATIONS)) {
+            if (applied.has(migration.version)) continue;
+            for (const statement of migration.statements) this.db.exec(statement);
+            this.db
+              .prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)')
+              .run(migration.version, migration.description, at);
+          }
+          const register = this.db.prepare(
+            `INSERT INTO etl_datasets (dataset, version, migrated_at) VALUES (?, ?, ?)
+             ON CONFLICT (dataset) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at`,
+          );
+          for (const table of tables) {
+            for (const statement of sqliteDatasetDdl(table)) this.db.exec(statement);
+            register.run(table.dataset.name, table.dataset.version, at);
+          }
+        })
+        .immediate();
+    });
+    this.parts = undefined; // statements are prepared against the migrated schema
+  }
+
+  /** The numbered migrations applied so far (for the migrate command and tests). */
+  async schemaVersions(): Promise<number[]> {
+    return sqliteCall('schemaVersions', () =>
+      (this.db.prepare('SELECT version FROM etl_schema_version ORDER BY version').all() as { version: number }[]).map(
+        (row) => row.version,
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Statements are prepared lazily: they need the tables `migrate` creates. */
+  private ready(): Omit<EtlStore, 'migrate' | 'close'> {
+    if (!this.parts) {
+      try {
+        this.parts = this.prepare();
+      } catch (error) {
+        throw toEtlError(error, 'prepare (was migrate run?)');
+      }
+    }
+    return this.parts;
+  }
+
+  private prepare(): Omit<EtlStore, 'migrate' | 'close'> {
+    const reports = new SqliteReportQuery(this.db);
+    return {
+      facts: new SqliteFactLoader(this.db, this.now),
+      outbox: new SqliteOutboxStore(this.db, this.now),
+      manifest: new SqliteManifestStore(this.db),
+      windows: new SqliteWindowStore(this.db, this.now),
+      report: reports,
+      query: reports,
+    };
+  }
+}

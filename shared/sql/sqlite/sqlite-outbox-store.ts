@@ -1,0 +1,40 @@
+/** `OutboxStore` on SQLite (`etl_outbox`); the fact loader writes the rows, the relay reads them here. */
+import type Database from 'better-sqlite3';
+import type { OutboxMessage, OutboxStore } from '../../ports/etl-store.js';
+import { sqliteCall, type Clock } from './sqlite-support.js';
+
+interface OutboxRow {
+  id: string;
+  destination: string;
+  partition_key: string;
+  body: string;
+  created_at: string;
+}
+
+export function outboxMessageFromRow(row: OutboxRow): OutboxMessage {
+  return { id: row.id, destination: row.destination, partitionKey: row.partition_key, body: row.body, createdAt: row.created_at };
+}
+
+export class SqliteOutboxStore implements OutboxStore {
+  private readonly unpublished: Database.Statement;
+  private readonly publish: Database.Statement;
+
+  constructor(db: Database.Database, private readonly now: Clock) {
+    this.unpublished = db.prepare(
+      'SELECT id, destination, partition_key, body, created_at FROM etl_outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?',
+    );
+    // The ids travel as one JSON array parameter, however many there are.
+    this.publish = db.prepare(
+      'UPDATE etl_outbox SET published_at = ? WHERE published_at IS NULL AND id IN (SELECT value FROM json_each(?))',
+    );
+  }
+
+  listUnpublished(limit: number): Promise<readonly OutboxMessage[]> {
+    return sqliteCall('listUnpublished', () => (this.unpublished.all(limit) as OutboxRow[]).map(outboxMessageFromRow));
+  }
+
+  async markPublished(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await sqliteCall('markPublished', () => this.publish.run(this.now().toISOString(), JSON.stringify(ids)));
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * SQLite DDL: the numbered core migrations and the per-dataset tables. Every statement is
+ * idempotent (`IF NOT EXISTS`), so a migration interrupted half way is simply run again.
+ */
+import type { DatasetTables, FactColumn } from '../dataset-tables.js';
+import type { MigrationScripts } from '../schema-migrations.js';
+import { quoteSqlite as q } from '../sql-identifier.js';
+
+export const SQLITE_SCHEMA_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS etl_schema_version (
+  version INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+export const SQLITE_MIGRATIONS: MigrationScripts = {
+  1: [
+    `CREATE TABLE IF NOT EXISTS etl_files (
+      file_id TEXT PRIMARY KEY,
+      dataset TEXT NOT NULL,
+      blob_name TEXT NOT NULL,
+      blob_etag TEXT NOT NULL,
+      state TEXT NOT NULL,
+      total_rows INTEGER NOT NULL DEFAULT 0,
+      valid_rows INTEGER NOT NULL DEFAULT 0,
+      rejected_rows INTEGER NOT NULL DEFAULT 0,
+      transform_rejected_rows INTEGER NOT NULL DEFAULT 0,
+      loaded_rows INTEGER NOT NULL DEFAULT 0,
+      duplicate_rows INTEGER NOT NULL DEFAULT 0,
+      chunks INTEGER NOT NULL DEFAULT 0,
+      chunks_loaded INTEGER NOT NULL DEFAULT 0,
+      chunks_dead_lettered INTEGER NOT NULL DEFAULT 0,
+      error TEXT,
+      received_at TEXT NOT NULL,
+      extracted_at TEXT,
+      completed_at TEXT,
+      updated_at TEXT NOT NULL
+    )`,
+    // The status API lists files by state and dataset, newest first.
+    'CREATE INDEX IF NOT EXISTS etl_files_by_state ON etl_files (state, dataset, received_at)',
+    // The ledger is only ever probed by its full key, so the key is the table (no rowid).
+    `CREATE TABLE IF NOT EXISTS etl_ledger (
+      stage TEXT NOT NULL,
+      id TEXT NOT NULL,
+      applied_at TEXT NOT NULL,
+      PRIMARY KEY (stage, id)
+    ) WITHOUT ROWID`,
+    // seq keeps the outbox in write order; id makes a retried write a no-op.
+    `CREATE TABLE IF NOT EXISTS etl_outbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      destination TEXT NOT NULL,
+      partition_key TEXT NOT NULL,
+      body TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      published_at TEXT
+    )`,
+    // The relay reads only unpublished rows, oldest first: a partial index keeps that read small.
+    'CREATE INDEX IF NOT EXISTS etl_outbox_unpublished ON etl_outbox (seq) WHERE published_at IS NULL',
+    `CREATE TABLE IF NOT EXISTS etl_datasets (
+      dataset TEXT PRIMARY KEY,
+      version INTEGER NOT NULL,
+      migrated_at TEXT NOT NULL
+    )`,
+  ],
+};
+
+function sqliteType(column: FactColumn): string {
+  switch (column.type) {
+    case 'integer':
+    case 'boolean':
+      return 'INTEGER';
+    case 'number':
+      return 'REAL';
+    default:
+      return 'TEXT';
+  }
+}
+
+/** CREATE statements of one dataset's facts and window tables. */
+export function sqliteDatasetDdl(tables: DatasetTables): string[] {
+  const factColumns = tables.factColumns.map(
+    (column) => `${q(column.name)} ${sqliteType(column)}${column.required ? ' NOT NULL' : ''}`,
+  );
+  const key = tables.keyColumns.map((column) => q(column.name)).join(', ');
+  const statements = [
+    // Clustered on the dataset key (no rowid): de-duplication probes the key, and the key is the only unique thing.
+    `CREATE TABLE IF NOT EXISTS ${q(tables.factsTable)} (\n  ${factColumns.join(',\n  ')},\n  PRIMARY KEY (${key})\n) WITHOUT ROWID`,
+  ];
+  const report = tables.dataset.report;
+  if (report) {
+    // The daily report scans one day at a time grouped by its dimension.
+    statements.push(
+      `CREATE INDEX IF NOT EXISTS ${q(`${tables.factsTable}_by_day`)} ON ${q(tables.factsTable)} (event_date, ${q(report.dimension)})`,
+    );
+  }
+  const windowColumns = [
+    'window_start TEXT NOT NULL',
+    'dimension_key TEXT NOT NULL',
+    ...tables.dimensionColumns.map((column) => `${q(column.name)} TEXT NOT NULL`),
+    '"count" INTEGER NOT NULL',
+    ...Object.values(tables.measureColumns).flatMap((columns) => [
+      `${q(columns.count)} INTEGER NOT NULL`,
+      `${q(columns.sum)} REAL NOT NULL`,
+      `${q(columns.sumOfSquares)} REAL NOT NULL`,
+      `${q(columns.min)} REAL`,
+      `${q(columns.max)} REAL`,
+    ]),
+    ...Object.values(tables.sketchColumns).map((column) => `${q(column)} TEXT`),
+    'updated_at TEXT NOT NULL',
+  ];
+  // One row per window and dimension value: merges look it up by exactly this key.
+  statements.push(
+    `CREATE TABLE IF NOT EXISTS ${q(tables.windowsTable)} (\n  ${windowColumns.join(',\n  ')},\n  PRIMARY KEY (window_start, dimension_key)\n) WITHOUT ROWID`,
+  );
+  return statements;
+}

@@ -1,0 +1,101 @@
+/**
+ * `WindowStore` on SQLite: each partial is merged into its window row exactly once, guarded by a
+ * ledger row (stage `aggregate`) written in the same IMMEDIATE transaction.
+ */
+import type Database from 'better-sqlite3';
+import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
+import type { WindowPartial } from '../../aggregates/window-partial.js';
+import type { WindowRow, WindowStore } from '../../ports/etl-store.js';
+import { EtlError } from '../../errors/etl-error.js';
+import { datasetTables, windowColumnNames, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
+import { quoteSqlite as q } from '../sql-identifier.js';
+import { sqliteCall, type Clock } from './sqlite-support.js';
+
+interface WindowStatements {
+  readonly columns: readonly string[];
+  readonly select: Database.Statement;
+  readonly upsert: Database.Statement;
+  readonly list: Database.Statement;
+}
+
+type Merge = (existing: WindowPartial, incoming: WindowPartial) => WindowPartial;
+type PartialInput = readonly { readonly partialId: string; readonly partial: WindowPartial }[];
+
+export class SqliteWindowStore implements WindowStore {
+  private readonly statements = new WeakMap<DatasetTables, WindowStatements>();
+  private readonly claim: Database.Statement;
+  private readonly run: (tables: DatasetTables, partials: PartialInput, merge: Merge) => { applied: number; alreadyApplied: number };
+
+  constructor(private readonly db: Database.Database, private readonly now: Clock) {
+    this.claim = db.prepare(
+      `INSERT INTO etl_ledger (stage, id, applied_at) VALUES ('aggregate', ?, ?) ON CONFLICT (stage, id) DO NOTHING`,
+    );
+    const transaction = db.transaction((tables: DatasetTables, partials: PartialInput, merge: Merge) =>
+      this.apply(tables, partials, merge),
+    );
+    this.run = (tables, partials, merge) => transaction.immediate(tables, partials, merge);
+  }
+
+  mergePartials(dataset: DatasetDeclaration, partials: PartialInput, merge: Merge): Promise<{ applied: number; alreadyApplied: number }> {
+    return sqliteCall('mergePartials', () => this.run(datasetTables(dataset), partials, merge));
+  }
+
+  listWindows(dataset: DatasetDeclaration, options: { from?: string; to?: string; limit?: number } = {}): Promise<readonly WindowRow[]> {
+    return sqliteCall('listWindows', () => {
+      const tables = datasetTables(dataset);
+      const rows = this.statementsFor(tables).list.all({
+        from: options.from ?? null,
+        to: options.to ?? null,
+        limit: options.limit ?? -1,
+      }) as Record<string, unknown>[];
+      return rows.map((row) => ({ ...windowPartialFromRow(tables, row), updatedAt: String(row.updated_at) }));
+    });
+  }
+
+  private apply(tables: DatasetTables, partials: PartialInput, merge: Merge): { applied: number; alreadyApplied: number } {
+    const at = this.now().toISOString();
+    const statements = this.statementsFor(tables);
+    let applied = 0;
+    let alreadyApplied = 0;
+    for (const { partialId, partial } of partials) {
+      if (partial.dataset !== tables.dataset.name || partial.windowMinutes !== tables.dataset.windowMinutes) {
+        throw new EtlError('INTERNAL', `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`);
+      }
+      if (this.claim.run(partialId, at).changes === 0) {
+        alreadyApplied += 1;
+        continue;
+      }
+      const existing = statements.select.get(partial.windowStart, partial.dimensionKey) as Record<string, unknown> | undefined;
+      const merged = existing ? merge(windowPartialFromRow(tables, existing), partial) : partial;
+      const values: Record<string, string | number | null> = { ...windowRowValues(tables, merged), updated_at: at };
+      statements.upsert.run(statements.columns.map((column) => values[column] ?? null));
+      applied += 1;
+    }
+    return { applied, alreadyApplied };
+  }
+
+  private statementsFor(tables: DatasetTables): WindowStatements {
+    let statements = this.statements.get(tables);
+    if (!statements) {
+      const table = q(tables.windowsTable);
+      const columns = [...windowColumnNames(tables), 'updated_at'];
+      const updates = columns
+        .filter((column) => column !== 'window_start' && column !== 'dimension_key')
+        .map((column) => `${q(column)} = excluded.${q(column)}`);
+      statements = {
+        columns,
+        select: this.db.prepare(`SELECT * FROM ${table} WHERE window_start = ? AND dimension_key = ?`),
+        upsert: this.db.prepare(
+          `INSERT INTO ${table} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+           ON CONFLICT (window_start, dimension_key) DO UPDATE SET ${updates.join(', ')}`,
+        ),
+        list: this.db.prepare(
+          `SELECT * FROM ${table} WHERE (@from IS NULL OR window_start >= @from) AND (@to IS NULL OR window_start < @to)
+           ORDER BY window_start, dimension_key LIMIT @limit`,
+        ),
+      };
+      this.statements.set(tables, statements);
+    }
+    return statements;
+  }
+}

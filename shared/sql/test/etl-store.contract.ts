@@ -1,0 +1,337 @@
+/**
+ * The one contract suite for every SQL adapter. Each adapter's `*.test.ts` calls
+ * `describeEtlStoreContract` with a way to get a config; everything goes through `openEtlStore`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DatasetDeclaration, Fact } from '../../datasets/dataset-declaration.js';
+import type { ChunkLoadResult, EtlStore, OutboxDraft } from '../../ports/etl-store.js';
+import { openEtlStore } from '../open-etl-store.js';
+import type { SqlConfig } from '../sql-config.js';
+import {
+  contractDataset,
+  eventFact,
+  expectedDailyPercentile,
+  mergePartial,
+  partialsOf,
+  random,
+  type EventSpec,
+} from './contract-fixtures.js';
+
+export interface ContractTarget {
+  /** Shown in the suite name. */
+  readonly name: string;
+  /** Why the suite is skipped, or undefined to run it. */
+  readonly skipReason?: string;
+  /** Config of a database for one test: a fresh one where cheap (SQLite), otherwise shared. */
+  config(): Promise<SqlConfig>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+let sequence = 0;
+
+/** Dataset names are unique per test so a shared database (Azure SQL) needs no cleanup. */
+function uniqueName(prefix: string): string {
+  sequence += 1;
+  return `${prefix}_${Date.now().toString(36)}_${process.pid.toString(36)}_${sequence}`;
+}
+
+function facts(dataset: DatasetDeclaration, specs: readonly EventSpec[], fileId: string, firstRow = 1): Fact[] {
+  return specs.map((spec, index) => eventFact(dataset, spec, fileId, firstRow + index));
+}
+
+function outboxPerFact(chunkId: string) {
+  return (newFacts: readonly Fact[]): OutboxDraft[] => [
+    { id: `${chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: JSON.stringify({ keys: newFacts.map((f) => f.key) }) },
+  ];
+}
+
+export function describeEtlStoreContract(target: ContractTarget): void {
+  const suite = target.skipReason ? describe.skip : describe;
+  suite(`EtlStore contract: ${target.name}${target.skipReason ? ` (skipped: ${target.skipReason})` : ''}`, () => {
+    const open: EtlStore[] = [];
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((store) => store.close()));
+    });
+
+    async function setup(report?: Parameters<typeof contractDataset>[1]) {
+      const config = await target.config();
+      const dataset = contractDataset(uniqueName('c'), report);
+      const store = await openEtlStore(config);
+      open.push(store);
+      await store.migrate([dataset]);
+      return { config, dataset, store, fileId: uniqueName('file') };
+    }
+
+    async function begin(store: EtlStore, dataset: DatasetDeclaration, fileId: string, blobName = `${dataset.name}/a.csv`) {
+      return store.manifest.beginFile({ fileId, dataset: dataset.name, blobName, blobEtag: '"0x1"', receivedAt: '2026-11-20T10:00:00.000Z' });
+    }
+
+    it('migrates idempotently: a second migrate changes nothing and keeps the data', async () => {
+      const { store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }], fileId) }, () => []);
+      await store.migrate([dataset]);
+      await store.migrate([dataset]);
+      expect(await store.query.countFacts(dataset)).toBe(1);
+      expect((await store.manifest.getFile(fileId))?.loadedRows).toBe(1);
+    });
+
+    it('loads facts idempotently and counts duplicates across and within chunks', async () => {
+      const { store, dataset, fileId } = await setup();
+      const began = await begin(store, dataset, fileId);
+      expect(began.created).toBe(true);
+      expect(began.manifest.state).toBe('extracting');
+      expect((await begin(store, dataset, fileId)).created).toBe(false);
+
+      // Chunk 0: ids 1..5 with id 3 twice (a duplicate within the chunk).
+      const first = await store.facts.loadChunk(
+        { dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 3, duration: 99 }, { id: 4 }, { id: 5 }], fileId) },
+        outboxPerFact(`${fileId}/0`),
+      );
+      expect(first).toMatchObject({ alreadyApplied: false, loaded: 5, duplicates: 1 });
+      // Chunk 1: ids 4..8, of which 4 and 5 are already loaded.
+      const second = await store.facts.loadChunk(
+        { dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [4, 5, 6, 7, 8].map((id) => ({ id })), fileId, 7) },
+        outboxPerFact(`${fileId}/1`),
+      );
+      expect(second).toMatchObject({ alreadyApplied: false, loaded: 3, duplicates: 2 });
+      expect(JSON.parse(second.outbox[0]?.body ?? '{}').keys).toHaveLength(3);
+      expect(await store.query.countFacts(dataset)).toBe(8);
+      expect(await store.query.countFacts(dataset, { fileId })).toBe(8);
+      // The first row of a key wins: id 3 keeps its first duration.
+      expect((await store.query.measureValues(dataset, 'event_duration')).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+      // Extract finishes after both chunks were loaded: the file completes at once.
+      const finished = await store.manifest.finishExtract(fileId, { totalRows: 12, validRows: 11, rejectedRows: 1, chunks: 2 }, '2026-11-20T10:01:00.000Z');
+      expect(finished).toMatchObject({ state: 'complete', totalRows: 12, validRows: 11, rejectedRows: 1, loadedRows: 8, duplicateRows: 3, chunksLoaded: 2 });
+      expect(finished.validRows).toBe(finished.loadedRows + finished.duplicateRows);
+      expect(finished.completedAt).toBe('2026-11-20T10:01:00.000Z');
+    });
+
+    it('completes a file when its last chunk arrives after extract finished, and counts transform rejects', async () => {
+      const { store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      const loading = await store.manifest.finishExtract(fileId, { totalRows: 4, validRows: 4, rejectedRows: 0, chunks: 2 }, '2026-11-20T10:01:00.000Z');
+      expect(loading).toMatchObject({ state: 'loading', chunksLoaded: 0, completedAt: null });
+      await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }], fileId) }, () => []);
+      expect((await store.manifest.getFile(fileId))?.state).toBe('loading');
+      await store.facts.loadChunk(
+        { dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [{ id: 3 }], fileId, 3), rejectedRows: 1 },
+        () => [],
+      );
+      const done = await store.manifest.getFile(fileId);
+      expect(done).toMatchObject({ state: 'complete', totalRows: 4, validRows: 3, rejectedRows: 1, loadedRows: 3, duplicateRows: 0 });
+      expect(done?.completedAt).not.toBeNull();
+      expect((await store.manifest.listFiles({ state: 'complete', dataset: dataset.name })).map((f) => f.fileId)).toEqual([fileId]);
+      expect(await store.manifest.listFiles({ state: 'loading', dataset: dataset.name })).toEqual([]);
+
+      await store.manifest.addDeadLetteredChunks(fileId, 2, '2026-11-20T10:02:00.000Z');
+      await store.manifest.addDeadLetteredChunks(fileId, -1, '2026-11-20T10:03:00.000Z');
+      await store.manifest.failFile(fileId, 'header mismatch', '2026-11-20T10:04:00.000Z');
+      expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'failed', error: 'header mismatch', chunksDeadLettered: 1, loadedRows: 3 });
+      expect(await store.manifest.getFile(`${fileId}-missing`)).toBeUndefined();
+    });
+
+    it('applies a chunk exactly once: the same chunk again changes nothing', async () => {
+      const { store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      const chunk = { dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }], fileId) };
+      const first = await store.facts.loadChunk(chunk, outboxPerFact(chunk.chunkId));
+      let calls = 0;
+      const again: ChunkLoadResult = await store.facts.loadChunk(chunk, (newFacts) => {
+        calls += 1;
+        return outboxPerFact(chunk.chunkId)(newFacts);
+      });
+      expect(first).toMatchObject({ alreadyApplied: false, loaded: 2, duplicates: 0 });
+      expect(again).toEqual({ alreadyApplied: true, loaded: 0, duplicates: 0, outbox: [] });
+      expect(calls).toBe(0);
+      expect(await store.manifest.getFile(fileId)).toMatchObject({ loadedRows: 2, duplicateRows: 0, chunksLoaded: 1 });
+    });
+
+    it('writes the outbox in the chunk transaction: a failure leaves nothing, the retry applies, the relay can replay', async () => {
+      const { store, dataset, fileId } = await setup();
+      // Drain what earlier runs left in a shared database, so this test sees only its own messages.
+      for (let page = await store.outbox.listUnpublished(500); page.length > 0; page = await store.outbox.listUnpublished(500)) {
+        await store.outbox.markPublished(page.map((message) => message.id));
+      }
+      await begin(store, dataset, fileId);
+      const chunk = { dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }, { id: 3 }], fileId) };
+      await expect(
+        store.facts.loadChunk(chunk, () => {
+          throw new Error('outbox builder failed');
+        }),
+      ).rejects.toThrow();
+      expect(await store.query.countFacts(dataset)).toBe(0);
+      expect(await store.manifest.getFile(fileId)).toMatchObject({ loadedRows: 0, chunksLoaded: 0 });
+
+      const drafts = (newFacts: readonly Fact[]): OutboxDraft[] =>
+        newFacts.map((fact) => ({ id: `${chunk.chunkId}/${fact.key}`, destination: 'aggregates', partitionKey: fact.key, body: `{"row":${fact.rowNumber}}` }));
+      const applied = await store.facts.loadChunk(chunk, drafts);
+      expect(applied.outbox.map((m) => m.id)).toEqual(chunk.facts.map((fact) => `${chunk.chunkId}/${fact.key}`));
+
+      const pending = await store.outbox.listUnpublished(10);
+      expect(pending.map((m) => m.body)).toEqual(['{"row":1}', '{"row":2}', '{"row":3}']);
+      // The relay crashed after publishing only the first: the rest is still there to replay.
+      await store.outbox.markPublished([pending[0]?.id as string]);
+      expect((await store.outbox.listUnpublished(10)).map((m) => m.body)).toEqual(['{"row":2}', '{"row":3}']);
+      await store.outbox.markPublished((await store.outbox.listUnpublished(10)).map((m) => m.id));
+      expect(await store.outbox.listUnpublished(10)).toEqual([]);
+    });
+
+    it('merges each window partial exactly once and matches a GROUP BY over the facts', async () => {
+      const { store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      const next = random(7);
+      const types = ['temperature', 'pressure', 'motion'];
+      const chunks = [0, 1, 2].map((index) =>
+        facts(
+          dataset,
+          Array.from({ length: 40 }, (_, row) => ({
+            id: index * 40 + row + 1,
+            deviceType: types[Math.floor(next() * 3)],
+            at: new Date(Date.UTC(2026, 10, 20, 10, Math.floor(next() * 3), Math.floor(next() * 60))).toISOString(),
+            duration: Math.round(next() * 1000) / 10,
+            value: row % 9 === 0 ? null : Math.round(next() * 100) - 50,
+          })),
+          fileId,
+          index * 40 + 1,
+        ),
+      );
+      const partialBatches = [];
+      for (const [index, chunk] of chunks.entries()) {
+        const chunkId = `${fileId}/${index}`;
+        let newFacts: readonly Fact[] = [];
+        await store.facts.loadChunk({ dataset, fileId, chunkId, facts: chunk }, (fresh) => {
+          newFacts = fresh;
+          return [];
+        });
+        partialBatches.push(partialsOf(dataset, newFacts).map((partial) => ({ partialId: `${chunkId}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
+      }
+      const all = partialBatches.flat();
+      expect(await store.windows.mergePartials(dataset, all, mergePartial)).toEqual({ applied: all.length, alreadyApplied: 0 });
+      // Redelivery of a batch, and a batch holding one partial twice, change nothing.
+      expect(await store.windows.mergePartials(dataset, partialBatches[1] ?? [], mergePartial)).toEqual({ applied: 0, alreadyApplied: partialBatches[1]?.length });
+      const one = all[0];
+      if (one === undefined) throw new Error('no partials');
+      expect(await store.windows.mergePartials(dataset, [one, one], mergePartial)).toEqual({ applied: 0, alreadyApplied: 2 });
+
+      const windows = await store.windows.listWindows(dataset);
+      const exact = await store.query.groupByWindow(dataset);
+      expect(windows.map((w) => [w.windowStart, w.dimensionKey, w.count])).toEqual(exact.map((g) => [g.windowStart, g.dimensionKey, g.count]));
+      for (const [index, window] of windows.entries()) {
+        const group = exact[index];
+        for (const measure of dataset.measures) {
+          expect(window.measures[measure]?.sum).toBeCloseTo(group?.measures[measure]?.sum ?? NaN, 6);
+          expect(window.measures[measure]?.min).toBe(group?.measures[measure]?.min);
+          expect(window.measures[measure]?.max).toBe(group?.measures[measure]?.max);
+        }
+        const durations = await store.query.measureValues(dataset, 'event_duration', { windowStart: window.windowStart, dimensionKey: window.dimensionKey });
+        expect(window.sketches.event_duration?.count).toBe(durations.length);
+        expect(window.dimensions.device_type).toBe(window.dimensionKey);
+      }
+      const from = windows[1]?.windowStart as string;
+      expect((await store.windows.listWindows(dataset, { from })).every((w) => w.windowStart >= from)).toBe(true);
+      expect(await store.windows.listWindows(dataset, { limit: 2 })).toHaveLength(2);
+    });
+
+    it('keeps facts, counters and the ledger exact with two processes writing the same chunks at once', async () => {
+      const { config, store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      // 12 chunks of 150 rows; consecutive chunks share 50 keys, so duplicates cross chunks and processes.
+      const chunks = Array.from({ length: 12 }, (_, index) => ({
+        chunkId: `${fileId}/${index}`,
+        events: Array.from({ length: 150 }, (_, row) => ({ id: index * 100 + row + 1 })),
+      }));
+      const dir = mkdtempSync(join(tmpdir(), 'etl-sql-writers-'));
+      const jobs = [chunks, [...chunks].reverse()].map((order, index) => {
+        const path = join(dir, `job-${index}.json`);
+        writeFileSync(path, JSON.stringify({ config, dataset, fileId, chunks: order }));
+        return path;
+      });
+      const outputs = await Promise.all(
+        jobs.map((job) => run(process.execPath, ['--import', 'tsx', join(here, 'concurrent-writer.ts'), job], { cwd: process.cwd() })),
+      );
+      const results = outputs.flatMap((output) => JSON.parse(output.stdout) as (ChunkLoadResult & { chunkId: string })[]);
+      const applied = results.filter((result) => !result.alreadyApplied);
+      expect(applied.map((result) => result.chunkId).sort()).toEqual(chunks.map((chunk) => chunk.chunkId).sort());
+      const uniqueKeys = 11 * 100 + 150;
+      expect(await store.query.countFacts(dataset)).toBe(uniqueKeys);
+      expect(applied.reduce((sum, result) => sum + result.loaded, 0)).toBe(uniqueKeys);
+      const manifest = await store.manifest.finishExtract(fileId, { totalRows: 1800, validRows: 1800, rejectedRows: 0, chunks: 12 }, '2026-11-20T10:05:00.000Z');
+      expect(manifest).toMatchObject({ state: 'complete', chunksLoaded: 12, loadedRows: uniqueKeys, duplicateRows: 1800 - uniqueKeys });
+    });
+
+    it('reports the daily nearest-rank percentile without outliers, as computed independently', async () => {
+      const { store, dataset, fileId } = await setup({ percentile: 0.95, sigma: 2, minDistinctEvents: 30 });
+      const next = random(42);
+      const specs: EventSpec[] = [];
+      let id = 0;
+      const groups = [
+        { day: '2026-11-20', deviceType: 'temperature', n: 120 },
+        { day: '2026-11-20', deviceType: 'pressure', n: 80 },
+        { day: '2026-11-20', deviceType: 'motion', n: 29 }, // below minDistinctEvents: left out
+        { day: '2026-11-21', deviceType: 'temperature', n: 61 },
+      ];
+      for (const group of groups) {
+        for (let row = 0; row < group.n; row += 1) {
+          id += 1;
+          // Mostly 50..150 ms, with a few far outliers that the sigma filter must drop.
+          const duration = row % 25 === 0 ? 5000 + row : Math.round((50 + next() * 100) * 1000) / 1000;
+          specs.push({ id, deviceType: group.deviceType, at: `${group.day}T${String(row % 24).padStart(2, '0')}:10:00.000Z`, duration });
+        }
+      }
+      await begin(store, dataset, fileId);
+      for (let start = 0; start < specs.length; start += 100) {
+        await store.facts.loadChunk(
+          { dataset, fileId, chunkId: `${fileId}/${start}`, facts: facts(dataset, specs.slice(start, start + 100), fileId, start + 1) },
+          () => [],
+        );
+      }
+      const expected = expectedDailyPercentile(
+        specs.map((spec) => ({ day: String(spec.at).slice(0, 10), dimension: spec.deviceType as string, value: spec.duration as number })),
+        { percentile: 0.95, sigma: 2, minDistinctEvents: 30 },
+      );
+      expect(expected.map((row) => row.kept < row.events)).toEqual([true, true, true]);
+      const actual = await store.report.dailyPercentile(dataset);
+      expect(actual.map((row) => [row.day, row.dimension, row.events, row.kept, row.percentile])).toEqual(
+        expected.map((row) => [row.day, row.dimension, row.events, row.kept, row.percentile]),
+      );
+      for (const [index, row] of actual.entries()) {
+        expect(row.mean).toBeCloseTo(expected[index]?.mean ?? NaN, 6);
+        expect(row.stddev).toBeCloseTo(expected[index]?.stddev ?? NaN, 6);
+      }
+      const oneDay = await store.report.dailyPercentile(dataset, { from: '2026-11-21', to: '2026-11-21' });
+      expect(oneDay.map((row) => row.day)).toEqual(['2026-11-21']);
+    });
+
+    it('treats SQL in values and file names as data', async () => {
+      const { store, dataset } = await setup();
+      const evil = `x'); DROP TABLE etl_files; --`;
+      const fileId = `${evil}]; DELETE FROM etl_ledger; --"`;
+      await begin(store, dataset, fileId, `${dataset.name}/'; DROP TABLE ${dataset.name}_facts; --.csv`);
+      const notes = [evil, `' OR '1'='1`, `"; UPDATE etl_files SET state='complete'; --`, `\u0000\u001f; SELECT 1`, `[x]]; DROP TABLE y; --`];
+      const chunk = facts(dataset, notes.map((note, index) => ({ id: index + 1, note })), fileId);
+      const result = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, () => [
+        { id: `${fileId}/0/${evil}`, destination: evil, partitionKey: evil, body: JSON.stringify({ evil }) },
+      ]);
+      expect(result).toMatchObject({ loaded: 5, duplicates: 0 });
+      expect(result.outbox[0]).toMatchObject({ destination: evil, partitionKey: evil });
+      const manifest = await store.manifest.getFile(fileId);
+      expect(manifest).toMatchObject({ fileId, blobName: `${dataset.name}/'; DROP TABLE ${dataset.name}_facts; --.csv`, state: 'extracting', loadedRows: 5 });
+      expect(await store.query.countFacts(dataset, { fileId })).toBe(5);
+      expect((await store.manifest.listFiles({ dataset: dataset.name })).length).toBe(1);
+      const again = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, () => []);
+      expect(again.alreadyApplied).toBe(true);
+      await expect(store.migrate([{ ...dataset, name: 'x; DROP TABLE etl_files' }])).rejects.toMatchObject({ code: 'INVALID_DATASET' });
+      await expect(store.migrate([{ ...dataset, dimensions: ['device_type"]; --'] }])).rejects.toMatchObject({ code: 'INVALID_DATASET' });
+      expect(await store.manifest.getFile(fileId)).toBeDefined();
+    });
+  });
+}
