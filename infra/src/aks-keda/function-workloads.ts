@@ -1,0 +1,90 @@
+/**
+ * The function app on AKS: one Deployment per trigger group (the same image, restricted to one
+ * function each), a ServiceAccount federated with the function identity, and a Service for the
+ * HTTP status API. Plain objects validated by the kubernetes-models schemas.
+ */
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Namespace, Service, ServiceAccount, type IEnvVar } from 'kubernetes-models/v1';
+import { HOST_SETTINGS } from '../settings/host-settings.js';
+import type { AzureAppSettings } from '../settings/azure-app-settings.js';
+
+/** The functions the app registers (functions/*.ts) and how each is scaled on AKS. */
+export const FUNCTION_WORKLOADS = ['extract', 'transform', 'aggregate', 'status'] as const;
+export type FunctionWorkload = (typeof FUNCTION_WORKLOADS)[number];
+
+export interface FunctionWorkloadsInput {
+  readonly namespace: string;
+  readonly image: string;
+  readonly serviceAccountName: string;
+  readonly functionsClientId: string;
+  readonly hostId: string;
+  readonly settings: AzureAppSettings;
+  /** Pod size; the stack sizes pods like one Flex Consumption instance so both modes compare. */
+  readonly resources: { readonly cpu: string; readonly memory: string };
+}
+
+export function namespaceManifest(name: string): Namespace {
+  return new Namespace({ metadata: { name } });
+}
+
+export function serviceAccountManifest(input: FunctionWorkloadsInput): ServiceAccount {
+  return new ServiceAccount({
+    metadata: {
+      name: input.serviceAccountName,
+      namespace: input.namespace,
+      // Workload identity: tokens for this account are exchanged for the function identity's.
+      annotations: { 'azure.workload.identity/client-id': input.functionsClientId },
+    },
+  });
+}
+
+export function deploymentManifest(input: FunctionWorkloadsInput, workload: FunctionWorkload): Deployment {
+  const labels = { app: 'scalable-etl', 'etl-function': workload };
+  const env: IEnvVar[] = [
+    ...Object.entries(input.settings).map(([name, value]) => ({ name, value })),
+    { name: HOST_SETTINGS.hostId, value: input.hostId },
+    { name: HOST_SETTINGS.onlyFunction, value: workload },
+  ];
+  const isHttp = workload === 'status';
+  return new Deployment({
+    metadata: { name: `etl-${workload}`, namespace: input.namespace, labels },
+    spec: {
+      // KEDA's HPA owns the replica count of the triggered workloads; status runs one replica.
+      ...(isHttp ? { replicas: 1 } : {}),
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels: { ...labels, 'azure.workload.identity/use': 'true' } },
+        spec: {
+          serviceAccountName: input.serviceAccountName,
+          // Let in-flight batches finish; the host checkpoints after each batch (FUNCTIONS-HOST.md §2).
+          terminationGracePeriodSeconds: 60,
+          containers: [
+            {
+              name: 'functions',
+              image: input.image,
+              env,
+              ports: isHttp ? [{ name: 'http', containerPort: 80 }] : undefined,
+              resources: {
+                requests: { cpu: input.resources.cpu, memory: input.resources.memory },
+                limits: { memory: input.resources.memory },
+              },
+              readinessProbe: isHttp ? { tcpSocket: { port: 80 }, periodSeconds: 10 } : undefined,
+              securityContext: { allowPrivilegeEscalation: false },
+            },
+          ],
+        },
+      },
+    },
+  });
+}
+
+export function statusServiceManifest(input: FunctionWorkloadsInput): Service {
+  return new Service({
+    metadata: { name: 'etl-status', namespace: input.namespace },
+    spec: {
+      type: 'ClusterIP',
+      selector: { app: 'scalable-etl', 'etl-function': 'status' },
+      ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+    },
+  });
+}

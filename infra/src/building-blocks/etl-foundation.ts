@@ -1,0 +1,111 @@
+/**
+ * Everything both stacks share: resource group, storage, Event Hubs, Azure SQL, monitoring and the
+ * user-assigned identity the function app runs as, with its role assignments. Each stack creates
+ * one foundation, so Flex Consumption and AKS + KEDA run on otherwise identical resources.
+ */
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
+import { Construct } from 'constructs';
+import type { EtlInfraParameters } from '../parameters.js';
+import type { ResourceNames } from '../resource-names.js';
+import { EtlEventHubs } from './etl-event-hubs.js';
+import { EtlMonitoring } from './etl-monitoring.js';
+import { EtlSql } from './etl-sql.js';
+import { EtlStorage } from './etl-storage.js';
+import { grantRole } from './role-grant.js';
+
+export interface EtlFoundationProps {
+  readonly parameters: EtlInfraParameters;
+  readonly names: ResourceNames;
+  /** Extra storage containers the stack needs (e.g. Flex Consumption's deployment container). */
+  readonly extraContainers?: readonly string[];
+}
+
+export class EtlFoundation extends Construct {
+  readonly clientConfig: DataAzurermClientConfig;
+  readonly resourceGroup: ResourceGroup;
+  readonly monitoring: EtlMonitoring;
+  readonly storage: EtlStorage;
+  readonly eventHubs: EtlEventHubs;
+  readonly sql: EtlSql;
+  /** The identity the function app (Flex instances or AKS pods) runs as. */
+  readonly functionsIdentity: UserAssignedIdentity;
+  /** The function identity's role assignments: the function app depends on them. */
+  readonly functionsIdentityGrants: RoleAssignment[];
+
+  constructor(scope: Construct, id: string, props: EtlFoundationProps) {
+    super(scope, id);
+    const { parameters: p, names } = props;
+    this.clientConfig = new DataAzurermClientConfig(this, 'client');
+    this.resourceGroup = new ResourceGroup(this, 'resource-group', { name: names.resourceGroup, location: p.location });
+    const placement = { location: this.resourceGroup.location, resourceGroupName: this.resourceGroup.name };
+
+    this.monitoring = new EtlMonitoring(this, 'monitoring', {
+      ...placement,
+      logAnalyticsName: names.logAnalytics,
+      applicationInsightsName: names.applicationInsights,
+    });
+    this.storage = new EtlStorage(this, 'storage', {
+      ...placement,
+      name: names.storageAccount,
+      eventGridTopicName: names.eventGridTopic,
+      extraContainers: props.extraContainers,
+    });
+    this.eventHubs = new EtlEventHubs(this, 'event-hubs', { ...placement, name: names.eventHubsNamespace, parameters: p.eventHubs });
+    this.sql = new EtlSql(this, 'sql', {
+      ...placement,
+      name: names.sqlServer,
+      tenantId: this.clientConfig.tenantId,
+      deployerObjectId: this.clientConfig.objectId,
+      parameters: p.sql,
+    });
+    this.functionsIdentity = new UserAssignedIdentity(this, 'functions-identity', { ...placement, name: names.functionsIdentity });
+    this.functionsIdentityGrants = this.grantFunctionsIdentity();
+  }
+
+  private grantFunctionsIdentity(): RoleAssignment[] {
+    const principal = { principalId: this.functionsIdentity.principalId, principalType: 'ServicePrincipal' as const };
+    const account = this.storage.account.id;
+    const hubs = this.eventHubs;
+    return [
+    grantRole(this, 'functions-blob-contributor', {
+      ...principal,
+      role: 'Storage Blob Data Contributor',
+      resourceId: account,
+      reason: 'read landing; write rejected, dead letters, checkpoints, host locks and deployment packages',
+    }),
+    grantRole(this, 'functions-queue-contributor', {
+      ...principal,
+      role: 'Storage Queue Data Contributor',
+      resourceId: account,
+      reason: 'extract queue trigger on landing-events (read, delete, move to poison)',
+    }),
+    grantRole(this, 'functions-records-sender', {
+      ...principal,
+      role: 'Azure Event Hubs Data Sender',
+      resourceId: hubs.recordsHub.id,
+      reason: 'extract publishes row chunks',
+    }),
+    grantRole(this, 'functions-records-receiver', {
+      ...principal,
+      role: 'Azure Event Hubs Data Receiver',
+      resourceId: hubs.recordsHub.id,
+      reason: 'transform consumes row chunks',
+    }),
+    grantRole(this, 'functions-aggregates-sender', {
+      ...principal,
+      role: 'Azure Event Hubs Data Sender',
+      resourceId: hubs.aggregatesHub.id,
+      reason: 'transform publishes partial aggregates (outbox)',
+    }),
+    grantRole(this, 'functions-aggregates-receiver', {
+      ...principal,
+      role: 'Azure Event Hubs Data Receiver',
+      resourceId: hubs.aggregatesHub.id,
+      reason: 'aggregate consumes partial aggregates',
+    }),
+    ];
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The serverless stack: the function app on the Flex Consumption plan (Node 22, per-function
+ * scaling, identity-based connections only) on top of the shared foundation. Blobs reach `extract`
+ * through Event Grid → Storage queue `landing-events` (EtlStorage), a trigger Flex supports.
+ */
+import { FunctionAppFlexConsumption } from '@cdktf/provider-azurerm/lib/function-app-flex-consumption/index.js';
+import { ServicePlan } from '@cdktf/provider-azurerm/lib/service-plan/index.js';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { configureAzure } from '../building-blocks/azure-provider.js';
+import { EtlFoundation } from '../building-blocks/etl-foundation.js';
+import type { EtlInfraParameters } from '../parameters.js';
+import { resourceNames } from '../resource-names.js';
+import { azureAppSettings } from '../settings/azure-app-settings.js';
+
+/** Blob container Flex Consumption deploys the app package to (`az functionapp deployment`). */
+export const DEPLOYMENT_CONTAINER = 'app-package';
+
+export class ServerlessStack extends TerraformStack {
+  readonly foundation: EtlFoundation;
+  readonly functionApp: FunctionAppFlexConsumption;
+
+  constructor(scope: Construct, id: string, parameters: EtlInfraParameters) {
+    super(scope, id);
+    configureAzure(this, parameters, 'fx');
+    const names = resourceNames(parameters, 'fx');
+    const foundation = new EtlFoundation(this, 'foundation', { parameters, names, extraContainers: [DEPLOYMENT_CONTAINER] });
+    this.foundation = foundation;
+    const placement = { location: foundation.resourceGroup.location, resourceGroupName: foundation.resourceGroup.name };
+    const identity = foundation.functionsIdentity;
+
+    const plan = new ServicePlan(this, 'plan', { ...placement, name: names.servicePlan, osType: 'Linux', skuName: 'FC1' });
+    this.functionApp = new FunctionAppFlexConsumption(this, 'function-app', {
+      ...placement,
+      name: names.functionApp,
+      servicePlanId: plan.id,
+      runtimeName: 'node',
+      runtimeVersion: parameters.functions.nodeVersion,
+      instanceMemoryInMb: parameters.functions.instanceMemoryMb,
+      maximumInstanceCount: parameters.functions.maximumInstanceCount,
+      storageContainerType: 'blobContainer',
+      storageContainerEndpoint: `${foundation.storage.account.primaryBlobEndpoint}${DEPLOYMENT_CONTAINER}`,
+      storageAuthenticationType: 'UserAssignedIdentity',
+      storageUserAssignedIdentityId: identity.id,
+      identity: { type: 'UserAssigned', identityIds: [identity.id] },
+      httpsOnly: true,
+      webdeployPublishBasicAuthenticationEnabled: false,
+      siteConfig: { minimumTlsVersion: '1.2', scmMinimumTlsVersion: '1.2', http2Enabled: true },
+      appSettings: {
+        ...azureAppSettings({
+          credential: 'managedidentity',
+          clientId: identity.clientId,
+          storageAccountName: foundation.storage.account.name,
+          eventHubsFullyQualifiedNamespace: foundation.eventHubs.fullyQualifiedNamespace,
+          eventHubs: parameters.eventHubs,
+          sqlServerHostName: foundation.sql.serverHostName,
+          sqlDatabaseName: foundation.sql.database.name,
+          applicationInsightsConnectionString: foundation.monitoring.applicationInsights.connectionString,
+        }),
+      },
+      // The host reads its deployment package and locks with this identity from the first start.
+      dependsOn: foundation.functionsIdentityGrants,
+    });
+
+    new TerraformOutput(this, 'function_app_name', { value: this.functionApp.name });
+    new TerraformOutput(this, 'resource_group_name', { value: foundation.resourceGroup.name });
+    new TerraformOutput(this, 'storage_account_name', { value: foundation.storage.account.name });
+    new TerraformOutput(this, 'functions_identity_name', { value: identity.name });
+    new TerraformOutput(this, 'sql_server_host_name', { value: foundation.sql.serverHostName });
+  }
+}
