@@ -1,5 +1,5 @@
 /** `transform`: Event Hubs trigger on the `records` hub, consumer group `transform`, in batches. */
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type EventHubFunctionOptions, type InvocationContext } from '@azure/functions';
 import { transformBatch } from '../shared/handlers/transform-handler.js';
 import { incomingEventsFromTrigger } from '../shared/handlers/incoming-event.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
@@ -11,7 +11,7 @@ export async function transformEvents(messages: unknown, context: InvocationCont
   await transformBatch(runtime.transformDependencies(loggerFor(context)), incomingEventsFromTrigger(bodies, context.triggerMetadata));
 }
 
-app.eventHub('transform', {
+const options: EventHubFunctionOptions & { dataType: 'string' } = {
   connection: 'ETL_EVENTHUB',
   eventHubName: '%ETL_RECORDS_HUB%',
   consumerGroup: '%ETL_TRANSFORM_CONSUMER_GROUP%',
@@ -20,4 +20,7 @@ app.eventHub('transform', {
   // instead of failing the whole batch in the host's conversion.
   dataType: 'string',
   handler: transformEvents,
-});
+};
+
+// `dataType` is passed through to the host as binding metadata; the library's types omit it.
+app.eventHub('transform', options);

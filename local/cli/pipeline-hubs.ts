@@ -9,5 +9,5 @@ export function pipelineEmulatorConfig(partitions: number): EmulatorConfig {
       { name: 'records', partitionCount: partitions, consumerGroups: ['$default', 'transform', 'replay'] },
       { name: 'aggregates', partitionCount: partitions, consumerGroups: ['$default', 'aggregate'] },
     ],
-  } as EmulatorConfig;
+  };
 }

@@ -1,0 +1,222 @@
+/**
+ * The pipeline end to end on the real local stack (Azurite + Event Hubs emulator + SQLite + the
+ * local Functions host running the app's registrations): CSV files in `landing` → facts and window
+ * aggregates in SQL, with every row accounted for.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventHubConsumerClient, earliestEventPosition } from '@azure/event-hubs';
+import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
+import { getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
+import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
+import { windowQuantile } from '../../shared/aggregates/window-aggregate.js';
+import { transformBatch } from '../../shared/handlers/transform-handler.js';
+import { silentLogger } from '../../shared/runtime/logger.js';
+import type { FileManifest } from '../../shared/ports/file-manifest.js';
+import { rejectedBlobName } from '../../shared/adapters/blob-rejected-row-sink.js';
+
+const dataset = iotEventsDataset;
+
+async function collect(chunks: AsyncIterable<string> | Iterable<string>): Promise<string> {
+  let text = '';
+  for await (const chunk of chunks) text += chunk;
+  return text;
+}
+
+/** Split CSV text (no embedded newlines in generated data) into parts that each carry the header. */
+function splitCsv(text: string, parts: number): string[] {
+  const [header, ...lines] = text.split('\n').filter((line) => line.length > 0);
+  const size = Math.ceil(lines.length / parts);
+  return Array.from({ length: parts }, (_, index) => `${header}\n${lines.slice(index * size, (index + 1) * size).join('\n')}\n`);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function exactQuantileBounds(values: number[], q: number): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = q * (sorted.length - 1);
+  return [sorted[Math.floor(rank)]!, sorted[Math.ceil(rank)]!];
+}
+
+describe('pipeline end to end on the local stack', () => {
+  let stateDir: string;
+  let stack: LocalStack;
+  let runtime: EtlRuntime;
+  let expected: { rows: number; badRows: number; duplicateRows: number; distinctKeys: number };
+  let files: FileManifest[];
+  const upload = (name: string, text: string) =>
+    stack.blobService.getContainerClient('landing').getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'etl-e2e-'));
+    stack = await startLocalStack({
+      stateDir,
+      ports: 'free',
+      partitions: 4,
+      scanIntervalMs: 200,
+      fastLoadBalancing: true,
+      settings: { ETL_CHUNK_MAX_ROWS: '250', ETL_RETRY_BASE_MS: '20', ETL_MAX_ATTEMPTS: '3' },
+      log: () => {},
+    });
+    runtime = await getEtlRuntime();
+
+    const generated = generateIotCsv({ rows: 6000, seed: 7, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 60 * 24 * 2 });
+    const text = await collect(generated.chunks);
+    expected = generated.expected();
+    const parts = splitCsv(text, 3);
+    for (const [index, part] of parts.entries()) await upload(`iot_events/part-${index}.csv`, part);
+    // Some rows again in another file: all of them must come out as duplicates.
+    await upload('iot_events/re-upload.csv', splitCsv(parts[0]!, 5)[0]!);
+
+    files = await waitFor('all files to complete', async () => {
+      const list = await runtime.store.manifest.listFiles({ limit: 100 });
+      return list.length === 4 && list.every((file) => file.state === 'complete' || file.state === 'failed') ? [...list] : undefined;
+    });
+    // The aggregates hop trails the facts: wait until the windows account for every loaded row.
+    const loaded = files.reduce((sum, file) => sum + file.loadedRows, 0);
+    await waitFor('windows to hold every loaded row', async () => {
+      const windows = await runtime.store.windows.listWindows(dataset, { limit: 1_000_000 });
+      return windows.reduce((sum, window) => sum + window.count, 0) === loaded ? true : undefined;
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('accounts for every row of every file', async () => {
+    expect(files.every((file) => file.state === 'complete')).toBe(true);
+    for (const file of files) {
+      expect(file.totalRows).toBe(file.validRows + file.rejectedRows);
+      expect(file.validRows).toBe(file.loadedRows + file.duplicateRows);
+      expect(file.chunksLoaded).toBe(file.chunks);
+    }
+    const parts = files.filter((file) => file.blobName.includes('/part-'));
+    expect(parts.reduce((sum, file) => sum + file.totalRows, 0)).toBe(expected.rows);
+    expect(parts.reduce((sum, file) => sum + file.rejectedRows, 0)).toBe(expected.badRows);
+    const reUpload = files.find((file) => file.blobName.endsWith('re-upload.csv'))!;
+    expect(reUpload.loadedRows).toBe(0);
+    expect(reUpload.duplicateRows).toBe(reUpload.validRows);
+    expect(reUpload.validRows).toBeGreaterThan(0);
+  });
+
+  it('loads each key once: facts = loaded rows = distinct valid keys', async () => {
+    const facts = await runtime.store.query.countFacts(dataset);
+    expect(facts).toBe(files.reduce((sum, file) => sum + file.loadedRows, 0));
+    expect(facts).toBe(expected.distinctKeys);
+  });
+
+  it('writes every rejected row with its reason to the rejected container', async () => {
+    const file = files.find((candidate) => candidate.rejectedRows > 0)!;
+    const blob = stack.blobService.getContainerClient('rejected').getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
+    const lines = (await blob.downloadToBuffer()).toString('utf8').trim().split('\n');
+    expect(lines).toHaveLength(file.rejectedRows);
+    const first = JSON.parse(lines[0]!) as { rowNumber: number; reason: string; raw: string };
+    expect(first.rowNumber).toBeGreaterThan(0);
+    expect(first.reason.length).toBeGreaterThan(0);
+  });
+
+  it('keeps every window row equal to a GROUP BY over the facts', async () => {
+    const windows = await runtime.store.windows.listWindows(dataset, { limit: 1_000_000 });
+    const exact = await runtime.store.query.groupByWindow(dataset);
+    expect(windows.length).toBe(exact.length);
+    const byKey = new Map(exact.map((row) => [`${row.windowStart}|${row.dimensionKey}`, row]));
+    for (const window of windows) {
+      const truth = byKey.get(`${window.windowStart}|${window.dimensionKey}`);
+      expect(truth, `window ${window.windowStart} ${window.dimensionKey}`).toBeDefined();
+      expect(window.count).toBe(truth!.count);
+      for (const measure of dataset.measures) {
+        expect(window.measures[measure]!.sum).toBeCloseTo(truth!.measures[measure]!.sum, 6);
+        expect(window.measures[measure]!.min).toBe(truth!.measures[measure]!.min);
+        expect(window.measures[measure]!.max).toBe(truth!.measures[measure]!.max);
+      }
+    }
+  });
+
+  it('keeps sketch p95 within the sketch error bound of the exact p95', async () => {
+    const windows = [...(await runtime.store.windows.listWindows(dataset, { limit: 1_000_000 }))].sort((a, b) => b.count - a.count).slice(0, 10);
+    for (const window of windows) {
+      const values = await runtime.store.query.measureValues(dataset, 'event_duration', { windowStart: window.windowStart, dimensionKey: window.dimensionKey });
+      const [low, high] = exactQuantileBounds(values, 0.95);
+      const alpha = window.sketches.event_duration!.alpha;
+      const estimate = windowQuantile(window, 'event_duration', 0.95);
+      expect(estimate).toBeGreaterThanOrEqual(low * (1 - alpha) - 1e-9);
+      expect(estimate).toBeLessThanOrEqual(high * (1 + alpha) + 1e-9);
+    }
+  });
+
+  it('changes nothing when the records hub is replayed from the start with a fresh consumer group', async () => {
+    const before = await runtime.store.manifest.listFiles({ limit: 100 });
+    const factsBefore = await runtime.store.query.countFacts(dataset);
+    const totalChunks = before.reduce((sum, file) => sum + file.chunks, 0);
+    const consumer = new EventHubConsumerClient('replay', stack.eventHubsConnectionString, 'records');
+    let seen = 0;
+    let alreadyApplied = 0;
+    let failure: Error | undefined;
+    const subscription = consumer.subscribe(
+      {
+        processEvents: async (events) => {
+          const outcome = await transformBatch(runtime.transformDependencies(silentLogger), events.map((event) => ({ body: event.body, properties: event.properties })));
+          seen += events.length;
+          alreadyApplied += outcome.alreadyApplied;
+        },
+        processError: async (error) => {
+          failure = error;
+        },
+      },
+      { startPosition: earliestEventPosition, maxBatchSize: 50, maxWaitTimeInSeconds: 1 },
+    );
+    try {
+      await waitFor('the replay to read every chunk', async () => (seen >= totalChunks ? true : undefined), 60_000);
+    } finally {
+      await subscription.close();
+      await consumer.close();
+    }
+    expect(failure).toBeUndefined();
+    expect(seen).toBe(totalChunks);
+    expect(alreadyApplied).toBe(totalChunks);
+    expect(await runtime.store.query.countFacts(dataset)).toBe(factsBefore);
+    const after = await runtime.store.manifest.listFiles({ limit: 100 });
+    const strip = (list: readonly FileManifest[]) =>
+      [...list].sort((a, b) => a.fileId.localeCompare(b.fileId)).map(({ updatedAt: _updatedAt, ...rest }) => rest);
+    expect(strip(after)).toEqual(strip(before));
+  });
+
+  it('parks a poison event in dead letters and still loads the other rows', async () => {
+    const producerText = 'this is not a chunk event';
+    const { EventHubProducerClient } = await import('@azure/event-hubs');
+    const producer = new EventHubProducerClient(stack.eventHubsConnectionString, 'records');
+    try {
+      await producer.sendBatch([{ body: producerText }], { partitionId: '0' });
+    } finally {
+      await producer.close();
+    }
+    const generated = generateIotCsv({ rows: 300, seed: 99, duplicateRate: 0, badRowRate: 0 });
+    await upload('iot_events/after-poison.csv', await collect(generated.chunks));
+    const file = await waitFor('the file after the poison event to complete', async () => {
+      const list = await runtime.store.manifest.listFiles({ limit: 100 });
+      const found = list.find((candidate) => candidate.blobName.endsWith('after-poison.csv'));
+      return found?.state === 'complete' ? found : undefined;
+    });
+    expect(file.loadedRows).toBe(300);
+    const letters = await waitFor('the dead letter', async () => {
+      const list = await runtime.deadLetters.list({ stage: 'transform' });
+      return list.length > 0 ? list : undefined;
+    });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.body).toContain(producerText);
+    expect(letters[0]!.error).toMatch(/MALFORMED_EVENT|not a chunk event/);
+  });
+});
