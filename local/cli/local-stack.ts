@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   readonly scanIntervalMs?: number;
   /** Extra settings (e.g. a smaller chunk size) put in the environment before the host starts. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Start the local Functions host (default true); false leaves only the services running. */
+  readonly functionsHost?: boolean;
   /** Host shortcuts for tests: faster load balancing. */
   readonly fastLoadBalancing?: boolean;
   readonly log?: (line: string) => void;
@@ -94,6 +96,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
     await queues.getQueueClient(LANDING_EVENTS_QUEUE).createIfNotExists();
 
+    if (options.functionsHost === false) {
+      return { settings, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, close: closeAll };
+    }
     const host = await startLocalFunctionsHost({
       entryModules: [FUNCTIONS_ENTRY],
       hostJson: await readHostJson(join(REPOSITORY_ROOT, 'host.json')),

@@ -1,0 +1,165 @@
+/**
+ * `npm run bench`: the whole local pipeline on a generated IoT CSV, beside two baselines measured
+ * in the same run on the same file:
+ *   1. raw parse rate of the CSV library (csv-parse, records counted, nothing else);
+ *   2. a naive single-process loader: parse → validate → SQLite, one transaction;
+ *   3. end to end: upload to `landing` → all facts and window aggregates committed (Azurite,
+ *      Event Hubs emulator, local Functions host, SQLite);
+ *   4. the extract's peak RSS on a large file (a child process running only the extract).
+ *
+ * Options: --rows N (default 1,000,000), --extract-mb M (size of the memory file, default 1024;
+ * 0 skips it), --partitions P (default 4).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { parse } from 'csv-parse';
+import Database from 'better-sqlite3';
+import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
+import { startLocalStack, REPOSITORY_ROOT } from '../local/cli/local-stack.js';
+import { uploadCsv } from '../local/cli/upload-file.js';
+import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
+import { iotEventsDataset } from '../shared/datasets/iot-events.js';
+import { readCsv } from '../shared/csv/csv-reader.js';
+import { bindHeader } from '../shared/validation/header-binding.js';
+import { validateRow } from '../shared/validation/validate-row.js';
+
+const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+async function writeGenerated(path: string, options: Parameters<typeof generateIotCsv>[0]): Promise<ReturnType<ReturnType<typeof generateIotCsv>['expected']>> {
+  const generated = generateIotCsv(options);
+  const out = createWriteStream(path);
+  for await (const chunk of generated.chunks) {
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return generated.expected();
+}
+
+async function rawParseRate(path: string): Promise<number> {
+  const started = performance.now();
+  let records = 0;
+  const parser = createReadStream(path).pipe(parse({ relax_column_count: true }));
+  for await (const _record of parser) records += 1;
+  return (records - 1) / ((performance.now() - started) / 1000);
+}
+
+async function naiveLoaderRate(path: string, directory: string): Promise<number> {
+  const dataset = iotEventsDataset;
+  const database = new Database(join(directory, 'naive.sqlite'));
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  const columns = dataset.columns.map((column) => `"${column.name}"`);
+  database.exec(`CREATE TABLE facts (${columns.map((name, index) => `${name}${index === 0 ? ' TEXT PRIMARY KEY' : ''}`).join(', ')}) WITHOUT ROWID`);
+  const insert = database.prepare(`INSERT OR IGNORE INTO facts VALUES (${columns.map(() => '?').join(', ')})`);
+  const started = performance.now();
+  let rows = 0;
+  let binding: ReturnType<typeof bindHeader> | undefined;
+  database.exec('BEGIN');
+  for await (const item of readCsv(createReadStream(path))) {
+    if (item.kind === 'header') binding = bindHeader(dataset, item.fields);
+    else if (item.kind === 'row' && binding?.ok) {
+      const validation = validateRow(dataset, binding.binding, item.fields);
+      rows += 1;
+      if (validation.ok) insert.run(dataset.columns.map((column) => validation.row[column.name] ?? null));
+    } else rows += 1;
+  }
+  database.exec('COMMIT');
+  database.close();
+  return rows / ((performance.now() - started) / 1000);
+}
+
+async function endToEnd(path: string, directory: string, rows: number, partitions: number): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number }> {
+  const stack = await startLocalStack({ stateDir: join(directory, 'stack'), ports: 'free', partitions, scanIntervalMs: 200, log: () => {} });
+  try {
+    const runtime = await getEtlRuntime();
+    const started = performance.now();
+    await uploadCsv(stack.blobService, 'iot_events/bench.csv', createReadStream(path));
+    const deadline = Date.now() + 30 * 60_000;
+    for (;;) {
+      const [file] = await runtime.store.manifest.listFiles({ limit: 1 });
+      if (file?.state === 'failed') throw new Error(`the file failed: ${file.error}`);
+      if (file?.state === 'complete') {
+        const windows = await runtime.store.windows.listWindows(iotEventsDataset);
+        if (windows.reduce((sum, window) => sum + window.count, 0) === file.loadedRows) {
+          const seconds = (performance.now() - started) / 1000;
+          return { rowsPerSecond: rows / seconds, seconds, loaded: file.loadedRows, duplicates: file.duplicateRows, rejected: file.rejectedRows };
+        }
+      }
+      if (Date.now() > deadline) throw new Error('the end-to-end run did not finish in 30 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Extract alone, in a child process, on a big file; returns the child's peak RSS (VmHWM). */
+async function extractPeakRss(directory: string, megabytes: number, partitions: number): Promise<{ peakMb: number; fileMb: number; seconds: number; rows: number }> {
+  const path = join(directory, 'big.csv');
+  const rows = Math.round((megabytes * 1024 * 1024) / 118); // ~118 bytes per generated row
+  await writeGenerated(path, { rows, seed: 11, duplicateRate: 0.02, badRowRate: 0.01 });
+  const fileMb = (await stat(path)).size / 1024 / 1024;
+  const stack = await startLocalStack({ stateDir: join(directory, 'extract-stack'), ports: 'free', partitions, functionsHost: false, log: () => {}, settings: { ETL_SQLITE_PATH: join(directory, 'extract.sqlite') } });
+  try {
+    await uploadCsv(stack.blobService, 'iot_events/big.csv', createReadStream(path));
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'bench', 'extract-only.ts'), 'iot_events/big.csv'], {
+      env: { ...process.env, ...stack.settings },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    if (code !== 0) throw new Error(`extract child exited with ${code}`);
+    const result = JSON.parse(output.trim().split('\n').pop()!) as { peakRssMb: number; totalRows: number };
+    return { peakMb: result.peakRssMb, fileMb, seconds: (performance.now() - started) / 1000, rows: result.totalRows };
+  } finally {
+    await stack.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '1000000' }, 'extract-mb': { type: 'string', default: '1024' }, partitions: { type: 'string', default: '4' } },
+  });
+  const rows = Number(values.rows);
+  const extractMb = Number(values['extract-mb']);
+  const partitions = Number(values.partitions);
+  const directory = await mkdtemp(join(tmpdir(), 'etl-bench-'));
+  try {
+    const path = join(directory, 'iot.csv');
+    console.log(`Generating ${number.format(rows)} IoT rows (2 % duplicates, 1 % bad rows)…`);
+    const expected = await writeGenerated(path, { rows, seed: 1, duplicateRate: 0.02, badRowRate: 0.01 });
+    console.log(`  ${((await stat(path)).size / 1024 / 1024).toFixed(1)} MB, ${number.format(expected.badRows)} bad, ${number.format(expected.duplicateRows)} duplicates`);
+
+    const parseRate = await rawParseRate(path);
+    console.log(`Baseline 1 — csv-parse raw parse:            ${number.format(parseRate)} rows/s`);
+    const naiveRate = await naiveLoaderRate(path, directory);
+    console.log(`Baseline 2 — naive loader (parse→SQLite):    ${number.format(naiveRate)} rows/s`);
+    const e2e = await endToEnd(path, directory, rows, partitions);
+    console.log(
+      `End to end — landing → facts + aggregates:   ${number.format(e2e.rowsPerSecond)} rows/s ` +
+        `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected)`,
+    );
+    if (extractMb > 0) {
+      const memory = await extractPeakRss(directory, extractMb, partitions);
+      console.log(
+        `Extract peak RSS on a ${memory.fileMb.toFixed(0)} MB file:        ${memory.peakMb.toFixed(0)} MB ` +
+          `(${number.format(memory.rows)} rows in ${memory.seconds.toFixed(1)} s, ${number.format(memory.rows / memory.seconds)} rows/s)`,
+      );
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
