@@ -1,0 +1,263 @@
+import net from 'node:net';
+import rhea, { type Connection, type EventContext, type link as Link } from 'rhea';
+import type { EventHubBroker } from '../broker/event-hub-broker.js';
+import { parseEntityAddress } from '../core/entity-address.js';
+import { Conditions } from './amqp-conditions.js';
+import { handleCbsRequest, type CbsRequest } from './cbs-endpoint.js';
+import { ConnectionState } from './connection-state.js';
+import { attachIncoming, attachOutgoing, type AttachContext } from './link-attach.js';
+import { handleManagementRequest, type ManagementRequest } from './management-endpoint.js';
+
+export interface AmqpServerOptions {
+  broker: EventHubBroker;
+  host: string;
+  port: number;
+  /** Host name the SDK sees in entity names (`localhost`). */
+  namespaceHost: string;
+  log: (line: string) => void;
+}
+
+/** Largest frame we accept; the SDK honours the value we announce, so anything bigger is garbage. */
+export const MAX_FRAME_BYTES = 1_048_576 + 4096;
+/** Credit each producer link gets; bounds the bytes in flight per link to about this many MB. */
+const INGEST_CREDIT = 64;
+
+interface ConnectionInternals {
+  frame_size?: number;
+  previous_input?: Buffer | null;
+  input(buffer: Buffer): void;
+}
+
+/**
+ * The AMQP 1.0 listener. rhea does the protocol; this routes attaches, messages, credit and closes to
+ * the link handlers, and makes sure no client can take the process down: every handler runs inside a
+ * guard, protocol errors close only the offending connection.
+ */
+export class AmqpServer {
+  private readonly container = rhea.create_container({ id: 'eventhubs-emulator' });
+  private readonly states = new Map<Connection, ConnectionState>();
+  private readonly sockets = new Set<net.Socket>();
+  private server: net.Server | undefined;
+
+  constructor(private readonly options: AmqpServerOptions) {
+    this.wire();
+  }
+
+  async listen(): Promise<number> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.options.log(`listener error: ${error.message}`));
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const connection = this.container.create_connection({
+      id: `conn-${socket.remotePort}`,
+      container_id: 'eventhubs-emulator',
+      max_frame_size: MAX_FRAME_BYTES,
+      channel_max: 4095,
+      idle_time_out: 120_000,
+      autoaccept: false,
+      autosettle: true,
+      credit_window: INGEST_CREDIT,
+      properties: { product: 'ScalableETL Event Hubs emulator' },
+    } as never) as Connection;
+    this.guardFrameSize(connection);
+    this.states.set(connection, new ConnectionState(connection));
+    this.options.broker.metrics.openConnections++;
+    (connection as unknown as { accept(socket: net.Socket): void }).accept(socket);
+  }
+
+  /** rhea buffers whatever frame size a peer announces; refuse anything above our limit before it does. */
+  private guardFrameSize(connection: Connection): void {
+    const internals = connection as unknown as ConnectionInternals;
+    const input = internals.input.bind(connection);
+    internals.input = (buffer: Buffer) => {
+      input(buffer);
+      const pending = internals.frame_size ?? 0;
+      const leftover = internals.previous_input?.length ?? 0;
+      if (pending > MAX_FRAME_BYTES || leftover > MAX_FRAME_BYTES) {
+        this.options.log(`closing connection ${connection.options.id}: frame of ${pending || leftover} bytes exceeds ${MAX_FRAME_BYTES}`);
+        internals.frame_size = undefined;
+        internals.previous_input = null;
+        (connection as unknown as { chunks: unknown }).chunks = null;
+        this.abort(connection, Conditions.framingError, `Frame size exceeds the maximum of ${MAX_FRAME_BYTES} bytes.`);
+      }
+    };
+  }
+
+  private abort(connection: Connection, condition: string, description: string): void {
+    try {
+      connection.close({ condition, description });
+    } catch {
+      // the socket may already be gone
+    }
+    const socket = (connection as unknown as { socket?: net.Socket }).socket;
+    setTimeout(() => socket?.destroy(), 200).unref();
+  }
+
+  private attachContext(state: ConnectionState): AttachContext {
+    return {
+      broker: this.options.broker,
+      state,
+      namespaceHost: this.options.namespaceHost,
+      requireToken: this.options.broker.config.sasKeys !== undefined,
+      log: this.options.log,
+    };
+  }
+
+  /** Runs a handler; a throw closes only the link (or connection) it concerns. */
+  private guard(what: string, link: Link | undefined, context: EventContext, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.options.log(`${what} failed on ${context.connection.options.id}: ${(error as Error).stack ?? String(error)}`);
+      try {
+        if (link) link.close({ condition: Conditions.internalError, description: `The emulator failed to handle ${what}.` });
+        else this.abort(context.connection, Conditions.internalError, `The emulator failed to handle ${what}.`);
+      } catch {
+        // nothing more to do
+      }
+    }
+  }
+
+  private wire(): void {
+    const container = this.container;
+    const { broker, log } = this.options;
+
+    container.on('receiver_open', (context: EventContext) => {
+      const receiver = context.receiver!;
+      const state = this.states.get(context.connection);
+      this.guard('attach', receiver, context, () => {
+        if (!state) return;
+        const result = attachIncoming(receiver, this.attachContext(state));
+        if ('error' in result) {
+          log(`refused sender link '${receiver.name}' to '${String(receiver.target?.address)}': ${result.error.condition}`);
+          receiver.close(result.error);
+          return;
+        }
+        state.add(receiver, result.handler);
+        broker.metrics.openLinks++;
+      });
+    });
+
+    container.on('sender_open', (context: EventContext) => {
+      const sender = context.sender!;
+      const state = this.states.get(context.connection);
+      this.guard('attach', sender, context, () => {
+        if (!state) return;
+        const result = attachOutgoing(sender, this.attachContext(state));
+        if ('error' in result) {
+          log(`refused receiver link '${sender.name}' from '${String(sender.source?.address)}': ${result.error.condition}`);
+          sender.close(result.error);
+          return;
+        }
+        state.add(sender, result.handler);
+        broker.metrics.openLinks++;
+        // Attach goes out on the next tick; only then may transfers follow.
+        process.nextTick(() => result.handler.onSendable?.());
+      });
+    });
+
+    container.on('message', (context: EventContext) => {
+      const receiver = context.receiver!;
+      const state = this.states.get(context.connection);
+      const delivery = context.delivery!;
+      this.guard('a message', receiver, context, () => {
+        if (!state) return;
+        const address = parseEntityAddress(receiver.target?.address);
+        if (address?.kind === 'cbs' || address?.kind === 'management') {
+          const request = context.message as unknown as CbsRequest & ManagementRequest;
+          delivery.accept();
+          const reply =
+            address.kind === 'cbs'
+              ? handleCbsRequest(request, state, broker.config.sasKeys, broker.clock())
+              : handleManagementRequest(request, broker, this.options.namespaceHost);
+          const channel = request.reply_to ? state.replyChannels.get(request.reply_to) : undefined;
+          if (!channel) {
+            log(`no reply link '${String(request.reply_to)}' for a ${address.kind} request`);
+            return;
+          }
+          channel.send(reply);
+          return;
+        }
+        const handler = state.handlers.get(receiver);
+        const format = (context as unknown as { format?: number }).format ?? 0;
+        handler?.onMessage?.(context.message, format, delivery);
+      });
+    });
+
+    container.on('sendable', (context: EventContext) => {
+      const sender = context.sender!;
+      this.guard('credit', sender, context, () => this.states.get(context.connection)?.handlers.get(sender)?.onSendable?.());
+    });
+
+    const closeLink = (context: EventContext) => {
+      const link = (context.sender ?? context.receiver) as Link | undefined;
+      const state = this.states.get(context.connection);
+      if (link && state?.remove(link)) broker.metrics.openLinks--;
+    };
+    container.on('sender_close', closeLink);
+    container.on('receiver_close', closeLink);
+    container.on('sender_error', (context: EventContext) => log(`receiver link '${context.sender?.name}' closed by client: ${String((context.sender?.error as { condition?: string } | undefined)?.condition ?? '')}`));
+    container.on('receiver_error', (context: EventContext) => log(`sender link '${context.receiver?.name}' closed by client: ${String((context.receiver?.error as { condition?: string } | undefined)?.condition ?? '')}`));
+
+    container.on('session_close', (context: EventContext) => {
+      const state = this.states.get(context.connection);
+      if (!state) return;
+      for (const link of [...state.handlers.keys()]) {
+        if (link.session === context.session && state.remove(link)) broker.metrics.openLinks--;
+      }
+    });
+    container.on('session_error', (context: EventContext) => log(`session closed with error on ${context.connection.options.id}`));
+
+    const dropConnection = (context: EventContext) => {
+      const state = this.states.get(context.connection);
+      if (!state) return;
+      this.states.delete(context.connection);
+      broker.metrics.openLinks -= state.removeAll();
+      broker.metrics.openConnections--;
+    };
+    container.on('connection_close', (context: EventContext) => {
+      dropConnection(context);
+    });
+    container.on('disconnected', (context: EventContext) => {
+      dropConnection(context);
+    });
+    container.on('connection_error', (context: EventContext) => {
+      log(`connection ${context.connection.options.id} error: ${String((context.connection.error as { description?: string } | undefined)?.description ?? context.connection.error ?? '')}`);
+    });
+    container.on('protocol_error', (error: unknown) => {
+      log(`protocol error, closing the connection: ${String((error as Error)?.message ?? error)}`);
+    });
+    container.on('error', (error: unknown) => {
+      log(`amqp error: ${String((error as Error)?.message ?? error)}`);
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const connection of this.states.keys()) {
+      try {
+        connection.close({ condition: 'amqp:connection:forced', description: 'The emulator is shutting down.' });
+      } catch {
+        // already closing
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

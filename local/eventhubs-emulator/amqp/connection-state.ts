@@ -1,0 +1,67 @@
+import type { Connection, link as Link, Sender } from 'rhea';
+
+/** What a link does when the connection routes an event to it. */
+export interface LinkHandler {
+  onMessage?(message: unknown, format: number, delivery: DeliveryLike): void;
+  onSendable?(): void;
+  /** Releases what the link holds (reader slots, listeners); called once. */
+  onClose(): void;
+}
+
+/** The slice of a rhea delivery the handlers use. */
+export interface DeliveryLike {
+  accept(): void;
+  reject(error: { condition: string; description: string }): void;
+}
+
+/** A request/response reply link ($cbs, $management): queues replies until the client gives credit. */
+export class ReplyChannel implements LinkHandler {
+  private readonly queue: object[] = [];
+  constructor(readonly sender: Sender) {}
+
+  send(message: object): void {
+    this.queue.push(message);
+    this.onSendable();
+  }
+
+  onSendable(): void {
+    while (this.queue.length > 0 && this.sender.sendable()) this.sender.send(this.queue.shift() as never);
+  }
+
+  onClose(): void {
+    this.queue.length = 0;
+  }
+}
+
+/** Per-connection bookkeeping: reply links by name and address, open link handlers, granted tokens. */
+export class ConnectionState {
+  readonly replyChannels = new Map<string, ReplyChannel>();
+  readonly handlers = new Map<Link, LinkHandler>();
+  /** Audience paths (lower case, without scheme and host) that a valid token was put for. */
+  readonly authorizedPaths = new Set<string>();
+  constructor(readonly connection: Connection) {}
+
+  add(link: Link, handler: LinkHandler): void {
+    this.handlers.set(link, handler);
+  }
+
+  /** Runs the link's cleanup once; returns whether there was something to clean. */
+  remove(link: Link): boolean {
+    const handler = this.handlers.get(link);
+    if (!handler) return false;
+    this.handlers.delete(link);
+    for (const [name, channel] of this.replyChannels) if (channel === handler) this.replyChannels.delete(name);
+    try {
+      handler.onClose();
+    } catch {
+      // cleanup must never throw into rhea's event loop
+    }
+    return true;
+  }
+
+  removeAll(): number {
+    let count = 0;
+    for (const link of [...this.handlers.keys()]) if (this.remove(link)) count++;
+    return count;
+  }
+}

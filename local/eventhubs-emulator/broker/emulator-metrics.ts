@@ -1,0 +1,25 @@
+/** Counters the emulator exposes over HTTP (Prometheus text) and in its logs. */
+export interface PartitionCounters {
+  eventsIn: number;
+  bytesIn: number;
+  eventsOut: number;
+  bytesOut: number;
+}
+
+export class EmulatorMetrics {
+  /** Keyed by `hub\u0000partition`. */
+  readonly partitions = new Map<string, PartitionCounters>();
+  openConnections = 0;
+  openLinks = 0;
+  rejectedConnections = 0;
+
+  counters(hub: string, partitionId: string): PartitionCounters {
+    const key = `${hub}\u0000${partitionId}`;
+    let counters = this.partitions.get(key);
+    if (!counters) {
+      counters = { eventsIn: 0, bytesIn: 0, eventsOut: 0, bytesOut: 0 };
+      this.partitions.set(key, counters);
+    }
+    return counters;
+  }
+}

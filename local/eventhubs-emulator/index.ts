@@ -1,0 +1,89 @@
+/**
+ * The local Event Hubs emulator: an AMQP 1.0 server the unmodified `@azure/event-hubs` SDK talks to.
+ * `startEventHubsEmulator` is the one entry point for tests, the local runtime and the CLI.
+ */
+import { readFile } from 'node:fs/promises';
+import { EventHubBroker } from './broker/event-hub-broker.js';
+import { AmqpServer } from './amqp/amqp-server.js';
+import { normalizeConfig, type EmulatorConfig } from './config/emulator-config.js';
+import { MemoryPartitionLog } from './storage/memory-partition-log.js';
+
+export type { EmulatorConfig, EventHubConfig } from './config/emulator-config.js';
+
+export interface EventHubsEmulatorOptions {
+  /** A config object, or a path to a JSON file. */
+  config: EmulatorConfig | string;
+  /** Directory for the partition logs; omitted = in memory (no persistence), for quick tests. */
+  dataDir?: string;
+  /** 0 = pick a free port; default 5672. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** HTTP health + Prometheus metrics; 0 = free port; undefined = off. */
+  metricsPort?: number;
+  /** Default: console.error lines with a prefix; tests pass a no-op. */
+  log?: (line: string) => void;
+}
+
+export interface RunningEventHubsEmulator {
+  /** `Endpoint=sb://localhost:PORT;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;` */
+  connectionString: string;
+  port: number;
+  metricsUrl?: string;
+  /** Flushes and closes everything. */
+  close(): Promise<void>;
+}
+
+/** The key name and value of the official emulator's connection string. */
+export const DEFAULT_KEY_NAME = 'RootManageSharedAccessKey';
+export const DEFAULT_KEY_VALUE = 'SAS_KEY_VALUE';
+
+export function emulatorConnectionString(port: number): string {
+  const endpoint = port === 5672 ? 'sb://localhost' : `sb://localhost:${port}`;
+  return `Endpoint=${endpoint};SharedAccessKeyName=${DEFAULT_KEY_NAME};SharedAccessKey=${DEFAULT_KEY_VALUE};UseDevelopmentEmulator=true;`;
+}
+
+async function loadConfig(config: EmulatorConfig | string): Promise<EmulatorConfig> {
+  if (typeof config !== 'string') return config;
+  return JSON.parse(await readFile(config, 'utf8')) as EmulatorConfig;
+}
+
+export async function startEventHubsEmulator(options: EventHubsEmulatorOptions): Promise<RunningEventHubsEmulator> {
+  const log = options.log ?? ((line: string) => console.error(`[eventhubs-emulator] ${line}`));
+  const config = normalizeConfig(await loadConfig(options.config));
+  const startedAt = Date.now();
+  const broker = await EventHubBroker.open(
+    config,
+    async () => new MemoryPartitionLog(),
+    async () => startedAt,
+  );
+  const server = new AmqpServer({
+    broker,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 5672,
+    namespaceHost: 'localhost',
+    log,
+  });
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
+  const retention = setInterval(() => broker.applyRetention(), 60_000);
+  retention.unref();
+  let closing: Promise<void> | undefined;
+  return {
+    connectionString: emulatorConnectionString(port),
+    port,
+    close() {
+      closing ??= (async () => {
+        clearInterval(retention);
+        await server.close();
+        await broker.close();
+      })();
+      return closing;
+    },
+  };
+}

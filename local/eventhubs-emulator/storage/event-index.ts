@@ -1,0 +1,140 @@
+import type { PartitionLogInfo } from './partition-log.js';
+
+/**
+ * Sequence-number-ordered index of the events a partition holds: offset, enqueued time and size per
+ * event, in growable typed arrays so millions of events cost a few bytes each. Shared by the memory
+ * and file adapters; the adapters keep the payloads.
+ */
+export class EventIndex {
+  private offsets = new Float64Array(1024);
+  private times = new Float64Array(1024);
+  private sizes = new Float64Array(1024);
+  /** Index of the first held event within the arrays. */
+  private head = 0;
+  /** One past the last event within the arrays. */
+  private tail = 0;
+  /** Sequence number of the event at `head`. */
+  private headSequence = 0;
+  private bytes = 0;
+  private lastOffset = -1;
+  private lastTime = 0;
+  private lastSequence = -1;
+
+  /** Resets the index to start at `firstSequenceNumber` with nothing held (e.g. after retention). */
+  startAt(firstSequenceNumber: number, lastOffset: number, lastTimeMs: number): void {
+    this.head = 0;
+    this.tail = 0;
+    this.headSequence = firstSequenceNumber;
+    this.lastSequence = firstSequenceNumber - 1;
+    this.lastOffset = lastOffset;
+    this.lastTime = lastTimeMs;
+    this.bytes = 0;
+  }
+
+  get nextSequenceNumber(): number {
+    return this.lastSequence + 1;
+  }
+
+  /** Offset the next event gets: the previous event's offset plus its size. */
+  nextOffset(): number {
+    return this.tail > this.head ? this.offsets[this.tail - 1] + this.sizes[this.tail - 1] : this.lastOffset < 0 ? 0 : this.lastOffset + 1;
+  }
+
+  push(offset: number, timeMs: number, size: number): number {
+    if (this.tail === this.offsets.length) this.grow();
+    this.offsets[this.tail] = offset;
+    this.times[this.tail] = timeMs;
+    this.sizes[this.tail] = size;
+    this.tail++;
+    this.bytes += size;
+    this.lastOffset = offset;
+    this.lastTime = timeMs;
+    this.lastSequence++;
+    return this.lastSequence;
+  }
+
+  get firstSequenceNumber(): number {
+    return this.headSequence;
+  }
+
+  get count(): number {
+    return this.tail - this.head;
+  }
+
+  offsetOf(sequenceNumber: number): number {
+    return this.offsets[this.head + sequenceNumber - this.headSequence];
+  }
+
+  timeOf(sequenceNumber: number): number {
+    return this.times[this.head + sequenceNumber - this.headSequence];
+  }
+
+  sizeOf(sequenceNumber: number): number {
+    return this.sizes[this.head + sequenceNumber - this.headSequence];
+  }
+
+  info(): PartitionLogInfo {
+    return {
+      beginSequenceNumber: this.headSequence,
+      lastSequenceNumber: this.lastSequence,
+      lastOffset: this.lastOffset,
+      lastEnqueuedTimeMs: this.lastTime,
+      retainedBytes: this.bytes,
+    };
+  }
+
+  /** First held sequence number whose value in `values` passes `after` (binary search; values ascend). */
+  private firstAfter(values: Float64Array, limit: number, inclusive: boolean): number {
+    let low = this.head;
+    let high = this.tail;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const passes = inclusive ? values[middle] >= limit : values[middle] > limit;
+      if (passes) high = middle;
+      else low = middle + 1;
+    }
+    return this.headSequence + (low - this.head);
+  }
+
+  sequenceNumberAfterOffset(offset: number, inclusive: boolean): number {
+    return this.firstAfter(this.offsets, offset, inclusive);
+  }
+
+  sequenceNumberAfterTime(timeMs: number): number {
+    return this.firstAfter(this.times, timeMs, false);
+  }
+
+  /** Drops events from the head: those enqueued before `olderThanMs`, then oldest beyond `maxBytes`; keeps the last one. Returns how many went. */
+  dropHead(olderThanMs: number, maxBytes: number): number {
+    let dropped = 0;
+    while (this.tail - this.head > 1 && (this.times[this.head] < olderThanMs || this.bytes > maxBytes)) {
+      this.bytes -= this.sizes[this.head];
+      this.head++;
+      this.headSequence++;
+      dropped++;
+    }
+    if (this.head > 4096 && this.head > (this.tail >> 1)) this.compact();
+    return dropped;
+  }
+
+  private compact(): void {
+    this.offsets.copyWithin(0, this.head, this.tail);
+    this.times.copyWithin(0, this.head, this.tail);
+    this.sizes.copyWithin(0, this.head, this.tail);
+    this.tail -= this.head;
+    this.head = 0;
+  }
+
+  private grow(): void {
+    if (this.head > 0 && this.head >= (this.tail >> 1)) {
+      this.compact();
+      return;
+    }
+    const size = this.offsets.length * 2;
+    for (const key of ['offsets', 'times', 'sizes'] as const) {
+      const next = new Float64Array(size);
+      next.set(this[key]);
+      this[key] = next;
+    }
+  }
+}
