@@ -1,0 +1,190 @@
+/**
+ * `app.eventHub` locally, with the Event Hubs extension's semantics: `EventHubConsumerClient
+ * .subscribe()` with greedy load balancing and the blob checkpoint store in
+ * `azure-webjobs-eventhub` (the extension's container and blob layout), host.json's batch size,
+ * prefetch, minimum batch size / max wait time and initial offset, batches of `many` or one event
+ * per invocation for `one`, and — the part handlers must design for — the last event of every
+ * batch checkpointed whether the handler succeeded or threw (every Nth batch with
+ * `batchCheckpointFrequency` N), never on shutdown or lost ownership.
+ */
+import {
+  EventHubConsumerClient,
+  earliestEventPosition,
+  latestEventPosition,
+  type EventPosition,
+  type PartitionContext,
+  type ReceivedEventData,
+  type Subscription,
+} from '@azure/event-hubs';
+import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
+import { ContainerClient } from '@azure/storage-blob';
+import { EtlError } from '../../../shared/errors/etl-error.js';
+import { resolveBindingExpression, resolveConnectionString } from '../binding-settings.js';
+import { eventsInput, eventsTriggerMetadata, type PartitionInfo } from './event-hub-binding-data.js';
+import { invokeWithRetryPolicy } from './retry-policy.js';
+import { describeError, type ListenerContext, type TriggerListener } from './trigger-listener.js';
+
+export const CHECKPOINT_CONTAINER = 'azure-webjobs-eventhub';
+
+export interface EventHubListenerOptions {
+  /** How often a processor claims and renews partitions (SDK default 10 s). */
+  readonly loadBalancingUpdateIntervalMs?: number;
+  /** When an unrenewed ownership counts as abandoned (SDK default 60 s). */
+  readonly partitionOwnershipExpirationIntervalMs?: number;
+}
+
+interface PartitionBuffer {
+  events: ReceivedEventData[];
+  firstBufferedAt: number;
+  batches: number;
+}
+
+export class EventHubListener implements TriggerListener {
+  readonly #context: ListenerContext;
+  readonly #options: EventHubListenerOptions;
+  readonly #abort = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #buffers = new Map<string, PartitionBuffer>();
+  #client?: EventHubConsumerClient;
+  #subscription?: Subscription;
+  #stopping = false;
+
+  constructor(context: ListenerContext, options: EventHubListenerOptions) {
+    this.#context = context;
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    const { trigger, config, instanceId } = this.#context;
+    const eventHubs = config.extensions.eventHubs;
+    const connection = resolveConnectionString(trigger.connection as string | undefined, 'EventHub');
+    const eventHubName = resolveBindingExpression(String(trigger.eventHubName ?? ''));
+    const consumerGroup = resolveBindingExpression(String(trigger.consumerGroup ?? '$Default'));
+    const storage = resolveConnectionString(undefined, 'AzureWebJobsStorage');
+    const container = new ContainerClient(storage, CHECKPOINT_CONTAINER);
+    await container.createIfNotExists();
+
+    const clientOptions = {
+      identifier: instanceId,
+      loadBalancingOptions: {
+        strategy: 'greedy' as const,
+        updateIntervalInMs: this.#options.loadBalancingUpdateIntervalMs,
+        partitionOwnershipExpirationIntervalInMs: this.#options.partitionOwnershipExpirationIntervalMs,
+      },
+    };
+    const checkpointStore = new BlobCheckpointStore(container);
+    // Without eventHubName the connection string names the hub (EntityPath), as the extension allows.
+    const client =
+      eventHubName === ''
+        ? new EventHubConsumerClient(consumerGroup, connection, checkpointStore, clientOptions)
+        : new EventHubConsumerClient(consumerGroup, connection, eventHubName, checkpointStore, clientOptions);
+    this.#client = client;
+    const needsMinimum = eventHubs.minEventBatchSize > 1;
+    this.#subscription = client.subscribe(
+      {
+        processEvents: (events, partition) => this.#onEvents(events, partition),
+        processError: async (error, partition) => {
+          if (this.#stopping) return;
+          this.#context.log('warning', `[${this.#context.fn.metadata.name}] partition ${partition.partitionId || '(load balancer)'}: ${describeError(error)}`);
+        },
+        processClose: async (_reason, partition) => {
+          // Lost ownership or shutdown: events still buffered are not checkpointed; the next owner reads them again.
+          this.#buffers.delete(partition.partitionId);
+        },
+      },
+      {
+        maxBatchSize: eventHubs.maxEventBatchSize,
+        // Without a minimum batch the wait only paces empty polls; with one it bounds how long a short batch waits.
+        maxWaitTimeInSeconds: needsMinimum ? Math.max(1, Math.ceil(eventHubs.maxWaitTime / 1000)) : 5,
+        prefetchCount: eventHubs.prefetchCount,
+        startPosition: this.#startPosition(),
+        skipParsingBodyAsJson: true,
+      },
+    );
+  }
+
+  #startPosition(): EventPosition {
+    const initial = this.#context.config.extensions.eventHubs.initialOffsetOptions;
+    if (initial.type === 'fromEnd') return latestEventPosition;
+    if (initial.type === 'fromEnqueuedTime') {
+      if (initial.enqueuedTimeUtc === undefined) {
+        throw new EtlError('INVALID_CONFIG', 'initialOffsetOptions fromEnqueuedTime needs enqueuedTimeUtc.');
+      }
+      return { enqueuedOn: new Date(initial.enqueuedTimeUtc) };
+    }
+    return earliestEventPosition;
+  }
+
+  async stop(): Promise<void> {
+    // Finish what is running (and checkpoint it), take nothing new, then let go of the partitions.
+    this.#stopping = true;
+    this.#abort.abort();
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#subscription?.close();
+    await this.#client?.close();
+  }
+
+  async #onEvents(events: ReceivedEventData[], partition: PartitionContext): Promise<void> {
+    if (this.#stopping) return;
+    const { minEventBatchSize, maxWaitTime, maxEventBatchSize } = this.#context.config.extensions.eventHubs;
+    let buffer = this.#buffers.get(partition.partitionId);
+    if (buffer === undefined) {
+      buffer = { events: [], firstBufferedAt: 0, batches: 0 };
+      this.#buffers.set(partition.partitionId, buffer);
+    }
+    if (events.length > 0 && buffer.events.length === 0) buffer.firstBufferedAt = Date.now();
+    buffer.events.push(...events);
+    const waitedEnough = buffer.events.length > 0 && Date.now() - buffer.firstBufferedAt >= maxWaitTime;
+    if (buffer.events.length === 0 || (buffer.events.length < minEventBatchSize && !waitedEnough)) return;
+
+    const ready = buffer.events.splice(0, buffer.events.length);
+    for (let start = 0; start < ready.length; start += maxEventBatchSize) {
+      const work = this.#dispatch(ready.slice(start, start + maxEventBatchSize), partition, buffer);
+      this.#inFlight.add(work);
+      try {
+        await work;
+      } finally {
+        this.#inFlight.delete(work);
+      }
+    }
+  }
+
+  async #dispatch(batch: ReceivedEventData[], partition: PartitionContext, buffer: PartitionBuffer): Promise<void> {
+    const { trigger, triggerName, fn, log, config } = this.#context;
+    const many = trigger.cardinality === 'many';
+    const info: PartitionInfo = {
+      fullyQualifiedNamespace: partition.fullyQualifiedNamespace,
+      eventHubName: partition.eventHubName,
+      consumerGroup: partition.consumerGroup,
+      partitionId: partition.partitionId,
+    };
+    const dataType = typeof trigger.dataType === 'string' ? trigger.dataType : undefined;
+    const invocations = many ? [batch] : batch.map((event) => [event]);
+    for (const events of invocations) {
+      try {
+        await invokeWithRetryPolicy(
+          this.#context,
+          {
+            inputData: [{ name: triggerName, data: eventsInput(events, dataType, many) }],
+            triggerMetadata: eventsTriggerMetadata(events, info, many),
+          },
+          events.length,
+          this.#abort.signal,
+        );
+      } catch (error) {
+        const first = events[0]?.sequenceNumber;
+        log('error', `[${fn.metadata.name}] partition ${partition.partitionId}, events from #${first} (${events.length}): handler failed, checkpoint moves on: ${describeError(error)}`);
+      }
+    }
+
+    // The extension checkpoints failed batches too: a handler must settle every event itself.
+    buffer.batches += 1;
+    const last = batch[batch.length - 1];
+    if (last === undefined || buffer.batches % config.extensions.eventHubs.batchCheckpointFrequency !== 0) return;
+    try {
+      await partition.updateCheckpoint(last);
+    } catch (error) {
+      log('warning', `[${fn.metadata.name}] checkpoint of partition ${partition.partitionId} at #${last.sequenceNumber} failed: ${describeError(error)}`);
+    }
+  }
+}

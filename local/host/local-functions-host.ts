@@ -1,0 +1,170 @@
+/**
+ * The local Azure Functions host: loads the app's `@azure/functions` v4 registrations and runs them
+ * on Azurite and the Event Hubs emulator with the triggers' Azure semantics. Connections and
+ * binding expressions are read from `process.env`, like app settings in Azure: set them first.
+ */
+import { randomUUID } from 'node:crypto';
+import { EtlError } from '../../shared/errors/etl-error.js';
+import { coreState, runHooks, type RegisteredFunction } from './functions-core-injection.js';
+import { parseHostJson, type HostConfig, type HostJson } from './host-json.js';
+import { HostStatsCounter, type HostStats } from './host-stats.js';
+import { invokeRegisteredFunction, type HostLog, type InvocationRequest } from './invoke-function.js';
+import { loadEntryModules } from './load-entry-modules.js';
+import { EventHubListener } from './listeners/event-hub-listener.js';
+import { HttpListener } from './listeners/http-listener.js';
+import { LandingScanner, type LandingScanOptions } from './listeners/landing-scanner.js';
+import { StorageQueueListener } from './listeners/storage-queue-listener.js';
+import { TimerListener } from './listeners/timer-listener.js';
+import type { ListenerContext, TriggerListener } from './listeners/trigger-listener.js';
+
+export type { HostJson } from './host-json.js';
+export type { HostStats } from './host-stats.js';
+
+export interface LocalFunctionsHostOptions {
+  /** Absolute paths or file URLs of the modules that call `app.*`. */
+  readonly entryModules: readonly string[];
+  /** Parsed host.json; Azure defaults apply to what it leaves out. */
+  readonly hostJson?: HostJson;
+  /** Shared by every process of one app (receipts, leases); default `local-functions-host`. */
+  readonly hostId?: string;
+  /** This process; default a random id. Used as Event Hubs partition owner id. */
+  readonly instanceId?: string;
+  /** Port of the HTTP trigger server; 0 (default) picks a free one. Only opened when http functions exist. */
+  readonly httpPort?: number;
+  /** The Event Grid stand-in: scan a container and enqueue BlobCreated events. Off unless given. */
+  readonly landingScan?: LandingScanOptions | false;
+  readonly eventHubs?: {
+    readonly loadBalancingUpdateIntervalMs?: number;
+    readonly partitionOwnershipExpirationIntervalMs?: number;
+  };
+  /** Only these functions run (default: all registered). */
+  readonly functions?: readonly string[];
+  readonly log?: HostLog;
+}
+
+export interface LocalFunctionsHost {
+  /** `http://127.0.0.1:<port>` when http functions run; requests go to `/api/<route>`. */
+  readonly httpUrl?: string;
+  /** Names of the functions this host runs. */
+  readonly functions: readonly string[];
+  stats(): HostStats;
+  /** Stops listeners (in-flight invocations finish first) and runs appTerminate hooks. */
+  close(): Promise<void>;
+}
+
+type ListenerFactory = (context: ListenerContext, options: LocalFunctionsHostOptions) => TriggerListener;
+
+/** Trigger types the local host runs, by the binding type `@azure/functions` registers. */
+const LISTENERS: Readonly<Record<string, ListenerFactory>> = {
+  queuetrigger: (context) => new StorageQueueListener(context),
+  eventhubtrigger: (context, options) => new EventHubListener(context, options.eventHubs ?? {}),
+  httptrigger: () => {
+    throw new EtlError('INTERNAL', 'http triggers share one server and are started together.');
+  },
+  timertrigger: (context) => new TimerListener(context),
+};
+
+function defaultLog(level: string, message: string): void {
+  const line = `${new Date().toISOString()} ${level.padEnd(11)} ${message}`;
+  if (level === 'error' || level === 'critical') console.error(line);
+  else if (level !== 'debug' && level !== 'trace') console.log(line);
+}
+
+function triggerOf(fn: RegisteredFunction): [string, RegisteredFunction['metadata']['bindings'][string]] {
+  const entry = Object.entries(fn.metadata.bindings).find(([, binding]) => /trigger$/i.test(binding.type));
+  if (entry === undefined) throw new EtlError('INVALID_CONFIG', `Function ${fn.metadata.name} has no trigger binding.`);
+  return entry;
+}
+
+export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions): Promise<LocalFunctionsHost> {
+  const log = options.log ?? defaultLog;
+  const config: HostConfig = parseHostJson(options.hostJson ?? {});
+  const hostId = options.hostId ?? 'local-functions-host';
+  const instanceId = options.instanceId ?? randomUUID();
+  const state = coreState();
+  state.systemLog = (level, message) => log(level, `[@azure/functions] ${message}`);
+
+  const registered = await loadEntryModules(options.entryModules);
+  const selected = options.functions === undefined ? registered : registered.filter((fn) => options.functions?.includes(fn.metadata.name));
+  const stats = new HostStatsCounter();
+
+  await runHooks('appStart', { hookData: {}, appHookData: state.appHookData, functionAppDirectory: process.cwd() });
+
+  const listeners: TriggerListener[] = [];
+  const httpFunctions: ListenerContext[] = [];
+  const running: string[] = [];
+  for (const fn of selected) {
+    const [triggerName, trigger] = triggerOf(fn);
+    const name = fn.metadata.name;
+    stats.register(name);
+    const context: ListenerContext = {
+      fn,
+      triggerName,
+      trigger,
+      config,
+      hostId,
+      instanceId,
+      log,
+      invoke: async (request: InvocationRequest, items: number) => {
+        stats.started(name, items);
+        let failed = true;
+        try {
+          const outcome = await invokeRegisteredFunction(fn, request, log);
+          failed = false;
+          return outcome;
+        } finally {
+          stats.finished(name, failed);
+        }
+      },
+    };
+    const type = trigger.type.toLowerCase();
+    if (type === 'httptrigger') {
+      httpFunctions.push(context);
+      running.push(name);
+      continue;
+    }
+    const factory = LISTENERS[type];
+    if (factory === undefined) {
+      log('warning', `Function ${name} has a ${trigger.type} trigger, which the local host does not run: skipped.`);
+      continue;
+    }
+    listeners.push(factory(context, options));
+    running.push(name);
+  }
+
+  let httpListener: HttpListener | undefined;
+  if (httpFunctions.length > 0) {
+    httpListener = new HttpListener(httpFunctions, { port: options.httpPort ?? 0, routePrefix: config.extensions.http.routePrefix });
+    listeners.push(httpListener);
+  }
+  if (options.landingScan) {
+    listeners.push(new LandingScanner({ ...options.landingScan, hostId, log }));
+  }
+
+  const started: TriggerListener[] = [];
+  try {
+    for (const listener of listeners) {
+      await listener.start();
+      started.push(listener);
+    }
+  } catch (error) {
+    await Promise.allSettled(started.map((listener) => listener.stop()));
+    throw error;
+  }
+  log('information', `Local functions host ${hostId}/${instanceId.slice(0, 8)} runs: ${running.join(', ') || '(no functions)'}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpUrl: httpListener?.url,
+    functions: running,
+    stats: () => stats.snapshot(),
+    close: () =>
+      (closing ??= (async () => {
+        const results = await Promise.allSettled(started.map((listener) => listener.stop()));
+        for (const result of results) {
+          if (result.status === 'rejected') log('error', `A listener did not stop cleanly: ${String(result.reason)}`);
+        }
+        await runHooks('appTerminate', { hookData: {}, appHookData: state.appHookData });
+      })()),
+  };
+}
