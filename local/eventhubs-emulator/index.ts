@@ -2,11 +2,14 @@
  * The local Event Hubs emulator: an AMQP 1.0 server the unmodified `@azure/event-hubs` SDK talks to.
  * `startEventHubsEmulator` is the one entry point for tests, the local runtime and the CLI.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EventHubBroker } from './broker/event-hub-broker.js';
 import { AmqpServer } from './amqp/amqp-server.js';
 import { normalizeConfig, type EmulatorConfig } from './config/emulator-config.js';
+import { FilePartitionLog } from './storage/file-partition-log.js';
 import { MemoryPartitionLog } from './storage/memory-partition-log.js';
+import type { PartitionLog } from './storage/partition-log.js';
 
 export type { EmulatorConfig, EventHubConfig } from './config/emulator-config.js';
 
@@ -34,6 +37,9 @@ export interface RunningEventHubsEmulator {
   close(): Promise<void>;
 }
 
+/** How often retention runs (it also runs at start). */
+const RETENTION_CHECK_MS = 30_000;
+
 /** The key name and value of the official emulator's connection string. */
 export const DEFAULT_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_KEY_VALUE = 'SAS_KEY_VALUE';
@@ -48,15 +54,40 @@ async function loadConfig(config: EmulatorConfig | string): Promise<EmulatorConf
   return JSON.parse(await readFile(config, 'utf8')) as EmulatorConfig;
 }
 
+/** A hub's creation time is kept beside its partitions, so it survives restarts. */
+async function readOrCreateHubCreatedAt(directory: string, now: number): Promise<number> {
+  const path = join(directory, 'hub.json');
+  try {
+    const stored = JSON.parse(await readFile(path, 'utf8')) as { createdAt?: unknown };
+    if (typeof stored.createdAt === 'number') return stored.createdAt;
+  } catch {
+    // first start for this hub, or an unreadable file: write a fresh one
+  }
+  await mkdir(directory, { recursive: true });
+  await writeFile(path, JSON.stringify({ createdAt: now }));
+  return now;
+}
+
 export async function startEventHubsEmulator(options: EventHubsEmulatorOptions): Promise<RunningEventHubsEmulator> {
   const log = options.log ?? ((line: string) => console.error(`[eventhubs-emulator] ${line}`));
   const config = normalizeConfig(await loadConfig(options.config));
   const startedAt = Date.now();
-  const broker = await EventHubBroker.open(
-    config,
-    async () => new MemoryPartitionLog(),
-    async () => startedAt,
-  );
+  const dataDir = options.dataDir;
+  const hubDirectory = (hub: string) => join(dataDir ?? '', hub.toLowerCase());
+  const openLog = async (hub: string, partitionId: string): Promise<PartitionLog> =>
+    dataDir === undefined
+      ? new MemoryPartitionLog()
+      : FilePartitionLog.open({
+          directory: join(hubDirectory(hub), 'partitions', partitionId),
+          sync: config.persistence.sync,
+          segmentBytes: config.persistence.segmentBytes,
+          log,
+        });
+  const createdAt = async (hub: string): Promise<number> => {
+    if (dataDir === undefined) return startedAt;
+    return readOrCreateHubCreatedAt(hubDirectory(hub), startedAt);
+  };
+  const broker = await EventHubBroker.open(config, openLog, createdAt);
   const server = new AmqpServer({
     broker,
     host: options.host ?? '127.0.0.1',
@@ -71,7 +102,8 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
     await broker.close();
     throw error;
   }
-  const retention = setInterval(() => broker.applyRetention(), 60_000);
+  broker.applyRetention();
+  const retention = setInterval(() => broker.applyRetention(), RETENTION_CHECK_MS);
   retention.unref();
   let closing: Promise<void> | undefined;
   return {

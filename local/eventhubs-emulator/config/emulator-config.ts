@@ -26,6 +26,13 @@ export interface EmulatorConfig {
    * name) and the token must not be expired. Absent: any token is accepted, as the official emulator does.
    */
   sasKeys?: Record<string, string>;
+  /** How the data directory is written (ignored without one). */
+  persistence?: {
+    /** `fsync` (default): acknowledged events survive power loss. `none`: they survive a process crash only. */
+    sync?: 'fsync' | 'none';
+    /** Size at which a partition starts a new segment file; retention deletes whole segments. Default 64 MiB. */
+    segmentBytes?: number;
+  };
 }
 
 export interface NormalizedEventHub {
@@ -40,6 +47,7 @@ export interface NormalizedConfig {
   readonly namespace: string;
   readonly eventHubs: readonly NormalizedEventHub[];
   readonly sasKeys?: Readonly<Record<string, string>>;
+  readonly persistence: { readonly sync: 'fsync' | 'none'; readonly segmentBytes: number };
 }
 
 export const DEFAULT_NAMESPACE = 'emulatorns1';
@@ -49,6 +57,10 @@ export function normalizeConfig(config: EmulatorConfig): NormalizedConfig {
   return {
     namespace: config.namespace ?? DEFAULT_NAMESPACE,
     sasKeys: config.sasKeys,
+    persistence: {
+      sync: config.persistence?.sync ?? 'fsync',
+      segmentBytes: config.persistence?.segmentBytes ?? 64 * 1024 * 1024,
+    },
     eventHubs: config.eventHubs.map((hub) => {
       const groups = new Set<string>(['$default']);
       for (const group of hub.consumerGroups ?? []) groups.add(typeof group === 'string' ? group : group.name);

@@ -117,6 +117,16 @@ export class EventIndex {
     return dropped;
   }
 
+  /** Drops every held event below `sequenceNumber` (whole segments going away). */
+  dropBefore(sequenceNumber: number): void {
+    while (this.tail > this.head && this.headSequence < sequenceNumber) {
+      this.bytes -= this.sizes[this.head];
+      this.head++;
+      this.headSequence++;
+    }
+    if (this.head > 4096 && this.head > (this.tail >> 1)) this.compact();
+  }
+
   private compact(): void {
     this.offsets.copyWithin(0, this.head, this.tail);
     this.times.copyWithin(0, this.head, this.tail);

@@ -57,7 +57,13 @@ export interface PartitionLog {
   close(): Promise<void>;
 }
 
-/** Stored size of an event, which offsets advance by. */
+/** Bytes of the fixed part of a stored record (see record-codec.ts). */
+export const RECORD_HEADER_BYTES = 44;
+
+/**
+ * Stored size of an event: the size of its record in the file log, which offsets advance by. The
+ * memory log uses the same sizes so offsets do not depend on whether persistence is on.
+ */
 export function storedSize(record: EventRecord): number {
-  return record.message.length + record.annotations.length + Buffer.byteLength(record.partitionKey ?? '') + 32;
+  return RECORD_HEADER_BYTES + record.message.length + record.annotations.length + Buffer.byteLength(record.partitionKey ?? '');
 }
