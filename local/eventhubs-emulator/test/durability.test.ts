@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition, type ReceivedEventData } from '@azure/event-hubs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEventHubsEmulator, type EmulatorConfig, type RunningEventHubsEmulator } from '../index.js';
-import { quiet, readEvents } from './sdk-helpers.js';
+import { readEvents } from './sdk-helpers.js';
 
 const directories: string[] = [];
 const running: RunningEventHubsEmulator[] = [];
