@@ -14,7 +14,6 @@ export interface AksClusterProps {
   readonly registryName: string;
   readonly location: string;
   readonly resourceGroupName: string;
-  readonly logAnalyticsWorkspaceId: string;
   readonly parameters: AksParameters;
 }
 
@@ -47,7 +46,6 @@ export class AksCluster extends Construct {
       workloadAutoscalerProfile: { kedaEnabled: true },
       // Managed Prometheus: the add-on scrapes cAdvisor and kube-state-metrics (pod CPU/RAM, replicas).
       monitorMetrics: { labelsAllowed: 'pods=[app,etl-function]' },
-      omsAgent: { logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId, msiAuthForMonitoringEnabled: true },
       identity: { type: 'SystemAssigned' },
       networkProfile: { networkPlugin: 'azure', networkPluginMode: 'overlay' },
       defaultNodePool: {

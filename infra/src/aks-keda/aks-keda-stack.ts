@@ -40,7 +40,6 @@ export class AksKedaStack extends TerraformStack {
       ...placement,
       clusterName: names.kubernetesCluster,
       registryName: names.containerRegistry,
-      logAnalyticsWorkspaceId: foundation.monitoring.workspace.id,
       parameters: parameters.aks,
     });
     const identities = new WorkloadIdentity(this, 'workload-identity', {
