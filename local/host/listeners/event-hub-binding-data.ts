@@ -14,10 +14,16 @@ export interface PartitionInfo {
   readonly partitionId: string;
 }
 
-/** The body's bytes as they travelled: what the host reads before applying the binding's dataType. */
+/**
+ * The body's bytes as they travelled: what the host reads before applying the binding's dataType.
+ * The listener subscribes with `skipParsingBodyAsJson`, so a data-section body arrives as bytes.
+ */
 export function eventBodyBytes(event: ReceivedEventData): Buffer {
-  const raw = event.getRawAmqpMessage();
-  const body: unknown = raw.bodyType === 'data' || raw.bodyType === undefined ? raw.body : event.body;
+  let body: unknown = event.body;
+  // An AMQP data section that reached us undecoded: { typecode: 117, content: bytes }.
+  if (typeof body === 'object' && body !== null && (body as { typecode?: number }).typecode === 117) {
+    body = (body as { content?: unknown }).content;
+  }
   if (Buffer.isBuffer(body)) return body;
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (typeof body === 'string') return Buffer.from(body, 'utf8');

@@ -1,0 +1,109 @@
+/**
+ * One local functions host as its own process, so several can share Event Hubs partitions and
+ * queue messages the way scaled-out instances do in Azure:
+ *
+ *   tsx local/host/host-process.ts --entry functions/index.ts [--entry …] [--host-json host.json]
+ *     [--http-port 0] [--host-id id] [--instance-id id] [--functions a,b]
+ *     [--landing-container landing --landing-queue landing-events --scan-interval-ms 1000]
+ *     [--lb-interval-ms 10000 --ownership-expiry-ms 60000]
+ *
+ * Settings (connections) come from the environment. When ready it prints one JSON line
+ * `{"event":"ready","pid":…,"httpUrl":…,"functions":[…]}` (and sends it over IPC when there is a
+ * channel); on SIGTERM or SIGINT it finishes invocations in flight, closes its listeners, prints
+ * `{"event":"stopped","stats":…}` and exits 0.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalFunctionsHost, type LocalFunctionsHostOptions } from './local-functions-host.js';
+
+function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative number, got "${value}"`);
+  return parsed;
+}
+
+function announce(message: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      entry: { type: 'string', multiple: true },
+      'host-json': { type: 'string' },
+      'http-port': { type: 'string' },
+      'host-id': { type: 'string' },
+      'instance-id': { type: 'string' },
+      functions: { type: 'string' },
+      'landing-container': { type: 'string' },
+      'landing-queue': { type: 'string' },
+      'scan-interval-ms': { type: 'string' },
+      'lb-interval-ms': { type: 'string' },
+      'ownership-expiry-ms': { type: 'string' },
+    },
+    strict: true,
+  });
+  const entries = (values.entry ?? []).map((entry) => resolve(entry));
+  if (entries.length === 0) throw new Error('Give at least one --entry module.');
+  const hostJsonPath = values['host-json'];
+  const hostJson = hostJsonPath === undefined ? undefined : (JSON.parse(await readFile(resolve(hostJsonPath), 'utf8')) as Record<string, unknown>);
+  const landingContainer = values['landing-container'];
+  const options: LocalFunctionsHostOptions = {
+    entryModules: entries,
+    hostJson,
+    hostId: values['host-id'],
+    instanceId: values['instance-id'],
+    httpPort: numberOption(values['http-port'], 'http-port'),
+    functions: values.functions?.split(',').map((name) => name.trim()).filter((name) => name.length > 0),
+    landingScan:
+      landingContainer === undefined
+        ? false
+        : {
+            container: landingContainer,
+            queue: values['landing-queue'] ?? 'landing-events',
+            intervalMs: numberOption(values['scan-interval-ms'], 'scan-interval-ms') ?? 1000,
+          },
+    eventHubs: {
+      loadBalancingUpdateIntervalMs: numberOption(values['lb-interval-ms'], 'lb-interval-ms'),
+      partitionOwnershipExpirationIntervalMs: numberOption(values['ownership-expiry-ms'], 'ownership-expiry-ms'),
+    },
+    log: (level, message) => {
+      if (level === 'debug' || level === 'trace') return;
+      process.stderr.write(`${new Date().toISOString()} [host ${process.pid}] ${level} ${message}\n`);
+    },
+  };
+
+  // A stray rejection in a handler's background work must not take the whole host down unseen.
+  process.on('unhandledRejection', (reason) => process.stderr.write(`[host ${process.pid}] unhandled rejection: ${String(reason)}\n`));
+
+  const host = await startLocalFunctionsHost(options);
+  announce({ event: 'ready', pid: process.pid, httpUrl: host.httpUrl, functions: host.functions });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`[host ${process.pid}] ${signal}: finishing invocations in flight\n`);
+    host
+      .close()
+      .then(() => {
+        announce({ event: 'stopped', pid: process.pid, stats: host.stats() });
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`[host ${process.pid}] shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('disconnect', () => stop('parent disconnected'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[host ${process.pid}] failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
