@@ -1,8 +1,7 @@
 /**
  * `FactLoader` on SQLite. One IMMEDIATE transaction per chunk (the write lock is taken up front, so
  * two processes never deadlock upgrading a read lock): claim the chunk in the ledger, insert the
- * facts in multi-row statements that skip existing keys and return the new ones, update the
- * manifest, write the outbox.
+ * facts skipping existing keys, update the manifest, write the outbox.
  */
 import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
@@ -11,17 +10,8 @@ import { datasetTables, factRowValues, type DatasetTables } from '../dataset-tab
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
 
-/** SQLite allows 32766 bound parameters per statement; rows per statement stay well below that. */
-const MAX_PARAMETERS = 32_000;
-const MAX_ROWS_PER_STATEMENT = 500;
-
-interface InsertStatements {
-  readonly rowsPerStatement: number;
-  readonly byRowCount: Map<number, Database.Statement>;
-}
-
 export class SqliteFactLoader implements FactLoader {
-  private readonly inserts = new WeakMap<DatasetTables, InsertStatements>();
+  private readonly inserts = new WeakMap<DatasetTables, Database.Statement>();
   private readonly claim: Database.Statement;
   private readonly manifest: Database.Statement;
   private readonly outboxInsert: Database.Statement;
@@ -79,57 +69,31 @@ export class SqliteFactLoader implements FactLoader {
     return { alreadyApplied: false, loaded: newFacts.length, duplicates, outbox };
   }
 
-  /** Inserts facts with distinct keys; returns those whose key was new, in input order. */
+  /**
+   * Inserts facts with distinct keys; returns those whose key was new, in input order. One prepared
+   * single-row INSERT per fact: measured here it beats multi-row INSERT … RETURNING about 2×, because
+   * better-sqlite3 binds a short row with no JS round trip for RETURNING rows, and `changes` says
+   * exactly whether the key was new.
+   */
   private insertNew(tables: DatasetTables, facts: readonly Fact[]): Fact[] {
-    const statements = this.statementsFor(tables);
-    const keyIndexes = tables.keyColumns.map((key) => tables.factColumns.indexOf(key));
+    const insert = this.insertFor(tables);
     const newFacts: Fact[] = [];
-    for (let start = 0; start < facts.length; start += statements.rowsPerStatement) {
-      const batch = facts.slice(start, start + statements.rowsPerStatement);
-      const parameters: (string | number | null)[] = [];
-      const keys: string[] = [];
-      for (const fact of batch) {
-        const values = factRowValues(tables, fact).map(toSqliteValue);
-        for (const value of values) parameters.push(value);
-        keys.push(JSON.stringify(keyIndexes.map((index) => values[index])));
-      }
-      const returned = this.statementFor(tables, statements, batch.length).all(parameters) as unknown[][];
-      if (returned.length === batch.length) {
-        newFacts.push(...batch);
-      } else if (returned.length > 0) {
-        // RETURNING gives the stored key values; match them to the facts as bound.
-        const inserted = new Set(returned.map((row) => JSON.stringify(row)));
-        batch.forEach((fact, index) => {
-          if (inserted.has(keys[index] as string)) newFacts.push(fact);
-        });
-      }
+    for (const fact of facts) {
+      if (insert.run(factRowValues(tables, fact).map(toSqliteValue)).changes === 1) newFacts.push(fact);
     }
     return newFacts;
   }
 
-  private statementsFor(tables: DatasetTables): InsertStatements {
-    let statements = this.inserts.get(tables);
-    if (!statements) {
-      const rowsPerStatement = Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / tables.factColumns.length));
-      statements = { rowsPerStatement, byRowCount: new Map() };
-      this.inserts.set(tables, statements);
-    }
-    return statements;
-  }
-
-  private statementFor(tables: DatasetTables, statements: InsertStatements, rows: number): Database.Statement {
-    let statement = statements.byRowCount.get(rows);
+  private insertFor(tables: DatasetTables): Database.Statement {
+    let statement = this.inserts.get(tables);
     if (!statement) {
       const columns = tables.factColumns.map((column) => q(column.name)).join(', ');
-      const row = `(${tables.factColumns.map(() => '?').join(', ')})`;
       const keys = tables.keyColumns.map((column) => q(column.name)).join(', ');
-      statement = this.db
-        .prepare(
-          `INSERT INTO ${q(tables.factsTable)} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}
-           ON CONFLICT (${keys}) DO NOTHING RETURNING ${keys}`,
-        )
-        .raw(true);
-      statements.byRowCount.set(rows, statement);
+      statement = this.db.prepare(
+        `INSERT INTO ${q(tables.factsTable)} (${columns}) VALUES (${tables.factColumns.map(() => '?').join(', ')})
+         ON CONFLICT (${keys}) DO NOTHING`,
+      );
+      this.inserts.set(tables, statement);
     }
     return statement;
   }
