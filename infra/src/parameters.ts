@@ -168,6 +168,11 @@ function validate(p: EtlInfraParameters): string[] {
   check(SHORT_NAME.test(p.prefix), `prefix '${p.prefix}' must be 2–8 lower-case letters or digits`);
   check(SHORT_NAME.test(p.environment), `environment '${p.environment}' must be 2–8 lower-case letters or digits`);
   check(/^[a-z0-9]{1,6}$/.test(p.uniqueSuffix), `uniqueSuffix '${p.uniqueSuffix}' must be 1–6 lower-case letters or digits`);
+  // st + prefix + environment + stack key (≤ 3) + suffix must fit a storage account name (24).
+  check(
+    p.prefix.length + p.environment.length + p.uniqueSuffix.length <= 19,
+    'prefix, environment and uniqueSuffix together must have at most 19 characters (storage account names)',
+  );
   check(/^[a-z0-9]+$/.test(p.location), `location '${p.location}' must be an Azure region name such as westeurope`);
 
   const hubs = p.eventHubs;

@@ -31,12 +31,13 @@ export interface ResourceNames {
   readonly hostId: string;
 }
 
+/** Lengths fit every Azure limit because resolveParameters bounds the parts (≤ 19 characters together). */
 export function resourceNames(p: EtlInfraParameters, stack: StackKey): ResourceNames {
   const base = `${p.prefix}-${p.environment}-${stack}`;
   const compact = `${p.prefix}${p.environment}${stack}${p.uniqueSuffix}`;
   return {
     resourceGroup: `rg-${base}`,
-    storageAccount: `st${compact}`.slice(0, 24),
+    storageAccount: `st${compact}`,
     eventHubsNamespace: `evhns-${base}-${p.uniqueSuffix}`,
     sqlServer: `sql-${base}-${p.uniqueSuffix}`,
     logAnalytics: `log-${base}`,
@@ -45,11 +46,11 @@ export function resourceNames(p: EtlInfraParameters, stack: StackKey): ResourceN
     eventGridTopic: `evgt-${base}-storage`,
     functionApp: `func-${base}-${p.uniqueSuffix}`,
     servicePlan: `asp-${base}`,
-    containerRegistry: `cr${compact}`.slice(0, 50),
+    containerRegistry: `cr${compact}`,
     kubernetesCluster: `aks-${base}`,
     scalerIdentity: `id-${base}-keda`,
     monitorWorkspace: `amw-${base}`,
-    grafana: `amg-${p.prefix}${p.environment}${p.uniqueSuffix}`.slice(0, 23),
-    hostId: `${p.prefix}-${p.environment}-${stack}`.slice(0, 32),
+    grafana: `amg-${p.prefix}${p.environment}${p.uniqueSuffix}`,
+    hostId: `${p.prefix}-${p.environment}-${stack}`,
   };
 }

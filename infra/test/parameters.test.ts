@@ -31,6 +31,7 @@ describe('resolveParameters', () => {
     ['max replicas below min replicas', { keda: { minReplicas: 3, maxReplicas: 2 } }],
     ['a prefix with characters storage names forbid', { prefix: 'ETL_' }],
     ['a too short SQL auto-pause delay', { sql: { autoPauseDelayMinutes: 5 } }],
+    ['name parts too long for a storage account name', { prefix: 'abcdefgh', environment: 'staging1', uniqueSuffix: 'xyz987' }],
   ])('rejects %s with INVALID_CONFIG', (_label, overrides) => {
     let caught: unknown;
     try {
