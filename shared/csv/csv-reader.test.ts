@@ -1,5 +1,6 @@
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../load-tests/seeded-random.js';
 import { isEtlError } from '../errors/etl-error.js';
 import { readCsv, type CsvItem } from './csv-reader.js';
 
@@ -24,18 +25,6 @@ function splitAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
   }
   parts.push(bytes.subarray(start));
   return parts;
-}
-
-/** A small deterministic PRNG (mulberry32) so that property tests are reproducible. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const row = (rowNumber: number, fields: string[], raw: string): CsvItem => ({ kind: 'row', rowNumber, fields, raw });
@@ -138,7 +127,7 @@ describe('readCsv', () => {
     for (let offset = 0; offset <= bytes.length; offset++) {
       expect(await read(splitAt(bytes, [offset]))).toEqual(whole);
     }
-    const next = random(7);
+    const { next } = seededRandom(7);
     for (let round = 0; round < 50; round++) {
       const offsets = Array.from({ length: 5 }, () => Math.floor(next() * bytes.length));
       expect(await read(splitAt(bytes, offsets))).toEqual(whole);
@@ -146,7 +135,7 @@ describe('readCsv', () => {
   });
 
   it('agrees with csv-parse field for field on random well-formed CSV', async () => {
-    const next = random(42);
+    const { next } = seededRandom(42);
     const alphabet = ['a', 'b', ' ', ',', '"', '\n', '\r\n', 'é', '😀', '1', '.', '-'];
     const field = () => {
       const text = Array.from({ length: Math.floor(next() * 6) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');

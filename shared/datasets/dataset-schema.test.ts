@@ -57,6 +57,7 @@ describe('parseDatasetDeclaration', () => {
     ['min above max', (d: ReturnType<typeof minimal>) => void Object.assign(d.columns[3]!, { max: -1 }), /columns\[3\]\.max: must be ≥ min/],
     ['a window that does not tile a day', (d: ReturnType<typeof minimal>) => void Object.assign(d, { windowMinutes: 7 }), /windowMinutes: must divide 1440/],
     ['an unknown field', (d: ReturnType<typeof minimal>) => void Object.assign(d, { partitionkey: 'shop' }), /\(root\): .*partitionkey/],
+    ['a quantile measure that may be negative', (d: ReturnType<typeof minimal>) => void Object.assign(d, { quantileMeasures: ['amount'] }, (d.columns[3] as { min?: number }).min = -5), /quantileMeasures\[0\]: column 'amount' needs min ≥ 0/],
     ['a bad pattern', (d: ReturnType<typeof minimal>) => void Object.assign(d.columns[1]!, { pattern: '(' }), /columns\[1\]\.pattern: not a valid regular expression/],
   ])('names the field for %s', (_label, mutate, expected) => {
     const declaration = minimal();

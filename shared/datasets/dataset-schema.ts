@@ -109,6 +109,11 @@ const datasetSchema = z
     });
     dataset.quantileMeasures.forEach((name, index) => {
       if (!dataset.measures.includes(name)) issue(['quantileMeasures', index], `'${name}' is not one of measures`);
+      // The sketch indexes positive values logarithmically and counts the rest as zero.
+      const column = byName.get(name);
+      if (column !== undefined && !(column.min !== undefined && column.min >= 0)) {
+        issue(['quantileMeasures', index], `column '${name}' needs min ≥ 0: quantile sketches cover non-negative values`);
+      }
     });
     if (dataset.report !== undefined) {
       if (!dataset.measures.includes(dataset.report.measure)) {
