@@ -1,4 +1,6 @@
 /** Parameter resolution: defaults from the app's contract, overrides merged, bad values rejected. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP_SETTINGS } from '../../shared/config/app-settings.js';
 import { isEtlError } from '../../shared/errors/etl-error.js';
@@ -11,6 +13,16 @@ describe('resolveParameters', () => {
     expect(p.eventHubs.aggregatesHub).toBe(APP_SETTINGS.ETL_AGGREGATES_HUB.default);
     expect(p.eventHubs.transformConsumerGroup).toBe(APP_SETTINGS.ETL_TRANSFORM_CONSUMER_GROUP.default);
     expect(p.eventHubs.aggregateConsumerGroup).toBe(APP_SETTINGS.ETL_AGGREGATE_CONSUMER_GROUP.default);
+  });
+
+  it('defaults KEDA to the Functions scaling target of host.json, so both modes aim at the same lag per instance', () => {
+    const hostJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'host.json'), 'utf8')) as {
+      extensions: { eventHubs: { targetUnprocessedEventThreshold?: number; maxEventBatchSize?: number } };
+    };
+    const eventHubs = hostJson.extensions.eventHubs;
+    // FUNCTIONS-HOST.md §5: target = targetUnprocessedEventThreshold, else maxEventBatchSize (100).
+    const functionsTarget = eventHubs.targetUnprocessedEventThreshold ?? eventHubs.maxEventBatchSize ?? 100;
+    expect(resolveParameters().keda.unprocessedEventThreshold).toBe(functionsTarget);
   });
 
   it('merges nested overrides over the defaults', () => {
