@@ -93,7 +93,8 @@ export class LandingScanner implements TriggerListener {
     try {
       for await (const blob of landing.listBlobsFlat({ abortSignal: signal })) {
         if (signal.aborted) return;
-        const etag = blob.properties.etag ?? '';
+        // Event Grid's eTag has no quotes; listings differ between services, so strip them here.
+        const etag = (blob.properties.etag ?? '').replace(/"/g, '');
         const receiptName = `${prefix}${blob.name}/${etag}`;
         if (this.#done.has(receiptName)) continue;
         const receipt = known.get(receiptName);
