@@ -4,14 +4,19 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EmulatorMetrics } from './broker/emulator-metrics.js';
 import { EventHubBroker } from './broker/event-hub-broker.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-http-server.js';
 import { AmqpServer } from './amqp/amqp-server.js';
+import { EtlError } from '../../shared/errors/etl-error.js';
+import { parseEmulatorConfig } from './config/config-schema.js';
 import { normalizeConfig, type EmulatorConfig } from './config/emulator-config.js';
 import { FilePartitionLog } from './storage/file-partition-log.js';
 import { MemoryPartitionLog } from './storage/memory-partition-log.js';
 import type { PartitionLog } from './storage/partition-log.js';
 
 export type { EmulatorConfig, EventHubConfig } from './config/emulator-config.js';
+export { parseEmulatorConfig } from './config/config-schema.js';
 
 export interface EventHubsEmulatorOptions {
   /** A config object, or a path to a JSON file. */
@@ -50,8 +55,20 @@ export function emulatorConnectionString(port: number): string {
 }
 
 async function loadConfig(config: EmulatorConfig | string): Promise<EmulatorConfig> {
-  if (typeof config !== 'string') return config;
-  return JSON.parse(await readFile(config, 'utf8')) as EmulatorConfig;
+  if (typeof config !== 'string') return parseEmulatorConfig(config);
+  let text: string;
+  try {
+    text = await readFile(config, 'utf8');
+  } catch (error) {
+    throw new EtlError('INVALID_CONFIG', `Cannot read the emulator configuration '${config}': ${(error as Error).message}`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new EtlError('INVALID_CONFIG', `The emulator configuration '${config}' is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return parseEmulatorConfig(json, config);
 }
 
 /** A hub's creation time is kept beside its partitions, so it survives restarts. */
@@ -82,12 +99,17 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
           sync: config.persistence.sync,
           segmentBytes: config.persistence.segmentBytes,
           log,
+          onFlush: (events) => {
+            metrics.logFlushes++;
+            metrics.loggedEvents += events;
+          },
         });
   const createdAt = async (hub: string): Promise<number> => {
     if (dataDir === undefined) return startedAt;
     return readOrCreateHubCreatedAt(hubDirectory(hub), startedAt);
   };
-  const broker = await EventHubBroker.open(config, openLog, createdAt);
+  const metrics = new EmulatorMetrics();
+  const broker = await EventHubBroker.open(config, openLog, createdAt, metrics);
   const server = new AmqpServer({
     broker,
     host: options.host ?? '127.0.0.1',
@@ -102,6 +124,16 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
     await broker.close();
     throw error;
   }
+  let metricsServer: MetricsServer | undefined;
+  if (options.metricsPort !== undefined) {
+    try {
+      metricsServer = await startMetricsServer(broker, options.host ?? '127.0.0.1', options.metricsPort);
+    } catch (error) {
+      await server.close();
+      await broker.close();
+      throw error;
+    }
+  }
   broker.applyRetention();
   const retention = setInterval(() => broker.applyRetention(), RETENTION_CHECK_MS);
   retention.unref();
@@ -109,9 +141,11 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
   return {
     connectionString: emulatorConnectionString(port),
     port,
+    metricsUrl: metricsServer?.url,
     close() {
       closing ??= (async () => {
         clearInterval(retention);
+        await metricsServer?.close();
         await server.close();
         await broker.close();
       })();

@@ -12,6 +12,9 @@ export class EmulatorMetrics {
   openConnections = 0;
   openLinks = 0;
   rejectedConnections = 0;
+  /** Group-commit writes of the file logs, and the events they carried. */
+  logFlushes = 0;
+  loggedEvents = 0;
 
   counters(hub: string, partitionId: string): PartitionCounters {
     const key = `${hub}\u0000${partitionId}`;

@@ -81,21 +81,22 @@ export class HubState {
 
 /** All hubs of the namespace. Hub names are matched case-insensitively, like the service. */
 export class EventHubBroker {
-  readonly metrics = new EmulatorMetrics();
   private readonly hubs = new Map<string, HubState>();
 
   private constructor(
     readonly config: NormalizedConfig,
     readonly clock: () => number,
+    readonly metrics: EmulatorMetrics,
   ) {}
 
   static async open(
     config: NormalizedConfig,
     openLog: PartitionLogFactory,
     createdAt: (hub: string) => Promise<number>,
+    metrics: EmulatorMetrics = new EmulatorMetrics(),
     clock: () => number = Date.now,
   ): Promise<EventHubBroker> {
-    const broker = new EventHubBroker(config, clock);
+    const broker = new EventHubBroker(config, clock, metrics);
     for (const hubConfig of config.eventHubs) {
       const hub = new HubState(hubConfig, await createdAt(hubConfig.name));
       for (let index = 0; index < hubConfig.partitionCount; index++) {

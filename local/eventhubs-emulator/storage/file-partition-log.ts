@@ -18,6 +18,8 @@ export interface FilePartitionLogOptions {
   /** A new segment file starts once the current one holds this many bytes. */
   segmentBytes: number;
   log: (line: string) => void;
+  /** Told after each group commit how many events it made durable. */
+  onFlush?: (events: number) => void;
 }
 
 interface Segment {
@@ -178,6 +180,7 @@ export class FilePartitionLog implements PartitionLog {
           continue;
         }
         for (const event of events) this.index.push(event.offset, event.timeMs, event.size);
+        this.options.onFlush?.(events.length);
         for (const waiter of waiters) waiter.resolve();
       }
     } finally {
