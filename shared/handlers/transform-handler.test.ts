@@ -47,7 +47,13 @@ function chunkEvent(fileId: string, chunkIndex: number, firstRow: number, count:
 /** Fails `loadChunk` while `failures` is above zero (or always with Infinity), like a database that is down. */
 function flakyStore(store: EtlStore, state: { failures: number; calls: number }): EtlStore {
   return {
-    ...store,
+    outbox: store.outbox,
+    manifest: store.manifest,
+    windows: store.windows,
+    report: store.report,
+    query: store.query,
+    migrate: (datasets) => store.migrate(datasets),
+    close: () => store.close(),
     facts: {
       loadChunk: (input, build) => {
         state.calls += 1;
