@@ -3,7 +3,7 @@
  * on Azurite and the Event Hubs emulator with the triggers' Azure semantics. Connections and
  * binding expressions are read from `process.env`, like app settings in Azure: set them first.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EtlError } from '../../shared/errors/etl-error.js';
 import { coreState, runHooks, type RegisteredFunction } from './functions-core-injection.js';
 import { parseHostJson, type HostConfig, type HostJson } from './host-json.js';
@@ -70,6 +70,10 @@ function defaultLog(level: string, message: string): void {
   else if (level !== 'debug' && level !== 'trace') console.log(line);
 }
 
+function newTraceContext(): InvocationRequest['traceContext'] {
+  return { traceParent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`, traceState: '', attributes: {} };
+}
+
 function triggerOf(fn: RegisteredFunction): [string, RegisteredFunction['metadata']['bindings'][string]] {
   const entry = Object.entries(fn.metadata.bindings).find(([, binding]) => /trigger$/i.test(binding.type));
   if (entry === undefined) throw new EtlError('INVALID_CONFIG', `Function ${fn.metadata.name} has no trigger binding.`);
@@ -109,7 +113,9 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
         stats.started(name, items);
         let failed = true;
         try {
-          const outcome = await invokeRegisteredFunction(fn, request, log);
+          // Like the host, start a W3C trace per invocation unless the trigger carried one.
+          const traced = request.traceContext === undefined ? { ...request, traceContext: newTraceContext() } : request;
+          const outcome = await invokeRegisteredFunction(fn, traced, log);
           failed = false;
           return outcome;
         } finally {

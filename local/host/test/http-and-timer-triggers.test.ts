@@ -39,6 +39,12 @@ describe('http and timer triggers', () => {
     expect((await fetch(`${host.httpUrl}/plainText`)).status).toBe(404);
   });
 
+  it('runs preInvocation hooks, which may replace the handler, and passes a W3C trace context', async () => {
+    const response = await fetch(`${host.httpUrl}/api/replacedByHook`);
+    expect(await response.text()).toBe('from the preInvocation hook');
+    expect(response.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
   it('answers 500 when the handler throws and 204 when it returns nothing', async () => {
     expect((await fetch(`${host.httpUrl}/api/alwaysThrows`)).status).toBe(500);
     expect((await fetch(`${host.httpUrl}/api/noResponse`)).status).toBe(204);

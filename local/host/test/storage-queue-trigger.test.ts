@@ -15,6 +15,7 @@ describe('storage queue trigger', () => {
   let host: LocalFunctionsHost;
   let queue: QueueClient;
   let poison: QueueClient;
+  const hostLog: string[] = [];
 
   beforeAll(async () => {
     azurite = await startAzurite();
@@ -23,7 +24,7 @@ describe('storage queue trigger', () => {
     host = await startLocalFunctionsHost({
       entryModules: [fileURLToPath(new URL('./fixtures/queue-functions.ts', import.meta.url))],
       hostJson: { version: '2.0', extensions: { queues: { maxPollingInterval: '00:00:00.200', maxDequeueCount: 3 } } },
-      log: () => {},
+      log: (level, message) => hostLog.push(`${level} ${message}`),
     });
     const service = QueueServiceClient.fromConnectionString(azurite.connectionString);
     queue = service.getQueueClient(QUEUE);
@@ -57,6 +58,8 @@ describe('storage queue trigger', () => {
     expect(call?.context.options).toMatchObject({ trigger: { type: 'queueTrigger', queueName: '%FIXTURE_QUEUE%' } });
     await waitFor('the message to be deleted', async () => (await queue.getProperties()).approximateMessagesCount === 0);
     expect(host.stats().functions.queueEcho?.failures).toBe(0);
+    // context.log goes to the host's log, tagged with the function and invocation.
+    expect(hostLog).toContainEqual(expect.stringMatching(new RegExp(`^information \\[queueEcho ${call?.context.invocationId.slice(0, 8)}\\] queueEcho got`)));
   });
 
   it('retries a failing message until maxDequeueCount, then moves it to <queue>-poison', async () => {
