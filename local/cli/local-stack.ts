@@ -11,7 +11,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../azurite/start-azurite.js';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../eventhubs-emulator/index.js';
 import { startLocalFunctionsHost } from '../host/local-functions-host.js';
-import { EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } from '../../shared/config/app-settings.js';
+import { APP_SETTINGS, EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } from '../../shared/config/app-settings.js';
 import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
 import { readHostJson } from './host-json.js';
@@ -79,7 +79,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     closers.push(() => emulator.close());
 
+    // Every setting with a default is written out: binding expressions such as %ETL_RECORDS_HUB% are
+    // resolved from the environment by the host, as in Azure, where infra writes them all.
+    const defaults = Object.fromEntries(
+      Object.entries(APP_SETTINGS).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])),
+    ) as Record<string, string>;
     const settings: Record<string, string> = {
+      ...defaults,
       AzureWebJobsStorage: azurite.connectionString,
       ETL_EVENTHUB: emulator.connectionString,
       ETL_SQL_DRIVER: 'sqlite',

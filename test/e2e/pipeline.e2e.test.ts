@@ -76,13 +76,14 @@ describe('pipeline end to end on the local stack', () => {
     expected = generated.expected();
     const parts = splitCsv(text, 3);
     for (const [index, part] of parts.entries()) await upload(`iot_events/part-${index}.csv`, part);
-    // Some rows again in another file: all of them must come out as duplicates.
-    await upload('iot_events/re-upload.csv', splitCsv(parts[0]!, 5)[0]!);
-
-    files = await waitFor('all files to complete', async () => {
+    const settled = (count: number) => async () => {
       const list = await runtime.store.manifest.listFiles({ limit: 100 });
-      return list.length === 4 && list.every((file) => file.state === 'complete' || file.state === 'failed') ? [...list] : undefined;
-    });
+      return list.length === count && list.every((file) => file.state === 'complete' || file.state === 'failed') ? [...list] : undefined;
+    };
+    await waitFor('the three parts to complete', settled(3));
+    // Some rows again in another file, once the originals are in: all of them must come out as duplicates.
+    await upload('iot_events/re-upload.csv', splitCsv(parts[0]!, 5)[0]!);
+    files = await waitFor('all files to complete', settled(4));
     // The aggregates hop trails the facts: wait until the windows account for every loaded row.
     const loaded = files.reduce((sum, file) => sum + file.loadedRows, 0);
     await waitFor('windows to hold every loaded row', async () => {
