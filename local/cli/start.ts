@@ -86,7 +86,7 @@ Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops ev
   const marker = join(stateDir, 'sample-uploaded');
   if (!values['no-sample'] && !existsSync(marker)) {
     const name = `iot_events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
-    const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows: sampleRows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01 });
+    const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows: sampleRows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 2 * 24 * 60 });
     await writeFile(marker, `${name}\n`);
     console.log(`Uploaded a generated sample: landing/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`);
   }
