@@ -13,14 +13,58 @@ export class Rejection {
 export type ColumnChecker = (text: string) => TypedValue | Rejection;
 
 const DEFAULT_MAX_LENGTH = 256;
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const LOWER_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INTEGER = /^[+-]?\d+$/;
-// Plain decimal notation only: Number() alone would also accept '0x1f', 'Infinity' and ''.
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TRUE_WORDS: ReadonlySet<string> = new Set(['true', '1', 'yes']);
 const FALSE_WORDS: ReadonlySet<string> = new Set(['false', '0', 'no']);
 const SHOWN_TEXT_LENGTH = 64;
+
+const UUID_LENGTH = 36;
+
+/**
+ * The lower-case form of a canonical 8-4-4-4-12 hex UUID, or undefined. Hand-written because it
+ * runs on every row and is several times faster than a regular expression here.
+ */
+function canonicalUuid(text: string): string | undefined {
+  if (text.length !== UUID_LENGTH) return undefined;
+  let upper = false;
+  for (let i = 0; i < UUID_LENGTH; i++) {
+    const code = text.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (code !== 45) return undefined; // '-'
+    } else if ((code >= 48 && code <= 57) || (code >= 97 && code <= 102)) {
+      // 0-9, a-f
+    } else if (code >= 65 && code <= 70) {
+      upper = true; // A-F
+    } else {
+      return undefined;
+    }
+  }
+  return upper ? text.toLowerCase() : text;
+}
+
+/**
+ * A finite number in plain decimal notation (sign, digits, point, exponent), or undefined.
+ * Number() alone also accepts '0x1f', '0b1', '0o7' and 'Infinity'; those are refused here.
+ */
+function decimalNumber(text: string): number | undefined {
+  const value = Number(text);
+  if (!Number.isFinite(value)) return undefined;
+  // Number() takes radix prefixes only unsigned and right at the start: '0x…', '0b…', '0o…'.
+  if (text.length > 2 && text.charCodeAt(0) === 48) {
+    const prefix = text.charCodeAt(1) | 32; // lower-cased
+    if (prefix === 120 || prefix === 98 || prefix === 111) return undefined; // x, b, o
+  }
+  return value;
+}
+
+/** Trims only when needed: most fields have no surrounding whitespace. */
+function trimmed(text: string): string {
+  const length = text.length;
+  if (length === 0) return text;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(length - 1);
+  return first > 32 && first < 127 && last > 32 && last < 127 ? text : text.trim();
+}
 
 /** The value as shown in a reason: quoted, and cut short so a huge field cannot bloat a rejection. */
 export function quote(text: string): string {
@@ -52,11 +96,7 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
       };
     }
     case 'uuid':
-      return (text) => {
-        if (LOWER_CASE_UUID.test(text)) return text;
-        if (UUID.test(text)) return text.toLowerCase();
-        return new Rejection(`${name}: ${quote(text)} is not a UUID`);
-      };
+      return (text) => canonicalUuid(text) ?? new Rejection(`${name}: ${quote(text)} is not a UUID`);
     case 'integer':
       return rangeChecker(column, 'a safe integer', (text) => {
         if (!INTEGER.test(text)) return undefined;
@@ -64,11 +104,7 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
         return Number.isSafeInteger(value) ? value : undefined;
       });
     case 'number':
-      return rangeChecker(column, 'a finite number', (text) => {
-        if (!DECIMAL.test(text)) return undefined;
-        const value = Number(text);
-        return Number.isFinite(value) ? value : undefined;
-      });
+      return rangeChecker(column, 'a finite number', decimalNumber);
     case 'boolean':
       return (text) => {
         const word = text.toLowerCase();
@@ -92,7 +128,7 @@ export function compileColumnChecker(column: ColumnDeclaration): ColumnChecker {
   const check = valueChecker(column);
   const missing: TypedValue | Rejection = column.required === true ? new Rejection(`${column.name}: required, but empty`) : null;
   return (text) => {
-    const trimmed = text.trim();
-    return trimmed === '' ? missing : check(trimmed);
+    const value = trimmed(text);
+    return value === '' ? missing : check(value);
   };
 }

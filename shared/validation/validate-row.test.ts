@@ -55,11 +55,28 @@ describe('validateRow on the IoT dataset', () => {
     [4, '-1', 'event_duration: -1 is below the minimum 0'],
     [4, '0x10', "event_duration: '0x10' is not a finite number"],
     [5, 'Infinity', "value: 'Infinity' is not a finite number"],
+    [5, '0b101', "value: '0b101' is not a finite number"],
+    [5, '0O17', "value: '0O17' is not a finite number"],
+    [5, '1.2.3', "value: '1.2.3' is not a finite number"],
+    [5, '1 000', "value: '1 000' is not a finite number"],
+    [0, '0f8fad5b-d9cb-469f-a165-70867728950', "event_id: '0f8fad5b-d9cb-469f-a165-70867728950' is not a UUID"],
+    [0, '0f8fad5b-d9cb-469f-a165_70867728950e', "event_id: '0f8fad5b-d9cb-469f-a165_70867728950e' is not a UUID"],
+    [0, '0g8fad5b-d9cb-469f-a165-70867728950e', "event_id: '0g8fad5b-d9cb-469f-a165-70867728950e' is not a UUID"],
     [5, '1e400', "value: '1e400' is not a finite number"],
     [6, 'ok', "status: 'ok' is not one of normal, warning, critical"],
     [7, 'x'.repeat(300), 'location: 300 characters, longer than 256'],
   ])('rejects field %i = %j with a reason naming the column', (index, text, reason) => {
     expect(reasonFor(index, text)).toBe(reason);
+  });
+
+  it('accepts every plain decimal notation and trims any whitespace', () => {
+    const values = ['0', '-0.5', '+.5', '5.', '0e5', '1E-3', '007', '\u00a042\t'].map((text) => {
+      const fields = [...good];
+      fields[5] = text;
+      const result = validateRow(iotEventsDataset, binding, fields);
+      return result.ok ? result.row.value : result.reason;
+    });
+    expect(values).toEqual([0, -0.5, 0.5, 5, 0, 0.001, 7, 42]);
   });
 
   it('rejects a row with the wrong number of fields', () => {
