@@ -1,12 +1,14 @@
 /**
  * `app.timer` locally: NCRONTAB or TimeSpan schedules in UTC, `runOnStartup`, the timer argument
- * `{ isPastDue, schedule, scheduleStatus }` and the function's retry policy. The schedule status
- * is kept in memory; Azure keeps it in storage (`useMonitor`) and runs a timer on one instance
- * only, while here every host process runs its timers.
+ * `{ isPastDue, schedule, scheduleStatus }` and the function's retry policy. Like Azure, only one
+ * process of an app (same hostId) runs a timer: the one holding the listener lock in
+ * `azure-webjobs-hosts` (without AzureWebJobsStorage every host runs it). The schedule status is
+ * kept in memory, where Azure keeps it in storage (`useMonitor`).
  */
 import { toDotNetDateTimeOffset } from '../rpc-typed-data.js';
 import { parseSchedule, type Schedule } from './ncrontab.js';
 import { invokeWithRetryPolicy } from './retry-policy.js';
+import { SingletonLock } from './singleton-lock.js';
 import { describeError, sleep, type ListenerContext, type TriggerListener } from './trigger-listener.js';
 
 /** A tick this much later than planned counts as past due. */
@@ -16,32 +18,44 @@ export class TimerListener implements TriggerListener {
   readonly #context: ListenerContext;
   readonly #schedule: Schedule;
   readonly #abort = new AbortController();
+  readonly #lock: SingletonLock | undefined;
   #last: Date | undefined;
   #loop?: Promise<void>;
 
-  constructor(context: ListenerContext) {
+  constructor(context: ListenerContext, options: { lockRetryMs?: number } = {}) {
     this.#context = context;
     this.#schedule = parseSchedule(String(context.trigger.schedule));
+    const storage = process.env.AzureWebJobsStorage;
+    this.#lock =
+      storage === undefined || storage === ''
+        ? undefined
+        : new SingletonLock(storage, `locks/${context.hostId}/${context.fn.metadata.name}.Listener`, context.log, options.lockRetryMs);
   }
 
   async start(): Promise<void> {
+    await this.#lock?.start();
     this.#loop = this.#run();
   }
 
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#loop;
+    await this.#lock?.stop();
+  }
+
+  get #mayRun(): boolean {
+    return this.#lock === undefined || this.#lock.held;
   }
 
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
-    if (this.#context.trigger.runOnStartup === true) await this.#tick(new Date(), new Date());
+    if (this.#context.trigger.runOnStartup === true && this.#mayRun) await this.#tick(new Date(), new Date());
     let planned = this.#schedule.next(new Date());
     while (!signal.aborted) {
       await sleep(Math.max(0, planned.getTime() - Date.now()), signal);
       if (signal.aborted) break;
       const now = new Date();
-      await this.#tick(planned, now);
+      if (this.#mayRun) await this.#tick(planned, now);
       planned = this.#schedule.next(now);
     }
   }

@@ -8,6 +8,8 @@ describe('http and timer triggers', () => {
   let host: LocalFunctionsHost;
 
   beforeAll(async () => {
+    // No storage: every host runs its timers (there is no lock to share).
+    delete process.env.AzureWebJobsStorage;
     host = await startLocalFunctionsHost({
       entryModules: [fileURLToPath(new URL('./fixtures/http-timer-functions.ts', import.meta.url))],
       httpPort: 0,
