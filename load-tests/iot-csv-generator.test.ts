@@ -1,10 +1,11 @@
+import { parse as parseCsvSync } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../shared/csv/csv-reader.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { bindHeader } from '../shared/validation/header-binding.js';
 import { validateRow } from '../shared/validation/validate-row.js';
 import { factKey } from '../shared/transform/to-fact.js';
-import { generateIotCsv, IOT_CSV_HEADER, type IotCsvOptions } from './iot-csv-generator.js';
+import { BAD_ROW_KINDS, generateIotCsv, IOT_CSV_HEADER, type IotCsvOptions } from './iot-csv-generator.js';
 
 function textOf(options: IotCsvOptions): string {
   return [...generateIotCsv(options).chunks].join('');
@@ -48,7 +49,7 @@ async function countWithCore(text: string) {
 
 describe('generateIotCsv', () => {
   it('reports exactly what the core finds in the file: rows, bad rows, duplicates, distinct keys', async () => {
-    const generated = generateIotCsv({ rows: 20_000, seed: 3, duplicateRate: 0.05, badRowRate: 0.03 });
+    const generated = generateIotCsv({ rows: 20_000, seed: 3, duplicateRate: 0.05, badRowRate: 0.03, badRowKinds: BAD_ROW_KINDS });
     const before = generated.expected();
     const { counts, reasons } = await countWithCore([...generated.chunks].join(''));
     expect(counts).toEqual(before);
@@ -58,6 +59,13 @@ describe('generateIotCsv', () => {
     expect([...reasons].sort()).toEqual(
       ['device_type', 'event_duration', 'event_id', 'expected N fields, got N', 'malformed quotes: text after the closing quote of field N', 'timestamp'].sort(),
     );
+  });
+
+  it('leaves malformed quotes out by default, so a plain csv-parse stream reads every line', async () => {
+    const text = textOf({ rows: 5000, seed: 8, badRowRate: 0.2 });
+    const records = parseCsvSync(text, { relax_column_count: true }) as string[][];
+    expect(records).toHaveLength(5001);
+    expect((await countWithCore(text)).reasons.has('malformed quotes: text after the closing quote of field N')).toBe(false);
   });
 
   it('is deterministic: the same seed gives the same text, another seed other text', () => {
@@ -94,5 +102,6 @@ describe('generateIotCsv', () => {
     expect(() => generateIotCsv({ rows: -1 })).toThrow(RangeError);
     expect(() => generateIotCsv({ rows: 10, badRowRate: 2 })).toThrow(RangeError);
     expect(() => generateIotCsv({ rows: 10, startTime: 'yesterday' })).toThrow(RangeError);
+    expect(() => generateIotCsv({ rows: 10, badRowKinds: [] })).toThrow(RangeError);
   });
 });

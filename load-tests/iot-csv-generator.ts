@@ -24,6 +24,11 @@ export interface IotCsvOptions {
   devices?: number;
   /** CRLF line ends instead of LF. Default false. */
   crlf?: boolean;
+  /**
+   * Kinds of bad rows to draw from, uniformly. Default: every kind but 'malformed-quotes', which
+   * is opt-in because it makes a plain csv-parse stream (a benchmark baseline) throw.
+   */
+  badRowKinds?: readonly BadRowKind[];
 }
 
 export interface IotCsvExpectation {
@@ -49,6 +54,7 @@ export const IOT_CSV_HEADER = 'event_id,device_id,device_type,timestamp,event_du
 /** Kinds of bad rows, each rejected by a different rule (or by the CSV reader). */
 export const BAD_ROW_KINDS = ['bad-enum', 'negative-duration', 'bad-timestamp', 'missing-id', 'wrong-column-count', 'malformed-quotes'] as const;
 export type BadRowKind = (typeof BAD_ROW_KINDS)[number];
+const DEFAULT_BAD_ROW_KINDS: readonly BadRowKind[] = BAD_ROW_KINDS.filter((kind) => kind !== 'malformed-quotes');
 
 const DEVICE_TYPES = ['temperature', 'pressure', 'humidity', 'motion', 'light'] as const;
 /** Per device type: log-normal duration (ms) parameters and normal value parameters. */
@@ -74,6 +80,7 @@ interface ResolvedOptions {
   readonly spreadMs: number;
   readonly devices: number;
   readonly lineEnd: string;
+  readonly badRowKinds: readonly BadRowKind[];
 }
 
 function resolve(options: IotCsvOptions): ResolvedOptions {
@@ -98,7 +105,16 @@ function resolve(options: IotCsvOptions): ResolvedOptions {
     spreadMs: Math.max(1, Math.round((options.spreadMinutes ?? 60) * 60_000)),
     devices,
     lineEnd: options.crlf === true ? '\r\n' : '\n',
+    badRowKinds: resolveBadRowKinds(options.badRowKinds),
   };
+}
+
+function resolveBadRowKinds(kinds: readonly BadRowKind[] | undefined): readonly BadRowKind[] {
+  if (kinds === undefined) return DEFAULT_BAD_ROW_KINDS;
+  if (kinds.length === 0 || kinds.some((kind) => !BAD_ROW_KINDS.includes(kind))) {
+    throw new RangeError(`badRowKinds must be a non-empty list of ${BAD_ROW_KINDS.join(', ')}`);
+  }
+  return [...kinds];
 }
 
 type RowKind = 'good' | 'duplicate' | 'bad';
@@ -229,7 +245,7 @@ function* generateChunks(options: ResolvedOptions): Generator<string> {
     } else {
       const fields = goodFields(random, options, index, dayCache);
       if (kind === 'bad') {
-        row = badLine(BAD_ROW_KINDS[random.int(BAD_ROW_KINDS.length)] as BadRowKind, fields);
+        row = badLine(options.badRowKinds[random.int(options.badRowKinds.length)] as BadRowKind, fields);
       } else {
         row = line(fields);
         if (recent.length < RECENT_ROWS) recent.push(row);
