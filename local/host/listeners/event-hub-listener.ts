@@ -139,6 +139,8 @@ export class EventHubListener implements TriggerListener {
 
     const ready = buffer.events.splice(0, buffer.events.length);
     for (let start = 0; start < ready.length; start += maxEventBatchSize) {
+      // Shutting down: what is not dispatched yet stays not checkpointed and goes to the next owner.
+      if (this.#stopping) return;
       const work = this.#dispatch(ready.slice(start, start + maxEventBatchSize), partition, buffer);
       this.#inFlight.add(work);
       try {
@@ -160,6 +162,7 @@ export class EventHubListener implements TriggerListener {
     };
     const dataType = typeof trigger.dataType === 'string' ? trigger.dataType : undefined;
     const invocations = many ? [batch] : batch.map((event) => [event]);
+    let abandoned = false;
     for (const events of invocations) {
       try {
         await invokeWithRetryPolicy(
@@ -172,11 +175,17 @@ export class EventHubListener implements TriggerListener {
           this.#abort.signal,
         );
       } catch (error) {
+        // A retry policy cut short by shutdown leaves the batch to the next owner, as the host does.
+        if (this.#abort.signal.aborted && fn.metadata.retryOptions) {
+          abandoned = true;
+          break;
+        }
         const first = events[0]?.sequenceNumber;
         log('error', `[${fn.metadata.name}] partition ${partition.partitionId}, events from #${first} (${events.length}): handler failed, checkpoint moves on: ${describeError(error)}`);
       }
     }
 
+    if (abandoned) return;
     // The extension checkpoints failed batches too: a handler must settle every event itself.
     buffer.batches += 1;
     const last = batch[batch.length - 1];

@@ -104,6 +104,18 @@ describe('event hub trigger', () => {
     expect(callsOf('hubBatch').filter((call) => (call.input as Array<{ n?: number }>).some((event) => event.n === 11))).toHaveLength(1);
   });
 
+  it('never hands a handler more than host.json maxEventBatchSize events', async () => {
+    const batch = await producer.createBatch({ partitionId: '1' });
+    for (let n = 100; n < 125; n++) batch.tryAdd({ body: { n } });
+    await producer.sendBatch(batch);
+    const calls = await waitFor('all 25 events', () => {
+      const matching = callsOf('hubBatch').filter((call) => (call.input as Array<{ n?: number }>).some((event) => (event.n ?? 0) >= 100));
+      return matching.flatMap((call) => call.input as unknown[]).length >= 25 && matching;
+    });
+    expect(Math.max(...calls.map((call) => (call.input as unknown[]).length))).toBeLessThanOrEqual(10);
+    expect(calls.flatMap((call) => (call.input as Array<{ n: number }>).map((event) => event.n))).toEqual(Array.from({ length: 25 }, (_, i) => 100 + i));
+  });
+
   it('invokes cardinality one per event, retrying by the function retry policy with retryContext', async () => {
     const attempts = await waitFor('three attempts at the failing event', () => {
       const calls = callsOf('hubSingle').filter((call) => (call.input as { n?: number }).n === 10);
