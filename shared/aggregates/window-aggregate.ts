@@ -19,7 +19,11 @@ function dimensionText(value: TypedValue | undefined): string {
 
 /** The dimension values of a row in the dataset's `dimensions` order, joined with U+001F. */
 export function windowDimensionKey(dataset: DatasetDeclaration, row: TypedRow): string {
-  return dataset.dimensions.map((name) => dimensionText(row[name])).join(KEY_SEPARATOR);
+  const dimensions = dataset.dimensions;
+  if (dimensions.length === 0) return '';
+  let key = dimensionText(row[dimensions[0] as string]);
+  for (let i = 1; i < dimensions.length; i++) key += KEY_SEPARATOR + dimensionText(row[dimensions[i] as string]);
+  return key;
 }
 
 /** The partial of a window and dimension value with no rows yet: the identity of merge. */

@@ -23,7 +23,10 @@ function byteLength(chunk: Uint8Array | string): number {
  * @throws EtlError('UNREADABLE_FILE') when the header itself cannot be read (malformed quotes,
  *   invalid UTF-8, longer than maxRecordBytes): nothing after it can be trusted.
  */
-export async function* readCsv(input: AsyncIterable<Uint8Array | string>, options?: CsvReadOptions): AsyncIterable<CsvItem> {
+export async function* readCsv(
+  input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options?: CsvReadOptions,
+): AsyncIterable<CsvItem> {
   const parser = new CsvChunkParser(options);
   let pending: (Uint8Array | string)[] = [];
   let pendingBytes = 0;
