@@ -15,6 +15,7 @@ import { APP_SETTINGS, EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } fro
 import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
 import { readHostJson } from './host-json.js';
+import { startExtraHost } from './extra-host-processes.js';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const FUNCTIONS_ENTRY = join(REPOSITORY_ROOT, 'functions', 'index.ts');
@@ -30,6 +31,8 @@ export interface LocalStackOptions {
   readonly scanIntervalMs?: number;
   /** Extra settings (e.g. a smaller chunk size) put in the environment before the host starts. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Host instances: 1 in this process plus `instances - 1` child processes (default 1). */
+  readonly instances?: number;
   /** Start the local Functions host (default true); false leaves only the services running. */
   readonly functionsHost?: boolean;
   /** Host shortcuts for tests: faster load balancing. */
@@ -120,6 +123,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await host.close();
       await closeEtlRuntime();
     });
+    for (let instance = 2; instance <= (options.instances ?? 1); instance += 1) {
+      const extra = await startExtraHost({
+        repositoryRoot: REPOSITORY_ROOT,
+        entryModule: FUNCTIONS_ENTRY,
+        hostId: 'scalable-etl-local',
+        instanceId: `host-${instance}`,
+        settings,
+        fastLoadBalancing: options.fastLoadBalancing,
+        log,
+      });
+      closers.push(() => extra.stop());
+      log(`[host] instance host-${instance} started (pid ${extra.pid})`);
+    }
 
     return {
       settings,

@@ -24,6 +24,8 @@ const USAGE = `Usage: npm start -- [options]
   --free-ports       use any free ports instead of 10000-10002 (Azurite), 5672 (AMQP), 7071 (HTTP)
   --state-dir DIR    where state lives (default .local/)
   --partitions N     partitions per Event Hub on a fresh state dir (default 4)
+  --instances N      Functions host instances: this process plus N-1 child processes sharing
+                     partitions and the landing queue (default 1)
   -h, --help         this text`;
 
 async function main(): Promise<number> {
@@ -35,6 +37,7 @@ async function main(): Promise<number> {
       'free-ports': { type: 'boolean', default: false },
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
       partitions: { type: 'string', default: '4' },
+      instances: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -51,6 +54,7 @@ async function main(): Promise<number> {
     stateDir,
     ports: values['free-ports'] ? 'free' : 'default',
     partitions: Number(values.partitions),
+    instances: Number(values.instances),
     log: (line) => {
       if (!line.includes('[host]') || /error|fail|dead-letter/i.test(line)) console.log(line);
     },

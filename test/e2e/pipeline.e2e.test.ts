@@ -14,6 +14,7 @@ import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
 import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
 import { windowQuantile } from '../../shared/aggregates/window-aggregate.js';
 import { transformBatch } from '../../shared/handlers/transform-handler.js';
+import { extractFile } from '../../shared/handlers/extract-handler.js';
 import { silentLogger } from '../../shared/runtime/logger.js';
 import type { FileManifest } from '../../shared/ports/file-manifest.js';
 import { rejectedBlobName } from '../../shared/adapters/blob-rejected-row-sink.js';
@@ -66,6 +67,8 @@ describe('pipeline end to end on the local stack', () => {
       partitions: 4,
       scanIntervalMs: 200,
       fastLoadBalancing: true,
+      // Two host instances (this process and a child) share the partitions and the landing queue.
+      instances: 2,
       settings: { ETL_CHUNK_MAX_ROWS: '250', ETL_RETRY_BASE_MS: '20', ETL_MAX_ATTEMPTS: '3' },
       log: () => {},
     });
@@ -111,6 +114,26 @@ describe('pipeline end to end on the local stack', () => {
     expect(reUpload.loadedRows).toBe(0);
     expect(reUpload.duplicateRows).toBe(reUpload.validRows);
     expect(reUpload.validRows).toBeGreaterThan(0);
+  });
+
+  it('does not extract the same content at the same path twice', async () => {
+    const part = (await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/part-1.csv').downloadToBuffer()).toString('utf8');
+    await upload('iot_events/part-1.csv', part);
+    const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: 'landing', blobName: 'iot_events/part-1.csv' });
+    expect(outcome).toMatchObject({ status: 'skipped', reason: 'already extracted' });
+    expect(await runtime.store.manifest.listFiles({ limit: 100 })).toHaveLength(4);
+  });
+
+  it('shares the partitions between the two host instances through the checkpoint store', async () => {
+    const owners = await waitFor('both instances to own partitions', async () => {
+      const found = new Set<string>();
+      const container = stack.blobService.getContainerClient('azure-webjobs-eventhub');
+      for await (const blob of container.listBlobsFlat({ prefix: 'localhost/records/transform/ownership/', includeMetadata: true })) {
+        if (blob.metadata?.ownerid) found.add(blob.metadata.ownerid);
+      }
+      return found.size >= 2 ? found : undefined;
+    }, 30_000);
+    expect(owners.size).toBe(2);
   });
 
   it('loads each key once: facts = loaded rows = distinct valid keys', async () => {
