@@ -266,6 +266,10 @@ export class CsvChunkParser {
       if (headerProblem !== undefined) throw new EtlError('UNREADABLE_FILE', `the CSV header cannot be read: ${headerProblem}`);
       const fields = this.parseRecords(buffer.subarray(start, end))?.[0];
       if (fields === undefined || fields.length !== fieldCount) throw new EtlError('UNREADABLE_FILE', 'the CSV header cannot be read');
+      if (fields.some((name) => name.includes('\r') || name.includes('\n'))) {
+        // Most likely a file with classic-Mac CR-only line ends, read as one long line.
+        throw new EtlError('UNREADABLE_FILE', 'the CSV header holds a line break: lines must end with LF or CRLF (CR alone is not supported)');
+      }
       this.header = fields;
       items.push({ kind: 'header', fields });
       return;

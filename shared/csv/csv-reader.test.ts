@@ -120,6 +120,10 @@ describe('readCsv', () => {
     expect(isEtlError(error, 'UNREADABLE_FILE')).toBe(true);
   });
 
+  it('fails a file with CR-only line ends with a hint instead of reading it as one line', async () => {
+    await expect(read('a,b\r1,2\r3,4\r')).rejects.toMatchObject({ code: 'UNREADABLE_FILE', message: expect.stringMatching(/LF or CRLF/) });
+  });
+
   it('gives the same items whatever the chunk boundaries', async () => {
     const bytes = Buffer.from('\ufeffa,b,c\r\n1,"x\r\ny",3\r\n\r\n"q""",,\n9,"bad"x,1\n7,8,9\n10,"end');
     const whole = await read(bytes);
