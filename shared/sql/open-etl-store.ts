@@ -4,7 +4,6 @@
  */
 import type { EtlStore } from '../ports/etl-store.js';
 import type { SqlConfig } from './sql-config.js';
-import { EtlError } from '../errors/etl-error.js';
 
 export type { SqlConfig } from './sql-config.js';
 
@@ -15,8 +14,8 @@ export async function openEtlStore(config: SqlConfig): Promise<EtlStore> {
       return SqliteEtlStore.open(config.path);
     }
     case 'mssql': {
-      // The mssql adapter lands in a later commit of issue 4.
-      throw new EtlError('INVALID_CONFIG', 'ETL_SQL_DRIVER=mssql is not available yet in this build');
+      const { MssqlEtlStore } = await import('./mssql/mssql-etl-store.js');
+      return MssqlEtlStore.open(config);
     }
   }
 }

@@ -1,0 +1,92 @@
+/**
+ * `EtlStore` on Azure SQL through `mssql`: one connection pool per process, sized from config;
+ * Microsoft Entra (managed identity) or a connection string; migrations under an app lock.
+ */
+import sql from 'mssql';
+import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
+import type { EtlStore } from '../../ports/etl-store.js';
+import { datasetTables } from '../dataset-tables.js';
+import { orderedScripts } from '../schema-migrations.js';
+import type { SqlConfig } from '../sql-config.js';
+import { MssqlFactLoader } from './mssql-fact-loader.js';
+import { mssqlPoolConfig, type PoolConfigOptions } from './mssql-pool-config.js';
+import { MssqlManifestStore, MssqlOutboxStore, MssqlReportQuery, MssqlWindowStore } from './mssql-ports.js';
+import {
+  MSSQL_INSERT_SCHEMA_VERSION,
+  MSSQL_MIGRATION_LOCK,
+  MSSQL_MIGRATION_STEPS,
+  MSSQL_MIGRATIONS,
+  MSSQL_REGISTER_DATASET,
+  MSSQL_SCHEMA_VERSION_TABLE,
+  MSSQL_SELECT_SCHEMA_VERSIONS,
+  mssqlDatasetSteps,
+  type DdlStep,
+} from './mssql-schema.js';
+import { MssqlSession, type TsqlRunner } from './mssql-session.js';
+import { DEFAULT_RETRY_POLICY, withTransientRetry, type RetryPolicy } from './mssql-transient-policy.js';
+
+export interface MssqlEtlStoreOptions extends Omit<PoolConfigOptions, 'parseConnectionString'> {
+  readonly now?: () => Date;
+  readonly retry?: RetryPolicy;
+}
+
+export class MssqlEtlStore implements EtlStore {
+  readonly facts: MssqlFactLoader;
+  readonly outbox: MssqlOutboxStore;
+  readonly manifest: MssqlManifestStore;
+  readonly windows: MssqlWindowStore;
+  readonly report: MssqlReportQuery;
+  readonly query: MssqlReportQuery;
+
+  private constructor(
+    private readonly session: MssqlSession,
+    private readonly now: () => Date,
+  ) {
+    this.facts = new MssqlFactLoader(session, now);
+    this.outbox = new MssqlOutboxStore(session, now);
+    this.manifest = new MssqlManifestStore(session);
+    this.windows = new MssqlWindowStore(session, now);
+    this.report = new MssqlReportQuery(session);
+    this.query = this.report;
+  }
+
+  /** Connects the pool (retrying transient failures, e.g. a paused serverless database waking up). */
+  static async open(config: Extract<SqlConfig, { driver: 'mssql' }>, options: MssqlEtlStoreOptions = {}): Promise<MssqlEtlStore> {
+    const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    const poolConfig = mssqlPoolConfig(config, {
+      ...options,
+      parseConnectionString: (text) => sql.ConnectionPool.parseConnectionString(text),
+    });
+    const pool = await withTransientRetry('connect', () => new sql.ConnectionPool(poolConfig).connect(), retry);
+    return new MssqlEtlStore(new MssqlSession(pool, retry), options.now ?? (() => new Date()));
+  }
+
+  /** Numbered migrations then dataset objects, in one transaction holding an exclusive app lock. */
+  async migrate(datasets: readonly DatasetDeclaration[]): Promise<void> {
+    const tables = datasets.map(datasetTables); // validates identifiers before anything is sent
+    orderedScripts(MSSQL_MIGRATIONS); // the numbering matches SQLite's, or this throws
+    await this.session.transaction('migrate', async (runner) => {
+      const at = this.now();
+      await runner.run(MSSQL_MIGRATION_LOCK, { resource: 'scalable-etl-migrate', mode: 'Exclusive', owner: 'Transaction', timeoutMs: 120_000 });
+      await runStep(runner, MSSQL_SCHEMA_VERSION_TABLE);
+      const applied = new Set((await runner.run(MSSQL_SELECT_SCHEMA_VERSIONS)).rows.map((row) => Number(row.version)));
+      for (const migration of orderedScripts(MSSQL_MIGRATIONS)) {
+        if (applied.has(migration.version)) continue;
+        for (const step of MSSQL_MIGRATION_STEPS[migration.version] ?? []) await runStep(runner, step);
+        await runner.run(MSSQL_INSERT_SCHEMA_VERSION, { version: migration.version, description: migration.description, at });
+      }
+      for (const table of tables) {
+        for (const step of mssqlDatasetSteps(table)) await runStep(runner, step);
+        await runner.run(MSSQL_REGISTER_DATASET, { dataset: table.dataset.name, version: table.dataset.version, at });
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
+
+function runStep(runner: TsqlRunner, step: DdlStep) {
+  return runner.run(step.statement, { name: step.name });
+}

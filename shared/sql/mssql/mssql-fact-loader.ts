@@ -1,0 +1,82 @@
+/**
+ * `FactLoader` on Azure SQL. One transaction per chunk: claim the chunk in the ledger, send the
+ * chunk's distinct facts as one table-valued parameter and insert the new keys in one set-based
+ * INSERT … WHERE NOT EXISTS with OUTPUT of the keys that were new, update the manifest, write the
+ * outbox as one JSON parameter. A transient failure rolls all of it back and retries the chunk.
+ */
+import type { Fact } from '../../datasets/dataset-declaration.js';
+import type { ChunkLoadInput, ChunkLoadResult, FactLoader, OutboxDraft, OutboxMessage } from '../../ports/etl-store.js';
+import { datasetTables, factRowValues, type DatasetTables, type SqlValueType } from '../dataset-tables.js';
+import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './mssql-statements.js';
+import { factsTable, type MssqlSession, type TsqlRunner } from './mssql-session.js';
+
+/** One spelling of a key value for both the bound fact and the value OUTPUT returns. */
+function canonicalKeyPart(type: SqlValueType, value: unknown): string {
+  if (value === null || value === undefined) return '\u0000null';
+  switch (type) {
+    case 'timestamp':
+      return (value instanceof Date ? value : new Date(String(value))).toISOString();
+    case 'date':
+      return (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10);
+    case 'boolean':
+      return value === true || value === 1 ? '1' : '0';
+    case 'integer':
+    case 'number':
+      return String(Number(value));
+    default:
+      return String(value);
+  }
+}
+
+export class MssqlFactLoader implements FactLoader {
+  constructor(
+    private readonly session: MssqlSession,
+    private readonly now: () => Date,
+  ) {}
+
+  loadChunk(input: ChunkLoadInput, buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[]): Promise<ChunkLoadResult> {
+    const tables = datasetTables(input.dataset);
+    return this.session.transaction(`loadChunk ${input.chunkId}`, (runner) => this.apply(runner, tables, input, buildOutbox));
+  }
+
+  private async apply(
+    runner: TsqlRunner,
+    tables: DatasetTables,
+    input: ChunkLoadInput,
+    buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[],
+  ): Promise<ChunkLoadResult> {
+    const at = this.now();
+    const claimed = await runner.run(CLAIM_LEDGER, { stage: 'transform', id: input.chunkId, at });
+    if (claimed.rowsAffected === 0) return { alreadyApplied: true, loaded: 0, duplicates: 0, outbox: [] };
+
+    // A key twice in one chunk: the first row wins (the TVP's key would reject the second anyway).
+    const unique = new Map<string, Fact>();
+    for (const fact of input.facts) if (!unique.has(fact.key)) unique.set(fact.key, fact);
+    const candidates = [...unique.values()];
+    const newFacts = candidates.length === 0 ? [] : await this.insertNew(runner, tables, candidates);
+    const duplicates = input.facts.length - newFacts.length;
+    await runner.run(CHUNK_LOADED, { loaded: newFacts.length, duplicates, rejected: input.rejectedRows ?? 0, at, fileId: input.fileId });
+
+    const drafts = [...new Map(buildOutbox(newFacts).map((draft) => [draft.id, draft])).values()];
+    const outbox: OutboxMessage[] = [];
+    if (drafts.length > 0) {
+      const written = await runner.run(INSERT_OUTBOX, { messages: JSON.stringify(drafts), at });
+      const ids = new Set(written.rows.map((row) => String(row.id)));
+      for (const draft of drafts) if (ids.has(draft.id)) outbox.push({ ...draft, createdAt: at.toISOString() });
+    }
+    return { alreadyApplied: false, loaded: newFacts.length, duplicates, outbox };
+  }
+
+  private async insertNew(runner: TsqlRunner, tables: DatasetTables, facts: readonly Fact[]): Promise<Fact[]> {
+    const inserted = await runner.run(datasetStatements(tables).insertFacts, { rows: factsTable(tables, facts) });
+    if (inserted.rows.length === facts.length) return [...facts];
+    const keyIndexes = tables.keyColumns.map((key) => tables.factColumns.indexOf(key));
+    const spell = (values: readonly unknown[]) =>
+      tables.keyColumns.map((column, index) => canonicalKeyPart(column.type, values[index])).join('\u001f');
+    const fresh = new Set(inserted.rows.map((row) => spell(tables.keyColumns.map((column) => row[column.name]))));
+    return facts.filter((fact) => {
+      const values = factRowValues(tables, fact);
+      return fresh.has(spell(keyIndexes.map((index) => values[index])));
+    });
+  }
+}
