@@ -4,3 +4,4 @@ import './transform.js';
 import './aggregate.js';
 import './outbox-relay.js';
 import './status.js';
+import './metrics.js';

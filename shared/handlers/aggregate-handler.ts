@@ -16,6 +16,7 @@ import { RetriesExhaustedError, withRetry, type RetryPolicy } from '../runtime/r
 import type { Logger } from '../runtime/logger.js';
 import type { IncomingEvent } from './incoming-event.js';
 import { parkEvent } from './dead-lettering.js';
+import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 
 export interface AggregateDependencies {
   readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
@@ -25,6 +26,8 @@ export interface AggregateDependencies {
   readonly sourceHub: string;
   readonly clock: () => Date;
   readonly log: Logger;
+  /** Partials merged, dead letters, retries and the batch duration; optional. */
+  readonly metrics?: PipelineMetrics;
 }
 
 export interface AggregateBatchOutcome {
@@ -44,10 +47,22 @@ function ledgerEntries(events: readonly ParsedEvent[]): { partialId: string; par
 }
 
 export async function aggregateBatch(deps: AggregateDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<AggregateBatchOutcome> {
+  const elapsedSeconds = startStopwatch();
+  const metrics = deps.metrics;
   let applied = 0;
   let alreadyApplied = 0;
   let deadLettered = 0;
   const at = () => deps.clock().toISOString();
+  const countMerged = (dataset: string, result: { applied: number; alreadyApplied: number }) => {
+    applied += result.applied;
+    alreadyApplied += result.alreadyApplied;
+    metrics?.increment('etl_partials_merged_total', { dataset, outcome: 'applied' }, result.applied);
+    metrics?.increment('etl_partials_merged_total', { dataset, outcome: 'already_applied' }, result.alreadyApplied);
+  };
+  const countDeadLetter = () => {
+    deadLettered += 1;
+    metrics?.increment('etl_dead_letters_total', { stage: 'aggregate' });
+  };
   const byDataset = new Map<string, ParsedEvent[]>();
 
   for (const incoming of events) {
@@ -60,7 +75,7 @@ export async function aggregateBatch(deps: AggregateDependencies, events: readon
       byDataset.set(dataset.name, list);
     } catch (error) {
       await parkEvent(deps.deadLetters, deps.log, { stage: 'aggregate', source: deps.sourceHub, event: incoming, error, attempts: 1, at: at() });
-      deadLettered += 1;
+      countDeadLetter();
     }
   }
 
@@ -69,15 +84,17 @@ export async function aggregateBatch(deps: AggregateDependencies, events: readon
       ...deps.retry,
       maxAttempts,
       signal,
-      onRetry: (error, attempt, delay) => deps.log.warn(`aggregate: merge attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`),
+      onRetry: (error, attempt, delay) => {
+        metrics?.increment('etl_retry_attempts_total', { stage: 'aggregate' });
+        deps.log.warn(`aggregate: merge attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
+      },
     });
 
   for (const group of byDataset.values()) {
     const dataset = group[0]!.dataset;
     try {
       const result = await merge(dataset, group, group.length > 1 ? Math.max(1, Math.ceil(deps.retry.maxAttempts / 2)) : deps.retry.maxAttempts);
-      applied += result.applied;
-      alreadyApplied += result.alreadyApplied;
+      countMerged(dataset.name, result);
       continue;
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -85,7 +102,7 @@ export async function aggregateBatch(deps: AggregateDependencies, events: readon
         const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
         const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
         await parkEvent(deps.deadLetters, deps.log, { stage: 'aggregate', source: deps.sourceHub, event: group[0]!.incoming, id: group[0]!.event.id, dataset: dataset.name, error: cause, attempts, at: at() });
-        deadLettered += 1;
+        countDeadLetter();
         continue;
       }
       deps.log.warn(`aggregate: merging ${group.length} events together failed; retrying them one by one`);
@@ -93,16 +110,18 @@ export async function aggregateBatch(deps: AggregateDependencies, events: readon
     for (const parsed of group) {
       try {
         const result = await merge(dataset, [parsed], deps.retry.maxAttempts);
-        applied += result.applied;
-        alreadyApplied += result.alreadyApplied;
+        countMerged(dataset.name, result);
       } catch (error) {
         if (signal?.aborted) throw error;
         const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
         const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
         await parkEvent(deps.deadLetters, deps.log, { stage: 'aggregate', source: deps.sourceHub, event: parsed.incoming, id: parsed.event.id, dataset: dataset.name, error: cause, attempts, at: at() });
-        deadLettered += 1;
+        countDeadLetter();
       }
     }
   }
+  metrics?.observe('etl_aggregate_batch_seconds', {}, elapsedSeconds());
+  metrics?.observe('etl_batch_events', { stage: 'aggregate' }, events.length);
+  metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'aggregate' }, unixSeconds(deps.clock()));
   return { applied, alreadyApplied, deadLettered };
 }

@@ -21,6 +21,7 @@ import type { RejectedRowSink, RejectedRowWriter } from '../ports/rejected-row-s
 import { CHUNK_EVENT_TYPE, chunkEventProperties, type ChunkEvent } from '../messages/chunk-event.js';
 import { partitionIndexFor } from '../messages/partition-routing.js';
 import type { Logger } from '../runtime/logger.js';
+import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 
 export interface ExtractDependencies {
   readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
@@ -31,6 +32,8 @@ export interface ExtractDependencies {
   readonly chunk: { readonly maxRows: number; readonly maxBytes: number };
   readonly clock: () => Date;
   readonly log: Logger;
+  /** Row, chunk and file counts and the file duration; optional so that callers may leave metrics out. */
+  readonly metrics?: PipelineMetrics;
 }
 
 /** A blob that was created or overwritten in the landing container. */
@@ -79,6 +82,25 @@ interface PendingChunk {
 }
 
 export async function extractFile(deps: ExtractDependencies, blob: LandedBlob, signal?: AbortSignal): Promise<ExtractOutcome> {
+  const elapsedSeconds = startStopwatch();
+  const outcome = await extractLandedFile(deps, blob, signal);
+  if (deps.metrics) recordExtractOutcome(deps.metrics, datasetForBlobName(deps.datasets, blob.blobName)?.name ?? 'unknown', outcome, elapsedSeconds(), deps.clock());
+  return outcome;
+}
+
+/** Counted when a file is finished (not when extract throws: the queue retries it, and it is counted then). */
+function recordExtractOutcome(metrics: PipelineMetrics, dataset: string, outcome: ExtractOutcome, seconds: number, now: Date): void {
+  metrics.increment('etl_files_extracted_total', { dataset, outcome: outcome.status });
+  if (outcome.status === 'extracted') {
+    metrics.increment('etl_rows_extracted_total', { dataset }, outcome.totalRows);
+    metrics.increment('etl_rows_valid_total', { dataset }, outcome.validRows);
+    metrics.increment('etl_rows_rejected_total', { dataset }, outcome.rejectedRows);
+    metrics.observe('etl_extract_file_seconds', { dataset }, seconds);
+  }
+  metrics.set('etl_last_batch_timestamp_seconds', { stage: 'extract' }, unixSeconds(now));
+}
+
+async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob, signal?: AbortSignal): Promise<ExtractOutcome> {
   const { blobName, container } = blob;
   const info = await deps.blobs.info(container, blobName);
   if (!info) return { status: 'skipped', reason: `${container}/${blobName} no longer exists` };
@@ -163,6 +185,7 @@ async function extractRows(
     const sending = deps.records.publish([outgoing], signal).then(
       () => {
         inFlight.delete(sending);
+        deps.metrics?.increment('etl_chunks_published_total', { dataset: dataset.name });
       },
       (error: unknown) => {
         inFlight.delete(sending);

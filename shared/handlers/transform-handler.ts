@@ -22,6 +22,7 @@ import { RetriesExhaustedError, withRetry, type RetryPolicy } from '../runtime/r
 import type { Logger } from '../runtime/logger.js';
 import type { IncomingEvent } from './incoming-event.js';
 import { parkEvent } from './dead-lettering.js';
+import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 
 export interface TransformDependencies {
   readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
@@ -33,6 +34,8 @@ export interface TransformDependencies {
   readonly sourceHub: string;
   readonly clock: () => Date;
   readonly log: Logger;
+  /** Chunk, fact, duplicate, dead-letter and retry counts and the batch duration; optional. */
+  readonly metrics?: PipelineMetrics;
 }
 
 export interface TransformBatchOutcome {
@@ -86,6 +89,8 @@ export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlSt
 }
 
 export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<TransformBatchOutcome> {
+  const elapsedSeconds = startStopwatch();
+  const metrics = deps.metrics;
   let chunks = 0;
   let alreadyApplied = 0;
   let loaded = 0;
@@ -113,13 +118,19 @@ export async function transformBatch(deps: TransformDependencies, events: readon
         {
           ...deps.retry,
           signal,
-          onRetry: (error, attempt, delay) => deps.log.warn(`transform: chunk ${chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`),
+          onRetry: (error, attempt, delay) => {
+            metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
+            deps.log.warn(`transform: chunk ${chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
+          },
         },
       );
       chunks += 1;
       if (result.alreadyApplied) alreadyApplied += 1;
       loaded += result.loaded;
       duplicates += result.duplicates;
+      metrics?.increment('etl_chunk_events_processed_total', { dataset: dataset.name, outcome: result.alreadyApplied ? 'already_applied' : 'loaded' });
+      metrics?.increment('etl_facts_loaded_total', { dataset: dataset.name }, result.loaded);
+      metrics?.increment('etl_duplicate_rows_total', { dataset: dataset.name }, result.duplicates);
       toPublish.push(...result.outbox);
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -136,6 +147,7 @@ export async function transformBatch(deps: TransformDependencies, events: readon
         at: deps.clock().toISOString(),
       });
       deadLettered += 1;
+      metrics?.increment('etl_dead_letters_total', { stage: 'transform' });
       if (event) {
         // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
         await deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, deps.clock().toISOString()).catch((manifestError: unknown) =>
@@ -148,9 +160,14 @@ export async function transformBatch(deps: TransformDependencies, events: readon
   // Facts are committed; the partials are safe in the outbox. A failed publish leaves them for the relay.
   try {
     await publishOutbox(deps.aggregates, deps.store, toPublish, signal);
+    metrics?.increment('etl_outbox_messages_published_total', {}, toPublish.length);
   } catch (error) {
+    metrics?.increment('etl_outbox_publish_failures_total', {}, toPublish.length);
     deps.log.warn(`transform: publishing ${toPublish.length} partials failed; the outbox relay will retry: ${(error as Error).message}`);
   }
+  metrics?.observe('etl_transform_batch_seconds', {}, elapsedSeconds());
+  metrics?.observe('etl_batch_events', { stage: 'transform' }, events.length);
+  metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'transform' }, unixSeconds(deps.clock()));
   return { chunks, alreadyApplied, loaded, duplicates, deadLettered };
 }
 
@@ -160,13 +177,15 @@ export async function transformBatch(deps: TransformDependencies, events: readon
  * about to publish its own; a message published twice is harmless (aggregate's ledger).
  */
 export async function relayOutbox(
-  deps: { store: Pick<EtlStore, 'outbox'>; aggregates: EventPublisher; clock: () => Date; log: Logger },
+  deps: { store: Pick<EtlStore, 'outbox'>; aggregates: EventPublisher; clock: () => Date; log: Logger; metrics?: PipelineMetrics },
   options: { minAgeMs: number; limit: number },
   signal?: AbortSignal,
 ): Promise<number> {
   const cutoff = deps.clock().getTime() - options.minAgeMs;
   const stale = (await deps.store.outbox.listUnpublished(options.limit)).filter((message) => Date.parse(message.createdAt) <= cutoff);
   await publishOutbox(deps.aggregates, deps.store, stale, signal);
+  deps.metrics?.increment('etl_outbox_relayed_total', {}, stale.length);
+  deps.metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'relay' }, unixSeconds(deps.clock()));
   if (stale.length > 0) deps.log.info(`outbox relay: published ${stale.length} partials left behind`);
   return stale.length;
 }

@@ -19,6 +19,15 @@ import type { ExtractDependencies } from '../handlers/extract-handler.js';
 import type { TransformDependencies } from '../handlers/transform-handler.js';
 import type { AggregateDependencies } from '../handlers/aggregate-handler.js';
 import type { Logger } from './logger.js';
+import type { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
+import { PrometheusPipelineMetrics } from '../telemetry/prometheus-pipeline-metrics.js';
+import { createPipelineMetrics } from '../telemetry/create-pipeline-metrics.js';
+
+/**
+ * This process's Prometheus registry. Every runtime built here records into it and `/api/metrics`
+ * serves it without building a runtime, so a scrape works even while the database is down.
+ */
+export const processPrometheusMetrics = new PrometheusPipelineMetrics();
 
 export interface EtlRuntime {
   readonly config: EtlConfig;
@@ -29,6 +38,8 @@ export interface EtlRuntime {
   readonly aggregates: EventPublisher;
   readonly deadLetters: DeadLetterStore;
   readonly clock: () => Date;
+  /** Where handlers record metrics: Prometheus, plus Application Insights when configured. */
+  readonly metrics: PipelineMetrics;
   extractDependencies(log: Logger): ExtractDependencies;
   transformDependencies(log: Logger): TransformDependencies;
   aggregateDependencies(log: Logger): AggregateDependencies;
@@ -38,6 +49,8 @@ export interface EtlRuntime {
 export async function createEtlRuntime(config: EtlConfig, options: { clock?: () => Date } = {}): Promise<EtlRuntime> {
   const clock = options.clock ?? (() => new Date());
   const datasets = await loadDatasets(config.datasetsDir);
+  const telemetry = await createPipelineMetrics(config, processPrometheusMetrics);
+  const metrics = telemetry.metrics;
   const store = await openEtlStore(config.sql);
   try {
     if (config.migrateOnStart) await store.migrate([...datasets.values()]);
@@ -60,16 +73,18 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
       aggregates,
       deadLetters,
       clock,
-      extractDependencies: (log) => ({ datasets, blobs, manifest: store.manifest, rejected, records, chunk: config.chunk, clock, log }),
-      transformDependencies: (log) => ({ datasets, store, aggregates, deadLetters, retry: config.retry, sourceHub: config.hubs.records, clock, log }),
-      aggregateDependencies: (log) => ({ datasets, windows: store.windows, deadLetters, retry: config.retry, sourceHub: config.hubs.aggregates, clock, log }),
+      metrics,
+      extractDependencies: (log) => ({ datasets, blobs, manifest: store.manifest, rejected, records, chunk: config.chunk, clock, log, metrics }),
+      transformDependencies: (log) => ({ datasets, store, aggregates, deadLetters, retry: config.retry, sourceHub: config.hubs.records, clock, log, metrics }),
+      aggregateDependencies: (log) => ({ datasets, windows: store.windows, deadLetters, retry: config.retry, sourceHub: config.hubs.aggregates, clock, log, metrics }),
       async close() {
-        await Promise.allSettled([records.close(), aggregates.close()]);
+        await Promise.allSettled([records.close(), aggregates.close(), telemetry.close()]);
         await store.close();
       },
     };
   } catch (error) {
     await store.close().catch(() => undefined);
+    await telemetry.close().catch(() => undefined);
     throw error;
   }
 }
