@@ -56,6 +56,9 @@ interface ScannedRecord {
   readonly fieldCount: number;
   /** Whether any field is quoted: only those need csv-parse (see `flushRun`). */
   readonly quoted: boolean;
+  /** Text and fields of an unquoted record, when the fast path already split it. */
+  readonly raw?: string;
+  readonly fields?: string[];
 }
 
 const CSV_PARSE_OPTIONS: CsvParseOptions = {
@@ -145,7 +148,32 @@ export class CsvChunkParser {
     // Index of the byte that takes the record in progress past maxRecordBytes.
     let oversizeAt = scanFrom + this.maxRecordBytes - this.recordBytes;
 
-    for (let i = scanFrom; i < length; i++) {
+    // Position of the next quote at or after the fast path's record start (length: none left).
+    let nextQuote = -1;
+    let i = scanFrom;
+    while (i < length) {
+      // Fast path, at the start of a record: a line without quotes needs no byte-by-byte scan.
+      if (i === recordStart && state === FIELD_START && fieldCount === 1 && this.oversizePreview === undefined) {
+        const lineEnd = buffer.indexOf(LF, i);
+        if (lineEnd >= 0 && lineEnd - i <= this.maxRecordBytes) {
+          if (nextQuote < i) {
+            const quote = buffer.indexOf(QUOTE, i);
+            nextQuote = quote < 0 ? length : quote;
+          }
+          if (nextQuote > lineEnd) {
+            const end = lineEnd > i && buffer[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+            if (end > i) {
+              const raw = buffer.toString('utf8', i, end);
+              this.completeRecord(buffer, i, end, items, run, raw, raw.split(','));
+            }
+            i = lineEnd + 1;
+            recordStart = i;
+            scanFrom = i;
+            oversizeAt = i + this.maxRecordBytes;
+            continue;
+          }
+        }
+      }
       const byte = buffer[i] as number;
       if (byte === LF && state !== QUOTED) {
         let end = i;
@@ -162,6 +190,7 @@ export class CsvChunkParser {
         scanFrom = i + 1;
         this.recordBytes = 0;
         oversizeAt = scanFrom + this.maxRecordBytes;
+        i++;
         continue;
       }
       switch (state) {
@@ -205,6 +234,7 @@ export class CsvChunkParser {
       if (i >= oversizeAt && this.oversizePreview === undefined) {
         this.oversizePreview = decodeLossy(buffer.subarray(recordStart, Math.min(recordStart + OVERSIZE_PREVIEW_BYTES, length)));
       }
+      i++;
     }
 
     this.recordBytes += length - scanFrom;
@@ -231,11 +261,14 @@ export class CsvChunkParser {
     return items;
   }
 
-  /** Judges one complete record; good ones join the run for csv-parse, bad ones flush it first. */
-  private completeRecord(buffer: Buffer, start: number, end: number, items: CsvItem[], run: ScannedRecord[]): void {
+  /**
+   * Judges one complete record; good ones join the run, bad ones flush it first. `splitRaw` and
+   * `splitFields` come with an unquoted record the fast path has already split.
+   */
+  private completeRecord(buffer: Buffer, start: number, end: number, items: CsvItem[], run: ScannedRecord[], splitRaw?: string, splitFields?: string[]): void {
     const quoteProblem = this.quoteProblem;
     const oversizePreview = this.oversizePreview;
-    const fieldCount = this.fieldCount;
+    const fieldCount = splitFields === undefined ? this.fieldCount : splitFields.length;
     const quoted = this.recordHasQuotes;
     this.recordHasQuotes = false;
     this.quoteProblem = undefined;
@@ -256,11 +289,11 @@ export class CsvChunkParser {
       reason = `expected ${(this.header as string[]).length} fields, got ${fieldCount}`;
     }
     if (reason === undefined && !isHeader) {
-      run.push({ start, end, rowNumber, fieldCount, quoted });
+      run.push(splitFields === undefined ? { start, end, rowNumber, fieldCount, quoted } : { start, end, rowNumber, fieldCount, quoted, raw: splitRaw, fields: splitFields });
       return;
     }
     this.flushRun(buffer, run, items);
-    raw ??= decodeLossy(buffer.subarray(start, end));
+    raw ??= splitRaw ?? decodeLossy(buffer.subarray(start, end));
     if (isHeader) {
       const headerProblem = reason ?? (isUtf8(buffer.subarray(start, end)) ? undefined : 'invalid UTF-8');
       if (headerProblem !== undefined) throw new EtlError('UNREADABLE_FILE', `the CSV header cannot be read: ${headerProblem}`);
@@ -296,14 +329,14 @@ export class CsvChunkParser {
       if (!runIsUtf8 && !isUtf8(buffer.subarray(record.start, record.end))) {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
         quotedFrom = -1;
-        items.push({ kind: 'error', rowNumber: record.rowNumber, raw: buffer.toString('utf8', record.start, record.end), reason: 'invalid UTF-8' });
+        items.push({ kind: 'error', rowNumber: record.rowNumber, raw: record.raw ?? buffer.toString('utf8', record.start, record.end), reason: 'invalid UTF-8' });
       } else if (record.quoted) {
         if (quotedFrom < 0) quotedFrom = i;
       } else {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
         quotedFrom = -1;
-        const raw = buffer.toString('utf8', record.start, record.end);
-        items.push({ kind: 'row', rowNumber: record.rowNumber, fields: record.fieldCount === 1 ? [raw] : raw.split(','), raw });
+        const raw = record.raw ?? buffer.toString('utf8', record.start, record.end);
+        items.push({ kind: 'row', rowNumber: record.rowNumber, fields: record.fields ?? raw.split(','), raw });
       }
     }
     if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, run.length, items);
