@@ -46,6 +46,10 @@ export class SqliteEtlStore implements EtlStore {
       db.pragma('synchronous = NORMAL');
       // A larger page cache (32 MiB) keeps the key indexes hot; random uuid keys touch pages all over.
       db.pragma('cache_size = -32768');
+      // Random keys dirty pages all over the index; checkpointing every 1000 pages (the default)
+      // copied and fsynced them after almost every chunk. 8192 pages measured clearly faster here.
+      db.pragma('wal_autocheckpoint = 8192');
+      db.pragma('journal_size_limit = 67108864');
       return new SqliteEtlStore(db, options.now ?? (() => new Date()));
     });
   }
