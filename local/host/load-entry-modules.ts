@@ -15,7 +15,10 @@ function toModuleUrl(entry: string): string {
   return pathToFileURL(entry).href;
 }
 
-export async function loadEntryModules(entries: readonly string[]): Promise<RegisteredFunction[]> {
+export async function loadEntryModules(
+  entries: readonly string[],
+  warn: (message: string) => void = () => {},
+): Promise<RegisteredFunction[]> {
   const state = installFunctionsCore();
   const names = new Set<string>();
   for (const entry of entries) {
@@ -31,6 +34,10 @@ export async function loadEntryModules(entries: readonly string[]): Promise<Regi
       }
       registered = [...state.functions.keys()].filter((name) => !before.has(name));
       state.entryFunctions.set(url, registered);
+      if (registered.length === 0) {
+        // Either it declares nothing, or it ran before the host existed and the library skipped it ("test mode").
+        warn(`Entry module ${url} registered no functions (was it imported before the host started?).`);
+      }
     }
     for (const name of registered) names.add(name);
   }

@@ -88,7 +88,7 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
   const state = coreState();
   state.systemLog = (level, message) => log(level, `[@azure/functions] ${message}`);
 
-  const registered = await loadEntryModules(options.entryModules);
+  const registered = await loadEntryModules(options.entryModules, (message) => log('warning', message));
   const selected = options.functions === undefined ? registered : registered.filter((fn) => options.functions?.includes(fn.metadata.name));
   const stats = new HostStatsCounter();
 
@@ -112,6 +112,11 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
       invoke: async (request: InvocationRequest, items: number) => {
         stats.started(name, items);
         let failed = true;
+        // Azure recycles the worker when a call outlives functionTimeout; here we can only say so.
+        const overdue =
+          config.functionTimeout === undefined
+            ? undefined
+            : setTimeout(() => log('error', `[${name}] an invocation has run longer than functionTimeout (${config.functionTimeout} ms); Azure would have stopped it.`), config.functionTimeout);
         try {
           // Like the host, start a W3C trace per invocation unless the trigger carried one.
           const traced = request.traceContext === undefined ? { ...request, traceContext: newTraceContext() } : request;
@@ -119,6 +124,7 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
           failed = false;
           return outcome;
         } finally {
+          clearTimeout(overdue);
           stats.finished(name, failed);
         }
       },
