@@ -14,6 +14,8 @@ import type { SerializedSketch } from './window-partial.js';
 
 export const DEFAULT_SKETCH_ALPHA = 0.01;
 
+const ascending = (a: number, b: number): number => a - b;
+
 export class QuantileSketch {
   readonly alpha: number;
   private readonly gamma: number;
@@ -88,7 +90,7 @@ export class QuantileSketch {
       estimate = 0;
     } else {
       estimate = this.maximum;
-      for (const index of [...this.buckets.keys()].sort((a, b) => a - b)) {
+      for (const index of [...this.buckets.keys()].sort(ascending)) {
         seen += this.buckets.get(index) as number;
         if (seen > rank) {
           estimate = (2 * this.gamma ** index) / (this.gamma + 1);
@@ -102,7 +104,11 @@ export class QuantileSketch {
   /** The wire form; buckets are written in ascending index order, so equal sketches give equal JSON. */
   toJSON(): SerializedSketch {
     const buckets: Record<string, number> = {};
-    for (const index of [...this.buckets.keys()].sort((a, b) => a - b)) buckets[String(index)] = this.buckets.get(index) as number;
+    if (this.buckets.size === 1) {
+      for (const [index, count] of this.buckets) buckets[String(index)] = count;
+    } else if (this.buckets.size > 1) {
+      for (const index of [...this.buckets.keys()].sort(ascending)) buckets[String(index)] = this.buckets.get(index) as number;
+    }
     const empty = this.total === 0;
     // An empty sketch has no min/max; 0 keeps the JSON finite (Infinity would become null).
     return { alpha: this.alpha, zeroCount: this.zeroCount, count: this.total, min: empty ? 0 : this.minimum, max: empty ? 0 : this.maximum, buckets };

@@ -54,6 +54,12 @@ function mergeSummaries(a: MeasureSummary, b: MeasureSummary): MeasureSummary {
   };
 }
 
+function dimensionsOf(names: readonly string[], row: TypedRow): Record<string, string> {
+  const dimensions: Record<string, string> = {};
+  for (const name of names) dimensions[name] = dimensionText(row[name]);
+  return dimensions;
+}
+
 /** Mutable accumulator of one (window, dimension key) while facts are added. */
 interface Accumulator {
   readonly windowStart: string;
@@ -79,7 +85,7 @@ export function partialsFromFacts(dataset: DatasetDeclaration, facts: readonly F
     if (group === undefined) {
       group = {
         windowStart: fact.windowStart,
-        dimensions: Object.fromEntries(dimensions.map((name) => [name, dimensionText(fact.values[name])])),
+        dimensions: dimensionsOf(dimensions, fact.values),
         dimensionKey,
         count: 0,
         summaries: measures.map(() => ({ count: 0, sum: 0, sumOfSquares: 0, min: Infinity, max: -Infinity })),
@@ -103,21 +109,33 @@ export function partialsFromFacts(dataset: DatasetDeclaration, facts: readonly F
       if (typeof value === 'number') (group.sketches[i] as QuantileSketch).add(value);
     }
   }
-  return [...groups.values()]
-    .sort((a, b) => (a.windowStart < b.windowStart ? -1 : a.windowStart > b.windowStart ? 1 : a.dimensionKey < b.dimensionKey ? -1 : a.dimensionKey > b.dimensionKey ? 1 : 0))
-    .map((group) => ({
+  const partials: WindowPartial[] = [];
+  for (const group of groups.values()) {
+    const summaries: Record<string, MeasureSummary> = {};
+    for (let i = 0; i < measures.length; i++) {
+      const summary = group.summaries[i] as Accumulator['summaries'][number];
+      summaries[measures[i] as string] = summary.count === 0 ? EMPTY_SUMMARY : summary;
+    }
+    const sketches: Record<string, SerializedSketch> = {};
+    for (let i = 0; i < quantileMeasures.length; i++) sketches[quantileMeasures[i] as string] = (group.sketches[i] as QuantileSketch).toJSON();
+    partials.push({
       dataset: dataset.name,
       windowStart: group.windowStart,
       windowMinutes: dataset.windowMinutes,
       dimensions: group.dimensions,
       dimensionKey: group.dimensionKey,
       count: group.count,
-      measures: Object.fromEntries(measures.map((name, i) => {
-        const summary = group.summaries[i] as Accumulator['summaries'][number];
-        return [name, summary.count === 0 ? EMPTY_SUMMARY : { ...summary }];
-      })),
-      sketches: Object.fromEntries(quantileMeasures.map((name, i) => [name, (group.sketches[i] as QuantileSketch).toJSON()])),
-    }));
+      measures: summaries,
+      sketches,
+    });
+  }
+  return partials.sort(byWindowThenKey);
+}
+
+function byWindowThenKey(a: WindowPartial, b: WindowPartial): number {
+  if (a.windowStart !== b.windowStart) return a.windowStart < b.windowStart ? -1 : 1;
+  if (a.dimensionKey !== b.dimensionKey) return a.dimensionKey < b.dimensionKey ? -1 : 1;
+  return 0;
 }
 
 function mergeRecords<T>(a: Readonly<Record<string, T>>, b: Readonly<Record<string, T>>, merge: (x: T, y: T) => T): Record<string, T> {
