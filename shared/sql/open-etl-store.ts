@@ -3,11 +3,17 @@
  * the Azure deployment never loads better-sqlite3 and the local stack never loads mssql.
  */
 import type { EtlStore } from '../ports/etl-store.js';
+import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { SqlConfig } from './sql-config.js';
 
 export type { SqlConfig } from './sql-config.js';
 
-export async function openEtlStore(config: SqlConfig): Promise<EtlStore> {
+/** An `EtlStore` that also keeps dead letters in the same database (optional to use: the blob store is the default). */
+export interface SqlEtlStore extends EtlStore {
+  readonly deadLetters: DeadLetterStore;
+}
+
+export async function openEtlStore(config: SqlConfig): Promise<SqlEtlStore> {
   switch (config.driver) {
     case 'sqlite': {
       const { SqliteEtlStore } = await import('./sqlite/sqlite-etl-store.js');

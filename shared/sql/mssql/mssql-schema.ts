@@ -133,6 +133,28 @@ export const MSSQL_MIGRATION_STEPS: Readonly<Record<number, readonly DdlStep[]>>
 )`,
     ),
   ],
+  2: [
+    step(
+      'table',
+      'etl_dead_letters',
+      `CREATE TABLE [etl_dead_letters] (
+  [id] NVARCHAR(400) ${EXACT} NOT NULL CONSTRAINT [etl_dead_letters_pk] PRIMARY KEY,
+  [stage] NVARCHAR(16) NOT NULL,
+  [source] NVARCHAR(200) NOT NULL,
+  [dataset] NVARCHAR(63) NULL,
+  [file_id] NVARCHAR(400) NULL,
+  [partition_key] NVARCHAR(400) NULL,
+  [body] NVARCHAR(MAX) NOT NULL,
+  [properties] NVARCHAR(MAX) NOT NULL,
+  [error] NVARCHAR(MAX) NOT NULL,
+  [attempts] INT NOT NULL,
+  [failed_at] DATETIME2(3) NOT NULL,
+  [replayed_at] DATETIME2(3) NULL
+)`,
+    ),
+    // The CLI and status API list dead letters per stage, oldest first.
+    step('index', 'etl_dead_letters_by_stage', 'CREATE INDEX [etl_dead_letters_by_stage] ON [etl_dead_letters] ([stage], [failed_at])'),
+  ],
 };
 
 /** The migration scripts as text, keyed by number (checked against SQLite's numbering). */

@@ -242,3 +242,49 @@ ORDER BY s.[day], s.[dimension]`,
     parameters: { from: DATE, to: DATE, minEvents: BIGINT, sigma: FLOAT, percentile: FLOAT },
   };
 }
+
+// --- dead letters ---------------------------------------------------------------------------------
+
+const DEAD_LETTER_COLUMNS =
+  '[id], [stage], [source], [dataset], [file_id], [partition_key], [body], [properties], [error], [attempts], [failed_at], [replayed_at]';
+
+/** Adds a letter, or replaces one with the same id and clears `replayed_at` (it failed again). */
+export const UPSERT_DEAD_LETTER: TsqlStatement = {
+  text: `UPDATE [etl_dead_letters] WITH (UPDLOCK, HOLDLOCK) SET [stage] = @stage, [source] = @source, [dataset] = @dataset,
+  [file_id] = @fileId, [partition_key] = @partitionKey, [body] = @body, [properties] = @properties, [error] = @error,
+  [attempts] = @attempts, [failed_at] = @failedAt, [replayed_at] = NULL
+WHERE [id] = @id;
+IF @@ROWCOUNT = 0
+  INSERT INTO [etl_dead_letters] (${DEAD_LETTER_COLUMNS})
+  VALUES (@id, @stage, @source, @dataset, @fileId, @partitionKey, @body, @properties, @error, @attempts, @failedAt, NULL)`,
+  parameters: {
+    id: nvarchar(400),
+    stage: nvarchar(16),
+    source: nvarchar(200),
+    dataset: nvarchar(63),
+    fileId: FILE_ID,
+    partitionKey: nvarchar(400),
+    body: nvarchar('max'),
+    properties: nvarchar('max'),
+    error: nvarchar('max'),
+    attempts: INT,
+    failedAt: DATETIME2,
+  },
+};
+
+export const SELECT_DEAD_LETTER: TsqlStatement = {
+  text: `SELECT ${DEAD_LETTER_COLUMNS} FROM [etl_dead_letters] WHERE [id] = @id`,
+  parameters: { id: nvarchar(400) },
+};
+
+export const LIST_DEAD_LETTERS: TsqlStatement = {
+  text: `SELECT TOP (@limit) ${DEAD_LETTER_COLUMNS} FROM [etl_dead_letters]
+WHERE (@stage IS NULL OR [stage] = @stage) AND (@includeReplayed = 1 OR [replayed_at] IS NULL)
+ORDER BY [failed_at], [id]`,
+  parameters: { limit: INT, stage: nvarchar(16), includeReplayed: INT },
+};
+
+export const MARK_DEAD_LETTER_REPLAYED: TsqlStatement = {
+  text: 'UPDATE [etl_dead_letters] SET [replayed_at] = @at WHERE [id] = @id',
+  parameters: { at: DATETIME2, id: nvarchar(400) },
+};

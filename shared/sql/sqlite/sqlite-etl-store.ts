@@ -9,9 +9,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { EtlStore } from '../../ports/etl-store.js';
+import type { DeadLetterStore } from '../../ports/dead-letter-store.js';
 import { datasetTables } from '../dataset-tables.js';
 import { orderedScripts } from '../schema-migrations.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION_TABLE, sqliteDatasetDdl } from './sqlite-schema.js';
+import { SqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import { SqliteFactLoader } from './sqlite-fact-loader.js';
 import { SqliteManifestStore } from './sqlite-manifest-store.js';
 import { SqliteOutboxStore } from './sqlite-outbox-store.js';
@@ -26,10 +28,12 @@ export interface SqliteEtlStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
+type Parts = Omit<EtlStore, 'migrate' | 'close'> & { readonly deadLetters: DeadLetterStore };
+
 export class SqliteEtlStore implements EtlStore {
   private readonly db: Database.Database;
   private readonly now: Clock;
-  private parts: Omit<EtlStore, 'migrate' | 'close'> | undefined;
+  private parts: Parts | undefined;
 
   private constructor(db: Database.Database, now: Clock) {
     this.db = db;
@@ -71,6 +75,10 @@ export class SqliteEtlStore implements EtlStore {
   }
   get query() {
     return this.ready().query;
+  }
+  /** Dead letters in the same database (the blob store is the default; this one is queryable with the facts). */
+  get deadLetters() {
+    return this.ready().deadLetters;
   }
 
   /** Runs the numbered migrations not yet applied, then creates the datasets' tables; all in one IMMEDIATE transaction. */
@@ -119,7 +127,7 @@ export class SqliteEtlStore implements EtlStore {
   }
 
   /** Statements are prepared lazily: they need the tables `migrate` creates. */
-  private ready(): Omit<EtlStore, 'migrate' | 'close'> {
+  private ready(): Parts {
     if (!this.parts) {
       try {
         this.parts = this.prepare();
@@ -130,7 +138,7 @@ export class SqliteEtlStore implements EtlStore {
     return this.parts;
   }
 
-  private prepare(): Omit<EtlStore, 'migrate' | 'close'> {
+  private prepare(): Parts {
     const reports = new SqliteReportQuery(this.db);
     return {
       facts: new SqliteFactLoader(this.db, this.now),
@@ -139,6 +147,7 @@ export class SqliteEtlStore implements EtlStore {
       windows: new SqliteWindowStore(this.db, this.now),
       report: reports,
       query: reports,
+      deadLetters: new SqliteDeadLetterStore(this.db),
     };
   }
 }

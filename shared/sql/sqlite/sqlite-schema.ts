@@ -62,6 +62,24 @@ export const SQLITE_MIGRATIONS: MigrationScripts = {
       migrated_at TEXT NOT NULL
     )`,
   ],
+  2: [
+    `CREATE TABLE IF NOT EXISTS etl_dead_letters (
+      id TEXT PRIMARY KEY,
+      stage TEXT NOT NULL,
+      source TEXT NOT NULL,
+      dataset TEXT,
+      file_id TEXT,
+      partition_key TEXT,
+      body TEXT NOT NULL,
+      properties TEXT NOT NULL,
+      error TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      failed_at TEXT NOT NULL,
+      replayed_at TEXT
+    )`,
+    // The CLI and status API list dead letters per stage, oldest first.
+    'CREATE INDEX IF NOT EXISTS etl_dead_letters_by_stage ON etl_dead_letters (stage, failed_at)',
+  ],
 };
 
 function sqliteType(column: FactColumn): string {

@@ -311,6 +311,41 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(oneDay.map((row) => row.day)).toEqual(['2026-11-21']);
     });
 
+    it('keeps dead letters: lists unreplayed ones oldest first, marks replays, and a re-added letter is pending again', async () => {
+      const { store } = await setup();
+      const prefix = uniqueName('dl');
+      const letter = (id: string, stage: 'extract' | 'transform' | 'aggregate', failedAt: string) => ({
+        id: `${prefix}-${id}`,
+        stage,
+        source: stage === 'extract' ? '' : 'records',
+        dataset: 'iot_events',
+        fileId: stage === 'aggregate' ? null : `'; DROP TABLE etl_files; --`,
+        partitionKey: null,
+        body: JSON.stringify({ rows: ["x'); DELETE FROM etl_dead_letters; --"] }),
+        properties: { chunkIndex: 3, trace: "00-'--", replay: false },
+        error: 'SQL_FAILED: deadlock',
+        attempts: 5,
+        failedAt,
+      });
+      const ours = <T extends { id: string }>(letters: readonly T[]) => letters.filter((l) => l.id.startsWith(prefix)).map((l) => l.id);
+      await store.deadLetters.add(letter('b', 'transform', '2026-11-20T10:02:00.000Z'));
+      await store.deadLetters.add(letter('a', 'transform', '2026-11-20T10:01:00.000Z'));
+      await store.deadLetters.add(letter('c', 'aggregate', '2026-11-20T10:03:00.000Z'));
+      expect(ours(await store.deadLetters.list())).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+      expect(ours(await store.deadLetters.list({ stage: 'aggregate' }))).toEqual([`${prefix}-c`]);
+      expect(await store.deadLetters.get(`${prefix}-a`)).toEqual({ ...letter('a', 'transform', '2026-11-20T10:01:00.000Z'), replayedAt: null });
+
+      await store.deadLetters.markReplayed(`${prefix}-a`, '2026-11-20T11:00:00.000Z');
+      expect(ours(await store.deadLetters.list())).toEqual([`${prefix}-b`, `${prefix}-c`]);
+      expect(ours(await store.deadLetters.list({ includeReplayed: true }))).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+      expect((await store.deadLetters.get(`${prefix}-a`))?.replayedAt).toBe('2026-11-20T11:00:00.000Z');
+      // The replayed event failed again: the same id comes back, pending, with the new error.
+      await store.deadLetters.add({ ...letter('a', 'transform', '2026-11-20T12:00:00.000Z'), error: 'again', attempts: 6 });
+      expect(await store.deadLetters.get(`${prefix}-a`)).toMatchObject({ replayedAt: null, error: 'again', attempts: 6 });
+      await expect(store.deadLetters.markReplayed(`${prefix}-missing`, '2026-11-20T11:00:00.000Z')).rejects.toMatchObject({ code: 'INTERNAL' });
+      expect(await store.deadLetters.get(`${prefix}-missing`)).toBeUndefined();
+    });
+
     it('treats SQL in values and file names as data', async () => {
       const { store, dataset } = await setup();
       const evil = `x'); DROP TABLE etl_files; --`;

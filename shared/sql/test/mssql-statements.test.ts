@@ -52,7 +52,7 @@ const ALLOWED_LITERALS = new Set([
 const LITERAL = /N?'(?:[^']|'')*'/g;
 
 function ourIdentifiers(): Set<string> {
-  const names = new Set(['etl_files', 'etl_ledger', 'etl_outbox', 'etl_datasets', 'etl_schema_version', 'file_id', 'blob_name', 'loaded_rows', 'published_at', 'dimension_key', 'window_start']);
+  const names = new Set(['etl_files', 'etl_dead_letters', 'etl_ledger', 'etl_outbox', 'etl_datasets', 'etl_schema_version', 'file_id', 'blob_name', 'loaded_rows', 'published_at', 'dimension_key', 'window_start']);
   for (const dataset of datasets) {
     const tables = datasetTables(dataset);
     for (const name of [dataset.name, tables.factsTable, tables.windowsTable, ...tables.factColumns.map((c) => c.name)]) names.add(name);

@@ -121,6 +121,33 @@ CREATE TABLE [etl_datasets] (
 )
 GO
 
+-- migration2.create.etl_dead_letters
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: no (reviewed by hand)
+IF NOT EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
+CREATE TABLE [etl_dead_letters] (
+  [id] NVARCHAR(400) COLLATE Latin1_General_100_BIN2 NOT NULL CONSTRAINT [etl_dead_letters_pk] PRIMARY KEY,
+  [stage] NVARCHAR(16) NOT NULL,
+  [source] NVARCHAR(200) NOT NULL,
+  [dataset] NVARCHAR(63) NULL,
+  [file_id] NVARCHAR(400) NULL,
+  [partition_key] NVARCHAR(400) NULL,
+  [body] NVARCHAR(MAX) NOT NULL,
+  [properties] NVARCHAR(MAX) NOT NULL,
+  [error] NVARCHAR(MAX) NOT NULL,
+  [attempts] INT NOT NULL,
+  [failed_at] DATETIME2(3) NOT NULL,
+  [replayed_at] DATETIME2(3) NULL
+)
+GO
+
+-- migration2.create.etl_dead_letters_by_stage
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: yes
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = @name)
+CREATE INDEX [etl_dead_letters_by_stage] ON [etl_dead_letters] ([stage], [failed_at])
+GO
+
 -- claim_ledger
 -- parameters: @stage NVARCHAR(16), @id NVARCHAR(800), @at DATETIME2(3)
 -- parsed by node-sql-parser: yes
@@ -205,6 +232,38 @@ GO
 -- parsed by node-sql-parser: yes
 UPDATE [etl_outbox] SET [published_at] = @at
 WHERE [published_at] IS NULL AND [id] IN (SELECT [value] FROM OPENJSON(@ids))
+GO
+
+-- upsert_dead_letter
+-- parameters: @id NVARCHAR(400), @stage NVARCHAR(16), @source NVARCHAR(200), @dataset NVARCHAR(63), @fileId NVARCHAR(400), @partitionKey NVARCHAR(400), @body NVARCHAR(MAX), @properties NVARCHAR(MAX), @error NVARCHAR(MAX), @attempts INT, @failedAt DATETIME2(3)
+-- parsed by node-sql-parser: no (reviewed by hand)
+UPDATE [etl_dead_letters] WITH (UPDLOCK, HOLDLOCK) SET [stage] = @stage, [source] = @source, [dataset] = @dataset,
+  [file_id] = @fileId, [partition_key] = @partitionKey, [body] = @body, [properties] = @properties, [error] = @error,
+  [attempts] = @attempts, [failed_at] = @failedAt, [replayed_at] = NULL
+WHERE [id] = @id;
+IF @@ROWCOUNT = 0
+  INSERT INTO [etl_dead_letters] ([id], [stage], [source], [dataset], [file_id], [partition_key], [body], [properties], [error], [attempts], [failed_at], [replayed_at])
+  VALUES (@id, @stage, @source, @dataset, @fileId, @partitionKey, @body, @properties, @error, @attempts, @failedAt, NULL)
+GO
+
+-- select_dead_letter
+-- parameters: @id NVARCHAR(400)
+-- parsed by node-sql-parser: yes
+SELECT [id], [stage], [source], [dataset], [file_id], [partition_key], [body], [properties], [error], [attempts], [failed_at], [replayed_at] FROM [etl_dead_letters] WHERE [id] = @id
+GO
+
+-- list_dead_letters
+-- parameters: @limit INT, @stage NVARCHAR(16), @includeReplayed INT
+-- parsed by node-sql-parser: yes
+SELECT TOP (@limit) [id], [stage], [source], [dataset], [file_id], [partition_key], [body], [properties], [error], [attempts], [failed_at], [replayed_at] FROM [etl_dead_letters]
+WHERE (@stage IS NULL OR [stage] = @stage) AND (@includeReplayed = 1 OR [replayed_at] IS NULL)
+ORDER BY [failed_at], [id]
+GO
+
+-- mark_dead_letter_replayed
+-- parameters: @at DATETIME2(3), @id NVARCHAR(400)
+-- parsed by node-sql-parser: yes
+UPDATE [etl_dead_letters] SET [replayed_at] = @at WHERE [id] = @id
 GO
 
 -- iot_events.create.iot_events_facts
