@@ -98,6 +98,9 @@ export class CsvChunkParser {
   private oversizePreview: string | undefined;
   private previousWasCarriageReturn = false;
   private recordHasQuotes = false;
+  /** A high surrogate that ended the last text chunk (see `encode`). */
+  private highSurrogate = '';
+  private finishing = false;
 
   constructor(options: CsvReadOptions = {}) {
     const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -109,7 +112,7 @@ export class CsvChunkParser {
 
   push(chunk: Uint8Array | string): CsvItem[] {
     if (this.finished) throw new EtlError('INTERNAL', 'CsvChunkParser.push after finish');
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = typeof chunk === 'string' ? this.encode(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (bytes.length === 0) return [];
     const buffer = this.carry.length === 0 ? bytes : Buffer.concat([this.carry, bytes]);
     return this.scan(buffer, false);
@@ -117,8 +120,26 @@ export class CsvChunkParser {
 
   finish(): CsvItem[] {
     if (this.finished) return [];
+    this.finishing = true;
+    const items = this.highSurrogate === '' ? [] : this.push('');
     this.finished = true;
-    return this.scan(this.carry, true);
+    for (const item of this.scan(this.carry, true)) items.push(item);
+    return items;
+  }
+
+  /**
+   * UTF-8 bytes of a text chunk. A chunk may end between the two halves of a surrogate pair
+   * (an emoji, say); the first half waits for the next chunk instead of becoming U+FFFD.
+   */
+  private encode(text: string): Buffer {
+    let whole = this.highSurrogate + text;
+    this.highSurrogate = '';
+    const last = whole.charCodeAt(whole.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff && !this.finishing) {
+      this.highSurrogate = whole.slice(-1);
+      whole = whole.slice(0, -1);
+    }
+    return Buffer.from(whole, 'utf8');
   }
 
   private scan(buffer: Buffer, atEnd: boolean): CsvItem[] {

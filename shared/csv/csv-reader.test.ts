@@ -104,6 +104,15 @@ describe('readCsv', () => {
     }
   });
 
+  it('keeps a surrogate pair split across text chunks intact', async () => {
+    const text = 'a\nx😀y\n';
+    for (let offset = 1; offset < text.length; offset++) {
+      expect(await read([text.slice(0, offset), text.slice(offset)])).toEqual([{ kind: 'header', fields: ['a'] }, row(1, ['x😀y'], 'x😀y')]);
+    }
+    // A lone half at the very end is not held back forever.
+    expect(await read(['a\nx', '\ud83d'])).toEqual([{ kind: 'header', fields: ['a'] }, row(1, ['x\ufffd'], 'x\ufffd')]);
+  });
+
   it('turns a record above maxRecordBytes into an error, keeps memory bounded and reads on', async () => {
     const huge = 'x'.repeat(5000);
     const parts = ['a,b\n1,2\n3,', ...Array.from({ length: 10 }, () => huge), '\n4,5\n'];

@@ -7,12 +7,8 @@ import { CsvChunkParser, type CsvItem, type CsvReadOptions } from './csv-chunk-p
 export type { CsvItem, CsvReadOptions } from './csv-chunk-parser.js';
 export { DEFAULT_MAX_RECORD_BYTES } from './csv-chunk-parser.js';
 
-/** Small input chunks are gathered to this size first: the per-chunk cost of csv-parse is fixed. */
+/** Small input chunks are gathered to this size first: each push has a fixed cost. */
 const COALESCE_BYTES = 64 * 1024;
-
-function byteLength(chunk: Uint8Array | string): number {
-  return typeof chunk === 'string' ? chunk.length : chunk.byteLength;
-}
 
 /**
  * Reads CSV text (UTF-8, optional BOM, LF or CRLF line ends, RFC 4180 quotes) as a header item
@@ -21,27 +17,39 @@ function byteLength(chunk: Uint8Array | string): number {
  * counted; an empty file yields nothing.
  *
  * @throws EtlError('UNREADABLE_FILE') when the header itself cannot be read (malformed quotes,
- *   invalid UTF-8, longer than maxRecordBytes): nothing after it can be trusted.
+ *   invalid UTF-8, longer than maxRecordBytes, CR-only line ends): nothing after it can be trusted.
  */
 export async function* readCsv(
   input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   options?: CsvReadOptions,
 ): AsyncIterable<CsvItem> {
   const parser = new CsvChunkParser(options);
-  let pending: (Uint8Array | string)[] = [];
-  let pendingBytes = 0;
+  // Chunks of one kind (text or bytes) are gathered; text is joined as text so that a surrogate
+  // pair split across chunks stays whole.
+  let texts: string[] = [];
+  let byteChunks: Uint8Array[] = [];
+  let pendingSize = 0;
   const drain = (): CsvItem[] => {
-    const chunk = pending.length === 1 ? (pending[0] as Uint8Array | string) : Buffer.concat(pending.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
-    pending = [];
-    pendingBytes = 0;
-    return parser.push(chunk);
+    let items: CsvItem[] = [];
+    if (texts.length > 0) items = parser.push(texts.length === 1 ? (texts[0] as string) : texts.join(''));
+    else if (byteChunks.length > 0) items = parser.push(byteChunks.length === 1 ? (byteChunks[0] as Uint8Array) : Buffer.concat(byteChunks));
+    texts = [];
+    byteChunks = [];
+    pendingSize = 0;
+    return items;
   };
   for await (const chunk of input) {
-    pending.push(chunk);
-    pendingBytes += byteLength(chunk);
-    if (pendingBytes < COALESCE_BYTES) continue;
-    for (const item of drain()) yield item;
+    if (typeof chunk === 'string') {
+      if (byteChunks.length > 0) for (const item of drain()) yield item;
+      texts.push(chunk);
+      pendingSize += chunk.length;
+    } else {
+      if (texts.length > 0) for (const item of drain()) yield item;
+      byteChunks.push(chunk);
+      pendingSize += chunk.byteLength;
+    }
+    if (pendingSize >= COALESCE_BYTES) for (const item of drain()) yield item;
   }
-  if (pending.length > 0) for (const item of drain()) yield item;
+  for (const item of drain()) yield item;
   for (const item of parser.finish()) yield item;
 }
