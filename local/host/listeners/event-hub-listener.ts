@@ -85,7 +85,13 @@ export class EventHubListener implements TriggerListener {
         processEvents: (events, partition) => this.#onEvents(events, partition),
         processError: async (error, partition) => {
           if (this.#stopping) return;
-          this.#context.log('warning', `[${this.#context.fn.metadata.name}] partition ${partition.partitionId || '(load balancer)'}: ${describeError(error)}`);
+          const name = this.#context.fn.metadata.name;
+          if ((error as { code?: string }).code === 'ReceiverDisconnectedError') {
+            // Another instance claimed the partition (higher epoch): load balancing at work, not a fault.
+            this.#context.log('information', `[${name}] partition ${partition.partitionId} moved to another instance`);
+            return;
+          }
+          this.#context.log('warning', `[${name}] partition ${partition.partitionId || '(load balancer)'}: ${describeError(error)}`);
         },
         processClose: async (_reason, partition) => {
           // Lost ownership or shutdown: events still buffered are not checkpointed; the next owner reads them again.
