@@ -155,11 +155,10 @@ export class CsvChunkParser {
 
     const items: CsvItem[] = [];
     const run: ScannedRecord[] = [];
-    // Where the record in progress starts in `buffer`; the carry always starts at one.
+    // Where the record in progress starts in `buffer`: the carry, if any, is its beginning.
     let recordStart = position;
     // Bytes of the record in progress that came from the carry were scanned already.
     let scanFrom = position + (this.oversizePreview === undefined ? this.recordBytes : 0);
-    if (this.oversizePreview !== undefined) recordStart = position;
 
     let state = this.state;
     let fieldCount = this.fieldCount;
@@ -197,8 +196,8 @@ export class CsvChunkParser {
       }
       const byte = buffer[i] as number;
       if (byte === LF && state !== QUOTED) {
-        let end = i;
-        if (state === CARRIAGE_RETURN_AFTER_QUOTE || (previousWasCarriageReturn && state !== QUOTE_IN_QUOTED)) end = i - 1;
+        // CR before LF belongs to the line end (a CR inside quotes was followed by a quote, not LF).
+        const end = previousWasCarriageReturn ? i - 1 : i;
         this.fieldCount = fieldCount;
         this.recordHasQuotes = hasQuotes;
         this.recordBytes += i - scanFrom;
