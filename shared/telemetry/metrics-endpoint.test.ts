@@ -12,7 +12,7 @@ import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
 import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
 import { iotEventsDataset } from '../datasets/iot-events.js';
 import type { FileManifest } from '../ports/file-manifest.js';
-import { parsePrometheusText, sampleValue, sumOf, type ParsedExposition } from './test/prometheus-text-parser.js';
+import { parsePrometheusText, sampleValue, scrapeMetrics, sumOf, type ParsedExposition } from './prometheus-text-parser.js';
 import { METRIC_NAMES } from './metric-names.js';
 
 const dataset = iotEventsDataset.name;
@@ -76,6 +76,12 @@ describe('/api/metrics on the local stack', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect([...metrics.types.keys()]).toEqual(METRIC_NAMES);
+  });
+
+  it('is what scrapeMetrics (for the load-test collectors) reads', async () => {
+    const scraped = await scrapeMetrics(`${stack.httpUrl}/api/metrics`);
+    expect(sampleValue(scraped, 'etl_rows_extracted_total', { dataset })).toBe(sampleValue(metrics, 'etl_rows_extracted_total', { dataset }));
+    await expect(scrapeMetrics(`${stack.httpUrl}/api/no-such-route`)).rejects.toThrow(/HTTP 404/);
   });
 
   it('counts extracted, valid and rejected rows and published chunks as the manifest does', () => {

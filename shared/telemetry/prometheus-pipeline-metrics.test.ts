@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PrometheusPipelineMetrics } from './prometheus-pipeline-metrics.js';
 import { METRIC_NAMES, metricSpec } from './metric-names.js';
-import { parsePrometheusText, sampleValue, sumOf } from './test/prometheus-text-parser.js';
+import { parsePrometheusText, sampleValue, sumOf } from './prometheus-text-parser.js';
 
 describe('PrometheusPipelineMetrics', () => {
   it('renders every metric of the list with HELP and TYPE, even before anything is recorded', () => {

@@ -1,7 +1,8 @@
 /**
- * A strict little parser of the Prometheus text format 0.0.4, for tests: it throws on any line a
- * Prometheus server would refuse, and checks the rules a scraper relies on (TYPE before samples and
- * once per name, histogram buckets cumulative and ending in `+Inf` equal to `_count`).
+ * A strict little reader of the Prometheus text format 0.0.4, for the tests and the load-test
+ * collectors that read `/api/metrics`: it throws on any line a Prometheus server would refuse, and
+ * checks the rules a scraper relies on (TYPE before samples and once per name, histogram buckets
+ * cumulative and ending in `+Inf` equal to `_count`).
  */
 
 export interface Sample {
@@ -152,4 +153,11 @@ export function sumOf(parsed: ParsedExposition, name: string, labels: Readonly<R
   return parsed.samples
     .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
     .reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/** GET a `/api/metrics` URL (the local host, or a pod through `kubectl port-forward`) and parse it. */
+export async function scrapeMetrics(metricsUrl: string, signal?: AbortSignal): Promise<ParsedExposition> {
+  const response = await fetch(metricsUrl, { signal, headers: { accept: 'text/plain; version=0.0.4' } });
+  if (!response.ok) throw new Error(`GET ${metricsUrl}: HTTP ${response.status}`);
+  return parsePrometheusText(await response.text());
 }
