@@ -88,6 +88,33 @@ describe('landing scanner (the local Event Grid)', () => {
     });
   });
 
+  it('takes over a claim left pending by a scanner that died before enqueuing', async () => {
+    const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    const container = blobs.getContainerClient('landing-crash');
+    await container.createIfNotExists();
+    const uploaded = await container.getBlockBlobClient('iot/orphan.csv').upload('x', 1);
+    const etag = (uploaded.etag ?? '').replace(/"/g, '');
+    // What a scanner leaves behind when it dies between claiming and enqueuing.
+    await blobs
+      .getContainerClient('azure-webjobs-hosts')
+      .getBlockBlobClient(`blobreceipts/scan-test/landing-crash/iot/orphan.csv/${etag}`)
+      .upload('', 0, { metadata: { status: 'pending' } });
+    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('landing-crash-events');
+    const rescuer = await startLocalFunctionsHost({
+      entryModules: [],
+      hostId: 'scan-test',
+      landingScan: { container: 'landing-crash', queue: 'landing-crash-events', intervalMs: 50, pendingTimeoutMs: 500 },
+      log: () => {},
+    });
+    hosts.push(rescuer);
+    const message = await waitFor('the rescued event', async () => (await queue.receiveMessages()).receivedMessageItems[0], 10_000);
+    const event = JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8')) as BlobCreated;
+    expect(event.data.eTag).toBe(etag);
+    await queue.deleteMessage(message.messageId, message.popReceipt);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect((await queue.receiveMessages()).receivedMessageItems).toHaveLength(0);
+  });
+
   it('sends a new event when a blob is overwritten (new ETag), and keeps receipts in azure-webjobs-hosts', async () => {
     const before = received.length;
     const replaced = await landing.getBlockBlobClient('iot/a.csv').upload('new content', 11);

@@ -3,11 +3,12 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.js';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
-import { callsOf } from './fixtures/recorder.js';
+import { callsOf, finished } from './fixtures/recorder.js';
 import { waitFor } from './wait-for.js';
 
 const QUEUE = 'fixture-queue';
 const base64Json = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
+const recordedFinish = (marker: string): boolean => finished().includes(marker);
 const withMarker = (marker: string) => callsOf('queueEcho').filter((call) => (call.input as { marker?: string }).marker === marker);
 
 describe('storage queue trigger', () => {
@@ -68,6 +69,32 @@ describe('storage queue trigger', () => {
     expect(JSON.parse(Buffer.from(poisoned.messageText, 'base64').toString())).toEqual({ marker: 'bad', fail: true });
     expect(withMarker('bad').map((call) => call.context.triggerMetadata?.dequeueCount)).toEqual([1, 2, 3]);
     expect(host.stats().functions.queueEcho?.failures).toBe(3);
+  });
+
+  it('lets an invocation in flight finish and settle its message when the host closes', async () => {
+    const second = await startLocalFunctionsHost({
+      entryModules: [fileURLToPath(new URL('./fixtures/queue-functions.ts', import.meta.url))],
+      hostJson: { version: '2.0', extensions: { queues: { maxPollingInterval: '00:00:00.200' } } },
+      log: () => {},
+    });
+    process.env.FIXTURE_QUEUE_DELAY_MS = '800';
+    try {
+      await queue.sendMessage(base64Json({ marker: 'slow' }));
+      await waitFor('the slow message to start', () => withMarker('slow').length > 0);
+      // Both hosts poll the queue; close them both while the handler still sleeps.
+      const closing = Promise.all([host.close(), second.close()]);
+      await closing;
+      expect(withMarker('slow')).toHaveLength(1);
+      expect(recordedFinish('slow')).toBe(true);
+      expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+    } finally {
+      delete process.env.FIXTURE_QUEUE_DELAY_MS;
+      host = await startLocalFunctionsHost({
+        entryModules: [fileURLToPath(new URL('./fixtures/queue-functions.ts', import.meta.url))],
+        hostJson: { version: '2.0', extensions: { queues: { maxPollingInterval: '00:00:00.200', maxDequeueCount: 3 } } },
+        log: () => {},
+      });
+    }
   });
 
   it('moves a message that is not base64 to the poison queue without invoking', async () => {

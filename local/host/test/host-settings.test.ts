@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { resolveBindingExpression, resolveConnectionString } from '../binding-settings.js';
+import { parseHostJson, parseTimeSpan } from '../host-json.js';
+
+describe('host.json', () => {
+  it('applies the Azure defaults to what it leaves out', () => {
+    const config = parseHostJson({ version: '2.0' });
+    expect(config.extensions.eventHubs).toMatchObject({
+      maxEventBatchSize: 100,
+      minEventBatchSize: 1,
+      maxWaitTime: 60_000,
+      batchCheckpointFrequency: 1,
+      prefetchCount: 300,
+      initialOffsetOptions: { type: 'fromStart' },
+    });
+    expect(config.extensions.queues).toMatchObject({ maxDequeueCount: 5, visibilityTimeout: 0, messageEncoding: 'base64' });
+    expect(config.extensions.http.routePrefix).toBe('api');
+  });
+
+  it('reads the repository host.json shape and TimeSpans', () => {
+    const config = parseHostJson({
+      functionTimeout: '00:10:00',
+      extensions: { eventHubs: { maxEventBatchSize: 50, maxWaitTime: '00:00:05', initialOffsetOptions: { type: 'fromEnd' } }, blobs: { poisonBlobThreshold: 5 } },
+    });
+    expect(config.functionTimeout).toBe(600_000);
+    expect(config.extensions.eventHubs.maxEventBatchSize).toBe(50);
+    expect(config.extensions.eventHubs.maxWaitTime).toBe(5_000);
+    expect(config.extensions.eventHubs.initialOffsetOptions.type).toBe('fromEnd');
+    expect(parseTimeSpan('1.02:03:04.5')).toBe(((26 * 60 + 3) * 60 + 4) * 1000 + 500);
+  });
+
+  it('rejects values Azure would reject, naming the field', () => {
+    expect(() => parseHostJson({ extensions: { eventHubs: { maxEventBatchSize: 0 } } })).toThrow(/maxEventBatchSize/);
+    expect(() => parseHostJson({ extensions: { queues: { visibilityTimeout: 'soon' } } })).toThrow(/TimeSpan/);
+  });
+});
+
+describe('binding settings', () => {
+  const env = { ETL_RECORDS_HUB: 'records', ETL_EVENTHUB: 'Endpoint=sb://x', AzureWebJobsLegacy: 'legacy' };
+
+  it('resolves %SETTING% expressions from the environment', () => {
+    expect(resolveBindingExpression('%ETL_RECORDS_HUB%', env)).toBe('records');
+    expect(resolveBindingExpression('prefix-%ETL_RECORDS_HUB%', env)).toBe('prefix-records');
+    expect(() => resolveBindingExpression('%MISSING%', env)).toThrow(/MISSING/);
+  });
+
+  it('finds connections by name, with the AzureWebJobs prefix fallback and a default', () => {
+    expect(resolveConnectionString('ETL_EVENTHUB', 'AzureWebJobsStorage', env)).toBe('Endpoint=sb://x');
+    expect(resolveConnectionString('Legacy', 'AzureWebJobsStorage', env)).toBe('legacy');
+    expect(() => resolveConnectionString(undefined, 'AzureWebJobsStorage', env)).toThrow(/AzureWebJobsStorage/);
+  });
+});
