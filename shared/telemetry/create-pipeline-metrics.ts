@@ -23,10 +23,15 @@ export interface ConfiguredPipelineMetrics {
   close(): Promise<void>;
 }
 
-/** Dynamic import: the SDK (and its OpenTelemetry tree) is not even loaded unless it is configured. */
+/**
+ * Dynamic import: the SDK (and its OpenTelemetry tree) is not even loaded unless it is configured.
+ * `useGlobalProviders: false` gives the client its own OpenTelemetry providers, so it exports our
+ * metrics without installing process-wide auto-instrumentation (the Functions host already reports
+ * requests and dependencies; doing it twice would double the ingestion cost).
+ */
 export const loadApplicationInsightsClient: TelemetryClientLoader = async (connectionString) => {
   const { TelemetryClient } = await import('applicationinsights');
-  return new TelemetryClient(connectionString);
+  return new TelemetryClient(connectionString, { useGlobalProviders: false });
 };
 
 export async function createPipelineMetrics(
