@@ -3,7 +3,7 @@
  * `describeEtlStoreContract` with a way to get a config; everything goes through `openEtlStore`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -257,7 +257,7 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       });
       const outputs = await Promise.all(
         jobs.map((job) => run(process.execPath, ['--import', 'tsx', join(here, 'concurrent-writer.ts'), job], { cwd: process.cwd() })),
-      );
+      ).finally(() => rmSync(dir, { recursive: true, force: true })); // the job files may hold a connection string
       const results = outputs.flatMap((output) => JSON.parse(output.stdout) as (ChunkLoadResult & { chunkId: string })[]);
       const applied = results.filter((result) => !result.alreadyApplied);
       expect(applied.map((result) => result.chunkId).sort()).toEqual(chunks.map((chunk) => chunk.chunkId).sort());
