@@ -1,0 +1,81 @@
+import { fileURLToPath } from 'node:url';
+import { EventHubProducerClient } from '@azure/event-hubs';
+import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
+import { ContainerClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.js';
+import { startEventHubsEmulator } from '../../eventhubs-emulator/index.js';
+import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
+import { callsOf } from './fixtures/recorder.js';
+import { waitFor } from './wait-for.js';
+
+const HUB = 'options-hub';
+
+describe('event hub trigger with host.json options', () => {
+  let azurite: RunningAzurite;
+  let emulator: Awaited<ReturnType<typeof startEventHubsEmulator>>;
+  let host: LocalFunctionsHost;
+  let producer: EventHubProducerClient;
+  let checkpoints: BlobCheckpointStore;
+
+  const send = async (...ns: number[]): Promise<void> => {
+    const batch = await producer.createBatch({ partitionId: '0' });
+    for (const n of ns) batch.tryAdd({ body: { n } });
+    await producer.sendBatch(batch);
+  };
+  const checkpoint = async (): Promise<number | undefined> =>
+    (await checkpoints.listCheckpoints(producer.fullyQualifiedNamespace, HUB, 'batch')).find((c) => c.partitionId === '0')?.sequenceNumber;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    emulator = await startEventHubsEmulator({
+      config: { namespace: 'localhost', eventHubs: [{ name: HUB, partitionCount: 1, consumerGroups: ['$default', 'batch', 'single'] }] },
+      port: 0,
+      log: () => {},
+    });
+    process.env.AzureWebJobsStorage = azurite.connectionString;
+    process.env.FIXTURE_EVENTHUB = emulator.connectionString;
+    process.env.FIXTURE_HUB = HUB;
+    producer = new EventHubProducerClient(emulator.connectionString, HUB);
+    checkpoints = new BlobCheckpointStore(new ContainerClient(azurite.connectionString, 'azure-webjobs-eventhub'));
+    // Already on the hub before the host starts: fromEnd must skip them.
+    await send(-3, -2, -1);
+    host = await startLocalFunctionsHost({
+      entryModules: [fileURLToPath(new URL('./fixtures/hub-functions.ts', import.meta.url))],
+      functions: ['hubBatch'],
+      hostJson: {
+        extensions: {
+          eventHubs: { minEventBatchSize: 4, maxWaitTime: '00:00:02', batchCheckpointFrequency: 2, initialOffsetOptions: { type: 'fromEnd' } },
+        },
+      },
+      log: () => {},
+    });
+  });
+
+  afterAll(async () => {
+    await producer?.close();
+    await host?.close();
+    await emulator?.close();
+    await azurite?.close();
+  });
+
+  it('starts at the end, waits for minEventBatchSize up to maxWaitTime, and checkpoints every second batch', async () => {
+    // Let the processor claim the partition and open its receiver at the end of the stream.
+    await waitFor('the partition to be owned', async () => (await checkpoints.listOwnership(producer.fullyQualifiedNamespace, HUB, 'batch')).length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const startedAt = Date.now();
+    await send(1, 2);
+    const [short] = await waitFor('the short batch after maxWaitTime', () => callsOf('hubBatch').length > 0 && callsOf('hubBatch'), 10_000);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_500);
+    expect(short?.input).toEqual([{ n: 1 }, { n: 2 }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await checkpoint()).toBeUndefined();
+
+    await send(3, 4, 5, 6);
+    const calls = await waitFor('the full batch', () => callsOf('hubBatch').length > 1 && callsOf('hubBatch'), 10_000);
+    expect(calls[1]?.input).toEqual([{ n: 3 }, { n: 4 }, { n: 5 }, { n: 6 }]);
+    const last = (calls[1]?.context.triggerMetadata?.sequenceNumberArray as number[]).at(-1);
+    await waitFor('the checkpoint after the second batch', async () => (await checkpoint()) === last);
+    expect(callsOf('hubBatch').flatMap((call) => call.input as Array<{ n: number }>).some((event) => event.n < 0)).toBe(false);
+  });
+});
