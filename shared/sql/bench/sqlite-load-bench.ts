@@ -1,48 +1,73 @@
 /**
- * Raw load throughput of SqliteEtlStore.loadChunk (no pipeline around it): new rows, then the same
- * rows again as duplicates. Run: `npx tsx shared/sql/bench/sqlite-load-bench.ts [rows] [chunkRows]`.
+ * Load throughput of SqliteEtlStore.loadChunk against the raw ceiling (a plain prepared INSERT of
+ * prebuilt rows, one transaction per chunk, same schema and pragmas), with random uuid keys as real
+ * files have. Run: `npx tsx shared/sql/bench/sqlite-load-bench.ts [rows] [chunkRows]`.
  */
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { openEtlStore } from '../open-etl-store.js';
-import { contractDataset, eventFact } from '../test/contract-fixtures.js';
+import { datasetTables, factRowValues } from '../dataset-tables.js';
+import { contractDataset, makeFact } from '../test/contract-fixtures.js';
 
 const rows = Number(process.argv[2] ?? 200_000);
 const chunkRows = Number(process.argv[3] ?? 2000);
-const dir = mkdtempSync(join(tmpdir(), 'etl-sqlite-bench-'));
-const store = await openEtlStore({ driver: 'sqlite', path: join(dir, 'bench.sqlite') });
 const dataset = contractDataset('bench');
-await store.migrate([dataset]);
-const fileId = 'bench-file';
-await store.manifest.beginFile({ fileId, dataset: dataset.name, blobName: 'bench/a.csv', blobEtag: '"1"', receivedAt: new Date().toISOString() });
 const types = ['temperature', 'pressure', 'motion'];
-const chunks = [];
-for (let start = 0; start < rows; start += chunkRows) {
-  chunks.push(
-    Array.from({ length: Math.min(chunkRows, rows - start) }, (_, index) => {
-      const id = start + index + 1;
-      return eventFact(
-        dataset,
-        { id: Number.parseInt(createHash('sha1').update(String(id)).digest('hex').slice(0, 12), 16), deviceType: types[id % 3], at: new Date(Date.UTC(2026, 10, 20) + id * 37).toISOString(), duration: id % 1000, note: 'bench row' },
-        fileId,
-        id,
-      );
-    }),
-  );
-}
-for (const pass of ['new', 'duplicate']) {
-  const started = process.hrtime.bigint();
-  let loaded = 0;
-  for (const [index, facts] of chunks.entries()) {
-    const result = await store.facts.loadChunk({ dataset, fileId, chunkId: `${pass}/${index}`, facts }, (fresh) => [
-      { id: `${pass}/${index}`, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` },
-    ]);
-    loaded += result.loaded + result.duplicates;
+const facts = Array.from({ length: rows }, (_, index) =>
+  makeFact(
+    dataset,
+    {
+      event_id: randomUUID(),
+      device_id: `device-${String(index % 500).padStart(3, '0')}`,
+      device_type: types[index % 3] as string,
+      timestamp: new Date(Date.UTC(2026, 10, 20) + index * 37).toISOString(),
+      event_duration: index % 1000,
+      value: index / 10,
+      ok: index % 2 === 0,
+      note: null,
+    },
+    'bench-file',
+    index + 1,
+  ),
+);
+const rate = (count: number, started: bigint) => Math.round(count / (Number(process.hrtime.bigint() - started) / 1e9));
+const dir = mkdtempSync(join(tmpdir(), 'etl-sqlite-bench-'));
+try {
+  // Raw ceiling: the same table and pragmas, values prebuilt, nothing but INSERT.
+  const rawPath = join(dir, 'raw.sqlite');
+  const setup = await openEtlStore({ driver: 'sqlite', path: rawPath });
+  await setup.migrate([dataset]);
+  await setup.close();
+  const db = new Database(rawPath);
+  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32768', 'wal_autocheckpoint = 8192']) db.pragma(pragma);
+  const tables = datasetTables(dataset);
+  const values = facts.map((fact) => factRowValues(tables, fact).map((value) => (typeof value === 'boolean' ? Number(value) : value)));
+  const insert = db.prepare(`INSERT INTO bench_facts VALUES (${tables.factColumns.map(() => '?').join(', ')})`);
+  const insertChunk = db.transaction((chunk: unknown[][]) => {
+    for (const row of chunk) insert.run(row);
+  });
+  let started = process.hrtime.bigint();
+  for (let start = 0; start < rows; start += chunkRows) insertChunk.immediate(values.slice(start, start + chunkRows));
+  console.log(`raw INSERT ceiling: ${rate(rows, started)} rows/s`);
+  db.close();
+
+  const store = await openEtlStore({ driver: 'sqlite', path: join(dir, 'store.sqlite') });
+  await store.migrate([dataset]);
+  await store.manifest.beginFile({ fileId: 'bench-file', dataset: dataset.name, blobName: 'bench/a.csv', blobEtag: '"1"', receivedAt: new Date().toISOString() });
+  for (const pass of ['new', 'duplicate']) {
+    started = process.hrtime.bigint();
+    for (let start = 0; start < rows; start += chunkRows) {
+      const chunkId = `${pass}/${start}`;
+      await store.facts.loadChunk({ dataset, fileId: 'bench-file', chunkId, facts: facts.slice(start, start + chunkRows) }, (fresh) => [
+        { id: chunkId, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` },
+      ]);
+    }
+    console.log(`loadChunk, ${pass} rows: ${rate(rows, started)} rows/s (${rows} rows, chunks of ${chunkRows})`);
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`${pass}: ${loaded} rows in ${seconds.toFixed(2)} s = ${Math.round(loaded / seconds)} rows/s (chunks of ${chunkRows})`);
+  await store.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-await store.close();
-rmSync(dir, { recursive: true, force: true });
