@@ -20,12 +20,21 @@ export function seededRandom(seed: number): SeededRandom {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  // Box–Muller makes normals in pairs; the second one is kept for the next call.
+  let spare = NaN;
   return {
     next,
     int: (bound) => Math.floor(next() * bound),
     normal: (mean, stddev) => {
-      const u = 1 - next(); // (0, 1]: log(0) would be -Infinity
-      return mean + stddev * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+      if (!Number.isNaN(spare)) {
+        const z = spare;
+        spare = NaN;
+        return mean + stddev * z;
+      }
+      const radius = Math.sqrt(-2 * Math.log(1 - next())); // 1 - next() is in (0, 1]: log(0) would be -Infinity
+      const angle = 2 * Math.PI * next();
+      spare = radius * Math.sin(angle);
+      return mean + stddev * radius * Math.cos(angle);
     },
   };
 }
