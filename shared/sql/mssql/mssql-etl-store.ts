@@ -11,7 +11,10 @@ import type { SqlConfig } from '../sql-config.js';
 import { MssqlDeadLetterStore } from './mssql-dead-letter-store.js';
 import { MssqlFactLoader } from './mssql-fact-loader.js';
 import { mssqlPoolConfig, type PoolConfigOptions } from './mssql-pool-config.js';
-import { MssqlManifestStore, MssqlOutboxStore, MssqlReportQuery, MssqlWindowStore } from './mssql-ports.js';
+import { MssqlManifestStore } from './mssql-manifest-store.js';
+import { MssqlOutboxStore } from './mssql-outbox-store.js';
+import { MssqlReportQuery } from './mssql-report-query.js';
+import { MssqlWindowStore } from './mssql-window-store.js';
 import {
   MSSQL_INSERT_SCHEMA_VERSION,
   MSSQL_MIGRATION_LOCK,

@@ -1,0 +1,84 @@
+/** `ManifestStore` on Azure SQL: one row per landed file in `etl_files`. */
+import type { ManifestStore } from '../../ports/etl-store.js';
+import type { FileManifest, FileState } from '../../ports/file-manifest.js';
+import { EtlError } from '../../errors/etl-error.js';
+import { isoText } from '../dataset-tables.js';
+import { ADD_DEAD_LETTERED, BEGIN_FILE, FAIL_FILE, FINISH_EXTRACT, LIST_FILES, SELECT_FILE } from './mssql-statements.js';
+import type { MssqlSession, Row } from './mssql-session.js';
+
+const isoOrNull = (value: unknown): string | null => (value == null ? null : isoText(value));
+
+function manifestFromRow(row: Row): FileManifest {
+  const n = (name: string) => Number(row[name] ?? 0);
+  return {
+    fileId: String(row.file_id),
+    dataset: String(row.dataset),
+    blobName: String(row.blob_name),
+    blobEtag: String(row.blob_etag),
+    state: String(row.state) as FileState,
+    totalRows: n('total_rows'),
+    // Transform's rejects are kept apart so finishExtract (which sets extract's counts) cannot erase them.
+    validRows: n('valid_rows') - n('transform_rejected_rows'),
+    rejectedRows: n('rejected_rows') + n('transform_rejected_rows'),
+    loadedRows: n('loaded_rows'),
+    duplicateRows: n('duplicate_rows'),
+    chunks: n('chunks'),
+    chunksLoaded: n('chunks_loaded'),
+    chunksDeadLettered: n('chunks_dead_lettered'),
+    error: row.error == null ? null : String(row.error),
+    receivedAt: isoText(row.received_at),
+    extractedAt: isoOrNull(row.extracted_at),
+    completedAt: isoOrNull(row.completed_at),
+    updatedAt: isoText(row.updated_at),
+  };
+}
+
+export class MssqlManifestStore implements ManifestStore {
+  constructor(private readonly session: MssqlSession) {}
+
+  beginFile(input: { fileId: string; dataset: string; blobName: string; blobEtag: string; receivedAt: string }) {
+    return this.session.transaction('beginFile', async (runner) => {
+      const inserted = await runner.run(BEGIN_FILE, { ...input });
+      const row = (await runner.run(SELECT_FILE, { fileId: input.fileId })).rows[0] as Row;
+      return { created: inserted.rowsAffected === 1, manifest: manifestFromRow(row) };
+    });
+  }
+
+  finishExtract(fileId: string, counts: { totalRows: number; validRows: number; rejectedRows: number; chunks: number }, at: string) {
+    return this.session.transaction('finishExtract', async (runner) => {
+      await runner.run(FINISH_EXTRACT, {
+        total: counts.totalRows,
+        valid: counts.validRows,
+        rejected: counts.rejectedRows,
+        chunks: counts.chunks,
+        at,
+        fileId,
+      });
+      const row = (await runner.run(SELECT_FILE, { fileId })).rows[0];
+      if (!row) throw new EtlError('INTERNAL', `finishExtract: no manifest for file ${fileId}`);
+      return manifestFromRow(row);
+    });
+  }
+
+  async failFile(fileId: string, error: string, at: string): Promise<void> {
+    await this.session.query('failFile', FAIL_FILE, { fileId, error, at });
+  }
+
+  async addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void> {
+    await this.session.query('addDeadLetteredChunks', ADD_DEAD_LETTERED, { fileId, delta, at });
+  }
+
+  async getFile(fileId: string): Promise<FileManifest | undefined> {
+    const row = (await this.session.query('getFile', SELECT_FILE, { fileId })).rows[0];
+    return row ? manifestFromRow(row) : undefined;
+  }
+
+  async listFiles(options: { state?: FileState; dataset?: string; limit?: number } = {}): Promise<readonly FileManifest[]> {
+    const result = await this.session.query('listFiles', LIST_FILES, {
+      limit: options.limit ?? 1000,
+      state: options.state ?? null,
+      dataset: options.dataset ?? null,
+    });
+    return result.rows.map(manifestFromRow);
+  }
+}

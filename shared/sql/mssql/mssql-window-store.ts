@@ -1,0 +1,68 @@
+/**
+ * `WindowStore` on Azure SQL: each partial is merged into its window row exactly once, guarded by a
+ * ledger row (stage `aggregate`) written in the same transaction; the row is read WITH (UPDLOCK,
+ * HOLDLOCK) so concurrent merges into one window queue instead of losing an update.
+ */
+import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
+import type { WindowPartial } from '../../aggregates/window-partial.js';
+import type { WindowRow, WindowStore } from '../../ports/etl-store.js';
+import { EtlError } from '../../errors/etl-error.js';
+import { datasetTables, isoText, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
+import { CLAIM_LEDGER, datasetStatements } from './mssql-statements.js';
+import type { MssqlSession, TsqlRunner } from './mssql-session.js';
+
+type Merge = (existing: WindowPartial, incoming: WindowPartial) => WindowPartial;
+
+export class MssqlWindowStore implements WindowStore {
+  constructor(
+    private readonly session: MssqlSession,
+    private readonly now: () => Date,
+  ) {}
+
+  mergePartials(
+    dataset: DatasetDeclaration,
+    partials: readonly { readonly partialId: string; readonly partial: WindowPartial }[],
+    merge: Merge,
+  ): Promise<{ applied: number; alreadyApplied: number }> {
+    const tables = datasetTables(dataset);
+    return this.session.transaction('mergePartials', async (runner) => {
+      let applied = 0;
+      let alreadyApplied = 0;
+      for (const { partialId, partial } of partials) {
+        if (partial.dataset !== dataset.name || partial.windowMinutes !== dataset.windowMinutes) {
+          throw new EtlError('INTERNAL', `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`);
+        }
+        if ((await runner.run(CLAIM_LEDGER, { stage: 'aggregate', id: partialId, at: this.now() })).rowsAffected === 0) {
+          alreadyApplied += 1;
+          continue;
+        }
+        await this.mergeOne(runner, tables, partial, merge);
+        applied += 1;
+      }
+      return { applied, alreadyApplied };
+    });
+  }
+
+  private async mergeOne(runner: TsqlRunner, tables: DatasetTables, partial: WindowPartial, merge: Merge): Promise<void> {
+    const statements = datasetStatements(tables);
+    const parameters = statements.windowParameters;
+    const key = { [parameters.window_start as string]: partial.windowStart, [parameters.dimension_key as string]: partial.dimensionKey };
+    const existing = (await runner.run(statements.selectWindowForUpdate, key)).rows[0];
+    const merged = existing ? merge(windowPartialFromRow(tables, existing), partial) : partial;
+    const values: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries({ ...windowRowValues(tables, merged), updated_at: this.now() })) {
+      values[parameters[column] as string] = value;
+    }
+    await runner.run(existing ? statements.updateWindow : statements.insertWindow, values);
+  }
+
+  async listWindows(dataset: DatasetDeclaration, options: { from?: string; to?: string; limit?: number } = {}): Promise<readonly WindowRow[]> {
+    const tables = datasetTables(dataset);
+    const result = await this.session.query('listWindows', datasetStatements(tables).listWindows, {
+      limit: options.limit ?? Number.MAX_SAFE_INTEGER,
+      from: options.from ?? null,
+      to: options.to ?? null,
+    });
+    return result.rows.map((row) => ({ ...windowPartialFromRow(tables, row), updatedAt: isoText(row.updated_at) }));
+  }
+}
