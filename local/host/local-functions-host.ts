@@ -4,7 +4,7 @@
  * binding expressions are read from `process.env`, like app settings in Azure: set them first.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EtlError } from '../../shared/errors/etl-error.js';
+import { EtlError, isEtlError } from '../../shared/errors/etl-error.js';
 import { coreState, runHooks, type RegisteredFunction } from './functions-core-injection.js';
 import { parseHostJson, type HostConfig, type HostJson } from './host-json.js';
 import { HostStatsCounter, type HostStats } from './host-stats.js';
@@ -15,7 +15,7 @@ import { HttpListener } from './listeners/http-listener.js';
 import { LandingScanner, type LandingScanOptions } from './listeners/landing-scanner.js';
 import { StorageQueueListener } from './listeners/storage-queue-listener.js';
 import { TimerListener } from './listeners/timer-listener.js';
-import type { ListenerContext, TriggerListener } from './listeners/trigger-listener.js';
+import { describeError, sleep, type ListenerContext, type TriggerListener } from './listeners/trigger-listener.js';
 
 export type { HostJson } from './host-json.js';
 export type { HostStats } from './host-stats.js';
@@ -54,13 +54,13 @@ export interface LocalFunctionsHost {
 
 type ListenerFactory = (context: ListenerContext, options: LocalFunctionsHostOptions) => TriggerListener;
 
-/** Trigger types the local host runs, by the binding type `@azure/functions` registers. */
+/**
+ * Trigger types with a listener per function, by the binding type `@azure/functions` registers.
+ * `httpTrigger` is not here: all http functions of a host share one server (`HttpListener`).
+ */
 const LISTENERS: Readonly<Record<string, ListenerFactory>> = {
   queuetrigger: (context) => new StorageQueueListener(context),
   eventhubtrigger: (context, options) => new EventHubListener(context, options.eventHubs ?? {}),
-  httptrigger: () => {
-    throw new EtlError('INTERNAL', 'http triggers share one server and are started together.');
-  },
   timertrigger: (context) => new TimerListener(context),
 };
 
@@ -94,7 +94,7 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
 
   await runHooks('appStart', { hookData: {}, appHookData: state.appHookData, functionAppDirectory: process.cwd() });
 
-  const listeners: TriggerListener[] = [];
+  const listeners: Array<{ readonly label: string; readonly listener: TriggerListener }> = [];
   const httpFunctions: ListenerContext[] = [];
   const running: string[] = [];
   for (const fn of selected) {
@@ -140,39 +140,66 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
       log('warning', `Function ${name} has a ${trigger.type} trigger, which the local host does not run: skipped.`);
       continue;
     }
-    listeners.push(factory(context, options));
+    listeners.push({ label: `function ${name}`, listener: factory(context, options) });
     running.push(name);
   }
 
   let httpListener: HttpListener | undefined;
   if (httpFunctions.length > 0) {
     httpListener = new HttpListener(httpFunctions, { port: options.httpPort ?? 0, routePrefix: config.extensions.http.routePrefix });
-    listeners.push(httpListener);
+    listeners.push({ label: 'the http server', listener: httpListener });
   }
   if (options.landingScan) {
-    listeners.push(new LandingScanner({ ...options.landingScan, hostId, log }));
+    listeners.push({ label: 'the landing scanner', listener: new LandingScanner({ ...options.landingScan, hostId, log }) });
   }
 
-  const started: TriggerListener[] = [];
-  try {
-    for (const listener of listeners) {
-      await listener.start();
-      started.push(listener);
+  // Like the Functions host, a listener that cannot start (storage or hub not reachable yet) is
+  // logged and retried while the rest runs; a configuration error fails the start at once.
+  const started = new Set<TriggerListener>();
+  const stopRetrying = new AbortController();
+  const retrying: Promise<void>[] = [];
+  const retryStart = async (label: string, listener: TriggerListener): Promise<void> => {
+    for (let delay = 2_000; !stopRetrying.signal.aborted; delay = Math.min(delay * 2, 60_000)) {
+      await sleep(delay, stopRetrying.signal);
+      if (stopRetrying.signal.aborted) return;
+      try {
+        await listener.start();
+        started.add(listener);
+        log('information', `${label} started after all`);
+        return;
+      } catch (error) {
+        log('error', `${label} still cannot start, next attempt in ${Math.min(delay * 2, 60_000)} ms: ${describeError(error)}`);
+      }
     }
-  } catch (error) {
-    await Promise.allSettled(started.map((listener) => listener.stop()));
-    throw error;
+  };
+  for (const { label, listener } of listeners) {
+    try {
+      await listener.start();
+      started.add(listener);
+    } catch (error) {
+      if (isEtlError(error, 'INVALID_CONFIG')) {
+        await Promise.allSettled([...started].map((running) => running.stop()));
+        throw error;
+      }
+      log('error', `${label} cannot start, retrying in the background: ${describeError(error)}`);
+      retrying.push(retryStart(label, listener));
+    }
   }
   log('information', `Local functions host ${hostId}/${instanceId.slice(0, 8)} runs: ${running.join(', ') || '(no functions)'}`);
 
   let closing: Promise<void> | undefined;
   return {
-    httpUrl: httpListener?.url,
+    // A getter: an http server that could not bind at first gets its URL when a retry succeeds.
+    get httpUrl() {
+      return httpListener?.url;
+    },
     functions: running,
     stats: () => stats.snapshot(),
     close: () =>
       (closing ??= (async () => {
-        const results = await Promise.allSettled(started.map((listener) => listener.stop()));
+        stopRetrying.abort();
+        await Promise.allSettled(retrying);
+        const results = await Promise.allSettled([...started].map((listener) => listener.stop()));
         for (const result of results) {
           if (result.status === 'rejected') log('error', `A listener did not stop cleanly: ${String(result.reason)}`);
         }

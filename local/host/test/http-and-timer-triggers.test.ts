@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
@@ -51,6 +53,28 @@ describe('http and timer triggers', () => {
     expect((await fetch(`${host.httpUrl}/api/alwaysThrows`)).status).toBe(500);
     expect((await fetch(`${host.httpUrl}/api/noResponse`)).status).toBe(204);
     expect(host.stats().functions.alwaysThrows).toMatchObject({ invocations: 1, failures: 1 });
+  });
+
+  it('keeps retrying an http server whose port is taken, and serves once it is free', async () => {
+    const squatter = createServer((_request, response) => response.end('squatter'));
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    const lines: string[] = [];
+    const late = await startLocalFunctionsHost({
+      entryModules: [fileURLToPath(new URL('./fixtures/http-timer-functions.ts', import.meta.url))],
+      functions: ['plainText'],
+      httpPort: port,
+      log: (level, message) => lines.push(`${level} ${message}`),
+    });
+    try {
+      expect(late.httpUrl).toBeUndefined();
+      expect(lines).toContainEqual(expect.stringMatching(/^error the http server cannot start, retrying/));
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      const url = await waitFor('the http server to bind', () => late.httpUrl, 10_000);
+      expect(await (await fetch(`${url}/api/plainText`)).text()).toBe('hello from plainText');
+    } finally {
+      await late.close();
+    }
   });
 
   it('runs a timer on startup and then on its NCRONTAB schedule, with the timer argument', async () => {
