@@ -252,7 +252,8 @@ export class CsvChunkParser {
       }
       previousWasCarriageReturn = byte === CR;
       if (i >= oversizeAt && this.oversizePreview === undefined) {
-        this.oversizePreview = decodeLossy(buffer.subarray(recordStart, Math.min(recordStart + OVERSIZE_PREVIEW_BYTES, length)));
+        // Bytes up to i all belong to this record; later ones may belong to the next rows.
+        this.oversizePreview = decodeLossy(buffer.subarray(recordStart, Math.min(recordStart + OVERSIZE_PREVIEW_BYTES, i + 1)));
       }
       i++;
     }

@@ -124,6 +124,12 @@ describe('readCsv', () => {
     expect(items[3]).toEqual(row(3, ['4', '5'], '4,5'));
   });
 
+  it('keeps the following rows out of the raw text of an oversized record', async () => {
+    const items = await read(`a,b\n"${'x'.repeat(100)}",1\n2,3\n`, 50);
+    expect(items[1]).toEqual({ kind: 'error', rowNumber: 1, raw: `"${'x'.repeat(50)}…`, reason: 'record longer than 50 bytes' });
+    expect(items[2]).toEqual(row(2, ['2', '3'], '2,3'));
+  });
+
   it('fails a file whose header cannot be read', async () => {
     const error = await read(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0x0a, 0x31])).catch((caught: unknown) => caught);
     expect(isEtlError(error, 'UNREADABLE_FILE')).toBe(true);
@@ -145,6 +151,34 @@ describe('readCsv', () => {
       const offsets = Array.from({ length: 5 }, () => Math.floor(next() * bytes.length));
       expect(await read(splitAt(bytes, offsets))).toEqual(whole);
     }
+  });
+
+  it('survives random bytes: consecutive row numbers, same items for any chunking, bounded raw', async () => {
+    const { next, int } = seededRandom(2024);
+    const pieces = [',', '"', '\n', '\r', '\r\n', 'a', 'bc', ' ', '""', 'é', '\ufeff'].map((piece) => Buffer.from(piece));
+    const invalid = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xe2, 0x82])];
+    const reasons = new Set<string>();
+    for (let round = 0; round < 150; round++) {
+      const parts = [Buffer.from('h1,h2\n')];
+      for (let i = 0; i < 5 + int(120); i++) parts.push(next() < 0.05 ? (invalid[int(invalid.length)] as Buffer) : (pieces[int(pieces.length)] as Buffer));
+      const bytes = Buffer.concat(parts);
+      const whole = await read(bytes, 32);
+      expect(whole[0]).toEqual({ kind: 'header', fields: ['h1', 'h2'] });
+      const numbers = whole.slice(1).map((item) => (item.kind === 'header' ? -1 : item.rowNumber));
+      expect(numbers).toEqual(numbers.map((_, index) => index + 1));
+      for (const item of whole) {
+        if (item.kind === 'header') continue;
+        // Invalid bytes decode to U+FFFD (3 bytes); an oversized record's raw ends with '…'.
+        expect(Buffer.byteLength(item.raw)).toBeLessThanOrEqual(33 * 3 + 3);
+        if (item.kind === 'error') reasons.add(item.reason.replace(/[0-9]+/g, 'N'));
+      }
+      const offsets = [int(bytes.length + 1), int(bytes.length + 1), int(bytes.length + 1)];
+      expect(await read(splitAt(bytes, offsets), 32)).toEqual(whole);
+    }
+    // The random inputs reach every kind of bad record.
+    expect([...reasons].sort()).toEqual(
+      expect.arrayContaining(['expected N fields, got N', 'invalid UTF-N', 'record longer than N bytes', expect.stringMatching(/^malformed quotes/)]),
+    );
   });
 
   it('agrees with csv-parse field for field on random well-formed CSV', async () => {
