@@ -1,16 +1,16 @@
 /**
  * Load throughput of SqliteEtlStore.loadChunk against the raw ceiling (a plain prepared INSERT of
  * prebuilt rows, one transaction per chunk, same schema and pragmas), with random uuid keys as real
- * files have. Run: `npx tsx shared/sql/bench/sqlite-load-bench.ts [rows] [chunkRows]`.
+ * files have. Run: `npx tsx shared/sql/test/bench/sqlite-load-bench.ts [rows] [chunkRows]`.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openEtlStore } from '../open-etl-store.js';
-import { datasetTables, factRowValues } from '../dataset-tables.js';
-import { contractDataset, makeFact } from '../test/contract-fixtures.js';
+import { openEtlStore } from '../../open-etl-store.js';
+import { datasetTables, factRowValues } from '../../dataset-tables.js';
+import { contractDataset, makeFact } from '../contract-fixtures.js';
 
 const rows = Number(process.argv[2] ?? 200_000);
 const chunkRows = Number(process.argv[3] ?? 2000);
