@@ -15,7 +15,7 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { resolveConnectionString } from '../binding-settings.js';
 import type { HostLog } from '../invoke-function.js';
 import { blobCreatedEvent } from './blob-created-event.js';
-import { describeError, sleep, type TriggerListener } from './trigger-listener.js';
+import { describeError, sleep, worthLogging, type TriggerListener } from './trigger-listener.js';
 
 export interface LandingScanOptions {
   /** Container users drop files into. */
@@ -73,7 +73,9 @@ export class LandingScanner implements TriggerListener {
       } catch (error) {
         if (signal.aborted) break;
         failures += 1;
-        this.#options.log('warning', `[landing scanner] scan of ${landing.containerName} failed (${failures} in a row): ${describeError(error)}`);
+        if (worthLogging(failures)) {
+          this.#options.log('warning', `[landing scanner] scan of ${landing.containerName} failed (${failures} in a row): ${describeError(error)}`);
+        }
       }
       // Back off while storage keeps failing, up to ten intervals.
       await sleep(this.#options.intervalMs * Math.min(2 ** failures, 10), signal);

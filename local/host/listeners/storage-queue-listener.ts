@@ -8,7 +8,7 @@
 import { QueueServiceClient, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
 import { resolveBindingExpression, resolveConnectionString } from '../binding-settings.js';
 import { toRpcTriggerMetadata } from '../rpc-typed-data.js';
-import { describeError, sleep, type ListenerContext, type TriggerListener } from './trigger-listener.js';
+import { describeError, sleep, worthLogging, type ListenerContext, type TriggerListener } from './trigger-listener.js';
 
 /** How long a message stays invisible while its handler runs; renewed at half-time (as the host does). */
 const PROCESSING_VISIBILITY_SECONDS = 600;
@@ -67,6 +67,7 @@ export class StorageQueueListener implements TriggerListener {
     const newBatchThreshold = config.extensions.queues.newBatchThreshold ?? Math.floor(batchSize / 2);
     const signal = this.#abort.signal;
     let delay = FIRST_POLL_DELAY_MS;
+    let failures = 0;
     while (!signal.aborted) {
       if (this.#inFlight.size > newBatchThreshold) {
         await Promise.race(this.#inFlight);
@@ -82,10 +83,17 @@ export class StorageQueueListener implements TriggerListener {
         messages = response.receivedMessageItems;
       } catch (error) {
         if (signal.aborted) break;
-        log('warning', `[${fn.metadata.name}] receiving from queue ${queue.name} failed, retrying in ${delay} ms: ${describeError(error)}`);
+        failures += 1;
+        if (worthLogging(failures)) {
+          log('warning', `[${fn.metadata.name}] receiving from queue ${queue.name} failed (${failures} in a row), retrying: ${describeError(error)}`);
+        }
         await sleep(delay, signal);
         delay = Math.min(delay * 2, Math.max(maxPollingInterval, FIRST_POLL_DELAY_MS));
         continue;
+      }
+      if (failures > 0) {
+        log('information', `[${fn.metadata.name}] queue ${queue.name} reachable again after ${failures} failed polls`);
+        failures = 0;
       }
       if (messages.length === 0) {
         await sleep(delay, signal);

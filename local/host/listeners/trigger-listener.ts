@@ -44,3 +44,11 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/**
+ * Whether the nth consecutive failure deserves a log line: the 1st, 10th, 100th… so an outage is
+ * reported without a line per poll.
+ */
+export function worthLogging(consecutiveFailures: number): boolean {
+  return consecutiveFailures > 0 && Number.isInteger(Math.log10(consecutiveFailures));
+}
