@@ -76,7 +76,8 @@ export class StorageQueueListener implements TriggerListener {
       let messages: DequeuedMessageItem[];
       try {
         const response = await queue.receiveMessages({
-          numberOfMessages: Math.min(32, batchSize - this.#inFlight.size),
+          // A full batch each time, as the extension does: at most batchSize + newBatchThreshold run at once.
+          numberOfMessages: batchSize,
           visibilityTimeout: this.#processingVisibilitySeconds,
           abortSignal: signal,
         });
