@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openEtlStore } from '../open-etl-store.js';
 import { datasetTables } from '../dataset-tables.js';
-import { datasetStatements } from '../mssql/mssql-statements.js';
+import { CHUNK_LOADED, CLAIM_LEDGER, FINISH_EXTRACT, datasetStatements } from '../mssql/mssql-statements.js';
 import { contractDataset, eventFact, expectedDailyPercentile, random, type EventSpec } from './contract-fixtures.js';
 
 /** T-SQL → SQLite for the constructs these statements use; anything else would fail to prepare. */
@@ -21,7 +21,8 @@ function toSqlite(text: string): string {
     .replace(/N'/g, "'")
     .replace(/NVARCHAR\(\d+\)/g, 'TEXT')
     .replace(/\bFLOAT\b/g, 'REAL')
-    .replace(/COUNT_BIG\(/g, 'COUNT(');
+    .replace(/COUNT_BIG\(/g, 'COUNT(')
+    .replace(/ WITH \(UPDLOCK, HOLDLOCK\)/g, '');
 }
 
 describe('T-SQL statement logic, run on SQLite after a mechanical translation', () => {
@@ -89,6 +90,40 @@ describe('T-SQL statement logic, run on SQLite after a mechanical translation', 
       }
     } finally {
       db.close();
+    }
+  });
+
+  it('moves the manifest through its states with the T-SQL ledger and manifest statements', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'etl-tsql-manifest-')), 'etl.sqlite');
+    const store = await openEtlStore({ driver: 'sqlite', path });
+    const db = new Database(path);
+    try {
+      await store.migrate([]);
+      await store.manifest.beginFile({ fileId: 'f1', dataset: 'd', blobName: 'd/a.csv', blobEtag: '"1"', receivedAt: '2026-11-20T10:00:00.000Z' });
+      const claim = db.prepare(toSqlite(CLAIM_LEDGER.text));
+      const chunkLoaded = db.prepare(toSqlite(CHUNK_LOADED.text));
+      const finishExtract = db.prepare(toSqlite(FINISH_EXTRACT.text));
+      expect(claim.run({ stage: 'transform', id: 'f1/0', at: '2026-11-20T10:00:01.000Z' }).changes).toBe(1);
+      expect(claim.run({ stage: 'transform', id: 'f1/0', at: '2026-11-20T10:00:02.000Z' }).changes).toBe(0);
+
+      // A chunk lands before extract has finished: counted, the file keeps extracting.
+      chunkLoaded.run({ loaded: 3, duplicates: 1, rejected: 0, at: '2026-11-20T10:00:03.000Z', fileId: 'f1' });
+      expect(await store.manifest.getFile('f1')).toMatchObject({ state: 'extracting', chunksLoaded: 1, loadedRows: 3, duplicateRows: 1 });
+      finishExtract.run({ total: 9, valid: 8, rejected: 1, chunks: 2, at: '2026-11-20T10:00:04.000Z', fileId: 'f1' });
+      expect(await store.manifest.getFile('f1')).toMatchObject({ state: 'loading', completedAt: null, totalRows: 9 });
+      chunkLoaded.run({ loaded: 2, duplicates: 1, rejected: 1, at: '2026-11-20T10:00:05.000Z', fileId: 'f1' });
+      expect(await store.manifest.getFile('f1')).toMatchObject({
+        state: 'complete',
+        completedAt: '2026-11-20T10:00:05.000Z',
+        validRows: 7,
+        rejectedRows: 2,
+        loadedRows: 5,
+        duplicateRows: 2,
+        chunksLoaded: 2,
+      });
+    } finally {
+      db.close();
+      await store.close();
     }
   });
 });
