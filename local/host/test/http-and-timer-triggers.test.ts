@@ -13,7 +13,10 @@ describe('http and timer triggers', () => {
     // No storage: every host runs its timers (there is no lock to share).
     delete process.env.AzureWebJobsStorage;
     host = await startLocalFunctionsHost({
-      entryModules: [fileURLToPath(new URL('./fixtures/http-timer-functions.ts', import.meta.url))],
+      entryModules: [
+        fileURLToPath(new URL('./fixtures/http-timer-functions.ts', import.meta.url)),
+        fileURLToPath(new URL('./fixtures/cjs-functions.cjs', import.meta.url)),
+      ],
       httpPort: 0,
       log: () => {},
     });
@@ -47,6 +50,11 @@ describe('http and timer triggers', () => {
     const response = await fetch(`${host.httpUrl}/api/replacedByHook`);
     expect(await response.text()).toBe('from the preInvocation hook');
     expect(response.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  it('registers functions from CommonJS modules as well', async () => {
+    expect(host.functions).toContain('fromCommonJs');
+    expect(await (await fetch(`${host.httpUrl}/api/fromCommonJs`)).text()).toBe('registered from CommonJS');
   });
 
   it('answers 500 when the handler throws and 204 when it returns nothing', async () => {
