@@ -5,7 +5,7 @@
  * (what T-SQL's PERCENTILE_DISC returns).
  */
 import type Database from 'better-sqlite3';
-import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
+import type { DailyReportDeclaration, DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { DailyPercentileRow, FactQuery, ReportQuery } from '../../ports/etl-store.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { datasetTables, dimensionKeyOf, dimensionText, isoText } from '../dataset-tables.js';
@@ -47,9 +47,8 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
 
   dailyPercentile(dataset: DatasetDeclaration, options: { from?: string; to?: string } = {}): Promise<readonly DailyPercentileRow[]> {
     return sqliteCall('dailyPercentile', () => {
-      const report = dataset.report;
-      const sql = sqliteDailyPercentileSql(dataset);
-      if (!report) return [];
+      const sql = sqliteDailyPercentileSql(dataset); // throws INVALID_DATASET when there is no report
+      const report = dataset.report as DailyReportDeclaration;
       return this.db.prepare(sql).all({
         from: options.from ?? null,
         to: options.to ?? null,
