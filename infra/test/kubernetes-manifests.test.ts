@@ -4,7 +4,7 @@
  * placeholders in them against the stack outputs that fill them.
  */
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_TIME_VALUES } from '../src/aks-keda/deploy-time-values.js';
@@ -29,7 +29,7 @@ describe('Kubernetes manifests', () => {
 
   it('writes every object into the synthesized stack, and the written files still validate', () => {
     const files = synthesized.aksKeda.manifests;
-    expect(Object.keys(files).length).toBe(11);
+    expect(Object.keys(files).length).toBe(13);
     for (const [fileName, object] of Object.entries(files)) {
       const Model = MODEL_BY_KIND[String(object.kind)];
       expect(Model, `${fileName}: kind ${String(object.kind)} has a schema`).toBeDefined();
@@ -37,8 +37,21 @@ describe('Kubernetes manifests', () => {
       expect(() => new Model!(withoutTypeMeta(object)).validate(), fileName).not.toThrow();
     }
     for (const [fileName, object] of Object.entries(files)) {
-      if (object.kind !== 'Namespace') expect(object.metadata, fileName).toMatchObject({ namespace: 'pipeline' });
+      // The managed-Prometheus settings live where the ama-metrics add-on reads them.
+      const expected = object.kind === 'ConfigMap' ? 'kube-system' : 'pipeline';
+      if (object.kind !== 'Namespace') expect(object.metadata, fileName).toMatchObject({ namespace: expected });
     }
+  });
+
+  it('lets managed Prometheus scrape every function pod and the KEDA operator', () => {
+    const files = synthesized.aksKeda.manifests;
+    const deployments = Object.values(files).filter((object) => object.kind === 'Deployment') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } }[];
+    for (const deployment of deployments) {
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/api/metrics' });
+    }
+    const settings = Object.values(files).find((object) => (object.metadata as { name?: string }).name === 'ama-metrics-settings-configmap') as { data: Record<string, string> };
+    expect(settings.data['pod-annotation-based-scraping']).toContain('"pipeline"');
+    expect(JSON.stringify(files)).toContain('job_name: keda-operator');
   });
 
   it('rejects objects that break the schema (the validation is real)', () => {
@@ -58,6 +71,7 @@ describe('Kubernetes manifests', () => {
 });
 
 const MODEL_BY_KIND: Record<string, new (data: never) => { validate(): void }> = {
+  ConfigMap,
   Namespace,
   ServiceAccount,
   Service,

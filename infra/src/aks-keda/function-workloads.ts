@@ -5,12 +5,33 @@
  */
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, Service, ServiceAccount, type IEnvVar } from 'kubernetes-models/v1';
-import { HOST_SETTINGS } from '../settings/host-settings.js';
+import { HOST_SETTINGS, MAX_FUNCTIONS_PER_WORKLOAD, functionListSetting } from '../settings/host-settings.js';
 import type { AzureAppSettings } from '../settings/azure-app-settings.js';
 
 /** The functions the app registers (functions/*.ts) and how each is scaled on AKS. */
 export const FUNCTION_WORKLOADS = ['extract', 'transform', 'aggregate', 'status'] as const;
 export type FunctionWorkload = (typeof FUNCTION_WORKLOADS)[number];
+
+/**
+ * The function names (functions/*.ts) each Deployment runs. The status group also carries the
+ * outbox relay timer: one always-on replica is enough for it, and the KEDA-scaled groups may be at zero.
+ */
+export const WORKLOAD_FUNCTIONS: Readonly<Record<FunctionWorkload, readonly string[]>> = {
+  extract: ['extract'],
+  transform: ['transform'],
+  aggregate: ['aggregate'],
+  status: ['files', 'deadletters', 'summary', 'outboxRelay'],
+};
+
+/** Functions every pod runs: its own Prometheus counters (`/api/metrics`) and a health probe. */
+export const PER_POD_FUNCTIONS: readonly string[] = ['metrics', 'health'];
+
+/** Annotations that let managed Prometheus scrape each pod's `/api/metrics` (see dashboards/README.md). */
+export const PROMETHEUS_SCRAPE_ANNOTATIONS = {
+  'prometheus.io/scrape': 'true',
+  'prometheus.io/port': '80',
+  'prometheus.io/path': '/api/metrics',
+} as const;
 
 export interface FunctionWorkloadsInput {
   readonly namespace: string;
@@ -43,17 +64,17 @@ export function deploymentManifest(input: FunctionWorkloadsInput, workload: Func
   const env: IEnvVar[] = [
     ...Object.entries(input.settings).map(([name, value]) => ({ name, value })),
     { name: HOST_SETTINGS.hostId, value: input.hostId },
-    { name: HOST_SETTINGS.onlyFunction, value: workload },
+    ...[...WORKLOAD_FUNCTIONS[workload], ...PER_POD_FUNCTIONS].slice(0, MAX_FUNCTIONS_PER_WORKLOAD).map((name, index) => ({ name: functionListSetting(index), value: name })),
   ];
-  const isHttp = workload === 'status';
+  const alwaysOn = workload === 'status';
   return new Deployment({
     metadata: { name: `etl-${workload}`, namespace: input.namespace, labels },
     spec: {
       // KEDA's HPA owns the replica count of the triggered workloads; status runs one replica.
-      ...(isHttp ? { replicas: 1 } : {}),
+      ...(alwaysOn ? { replicas: 1 } : {}),
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels: { ...labels, 'azure.workload.identity/use': 'true' } },
+        metadata: { labels: { ...labels, 'azure.workload.identity/use': 'true' }, annotations: { ...PROMETHEUS_SCRAPE_ANNOTATIONS } },
         spec: {
           serviceAccountName: input.serviceAccountName,
           // Let in-flight batches finish; the host checkpoints after each batch (FUNCTIONS-HOST.md §2).
@@ -63,12 +84,13 @@ export function deploymentManifest(input: FunctionWorkloadsInput, workload: Func
               name: 'functions',
               image: input.image,
               env,
-              ports: isHttp ? [{ name: 'http', containerPort: 80 }] : undefined,
+              // Every pod serves HTTP: /api/metrics and /api/health; only status is behind a Service.
+              ports: [{ name: 'http', containerPort: 80 }],
               resources: {
                 requests: { cpu: input.resources.cpu, memory: input.resources.memory },
                 limits: { memory: input.resources.memory },
               },
-              readinessProbe: isHttp ? { tcpSocket: { port: 80 }, periodSeconds: 10 } : undefined,
+              readinessProbe: { httpGet: { path: '/api/health', port: 80 }, periodSeconds: 10 },
               securityContext: { allowPrivilegeEscalation: false },
             },
           ],

@@ -11,6 +11,7 @@ import {
   statusServiceManifest,
   type FunctionWorkloadsInput,
 } from './function-workloads.js';
+import { amaMetricsSettingsManifest, kedaScrapeConfigManifest } from './prometheus-scraping.js';
 import { eventHubScaledObjectManifest, queueScaledObjectManifest, triggerAuthenticationManifest, type KedaScalingInput } from './keda-scaling.js';
 
 export const FUNCTIONS_SERVICE_ACCOUNT = 'etl-functions';
@@ -97,5 +98,7 @@ export function kubernetesManifests(input: KubernetesManifestsInput): Kubernetes
         partitionCount: hubs.aggregatesPartitions,
       }),
     },
+    { fileName: '40-configmap-ama-metrics-settings.json', object: amaMetricsSettingsManifest(input.namespace) },
+    { fileName: '41-configmap-ama-metrics-prometheus-config.json', object: kedaScrapeConfigManifest() },
   ];
 }

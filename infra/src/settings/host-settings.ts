@@ -5,8 +5,17 @@
 export const HOST_SETTINGS = {
   /** Same host id on every pod, else each pod gets its own id and singletons (FUNCTIONS-HOST.md §6). */
   hostId: 'AzureFunctionsWebHost__hostid',
-  /** Restricts a pod to one function: one Deployment per trigger group. */
-  onlyFunction: 'AzureFunctionsJobHost__functions__0',
 } as const;
 
-export const HOST_SETTING_NAMES: readonly string[] = Object.values(HOST_SETTINGS);
+/** Most functions one Deployment may be restricted to (the status group has the most). */
+export const MAX_FUNCTIONS_PER_WORKLOAD = 8;
+
+/** `AzureFunctionsJobHost__functions__N` restricts a pod to a list of functions: one Deployment per trigger group. */
+export function functionListSetting(index: number): string {
+  return `AzureFunctionsJobHost__functions__${index}`;
+}
+
+export const HOST_SETTING_NAMES: readonly string[] = [
+  ...Object.values(HOST_SETTINGS),
+  ...Array.from({ length: MAX_FUNCTIONS_PER_WORKLOAD }, (_, index) => functionListSetting(index)),
+];
