@@ -88,6 +88,12 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
 
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // If the caller exits without close() (a crashed test run), take Azurite along rather than orphan it.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
   try {
     const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000, options.log);
     let closing: Promise<void> | undefined;
