@@ -27,6 +27,11 @@ export type CsvItem =
 export interface CsvReadOptions {
   /** Longest record, in bytes, before it becomes an error item. Default 1 MiB. */
   readonly maxRecordBytes?: number;
+  /**
+   * Split records without quotes at their commas instead of handing them to csv-parse. Same
+   * fields either way (a differential test checks it); about 2.5× faster. Default true.
+   */
+  readonly splitUnquotedRecords?: boolean;
 }
 
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
@@ -81,6 +86,7 @@ function decodeLossy(bytes: Uint8Array): string {
  */
 export class CsvChunkParser {
   private readonly maxRecordBytes: number;
+  private readonly splitUnquoted: boolean;
   /** Bytes of the record in progress carried over from the previous chunk (empty when oversized). */
   private carry: Buffer = Buffer.alloc(0);
   private bomChecked = false;
@@ -108,6 +114,7 @@ export class CsvChunkParser {
       throw new EtlError('INVALID_CONFIG', `maxRecordBytes must be a positive integer, got ${maxRecordBytes}`);
     }
     this.maxRecordBytes = maxRecordBytes;
+    this.splitUnquoted = options.splitUnquotedRecords ?? true;
   }
 
   push(chunk: Uint8Array | string): CsvItem[] {
@@ -173,7 +180,7 @@ export class CsvChunkParser {
     let i = scanFrom;
     while (i < length) {
       // Fast path, at the start of a record: a line without quotes needs no byte-by-byte scan.
-      if (i === recordStart && state === FIELD_START && fieldCount === 1 && this.oversizePreview === undefined) {
+      if (i === recordStart && state === FIELD_START && fieldCount === 1 && this.oversizePreview === undefined && this.splitUnquoted) {
         const lineEnd = buffer.indexOf(LF, i);
         if (lineEnd >= 0 && lineEnd - i <= this.maxRecordBytes) {
           if (nextQuote < i) {
@@ -351,7 +358,7 @@ export class CsvChunkParser {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
         quotedFrom = -1;
         items.push({ kind: 'error', rowNumber: record.rowNumber, raw: record.raw ?? buffer.toString('utf8', record.start, record.end), reason: 'invalid UTF-8' });
-      } else if (record.quoted) {
+      } else if (record.quoted || !this.splitUnquoted) {
         if (quotedFrom < 0) quotedFrom = i;
       } else {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);

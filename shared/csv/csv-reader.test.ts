@@ -8,10 +8,10 @@ async function* chunksOf(parts: readonly (Uint8Array | string)[]): AsyncIterable
   for (const part of parts) yield part;
 }
 
-async function read(input: string | Uint8Array | readonly (Uint8Array | string)[], maxRecordBytes?: number): Promise<CsvItem[]> {
+async function read(input: string | Uint8Array | readonly (Uint8Array | string)[], maxRecordBytes?: number, splitUnquotedRecords?: boolean): Promise<CsvItem[]> {
   const parts = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
   const items: CsvItem[] = [];
-  for await (const item of readCsv(chunksOf(parts), maxRecordBytes === undefined ? undefined : { maxRecordBytes })) items.push(item);
+  for await (const item of readCsv(chunksOf(parts), { maxRecordBytes, splitUnquotedRecords })) items.push(item);
   return items;
 }
 
@@ -174,6 +174,8 @@ describe('readCsv', () => {
       }
       const offsets = [int(bytes.length + 1), int(bytes.length + 1), int(bytes.length + 1)];
       expect(await read(splitAt(bytes, offsets), 32)).toEqual(whole);
+      // Splitting unquoted records at commas gives exactly what csv-parse gives.
+      expect(await read(bytes, 32, false)).toEqual(whole);
     }
     // The random inputs reach every kind of bad record.
     expect([...reasons].sort()).toEqual(
@@ -198,6 +200,7 @@ describe('readCsv', () => {
       const expected = parseCsvSync(text, { relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as string[][];
       const items = await read(splitAt(Buffer.from(text), [Math.floor(next() * text.length)]));
       expect(items.map((item) => (item.kind === 'error' ? item.reason : item.fields))).toEqual(expected);
+      expect(await read(text, undefined, false)).toEqual(items);
     }
   });
 });
