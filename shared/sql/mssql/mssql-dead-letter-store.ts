@@ -3,7 +3,7 @@ import type { DeadLetter, DeadLetterStage, DeadLetterStore } from '../../ports/d
 import { EtlError } from '../../errors/etl-error.js';
 import { isoText } from '../dataset-tables.js';
 import { LIST_DEAD_LETTERS, MARK_DEAD_LETTER_REPLAYED, SELECT_DEAD_LETTER, UPSERT_DEAD_LETTER } from './mssql-statements.js';
-import type { MssqlSession, Row } from './mssql-session.js';
+import type { Row, TsqlSession } from './tsql-session.js';
 
 function letterFromRow(row: Row): DeadLetter {
   const text = (value: unknown) => (value == null ? null : String(value));
@@ -24,7 +24,7 @@ function letterFromRow(row: Row): DeadLetter {
 }
 
 export class MssqlDeadLetterStore implements DeadLetterStore {
-  constructor(private readonly session: MssqlSession) {}
+  constructor(private readonly session: TsqlSession) {}
 
   async add(letter: Omit<DeadLetter, 'replayedAt'>): Promise<void> {
     await this.session.transaction('add dead letter', (runner) =>

@@ -8,7 +8,8 @@ import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkLoadInput, ChunkLoadResult, FactLoader, OutboxDraft, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, factRowValues, type DatasetTables, type SqlValueType } from '../dataset-tables.js';
 import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './mssql-statements.js';
-import { factsTable, type MssqlSession, type TsqlRunner } from './mssql-session.js';
+import { factsTable } from './mssql-session.js';
+import type { TsqlRunner, TsqlSession } from './tsql-session.js';
 
 /** One spelling of a key value for both the bound fact and the value OUTPUT returns. */
 function canonicalKeyPart(type: SqlValueType, value: unknown): string {
@@ -30,7 +31,7 @@ function canonicalKeyPart(type: SqlValueType, value: unknown): string {
 
 export class MssqlFactLoader implements FactLoader {
   constructor(
-    private readonly session: MssqlSession,
+    private readonly session: TsqlSession,
     private readonly now: () => Date,
   ) {}
 

@@ -4,7 +4,7 @@ import type { FileManifest, FileState } from '../../ports/file-manifest.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { isoText } from '../dataset-tables.js';
 import { ADD_DEAD_LETTERED, BEGIN_FILE, FAIL_FILE, FINISH_EXTRACT, LIST_FILES, SELECT_FILE } from './mssql-statements.js';
-import type { MssqlSession, Row } from './mssql-session.js';
+import type { Row, TsqlSession } from './tsql-session.js';
 
 const isoOrNull = (value: unknown): string | null => (value == null ? null : isoText(value));
 
@@ -34,7 +34,7 @@ function manifestFromRow(row: Row): FileManifest {
 }
 
 export class MssqlManifestStore implements ManifestStore {
-  constructor(private readonly session: MssqlSession) {}
+  constructor(private readonly session: TsqlSession) {}
 
   beginFile(input: { fileId: string; dataset: string; blobName: string; blobEtag: string; receivedAt: string }) {
     return this.session.transaction('beginFile', async (runner) => {

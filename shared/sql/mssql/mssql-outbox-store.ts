@@ -2,11 +2,11 @@
 import type { OutboxMessage, OutboxStore } from '../../ports/etl-store.js';
 import { isoText } from '../dataset-tables.js';
 import { LIST_UNPUBLISHED, MARK_PUBLISHED } from './mssql-statements.js';
-import type { MssqlSession } from './mssql-session.js';
+import type { TsqlSession } from './tsql-session.js';
 
 export class MssqlOutboxStore implements OutboxStore {
   constructor(
-    private readonly session: MssqlSession,
+    private readonly session: TsqlSession,
     private readonly now: () => Date,
   ) {}
 

@@ -4,10 +4,10 @@ import type { DailyPercentileRow, FactQuery, ReportQuery } from '../../ports/etl
 import { EtlError } from '../../errors/etl-error.js';
 import { datasetTables, dimensionKeyOf, dimensionText, isoText } from '../dataset-tables.js';
 import { datasetStatements } from './mssql-statements.js';
-import type { MssqlSession } from './mssql-session.js';
+import type { TsqlSession } from './tsql-session.js';
 
 export class MssqlReportQuery implements ReportQuery, FactQuery {
-  constructor(private readonly session: MssqlSession) {}
+  constructor(private readonly session: TsqlSession) {}
 
   async dailyPercentile(dataset: DatasetDeclaration, options: { from?: string; to?: string } = {}): Promise<readonly DailyPercentileRow[]> {
     const statement = datasetStatements(datasetTables(dataset)).dailyPercentile;

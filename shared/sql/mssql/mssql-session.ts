@@ -12,12 +12,9 @@ import { factsRowsType } from './mssql-schema.js';
 import { XACT_ABORT } from './mssql-session-statements.js';
 import { DEFAULT_RETRY_POLICY, withTransientRetry, type RetryPolicy } from './mssql-transient-policy.js';
 import { tsqlColumnType, type TsqlStatement, type TsqlType } from './tsql-types.js';
+import type { Row, TsqlRunner, TsqlSession } from './tsql-session.js';
 
-export type Row = Record<string, unknown>;
-
-export interface TsqlRunner {
-  run(statement: TsqlStatement, values?: Readonly<Record<string, unknown>>): Promise<{ rows: Row[]; rowsAffected: number }>;
-}
+export type { Row, TsqlRunner } from './tsql-session.js';
 
 
 function driverType(type: TsqlType): sql.ISqlType {
@@ -87,7 +84,7 @@ class RequestRunner implements TsqlRunner {
   }
 }
 
-export class MssqlSession {
+export class MssqlSession implements TsqlSession {
   constructor(
     private readonly pool: sql.ConnectionPool,
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,

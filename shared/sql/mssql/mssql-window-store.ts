@@ -9,13 +9,13 @@ import type { WindowRow, WindowStore } from '../../ports/etl-store.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { datasetTables, isoText, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
 import { CLAIM_LEDGER, datasetStatements } from './mssql-statements.js';
-import type { MssqlSession, TsqlRunner } from './mssql-session.js';
+import type { TsqlRunner, TsqlSession } from './tsql-session.js';
 
 type Merge = (existing: WindowPartial, incoming: WindowPartial) => WindowPartial;
 
 export class MssqlWindowStore implements WindowStore {
   constructor(
-    private readonly session: MssqlSession,
+    private readonly session: TsqlSession,
     private readonly now: () => Date,
   ) {}
 

@@ -1,0 +1,226 @@
+/**
+ * The Azure SQL port classes (manifest, outbox, windows, report, fact queries, dead letters) run
+ * their real generated T-SQL on a real SQL engine: SQLite, through a session that translates the
+ * few T-SQL constructs they use (brackets, N'', TOP, OPENJSON without WITH, lock hints, the
+ * UPDATE-then-INSERT upsert) and binds values the way the mssql session does. This exercises the
+ * adapters' statement selection, parameter names and row mapping; it cannot show that SQL Server
+ * accepts the T-SQL (see mssql-statements.test.ts) and leaves out the fact loader, whose
+ * table-valued parameter has no SQLite counterpart.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Fact } from '../../datasets/dataset-declaration.js';
+import { openEtlStore, type SqlEtlStore } from '../open-etl-store.js';
+import { MssqlDeadLetterStore } from '../mssql/mssql-dead-letter-store.js';
+import { MssqlManifestStore } from '../mssql/mssql-manifest-store.js';
+import { MssqlOutboxStore } from '../mssql/mssql-outbox-store.js';
+import { MssqlReportQuery } from '../mssql/mssql-report-query.js';
+import { MssqlWindowStore } from '../mssql/mssql-window-store.js';
+import type { Row, TsqlResult, TsqlRunner, TsqlSession } from '../mssql/tsql-session.js';
+import type { TsqlStatement, TsqlType } from '../mssql/tsql-types.js';
+import { contractDataset, eventFact, expectedDailyPercentile, mergePartial, partialsOf, random, type EventSpec } from './contract-fixtures.js';
+
+function translate(text: string): string[] {
+  let sql = text
+    .replace(/\[([a-z0-9_]+)\]/g, '"$1"')
+    .replace(/N'/g, "'")
+    .replace(/NVARCHAR\((\d+|MAX)\)/g, 'TEXT')
+    .replace(/\bFLOAT\b/g, 'REAL')
+    .replace(/COUNT_BIG\(/g, 'COUNT(')
+    .replace(/ WITH \(UPDLOCK, HOLDLOCK\)/g, '')
+    .replace(/OPENJSON\(@(\w+)\)/g, 'json_each(@$1)');
+  if (/SELECT TOP \(@limit\) /.test(sql)) sql = `${sql.replace('SELECT TOP (@limit) ', 'SELECT ')}\nLIMIT @limit`;
+  // The T-SQL upsert: UPDATE; IF @@ROWCOUNT = 0 INSERT. Split, and run the INSERT only when nothing was updated.
+  return sql.split(/;\s*IF @@ROWCOUNT = 0\s*/);
+}
+
+function bind(type: TsqlType, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (type.kind === 'datetime2') return (value instanceof Date ? value : new Date(String(value))).toISOString();
+  if (type.kind === 'date') return (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10);
+  if (type.kind === 'bit' || typeof value === 'boolean') return value === true || value === 1 ? 1 : 0;
+  return value;
+}
+
+class SqliteTranslatingSession implements TsqlSession {
+  readonly issued: string[] = [];
+  constructor(private readonly db: Database.Database) {}
+
+  private readonly runner: TsqlRunner = {
+    run: async (statement: TsqlStatement, values: Readonly<Record<string, unknown>> = {}): Promise<TsqlResult> => {
+      for (const name of Object.keys(values)) if (!(name in statement.parameters)) throw new Error(`undeclared parameter @${name}`);
+      const bound = Object.fromEntries(Object.entries(statement.parameters).map(([name, type]) => [name, bind(type, values[name])]));
+      const [first, otherwise] = translate(statement.text);
+      this.issued.push(statement.text);
+      const execute = (sql: string): TsqlResult => {
+        const prepared = this.db.prepare(sql);
+        const used = Object.fromEntries(Object.entries(bound).filter(([name]) => new RegExp(`@${name}\\b`).test(sql)));
+        if (prepared.reader) return { rows: prepared.all(used) as Row[], rowsAffected: 0 };
+        return { rows: [], rowsAffected: prepared.run(used).changes };
+      };
+      const result = execute(first as string);
+      if (otherwise !== undefined && result.rowsAffected === 0) return execute(otherwise);
+      return result;
+    },
+  };
+
+  query(_what: string, statement: TsqlStatement, values?: Readonly<Record<string, unknown>>) {
+    return this.runner.run(statement, values);
+  }
+
+  async transaction<T>(_what: string, work: (runner: TsqlRunner) => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work(this.runner);
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const close of cleanup.splice(0).reverse()) await close();
+  });
+
+  async function setup(report = { percentile: 0.95, sigma: 2, minDistinctEvents: 10 }) {
+    const path = join(mkdtempSync(join(tmpdir(), 'etl-mssql-on-sqlite-')), 'etl.sqlite');
+    const dataset = contractDataset('ported', report);
+    const sqlite: SqlEtlStore = await openEtlStore({ driver: 'sqlite', path });
+    await sqlite.migrate([dataset]); // the SQLite schema has the same table and column names
+    cleanup.push(() => sqlite.close());
+    const db = new Database(path);
+    db.pragma('busy_timeout = 10000');
+    cleanup.push(() => {
+      db.close();
+    });
+    const session = new SqliteTranslatingSession(db);
+    let tick = Date.UTC(2026, 10, 20, 12);
+    const now = () => new Date((tick += 1000));
+    return { dataset, sqlite, session, now };
+  }
+
+  it('keeps the manifest: begin once, finish extract, fail, dead-lettered chunks, list', async () => {
+    const { session, sqlite } = await setup();
+    const manifest = new MssqlManifestStore(session);
+    const input = { fileId: 'f1', dataset: 'ported', blobName: "ported/'; DROP TABLE etl_files; --.csv", blobEtag: '"0x1"', receivedAt: '2026-11-20T10:00:00.000Z' };
+    const began = await manifest.beginFile(input);
+    expect(began).toMatchObject({ created: true, manifest: { state: 'extracting', blobName: input.blobName, receivedAt: input.receivedAt } });
+    expect((await manifest.beginFile(input)).created).toBe(false);
+    await manifest.beginFile({ ...input, fileId: 'F1' }); // ids are case-sensitive
+    const finished = await manifest.finishExtract('f1', { totalRows: 10, validRows: 9, rejectedRows: 1, chunks: 0 }, '2026-11-20T10:01:00.000Z');
+    expect(finished).toMatchObject({ state: 'complete', completedAt: '2026-11-20T10:01:00.000Z', totalRows: 10, validRows: 9 });
+    await manifest.addDeadLetteredChunks('F1', 2, '2026-11-20T10:02:00.000Z');
+    await manifest.failFile('F1', 'bad header', '2026-11-20T10:03:00.000Z');
+    expect(await manifest.getFile('F1')).toMatchObject({ state: 'failed', error: 'bad header', chunksDeadLettered: 2 });
+    expect((await manifest.listFiles({ state: 'complete' })).map((file) => file.fileId)).toEqual(['f1']);
+    expect(await manifest.listFiles({ limit: 1 })).toHaveLength(1);
+    expect(await manifest.getFile('missing')).toBeUndefined();
+    // What the SQLite adapter reads from the same rows agrees.
+    expect(await sqlite.manifest.getFile('f1')).toEqual(await manifest.getFile('f1'));
+  });
+
+  it('lists and marks outbox messages written by a chunk load', async () => {
+    const { dataset, sqlite, session, now } = await setup();
+    const facts = [1, 2, 3].map((id) => eventFact(dataset, { id }, 'f1', id));
+    await sqlite.facts.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/0', facts }, (fresh) =>
+      fresh.map((fact) => ({ id: `f1/0/${fact.rowNumber}`, destination: 'aggregates', partitionKey: 'p', body: `{"row":${fact.rowNumber}}` })),
+    );
+    const outbox = new MssqlOutboxStore(session, now);
+    const pending = await outbox.listUnpublished(2);
+    expect(pending.map((message) => message.id)).toEqual(['f1/0/1', 'f1/0/2']);
+    await outbox.markPublished(['f1/0/1', 'f1/0/3']);
+    expect((await outbox.listUnpublished(10)).map((message) => message.id)).toEqual(['f1/0/2']);
+  });
+
+  it('merges partials exactly once and lists windows equal to a GROUP BY over facts', async () => {
+    const { dataset, sqlite, session, now } = await setup();
+    const next = random(5);
+    const types = ['temperature', 'pressure', 'motion'];
+    const specs: EventSpec[] = Array.from({ length: 90 }, (_, index) => ({
+      id: index + 1,
+      deviceType: types[index % 3],
+      at: new Date(Date.UTC(2026, 10, 20, 10, index % 2, Math.floor(next() * 60))).toISOString(),
+      duration: Math.round(next() * 1000) / 10,
+      value: index % 7 === 0 ? null : index,
+    }));
+    let newFacts: readonly Fact[] = [];
+    await sqlite.facts.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/0', facts: specs.map((spec, i) => eventFact(dataset, spec, 'f1', i + 1)) }, (fresh) => {
+      newFacts = fresh;
+      return [];
+    });
+    // Two partials per window: the merge path (existing row) runs as well as the insert path.
+    const halves = [newFacts.slice(0, 45), newFacts.slice(45)];
+    const partials = halves.flatMap((half, h) => partialsOf(dataset, half).map((partial) => ({ partialId: `p${h}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
+    const windows = new MssqlWindowStore(session, now);
+    expect(await windows.mergePartials(dataset, partials, mergePartial)).toEqual({ applied: partials.length, alreadyApplied: 0 });
+    expect(await windows.mergePartials(dataset, partials.slice(0, 3), mergePartial)).toEqual({ applied: 0, alreadyApplied: 3 });
+    const listed = await windows.listWindows(dataset);
+    const exact = await new MssqlReportQuery(session).groupByWindow(dataset);
+    expect(exact).toEqual(await sqlite.query.groupByWindow(dataset));
+    expect(listed.map((w) => [w.windowStart, w.dimensionKey, w.count])).toEqual(exact.map((g) => [g.windowStart, g.dimensionKey, g.count]));
+    listed.forEach((window, index) => {
+      expect(window.measures.value?.sum).toBeCloseTo(exact[index]?.measures.value?.sum ?? NaN, 6);
+      expect(window.measures.event_duration?.max).toBe(exact[index]?.measures.event_duration?.max);
+      expect(window.sketches.event_duration?.count).toBe(window.measures.event_duration?.count);
+    });
+    expect(await windows.listWindows(dataset, { from: listed[3]?.windowStart, limit: 2 })).toEqual(listed.slice(3, 5));
+    expect(await sqlite.windows.listWindows(dataset)).toEqual(listed);
+  });
+
+  it('reports the daily percentile and answers fact queries like the SQLite adapter and plain JS', async () => {
+    const report = { percentile: 0.95, sigma: 2, minDistinctEvents: 10 };
+    const { dataset, sqlite, session } = await setup(report);
+    const specs: EventSpec[] = Array.from({ length: 120 }, (_, index) => ({
+      id: index + 1,
+      deviceType: index % 2 === 0 ? 'temperature' : 'pressure',
+      at: `2026-11-2${index % 3}T0${index % 9}:00:00.000Z`,
+      duration: index % 19 === 0 ? 4000 + index : (index * 37) % 101,
+    }));
+    await sqlite.facts.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/0', facts: specs.map((spec, i) => eventFact(dataset, spec, 'f1', i + 1)) }, () => []);
+    const query = new MssqlReportQuery(session);
+    const rows = await query.dailyPercentile(dataset);
+    const expected = expectedDailyPercentile(specs.map((s) => ({ day: String(s.at).slice(0, 10), dimension: String(s.deviceType), value: Number(s.duration) })), report);
+    expect(rows.map((r) => [r.day, r.dimension, r.events, r.kept, r.percentile])).toEqual(expected.map((r) => [r.day, r.dimension, r.events, r.kept, r.percentile]));
+    expect(await query.dailyPercentile(dataset, { from: '2026-11-21', to: '2026-11-21' })).toEqual(rows.filter((r) => r.day === '2026-11-21'));
+    expect(await query.countFacts(dataset)).toBe(120);
+    expect(await query.countFacts(dataset, { fileId: 'other' })).toBe(0);
+    const window = (await sqlite.query.groupByWindow(dataset))[0];
+    expect((await query.measureValues(dataset, 'event_duration', { windowStart: window?.windowStart, dimensionKey: window?.dimensionKey })).sort()).toEqual(
+      (await sqlite.query.measureValues(dataset, 'event_duration', { windowStart: window?.windowStart, dimensionKey: window?.dimensionKey })).sort(),
+    );
+  });
+
+  it('keeps dead letters with the T-SQL upsert', async () => {
+    const { session, sqlite } = await setup();
+    const store = new MssqlDeadLetterStore(session);
+    const letter = {
+      id: 'transform/f1/0',
+      stage: 'transform' as const,
+      source: 'records',
+      dataset: 'ported',
+      fileId: 'f1',
+      partitionKey: 'device-001',
+      body: '{"rows":[]}',
+      properties: { chunkIndex: 0, ok: true },
+      error: 'SQL_FAILED',
+      attempts: 5,
+      failedAt: '2026-11-20T10:00:00.000Z',
+    };
+    await store.add(letter);
+    await store.markReplayed(letter.id, '2026-11-20T11:00:00.000Z');
+    expect(await store.list()).toEqual([]);
+    expect(await store.list({ includeReplayed: true, stage: 'transform' })).toEqual([{ ...letter, replayedAt: '2026-11-20T11:00:00.000Z' }]);
+    await store.add({ ...letter, attempts: 6 });
+    expect(await store.get(letter.id)).toEqual({ ...letter, attempts: 6, replayedAt: null });
+    expect(await sqlite.deadLetters.get(letter.id)).toEqual(await store.get(letter.id));
+    await expect(store.markReplayed('nope', '2026-11-20T11:00:00.000Z')).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+});
