@@ -31,6 +31,52 @@ const reportSchema = z.strictObject({
 });
 
 const MINUTES_PER_DAY = 1440;
+const DEFAULT_MAX_LENGTH = 256;
+
+/**
+ * Azure SQL limits a clustered index key to 900 bytes, and the facts table type that carries a
+ * chunk is keyed by the dataset key (https://learn.microsoft.com/sql/sql-server/maximum-capacity-specifications-for-sql-server).
+ */
+const MAX_KEY_BYTES = 900;
+/** Length of the window tables' `dimension_key` column (NVARCHAR(440), shared/sql). */
+const MAX_DIMENSION_KEY_CHARACTERS = 440;
+
+type DeclaredColumn = z.infer<typeof columnSchema>;
+
+/** Longest text a value of the column can have once typed (numbers as JavaScript prints them). */
+function longestText(column: DeclaredColumn): number {
+  switch (column.type) {
+    case 'string':
+      return column.maxLength ?? DEFAULT_MAX_LENGTH;
+    case 'uuid':
+      return 36;
+    case 'enum':
+      return Math.max(0, ...(column.values ?? []).map((value) => value.length));
+    case 'integer':
+      return 17; // -9007199254740991
+    case 'number':
+      return 24; // -1.2345678901234567e-308
+    case 'boolean':
+      return 5;
+    case 'timestamp':
+      return 24;
+  }
+}
+
+/** Bytes of the column in a SQL index key: NVARCHAR takes two bytes a character. */
+function keyBytes(column: DeclaredColumn): number {
+  switch (column.type) {
+    case 'integer':
+    case 'number':
+      return 8;
+    case 'boolean':
+      return 1;
+    case 'timestamp':
+      return 8;
+    default:
+      return 2 * longestText(column);
+  }
+}
 
 const datasetSchema = z
   .strictObject({
@@ -93,14 +139,22 @@ const datasetSchema = z
       if (mustBeRequired && column.required !== true) issue(path, `column '${name}' must be required: true`);
       return column;
     };
-    dataset.key.forEach((name, index) => requireColumn(['key', index], name, true));
+    const keyColumns = dataset.key.map((name, index) => requireColumn(['key', index], name, true));
     if (new Set(dataset.key).size !== dataset.key.length) issue(['key'], 'lists a column twice');
+    const bytes = keyColumns.reduce((sum, column) => sum + (column === undefined ? 0 : keyBytes(column)), 0);
+    if (bytes > MAX_KEY_BYTES) {
+      issue(['key'], `key columns take up to ${bytes} bytes in a SQL index key, more than ${MAX_KEY_BYTES} (text counts 2 bytes a character): lower their maxLength`);
+    }
     requireColumn(['partitionKey'], dataset.partitionKey, true);
     const eventTime = requireColumn(['eventTime'], dataset.eventTime, true);
     if (eventTime !== undefined && eventTime.type !== 'timestamp') {
       issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp, not ${eventTime.type}`);
     }
-    dataset.dimensions.forEach((name, index) => requireColumn(['dimensions', index], name, false));
+    const dimensionColumns = dataset.dimensions.map((name, index) => requireColumn(['dimensions', index], name, false));
+    const dimensionKeyLength = dimensionColumns.reduce((sum, column) => sum + (column === undefined ? 0 : longestText(column)), Math.max(0, dimensionColumns.length - 1));
+    if (dimensionKeyLength > MAX_DIMENSION_KEY_CHARACTERS) {
+      issue(['dimensions'], `dimension values joined take up to ${dimensionKeyLength} characters, more than ${MAX_DIMENSION_KEY_CHARACTERS}: lower the dimension columns' maxLength`);
+    }
     dataset.measures.forEach((name, index) => {
       const column = requireColumn(['measures', index], name, false);
       if (column !== undefined && column.type !== 'integer' && column.type !== 'number') {
