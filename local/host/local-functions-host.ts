@@ -37,6 +37,10 @@ export interface LocalFunctionsHostOptions {
     readonly loadBalancingUpdateIntervalMs?: number;
     readonly partitionOwnershipExpirationIntervalMs?: number;
   };
+  readonly queues?: {
+    /** How long a message stays invisible while its handler runs, renewed at half-time (default 600 s, as Azure). */
+    readonly processingVisibilitySeconds?: number;
+  };
   /** Only these functions run (default: all registered). */
   readonly functions?: readonly string[];
   readonly log?: HostLog;
@@ -59,7 +63,7 @@ type ListenerFactory = (context: ListenerContext, options: LocalFunctionsHostOpt
  * `httpTrigger` is not here: all http functions of a host share one server (`HttpListener`).
  */
 const LISTENERS: Readonly<Record<string, ListenerFactory>> = {
-  queuetrigger: (context) => new StorageQueueListener(context),
+  queuetrigger: (context, options) => new StorageQueueListener(context, options.queues ?? {}),
   eventhubtrigger: (context, options) => new EventHubListener(context, options.eventHubs ?? {}),
   timertrigger: (context) => new TimerListener(context),
 };

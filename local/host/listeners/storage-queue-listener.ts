@@ -131,8 +131,9 @@ export class StorageQueueListener implements TriggerListener {
     let popReceipt = message.popReceipt;
     let nextVisibleOn = message.nextVisibleOn;
     const renewEveryMs = (this.#processingVisibilitySeconds * 1000) / 2;
+    let renewing: Promise<void> | undefined;
     const renewal = setInterval(() => {
-      queue
+      renewing = queue
         .updateMessage(message.messageId, popReceipt, undefined, this.#processingVisibilitySeconds)
         .then((updated) => {
           popReceipt = updated.popReceipt ?? popReceipt;
@@ -163,6 +164,8 @@ export class StorageQueueListener implements TriggerListener {
       log('warning', `[${name}] message ${message.messageId} failed (dequeue count ${message.dequeueCount}/${maxDequeueCount}): ${describeError(error)}`);
     } finally {
       clearInterval(renewal);
+      // A renewal still under way would hand out a new pop receipt after we settle with the old one.
+      await renewing;
     }
 
     if (!failed) {

@@ -97,6 +97,31 @@ describe('storage queue trigger', () => {
     }
   });
 
+  it('keeps a message invisible while a slow handler runs, renewing its visibility', async () => {
+    // Two pollers with a 2 s processing visibility: without renewals the 3.5 s call would see its message again.
+    await host.close();
+    const start = () =>
+      startLocalFunctionsHost({
+        entryModules: [fileURLToPath(new URL('./fixtures/queue-functions.ts', import.meta.url))],
+        hostJson: { version: '2.0', extensions: { queues: { maxPollingInterval: '00:00:00.200', maxDequeueCount: 3 } } },
+        queues: { processingVisibilitySeconds: 2 },
+        log: () => {},
+      });
+    const pollers = [await start(), await start()];
+    process.env.FIXTURE_QUEUE_DELAY_MS = '3500';
+    try {
+      await queue.sendMessage(base64Json({ marker: 'renewed' }));
+      await waitFor('the slow message to finish', () => recordedFinish('renewed'), 15_000);
+      await waitFor('the message to be deleted', async () => (await queue.getProperties()).approximateMessagesCount === 0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(withMarker('renewed')).toHaveLength(1);
+    } finally {
+      delete process.env.FIXTURE_QUEUE_DELAY_MS;
+      await Promise.all(pollers.map((poller) => poller.close()));
+      host = await start();
+    }
+  });
+
   it('moves a message that is not base64 to the poison queue without invoking', async () => {
     const before = callsOf('queueEcho').length;
     await queue.sendMessage('{not base64}');
