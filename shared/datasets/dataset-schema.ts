@@ -41,6 +41,13 @@ const MAX_KEY_BYTES = 900;
 /** Length of the window tables' `dimension_key` column (NVARCHAR(440), shared/sql). */
 const MAX_DIMENSION_KEY_CHARACTERS = 440;
 
+/**
+ * Longest row, in characters of its typed values. A chunk event carries at least one row and an
+ * Event Hubs event holds at most 1 MB; even at 3 UTF-8 bytes a character plus JSON escaping,
+ * 100,000 characters stay well inside it.
+ */
+const MAX_ROW_CHARACTERS = 100_000;
+
 type DeclaredColumn = z.infer<typeof columnSchema>;
 
 /** Longest text a value of the column can have once typed (numbers as JavaScript prints them). */
@@ -127,6 +134,11 @@ const datasetSchema = z
         }
       }
     });
+
+    const rowCharacters = dataset.columns.reduce((sum, column) => sum + longestText(column), 0);
+    if (rowCharacters > MAX_ROW_CHARACTERS) {
+      issue(['columns'], `a row may hold up to ${rowCharacters} characters, more than ${MAX_ROW_CHARACTERS} (one row must fit an Event Hubs event): lower maxLength`);
+    }
 
     // The key, partition key and event time decide where a row goes and whether it is new:
     // they can never be NULL, so they must be declared required.
