@@ -58,7 +58,9 @@ export class MssqlFactLoader implements FactLoader {
     const duplicates = input.facts.length - newFacts.length;
     await runner.run(CHUNK_LOADED, { loaded: newFacts.length, duplicates, rejected: input.rejectedRows ?? 0, at, fileId: input.fileId });
 
-    const drafts = [...new Map(buildOutbox(newFacts).map((draft) => [draft.id, draft])).values()];
+    // Two drafts with one id: the first is written, as a retried write of the same id is a no-op.
+    const ids = new Set<string>();
+    const drafts = buildOutbox(newFacts).filter((draft) => !ids.has(draft.id) && ids.add(draft.id) !== undefined);
     const outbox: OutboxMessage[] = [];
     if (drafts.length > 0) {
       const written = await runner.run(INSERT_OUTBOX, { messages: JSON.stringify(drafts), at });

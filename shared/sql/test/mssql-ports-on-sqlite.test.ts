@@ -1,88 +1,25 @@
 /**
- * The Azure SQL port classes (manifest, outbox, windows, report, fact queries, dead letters) run
- * their real generated T-SQL on a real SQL engine: SQLite, through a session that translates the
- * few T-SQL constructs they use (brackets, N'', TOP, OPENJSON without WITH, lock hints, the
- * UPDATE-then-INSERT upsert) and binds values the way the mssql session does. This exercises the
- * adapters' statement selection, parameter names and row mapping; it cannot show that SQL Server
- * accepts the T-SQL (see mssql-statements.test.ts) and leaves out the fact loader, whose
- * table-valued parameter has no SQLite counterpart.
+ * The Azure SQL port classes run their real generated T-SQL on a real SQL engine: SQLite, through
+ * a session that translates the few T-SQL constructs they use (see sqlite-translating-session.ts).
+ * This exercises the adapters' statement selection, parameter names, the table-valued parameter's
+ * contents and row mapping; it cannot show that SQL Server accepts the T-SQL (that is
+ * mssql-statements.test.ts and a live database).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Fact } from '../../datasets/dataset-declaration.js';
+import type { DatasetDeclaration, Fact } from '../../datasets/dataset-declaration.js';
 import { openEtlStore, type SqlEtlStore } from '../open-etl-store.js';
 import { MssqlDeadLetterStore } from '../mssql/mssql-dead-letter-store.js';
+import { MssqlFactLoader } from '../mssql/mssql-fact-loader.js';
 import { MssqlManifestStore } from '../mssql/mssql-manifest-store.js';
 import { MssqlOutboxStore } from '../mssql/mssql-outbox-store.js';
 import { MssqlReportQuery } from '../mssql/mssql-report-query.js';
 import { MssqlWindowStore } from '../mssql/mssql-window-store.js';
-import type { Row, TsqlResult, TsqlRunner, TsqlSession } from '../mssql/tsql-session.js';
-import type { TsqlStatement, TsqlType } from '../mssql/tsql-types.js';
-import { contractDataset, eventFact, expectedDailyPercentile, mergePartial, partialsOf, random, type EventSpec } from './contract-fixtures.js';
-
-function translate(text: string): string[] {
-  let sql = text
-    .replace(/\[([a-z0-9_]+)\]/g, '"$1"')
-    .replace(/N'/g, "'")
-    .replace(/NVARCHAR\((\d+|MAX)\)/g, 'TEXT')
-    .replace(/\bFLOAT\b/g, 'REAL')
-    .replace(/COUNT_BIG\(/g, 'COUNT(')
-    .replace(/ WITH \(UPDLOCK, HOLDLOCK\)/g, '')
-    .replace(/OPENJSON\(@(\w+)\)/g, 'json_each(@$1)');
-  if (/SELECT TOP \(@limit\) /.test(sql)) sql = `${sql.replace('SELECT TOP (@limit) ', 'SELECT ')}\nLIMIT @limit`;
-  // The T-SQL upsert: UPDATE; IF @@ROWCOUNT = 0 INSERT. Split, and run the INSERT only when nothing was updated.
-  return sql.split(/;\s*IF @@ROWCOUNT = 0\s*/);
-}
-
-function bind(type: TsqlType, value: unknown): unknown {
-  if (value === undefined || value === null) return null;
-  if (type.kind === 'datetime2') return (value instanceof Date ? value : new Date(String(value))).toISOString();
-  if (type.kind === 'date') return (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10);
-  if (type.kind === 'bit' || typeof value === 'boolean') return value === true || value === 1 ? 1 : 0;
-  return value;
-}
-
-class SqliteTranslatingSession implements TsqlSession {
-  readonly issued: string[] = [];
-  constructor(private readonly db: Database.Database) {}
-
-  private readonly runner: TsqlRunner = {
-    run: async (statement: TsqlStatement, values: Readonly<Record<string, unknown>> = {}): Promise<TsqlResult> => {
-      for (const name of Object.keys(values)) if (!(name in statement.parameters)) throw new Error(`undeclared parameter @${name}`);
-      const bound = Object.fromEntries(Object.entries(statement.parameters).map(([name, type]) => [name, bind(type, values[name])]));
-      const [first, otherwise] = translate(statement.text);
-      this.issued.push(statement.text);
-      const execute = (sql: string): TsqlResult => {
-        const prepared = this.db.prepare(sql);
-        const used = Object.fromEntries(Object.entries(bound).filter(([name]) => new RegExp(`@${name}\\b`).test(sql)));
-        if (prepared.reader) return { rows: prepared.all(used) as Row[], rowsAffected: 0 };
-        return { rows: [], rowsAffected: prepared.run(used).changes };
-      };
-      const result = execute(first as string);
-      if (otherwise !== undefined && result.rowsAffected === 0) return execute(otherwise);
-      return result;
-    },
-  };
-
-  query(_what: string, statement: TsqlStatement, values?: Readonly<Record<string, unknown>>) {
-    return this.runner.run(statement, values);
-  }
-
-  async transaction<T>(_what: string, work: (runner: TsqlRunner) => Promise<T>): Promise<T> {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = await work(this.runner);
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
-  }
-}
+import { SqliteTranslatingSession } from './sqlite-translating-session.js';
+import { contractDataset, eventFact, makeFact, expectedDailyPercentile, mergePartial, partialsOf, random, type EventSpec } from './contract-fixtures.js';
 
 describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -106,6 +43,85 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
     const now = () => new Date((tick += 1000));
     return { dataset, sqlite, session, now };
   }
+
+  it('loads chunks with the table-valued parameter: new keys only, duplicates counted, outbox and manifest in one transaction', async () => {
+    const { dataset, sqlite, session, now } = await setup();
+    const loader = new MssqlFactLoader(session, now);
+    await sqlite.manifest.beginFile({ fileId: 'f1', dataset: dataset.name, blobName: 'ported/a.csv', blobEtag: '"1"', receivedAt: '2026-11-20T10:00:00.000Z' });
+    const outbox = (chunkId: string) => (fresh: readonly Fact[]) => [
+      { id: `${chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: JSON.stringify(fresh.map((fact) => fact.rowNumber)) },
+      { id: `${chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: 'the same id twice is written once' },
+    ];
+    const first = [1, 2, 2, 3].map((id, index) => eventFact(dataset, { id, note: `'); DROP TABLE etl_files; --` }, 'f1', index + 1));
+    expect(await loader.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/0', facts: first }, outbox('f1/0'))).toMatchObject({
+      alreadyApplied: false,
+      loaded: 3,
+      duplicates: 1,
+      outbox: [{ id: 'f1/0/all', body: '[1,2,4]' }],
+    });
+    // Chunk 1 overlaps chunk 0 on ids 2 and 3: only the new keys come back from OUTPUT, matched to their facts.
+    const second = [2, 3, 4, 5].map((id, index) => eventFact(dataset, { id }, 'f1', index + 5));
+    const loaded = await loader.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/1', facts: second, rejectedRows: 1 }, outbox('f1/1'));
+    expect(loaded).toMatchObject({ loaded: 2, duplicates: 2, outbox: [{ body: '[7,8]' }] });
+    expect(await loader.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/1', facts: second }, outbox('f1/1'))).toEqual({
+      alreadyApplied: true,
+      loaded: 0,
+      duplicates: 0,
+      outbox: [],
+    });
+    await expect(
+      loader.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/2', facts: [eventFact(dataset, { id: 9 }, 'f1', 9)] }, () => {
+        throw new Error('outbox builder failed');
+      }),
+    ).rejects.toThrow('outbox builder failed');
+    await sqlite.manifest.finishExtract('f1', { totalRows: 10, validRows: 9, rejectedRows: 1, chunks: 2 }, '2026-11-20T10:05:00.000Z');
+    expect(await sqlite.manifest.getFile('f1')).toMatchObject({ state: 'complete', loadedRows: 5, duplicateRows: 3, validRows: 8, rejectedRows: 2, chunksLoaded: 2 });
+    expect(await sqlite.query.countFacts(dataset)).toBe(5);
+    expect((await sqlite.outbox.listUnpublished(10)).map((message) => message.id)).toEqual(['f1/0/all', 'f1/1/all']);
+    // Values typed by the TVP (timestamps, dates, booleans, NULLs) read back as the SQLite adapter writes them.
+    const windows = await sqlite.query.groupByWindow(dataset);
+    expect(windows).toEqual([{ windowStart: '2026-11-20T10:00:00.000Z', dimensionKey: 'temperature', count: 5, measures: expect.any(Object) }]);
+  });
+
+  it('matches OUTPUT rows to facts on a composite key with a timestamp', async () => {
+    const { session, sqlite, now } = await setup();
+    const meters: DatasetDeclaration = {
+      name: 'meters',
+      version: 1,
+      columns: [
+        { name: 'meter', type: 'string', required: true },
+        { name: 'read_at', type: 'timestamp', required: true },
+        { name: 'kwh', type: 'integer', required: true },
+        { name: 'estimated', type: 'boolean' },
+      ],
+      key: ['meter', 'read_at'],
+      partitionKey: 'meter',
+      eventTime: 'read_at',
+      dimensions: ['estimated'],
+      measures: ['kwh'],
+      quantileMeasures: [],
+      windowMinutes: 15,
+    };
+    await sqlite.migrate([meters]);
+    const reading = (meter: string, minute: number, row: number) =>
+      makeFact(meters, { meter, read_at: new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString(), kwh: minute * 10, estimated: minute % 2 === 0 }, 'm', row);
+    const loader = new MssqlFactLoader(session, now);
+    await loader.loadChunk({ dataset: meters, fileId: 'm', chunkId: 'm/0', facts: [reading('A', 1, 1), reading('a', 1, 2)] }, () => []);
+    let fresh: readonly Fact[] = [];
+    const result = await loader.loadChunk(
+      { dataset: meters, fileId: 'm', chunkId: 'm/1', facts: [reading('A', 1, 3), reading('A', 2, 4), reading('a', 1, 5), reading('a', 3, 6)] },
+      (newFacts) => {
+        fresh = newFacts;
+        return [];
+      },
+    );
+    expect(result).toMatchObject({ loaded: 2, duplicates: 2 });
+    expect(fresh.map((fact) => fact.rowNumber)).toEqual([4, 6]);
+    expect((await sqlite.query.groupByWindow(meters)).map((group) => [group.dimensionKey, group.count])).toEqual([
+      ['false', 3],
+      ['true', 1],
+    ]);
+  });
 
   it('keeps the manifest: begin once, finish extract, fail, dead-lettered chunks, list', async () => {
     const { session, sqlite } = await setup();
