@@ -5,6 +5,12 @@ import type { RegisteredReader } from '../broker/reader-registry.js';
 import type { LinkHandler } from './connection-state.js';
 import { encodeDelivery } from './event-message-codec.js';
 
+/** Counters rhea keeps on a sender but does not type. */
+interface RheaSenderCounters {
+  credit: number;
+  delivery_count: number;
+}
+
 /** Events read from the log per pass; bounds the work done before yielding to the event loop. */
 const READ_CHUNK = 256;
 
@@ -16,11 +22,8 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
   private nextSequenceNumber: number;
   private closed = false;
   private pumping = false;
-  /**
-   * Sends rhea has queued but not yet written: it takes credit only when it writes (on the next tick),
-   * so until then `sender.credit` overstates what may be sent.
-   */
-  private unwritten = 0;
+  /** Transfers handed to rhea; rhea counts the ones it has written in `delivery_count`. */
+  private sent = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -55,7 +58,7 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
             : undefined;
           const payload = encodeDelivery(event, runtimeInfo);
           this.sender.send(payload, undefined, 0);
-          this.countUnwritten();
+          this.sent++;
           this.nextSequenceNumber = event.sequenceNumber + 1;
           this.counters.eventsOut++;
           this.counters.bytesOut += payload.length;
@@ -66,18 +69,15 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
     }
   }
 
+  /**
+   * How many more events may be handed to rhea. rhea takes credit only when it writes a transfer
+   * (later, and only while the peer's session window allows), so transfers it still holds count
+   * against the credit here.
+   */
   private budget(): number {
-    return this.sender.sendable() ? (this.sender as unknown as { credit: number }).credit - this.unwritten : 0;
-  }
-
-  private countUnwritten(): void {
-    if (this.unwritten++ === 0) {
-      // Queued after rhea's own write pass for this tick, so by then credit is up to date.
-      process.nextTick(() => {
-        this.unwritten = 0;
-        this.onSendable();
-      });
-    }
+    if (!this.sender.sendable()) return 0;
+    const link = this.sender as unknown as RheaSenderCounters;
+    return link.credit - (this.sent - link.delivery_count);
   }
 
   disconnect(condition: string, description: string): void {
@@ -89,6 +89,9 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
   onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    // Transfers rhea still holds must not go out after the detach: the client would see a transfer
+    // on a handle it no longer knows and drop the whole connection. rhea sends only with credit.
+    (this.sender as unknown as RheaSenderCounters).credit = 0;
     this.unsubscribe();
     this.partition.readers(this.consumerGroup).remove(this);
   }
