@@ -67,18 +67,28 @@ export function factsTable(tables: DatasetTables, facts: readonly Fact[]): sql.T
   return table;
 }
 
+/**
+ * Declares every parameter of `statement` on `request` with its driver type and the value as the
+ * driver binds it (absent values as NULL). A value for a parameter the statement does not declare
+ * is a bug, not something to drop silently.
+ */
+export function bindParameters(request: sql.Request, statement: TsqlStatement, values: Readonly<Record<string, unknown>>): sql.Request {
+  for (const name of Object.keys(values)) {
+    if (!(name in statement.parameters)) throw new EtlError('INTERNAL', `value for undeclared parameter @${name}`);
+  }
+  for (const [name, type] of Object.entries(statement.parameters)) {
+    const value = values[name];
+    request.input(name, driverType(type), type.kind === 'tvp' ? value : driverValue(type, value));
+  }
+  return request;
+}
+
 class RequestRunner implements TsqlRunner {
   constructor(private readonly target: sql.ConnectionPool | sql.Transaction) {}
 
   async run(statement: TsqlStatement, values: Readonly<Record<string, unknown>> = {}) {
-    for (const name of Object.keys(values)) {
-      if (!(name in statement.parameters)) throw new EtlError('INTERNAL', `value for undeclared parameter @${name}`);
-    }
     const request = this.target instanceof sql.Transaction ? new sql.Request(this.target) : new sql.Request(this.target);
-    for (const [name, type] of Object.entries(statement.parameters)) {
-      const value = values[name];
-      request.input(name, driverType(type), type.kind === 'tvp' ? value : driverValue(type, value));
-    }
+    bindParameters(request, statement, values);
     const result = await request.query<Row>(statement.text);
     return { rows: result.recordset ?? [], rowsAffected: result.rowsAffected.reduce((a, b) => a + b, 0) };
   }
