@@ -342,7 +342,7 @@ export class CsvChunkParser {
    * Turns the pending run of good records into row items, in order. A record without quotes is
    * split at its commas: the scanner already proved that every comma in it is a delimiter, and a
    * differential test checks the result against csv-parse. Records with quoted fields go to
-   * csv-parse, several at a time. This keeps parsing near memory speed for the common case
+   * csv-parse, several at a time. That makes the common case about 2.5 times faster
    * (on a 1 GB IoT file: ~540k rows/s, against ~210k with csv-parse for every record).
    */
   private flushRun(buffer: Buffer, run: ScannedRecord[], items: CsvItem[]): void {
