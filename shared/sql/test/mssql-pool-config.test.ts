@@ -37,6 +37,14 @@ describe('mssqlPoolConfig', () => {
     expect(config).toMatchObject({ server: '127.0.0.1', port: 14330, database: 'etl_test', pool: { max: 7 } });
   });
 
+  it('maps an Entra connection string to the driver default Entra mode', () => {
+    const config = mssqlPoolConfig(
+      { ...base, auth: 'connection-string', connectionString: 'Server=tcp:etl.database.windows.net,1433;Database=etl;Authentication=Active Directory Integrated;Encrypt=true' },
+      { parseConnectionString: (text) => sql.ConnectionPool.parseConnectionString(text) },
+    );
+    expect(config).toMatchObject({ server: 'etl.database.windows.net', database: 'etl', authentication_type: 'azure-active-directory-default' });
+  });
+
   it('rejects incomplete settings with INVALID_CONFIG', () => {
     const missing = [
       () => mssqlPoolConfig({ ...base, auth: 'connection-string' }, { parseConnectionString: sql.ConnectionPool.parseConnectionString }),
