@@ -343,7 +343,7 @@ export class CsvChunkParser {
    * split at its commas: the scanner already proved that every comma in it is a delimiter, and a
    * differential test checks the result against csv-parse. Records with quoted fields go to
    * csv-parse, several at a time. That makes the common case about 2.5 times faster
-   * (on a 1 GB IoT file: ~540k rows/s, against ~210k with csv-parse for every record).
+   * (IoT files: ~540k rows/s against ~200k with csv-parse for every record; load-tests/README.md).
    */
   private flushRun(buffer: Buffer, run: ScannedRecord[], items: CsvItem[]): void {
     if (run.length === 0) return;
