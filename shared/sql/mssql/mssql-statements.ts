@@ -79,13 +79,17 @@ ORDER BY [received_at] DESC, [file_id]`,
 
 // --- outbox ---------------------------------------------------------------------------------------
 
-/** Writes a batch of drafts passed as one JSON array parameter; OUTPUT lists the ids that were new. */
+/**
+ * Writes a batch of drafts passed as one JSON array parameter; OUTPUT lists the ids that were new.
+ * OPENJSON columns carry the database's default collation and `id` is BIN2: comparing two column
+ * collations is a conflict error, so the JSON side is given BIN2 explicitly (here and below).
+ */
 export const INSERT_OUTBOX: TsqlStatement = {
   text: `INSERT INTO [etl_outbox] ([id], [destination], [partition_key], [body], [created_at])
 OUTPUT inserted.[id]
 SELECT m.[id], m.[destination], m.[partition_key], m.[body], @at
 FROM OPENJSON(@messages) WITH ([id] NVARCHAR(800) '$.id', [destination] NVARCHAR(200) '$.destination', [partition_key] NVARCHAR(400) '$.partitionKey', [body] NVARCHAR(MAX) '$.body') AS m
-WHERE NOT EXISTS (SELECT 1 FROM [etl_outbox] AS o WITH (UPDLOCK, HOLDLOCK) WHERE o.[id] = m.[id])`,
+WHERE NOT EXISTS (SELECT 1 FROM [etl_outbox] AS o WITH (UPDLOCK, HOLDLOCK) WHERE o.[id] = m.[id] COLLATE Latin1_General_100_BIN2)`,
   parameters: { messages: nvarchar('max'), at: DATETIME2 },
 };
 
@@ -97,7 +101,7 @@ WHERE [published_at] IS NULL ORDER BY [seq]`,
 
 export const MARK_PUBLISHED: TsqlStatement = {
   text: `UPDATE [etl_outbox] SET [published_at] = @at
-WHERE [published_at] IS NULL AND [id] IN (SELECT [value] FROM OPENJSON(@ids))`,
+WHERE [published_at] IS NULL AND [id] IN (SELECT [value] COLLATE Latin1_General_100_BIN2 FROM OPENJSON(@ids))`,
   parameters: { at: DATETIME2, ids: nvarchar('max') },
 };
 

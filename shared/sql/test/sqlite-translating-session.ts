@@ -2,7 +2,7 @@
  * A `TsqlSession` over SQLite for tests: it translates the T-SQL constructs the Azure SQL adapter
  * uses into SQLite and binds values the way the mssql session does, so the adapter's own code runs
  * against a real engine. Translations: [x] → "x", N'' → '', T-SQL types → SQLite's, TOP (@limit) →
- * LIMIT, lock hints dropped, OPENJSON → json_each, a table-valued parameter → a temp table,
+ * LIMIT, lock hints dropped, BIN2 → BINARY, OPENJSON → json_each, a table-valued parameter → a temp table,
  * OUTPUT inserted.x → RETURNING x, and the UPDATE; IF @@ROWCOUNT = 0 INSERT upsert.
  * Anything else it does not know fails to prepare, loudly.
  */
@@ -30,7 +30,8 @@ export function translate(text: string): string[] {
     .replace(/NVARCHAR\((\d+|MAX)\)/g, 'TEXT')
     .replace(/\bFLOAT\b/g, 'REAL')
     .replace(/COUNT_BIG\(/g, 'COUNT(')
-    .replace(/ WITH \(UPDLOCK, HOLDLOCK\)/g, '');
+    .replace(/ WITH \(UPDLOCK, HOLDLOCK\)/g, '')
+    .replace(/COLLATE Latin1_General_100_BIN2/g, 'COLLATE BINARY');
   sql = openJsonWith(sql).replace(/OPENJSON\(@(\w+)\)/g, 'json_each(@$1)');
   const output = /\nOUTPUT ((?:inserted\."[a-z0-9_]+"(?:, )?)+)\n/.exec(sql);
   if (output) sql = `${sql.replace(output[0], '\n')}\nRETURNING ${(output[1] as string).replace(/inserted\./g, '')}`;

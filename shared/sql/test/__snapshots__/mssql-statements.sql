@@ -217,7 +217,7 @@ INSERT INTO [etl_outbox] ([id], [destination], [partition_key], [body], [created
 OUTPUT inserted.[id]
 SELECT m.[id], m.[destination], m.[partition_key], m.[body], @at
 FROM OPENJSON(@messages) WITH ([id] NVARCHAR(800) '$.id', [destination] NVARCHAR(200) '$.destination', [partition_key] NVARCHAR(400) '$.partitionKey', [body] NVARCHAR(MAX) '$.body') AS m
-WHERE NOT EXISTS (SELECT 1 FROM [etl_outbox] AS o WITH (UPDLOCK, HOLDLOCK) WHERE o.[id] = m.[id])
+WHERE NOT EXISTS (SELECT 1 FROM [etl_outbox] AS o WITH (UPDLOCK, HOLDLOCK) WHERE o.[id] = m.[id] COLLATE Latin1_General_100_BIN2)
 GO
 
 -- list_unpublished
@@ -231,7 +231,7 @@ GO
 -- parameters: @at DATETIME2(3), @ids NVARCHAR(MAX)
 -- parsed by node-sql-parser: yes
 UPDATE [etl_outbox] SET [published_at] = @at
-WHERE [published_at] IS NULL AND [id] IN (SELECT [value] FROM OPENJSON(@ids))
+WHERE [published_at] IS NULL AND [id] IN (SELECT [value] COLLATE Latin1_General_100_BIN2 FROM OPENJSON(@ids))
 GO
 
 -- upsert_dead_letter
