@@ -13,7 +13,7 @@ import { datasetForBlobName } from '../datasets/dataset-registry.js';
 import { readCsv } from '../csv/csv-reader.js';
 import { bindHeader } from '../validation/header-binding.js';
 import { validateRow } from '../validation/validate-row.js';
-import { EtlError } from '../errors/etl-error.js';
+import { EtlError, isEtlError } from '../errors/etl-error.js';
 import type { BlobSource } from '../ports/blob-source.js';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js';
 import type { ManifestStore } from '../ports/etl-store.js';
@@ -144,6 +144,12 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob, si
     return { status: 'extracted', fileId, ...counts };
   } catch (error) {
     await writer.close().catch(() => undefined);
+    if (isEtlError(error, 'UNREADABLE_FILE')) {
+      // Not text at all (the header cannot be read): retrying cannot help, so the file fails now.
+      await deps.manifest.failFile(fileId, error.message, now());
+      deps.log.warn(`extract: ${blobName}: ${error.message}`);
+      return { status: 'failed', fileId, reason: error.message };
+    }
     throw error;
   }
 }

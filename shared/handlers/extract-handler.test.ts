@@ -1,0 +1,105 @@
+/**
+ * Extract on bad and odd files, on the real services (Azurite, the emulator, SQLite) with the app's
+ * own wiring: each file gets a clear outcome in its manifest, and every row is accounted for.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
+import { IOT_CSV_HEADER } from '../../load-tests/iot-csv-generator.js';
+import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
+import { silentLogger } from '../runtime/logger.js';
+import { rejectedBlobName } from '../adapters/blob-rejected-row-sink.js';
+import { extractFile, landedBlobFromEvent } from './extract-handler.js';
+
+const GOOD_ROW = '6f1c1b2e-9a4b-4c1e-8f00-000000000001,device-001,temperature,2026-11-20T10:00:00Z,12.5,21.5,normal,lab,1.0.0';
+
+describe('extract on bad and odd files', () => {
+  let stateDir: string;
+  let stack: LocalStack;
+  let runtime: EtlRuntime;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'etl-extract-'));
+    stack = await startLocalStack({ stateDir, ports: 'free', functionsHost: false, partitions: 2, log: () => {} });
+    runtime = await getEtlRuntime();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  async function land(name: string, content: string | Buffer) {
+    await stack.blobService.getContainerClient('landing').getBlockBlobClient(name).upload(content, Buffer.byteLength(content));
+    const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: 'landing', blobName: name });
+    const manifest = outcome.fileId ? await runtime.store.manifest.getFile(outcome.fileId) : undefined;
+    return { outcome, manifest };
+  }
+
+  it('fails a file whose header does not match its dataset, naming the columns', async () => {
+    const { outcome, manifest } = await land('iot_events/wrong-header.csv', `id,device,kind\n1,2,3\n`);
+    expect(outcome.status).toBe('failed');
+    expect(manifest?.state).toBe('failed');
+    expect(manifest?.error).toMatch(/header/);
+    expect(manifest?.error).toContain('event_id');
+  });
+
+  it('fails a binary file as unreadable instead of retrying it', async () => {
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x00, 0x10, 0x80, 0x81]);
+    const { outcome, manifest } = await land('iot_events/picture.csv', bytes);
+    expect(outcome.status).toBe('failed');
+    expect(manifest?.state).toBe('failed');
+    expect(manifest?.error?.length).toBeGreaterThan(0);
+  });
+
+  it('fails a file under a folder that names no dataset, listing the known ones', async () => {
+    const { outcome, manifest } = await land('no_such_dataset/a.csv', `${IOT_CSV_HEADER}\n${GOOD_ROW}\n`);
+    expect(outcome.status).toBe('failed');
+    expect(manifest?.error).toContain('iot_events');
+  });
+
+  it('completes an empty file and a header-only file with zero rows', async () => {
+    for (const [name, content] of [
+      ['iot_events/empty.csv', ''],
+      ['iot_events/header-only.csv', `${IOT_CSV_HEADER}\n`],
+    ] as const) {
+      const { outcome, manifest } = await land(name, content);
+      expect(outcome).toMatchObject({ status: 'extracted', totalRows: 0, chunks: 0 });
+      expect(manifest).toMatchObject({ state: 'complete', totalRows: 0, validRows: 0, rejectedRows: 0 });
+    }
+  });
+
+  it('counts every row of a file full of problems as valid or rejected, with reasons', async () => {
+    const lines = [
+      IOT_CSV_HEADER,
+      GOOD_ROW,
+      GOOD_ROW.replace('temperature', 'toaster'), // bad enum
+      GOOD_ROW.replace('12.5', '-3'), // negative duration
+      GOOD_ROW.replace(',lab,1.0.0', ''), // too few columns
+      '"unterminated,quote',
+    ];
+    const { outcome, manifest } = await land('iot_events/problems.csv', lines.join('\r\n') + '\r\n');
+    expect(outcome).toMatchObject({ status: 'extracted', totalRows: 5, validRows: 1, rejectedRows: 4 });
+    expect(manifest).toMatchObject({ totalRows: 5, validRows: 1, rejectedRows: 4, chunks: 1 });
+    const rejected = await stack.blobService
+      .getContainerClient('rejected')
+      .getBlockBlobClient(rejectedBlobName('iot_events', outcome.fileId!))
+      .downloadToBuffer();
+    const reasons = rejected.toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { rowNumber: number; reason: string });
+    expect(reasons.map((row) => row.rowNumber)).toEqual([2, 3, 4, 5]);
+    expect(reasons[0]!.reason).toContain('device_type');
+    expect(reasons[1]!.reason).toContain('event_duration');
+  });
+
+  it('reads the BlobCreated events Event Grid delivers, and refuses other events', () => {
+    expect(
+      landedBlobFromEvent({ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/landing/blobs/iot_events/a b.csv' }),
+    ).toEqual({ container: 'landing', blobName: 'iot_events/a b.csv' });
+    expect(() => landedBlobFromEvent({ eventType: 'Microsoft.Storage.BlobDeleted', subject: '/blobServices/default/containers/landing/blobs/x.csv' })).toThrow(
+      /BlobCreated/,
+    );
+    expect(() => landedBlobFromEvent('garbage')).toThrow(/BlobCreated/);
+  });
+});
