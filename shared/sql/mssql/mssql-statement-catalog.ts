@@ -36,6 +36,7 @@ export function mssqlStatementCatalog(datasets: readonly DatasetDeclaration[]): 
   }
   const core: Record<string, TsqlStatement> = {
     claim_ledger: dml.CLAIM_LEDGER,
+    claim_ledger_many: dml.CLAIM_LEDGER_MANY,
     select_file: dml.SELECT_FILE,
     begin_file: dml.BEGIN_FILE,
     finish_extract: dml.FINISH_EXTRACT,

@@ -22,6 +22,19 @@ WHERE NOT EXISTS (SELECT 1 FROM [etl_ledger] WITH (UPDLOCK, HOLDLOCK) WHERE [sta
   parameters: { stage: nvarchar(16), id: LEDGER_ID, at: DATETIME2 },
 };
 
+/**
+ * Claims many ids of one stage at once (ids as a JSON array of `{ "id": … }`, distinct); OUTPUT
+ * lists those that were not in the ledger yet.
+ */
+export const CLAIM_LEDGER_MANY: TsqlStatement = {
+  text: `INSERT INTO [etl_ledger] ([stage], [id], [applied_at])
+OUTPUT inserted.[id]
+SELECT @stage, c.[id], @at
+FROM OPENJSON(@ids) WITH ([id] NVARCHAR(800) '$.id') AS c
+WHERE NOT EXISTS (SELECT 1 FROM [etl_ledger] AS l WITH (UPDLOCK, HOLDLOCK) WHERE l.[stage] = @stage AND l.[id] = c.[id] COLLATE Latin1_General_100_BIN2)`,
+  parameters: { stage: nvarchar(16), ids: nvarchar('max'), at: DATETIME2 },
+};
+
 // --- manifest -------------------------------------------------------------------------------------
 
 const FILE_COLUMNS =

@@ -156,6 +156,16 @@ SELECT @stage, @id, @at
 WHERE NOT EXISTS (SELECT 1 FROM [etl_ledger] WITH (UPDLOCK, HOLDLOCK) WHERE [stage] = @stage AND [id] = @id)
 GO
 
+-- claim_ledger_many
+-- parameters: @stage NVARCHAR(16), @ids NVARCHAR(MAX), @at DATETIME2(3)
+-- parsed by node-sql-parser: no (reviewed by hand)
+INSERT INTO [etl_ledger] ([stage], [id], [applied_at])
+OUTPUT inserted.[id]
+SELECT @stage, c.[id], @at
+FROM OPENJSON(@ids) WITH ([id] NVARCHAR(800) '$.id') AS c
+WHERE NOT EXISTS (SELECT 1 FROM [etl_ledger] AS l WITH (UPDLOCK, HOLDLOCK) WHERE l.[stage] = @stage AND l.[id] = c.[id] COLLATE Latin1_General_100_BIN2)
+GO
+
 -- select_file
 -- parameters: @fileId NVARCHAR(400)
 -- parsed by node-sql-parser: yes
