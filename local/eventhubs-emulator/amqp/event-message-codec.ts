@@ -4,6 +4,7 @@
  * Sections are copied as raw bytes wherever possible, so bodies and properties round-trip exactly.
  */
 import type { EventRecord, StoredEvent } from '../storage/partition-log.js';
+import { AmqpScanError, binaryAt, scanSections, type SectionBounds } from './amqp-value-scanner.js';
 import { amqpTypes as types, type Typed } from './rhea-codec.js';
 
 /** Message format of the SDK's batches: one data section per event, each holding a whole encoded message. */
@@ -15,73 +16,61 @@ const MESSAGE_ANNOTATIONS = 0x72;
 const DATA = 0x75;
 const PARTITION_KEY = 'x-opt-partition-key';
 /** Annotations the broker stamps; a producer's own values for them are dropped. */
+const EMPTY = Buffer.alloc(0);
 const STAMPED = new Set(['x-opt-sequence-number', 'x-opt-offset', 'x-opt-enqueued-time', PARTITION_KEY]);
 
 export class MalformedMessageError extends Error {}
 
-interface Section {
-  code: number;
-  start: number;
-  end: number;
-  value: { value: unknown };
-}
-
-function descriptorCode(section: { descriptor?: { value: unknown } }): number {
-  const value = section.descriptor?.value;
-  if (typeof value === 'number') return value;
-  if (Buffer.isBuffer(value)) return Number(value.readBigUInt64BE(0));
-  return -1;
-}
-
-function readSections(buffer: Buffer): Section[] {
-  const reader = new types.Reader(buffer);
-  const sections: Section[] = [];
+/** Reads the string value of `x-opt-partition-key` from an encoded message-annotations section. */
+function partitionKeyIn(section: Buffer): string | undefined {
+  let value: { value?: unknown };
   try {
-    while (reader.remaining() > 0) {
-      const start = reader.position;
-      const section = reader.read() as unknown as { descriptor?: { value: unknown }; value: unknown };
-      sections.push({ code: descriptorCode(section), start, end: reader.position, value: section as { value: unknown } });
-    }
+    value = new types.Reader(section).read() as unknown as { value?: unknown };
   } catch (error) {
-    throw new MalformedMessageError(`cannot decode message sections: ${(error as Error).message}`);
+    throw new MalformedMessageError(`cannot decode message annotations: ${(error as Error).message}`);
   }
-  if (reader.position !== buffer.length) throw new MalformedMessageError('message sections overrun the payload');
-  return sections;
+  const items = value.value;
+  if (!Array.isArray(items)) return undefined;
+  for (let i = 0; i + 1 < items.length; i += 2) {
+    if ((items[i] as { value?: unknown }).value === PARTITION_KEY) {
+      const key = (items[i + 1] as { value?: unknown }).value;
+      return typeof key === 'string' ? key : undefined;
+    }
+  }
+  return undefined;
 }
 
-/** Reads a map section's entries as [key, typed value] pairs, keys as strings. */
-function mapEntries(section: Section): Array<[string, unknown]> {
-  const items = section.value.value;
-  if (!Array.isArray(items)) return [];
-  const entries: Array<[string, unknown]> = [];
-  for (let i = 0; i + 1 < items.length; i += 2) {
-    entries.push([String((items[i] as { value: unknown }).value), items[i + 1]]);
+function sectionsOf(buffer: Buffer): SectionBounds[] {
+  try {
+    return scanSections(buffer);
+  } catch (error) {
+    if (error instanceof AmqpScanError) throw new MalformedMessageError(`cannot decode message sections: ${error.message}`);
+    throw error;
   }
-  return entries;
 }
 
 /** Turns one encoded message into a record: annotation sections are cut out and kept aside. */
 export function toEventRecord(message: Buffer, fallbackPartitionKey?: string): EventRecord {
-  const sections = readSections(message);
-  const kept: Buffer[] = [];
+  const sections = sectionsOf(message);
   let annotationsAt = 0;
-  let annotations: Buffer = Buffer.alloc(0);
+  let annotations: Buffer = EMPTY;
   let partitionKey = fallbackPartitionKey;
+  let cut = false;
   for (const section of sections) {
     if (section.code === MESSAGE_ANNOTATIONS) {
       annotations = message.subarray(section.start, section.end);
-      for (const [key, value] of mapEntries(section)) {
-        if (key === PARTITION_KEY) {
-          const raw = (value as { value: unknown }).value;
-          if (typeof raw === 'string') partitionKey = raw;
-        }
-      }
-      continue;
+      partitionKey = partitionKeyIn(annotations) ?? partitionKey;
+      cut = true;
+    } else if (section.code === DELIVERY_ANNOTATIONS) {
+      cut = true;
+    } else if (section.code === HEADER) {
+      annotationsAt += section.end - section.start;
     }
-    if (section.code === DELIVERY_ANNOTATIONS) continue;
-    kept.push(message.subarray(section.start, section.end));
-    if (section.code === HEADER) annotationsAt += section.end - section.start;
   }
+  if (!cut) return { message, annotationsAt, annotations, partitionKey };
+  const kept = sections
+    .filter((section) => section.code !== MESSAGE_ANNOTATIONS && section.code !== DELIVERY_ANNOTATIONS)
+    .map((section) => message.subarray(section.start, section.end));
   return { message: Buffer.concat(kept), annotationsAt, annotations, partitionKey };
 }
 
@@ -91,18 +80,18 @@ export function splitTransfer(payload: Buffer, format: number): { records: Event
     const record = toEventRecord(payload);
     return { records: [record], envelopeKey: record.partitionKey };
   }
-  const sections = readSections(payload);
   let envelopeKey: string | undefined;
   const records: EventRecord[] = [];
-  for (const section of sections) {
+  for (const section of sectionsOf(payload)) {
     if (section.code === MESSAGE_ANNOTATIONS) {
-      for (const [key, value] of mapEntries(section)) {
-        const raw = (value as { value: unknown }).value;
-        if (key === PARTITION_KEY && typeof raw === 'string') envelopeKey = raw;
-      }
+      envelopeKey = partitionKeyIn(payload.subarray(section.start, section.end));
     } else if (section.code === DATA) {
-      const inner = section.value.value;
-      if (!Buffer.isBuffer(inner)) throw new MalformedMessageError('batch data section is not binary');
+      let inner: Buffer;
+      try {
+        inner = binaryAt(payload, section.valueAt);
+      } catch (error) {
+        throw new MalformedMessageError((error as Error).message);
+      }
       records.push(toEventRecord(inner, envelopeKey));
     }
   }
@@ -116,13 +105,72 @@ export interface PartitionRuntimeInfo {
   lastEnqueuedTimeMs: number;
 }
 
+const SEQUENCE_KEY = Buffer.from([0xa3, 21, ...Buffer.from('x-opt-sequence-number')]);
+const OFFSET_KEY = Buffer.from([0xa3, 12, ...Buffer.from('x-opt-offset')]);
+const TIME_KEY = Buffer.from([0xa3, 19, ...Buffer.from('x-opt-enqueued-time')]);
+const KEY_KEY = Buffer.from([0xa3, 19, ...Buffer.from(PARTITION_KEY)]);
+
+function writeInt64(buffer: Buffer, value: number, at: number): number {
+  buffer.writeInt32BE(Math.floor(value / 2 ** 32), at);
+  buffer.writeUInt32BE(value >>> 0, at + 4);
+  return at + 8;
+}
+
+/**
+ * The common case, written straight into one buffer: no annotations of the producer's own besides
+ * the partition key, no runtime metrics. The message-annotations section is a map32 of symbol keys:
+ * sequence number (long), offset (string), enqueued time (timestamp), partition key (string).
+ */
+function encodePlainDelivery(event: StoredEvent): Buffer {
+  const { record } = event;
+  const offset = String(event.offset);
+  const key = record.partitionKey === undefined ? undefined : Buffer.from(record.partitionKey, 'utf8');
+  const keyValueBytes = key ? (key.length > 255 ? 5 : 2) + key.length : 0;
+  const entriesBytes =
+    SEQUENCE_KEY.length + 9 + OFFSET_KEY.length + 2 + offset.length + TIME_KEY.length + 9 + (key ? KEY_KEY.length + keyValueBytes : 0);
+  const sectionBytes = 3 + 1 + 8 + entriesBytes;
+  const out = Buffer.allocUnsafe(record.message.length + sectionBytes);
+  let at = record.message.copy(out, 0, 0, record.annotationsAt);
+  out[at++] = 0x00;
+  out[at++] = 0x53;
+  out[at++] = MESSAGE_ANNOTATIONS;
+  out[at++] = 0xd1;
+  out.writeUInt32BE(entriesBytes + 4, at);
+  out.writeUInt32BE(key ? 8 : 6, at + 4);
+  at += 8;
+  at += SEQUENCE_KEY.copy(out, at);
+  out[at++] = 0x81;
+  at = writeInt64(out, event.sequenceNumber, at);
+  at += OFFSET_KEY.copy(out, at);
+  out[at++] = 0xa1;
+  out[at++] = offset.length;
+  at += out.write(offset, at, 'latin1');
+  at += TIME_KEY.copy(out, at);
+  out[at++] = 0x83;
+  at = writeInt64(out, event.enqueuedTimeMs, at);
+  if (key) {
+    at += KEY_KEY.copy(out, at);
+    if (key.length > 255) {
+      out[at++] = 0xb1;
+      out.writeUInt32BE(key.length, at);
+      at += 4;
+    } else {
+      out[at++] = 0xa1;
+      out[at++] = key.length;
+    }
+    at += key.copy(out, at);
+  }
+  record.message.copy(out, at, record.annotationsAt);
+  return out;
+}
+
 /** Encodes a stored event for a receiver: the producer's sections plus the broker's annotations. */
 export function encodeDelivery(event: StoredEvent, runtimeInfo?: PartitionRuntimeInfo): Buffer {
   const { record } = event;
+  if (!runtimeInfo && !hasOwnAnnotations(record)) return encodePlainDelivery(event);
   const items: Typed[] = [];
   if (record.annotations.length > 0) {
-    const section = readSections(record.annotations)[0];
-    const raw = section.value.value as Typed[];
+    const raw = (new types.Reader(record.annotations).read() as unknown as { value: Typed[] }).value;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const key = String((raw[i] as { value: unknown }).value);
       if (!STAMPED.has(key)) items.push(raw[i], raw[i + 1]);
@@ -137,20 +185,40 @@ export function encodeDelivery(event: StoredEvent, runtimeInfo?: PartitionRuntim
     writer.write(
       types.described(
         types.wrap_ulong(DELIVERY_ANNOTATIONS),
-        types.wrap_map({
-          last_enqueued_sequence_number: types.wrap_long(runtimeInfo.lastSequenceNumber),
-          last_enqueued_offset: String(runtimeInfo.lastOffset),
-          last_enqueued_time_utc: types.wrap_timestamp(runtimeInfo.lastEnqueuedTimeMs),
-          runtime_info_retrieval_time_utc: types.wrap_timestamp(Date.now()),
-        }, types.wrap_symbol),
+        types.wrap_map(
+          {
+            last_enqueued_sequence_number: types.wrap_long(runtimeInfo.lastSequenceNumber),
+            last_enqueued_offset: String(runtimeInfo.lastOffset),
+            last_enqueued_time_utc: types.wrap_timestamp(runtimeInfo.lastEnqueuedTimeMs),
+            runtime_info_retrieval_time_utc: types.wrap_timestamp(Date.now()),
+          },
+          types.wrap_symbol,
+        ),
       ),
     );
   }
   writer.write(types.described(types.wrap_ulong(MESSAGE_ANNOTATIONS), types.Map32(items)));
   const annotationBytes = writer.toBuffer();
-  return Buffer.concat([
-    record.message.subarray(0, record.annotationsAt),
-    annotationBytes,
-    record.message.subarray(record.annotationsAt),
-  ]);
+  return Buffer.concat([record.message.subarray(0, record.annotationsAt), annotationBytes, record.message.subarray(record.annotationsAt)]);
+}
+
+/**
+ * Whether the producer set message annotations other than the partition key (which the fast path
+ * writes itself). The SDK's own annotations section for a keyed event is exactly `{x-opt-partition-key: k}`.
+ */
+function hasOwnAnnotations(record: EventRecord): boolean {
+  if (record.annotations.length === 0) return false;
+  if (record.partitionKey === undefined) return true;
+  const key = Buffer.from(record.partitionKey, 'utf8');
+  // 0x00 0x53 0x72, a map8 or map32 with count 2, then the key symbol and a str8/str32 value.
+  const bytes = record.annotations;
+  const headerBytes = bytes[3] === 0xc1 ? 6 : bytes[3] === 0xd1 ? 12 : -1;
+  if (headerBytes < 0) return true;
+  const count = headerBytes === 6 ? bytes[5] : bytes.readUInt32BE(8);
+  const valueHeader = key.length > 255 ? 5 : 2;
+  const onlyTheKey =
+    count === 2 &&
+    bytes.length === headerBytes + KEY_KEY.length + valueHeader + key.length &&
+    bytes.subarray(headerBytes, headerBytes + KEY_KEY.length).equals(KEY_KEY);
+  return !onlyTheKey;
 }

@@ -35,6 +35,11 @@ beforeAll(async () => {
   consumer = new EventHubConsumerClient('$default', emulator.connectionString, 'records');
 });
 
+/** The position just after everything a partition held at `info`. */
+function latestEventPositionBefore(info: { lastEnqueuedSequenceNumber: number }) {
+  return { sequenceNumber: info.lastEnqueuedSequenceNumber, isInclusive: false };
+}
+
 afterAll(async () => {
   await consumer?.close();
   await producer?.close();
@@ -135,6 +140,47 @@ describe('event hubs emulator: send and receive with the official SDK', () => {
       await hubConsumer.close();
       await hubProducer.close();
     }
+  });
+
+  it("keeps a producer's own message annotations and long partition keys, and reports last-enqueued info on request", async () => {
+    const longKey = `k-${'x'.repeat(300)}`;
+    const keyPartition = String(sdkMapper.mapPartitionKeyToId(longKey, 4));
+    const beforeKeyed = await producer.getPartitionProperties(keyPartition);
+    await producer.sendBatch([{ body: 'long key' }], { partitionKey: longKey });
+    const keyed = await readEvents(consumer, keyPartition, latestEventPositionBefore(beforeKeyed), 1);
+    expect(keyed[0].partitionKey).toBe(longKey);
+
+    const annotated = {
+      body: 'annotated',
+      bodyType: 'data' as const,
+      messageAnnotations: { 'x-opt-custom': 'kept', 'x-opt-number': 7 },
+      applicationProperties: { p: 1 },
+    };
+    const before = await producer.getPartitionProperties('2');
+    await producer.sendBatch([annotated], { partitionId: '2' });
+    const [event] = await readEvents(consumer, '2', latestEventPositionBefore(before), 1);
+    expect(event.systemProperties).toMatchObject({ 'x-opt-custom': 'kept', 'x-opt-number': 7 });
+    expect(event.properties).toEqual({ p: 1 });
+    expect(event.sequenceNumber).toBe(before.lastEnqueuedSequenceNumber + 1);
+
+    // trackLastEnqueuedEventProperties: the runtime-metric capability fills lastEnqueuedEventProperties.
+    await producer.sendBatch([{ body: 'one' }, { body: 'two' }], { partitionId: '2' });
+    const latest = await producer.getPartitionProperties('2');
+    const info = await new Promise<{ sequenceNumber?: number; offset?: string } | undefined>((resolve, reject) => {
+      const subscription = consumer.subscribe(
+        '2',
+        {
+          processEvents: async (events, context) => {
+            if (events.length === 0) return;
+            void subscription.close().then(() => resolve(context.lastEnqueuedEventProperties));
+          },
+          processError: async (error) => reject(error),
+        },
+        { startPosition: { sequenceNumber: before.lastEnqueuedSequenceNumber }, trackLastEnqueuedEventProperties: true, maxWaitTimeInSeconds: 1 },
+      );
+    });
+    expect(info?.sequenceNumber).toBe(latest.lastEnqueuedSequenceNumber);
+    expect(info?.offset).toBe(latest.lastEnqueuedOffset);
   });
 
   it('reports hub properties and partition properties exactly', async () => {
