@@ -5,12 +5,13 @@
  *   tsx local/host/host-process.ts --entry functions/index.ts [--entry …] [--host-json host.json]
  *     [--http-port 0] [--host-id id] [--instance-id id] [--functions a,b]
  *     [--landing-container landing --landing-queue landing-events --scan-interval-ms 1000]
- *     [--lb-interval-ms 10000 --ownership-expiry-ms 60000]
+ *     [--lb-interval-ms 10000 --ownership-expiry-ms 60000] [--shutdown-timeout-ms 60000]
  *
  * Settings (connections) come from the environment. When ready it prints one JSON line
  * `{"event":"ready","pid":…,"httpUrl":…,"functions":[…]}` (and sends it over IPC when there is a
  * channel); on SIGTERM or SIGINT it finishes invocations in flight, closes its listeners, prints
- * `{"event":"stopped","stats":…}` and exits 0.
+ * `{"event":"stopped","stats":…}` and exits 0. If that takes longer than the shutdown timeout, or
+ * a second signal comes, it exits 1 at once (what was in flight is redelivered).
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
       'scan-interval-ms': { type: 'string' },
       'lb-interval-ms': { type: 'string' },
       'ownership-expiry-ms': { type: 'string' },
+      'shutdown-timeout-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -79,14 +81,24 @@ async function main(): Promise<void> {
   // A stray rejection in a handler's background work must not take the whole host down unseen.
   process.on('unhandledRejection', (reason) => process.stderr.write(`[host ${process.pid}] unhandled rejection: ${String(reason)}\n`));
 
+  const shutdownTimeoutMs = numberOption(values['shutdown-timeout-ms'], 'shutdown-timeout-ms') ?? 60_000;
   const host = await startLocalFunctionsHost(options);
   announce({ event: 'ready', pid: process.pid, httpUrl: host.httpUrl, functions: host.functions });
 
   let stopping = false;
   const stop = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal means "now": leave the in-flight work to redelivery.
+      process.stderr.write(`[host ${process.pid}] ${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stderr.write(`[host ${process.pid}] ${signal}: finishing invocations in flight\n`);
+    // Like the platform's grace period: a handler that never returns must not keep the process forever.
+    setTimeout(() => {
+      process.stderr.write(`[host ${process.pid}] shutdown took longer than ${shutdownTimeoutMs} ms: exiting\n`);
+      process.exit(1);
+    }, shutdownTimeoutMs).unref();
     host
       .close()
       .then(() => {
