@@ -60,6 +60,7 @@ export class EventHubListener implements TriggerListener {
     const connection = resolveConnectionString(trigger.connection as string | undefined, 'EventHub');
     const eventHubName = resolveBindingExpression(String(trigger.eventHubName ?? ''));
     const consumerGroup = resolveBindingExpression(String(trigger.consumerGroup ?? '$Default'));
+    const startPosition = this.#startPosition();
     const storage = resolveConnectionString(undefined, 'AzureWebJobsStorage');
     const container = new ContainerClient(storage, CHECKPOINT_CONTAINER);
     await container.createIfNotExists();
@@ -103,7 +104,7 @@ export class EventHubListener implements TriggerListener {
         // Without a minimum batch the wait only paces empty polls; with one it bounds how long a short batch waits.
         maxWaitTimeInSeconds: needsMinimum ? Math.max(1, Math.ceil(eventHubs.maxWaitTime / 1000)) : 5,
         prefetchCount: eventHubs.prefetchCount,
-        startPosition: this.#startPosition(),
+        startPosition,
         skipParsingBodyAsJson: true,
       },
     );
