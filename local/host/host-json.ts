@@ -53,6 +53,14 @@ const queuesSchema = z
   })
   .loose();
 
+const blobsSchema = z
+  .object({
+    // Azure allows 8 per core; a laptop sharing its cores with the rest of the stack is better served by 4.
+    maxDegreeOfParallelism: z.number().int().positive().default(4),
+    poisonBlobThreshold: z.number().int().positive().default(5),
+  })
+  .loose();
+
 const hostJsonSchema = z
   .object({
     version: z.string().optional(),
@@ -61,12 +69,14 @@ const hostJsonSchema = z
       .object({
         eventHubs: eventHubsSchema.default(eventHubsSchema.parse({})),
         queues: queuesSchema.default(queuesSchema.parse({})),
+        blobs: blobsSchema.default(blobsSchema.parse({})),
         http: z.object({ routePrefix: z.string().default('api') }).loose().default({ routePrefix: 'api' }),
       })
       .loose()
       .default({
         eventHubs: eventHubsSchema.parse({}),
         queues: queuesSchema.parse({}),
+        blobs: blobsSchema.parse({}),
         http: { routePrefix: 'api' },
       }),
   })

@@ -10,6 +10,7 @@ import { parseHostJson, type HostConfig, type HostJson } from './host-json.js';
 import { HostStatsCounter, type HostStats } from './host-stats.js';
 import { invokeRegisteredFunction, type HostLog, type InvocationRequest } from './invoke-function.js';
 import { loadEntryModules } from './load-entry-modules.js';
+import { BlobTriggerListener } from './listeners/blob-trigger-listener.js';
 import { EventHubListener } from './listeners/event-hub-listener.js';
 import { HttpListener } from './listeners/http-listener.js';
 import { LandingScanner, type LandingScanOptions } from './listeners/landing-scanner.js';
@@ -36,6 +37,10 @@ export interface LocalFunctionsHostOptions {
   readonly eventHubs?: {
     readonly loadBalancingUpdateIntervalMs?: number;
     readonly partitionOwnershipExpirationIntervalMs?: number;
+  };
+  readonly blobs?: {
+    /** How often blob triggers scan their container (default 1000 ms; Azure polls far less often). */
+    readonly scanIntervalMs?: number;
   };
   readonly queues?: {
     /** How long a message stays invisible while its handler runs, renewed at half-time (default 600 s, as Azure). */
@@ -66,6 +71,7 @@ const LISTENERS: Readonly<Record<string, ListenerFactory>> = {
   queuetrigger: (context, options) => new StorageQueueListener(context, options.queues ?? {}),
   eventhubtrigger: (context, options) => new EventHubListener(context, options.eventHubs ?? {}),
   timertrigger: (context) => new TimerListener(context),
+  blobtrigger: (context, options) => new BlobTriggerListener(context, { scanIntervalMs: options.blobs?.scanIntervalMs }),
 };
 
 function defaultLog(level: string, message: string): void {
