@@ -6,6 +6,7 @@
  *     [--http-port 0] [--host-id id] [--instance-id id] [--functions a,b]
  *     [--landing-container landing --landing-queue landing-events --scan-interval-ms 1000]
  *     [--lb-interval-ms 10000 --ownership-expiry-ms 60000] [--shutdown-timeout-ms 60000]
+ *     [--blob-scan-interval-ms 1000]
  *
  * Settings (connections) come from the environment. When ready it prints one JSON line
  * `{"event":"ready","pid":…,"httpUrl":…,"functions":[…]}` (and sends it over IPC when there is a
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       'lb-interval-ms': { type: 'string' },
       'ownership-expiry-ms': { type: 'string' },
       'shutdown-timeout-ms': { type: 'string' },
+      'blob-scan-interval-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
             queue: values['landing-queue'] ?? 'landing-events',
             intervalMs: numberOption(values['scan-interval-ms'], 'scan-interval-ms') ?? 1000,
           },
+    blobs: { scanIntervalMs: numberOption(values['blob-scan-interval-ms'], 'blob-scan-interval-ms') },
     eventHubs: {
       loadBalancingUpdateIntervalMs: numberOption(values['lb-interval-ms'], 'lb-interval-ms'),
       partitionOwnershipExpirationIntervalMs: numberOption(values['ownership-expiry-ms'], 'ownership-expiry-ms'),
