@@ -203,6 +203,11 @@ export class AmqpServer {
       this.guard('credit', sender, context, () => this.states.get(context.connection)?.handlers.get(sender)?.onSendable?.());
     });
 
+    container.on('sender_draining', (context: EventContext) => {
+      const sender = context.sender!;
+      this.guard('drain', sender, context, () => this.states.get(context.connection)?.handlers.get(sender)?.onDrain?.());
+    });
+
     const closeLink = (context: EventContext) => {
       const link = (context.sender ?? context.receiver) as Link | undefined;
       const state = this.states.get(context.connection);

@@ -4,6 +4,8 @@ import type { Connection, link as Link, Sender } from 'rhea';
 export interface LinkHandler {
   onMessage?(message: unknown, format: number, delivery: DeliveryLike): void;
   onSendable?(): void;
+  /** The client asked to drain its credit: send what there is, then give the rest back. */
+  onDrain?(): void;
   /** Releases what the link holds (reader slots, listeners); called once. */
   onClose(): void;
 }

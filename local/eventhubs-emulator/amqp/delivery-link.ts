@@ -80,6 +80,11 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
     return link.credit - (this.sent - link.delivery_count);
   }
 
+  onDrain(): void {
+    this.onSendable();
+    if (!this.closed && this.nextSequenceNumber > this.partition.log.info().lastSequenceNumber) this.sender.set_drained(true);
+  }
+
   disconnect(condition: string, description: string): void {
     if (this.closed) return;
     this.onClose();

@@ -240,3 +240,33 @@ describe('event hubs emulator: credit-based flow control', () => {
     }
   });
 });
+
+describe('event hubs emulator: drain', () => {
+  it('answers a drain request by sending what there is and giving back the rest of the credit', async () => {
+    const producer = new EventHubProducerClient(emulator.connectionString, 'records');
+    const connection = await connectRhea();
+    try {
+      const start = (await producer.getPartitionProperties('0')).lastEnqueuedSequenceNumber;
+      await producer.sendBatch([{ body: 'd1' }, { body: 'd2' }], { partitionId: '0' });
+      const receiver = connection.open_receiver({
+        source: {
+          address: 'records/ConsumerGroups/$default/Partitions/0',
+          filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described(`amqp.annotation.x-opt-sequence-number > '${start}'`, 0x0000468c00000004) },
+        },
+        credit_window: 0,
+      } as never);
+      let received = 0;
+      receiver.on('message', () => received++);
+      await new Promise((resolve) => receiver.once('receiver_open', resolve));
+      receiver.add_credit(10);
+      const drained = new Promise((resolve) => receiver.once('receiver_drained', resolve));
+      receiver.drain_credit();
+      await drained;
+      expect(received).toBe(2);
+      expect((receiver as unknown as { credit: number }).credit).toBe(0);
+    } finally {
+      connection.close();
+      await producer.close();
+    }
+  });
+});
