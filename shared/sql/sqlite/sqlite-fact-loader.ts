@@ -6,12 +6,45 @@
 import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkLoadInput, ChunkLoadResult, FactLoader, OutboxDraft, OutboxMessage } from '../../ports/etl-store.js';
-import { datasetTables, factRowValues, type DatasetTables } from '../dataset-tables.js';
+import { datasetTables, type DatasetTables } from '../dataset-tables.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
 
+interface InsertPlan {
+  readonly insert: Database.Statement;
+  /** The bound values of one fact, in column order. */
+  readonly row: (fact: Fact) => (string | number | null)[];
+}
+
+/**
+ * One accessor per column, decided once per dataset: the hot loop then builds each row in a single
+ * pass. Measured here at about half the cost of `factRowValues` plus a conversion pass (≈0.15 vs
+ * 0.3 µs a row): small next to SQLite's own work, but it is the innermost loop.
+ */
+function sqliteRowBuilder(tables: DatasetTables): (fact: Fact) => (string | number | null)[] {
+  const accessors = tables.factColumns.map((column): ((fact: Fact) => string | number | null) => {
+    switch (column.name) {
+      case 'event_date':
+        return (fact) => fact.eventDate;
+      case 'event_hour':
+        return (fact) => fact.eventHour;
+      case 'window_start':
+        return (fact) => fact.windowStart;
+      case 'file_id':
+        return (fact) => fact.fileId;
+      case 'row_number':
+        return (fact) => fact.rowNumber;
+      default: {
+        const name = column.name;
+        return (fact) => toSqliteValue(fact.values[name]);
+      }
+    }
+  });
+  return (fact) => accessors.map((accessor) => accessor(fact));
+}
+
 export class SqliteFactLoader implements FactLoader {
-  private readonly inserts = new WeakMap<DatasetTables, Database.Statement>();
+  private readonly inserts = new WeakMap<DatasetTables, InsertPlan>();
   private readonly claim: Database.Statement;
   private readonly manifest: Database.Statement;
   private readonly outboxInsert: Database.Statement;
@@ -76,25 +109,26 @@ export class SqliteFactLoader implements FactLoader {
    * exactly whether the key was new.
    */
   private insertNew(tables: DatasetTables, facts: readonly Fact[]): Fact[] {
-    const insert = this.insertFor(tables);
+    const { insert, row } = this.insertFor(tables);
     const newFacts: Fact[] = [];
     for (const fact of facts) {
-      if (insert.run(factRowValues(tables, fact).map(toSqliteValue)).changes === 1) newFacts.push(fact);
+      if (insert.run(row(fact)).changes === 1) newFacts.push(fact);
     }
     return newFacts;
   }
 
-  private insertFor(tables: DatasetTables): Database.Statement {
-    let statement = this.inserts.get(tables);
-    if (!statement) {
+  private insertFor(tables: DatasetTables): InsertPlan {
+    let plan = this.inserts.get(tables);
+    if (!plan) {
       const columns = tables.factColumns.map((column) => q(column.name)).join(', ');
       const keys = tables.keyColumns.map((column) => q(column.name)).join(', ');
-      statement = this.db.prepare(
+      const insert = this.db.prepare(
         `INSERT INTO ${q(tables.factsTable)} (${columns}) VALUES (${tables.factColumns.map(() => '?').join(', ')})
          ON CONFLICT (${keys}) DO NOTHING`,
       );
-      this.inserts.set(tables, statement);
+      plan = { insert, row: sqliteRowBuilder(tables) };
+      this.inserts.set(tables, plan);
     }
-    return statement;
+    return plan;
   }
 }
