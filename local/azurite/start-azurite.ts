@@ -86,7 +86,9 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     cwd = location;
   }
 
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal goes to the whole foreground group, and Azurite
+  // must outlive the first moments of shutdown so that the host can release its leases; close() stops it.
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   // If the caller exits without close() (a crashed test run), take Azurite along rather than orphan it.
   const killOnExit = (): void => {

@@ -153,7 +153,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`etl: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    console.error(`etl: ${message}`);
+    if (/ECONNREFUSED 127\.0\.0\.1/.test(message)) console.error('Is the local stack running? Start it in another terminal with `npm start`.');
     process.exit(1);
   },
 );
