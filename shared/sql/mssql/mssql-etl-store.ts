@@ -26,7 +26,8 @@ import {
   mssqlDatasetSteps,
   type DdlStep,
 } from './mssql-schema.js';
-import { MssqlSession, type TsqlRunner } from './mssql-session.js';
+import { MssqlSession } from './mssql-session.js';
+import type { TsqlRunner } from './tsql-session.js';
 import { DEFAULT_RETRY_POLICY, withTransientRetry, type RetryPolicy } from './mssql-transient-policy.js';
 
 export interface MssqlEtlStoreOptions extends Omit<PoolConfigOptions, 'parseConnectionString'> {
@@ -34,6 +35,7 @@ export interface MssqlEtlStoreOptions extends Omit<PoolConfigOptions, 'parseConn
   readonly retry?: RetryPolicy;
 }
 
+/** Implements `SqlEtlStore` (the `EtlStore` port plus `deadLetters`). */
 export class MssqlEtlStore implements EtlStore {
   readonly facts: MssqlFactLoader;
   readonly outbox: MssqlOutboxStore;

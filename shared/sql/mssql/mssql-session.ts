@@ -5,17 +5,13 @@
  */
 import sql from 'mssql';
 import { EtlError } from '../../errors/etl-error.js';
-import type { DatasetTables } from '../dataset-tables.js';
-import { factRowValues } from '../dataset-tables.js';
+import { factRowValues, type DatasetTables } from '../dataset-tables.js';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import { factsRowsType } from './mssql-schema.js';
 import { XACT_ABORT } from './mssql-session-statements.js';
 import { DEFAULT_RETRY_POLICY, withTransientRetry, type RetryPolicy } from './mssql-transient-policy.js';
 import { tsqlColumnType, type TsqlStatement, type TsqlType } from './tsql-types.js';
 import type { Row, TsqlRunner, TsqlSession } from './tsql-session.js';
-
-export type { Row, TsqlRunner } from './tsql-session.js';
-
 
 function driverType(type: TsqlType): sql.ISqlType {
   switch (type.kind) {
