@@ -5,11 +5,23 @@ import type { RegisteredReader } from '../broker/reader-registry.js';
 import type { LinkHandler } from './connection-state.js';
 import { encodeDelivery } from './event-message-codec.js';
 
-/** Counters rhea keeps on a sender but does not type. */
+/** Counters rhea keeps on a sender and its session but does not type. */
 interface RheaSenderCounters {
   credit: number;
   delivery_count: number;
+  session: {
+    outgoing: {
+      /** Deliveries handed to the session and not yet fully written are ids in [next_pending_delivery, next_delivery_id). */
+      next_delivery_id: number;
+      next_pending_delivery: number;
+      /** Transfers the peer's session window still admits. */
+      transfer_window(): number;
+    };
+  };
 }
+
+/** How soon to look again when the peer's session window, not credit, held us back. */
+const WINDOW_RETRY_MS = 2;
 
 /** Events read from the log per pass; bounds the work done before yielding to the event loop. */
 const READ_CHUNK = 256;
@@ -24,6 +36,7 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
   private pumping = false;
   /** Transfers handed to rhea; rhea counts the ones it has written in `delivery_count`. */
   private sent = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -70,14 +83,29 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
   }
 
   /**
-   * How many more events may be handed to rhea. rhea takes credit only when it writes a transfer
-   * (later, and only while the peer's session window allows), so transfers it still holds count
-   * against the credit here.
+   * How many more events may be handed to rhea now. rhea takes credit only when it writes a transfer
+   * (on the next tick), so transfers it still holds count against the credit. And nothing is handed
+   * over beyond what the peer's session window admits: rhea writes everything we hand it before it
+   * reads the next frame, so a detach never finds transfers of ours still queued, which rhea would
+   * send after the detach (the client then drops the connection on the unknown handle).
    */
   private budget(): number {
     if (!this.sender.sendable()) return 0;
     const link = this.sender as unknown as RheaSenderCounters;
-    return link.credit - (this.sent - link.delivery_count);
+    const outgoing = link.session.outgoing;
+    const byCredit = link.credit - (this.sent - link.delivery_count);
+    const byWindow = outgoing.transfer_window() - (outgoing.next_delivery_id - outgoing.next_pending_delivery);
+    if (byCredit > 0 && byWindow <= 0) this.retryLater();
+    return Math.min(byCredit, byWindow);
+  }
+
+  /** A session flow that reopens the window carries no link event, so look again shortly. */
+  private retryLater(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.onSendable();
+    }, WINDOW_RETRY_MS);
   }
 
   onDrain(): void {
@@ -94,9 +122,7 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
   onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    // Transfers rhea still holds must not go out after the detach: the client would see a transfer
-    // on a handle it no longer knows and drop the whole connection. rhea sends only with credit.
-    (this.sender as unknown as RheaSenderCounters).credit = 0;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.unsubscribe();
     this.partition.readers(this.consumerGroup).remove(this);
   }

@@ -270,3 +270,52 @@ describe('event hubs emulator: drain', () => {
     }
   });
 });
+
+describe('event hubs emulator: closing a reader while transfers wait for the session window', () => {
+  // Regression: transfers the server still held for a reader (credit beyond the client's session
+  // window) went out after the detach; the client saw a transfer on a handle it no longer knew and
+  // dropped the whole connection, taking every other link on it down.
+  it('sends nothing for a link after its detach, so the connection survives', async () => {
+    const producer = new EventHubProducerClient(emulator.connectionString, 'records');
+    await producer.sendBatch(Array.from({ length: 400 }, (_, i) => ({ body: `w${i}` })), { partitionId: '1' });
+    await producer.close();
+    const container = rhea.create_container();
+    const errors: unknown[] = [];
+    container.on('error', (error: unknown) => errors.push(error));
+    const connection = container.connect({
+      host: '127.0.0.1',
+      port: emulator.port,
+      reconnect: false,
+      username: 'anonymous',
+      session_buffer_size: { incoming: 4, outgoing: 64 },
+    } as never);
+    let disconnected = false;
+    connection.on('disconnected', () => (disconnected = true));
+    const source = {
+      address: 'records/ConsumerGroups/$default/Partitions/1',
+      filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described("amqp.annotation.x-opt-offset > '-1'", 0x0000468c00000004) },
+    };
+    try {
+      const within = <T,>(promise: Promise<T>, what: string) =>
+        Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} (disconnected: ${disconnected})`)), 5_000))]);
+      for (let round = 0; round < 5; round++) {
+        const receiver = connection.open_receiver({ source, credit_window: 0 } as never);
+        await within(new Promise((resolve) => receiver.once('receiver_open', resolve)), 'attach');
+        receiver.add_credit(400);
+        await within(new Promise((resolve) => receiver.once('message', resolve)), 'message');
+        receiver.close();
+        await within(new Promise((resolve) => receiver.once('receiver_close', resolve)), 'detach');
+      }
+      // The connection still works: one more reader gets all 400.
+      const last = connection.open_receiver({ source, credit_window: 500 } as never);
+      let count = 0;
+      last.on('message', () => count++);
+      await waitFor(() => count >= 400 || disconnected, 10_000, 'the last reader').catch(() => undefined);
+      expect(disconnected).toBe(false);
+      expect(errors).toEqual([]);
+      expect(count).toBeGreaterThanOrEqual(400);
+    } finally {
+      connection.close();
+    }
+  });
+});
