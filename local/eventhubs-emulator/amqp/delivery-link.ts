@@ -3,7 +3,7 @@ import type { PartitionState } from '../broker/event-hub-broker.js';
 import type { PartitionCounters } from '../broker/emulator-metrics.js';
 import type { RegisteredReader } from '../broker/reader-registry.js';
 import type { LinkHandler } from './connection-state.js';
-import { encodeDelivery } from './event-message-codec.js';
+import { encodeDelivery } from './event-message-encoder.js';
 
 /** Counters rhea keeps on a sender and its session but does not type. */
 interface RheaSenderCounters {

@@ -3,7 +3,7 @@ import type { HubState, PartitionState } from '../broker/event-hub-broker.js';
 import type { EmulatorMetrics } from '../broker/emulator-metrics.js';
 import { Conditions } from './amqp-conditions.js';
 import type { DeliveryLike, LinkHandler } from './connection-state.js';
-import { MalformedMessageError, splitTransfer } from './event-message-codec.js';
+import { MalformedMessageError, splitTransfer } from './event-message-decoder.js';
 import rhea from 'rhea';
 
 /** The service's limit for one transfer (a batch or a single event). */

@@ -11,7 +11,6 @@ export class EmulatorMetrics {
   readonly partitions = new Map<string, PartitionCounters>();
   openConnections = 0;
   openLinks = 0;
-  rejectedConnections = 0;
   /** Group-commit writes of the file logs, and the events they carried. */
   logFlushes = 0;
   loggedEvents = 0;
