@@ -11,6 +11,7 @@ import { AmqpServer } from './amqp/amqp-server.js';
 import { EtlError } from '../../shared/errors/etl-error.js';
 import { parseEmulatorConfig } from './config/config-schema.js';
 import { normalizeConfig, type EmulatorConfig } from './config/emulator-config.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
 import { FilePartitionLog } from './storage/file-partition-log.js';
 import { MemoryPartitionLog } from './storage/memory-partition-log.js';
 import type { PartitionLog } from './storage/partition-log.js';
@@ -109,7 +110,14 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
     return readOrCreateHubCreatedAt(hubDirectory(hub), startedAt);
   };
   const metrics = new EmulatorMetrics();
-  const broker = await EventHubBroker.open(config, openLog, createdAt, metrics);
+  const unlock = dataDir === undefined ? async () => undefined : await lockDataDir(dataDir);
+  let broker: EventHubBroker;
+  try {
+    broker = await EventHubBroker.open(config, openLog, createdAt, metrics);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const server = new AmqpServer({
     broker,
     host: options.host ?? '127.0.0.1',
@@ -122,6 +130,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
     port = await server.listen();
   } catch (error) {
     await broker.close();
+    await unlock();
     throw error;
   }
   let metricsServer: MetricsServer | undefined;
@@ -131,6 +140,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
     } catch (error) {
       await server.close();
       await broker.close();
+      await unlock();
       throw error;
     }
   }
@@ -148,6 +158,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
         await metricsServer?.close();
         await server.close();
         await broker.close();
+        await unlock();
       })();
       return closing;
     },

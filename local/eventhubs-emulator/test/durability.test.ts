@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +165,23 @@ describe('event hubs emulator: durability', () => {
       const info = await producer.getPartitionProperties('0');
       expect(info.lastEnqueuedSequenceNumber).toBe(47);
       expect(info.beginningSequenceNumber).toBeGreaterThanOrEqual(40);
+    });
+  });
+
+  it('lets only one emulator use a data directory at a time, and takes over a lock left by a dead process', async () => {
+    const dataDir = await dataDirectory();
+    const first = await start(config, dataDir);
+    await expect(startEventHubsEmulator({ config, dataDir, port: 0, log: () => undefined })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining('in use'),
+    });
+    await stop(first);
+    // A lock from a process that was killed: its pid no longer runs.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(join(dataDir, 'emulator.lock'), dead.stdout);
+    const second = await start(config, dataDir);
+    await withClients(second, async (producer) => {
+      expect((await producer.getEventHubProperties()).name).toBe('records');
     });
   });
 });
