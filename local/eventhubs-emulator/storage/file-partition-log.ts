@@ -210,6 +210,15 @@ export class FilePartitionLog implements PartitionLog {
   private async roll(first: PendingEvent): Promise<Segment> {
     const path = join(this.options.directory, segmentName(first.offset));
     const file = await open(path, 'w+');
+    if (this.options.sync === 'fsync') {
+      // The new file's directory entry must be durable too, or a power loss could lose the whole segment.
+      const directory = await open(this.options.directory, 'r');
+      try {
+        await directory.sync();
+      } finally {
+        await directory.close();
+      }
+    }
     const segment: Segment = { baseOffset: first.offset, path, file, size: 0, firstSequenceNumber: -1, lastSequenceNumber: -1, lastTimeMs: 0 };
     this.segments.push(segment);
     return segment;
