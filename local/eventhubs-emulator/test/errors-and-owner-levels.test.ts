@@ -19,17 +19,20 @@ afterAll(async () => {
 /** Subscribes to one partition and collects the errors processError sees. */
 function watch(client: EventHubConsumerClient, partitionId: string, ownerLevel?: number) {
   const errors: Array<{ code?: string; message: string }> = [];
+  const received: unknown[] = [];
   const subscription = client.subscribe(
     partitionId,
     {
-      processEvents: async () => undefined,
+      processEvents: async (events) => {
+        received.push(...events.map((event) => event.body));
+      },
       processError: async (error) => {
         errors.push(error as { code?: string; message: string });
       },
     },
     { startPosition: latestEventPosition, maxWaitTimeInSeconds: 0.5, ...(ownerLevel === undefined ? {} : { ownerLevel }) },
   );
-  return { errors, subscription };
+  return { errors, received, subscription };
 }
 
 describe('event hubs emulator: errors the SDK maps to its usual codes', () => {
@@ -125,9 +128,18 @@ describe('event hubs emulator: owner levels and reader limits', () => {
   it('allows five readers without owner level per partition and consumer group, not six', async () => {
     const clients = Array.from({ length: 6 }, () => new EventHubConsumerClient('$default', emulator.connectionString, 'records'));
     try {
-      const readers = [];
-      for (const client of clients.slice(0, 5)) readers.push(watch(client, '1'));
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const readers = clients.slice(0, 5).map((client) => watch(client, '1'));
+      // All five are attached once each has received an event sent after they subscribed.
+      const producer = new EventHubProducerClient(emulator.connectionString, 'records');
+      await waitFor(
+        async () => {
+          await producer.sendBatch([{ body: 'ping' }], { partitionId: '1' });
+          return readers.every((reader) => reader.received.length > 0);
+        },
+        20_000,
+        'five readers to be attached',
+      );
+      await producer.close();
       const sixth = watch(clients[5], '1');
       await waitFor(() => sixth.errors.length > 0, 15_000, 'the sixth reader to be refused');
       expect(sixth.errors[0].code).toBe('QuotaExceededError');

@@ -133,7 +133,7 @@ describe('event hubs emulator: send and receive with the official SDK', () => {
 
       // Latest: only what arrives after the reader attached.
       const latest = readEvents(hubConsumer, '1', latestEventPosition, 1);
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       await hubProducer.sendBatch([{ body: 'later' }], { partitionId: '1' });
       expect((await latest).map((event) => [event.sequenceNumber, event.body])).toEqual([[4, 'later']]);
     } finally {
@@ -206,7 +206,7 @@ describe('event hubs emulator: send and receive with the official SDK', () => {
       const start = await producer.getPartitionProperties('0');
       const first = readEvents(transform, '0', latestEventPosition, 2);
       const second = readEvents(replay, '0', latestEventPosition, 2);
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       await producer.sendBatch([{ body: 'g1' }, { body: 'g2' }], { partitionId: '0' });
       for (const events of [await first, await second]) {
         expect(events.map((event) => event.body)).toEqual(['g1', 'g2']);
