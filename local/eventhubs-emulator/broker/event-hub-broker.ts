@@ -97,13 +97,22 @@ export class EventHubBroker {
     clock: () => number = Date.now,
   ): Promise<EventHubBroker> {
     const broker = new EventHubBroker(config, clock, metrics);
-    for (const hubConfig of config.eventHubs) {
-      const hub = new HubState(hubConfig, await createdAt(hubConfig.name));
-      for (let index = 0; index < hubConfig.partitionCount; index++) {
-        const id = String(index);
-        hub.partitions.push(new PartitionState(hub, id, await openLog(hubConfig.name, id), clock));
+    const opened: PartitionLog[] = [];
+    try {
+      for (const hubConfig of config.eventHubs) {
+        const hub = new HubState(hubConfig, await createdAt(hubConfig.name));
+        for (let index = 0; index < hubConfig.partitionCount; index++) {
+          const id = String(index);
+          const log = await openLog(hubConfig.name, id);
+          opened.push(log);
+          hub.partitions.push(new PartitionState(hub, id, log, clock));
+        }
+        broker.hubs.set(hubConfig.name.toLowerCase(), hub);
       }
-      broker.hubs.set(hubConfig.name.toLowerCase(), hub);
+    } catch (error) {
+      // Release what was opened (file handles) before reporting the failure.
+      await Promise.allSettled(opened.map((log) => log.close()));
+      throw error;
     }
     return broker;
   }
