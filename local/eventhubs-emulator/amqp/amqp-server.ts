@@ -3,10 +3,11 @@ import rhea, { type Connection, type EventContext, type link as Link } from 'rhe
 import type { EventHubBroker } from '../broker/event-hub-broker.js';
 import { parseEntityAddress } from '../core/entity-address.js';
 import { Conditions } from './amqp-conditions.js';
-import { handleCbsRequest, type CbsRequest } from './cbs-endpoint.js';
+import { handleCbsRequest, isAuthorized, type CbsRequest } from './cbs-endpoint.js';
 import { ConnectionState } from './connection-state.js';
 import { attachIncoming, attachOutgoing, type AttachContext } from './link-attach.js';
 import { handleManagementRequest, type ManagementRequest } from './management-endpoint.js';
+import { replyMessage } from './request-reply.js';
 
 export interface AmqpServerOptions {
   broker: EventHubBroker;
@@ -117,6 +118,15 @@ export class AmqpServer {
     };
   }
 
+  /** With SAS verification on, management needs a token put for the hub on this connection. */
+  private managementReply(request: ManagementRequest, state: ConnectionState): object {
+    const hub = request.application_properties?.name;
+    if (this.options.broker.config.sasKeys && !isAuthorized(state, typeof hub === 'string' ? hub : '')) {
+      return replyMessage(request, 401, `Unauthorized access. A valid token was not put for '${String(hub)}'.`, undefined, Conditions.unauthorized);
+    }
+    return handleManagementRequest(request, this.options.broker, this.options.namespaceHost);
+  }
+
   /** Runs a handler; a throw closes only the link (or connection) it concerns. */
   private guard(what: string, link: Link | undefined, context: EventContext, run: () => void): void {
     try {
@@ -183,7 +193,7 @@ export class AmqpServer {
           const reply =
             address.kind === 'cbs'
               ? handleCbsRequest(request, state, broker.config.sasKeys, broker.clock())
-              : handleManagementRequest(request, broker, this.options.namespaceHost);
+              : this.managementReply(request, state);
           const channel = request.reply_to ? state.replyChannels.get(request.reply_to) : undefined;
           if (!channel) {
             log(`no reply link '${String(request.reply_to)}' for a ${address.kind} request`);

@@ -189,6 +189,29 @@ describe('event hubs emulator: SAS verification (optional)', () => {
     const signature = encodeURIComponent(createHmac('sha256', 'right-key').update(`${resource}\n${expiry}`).digest('base64'));
     const expired = `Endpoint=${endpoint};SharedAccessSignature=SharedAccessSignature sr=${resource}&sig=${signature}&se=${expiry}&skn=RootManageSharedAccessKey;UseDevelopmentEmulator=true;EntityPath=records`;
     try {
+      // Without a put-token on the connection, management READ is refused.
+      const container = rhea.create_container();
+      container.on('error', () => undefined);
+      const raw = container.connect({ host: '127.0.0.1', port: secured.port, reconnect: false, username: 'anonymous' } as never);
+      try {
+        const status = await new Promise<unknown>((resolve) => {
+          const replies = raw.open_receiver({ name: 'reply-1', source: { address: '$management' }, target: { address: 'reply-1' } } as never);
+          replies.on('message', (context: EventContext) => resolve(context.message?.application_properties?.['status-code']));
+          const requests = raw.open_sender({ target: { address: '$management' } });
+          requests.once('sendable', () =>
+            requests.send({
+              message_id: 'm1',
+              reply_to: 'reply-1',
+              application_properties: { operation: 'READ', name: 'records', type: 'com.microsoft:eventhub' },
+              body: [],
+            } as never),
+          );
+        });
+        expect(status).toBe(401);
+      } finally {
+        raw.close();
+      }
+
       const ok = new EventHubProducerClient(good, 'records');
       await ok.sendBatch([{ body: 'signed' }]);
       expect((await ok.getPartitionProperties('0')).lastEnqueuedSequenceNumber).toBe(0);
