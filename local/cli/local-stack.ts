@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../azurite/start-azurite.js';
-import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../eventhubs-emulator/index.js';
+import { startEventHubsEmulator } from '../eventhubs-emulator/index.js';
+import { startEmulatorProcess } from './emulator-process.js';
 import { startLocalFunctionsHost } from '../host/local-functions-host.js';
 import { APP_SETTINGS, EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } from '../../shared/config/app-settings.js';
 import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   readonly settings?: Readonly<Record<string, string>>;
   /** Host instances: 1 in this process plus `instances - 1` child processes (default 1). */
   readonly instances?: number;
+  /** 'process' (default): the emulator runs in its own process, on the other core; 'in-process' starts faster. */
+  readonly emulator?: 'process' | 'in-process';
   /** Start the local Functions host (default true); false leaves only the services running. */
   readonly functionsHost?: boolean;
   /** Host shortcuts for tests: faster load balancing. */
@@ -74,12 +77,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     closers.push(() => azurite.close());
 
-    const emulator: RunningEventHubsEmulator = await startEventHubsEmulator({
-      config: pipelineEmulatorConfig(options.partitions ?? 4),
-      dataDir: join(stateDir, 'eventhubs'),
-      port: free ? 0 : 5672,
-      log: (line) => log(`[eventhubs] ${line}`),
-    });
+    const emulatorConfig = pipelineEmulatorConfig(options.partitions ?? 4);
+    const emulatorLog = (line: string) => log(`[eventhubs] ${line}`);
+    const emulator: { connectionString: string; close(): Promise<void> } =
+      options.emulator === 'in-process'
+        ? await startEventHubsEmulator({ config: emulatorConfig, dataDir: join(stateDir, 'eventhubs'), port: free ? 0 : 5672, log: emulatorLog })
+        : await startEmulatorProcess({
+            repositoryRoot: REPOSITORY_ROOT,
+            config: emulatorConfig,
+            dataDir: join(stateDir, 'eventhubs'),
+            port: free ? 0 : 5672,
+            log: emulatorLog,
+          });
     closers.push(() => emulator.close());
 
     // Every setting with a default is written out: binding expressions such as %ETL_RECORDS_HUB% are

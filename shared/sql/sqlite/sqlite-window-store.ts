@@ -57,6 +57,10 @@ export class SqliteWindowStore implements WindowStore {
     const statements = this.statementsFor(tables);
     let applied = 0;
     let alreadyApplied = 0;
+    // Claim every partial first, fold the claimed ones per window in memory, then read and write
+    // each window row once: a batch often carries many partials of the same few windows, and the
+    // row's sketches are (de)serialized once per window instead of once per partial.
+    const folded = new Map<string, WindowPartial>();
     for (const { partialId, partial } of partials) {
       if (partial.dataset !== tables.dataset.name || partial.windowMinutes !== tables.dataset.windowMinutes) {
         throw new EtlError('INTERNAL', `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`);
@@ -65,11 +69,16 @@ export class SqliteWindowStore implements WindowStore {
         alreadyApplied += 1;
         continue;
       }
+      const windowKey = `${partial.windowStart}\u0000${partial.dimensionKey}`;
+      const sofar = folded.get(windowKey);
+      folded.set(windowKey, sofar ? merge(sofar, partial) : partial);
+      applied += 1;
+    }
+    for (const partial of folded.values()) {
       const existing = statements.select.get(partial.windowStart, partial.dimensionKey) as Record<string, unknown> | undefined;
       const merged = existing ? merge(windowPartialFromRow(tables, existing), partial) : partial;
       const values: Record<string, string | number | null> = { ...windowRowValues(tables, merged), updated_at: at };
       statements.upsert.run(statements.columns.map((column) => values[column] ?? null));
-      applied += 1;
     }
     return { applied, alreadyApplied };
   }
