@@ -48,7 +48,7 @@ export type ExtractOutcome =
   | { readonly status: 'failed'; readonly fileId: string; readonly reason: string };
 
 /** Chunks published concurrently: enough to keep the hub busy, few enough to bound memory. */
-const PUBLISH_CONCURRENCY = 16;
+const PUBLISH_CONCURRENCY = 8;
 /** Per-field overhead of the JSON encoding (quotes, comma). */
 const FIELD_OVERHEAD_BYTES = 3;
 
