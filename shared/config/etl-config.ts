@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EtlError } from '../errors/etl-error.js';
 import { APP_SETTINGS, type AppSettingName } from './app-settings.js';
+import type { SqlConfig } from '../sql/sql-config.js';
 
 /** How a client reaches an Azure service: a connection string (local) or an identity (Azure). */
 export type ServiceConnection =
@@ -17,17 +18,8 @@ export type ServiceConnection =
       readonly clientId?: string;
     };
 
-export type SqlSettings =
-  | { readonly driver: 'sqlite'; readonly path: string }
-  | {
-      readonly driver: 'mssql';
-      readonly server: string;
-      readonly database: string;
-      readonly auth: 'managed-identity' | 'connection-string';
-      readonly clientId?: string;
-      readonly connectionString?: string;
-      readonly poolMax: number;
-    };
+/** How the app reaches its SQL database: the SQL layer's own configuration type. */
+export type SqlSettings = SqlConfig;
 
 export interface EtlConfig {
   readonly storage: ServiceConnection;

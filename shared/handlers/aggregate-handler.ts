@@ -9,25 +9,16 @@ import type { DatasetDeclaration } from '../datasets/dataset-declaration.js';
 import { mergeWindowPartials } from '../aggregates/window-aggregate.js';
 import type { WindowPartial } from '../aggregates/window-partial.js';
 import { EtlError } from '../errors/etl-error.js';
-import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { WindowStore } from '../ports/etl-store.js';
 import { parsePartialsEvent, partialIdOf, type PartialsEvent } from '../messages/partials-event.js';
-import { RetriesExhaustedError, withRetry, type RetryPolicy } from '../runtime/retry.js';
-import type { Logger } from '../runtime/logger.js';
+import { RetriesExhaustedError, withRetry } from '../runtime/retry.js';
 import type { IncomingEvent } from './incoming-event.js';
+import type { EventHandlerDependencies } from './event-handler-dependencies.js';
 import { parkEvent } from './dead-lettering.js';
-import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
+import { startStopwatch, unixSeconds } from '../telemetry/pipeline-metrics.js';
 
-export interface AggregateDependencies {
-  readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
+export interface AggregateDependencies extends EventHandlerDependencies {
   readonly windows: WindowStore;
-  readonly deadLetters: DeadLetterStore;
-  readonly retry: RetryPolicy & { readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void> };
-  readonly sourceHub: string;
-  readonly clock: () => Date;
-  readonly log: Logger;
-  /** Partials merged, dead letters, retries and the batch duration; optional. */
-  readonly metrics?: PipelineMetrics;
 }
 
 export interface AggregateBatchOutcome {

@@ -16,56 +16,13 @@ import type { EtlStore } from '../ports/etl-store.js';
 import { iotEventsDataset } from '../datasets/iot-events.js';
 import { BlobDeadLetterStore } from '../adapters/blob-dead-letter-store.js';
 import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.js';
-import { EtlError } from '../errors/etl-error.js';
-import { CHUNK_EVENT_TYPE, type ChunkEvent } from '../messages/chunk-event.js';
+import { flakyStore, iotChunkEvent, keyRange } from './test/handler-fixtures.js';
 import { silentLogger } from '../runtime/logger.js';
 import { transformBatch, type TransformDependencies } from './transform-handler.js';
 import { replayDeadLetter } from './replay-dead-letters.js';
 
 const dataset = iotEventsDataset;
 const noSleep = async () => {};
-
-function chunkEvent(fileId: string, chunkIndex: number, firstRow: number, count: number): ChunkEvent {
-  const rows = Array.from({ length: count }, (_, index) => {
-    const n = firstRow + index;
-    const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-    return [id, `device-${String(n % 7).padStart(3, '0')}`, 'temperature', '2026-11-20T10:00:00Z', String(10 + n), '21.5', 'normal', 'lab', '1.0.0'];
-  });
-  return {
-    type: CHUNK_EVENT_TYPE,
-    v: 1,
-    dataset: dataset.name,
-    datasetVersion: dataset.version,
-    fileId,
-    blobName: `${dataset.name}/${fileId}.csv`,
-    chunkIndex,
-    rowNumbers: rows.map((_, index) => firstRow + index),
-    rows,
-  };
-}
-
-/** Fails `loadChunk` while `failures` is above zero (or always with Infinity), like a database that is down. */
-function flakyStore(store: EtlStore, state: { failures: number; calls: number }): EtlStore {
-  return {
-    outbox: store.outbox,
-    manifest: store.manifest,
-    windows: store.windows,
-    report: store.report,
-    query: store.query,
-    migrate: (datasets) => store.migrate(datasets),
-    close: () => store.close(),
-    facts: {
-      loadChunk: (input, build) => {
-        state.calls += 1;
-        if (state.failures > 0) {
-          state.failures -= 1;
-          return Promise.reject(new EtlError('SQL_TRANSIENT', 'database unavailable (error 40613)'));
-        }
-        return store.facts.loadChunk(input, build);
-      },
-    },
-  };
-}
 
 describe('transform handler under faults', () => {
   let directory: string;
@@ -131,9 +88,9 @@ describe('transform handler under faults', () => {
     const base = fileCounter * 1000;
     await store.manifest.finishExtract(fileId, { totalRows: 20, validRows: 20, rejectedRows: 0, chunks: 2 }, new Date().toISOString());
     const outcome = await transformBatch(deps(), [
-      { body: chunkEvent(fileId, 0, base + 1, 10) },
+      { body: iotChunkEvent(fileId, 0, keyRange(base + 1, 10)) },
       { body: '{"type":"etl.chunk","v":1,"rows":"not rows"', partitionKey: 'p' },
-      { body: chunkEvent(fileId, 1, base + 11, 10) },
+      { body: iotChunkEvent(fileId, 1, keyRange(base + 11, 10)) },
     ]);
     expect(outcome).toMatchObject({ chunks: 2, loaded: 20, duplicates: 0, deadLettered: 1 });
     const file = await store.manifest.getFile(fileId);
@@ -148,7 +105,7 @@ describe('transform handler under faults', () => {
     const base = fileCounter * 1000;
     const state = { failures: 2, calls: 0 };
     await store.manifest.finishExtract(fileId, { totalRows: 5, validRows: 5, rejectedRows: 0, chunks: 1 }, new Date().toISOString());
-    const outcome = await transformBatch(deps({ store: flakyStore(store, state) }), [{ body: chunkEvent(fileId, 0, base + 1, 5) }]);
+    const outcome = await transformBatch(deps({ store: flakyStore(store, state) }), [{ body: iotChunkEvent(fileId, 0, keyRange(base + 1, 5)) }]);
     expect(state.calls).toBe(3);
     expect(outcome).toMatchObject({ chunks: 1, loaded: 5, deadLettered: 0 });
     expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'complete', loadedRows: 5 });
@@ -157,7 +114,7 @@ describe('transform handler under faults', () => {
   it('dead-letters a chunk while the database is down, and replay loads it once the database is back', async () => {
     const base = fileCounter * 1000;
     const state = { failures: Infinity, calls: 0 };
-    const event = chunkEvent(fileId, 0, base + 1, 8);
+    const event = iotChunkEvent(fileId, 0, keyRange(base + 1, 8));
     await store.manifest.finishExtract(fileId, { totalRows: 8, validRows: 8, rejectedRows: 0, chunks: 1 }, new Date().toISOString());
     const down = await transformBatch(deps({ store: flakyStore(store, state) }), [{ body: event }]);
     expect(down).toMatchObject({ chunks: 0, deadLettered: 1 });

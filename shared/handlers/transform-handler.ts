@@ -14,28 +14,19 @@ import { partialsFromFacts } from '../aggregates/window-aggregate.js';
 import type { WindowPartial } from '../aggregates/window-partial.js';
 import { EtlError } from '../errors/etl-error.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
-import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { EtlStore, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
 import { chunkIdOf, parseChunkEvent, type ChunkEvent } from '../messages/chunk-event.js';
 import { PARTIALS_EVENT_TYPE, type PartialsEvent } from '../messages/partials-event.js';
-import { RetriesExhaustedError, withRetry, type RetryPolicy } from '../runtime/retry.js';
+import { RetriesExhaustedError, withRetry } from '../runtime/retry.js';
 import type { Logger } from '../runtime/logger.js';
 import type { IncomingEvent } from './incoming-event.js';
+import type { EventHandlerDependencies } from './event-handler-dependencies.js';
 import { parkEvent } from './dead-lettering.js';
 import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 
-export interface TransformDependencies {
-  readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
+export interface TransformDependencies extends EventHandlerDependencies {
   readonly store: Pick<EtlStore, 'facts' | 'outbox' | 'manifest'>;
   readonly aggregates: EventPublisher;
-  readonly deadLetters: DeadLetterStore;
-  readonly retry: RetryPolicy & { readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void> };
-  /** Name of the hub the events came from, recorded with dead letters. */
-  readonly sourceHub: string;
-  readonly clock: () => Date;
-  readonly log: Logger;
-  /** Chunk, fact, duplicate, dead-letter and retry counts and the batch duration; optional. */
-  readonly metrics?: PipelineMetrics;
 }
 
 export interface TransformBatchOutcome {

@@ -15,9 +15,8 @@ import { loadEtlConfig } from '../config/etl-config.js';
 import { createEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
 import { silentLogger } from '../runtime/logger.js';
 import { iotEventsDataset } from '../datasets/iot-events.js';
-import { EtlError } from '../errors/etl-error.js';
-import type { EtlStore } from '../ports/etl-store.js';
-import { CHUNK_EVENT_TYPE, chunkIdOf, type ChunkEvent } from '../messages/chunk-event.js';
+import { chunkIdOf } from '../messages/chunk-event.js';
+import { flakyStore, iotChunkEvent } from '../handlers/test/handler-fixtures.js';
 import { extractFile } from '../handlers/extract-handler.js';
 import { factsOfChunk, outboxDraftsFor, relayOutbox, transformBatch } from '../handlers/transform-handler.js';
 import { aggregateBatch } from '../handlers/aggregate-handler.js';
@@ -25,54 +24,6 @@ import { PrometheusPipelineMetrics } from './prometheus-pipeline-metrics.js';
 
 const dataset = iotEventsDataset;
 const noSleep = async () => {};
-
-function chunkEvent(fileId: string, chunkIndex: number, keys: readonly number[]): ChunkEvent {
-  return {
-    type: CHUNK_EVENT_TYPE,
-    v: 1,
-    dataset: dataset.name,
-    datasetVersion: dataset.version,
-    fileId,
-    blobName: `${dataset.name}/${fileId}.csv`,
-    chunkIndex,
-    rowNumbers: keys.map((_, index) => chunkIndex * 100 + index + 1),
-    // Two device types and three minutes: several window partials per chunk.
-    rows: keys.map((key) => [
-      `00000000-0000-4000-8000-${String(key).padStart(12, '0')}`,
-      `device-${String(key % 5).padStart(3, '0')}`,
-      key % 2 === 0 ? 'pressure' : 'light',
-      `2026-11-21T08:1${key % 3}:00Z`,
-      String(key),
-      '1.5',
-      'normal',
-      '',
-      '',
-    ]),
-  };
-}
-
-/** `loadChunk` fails `failures` times with a transient SQL error, then passes through. */
-function flakyStore(store: EtlStore, state: { failures: number }): EtlStore {
-  // Listed one by one: the store's parts are accessors, which a spread would not copy.
-  return {
-    outbox: store.outbox,
-    manifest: store.manifest,
-    windows: store.windows,
-    report: store.report,
-    query: store.query,
-    migrate: (datasets) => store.migrate(datasets),
-    close: () => store.close(),
-    facts: {
-      loadChunk: (input, build) => {
-        if (state.failures > 0) {
-          state.failures -= 1;
-          return Promise.reject(new EtlError('SQL_TRANSIENT', 'database unavailable (error 40613)'));
-        }
-        return store.facts.loadChunk(input, build);
-      },
-    },
-  };
-}
 
 describe('handler metrics', () => {
   let directory: string;
@@ -136,9 +87,9 @@ describe('handler metrics', () => {
     const now = new Date().toISOString();
     await runtime.store.manifest.beginFile({ fileId, dataset: dataset.name, blobName: `${dataset.name}/${fileId}.csv`, blobEtag: 'e', receivedAt: now });
     await runtime.store.manifest.finishExtract(fileId, { totalRows: 20, validRows: 20, rejectedRows: 0, chunks: 2 }, now);
-    const first = chunkEvent(fileId, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const first = iotChunkEvent(fileId, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // Three keys of the second chunk were already loaded by the first: duplicates.
-    const second = chunkEvent(fileId, 1, [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    const second = iotChunkEvent(fileId, 1, [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
     const state = { failures: 2 };
     const deps = { ...runtime.transformDependencies(silentLogger), store: flakyStore(runtime.store, state), retry: { maxAttempts: 3, baseDelayMs: 1, sleep: noSleep }, metrics };
 
@@ -165,7 +116,7 @@ describe('handler metrics', () => {
   it('aggregate counts merged and already-applied partials and dead letters', async () => {
     const metrics = new PrometheusPipelineMetrics();
     const deps = { ...runtime.aggregateDependencies(silentLogger), retry: { maxAttempts: 2, baseDelayMs: 1, sleep: noSleep }, metrics };
-    const event = chunkEvent('aggregate-metrics', 0, [101, 102, 103, 104, 105, 106]);
+    const event = iotChunkEvent('aggregate-metrics', 0, [101, 102, 103, 104, 105, 106]);
     const drafts = outboxDraftsFor(dataset, chunkIdOf(event.fileId, 0), factsOfChunk(dataset, event), 'aggregates');
     const partials = drafts.reduce((sum, draft) => sum + (JSON.parse(draft.body) as { partials: unknown[] }).partials.length, 0);
     expect(partials).toBeGreaterThan(1);
@@ -186,7 +137,7 @@ describe('handler metrics', () => {
     const metrics = new PrometheusPipelineMetrics();
     const fileId = 'relay-metrics';
     await runtime.store.manifest.beginFile({ fileId, dataset: dataset.name, blobName: `${dataset.name}/${fileId}.csv`, blobEtag: 'e', receivedAt: new Date().toISOString() });
-    const event = chunkEvent(fileId, 0, [201, 202, 203]);
+    const event = iotChunkEvent(fileId, 0, [201, 202, 203]);
     const chunkId = chunkIdOf(fileId, 0);
     // Committed but never published, as after a crash between commit and publish.
     const loaded = await runtime.store.facts.loadChunk({ dataset, fileId, chunkId, facts: factsOfChunk(dataset, event) }, (newFacts) => outboxDraftsFor(dataset, chunkId, newFacts, 'aggregates'));
