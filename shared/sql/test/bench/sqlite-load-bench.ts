@@ -42,7 +42,7 @@ try {
   await setup.migrate([dataset]);
   await setup.close();
   const db = new Database(rawPath);
-  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32768', 'wal_autocheckpoint = 8192']) db.pragma(pragma);
+  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -65536', 'wal_autocheckpoint = 32768']) db.pragma(pragma);
   const tables = datasetTables(dataset);
   const values = facts.map((fact) => factRowValues(tables, fact).map((value) => (typeof value === 'boolean' ? Number(value) : value)));
   const insert = db.prepare(`INSERT INTO bench_facts VALUES (${tables.factColumns.map(() => '?').join(', ')})`);
