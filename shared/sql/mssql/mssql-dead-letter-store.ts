@@ -4,6 +4,7 @@ import { EtlError } from '../../errors/etl-error.js';
 import { isoText } from '../dataset-tables.js';
 import { LIST_DEAD_LETTERS, MARK_DEAD_LETTER_REPLAYED, SELECT_DEAD_LETTER, UPSERT_DEAD_LETTER } from './mssql-statements.js';
 import type { Row, TsqlSession } from './tsql-session.js';
+import { deadLetterParameters } from '../dead-letter-parameters.js';
 
 function letterFromRow(row: Row): DeadLetter {
   const text = (value: unknown) => (value == null ? null : String(value));
@@ -28,19 +29,7 @@ export class MssqlDeadLetterStore implements DeadLetterStore {
 
   async add(letter: Omit<DeadLetter, 'replayedAt'>): Promise<void> {
     await this.session.transaction('add dead letter', (runner) =>
-      runner.run(UPSERT_DEAD_LETTER, {
-        id: letter.id,
-        stage: letter.stage,
-        source: letter.source,
-        dataset: letter.dataset,
-        fileId: letter.fileId,
-        partitionKey: letter.partitionKey,
-        body: letter.body,
-        properties: JSON.stringify(letter.properties),
-        error: letter.error,
-        attempts: letter.attempts,
-        failedAt: letter.failedAt,
-      }),
+      runner.run(UPSERT_DEAD_LETTER, deadLetterParameters(letter)),
     );
   }
 

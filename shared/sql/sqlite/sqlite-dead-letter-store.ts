@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import type { DeadLetter, DeadLetterStage, DeadLetterStore } from '../../ports/dead-letter-store.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { sqliteCall } from './sqlite-support.js';
+import { deadLetterParameters } from '../dead-letter-parameters.js';
 
 interface DeadLetterRow {
   id: string;
@@ -63,19 +64,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
 
   async add(letter: Omit<DeadLetter, 'replayedAt'>): Promise<void> {
     await sqliteCall('add dead letter', () =>
-      this.upsert.run({
-        id: letter.id,
-        stage: letter.stage,
-        source: letter.source,
-        dataset: letter.dataset,
-        fileId: letter.fileId,
-        partitionKey: letter.partitionKey,
-        body: letter.body,
-        properties: JSON.stringify(letter.properties),
-        error: letter.error,
-        attempts: letter.attempts,
-        failedAt: letter.failedAt,
-      }),
+      this.upsert.run(deadLetterParameters(letter)),
     );
   }
 
