@@ -2,13 +2,15 @@
 import { app, type EventHubFunctionOptions, type InvocationContext } from '@azure/functions';
 import { aggregateBatch } from '../shared/handlers/aggregate-handler.js';
 import { incomingEventsFromTrigger } from '../shared/handlers/incoming-event.js';
-import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
+import { runtimeOrPark } from './runtime-or-park.js';
 import { loggerFor } from './invocation-logger.js';
 
 export async function aggregateEvents(messages: unknown, context: InvocationContext): Promise<void> {
-  const runtime = await getEtlRuntime();
   const bodies = Array.isArray(messages) ? messages : [messages];
-  await aggregateBatch(runtime.aggregateDependencies(loggerFor(context)), incomingEventsFromTrigger(bodies, context.triggerMetadata));
+  const events = incomingEventsFromTrigger(bodies, context.triggerMetadata);
+  const runtime = await runtimeOrPark(events, 'aggregate', context);
+  if (!runtime) return;
+  await aggregateBatch(runtime.aggregateDependencies(loggerFor(context)), events);
 }
 
 const options: EventHubFunctionOptions & { dataType: 'string' } = {

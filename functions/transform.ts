@@ -2,13 +2,15 @@
 import { app, type EventHubFunctionOptions, type InvocationContext } from '@azure/functions';
 import { transformBatch } from '../shared/handlers/transform-handler.js';
 import { incomingEventsFromTrigger } from '../shared/handlers/incoming-event.js';
-import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
+import { runtimeOrPark } from './runtime-or-park.js';
 import { loggerFor } from './invocation-logger.js';
 
 export async function transformEvents(messages: unknown, context: InvocationContext): Promise<void> {
-  const runtime = await getEtlRuntime();
   const bodies = Array.isArray(messages) ? messages : [messages];
-  await transformBatch(runtime.transformDependencies(loggerFor(context)), incomingEventsFromTrigger(bodies, context.triggerMetadata));
+  const events = incomingEventsFromTrigger(bodies, context.triggerMetadata);
+  const runtime = await runtimeOrPark(events, 'transform', context);
+  if (!runtime) return;
+  await transformBatch(runtime.transformDependencies(loggerFor(context)), events);
 }
 
 const options: EventHubFunctionOptions & { dataType: 'string' } = {

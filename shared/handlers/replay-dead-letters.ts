@@ -32,6 +32,10 @@ export async function replayDeadLetter(deps: ReplayDependencies, id: string): Pr
   await publisher.publish([{ body: bodyOf(letter), partitionKey: letter.partitionKey ?? undefined, properties: { ...letter.properties, replayOf: id } }]);
   const at = deps.clock().toISOString();
   await deps.deadLetters.markReplayed(id, at);
-  if (letter.fileId && letter.stage === 'transform') await deps.manifest.addDeadLetteredChunks(letter.fileId, -1, at);
+  if (letter.fileId && letter.stage === 'transform') {
+    // The count was raised best effort (not while the database was down), so lower it only if it was.
+    const file = await deps.manifest.getFile(letter.fileId);
+    if (file && file.chunksDeadLettered > 0) await deps.manifest.addDeadLetteredChunks(letter.fileId, -1, at);
+  }
   return { ...letter, replayedAt: at };
 }
