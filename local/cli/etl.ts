@@ -13,6 +13,8 @@ import { describeFile } from './progress-reporter.js';
 import { StatusService } from '../../shared/status/status-service.js';
 import { closeEtlRuntime, getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { replayDeadLetter } from '../../shared/handlers/replay-dead-letters.js';
+import { createQueueServiceClient } from '../../shared/adapters/azure-clients.js';
+import { listPoisonedLandings, requeuePoisonedLandings, LANDING_POISON_QUEUE } from '../../shared/adapters/landing-poison-queue.js';
 import type { FileState } from '../../shared/ports/file-manifest.js';
 
 const USAGE = `Usage: npm run etl -- <command> [options]
@@ -21,8 +23,10 @@ Commands
   status                       totals over all files, and dead letters
   files [--state S]            landed files with their row accounting (S: extracting|loading|complete|failed)
   file <fileId>                one file, all fields (JSON)
-  deadletters [--all]          events parked after their retries (--all: replayed ones too)
-  replay <id> | --all          put dead-lettered events back on their hub
+  deadletters [--all]          events parked after their retries (--all: replayed ones too), and
+                               landed files extract gave up on (queue landing-events-poison)
+  replay <id> | --all          put dead-lettered events back on their hub (--all: also the
+                               landed files, back on landing-events for extract)
   report [--csv] [--dataset D] the daily percentile report (default dataset iot_events)
   upload <file.csv> [--dataset D] [--name N]
                                upload a CSV into landing/<dataset>/<name>
@@ -106,15 +110,19 @@ async function main(argv: string[]): Promise<number> {
     case 'deadletters':
       return withRuntime(async (runtime) => {
         const letters = await runtime.deadLetters.list({ includeReplayed: values.all });
-        if (values.json) print(letters);
-        else if (letters.length === 0) print('no dead letters');
-        else for (const letter of letters) print(`${letter.id}  ${letter.stage}  ${letter.failedAt}  attempts=${letter.attempts}  ${letter.replayedAt ? `replayed ${letter.replayedAt}  ` : ''}${letter.error}`);
+        const poisoned = await listPoisonedLandings(await createQueueServiceClient(runtime.config.storage));
+        if (values.json) print({ events: letters, landings: poisoned });
+        else {
+          if (letters.length === 0) print('no dead-lettered events');
+          for (const letter of letters) print(`${letter.id}  ${letter.stage}  ${letter.failedAt}  attempts=${letter.attempts}  ${letter.replayedAt ? `replayed ${letter.replayedAt}  ` : ''}${letter.error}`);
+          for (const landing of poisoned) print(`${LANDING_POISON_QUEUE}  ${landing.insertedOn ?? ''}  ${landing.subject}  (extract failed 5 times; see the host log)`);
+        }
         return 0;
       });
     case 'replay':
       return withRuntime(async (runtime) => {
         const ids = values.all ? (await runtime.deadLetters.list()).map((letter) => letter.id) : argument ? [argument] : [];
-        if (ids.length === 0) throw new Error('replay: give a dead-letter id, or --all');
+        if (ids.length === 0 && !values.all) throw new Error('replay: give a dead-letter id, or --all');
         const publishers = new Map([
           [runtime.config.hubs.records, runtime.records],
           [runtime.config.hubs.aggregates, runtime.aggregates],
@@ -122,6 +130,10 @@ async function main(argv: string[]): Promise<number> {
         for (const id of ids) {
           await replayDeadLetter({ deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock }, id);
           print(`replayed ${id}`);
+        }
+        if (values.all) {
+          const moved = await requeuePoisonedLandings(await createQueueServiceClient(runtime.config.storage));
+          if (moved > 0) print(`put ${moved} landed file event(s) from ${LANDING_POISON_QUEUE} back for extract`);
         }
         return 0;
       });

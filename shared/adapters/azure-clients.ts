@@ -6,6 +6,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
 import type { ServiceConnection } from '../config/etl-config.js';
 
 let identityModule: Promise<typeof import('@azure/identity')> | undefined;
@@ -37,4 +38,10 @@ export async function createEventHubConsumer(
 ): Promise<EventHubConsumerClient> {
   if (connection.kind === 'connection-string') return new EventHubConsumerClient(consumerGroup, connection.connectionString, hub);
   return new EventHubConsumerClient(consumerGroup, connection.endpoint, hub, await credentialFor(connection));
+}
+
+export async function createQueueServiceClient(connection: ServiceConnection): Promise<QueueServiceClient> {
+  if (connection.kind === 'connection-string') return QueueServiceClient.fromConnectionString(connection.connectionString);
+  const url = connection.endpoint.startsWith('https://') ? connection.endpoint : `https://${connection.endpoint}.queue.core.windows.net`;
+  return new QueueServiceClient(url, await credentialFor(connection));
 }
