@@ -4,7 +4,6 @@
  * shared/aggregates; the stores only need *a* merge function).
  */
 import type { DatasetDeclaration, Fact, TypedRow } from '../../datasets/dataset-declaration.js';
-import type { MeasureSummary, SerializedSketch, WindowPartial } from '../../aggregates/window-partial.js';
 
 export function contractDataset(name: string, report?: Partial<NonNullable<DatasetDeclaration['report']>>): DatasetDeclaration {
   return {
@@ -88,86 +87,6 @@ export function eventFact(dataset: DatasetDeclaration, spec: EventSpec, fileId: 
     fileId,
     rowNumber,
   );
-}
-
-function summary(values: readonly number[]): MeasureSummary {
-  return {
-    count: values.length,
-    sum: values.reduce((a, b) => a + b, 0),
-    sumOfSquares: values.reduce((a, b) => a + b * b, 0),
-    min: Math.min(...values),
-    max: Math.max(...values),
-  };
-}
-
-/** An exact "sketch": one bucket per integer value, good enough to check storage round trips. */
-function sketch(values: readonly number[]): SerializedSketch {
-  const buckets: Record<string, number> = {};
-  for (const value of values) buckets[String(Math.round(value))] = (buckets[String(Math.round(value))] ?? 0) + 1;
-  return { alpha: 0.01, zeroCount: 0, count: values.length, min: Math.min(...values), max: Math.max(...values), buckets };
-}
-
-/** Partials of some facts: one per window and dimension key. */
-export function partialsOf(dataset: DatasetDeclaration, facts: readonly Fact[]): WindowPartial[] {
-  const groups = new Map<string, Fact[]>();
-  for (const fact of facts) {
-    const dimensionKey = dataset.dimensions.map((column) => String(fact.values[column] ?? '')).join('\u001f');
-    const id = `${fact.windowStart}|${dimensionKey}`;
-    groups.set(id, [...(groups.get(id) ?? []), fact]);
-  }
-  return [...groups.values()].map((group) => {
-    const first = group[0] as Fact;
-    const dimensions = Object.fromEntries(dataset.dimensions.map((column) => [column, String(first.values[column] ?? '')]));
-    const measureValues = (measure: string) =>
-      group.map((fact) => fact.values[measure]).filter((value): value is number => typeof value === 'number');
-    return {
-      dataset: dataset.name,
-      windowStart: first.windowStart,
-      windowMinutes: dataset.windowMinutes,
-      dimensions,
-      dimensionKey: dataset.dimensions.map((column) => dimensions[column]).join('\u001f'),
-      count: group.length,
-      measures: Object.fromEntries(dataset.measures.map((measure) => [measure, summary(measureValues(measure))])),
-      sketches: Object.fromEntries(dataset.quantileMeasures.map((measure) => [measure, sketch(measureValues(measure))])),
-    };
-  });
-}
-
-export function mergeSummary(a: MeasureSummary, b: MeasureSummary): MeasureSummary {
-  return {
-    count: a.count + b.count,
-    sum: a.sum + b.sum,
-    sumOfSquares: a.sumOfSquares + b.sumOfSquares,
-    min: Math.min(a.min, b.min),
-    max: Math.max(a.max, b.max),
-  };
-}
-
-export function mergePartial(existing: WindowPartial, incoming: WindowPartial): WindowPartial {
-  const measures: Record<string, MeasureSummary> = { ...existing.measures };
-  for (const [name, value] of Object.entries(incoming.measures)) {
-    const before = measures[name];
-    measures[name] = before ? mergeSummary(before, value) : value;
-  }
-  const sketches: Record<string, SerializedSketch> = { ...existing.sketches };
-  for (const [name, value] of Object.entries(incoming.sketches)) {
-    const before = sketches[name];
-    if (!before) {
-      sketches[name] = value;
-      continue;
-    }
-    const buckets: Record<string, number> = { ...before.buckets };
-    for (const [bucket, count] of Object.entries(value.buckets)) buckets[bucket] = (buckets[bucket] ?? 0) + count;
-    sketches[name] = {
-      alpha: before.alpha,
-      zeroCount: before.zeroCount + value.zeroCount,
-      count: before.count + value.count,
-      min: Math.min(before.min, value.min),
-      max: Math.max(before.max, value.max),
-      buckets,
-    };
-  }
-  return { ...existing, count: existing.count + incoming.count, measures, sketches };
 }
 
 /** Nearest-rank daily percentile computed in plain JS, independently of any SQL. */

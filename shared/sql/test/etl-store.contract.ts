@@ -19,11 +19,10 @@ import {
   contractDataset,
   eventFact,
   expectedDailyPercentile,
-  mergePartial,
-  partialsOf,
   random,
   type EventSpec,
 } from './contract-fixtures.js';
+import { mergeWindowPartials, partialsFromFacts } from '../../aggregates/window-aggregate.js';
 
 export interface ContractTarget {
   /** Shown in the suite name. */
@@ -216,15 +215,15 @@ export function describeEtlStoreContract(target: ContractTarget): void {
           newFacts = fresh;
           return [];
         });
-        partialBatches.push(partialsOf(dataset, newFacts).map((partial) => ({ partialId: `${chunkId}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
+        partialBatches.push(partialsFromFacts(dataset, newFacts).map((partial) => ({ partialId: `${chunkId}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
       }
       const all = partialBatches.flat();
-      expect(await store.windows.mergePartials(dataset, all, mergePartial)).toEqual({ applied: all.length, alreadyApplied: 0 });
+      expect(await store.windows.mergePartials(dataset, all, mergeWindowPartials)).toEqual({ applied: all.length, alreadyApplied: 0 });
       // Redelivery of a batch, and a batch holding one partial twice, change nothing.
-      expect(await store.windows.mergePartials(dataset, partialBatches[1] ?? [], mergePartial)).toEqual({ applied: 0, alreadyApplied: partialBatches[1]?.length });
+      expect(await store.windows.mergePartials(dataset, partialBatches[1] ?? [], mergeWindowPartials)).toEqual({ applied: 0, alreadyApplied: partialBatches[1]?.length });
       const one = all[0];
       if (one === undefined) throw new Error('no partials');
-      expect(await store.windows.mergePartials(dataset, [one, one], mergePartial)).toEqual({ applied: 0, alreadyApplied: 2 });
+      expect(await store.windows.mergePartials(dataset, [one, one], mergeWindowPartials)).toEqual({ applied: 0, alreadyApplied: 2 });
 
       const windows = await store.windows.listWindows(dataset);
       const exact = await store.query.groupByWindow(dataset);

@@ -19,7 +19,8 @@ import { MssqlOutboxStore } from '../mssql/mssql-outbox-store.js';
 import { MssqlReportQuery } from '../mssql/mssql-report-query.js';
 import { MssqlWindowStore } from '../mssql/mssql-window-store.js';
 import { SqliteTranslatingSession } from './sqlite-translating-session.js';
-import { contractDataset, eventFact, makeFact, expectedDailyPercentile, mergePartial, partialsOf, random, type EventSpec } from './contract-fixtures.js';
+import { contractDataset, eventFact, makeFact, expectedDailyPercentile, random, type EventSpec } from './contract-fixtures.js';
+import { mergeWindowPartials, partialsFromFacts } from '../../aggregates/window-aggregate.js';
 
 describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -174,10 +175,10 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
     });
     // Two partials per window: the merge path (existing row) runs as well as the insert path.
     const halves = [newFacts.slice(0, 45), newFacts.slice(45)];
-    const partials = halves.flatMap((half, h) => partialsOf(dataset, half).map((partial) => ({ partialId: `p${h}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
+    const partials = halves.flatMap((half, h) => partialsFromFacts(dataset, half).map((partial) => ({ partialId: `p${h}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
     const windows = new MssqlWindowStore(session, now);
-    expect(await windows.mergePartials(dataset, partials, mergePartial)).toEqual({ applied: partials.length, alreadyApplied: 0 });
-    expect(await windows.mergePartials(dataset, partials.slice(0, 3), mergePartial)).toEqual({ applied: 0, alreadyApplied: 3 });
+    expect(await windows.mergePartials(dataset, partials, mergeWindowPartials)).toEqual({ applied: partials.length, alreadyApplied: 0 });
+    expect(await windows.mergePartials(dataset, partials.slice(0, 3), mergeWindowPartials)).toEqual({ applied: 0, alreadyApplied: 3 });
     const listed = await windows.listWindows(dataset);
     const exact = await new MssqlReportQuery(session).groupByWindow(dataset);
     expect(exact).toEqual(await sqlite.query.groupByWindow(dataset));
