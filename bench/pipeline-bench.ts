@@ -9,7 +9,7 @@
  *
  * Options: --rows N (default 1,000,000), --extract-mb M (size of the memory file, default 1024;
  * 0 skips it), --partitions P (default 4), --instances I (Functions host processes, default 1),
- * --stages parse,naive,e2e,extract (default all).
+ * --stages parse,naive,e2e,extract (default all), --verbose (the local stack's log on stderr).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -75,8 +75,8 @@ async function naiveLoaderRate(path: string, directory: string): Promise<number>
   return rows / ((performance.now() - started) / 1000);
 }
 
-async function endToEnd(path: string, directory: string, rows: number, partitions: number, instances: number): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number }> {
-  const stack = await startLocalStack({ stateDir: join(directory, 'stack'), ports: 'free', partitions, instances, scanIntervalMs: 200, log: () => {} });
+async function endToEnd(path: string, directory: string, rows: number, partitions: number, instances: number, verbose: boolean): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number }> {
+  const stack = await startLocalStack({ stateDir: join(directory, 'stack'), ports: 'free', partitions, instances, scanIntervalMs: 200, log: verbose ? (line: string) => console.error(line) : () => {} });
   try {
     const runtime = await getEtlRuntime();
     const started = performance.now();
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
       partitions: { type: 'string', default: '4' },
       instances: { type: 'string', default: '1' },
       stages: { type: 'string', default: 'parse,naive,e2e,extract' },
+      verbose: { type: 'boolean', default: false },
     },
   });
   const stages = new Set(values.stages.split(','));
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
       console.log(`Baseline 2 — naive loader (parse→SQLite):    ${number.format(naiveRate)} rows/s`);
     }
     if (stages.has('e2e')) {
-      const e2e = await endToEnd(path, directory, rows, partitions, instances);
+      const e2e = await endToEnd(path, directory, rows, partitions, instances, values.verbose);
       console.log(
         `End to end — landing → facts + aggregates:   ${number.format(e2e.rowsPerSecond)} rows/s ` +
           `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected; ${instances} host process(es))`,

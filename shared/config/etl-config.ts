@@ -35,6 +35,8 @@ export interface EtlConfig {
   readonly migrateOnStart: boolean;
   readonly datasetsDir?: string;
   readonly chunk: { readonly maxRows: number; readonly maxBytes: number };
+  /** Most rows transform loads in one SQL transaction. */
+  readonly transformTransactionRows: number;
   readonly retry: { readonly maxAttempts: number; readonly baseDelayMs: number };
   readonly appInsightsConnectionString?: string;
 }
@@ -120,6 +122,7 @@ export function loadEtlConfig(env: Env = process.env): EtlConfig {
       // Leave room under the 1 MB event limit for the envelope and properties.
       maxBytes: parse(env, 'ETL_CHUNK_MAX_BYTES', positiveInt(900_000)),
     },
+    transformTransactionRows: parse(env, 'ETL_TRANSFORM_TRANSACTION_ROWS', positiveInt(1_000_000)),
     retry: {
       maxAttempts: parse(env, 'ETL_MAX_ATTEMPTS', positiveInt(100)),
       baseDelayMs: parse(env, 'ETL_RETRY_BASE_MS', z.coerce.number().int().min(0).max(60_000)),

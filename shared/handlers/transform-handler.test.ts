@@ -18,6 +18,7 @@ import { BlobDeadLetterStore } from '../adapters/blob-dead-letter-store.js';
 import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.js';
 import { flakyStore, iotChunkEvent, keyRange } from './test/handler-fixtures.js';
 import { silentLogger } from '../runtime/logger.js';
+import { EtlError } from '../errors/etl-error.js';
 import { transformBatch, type TransformDependencies } from './transform-handler.js';
 import { replayDeadLetter } from './replay-dead-letters.js';
 
@@ -99,6 +100,48 @@ describe('transform handler under faults', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]!.error).toContain('MALFORMED_EVENT');
     expect(letters[0]!.attempts).toBe(1);
+  });
+
+  /** A store that records its load calls and refuses, non-transiently, every call holding `refused`. */
+  function recordingStore(refused?: string) {
+    const calls: string[][] = [];
+    const check = (ids: string[]) => {
+      calls.push(ids);
+      if (refused && ids.includes(refused)) throw new EtlError('SQL_FAILED', `chunk ${refused} violates a constraint`);
+    };
+    const recording: EtlStore = Object.create(store) as EtlStore;
+    Object.defineProperty(recording, 'facts', {
+      value: {
+        loadChunk: async (input, build) => (check([input.chunkId]), store.facts.loadChunk(input, build)),
+        loadChunks: async (loads) => (check(loads.map((load) => load.input.chunkId)), store.facts.loadChunks(loads)),
+      } satisfies EtlStore['facts'],
+    });
+    return { recording, calls };
+  }
+
+  it('loads a batch in transactions of whole chunks up to transactionRows rows', async () => {
+    const base = fileCounter * 1000;
+    await store.manifest.finishExtract(fileId, { totalRows: 50, validRows: 50, rejectedRows: 0, chunks: 5 }, new Date().toISOString());
+    const { recording, calls } = recordingStore();
+    const events = [0, 1, 2, 3, 4].map((index) => ({ body: iotChunkEvent(fileId, index, keyRange(base + 1 + index * 10, 10)) }));
+    const outcome = await transformBatch(deps({ store: recording, transactionRows: 25 }), events);
+    expect(calls).toEqual([[`${fileId}/0`, `${fileId}/1`], [`${fileId}/2`, `${fileId}/3`], [`${fileId}/4`]]);
+    expect(outcome).toMatchObject({ chunks: 5, loaded: 50, deadLettered: 0 });
+    expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'complete', loadedRows: 50 });
+  });
+
+  it('loads chunk by chunk when the shared transaction fails, so only the chunk the database refuses is dead-lettered', async () => {
+    const base = fileCounter * 1000;
+    await store.manifest.finishExtract(fileId, { totalRows: 30, validRows: 30, rejectedRows: 0, chunks: 3 }, new Date().toISOString());
+    const { recording, calls } = recordingStore(`${fileId}/1`);
+    const events = [0, 1, 2].map((index) => ({ body: iotChunkEvent(fileId, index, keyRange(base + 1 + index * 10, 10)) }));
+    const outcome = await transformBatch(deps({ store: recording }), events);
+    expect(calls[0]).toEqual([`${fileId}/0`, `${fileId}/1`, `${fileId}/2`]);
+    expect(outcome).toMatchObject({ chunks: 2, loaded: 20, deadLettered: 1 });
+    const letters = (await deadLetters.list({ stage: 'transform' })).filter((letter) => letter.fileId === fileId);
+    expect(letters.map((letter) => (JSON.parse(letter.body) as { chunkIndex: number }).chunkIndex)).toEqual([1]);
+    expect(letters[0]!.error).toContain('violates a constraint');
+    expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', loadedRows: 20, chunksLoaded: 2, chunksDeadLettered: 1 });
   });
 
   it('retries a database that fails for a while and loads everything once', async () => {

@@ -14,7 +14,7 @@ import { partialsFromFacts } from '../aggregates/window-aggregate.js';
 import type { WindowPartial } from '../aggregates/window-partial.js';
 import { EtlError } from '../errors/etl-error.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
-import type { EtlStore, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
+import type { ChunkLoad, ChunkLoadResult, EtlStore, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
 import { chunkIdOf, parseChunkEvent, type ChunkEvent } from '../messages/chunk-event.js';
 import { PARTIALS_EVENT_TYPE, type PartialsEvent } from '../messages/partials-event.js';
 import { RetriesExhaustedError, withRetry } from '../runtime/retry.js';
@@ -27,6 +27,8 @@ import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/
 export interface TransformDependencies extends EventHandlerDependencies {
   readonly store: Pick<EtlStore, 'facts' | 'outbox' | 'manifest'>;
   readonly aggregates: EventPublisher;
+  /** Most rows loaded in one SQL transaction (whole chunks; a bigger chunk goes alone). Default 50,000. */
+  readonly transactionRows?: number;
 }
 
 export interface TransformBatchOutcome {
@@ -79,74 +81,128 @@ export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlSt
   await store.outbox.markPublished(messages.map((message) => message.id));
 }
 
+/** A chunk event parsed and typed, ready to load. */
+interface PreparedChunk {
+  readonly incoming: IncomingEvent;
+  readonly event: ChunkEvent;
+  readonly load: ChunkLoad;
+}
+
+/** Most rows loaded in one SQL transaction when the transaction rows setting is absent. */
+export const DEFAULT_TRANSACTION_ROWS = 50_000;
+
 export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<TransformBatchOutcome> {
   const elapsedSeconds = startStopwatch();
   const metrics = deps.metrics;
-  let chunks = 0;
-  let alreadyApplied = 0;
-  let loaded = 0;
-  let duplicates = 0;
-  let deadLettered = 0;
+  const outcome = { chunks: 0, alreadyApplied: 0, loaded: 0, duplicates: 0, deadLettered: 0 };
   const toPublish: OutboxMessage[] = [];
   const columnCount = (name: string) => deps.datasets.get(name)?.columns.length;
+  const maxRows = deps.transactionRows ?? DEFAULT_TRANSACTION_ROWS;
 
-  for (const incoming of events) {
-    let event: ChunkEvent | undefined;
+  const park = async (incoming: IncomingEvent, event: ChunkEvent | undefined, error: unknown, attempts: number): Promise<void> => {
+    if (signal?.aborted) throw error;
+    const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
+    await parkEvent(deps.deadLetters, deps.log, {
+      stage: 'transform',
+      source: deps.sourceHub,
+      event: incoming,
+      id: event ? chunkIdOf(event.fileId, event.chunkIndex) : undefined,
+      dataset: event?.dataset,
+      fileId: event?.fileId,
+      error: cause,
+      attempts,
+      at: deps.clock().toISOString(),
+    });
+    outcome.deadLettered += 1;
+    metrics?.increment('etl_dead_letters_total', { stage: 'transform' });
+    if (event) {
+      // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
+      await deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, deps.clock().toISOString()).catch((manifestError: unknown) =>
+        deps.log.warn(`transform: could not count the dead letter on file ${event.fileId}: ${(manifestError as Error).message}`),
+      );
+    }
+  };
+
+  const record = (load: ChunkLoad, result: ChunkLoadResult): void => {
+    const dataset = load.input.dataset.name;
+    outcome.chunks += 1;
+    if (result.alreadyApplied) outcome.alreadyApplied += 1;
+    outcome.loaded += result.loaded;
+    outcome.duplicates += result.duplicates;
+    metrics?.increment('etl_chunk_events_processed_total', { dataset, outcome: result.alreadyApplied ? 'already_applied' : 'loaded' });
+    metrics?.increment('etl_facts_loaded_total', { dataset }, result.loaded);
+    metrics?.increment('etl_duplicate_rows_total', { dataset }, result.duplicates);
+    toPublish.push(...result.outbox);
+  };
+
+  /** One chunk in its own transaction, retried with backoff, dead-lettered after the last attempt. */
+  const loadAlone = async (chunk: PreparedChunk): Promise<void> => {
     let attempts = 1;
     try {
-      event = parseChunkEvent(incoming.body, columnCount);
-      const chunk = event;
-      const dataset = deps.datasets.get(chunk.dataset)!;
-      const chunkId = chunkIdOf(chunk.fileId, chunk.chunkIndex);
-      const facts = factsOfChunk(dataset, chunk);
       const result = await withRetry(
         (attempt) => {
           attempts = attempt;
-          return deps.store.facts.loadChunk({ dataset, fileId: chunk.fileId, chunkId, facts }, (newFacts) =>
-            outboxDraftsFor(dataset, chunkId, newFacts, 'aggregates'),
-          );
+          return deps.store.facts.loadChunk(chunk.load.input, chunk.load.buildOutbox);
         },
         {
           ...deps.retry,
           signal,
           onRetry: (error, attempt, delay) => {
             metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
-            deps.log.warn(`transform: chunk ${chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
+            deps.log.warn(`transform: chunk ${chunk.load.input.chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
           },
         },
       );
-      chunks += 1;
-      if (result.alreadyApplied) alreadyApplied += 1;
-      loaded += result.loaded;
-      duplicates += result.duplicates;
-      metrics?.increment('etl_chunk_events_processed_total', { dataset: dataset.name, outcome: result.alreadyApplied ? 'already_applied' : 'loaded' });
-      metrics?.increment('etl_facts_loaded_total', { dataset: dataset.name }, result.loaded);
-      metrics?.increment('etl_duplicate_rows_total', { dataset: dataset.name }, result.duplicates);
-      toPublish.push(...result.outbox);
+      record(chunk.load, result);
     } catch (error) {
-      if (signal?.aborted) throw error;
-      const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
-      await parkEvent(deps.deadLetters, deps.log, {
-        stage: 'transform',
-        source: deps.sourceHub,
-        event: incoming,
-        id: event ? chunkIdOf(event.fileId, event.chunkIndex) : undefined,
-        dataset: event?.dataset,
-        fileId: event?.fileId,
-        error: cause,
-        attempts,
-        at: deps.clock().toISOString(),
-      });
-      deadLettered += 1;
-      metrics?.increment('etl_dead_letters_total', { stage: 'transform' });
-      if (event) {
-        // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
-        await deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, deps.clock().toISOString()).catch((manifestError: unknown) =>
-          deps.log.warn(`transform: could not count the dead letter on file ${event?.fileId}: ${(manifestError as Error).message}`),
-        );
+      await park(chunk.incoming, chunk.event, error, attempts);
+    }
+  };
+
+  /**
+   * Several chunks in one transaction: one attempt. If it fails, each chunk goes on its own, so a
+   * chunk that cannot load is retried and dead-lettered alone and the others still load.
+   */
+  const loadGroup = async (group: readonly PreparedChunk[]): Promise<void> => {
+    if (group.length > 1) {
+      try {
+        const results = await deps.store.facts.loadChunks(group.map((chunk) => chunk.load));
+        results.forEach((result, index) => record(group[index]!.load, result));
+        return;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
+        deps.log.warn(`transform: ${group.length} chunks in one transaction failed (${(error as Error).message}); loading them one by one`);
       }
     }
+    for (const chunk of group) await loadAlone(chunk);
+  };
+
+  let group: PreparedChunk[] = [];
+  let groupRows = 0;
+  for (const incoming of events) {
+    let event: ChunkEvent | undefined;
+    try {
+      event = parseChunkEvent(incoming.body, columnCount);
+      const dataset = deps.datasets.get(event.dataset)!;
+      const chunkId = chunkIdOf(event.fileId, event.chunkIndex);
+      const facts = factsOfChunk(dataset, event);
+      const load: ChunkLoad = {
+        input: { dataset, fileId: event.fileId, chunkId, facts },
+        buildOutbox: (newFacts) => outboxDraftsFor(dataset, chunkId, newFacts, 'aggregates'),
+      };
+      if (group.length > 0 && groupRows + facts.length > maxRows) {
+        await loadGroup(group);
+        group = [];
+        groupRows = 0;
+      }
+      group.push({ incoming, event, load });
+      groupRows += facts.length;
+    } catch (error) {
+      await park(incoming, event, error, 1);
+    }
   }
+  await loadGroup(group);
 
   // Facts are committed; the partials are safe in the outbox. A failed publish leaves them for the relay.
   try {
@@ -159,7 +215,7 @@ export async function transformBatch(deps: TransformDependencies, events: readon
   metrics?.observe('etl_transform_batch_seconds', {}, elapsedSeconds());
   metrics?.observe('etl_batch_events', { stage: 'transform' }, events.length);
   metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'transform' }, unixSeconds(deps.clock()));
-  return { chunks, alreadyApplied, loaded, duplicates, deadLettered };
+  return outcome;
 }
 
 /**

@@ -45,6 +45,12 @@ export interface ChunkLoadResult {
   readonly outbox: readonly OutboxMessage[];
 }
 
+/** One chunk to load, with the function that turns its new facts into outbox messages. */
+export interface ChunkLoad {
+  readonly input: ChunkLoadInput;
+  readonly buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[];
+}
+
 /** Facts plus the chunk ledger and outbox, written in one transaction. */
 export interface FactLoader {
   /**
@@ -57,6 +63,14 @@ export interface FactLoader {
     input: ChunkLoadInput,
     buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[],
   ): Promise<ChunkLoadResult>;
+  /**
+   * `loadChunk` for several chunks in one transaction, in list order: every chunk is applied or
+   * none is. A chunk the ledger already holds, or one listed twice, is already applied; a key new in
+   * an earlier chunk of the list is a duplicate in a later one. One commit for many chunks is what
+   * makes the load fast: a commit writes every index page the chunk touched, and random keys touch
+   * a page per row.
+   */
+  loadChunks(loads: readonly ChunkLoad[]): Promise<ChunkLoadResult[]>;
 }
 
 export interface OutboxStore {

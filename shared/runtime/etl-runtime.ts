@@ -75,7 +75,7 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
       clock,
       metrics,
       extractDependencies: (log) => ({ datasets, blobs, manifest: store.manifest, rejected, records, chunk: config.chunk, clock, log, metrics }),
-      transformDependencies: (log) => ({ datasets, store, aggregates, deadLetters, retry: config.retry, sourceHub: config.hubs.records, clock, log, metrics }),
+      transformDependencies: (log) => ({ datasets, store, aggregates, deadLetters, retry: config.retry, transactionRows: config.transformTransactionRows, sourceHub: config.hubs.records, clock, log, metrics }),
       aggregateDependencies: (log) => ({ datasets, windows: store.windows, deadLetters, retry: config.retry, sourceHub: config.hubs.aggregates, clock, log, metrics }),
       async close() {
         await Promise.allSettled([records.close(), aggregates.close(), telemetry.close()]);

@@ -26,6 +26,10 @@ import { describeError, type ListenerContext, type TriggerListener } from './tri
 
 export const CHECKPOINT_CONTAINER = 'azure-webjobs-eventhub';
 
+/** The SDK's own defaults (`EventHubConsumerClient` load-balancing options). */
+const SDK_LOAD_BALANCING_INTERVAL_MS = 10_000;
+const SDK_OWNERSHIP_EXPIRY_MS = 60_000;
+
 export interface EventHubListenerOptions {
   /** How often a processor claims and renews partitions (SDK default 10 s). */
   readonly loadBalancingUpdateIntervalMs?: number;
@@ -69,8 +73,10 @@ export class EventHubListener implements TriggerListener {
       identifier: instanceId,
       loadBalancingOptions: {
         strategy: 'greedy' as const,
-        updateIntervalInMs: this.#options.loadBalancingUpdateIntervalMs,
-        partitionOwnershipExpirationIntervalInMs: this.#options.partitionOwnershipExpirationIntervalMs,
+        // Always set: the SDK spreads these over its defaults, so an undefined here would replace its
+        // 10 s with no pause at all, and processors would claim and steal partitions in a tight loop.
+        updateIntervalInMs: this.#options.loadBalancingUpdateIntervalMs ?? SDK_LOAD_BALANCING_INTERVAL_MS,
+        partitionOwnershipExpirationIntervalInMs: this.#options.partitionOwnershipExpirationIntervalMs ?? SDK_OWNERSHIP_EXPIRY_MS,
       },
     };
     const checkpointStore = new BlobCheckpointStore(container);

@@ -78,4 +78,17 @@ describe('event hub trigger with host.json options', () => {
     await waitFor('the checkpoint after the second batch', async () => (await checkpoint()) === last);
     expect(callsOf('hubBatch').flatMap((call) => call.input as Array<{ n: number }>).some((event) => event.n < 0)).toBe(false);
   });
+
+  it('renews partition ownership on the SDK default cycle (10 s) when no load-balancing options are given, not in a tight loop', async () => {
+    const ownership = async () => (await checkpoints.listOwnership(producer.fullyQualifiedNamespace, HUB, 'batch'))[0];
+    const before = await waitFor('the partition to be owned', ownership);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const after = await ownership();
+    // Each renewal rewrites the ownership blob; within 2 s of a 10 s cycle at most one may happen.
+    expect(after?.ownerId).toBe(before.ownerId);
+    const renewals = after?.etag === before.etag ? 0 : 1;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const later = await ownership();
+    expect(renewals + (later?.etag === after?.etag ? 0 : 1)).toBeLessThanOrEqual(1);
+  });
 });

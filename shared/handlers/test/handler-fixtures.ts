@@ -36,10 +36,18 @@ export function keyRange(first: number, count: number): number[] {
 }
 
 /**
- * `loadChunk` fails with a transient SQL error while `state.failures` is above zero (Infinity: a
- * database that is down), then passes through; `state.calls` counts attempts.
+ * `loadChunk` and `loadChunks` fail with a transient SQL error while `state.failures` is above zero
+ * (Infinity: a database that is down), then pass through; `state.calls` counts attempts.
  */
 export function flakyStore(store: EtlStore, state: { failures: number; calls?: number }): EtlStore {
+  const attempt = <T>(call: () => Promise<T>): Promise<T> => {
+    state.calls = (state.calls ?? 0) + 1;
+    if (state.failures > 0) {
+      state.failures -= 1;
+      return Promise.reject(new EtlError('SQL_TRANSIENT', 'database unavailable (error 40613)'));
+    }
+    return call();
+  };
   // Listed one by one: the store's parts are accessors, which a spread would not copy.
   return {
     outbox: store.outbox,
@@ -50,14 +58,8 @@ export function flakyStore(store: EtlStore, state: { failures: number; calls?: n
     migrate: (datasets) => store.migrate(datasets),
     close: () => store.close(),
     facts: {
-      loadChunk: (input, build) => {
-        state.calls = (state.calls ?? 0) + 1;
-        if (state.failures > 0) {
-          state.failures -= 1;
-          return Promise.reject(new EtlError('SQL_TRANSIENT', 'database unavailable (error 40613)'));
-        }
-        return store.facts.loadChunk(input, build);
-      },
+      loadChunk: (input, build) => attempt(() => store.facts.loadChunk(input, build)),
+      loadChunks: (loads) => attempt(() => store.facts.loadChunks(loads)),
     },
   };
 }

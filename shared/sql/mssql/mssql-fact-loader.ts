@@ -1,11 +1,12 @@
 /**
- * `FactLoader` on Azure SQL. One transaction per chunk: claim the chunk in the ledger, send the
+ * `FactLoader` on Azure SQL. One transaction per call (`loadChunks` puts several chunks in one, in
+ * order); for each chunk: claim the chunk in the ledger, send the
  * chunk's distinct facts as one table-valued parameter and insert the new keys in one set-based
  * INSERT … WHERE NOT EXISTS with OUTPUT of the keys that were new, update the manifest, write the
- * outbox as one JSON parameter. A transient failure rolls all of it back and retries the chunk.
+ * outbox as one JSON parameter. A transient failure rolls all of it back and retries the call.
  */
 import type { Fact } from '../../datasets/dataset-declaration.js';
-import type { ChunkLoadInput, ChunkLoadResult, FactLoader, OutboxDraft, OutboxMessage } from '../../ports/etl-store.js';
+import type { ChunkLoad, ChunkLoadInput, ChunkLoadResult, FactLoader, OutboxDraft, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, factRowValues, type DatasetTables, type SqlValueType } from '../dataset-tables.js';
 import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './mssql-statements.js';
 import { factsTable } from './mssql-session.js';
@@ -38,6 +39,15 @@ export class MssqlFactLoader implements FactLoader {
   loadChunk(input: ChunkLoadInput, buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[]): Promise<ChunkLoadResult> {
     const tables = datasetTables(input.dataset);
     return this.session.transaction(`loadChunk ${input.chunkId}`, (runner) => this.apply(runner, tables, input, buildOutbox));
+  }
+
+  async loadChunks(loads: readonly ChunkLoad[]): Promise<ChunkLoadResult[]> {
+    if (loads.length === 0) return [];
+    return this.session.transaction(`loadChunks ${loads[0]!.input.chunkId} (+${loads.length - 1})`, async (runner) => {
+      const results: ChunkLoadResult[] = [];
+      for (const { input, buildOutbox } of loads) results.push(await this.apply(runner, datasetTables(input.dataset), input, buildOutbox));
+      return results;
+    });
   }
 
   private async apply(

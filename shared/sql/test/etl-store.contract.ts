@@ -158,6 +158,42 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(await store.manifest.getFile(fileId)).toMatchObject({ loadedRows: 2, duplicateRows: 0, chunksLoaded: 1 });
     });
 
+    it('loads several chunks in one transaction: per-chunk results, duplicates across them, all or none', async () => {
+      const { store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      await store.manifest.finishExtract(fileId, { totalRows: 7, validRows: 7, rejectedRows: 0, chunks: 3 }, '2026-11-20T10:01:00.000Z');
+      const chunk = (index: number, ids: number[], firstRow: number) => ({
+        input: { dataset, fileId, chunkId: `${fileId}/${index}`, facts: facts(dataset, ids.map((id) => ({ id })), fileId, firstRow) },
+        buildOutbox: outboxPerFact(`${fileId}/${index}`),
+      });
+      const first = chunk(0, [1, 2], 1);
+      await store.facts.loadChunk(first.input, first.buildOutbox);
+      const failing = { ...chunk(2, [6], 7), buildOutbox: () => { throw new Error('outbox builder failed'); } };
+      // Chunk 1 is new, chunk 0 is already in the ledger, and the failing chunk rolls back all of it.
+      await expect(store.facts.loadChunks([chunk(1, [3, 4, 2], 3), first, failing])).rejects.toThrow();
+      expect(await store.query.countFacts(dataset)).toBe(2);
+      expect(await store.manifest.getFile(fileId)).toMatchObject({ loadedRows: 2, chunksLoaded: 1 });
+
+      // Key 4 is new in chunk 1 and a duplicate in chunk 2; chunk 1 listed twice applies once.
+      const results = await store.facts.loadChunks([chunk(1, [3, 4, 2], 3), first, chunk(2, [4, 5], 6), chunk(1, [3, 4, 2], 3)]);
+      expect(results.map(({ alreadyApplied, loaded, duplicates }) => ({ alreadyApplied, loaded, duplicates }))).toEqual([
+        { alreadyApplied: false, loaded: 2, duplicates: 1 },
+        { alreadyApplied: true, loaded: 0, duplicates: 0 },
+        { alreadyApplied: false, loaded: 1, duplicates: 1 },
+        { alreadyApplied: true, loaded: 0, duplicates: 0 },
+      ]);
+      const keyOf = (id: number) => facts(dataset, [{ id }], fileId)[0]!.key;
+      expect(results.map((result) => result.outbox.map((message) => message.body))).toEqual([
+        [JSON.stringify({ keys: [keyOf(3), keyOf(4)] })],
+        [],
+        [JSON.stringify({ keys: [keyOf(5)] })],
+        [],
+      ]);
+      expect(await store.query.countFacts(dataset)).toBe(5);
+      expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'complete', loadedRows: 5, duplicateRows: 2, chunksLoaded: 3 });
+      expect(await store.facts.loadChunks([])).toEqual([]);
+    });
+
     it('writes the outbox in the chunk transaction: a failure leaves nothing, the retry applies, the relay can replay', async () => {
       const { store, dataset, fileId } = await setup();
       // Drain what earlier runs left in a shared database, so this test sees only its own messages.
