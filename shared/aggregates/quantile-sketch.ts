@@ -115,9 +115,30 @@ export class QuantileSketch {
   }
 }
 
-/** Pure merge of two serialized sketches of the same alpha. */
+/**
+ * Pure merge of two serialized sketches of the same alpha, straight on the wire form: the window
+ * store folds many partials into one window row, and building two sketch objects per fold cost
+ * several times more than adding the bucket counts.
+ */
 export function mergeSketches(a: SerializedSketch, b: SerializedSketch): SerializedSketch {
-  const merged = QuantileSketch.from(a);
-  merged.merge(QuantileSketch.from(b));
-  return merged.toJSON();
+  if (a.alpha !== b.alpha) throw new EtlError('INTERNAL', `cannot merge sketches of different alpha (${a.alpha} and ${b.alpha})`);
+  if (b.count === 0 && b.zeroCount === 0) return a;
+  if (a.count === 0 && a.zeroCount === 0) return b;
+  const counts = new Map<number, number>();
+  for (const key in a.buckets) counts.set(Number(key), a.buckets[key] as number);
+  for (const key in b.buckets) {
+    const index = Number(key);
+    counts.set(index, (counts.get(index) ?? 0) + (b.buckets[key] as number));
+  }
+  // Ascending index order, as toJSON writes it, so equal sketches give equal JSON.
+  const buckets: Record<string, number> = {};
+  for (const index of [...counts.keys()].sort(ascending)) buckets[String(index)] = counts.get(index) as number;
+  return {
+    alpha: a.alpha,
+    zeroCount: a.zeroCount + b.zeroCount,
+    count: a.count + b.count,
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+    buckets,
+  };
 }
