@@ -1,7 +1,8 @@
 /**
- * Load throughput of SqliteEtlStore.loadChunk against the raw ceiling (a plain prepared INSERT of
- * prebuilt rows, one transaction per chunk, same schema and pragmas), with random uuid keys as real
- * files have. Run: `npx tsx shared/sql/test/bench/sqlite-load-bench.ts [rows] [chunkRows]`.
+ * Load throughput of SqliteEtlStore against the raw ceiling (a plain prepared INSERT of prebuilt
+ * rows, same schema and pragmas), with random uuid keys as real files have: one transaction per
+ * chunk (`loadChunk`) and one per group of chunks (`loadChunks`, as transform does with a batch).
+ * Run: `npx tsx shared/sql/test/bench/sqlite-load-bench.ts [rows] [chunkRows] [groupRows]`.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { contractDataset, makeFact } from '../contract-fixtures.js';
 
 const rows = Number(process.argv[2] ?? 200_000);
 const chunkRows = Number(process.argv[3] ?? 2000);
+const groupRows = Number(process.argv[4] ?? 50_000);
 const dataset = contractDataset('bench');
 const types = ['temperature', 'pressure', 'motion'];
 const facts = Array.from({ length: rows }, (_, index) =>
@@ -51,22 +53,40 @@ try {
   });
   let started = process.hrtime.bigint();
   for (let start = 0; start < rows; start += chunkRows) insertChunk.immediate(values.slice(start, start + chunkRows));
-  console.log(`raw INSERT ceiling: ${rate(rows, started)} rows/s`);
+  console.log(`raw INSERT ceiling, ${chunkRows} rows per transaction: ${rate(rows, started)} rows/s`);
+  db.exec('DELETE FROM bench_facts');
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  started = process.hrtime.bigint();
+  for (let start = 0; start < rows; start += groupRows) insertChunk.immediate(values.slice(start, start + groupRows));
+  console.log(`raw INSERT ceiling, ${groupRows} rows per transaction: ${rate(rows, started)} rows/s`);
   db.close();
 
   const store = await openEtlStore({ driver: 'sqlite', path: join(dir, 'store.sqlite') });
   await store.migrate([dataset]);
   await store.manifest.beginFile({ fileId: 'bench-file', dataset: dataset.name, blobName: 'bench/a.csv', blobEtag: '"1"', receivedAt: new Date().toISOString() });
+  const load = (chunkId: string, start: number) => ({
+    input: { dataset, fileId: 'bench-file', chunkId, facts: facts.slice(start, start + chunkRows) },
+    buildOutbox: (fresh: readonly unknown[]) => [{ id: chunkId, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` }],
+  });
   for (const pass of ['new', 'duplicate']) {
     started = process.hrtime.bigint();
     for (let start = 0; start < rows; start += chunkRows) {
-      const chunkId = `${pass}/${start}`;
-      await store.facts.loadChunk({ dataset, fileId: 'bench-file', chunkId, facts: facts.slice(start, start + chunkRows) }, (fresh) => [
-        { id: chunkId, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` },
-      ]);
+      const { input, buildOutbox } = load(`${pass}/${start}`, start);
+      await store.facts.loadChunk(input, buildOutbox);
     }
     console.log(`loadChunk, ${pass} rows: ${rate(rows, started)} rows/s (${rows} rows, chunks of ${chunkRows})`);
   }
+  const grouped = await openEtlStore({ driver: 'sqlite', path: join(dir, 'grouped.sqlite') });
+  await grouped.migrate([dataset]);
+  started = process.hrtime.bigint();
+  const chunksPerGroup = Math.max(1, Math.floor(groupRows / chunkRows));
+  for (let start = 0; start < rows; start += chunksPerGroup * chunkRows) {
+    const loads = [];
+    for (let chunk = start; chunk < Math.min(rows, start + chunksPerGroup * chunkRows); chunk += chunkRows) loads.push(load(`group/${chunk}`, chunk));
+    await grouped.facts.loadChunks(loads);
+  }
+  console.log(`loadChunks, new rows: ${rate(rows, started)} rows/s (chunks of ${chunkRows}, ${chunksPerGroup} per transaction)`);
+  await grouped.close();
   await store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
