@@ -4,7 +4,7 @@ import { EventHubProducerClient } from '@azure/event-hubs';
 import rhea, { type Connection, type EventContext } from 'rhea';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../index.js';
-import { waitFor } from './sdk-helpers.js';
+import { DEFAULT_WAIT_MS, waitFor } from './sdk-helpers.js';
 
 // Bad input cannot come from the SDK, so these tests speak raw TCP or plain rhea; each ends by
 // proving with the SDK that the server still serves everyone else.
@@ -42,7 +42,7 @@ function closedAfter(bytes: Buffer[]): Promise<void> {
     socket.on('data', () => undefined);
     socket.on('error', () => undefined);
     socket.on('close', () => resolve());
-    setTimeout(() => reject(new Error('server did not close the connection')), 10_000).unref();
+    setTimeout(() => reject(new Error('server did not close the connection')), DEFAULT_WAIT_MS).unref();
   });
 }
 
@@ -157,7 +157,7 @@ describe('event hubs emulator: bad input never crashes the server', () => {
     expect(await openMetric('eventhubs_emulator_open_connections')).toBe(before + 1);
     // Abrupt: the socket dies, no close frames.
     (connection as unknown as { socket: net.Socket }).socket.destroy();
-    await waitFor(async () => (await openMetric('eventhubs_emulator_open_connections')) === before, 10_000, 'the connection to be dropped');
+    await waitFor(async () => (await openMetric('eventhubs_emulator_open_connections')) === before, DEFAULT_WAIT_MS, 'the connection to be dropped');
     // The owner-level slot is free again: a reader with a lower owner level is admitted.
     const next = await connectRhea();
     try {
@@ -249,11 +249,11 @@ describe('event hubs emulator: credit-based flow control', () => {
       receiver.on('message', (context: EventContext) => received.push(context.message?.body));
       await new Promise((resolve) => receiver.once('receiver_open', resolve));
       receiver.add_credit(5);
-      await waitFor(() => received.length >= 5, 5_000, 'five events');
+      await waitFor(() => received.length >= 5, DEFAULT_WAIT_MS, 'five events');
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(received.length).toBe(5);
       receiver.add_credit(10);
-      await waitFor(() => received.length >= 15, 5_000, 'fifteen events');
+      await waitFor(() => received.length >= 15, DEFAULT_WAIT_MS, 'fifteen events');
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(received.length).toBe(15);
       expect(received.map((body) => Buffer.from((body as { content: Buffer }).content).toString())).toEqual(Array.from({ length: 15 }, (_, i) => `"slow-${i}"`));
@@ -319,8 +319,17 @@ describe('event hubs emulator: closing a reader while transfers wait for the ses
       filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described("amqp.annotation.x-opt-offset > '-1'", 0x0000468c00000004) },
     };
     try {
-      const within = <T,>(promise: Promise<T>, what: string) =>
-        Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} (disconnected: ${disconnected})`)), 5_000))]);
+      const within = async <T,>(promise: Promise<T>, what: string): Promise<T> => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no ${what} (disconnected: ${disconnected})`)), DEFAULT_WAIT_MS);
+        });
+        try {
+          return await Promise.race([promise, deadline]);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
       for (let round = 0; round < 5; round++) {
         const receiver = connection.open_receiver({ source, credit_window: 0 } as never);
         await within(new Promise((resolve) => receiver.once('receiver_open', resolve)), 'attach');
@@ -333,7 +342,7 @@ describe('event hubs emulator: closing a reader while transfers wait for the ses
       const last = connection.open_receiver({ source, credit_window: 500 } as never);
       let count = 0;
       last.on('message', () => count++);
-      await waitFor(() => count >= 400 || disconnected, 10_000, 'the last reader').catch(() => undefined);
+      await waitFor(() => count >= 400 || disconnected, DEFAULT_WAIT_MS, 'the last reader').catch(() => undefined);
       expect(disconnected).toBe(false);
       expect(errors).toEqual([]);
       expect(count).toBeGreaterThanOrEqual(400);

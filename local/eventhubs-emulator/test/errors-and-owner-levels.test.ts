@@ -1,7 +1,7 @@
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition, latestEventPosition } from '@azure/event-hubs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../index.js';
-import { quiet, waitFor } from './sdk-helpers.js';
+import { DEFAULT_WAIT_MS, quiet, waitFor } from './sdk-helpers.js';
 
 let emulator: RunningEventHubsEmulator;
 let consumer: EventHubConsumerClient;
@@ -16,14 +16,19 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/** Subscribes to one partition and collects the errors processError sees. */
+/**
+ * Subscribes to one partition and collects the errors processError sees. `batches` counts
+ * processEvents calls: the SDK makes one (empty after maxWaitTimeInSeconds) only once its link is attached.
+ */
 function watch(client: EventHubConsumerClient, partitionId: string, ownerLevel?: number) {
   const errors: Array<{ code?: string; message: string }> = [];
   const received: unknown[] = [];
+  const state = { batches: 0 };
   const subscription = client.subscribe(
     partitionId,
     {
       processEvents: async (events) => {
+        state.batches++;
         received.push(...events.map((event) => event.body));
       },
       processError: async (error) => {
@@ -32,7 +37,7 @@ function watch(client: EventHubConsumerClient, partitionId: string, ownerLevel?:
     },
     { startPosition: latestEventPosition, maxWaitTimeInSeconds: 0.5, ...(ownerLevel === undefined ? {} : { ownerLevel }) },
   );
-  return { errors, received, subscription };
+  return { errors, received, subscription, attached: () => state.batches > 0 };
 }
 
 describe('event hubs emulator: errors the SDK maps to its usual codes', () => {
@@ -49,7 +54,7 @@ describe('event hubs emulator: errors the SDK maps to its usual codes', () => {
   it('refuses an unknown consumer group and an unknown partition', async () => {
     const stranger = new EventHubConsumerClient('nobody', emulator.connectionString, 'records');
     const { errors, subscription } = watch(stranger, '0');
-    await waitFor(() => errors.length > 0, 15_000, 'consumer group error');
+    await waitFor(() => errors.length > 0, DEFAULT_WAIT_MS, 'consumer group error');
     expect(errors[0].code).toBe('MessagingEntityNotFoundError');
     await subscription.close();
     await stranger.close();
@@ -103,19 +108,19 @@ describe('event hubs emulator: owner levels and reader limits', () => {
     const clients = Array.from({ length: 4 }, () => new EventHubConsumerClient('$default', emulator.connectionString, 'records'));
     try {
       const low = watch(clients[0], '0', 1);
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await waitFor(low.attached, DEFAULT_WAIT_MS, 'the lower owner to be attached');
       const high = watch(clients[1], '0', 2);
-      await waitFor(() => low.errors.length > 0, 15_000, 'the lower owner to be disconnected');
+      await waitFor(() => low.errors.length > 0, DEFAULT_WAIT_MS, 'the lower owner to be disconnected');
       expect(low.errors[0].code).toBe('ReceiverDisconnectedError');
       await low.subscription.close();
 
       const lower = watch(clients[2], '0', 0);
-      await waitFor(() => lower.errors.length > 0, 15_000, 'the lower owner to be refused');
+      await waitFor(() => lower.errors.length > 0, DEFAULT_WAIT_MS, 'the lower owner to be refused');
       expect(lower.errors[0].code).toBe('ReceiverDisconnectedError');
       await lower.subscription.close();
 
       const plain = watch(clients[3], '0');
-      await waitFor(() => plain.errors.length > 0, 15_000, 'a reader without owner level to be refused');
+      await waitFor(() => plain.errors.length > 0, DEFAULT_WAIT_MS, 'a reader without owner level to be refused');
       expect(plain.errors[0].code).toBe('ReceiverDisconnectedError');
       await plain.subscription.close();
       expect(high.errors).toEqual([]);
@@ -136,12 +141,12 @@ describe('event hubs emulator: owner levels and reader limits', () => {
           await producer.sendBatch([{ body: 'ping' }], { partitionId: '1' });
           return readers.every((reader) => reader.received.length > 0);
         },
-        20_000,
+        DEFAULT_WAIT_MS,
         'five readers to be attached',
       );
       await producer.close();
       const sixth = watch(clients[5], '1');
-      await waitFor(() => sixth.errors.length > 0, 15_000, 'the sixth reader to be refused');
+      await waitFor(() => sixth.errors.length > 0, DEFAULT_WAIT_MS, 'the sixth reader to be refused');
       expect(sixth.errors[0].code).toBe('QuotaExceededError');
       expect(readers.flatMap((reader) => reader.errors)).toEqual([]);
       for (const reader of [...readers, sixth]) await reader.subscription.close();

@@ -8,7 +8,7 @@ import {
 } from '@azure/event-hubs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../index.js';
-import { quiet, readEvents } from './sdk-helpers.js';
+import { quiet, readEvents, startReading } from './sdk-helpers.js';
 
 // The SDK's own key-to-partition mapper (not exported publicly): placement must agree with it.
 const require = createRequire(import.meta.url);
@@ -132,10 +132,10 @@ describe('event hubs emulator: send and receive with the official SDK', () => {
       expect(byTime.map((event) => event.sequenceNumber)).toEqual([0, 1, 2, 3]);
 
       // Latest: only what arrives after the reader attached.
-      const latest = readEvents(hubConsumer, '1', latestEventPosition, 1);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const latest = startReading(hubConsumer, '1', latestEventPosition, 1);
+      await latest.attached;
       await hubProducer.sendBatch([{ body: 'later' }], { partitionId: '1' });
-      expect((await latest).map((event) => [event.sequenceNumber, event.body])).toEqual([[4, 'later']]);
+      expect((await latest.events).map((event) => [event.sequenceNumber, event.body])).toEqual([[4, 'later']]);
     } finally {
       await hubConsumer.close();
       await hubProducer.close();
@@ -204,11 +204,11 @@ describe('event hubs emulator: send and receive with the official SDK', () => {
     const replay = new EventHubConsumerClient('replay', emulator.connectionString, 'records');
     try {
       const start = await producer.getPartitionProperties('0');
-      const first = readEvents(transform, '0', latestEventPosition, 2);
-      const second = readEvents(replay, '0', latestEventPosition, 2);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const first = startReading(transform, '0', latestEventPosition, 2);
+      const second = startReading(replay, '0', latestEventPosition, 2);
+      await Promise.all([first.attached, second.attached]);
       await producer.sendBatch([{ body: 'g1' }, { body: 'g2' }], { partitionId: '0' });
-      for (const events of [await first, await second]) {
+      for (const events of [await first.events, await second.events]) {
         expect(events.map((event) => event.body)).toEqual(['g1', 'g2']);
         expect(events[0].sequenceNumber).toBe(start.lastEnqueuedSequenceNumber + 1);
       }

@@ -64,7 +64,7 @@ describe('blob trigger (container scan with receipts)', () => {
   it('reports a blob that keeps failing on webjobs-blobtrigger-poison after poisonBlobThreshold tries', async () => {
     await container.getBlockBlobClient('bad/broken.txt').upload('fail', 4);
     const poison = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('webjobs-blobtrigger-poison');
-    const message = await waitFor('the poison message', async () => (await poison.receiveMessages()).receivedMessageItems[0], 15_000);
+    const message = await waitFor('the poison message', async () => (await poison.receiveMessages()).receivedMessageItems[0]);
     expect(JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8'))).toMatchObject({
       FunctionId: 'Host.Functions.blobEcho',
       ContainerName: 'blob-in',

@@ -7,6 +7,7 @@ import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.j
 import { startEventHubsEmulator } from '../../eventhubs-emulator/index.js';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
 import { callsOf } from './fixtures/recorder.js';
+import { waitForOwnerReader } from './owner-reader.js';
 import { waitFor } from './wait-for.js';
 
 const HUB = 'options-hub';
@@ -60,19 +61,20 @@ describe('event hub trigger with host.json options', () => {
   });
 
   it('starts at the end, waits for minEventBatchSize up to maxWaitTime, and checkpoints every second batch', async () => {
-    // Let the processor claim the partition and open its receiver at the end of the stream.
+    // Let the processor claim the partition and open its receiver at the end of the stream: only
+    // what is sent after that attach reaches it.
     await waitFor('the partition to be owned', async () => (await checkpoints.listOwnership(producer.fullyQualifiedNamespace, HUB, 'batch')).length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitForOwnerReader(emulator.connectionString, HUB, 'batch', '0');
     const startedAt = Date.now();
     await send(1, 2);
-    const [short] = await waitFor('the short batch after maxWaitTime', () => callsOf('hubBatch').length > 0 && callsOf('hubBatch'), 10_000);
+    const [short] = await waitFor('the short batch after maxWaitTime', () => callsOf('hubBatch').length > 0 && callsOf('hubBatch'));
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_500);
     expect(short?.input).toEqual([{ n: 1 }, { n: 2 }]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await checkpoint()).toBeUndefined();
 
     await send(3, 4, 5, 6);
-    const calls = await waitFor('the full batch', () => callsOf('hubBatch').length > 1 && callsOf('hubBatch'), 10_000);
+    const calls = await waitFor('the full batch', () => callsOf('hubBatch').length > 1 && callsOf('hubBatch'));
     expect(calls[1]?.input).toEqual([{ n: 3 }, { n: 4 }, { n: 5 }, { n: 6 }]);
     const last = (calls[1]?.context.triggerMetadata?.sequenceNumberArray as number[]).at(-1);
     await waitFor('the checkpoint after the second batch', async () => (await checkpoint()) === last);

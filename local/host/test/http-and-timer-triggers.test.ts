@@ -78,7 +78,7 @@ describe('http and timer triggers', () => {
       expect(late.httpUrl).toBeUndefined();
       expect(lines).toContainEqual(expect.stringMatching(/^error the http server cannot start, retrying/));
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
-      const url = await waitFor('the http server to bind', () => late.httpUrl, 10_000);
+      const url = await waitFor('the http server to bind', () => late.httpUrl);
       expect(await (await fetch(`${url}/api/plainText`)).text()).toBe('hello from plainText');
     } finally {
       await late.close();
@@ -86,7 +86,7 @@ describe('http and timer triggers', () => {
   });
 
   it('runs a timer on startup and then on its NCRONTAB schedule, with the timer argument', async () => {
-    const ticks = await waitFor('three timer ticks', () => callsOf('everySecond').length >= 3 && callsOf('everySecond'), 10_000);
+    const ticks = await waitFor('three timer ticks', () => callsOf('everySecond').length >= 3 && callsOf('everySecond'));
     const timer = ticks[1]?.input as { isPastDue: boolean; schedule: unknown; scheduleStatus: { last: string; next: string; lastUpdated: string } };
     expect(timer.isPastDue).toBe(false);
     expect(timer.schedule).toEqual({ adjustForDST: true });

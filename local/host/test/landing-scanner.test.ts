@@ -107,7 +107,7 @@ describe('landing scanner (the local Event Grid)', () => {
       log: () => {},
     });
     hosts.push(rescuer);
-    const message = await waitFor('the rescued event', async () => (await queue.receiveMessages()).receivedMessageItems[0], 10_000);
+    const message = await waitFor('the rescued event', async () => (await queue.receiveMessages()).receivedMessageItems[0]);
     const event = JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8')) as BlobCreated;
     expect(event.data.eTag).toBe(etag);
     await queue.deleteMessage(message.messageId, message.popReceipt);

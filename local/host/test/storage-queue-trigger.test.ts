@@ -111,7 +111,7 @@ describe('storage queue trigger', () => {
     process.env.FIXTURE_QUEUE_DELAY_MS = '3500';
     try {
       await queue.sendMessage(base64Json({ marker: 'renewed' }));
-      await waitFor('the slow message to finish', () => recordedFinish('renewed'), 15_000);
+      await waitFor('the slow message to finish', () => recordedFinish('renewed'));
       await waitFor('the message to be deleted', async () => (await queue.getProperties()).approximateMessagesCount === 0);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(withMarker('renewed')).toHaveLength(1);

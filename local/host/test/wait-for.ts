@@ -1,8 +1,9 @@
 /**
  * Polls until `probe` returns a value other than undefined/false, or fails after `timeoutMs`. A
- * probe that throws counts as "not yet" (a queue that does not exist yet, say).
+ * probe that throws counts as "not yet" (a queue that does not exist yet, say). The deadline only
+ * bounds a hang, so it is generous: a loaded 2-core CI machine can be many times slower than a laptop.
  */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
