@@ -18,7 +18,8 @@ import type { BlobSource } from '../ports/blob-source.js';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js';
 import type { ManifestStore } from '../ports/etl-store.js';
 import type { RejectedRowSink, RejectedRowWriter } from '../ports/rejected-row-sink.js';
-import { CHUNK_EVENT_TYPE, chunkEventProperties, type ChunkEvent } from '../messages/chunk-event.js';
+import { CHUNK_EVENT_TYPE } from '../messages/chunk-event.js';
+import { ChunkEventEncoder, type ChunkRows } from '../messages/chunk-event-encoder.js';
 import { partitionIndexFor } from '../messages/partition-routing.js';
 import type { Logger } from '../runtime/logger.js';
 import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
@@ -76,8 +77,9 @@ export function landedBlobFromEvent(event: unknown): LandedBlob {
 }
 
 interface PendingChunk {
-  rowNumbers: number[];
-  rows: string[][];
+  /** Rows already encoded as the event's bytes (see chunk-event-encoder.ts for why). */
+  rows: ChunkRows;
+  /** Size estimate that decides where chunks end; kept as it was so that chunk boundaries stay the same. */
   bytes: number;
 }
 
@@ -174,22 +176,16 @@ async function extractRows(
   let rejectedRows = 0;
   let binding: ReturnType<typeof bindHeader> | undefined;
 
+  const encoder = new ChunkEventEncoder({ type: CHUNK_EVENT_TYPE, v: 1, dataset: dataset.name, datasetVersion: dataset.version, fileId, blobName });
+
   const publish = async (partitionIndex: number, chunk: PendingChunk): Promise<void> => {
-    const event: ChunkEvent = {
-      type: CHUNK_EVENT_TYPE,
-      v: 1,
-      dataset: dataset.name,
-      datasetVersion: dataset.version,
-      fileId,
-      blobName,
-      chunkIndex: chunks,
-      rowNumbers: chunk.rowNumbers,
-      rows: chunk.rows,
-    };
+    const event = encoder.encode(chunk.rows, chunks);
     chunks += 1;
-    const outgoing: OutgoingEvent = { body: event, partitionId: partitionIds[partitionIndex], properties: chunkEventProperties(event) };
+    const outgoing: OutgoingEvent = { body: event.body, partitionId: partitionIds[partitionIndex], properties: event.properties };
     const sending = deps.records.publish([outgoing], signal).then(
       () => {
+        // The publisher is done with the body; a failed publish fails the file, so its body is left to the GC.
+        event.release();
         inFlight.delete(sending);
         deps.metrics?.increment('etl_chunks_published_total', { dataset: dataset.name });
       },
@@ -227,21 +223,20 @@ async function extractRows(
     const partitionIndex = partitionIndexFor(fields[keyColumn] ?? '', partitionIds.length);
     let chunk = pending.get(partitionIndex);
     if (!chunk) {
-      chunk = { rowNumbers: [], rows: [], bytes: 0 };
+      chunk = { rows: encoder.startChunk(), bytes: 0 };
       pending.set(partitionIndex, chunk);
     }
     let bytes = 16;
     for (const field of fields) bytes += field.length + FIELD_OVERHEAD_BYTES;
-    if (chunk.rows.length > 0 && chunk.bytes + bytes > deps.chunk.maxBytes) {
+    if (chunk.rows.rowCount > 0 && chunk.bytes + bytes > deps.chunk.maxBytes) {
       pending.delete(partitionIndex);
       await publish(partitionIndex, chunk);
-      chunk = { rowNumbers: [], rows: [], bytes: 0 };
+      chunk = { rows: encoder.startChunk(), bytes: 0 };
       pending.set(partitionIndex, chunk);
     }
-    chunk.rowNumbers.push(item.rowNumber);
-    chunk.rows.push(fields);
+    chunk.rows.add(item.rowNumber, fields);
     chunk.bytes += bytes;
-    if (chunk.rows.length >= deps.chunk.maxRows) {
+    if (chunk.rows.rowCount >= deps.chunk.maxRows) {
       pending.delete(partitionIndex);
       await publish(partitionIndex, chunk);
     }

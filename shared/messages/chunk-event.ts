@@ -38,16 +38,39 @@ export function chunkIdOf(fileId: string, chunkIndex: number): string {
   return `${fileId}/${chunkIndex}`;
 }
 
+/** What every chunk of one file shares: all of the event but the index and the rows. */
+export type ChunkEnvelope = Pick<ChunkEvent, 'type' | 'v' | 'dataset' | 'datasetVersion' | 'fileId' | 'blobName'>;
+
+/** Where a chunk sits in its file: enough to stamp its properties without the rows themselves. */
+export interface ChunkPosition {
+  readonly chunkIndex: number;
+  /** Row numbers of the first and last row (0 for an empty chunk). */
+  readonly firstRow: number;
+  readonly lastRow: number;
+  readonly rowCount: number;
+}
+
 /** Application properties stamped on every chunk event (visible to tools without parsing bodies). */
 export function chunkEventProperties(event: ChunkEvent, traceParent?: string): Record<string, string | number> {
-  const properties: Record<string, string | number> = {
-    dataset: event.dataset,
-    schemaVersion: event.datasetVersion,
-    fileId: event.fileId,
+  const position = {
     chunkIndex: event.chunkIndex,
     firstRow: event.rowNumbers[0] ?? 0,
     lastRow: event.rowNumbers[event.rowNumbers.length - 1] ?? 0,
     rowCount: event.rows.length,
+  };
+  return chunkPositionProperties(event, position, traceParent);
+}
+
+/** The same properties as `chunkEventProperties`, for a chunk whose rows are already encoded. */
+export function chunkPositionProperties(envelope: ChunkEnvelope, position: ChunkPosition, traceParent?: string): Record<string, string | number> {
+  const properties: Record<string, string | number> = {
+    dataset: envelope.dataset,
+    schemaVersion: envelope.datasetVersion,
+    fileId: envelope.fileId,
+    chunkIndex: position.chunkIndex,
+    firstRow: position.firstRow,
+    lastRow: position.lastRow,
+    rowCount: position.rowCount,
   };
   if (traceParent) properties.traceparent = traceParent;
   return properties;
