@@ -76,7 +76,7 @@ describe('Event Hubs lag reader', () => {
         consumerGroup: 'work',
         partitionId,
         sequenceNumber,
-        offset: sequenceNumber * 100,
+        offset: String(sequenceNumber * 100),
       });
     // Partition 0 processed up to its 4th event (6 left), partition 1 up to its last one (none left).
     await write('0', first!.partitions[0]!.beginningSequenceNumber + 3);
@@ -90,7 +90,7 @@ describe('Event Hubs lag reader', () => {
     expect(hubUnprocessedEvents(lagging!, 'functions')).toBe(6);
     expect(hubUnprocessedEvents(lagging!, 'keda')).toBe(6);
     // A checkpoint of another consumer group does not count for this one.
-    await store.updateCheckpoint({ fullyQualifiedNamespace: producer.fullyQualifiedNamespace, eventHubName: 'lagging', consumerGroup: '$default', partitionId: '0', sequenceNumber: lastSequence.get('0')!, offset: 0 });
+    await store.updateCheckpoint({ fullyQualifiedNamespace: producer.fullyQualifiedNamespace, eventHubName: 'lagging', consumerGroup: '$default', partitionId: '0', sequenceNumber: lastSequence.get('0')!, offset: '0' });
     const [again] = await reader.read();
     expect(hubUnprocessedEvents(again!, 'functions')).toBe(6);
   });

@@ -1,0 +1,120 @@
+/**
+ * The local scaler: every poll it reads the lag of the pipeline's hubs, decides the instance count
+ * with the chosen mode's formulas (`scaling-formulas.ts`) and moves the instance pool there. Each
+ * decision is one log line and one history sample (time, lag, instances) for load-test reports.
+ */
+import type { HubLagSource } from './event-hub-lag.js';
+import type { InstancePool } from './instance-pool.js';
+import type { FunctionsScalingOptions } from './functions-target-scaling.js';
+import type { KedaScalingOptions } from './keda-hpa-scaling.js';
+import { decideInstances, initialScalingState, scalingOptions, type ScalingDecision, type ScalingMode, type ScalingOptions, type ScalingState } from './scaling-formulas.js';
+
+export interface LocalScalerOptions {
+  readonly mode: ScalingMode;
+  /** At least 1: the first host runs in the caller's process (default 1). */
+  readonly minInstances?: number;
+  /** Default 4. */
+  readonly maxInstances?: number;
+  /** How often lag is read and a decision made (default 5000 ms). */
+  readonly pollMs?: number;
+  readonly lagSource: HubLagSource;
+  readonly pool: InstancePool;
+  /** Overrides of the Functions or KEDA/HPA rules (e.g. short hold times in tests). */
+  readonly functions?: Partial<FunctionsScalingOptions>;
+  readonly keda?: Partial<KedaScalingOptions>;
+  /** Injected clock (default Date.now). */
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+/** One poll, for charts: when, how much lag the mode's scaler counted, how many instances ran after it. */
+export interface ScalerSample {
+  readonly at: number;
+  readonly lag: number;
+  readonly desired: number;
+  readonly instances: number;
+}
+
+export const DEFAULT_SCALER_POLL_MS = 5000;
+
+export class LocalScaler {
+  readonly history: ScalerSample[] = [];
+  readonly options: ScalingOptions;
+  readonly #lagSource: HubLagSource;
+  readonly #pool: InstancePool;
+  readonly #pollMs: number;
+  readonly #now: () => number;
+  readonly #log: (line: string) => void;
+  #state: ScalingState;
+  #lastLine = '';
+  #loop: Promise<void> | undefined;
+  #abort: AbortController | undefined;
+
+  constructor(options: LocalScalerOptions) {
+    this.options = scalingOptions(options.mode, options);
+    this.#lagSource = options.lagSource;
+    this.#pool = options.pool;
+    this.#pollMs = options.pollMs ?? DEFAULT_SCALER_POLL_MS;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? ((line) => console.log(line));
+    this.#state = initialScalingState(options.mode);
+  }
+
+  /** One poll: read lag, decide, scale. Throws when the lag cannot be read or scaling fails. */
+  async tick(signal?: AbortSignal): Promise<ScalingDecision> {
+    const hubs = await this.#lagSource.read(signal);
+    const from = this.#pool.count();
+    const { decision, state } = decideInstances({ now: this.#now(), currentInstances: from, hubs }, this.#state, this.options);
+    this.#state = state;
+    let failure: unknown;
+    if (decision.desiredInstances !== from) await this.#pool.scaleTo(decision.desiredInstances).catch((error: unknown) => (failure = error));
+    const instances = this.#pool.count();
+    this.history.push({ at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances });
+    this.#logDecision(decision, from, instances);
+    if (failure !== undefined) throw failure;
+    return decision;
+  }
+
+  /** Polls until `stop()`; a failed poll is logged and retried at the next interval. */
+  start(): void {
+    if (this.#loop) return;
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#loop = (async () => {
+      while (!abort.signal.aborted) {
+        await this.tick(abort.signal).catch((error: unknown) => {
+          if (!abort.signal.aborted) this.#log(`[scaler] poll failed, retrying in ${this.#pollMs} ms: ${(error as Error).message}`);
+        });
+        await sleep(this.#pollMs, abort.signal);
+      }
+    })();
+  }
+
+  /** Stops polling and waits for a running poll to finish; instances stay as they are. */
+  async stop(): Promise<void> {
+    this.#abort?.abort();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  #logDecision(decision: ScalingDecision, from: number, to: number): void {
+    const perHub = decision.hubs.map((hub) => `${hub.key} ${hub.unprocessedEvents}`).join(', ');
+    const line = `[scaler] ${decision.mode}: lag ${decision.totalLag} (${perHub}) → desired ${decision.desiredInstances}, instances ${from}→${to}${decision.note ? `; ${decision.note}` : ''}`;
+    // Repeated identical idle lines say nothing new.
+    if (line !== this.#lastLine) this.#log(line);
+    this.#lastLine = line;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
