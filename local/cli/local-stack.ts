@@ -17,6 +17,8 @@ import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
 import { readHostJson } from './host-json.js';
 import { startExtraHost } from './extra-host-processes.js';
+import { startPipelineAutoscaler, type PipelineAutoscaleOptions } from '../scaler/pipeline-autoscaler.js';
+import type { LocalScaler } from '../scaler/local-scaler.js';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const FUNCTIONS_ENTRY = join(REPOSITORY_ROOT, 'functions', 'index.ts');
@@ -40,6 +42,11 @@ export interface LocalStackOptions {
   readonly functionsHost?: boolean;
   /** Host shortcuts for tests: faster load balancing. */
   readonly fastLoadBalancing?: boolean;
+  /**
+   * Let the local scaler start and stop host processes from the hubs' lag (Functions or KEDA
+   * formulas, `local/scaler/README.md`); `instances` is then only the starting count.
+   */
+  readonly autoscale?: PipelineAutoscaleOptions;
   readonly log?: (line: string) => void;
 }
 
@@ -50,6 +57,8 @@ export interface LocalStack {
   readonly eventHubsConnectionString: string;
   readonly httpUrl: string | undefined;
   readonly blobService: BlobServiceClient;
+  /** The running local scaler when `autoscale` was asked for (its `history` feeds load-test reports). */
+  readonly scaler?: LocalScaler;
   close(): Promise<void>;
 }
 
@@ -132,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await host.close();
       await closeEtlRuntime();
     });
-    for (let instance = 2; instance <= (options.instances ?? 1); instance += 1) {
+    const startInstance = async (instance: number) => {
       const extra = await startExtraHost({
         repositoryRoot: REPOSITORY_ROOT,
         entryModule: FUNCTIONS_ENTRY,
@@ -142,8 +151,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         fastLoadBalancing: options.fastLoadBalancing,
         log,
       });
-      closers.push(() => extra.stop());
       log(`[host] instance host-${instance} started (pid ${extra.pid})`);
+      return extra;
+    };
+    let scaler: LocalScaler | undefined;
+    if (options.autoscale) {
+      const running = await startPipelineAutoscaler({ autoscale: options.autoscale, settings, initialInstances: options.instances ?? 1, startInstance, log });
+      closers.push(() => running.close());
+      scaler = running.scaler;
+    } else {
+      for (let instance = 2; instance <= (options.instances ?? 1); instance += 1) {
+        const extra = await startInstance(instance);
+        closers.push(() => extra.stop());
+      }
     }
 
     return {
@@ -152,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventHubsConnectionString: emulator.connectionString,
       httpUrl: host.httpUrl,
       blobService,
+      scaler,
       close: closeAll,
     };
   } catch (error) {

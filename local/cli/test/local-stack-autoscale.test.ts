@@ -1,0 +1,78 @@
+/**
+ * The local stack with autoscaling on: a file big enough to leave a backlog on the records hub makes
+ * the local scaler start extra host processes, and once the backlog is gone (and the shortened
+ * scale-in hold has passed) it stops them again, with every row of the file loaded.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../local-stack.js';
+import { generateIotCsv } from '../../../load-tests/iot-csv-generator.js';
+import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
+import type { FileManifest } from '../../../shared/ports/file-manifest.js';
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('local stack with autoscaling', () => {
+  let stateDir: string;
+  let stack: LocalStack;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'etl-autoscale-'));
+    stack = await startLocalStack({
+      stateDir,
+      ports: 'free',
+      partitions: 4,
+      scanIntervalMs: 200,
+      emulator: 'in-process',
+      fastLoadBalancing: true,
+      settings: { ETL_CHUNK_MAX_ROWS: '20' },
+      // Production rules, with a small per-instance target and a short scale-in hold so a small file shows both directions.
+      autoscale: { mode: 'functions', max: 3, pollMs: 250, functions: { targetUnprocessedEventThreshold: 5, scaleInHoldMs: 3000 } },
+      log: (line) => {
+        if (line.startsWith('[scaler]')) lines.push(line);
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('scales out on the backlog and back in once it is processed', async () => {
+    const generated = generateIotCsv({ rows: 4000, seed: 11, duplicateRate: 0, badRowRate: 0, spreadMinutes: 60 });
+    let text = '';
+    for await (const chunk of generated.chunks) text += chunk;
+    await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/autoscale.csv').upload(text, Buffer.byteLength(text));
+
+    const scaler = stack.scaler!;
+    await waitFor('a scale-out', () => (scaler.history.some((sample) => sample.instances > 1) ? true : undefined), 30_000);
+    const runtime = await getEtlRuntime();
+    const file = await waitFor<FileManifest>('the file to complete', async () => {
+      const [found] = await runtime.store.manifest.listFiles({ limit: 10 });
+      return found?.state === 'complete' ? found : undefined;
+    }, 40_000);
+    await waitFor('the scale-in', () => {
+      const last = scaler.history.at(-1);
+      return last && last.instances === 1 && last.lag === 0 ? true : undefined;
+    }, 30_000);
+
+    expect(file).toMatchObject({ totalRows: 4000, loadedRows: 4000 });
+    const peak = Math.max(...scaler.history.map((sample) => sample.instances));
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(lines.some((line) => /functions: lag \d+ .*instances 1→[23]/.test(line))).toBe(true);
+    expect(lines.some((line) => /instances [23]→1/.test(line))).toBe(true);
+  }, 110_000);
+});

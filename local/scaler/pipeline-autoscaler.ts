@@ -1,0 +1,74 @@
+/**
+ * The local stack's autoscaling: the local scaler watching the pipeline's two Event Hubs triggers
+ * (records/transform, aggregates/aggregate) and starting or stopping extra host processes.
+ */
+import { createEventHubsLagReader } from './event-hub-lag.js';
+import { HostProcessPool, type StoppableInstance } from './instance-pool.js';
+import { DEFAULT_SCALER_POLL_MS, LocalScaler } from './local-scaler.js';
+import type { ScalingMode } from './scaling-formulas.js';
+import type { FunctionsScalingOptions } from './functions-target-scaling.js';
+import type { KedaScalingOptions } from './keda-hpa-scaling.js';
+
+export interface PipelineAutoscaleOptions {
+  readonly mode: ScalingMode;
+  /** Fewest instances (≥ 1: the in-process host; default 1). */
+  readonly min?: number;
+  /** Most instances (default 4). */
+  readonly max?: number;
+  /** Poll interval (default 5000 ms). */
+  readonly pollMs?: number;
+  /** Rule overrides, e.g. short hold times for tests (defaults: the platforms' own). */
+  readonly functions?: Partial<FunctionsScalingOptions>;
+  readonly keda?: Partial<KedaScalingOptions>;
+}
+
+export async function startPipelineAutoscaler(options: {
+  readonly autoscale: PipelineAutoscaleOptions;
+  /** The settings the hosts run with (connections, hub and consumer-group names). */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly initialInstances: number;
+  readonly startInstance: (instanceNumber: number) => Promise<StoppableInstance>;
+  readonly log: (line: string) => void;
+}): Promise<{ scaler: LocalScaler; close(): Promise<void> }> {
+  const { autoscale, settings } = options;
+  const setting = (name: string) => {
+    const value = settings[name];
+    if (value === undefined) throw new Error(`the local stack did not set ${name}`);
+    return value;
+  };
+  const lagSource = createEventHubsLagReader({
+    eventHubsConnectionString: setting('ETL_EVENTHUB'),
+    storageConnectionString: setting('AzureWebJobsStorage'),
+    hubs: [
+      { eventHubName: setting('ETL_RECORDS_HUB'), consumerGroup: setting('ETL_TRANSFORM_CONSUMER_GROUP') },
+      { eventHubName: setting('ETL_AGGREGATES_HUB'), consumerGroup: setting('ETL_AGGREGATE_CONSUMER_GROUP') },
+    ],
+  });
+  const pool = new HostProcessPool(options.startInstance);
+  const close = async () => {
+    await scaler.stop();
+    await pool.close();
+    await lagSource.close();
+  };
+  const scaler = new LocalScaler({
+    mode: autoscale.mode,
+    minInstances: autoscale.min,
+    maxInstances: autoscale.max,
+    pollMs: autoscale.pollMs,
+    functions: autoscale.functions,
+    keda: autoscale.keda,
+    lagSource,
+    pool,
+    log: options.log,
+  });
+  try {
+    const { minInstances, maxInstances } = scaler.options;
+    await pool.scaleTo(Math.min(Math.max(options.initialInstances, minInstances), maxInstances));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  options.log(`[scaler] ${autoscale.mode} autoscaling between ${scaler.options.minInstances} and ${scaler.options.maxInstances} instances, every ${autoscale.pollMs ?? DEFAULT_SCALER_POLL_MS} ms`);
+  scaler.start();
+  return { scaler, close };
+}
