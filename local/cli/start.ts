@@ -15,6 +15,7 @@ import { printDailyReport } from './report-printer.js';
 import { StatusService } from '../../shared/status/status-service.js';
 import { getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
+import { SCALING_MODES, type ScalingMode } from '../scaler/scaling-formulas.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -25,7 +26,11 @@ const USAGE = `Usage: npm start -- [options]
   --state-dir DIR    where state lives (default .local/)
   --partitions N     partitions per Event Hub on a fresh state dir (default 4)
   --instances N      Functions host instances: this process plus N-1 child processes sharing
-                     partitions and the landing queue (default 1)
+                     partitions and the landing queue (default 1); with --autoscale, the start count
+  --autoscale MODE   start and stop host processes from the Event Hubs lag: 'functions' (Functions
+                     target-based scaling) or 'keda' (KEDA azure-eventhub + HPA); see local/scaler/README.md
+  --max-instances N  most instances with --autoscale (default 4)
+  --scale-poll-ms N  how often --autoscale reads the lag (default 5000)
   -h, --help         this text`;
 
 async function main(): Promise<number> {
@@ -38,6 +43,9 @@ async function main(): Promise<number> {
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
       partitions: { type: 'string', default: '4' },
       instances: { type: 'string', default: '1' },
+      autoscale: { type: 'string' },
+      'max-instances': { type: 'string', default: '4' },
+      'scale-poll-ms': { type: 'string', default: '5000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -49,12 +57,22 @@ async function main(): Promise<number> {
   const sampleRows = Number(values['sample-rows']);
   if (!Number.isSafeInteger(sampleRows) || sampleRows < 1) throw new Error(`--sample-rows must be a positive integer, got '${values['sample-rows']}'`);
 
+  const autoscale = values.autoscale;
+  if (autoscale !== undefined && !SCALING_MODES.includes(autoscale as ScalingMode)) {
+    throw new Error(`--autoscale must be one of ${SCALING_MODES.join(', ')}, got '${autoscale}'`);
+  }
+  const maxInstances = Number(values['max-instances']);
+  const scalePollMs = Number(values['scale-poll-ms']);
+  if (!Number.isSafeInteger(maxInstances) || maxInstances < 1) throw new Error(`--max-instances must be a positive integer, got '${values['max-instances']}'`);
+  if (!Number.isSafeInteger(scalePollMs) || scalePollMs < 100) throw new Error(`--scale-poll-ms must be an integer ≥ 100, got '${values['scale-poll-ms']}'`);
+
   console.log(`ScalableETL local stack — state in ${stateDir}`);
   const stack = await startLocalStack({
     stateDir,
     ports: values['free-ports'] ? 'free' : 'default',
     partitions: Number(values.partitions),
     instances: Number(values.instances),
+    autoscale: autoscale === undefined ? undefined : { mode: autoscale as ScalingMode, max: maxInstances, pollMs: scalePollMs },
     log: (line) => {
       if (!line.includes('[host]') || /error|fail|dead-letter/i.test(line)) console.log(line);
     },
