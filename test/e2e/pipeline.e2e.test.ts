@@ -50,7 +50,9 @@ function exactQuantileBounds(values: number[], q: number): [number, number] {
   return [sorted[Math.floor(rank)]!, sorted[Math.ceil(rank)]!];
 }
 
-describe('pipeline end to end on the local stack', () => {
+// Tests here wait up to 120 s for the pipeline (waitFor): a per-test timeout above that lets a slow,
+// loaded machine reach those deadlines and their messages instead of vitest's bare 60 s timeout.
+describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   let stateDir: string;
   let stack: LocalStack;
   let runtime: EtlRuntime;
