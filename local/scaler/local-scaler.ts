@@ -27,7 +27,7 @@ export interface LocalScalerOptions {
   readonly log?: (line: string) => void;
 }
 
-/** One poll, for charts: when, how much lag the mode's scaler counted, how many instances ran after it. */
+/** One poll, for charts: when, how much lag the mode's scaler counted, what it asked for, how many instances were running. */
 export interface ScalerSample {
   readonly at: number;
   readonly lag: number;
@@ -47,6 +47,9 @@ export class LocalScaler {
   readonly #log: (line: string) => void;
   #state: ScalingState;
   #lastLine = '';
+  /** The count a running move goes to; undefined when the pool is not moving. */
+  #requested: number | undefined;
+  #moving: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   #abort: AbortController | undefined;
 
@@ -60,19 +63,37 @@ export class LocalScaler {
     this.#state = initialScalingState(options.mode);
   }
 
-  /** One poll: read lag, decide, scale. Throws when the lag cannot be read or scaling fails. */
+  /**
+   * One poll: read lag, decide, and start moving the pool. Like the HPA, which counts the replicas
+   * it asked for rather than the ready ones, the formulas see the count being moved to while a move
+   * is under way, and polling goes on; a new move waits until the running one is done.
+   * Throws when the lag cannot be read.
+   */
   async tick(signal?: AbortSignal): Promise<ScalingDecision> {
     const hubs = await this.#lagSource.read(signal);
-    const from = this.#pool.count();
+    const from = this.#requested ?? this.#pool.count();
     const { decision, state } = decideInstances({ now: this.#now(), currentInstances: from, hubs }, this.#state, this.options);
     this.#state = state;
-    let failure: unknown;
-    if (decision.desiredInstances !== from) await this.#pool.scaleTo(decision.desiredInstances).catch((error: unknown) => (failure = error));
-    const instances = this.#pool.count();
-    this.history.push({ at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances });
-    this.#logDecision(decision, from, instances);
-    if (failure !== undefined) throw failure;
+    let to = from;
+    if (decision.desiredInstances !== from && this.#moving === undefined) {
+      to = decision.desiredInstances;
+      this.#requested = to;
+      this.#moving = this.#pool
+        .scaleTo(to)
+        .catch((error: unknown) => this.#log(`[scaler] scaling to ${to} instances failed, ${this.#pool.count()} run: ${(error as Error).message}`))
+        .finally(() => {
+          this.#requested = undefined;
+          this.#moving = undefined;
+        });
+    }
+    this.history.push({ at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances: this.#pool.count() });
+    this.#logDecision(decision, from, to);
     return decision;
+  }
+
+  /** Resolves when no instance is being started or stopped. */
+  async settled(): Promise<void> {
+    while (this.#moving) await this.#moving;
   }
 
   /** Polls until `stop()`; a failed poll is logged and retried at the next interval. */
@@ -90,11 +111,12 @@ export class LocalScaler {
     })();
   }
 
-  /** Stops polling and waits for a running poll to finish; instances stay as they are. */
+  /** Stops polling and waits for a running poll and move to finish; instances stay as they are. */
   async stop(): Promise<void> {
     this.#abort?.abort();
     await this.#loop;
     this.#loop = undefined;
+    await this.settled();
   }
 
   #logDecision(decision: ScalingDecision, from: number, to: number): void {

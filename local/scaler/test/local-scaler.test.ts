@@ -36,7 +36,7 @@ describe('local scaler', () => {
   beforeAll(async () => {
     [azurite, emulator] = await Promise.all([
       startAzurite({}),
-      startEventHubsEmulator({ config: { eventHubs: [{ name: 'work', partitionCount: 4, consumerGroups: ['functions', 'keda'] }] }, port: 0, log: () => undefined }),
+      startEventHubsEmulator({ config: { eventHubs: [{ name: 'work', partitionCount: 4, consumerGroups: ['functions', 'keda', 'functions-slow'] }] }, port: 0, log: () => undefined }),
     ]);
     const container = new ContainerClient(azurite.connectionString, EVENTHUB_CHECKPOINT_CONTAINER);
     await container.createIfNotExists();
@@ -51,7 +51,7 @@ describe('local scaler', () => {
     reader = createEventHubsLagReader({
       eventHubsConnectionString: emulator.connectionString,
       storageConnectionString: azurite.connectionString,
-      hubs: [{ eventHubName: 'work', consumerGroup: 'functions' }, { eventHubName: 'work', consumerGroup: 'keda' }],
+      hubs: ['functions', 'keda', 'functions-slow'].map((consumerGroup) => ({ eventHubName: 'work', consumerGroup })),
     });
   });
 
@@ -123,6 +123,41 @@ describe('local scaler', () => {
     now += 10_000;
     expect((await scaler.tick()).desiredInstances).toBe(1);
     expect(pool.moves).toEqual([4, 1]);
+  });
+
+  it('keeps polling while instances start, deciding on the count it asked for', async () => {
+    let now = 3_000_000;
+    let ready = 1;
+    let release: (() => void) | undefined;
+    const moves: number[] = [];
+    // Instances that take until `release()` to start, as host processes take seconds.
+    const slowPool: InstancePool = {
+      count: () => ready,
+      scaleTo: (count) => {
+        moves.push(count);
+        return new Promise<void>((resolve) => {
+          release = () => {
+            ready = count;
+            resolve();
+          };
+        });
+      },
+    };
+    const lines: string[] = [];
+    const scaler = new LocalScaler({ mode: 'functions', lagSource: onlyGroup('functions-slow'), pool: slowPool, now: () => now, log: (line) => lines.push(line) });
+    // The group has no checkpoints: 240 events → 4 instances.
+    expect((await scaler.tick()).desiredInstances).toBe(4);
+    now += 1000;
+    const during = await scaler.tick();
+    expect(during).toMatchObject({ currentInstances: 4, desiredInstances: 4 });
+    expect(moves).toEqual([4]);
+    expect(scaler.history.map((sample) => sample.instances)).toEqual([1, 1]);
+    release!();
+    await scaler.settled();
+    now += 1000;
+    await scaler.tick();
+    expect(scaler.history.at(-1)).toMatchObject({ instances: 4, desired: 4 });
+    expect(lines[0]).toContain('instances 1→4');
   });
 
   it('polls on its own until stopped, and survives a failing read', async () => {
