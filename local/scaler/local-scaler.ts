@@ -74,21 +74,33 @@ export class LocalScaler {
     const from = this.#requested ?? this.#pool.count();
     const { decision, state } = decideInstances({ now: this.#now(), currentInstances: from, hubs }, this.#state, this.options);
     this.#state = state;
-    let to = from;
-    if (decision.desiredInstances !== from && this.#moving === undefined) {
-      to = decision.desiredInstances;
+    const to = decision.desiredInstances;
+    if (to !== from) {
       this.#requested = to;
-      this.#moving = this.#pool
-        .scaleTo(to)
-        .catch((error: unknown) => this.#log(`[scaler] scaling to ${to} instances failed, ${this.#pool.count()} run: ${(error as Error).message}`))
-        .finally(() => {
-          this.#requested = undefined;
-          this.#moving = undefined;
-        });
+      this.#moving ??= this.#converge();
     }
     this.history.push({ at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances: this.#pool.count() });
     this.#logDecision(decision, from, to);
     return decision;
+  }
+
+  /** Moves the pool, one move at a time, until it runs the last requested count. */
+  async #converge(): Promise<void> {
+    try {
+      while (this.#requested !== undefined && this.#requested !== this.#pool.count()) {
+        const target = this.#requested;
+        try {
+          await this.#pool.scaleTo(target);
+        } catch (error) {
+          // The next poll decides again from the count that really runs.
+          this.#log(`[scaler] scaling to ${target} instances failed, ${this.#pool.count()} run: ${(error as Error).message}`);
+          break;
+        }
+      }
+    } finally {
+      this.#requested = undefined;
+      this.#moving = undefined;
+    }
   }
 
   /** Resolves when no instance is being started or stopped. */

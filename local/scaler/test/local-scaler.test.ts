@@ -144,7 +144,14 @@ describe('local scaler', () => {
       },
     };
     const lines: string[] = [];
-    const scaler = new LocalScaler({ mode: 'functions', lagSource: onlyGroup('functions-slow'), pool: slowPool, now: () => now, log: (line) => lines.push(line) });
+    const scaler = new LocalScaler({
+      mode: 'functions',
+      lagSource: onlyGroup('functions-slow'),
+      pool: slowPool,
+      functions: { scaleInHoldMs: 0 },
+      now: () => now,
+      log: (line) => lines.push(line),
+    });
     // The group has no checkpoints: 240 events → 4 instances.
     expect((await scaler.tick()).desiredInstances).toBe(4);
     now += 1000;
@@ -152,12 +159,20 @@ describe('local scaler', () => {
     expect(during).toMatchObject({ currentInstances: 4, desiredInstances: 4 });
     expect(moves).toEqual([4]);
     expect(scaler.history.map((sample) => sample.instances)).toEqual([1, 1]);
+    // The backlog goes while the instances still start: the newer request waits for the running move.
+    await drain('functions-slow');
+    now += 1000;
+    expect(await scaler.tick()).toMatchObject({ currentInstances: 4, desiredInstances: 1 });
+    expect(moves).toEqual([4]);
+    release!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(moves).toEqual([4, 1]);
+    expect(scaler.history.map((sample) => sample.instances)).toEqual([1, 1, 1]);
     release!();
     await scaler.settled();
-    now += 1000;
-    await scaler.tick();
-    expect(scaler.history.at(-1)).toMatchObject({ instances: 4, desired: 4 });
+    expect(ready).toBe(1);
     expect(lines[0]).toContain('instances 1→4');
+    expect(lines.at(-1)).toContain('instances 4→1');
   });
 
   it('polls on its own until stopped, and survives a failing read', async () => {
