@@ -28,8 +28,9 @@ export interface CsvReadOptions {
   /** Longest record, in bytes, before it becomes an error item. Default 1 MiB. */
   readonly maxRecordBytes?: number;
   /**
-   * Split records without quotes at their commas instead of handing them to csv-parse. Same
-   * fields either way (a differential test checks it); about 2.5× faster. Default true.
+   * Split good records here instead of handing them to csv-parse: records without quotes at their
+   * commas, records with quoted fields (whose quoting the scanner has checked) at commas and
+   * quotes. Same fields either way (a differential test checks it); about 2.5× faster. Default true.
    */
   readonly splitUnquotedRecords?: boolean;
 }
@@ -121,8 +122,19 @@ export class CsvChunkParser {
     if (this.finished) throw new EtlError('INTERNAL', 'CsvChunkParser.push after finish');
     const bytes = typeof chunk === 'string' ? this.encode(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (bytes.length === 0) return [];
-    const buffer = this.carry.length === 0 ? bytes : Buffer.concat([this.carry, bytes]);
-    return this.scan(buffer, false);
+    if (this.carry.length === 0) return this.scan(bytes, false);
+    // The record in progress most often ends at the chunk's first line end: only that much is
+    // joined to the carried bytes, and the rest is scanned where it lies instead of being copied.
+    const lineEnd = bytes.indexOf(LF);
+    if (lineEnd < 0 || lineEnd === bytes.length - 1) return this.scan(Buffer.concat([this.carry, bytes]), false);
+    const items = this.scan(Buffer.concat([this.carry, bytes.subarray(0, lineEnd + 1)]), false);
+    if (this.carry.length > 0) {
+      // The line end was inside quotes (or the BOM check is still waiting): join the rest as well.
+      for (const item of this.scan(Buffer.concat([this.carry, bytes.subarray(lineEnd + 1)]), false)) items.push(item);
+    } else {
+      for (const item of this.scan(bytes.subarray(lineEnd + 1), false)) items.push(item);
+    }
+    return items;
   }
 
   finish(): CsvItem[] {
@@ -358,8 +370,12 @@ export class CsvChunkParser {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
         quotedFrom = -1;
         items.push({ kind: 'error', rowNumber: record.rowNumber, raw: record.raw ?? buffer.toString('utf8', record.start, record.end), reason: 'invalid UTF-8' });
-      } else if (record.quoted || !this.splitUnquoted) {
+      } else if (!this.splitUnquoted) {
         if (quotedFrom < 0) quotedFrom = i;
+      } else if (record.quoted) {
+        if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
+        quotedFrom = -1;
+        items.push(this.splitQuoted(buffer, record));
       } else {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
         quotedFrom = -1;
@@ -371,7 +387,21 @@ export class CsvChunkParser {
     run.length = 0;
   }
 
-  /** Parses `run[from..to)`, consecutive valid records with quoted fields, with csv-parse. */
+  /**
+   * Fields of a record with quoted fields, split here rather than by csv-parse: the scanner has
+   * proven its quotes well formed (each quoted field closes right before a comma or the record's
+   * end), so splitting is plain string work, and a csv-parse call per record allocated ~8 KB (a
+   * parser each time), which at 5 % quoted rows was a fifth of what extract allocated per row.
+   */
+  private splitQuoted(buffer: Buffer, record: ScannedRecord): CsvItem {
+    const raw = buffer.toString('utf8', record.start, record.end);
+    const fields = splitWellFormedRecord(raw);
+    // Cannot disagree with the scanner's count; if it ever does, csv-parse decides for this record.
+    if (fields.length !== record.fieldCount) return this.parseOne(buffer, record);
+    return { kind: 'row', rowNumber: record.rowNumber, fields, raw };
+  }
+
+  /** Parses `run[from..to)`, consecutive valid records, with csv-parse. */
   private parseQuoted(buffer: Buffer, run: readonly ScannedRecord[], from: number, to: number, items: CsvItem[]): void {
     const first = run[from] as ScannedRecord;
     const last = run[to - 1] as ScannedRecord;
@@ -401,5 +431,43 @@ export class CsvChunkParser {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** Splits a record whose quoting is known to be well formed (RFC 4180: `""` inside quotes is one quote). */
+function splitWellFormedRecord(text: string): string[] {
+  const fields: string[] = [];
+  const length = text.length;
+  let index = 0;
+  for (;;) {
+    if (text.charCodeAt(index) === QUOTE) {
+      let value = '';
+      let from = index + 1;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote < 0) {
+          // Not reached for a well-formed record; keep the rest rather than loop.
+          value += text.slice(from);
+          index = length;
+          break;
+        }
+        if (text.charCodeAt(quote + 1) === QUOTE) {
+          value += text.slice(from, quote + 1);
+          from = quote + 2;
+          continue;
+        }
+        value += text.slice(from, quote);
+        index = quote + 1;
+        break;
+      }
+      fields.push(value);
+    } else {
+      const comma = text.indexOf(',', index);
+      const end = comma < 0 ? length : comma;
+      fields.push(text.slice(index, end));
+      index = end;
+    }
+    if (index >= length) return fields;
+    index += 1; // the comma after the field
   }
 }

@@ -2,7 +2,7 @@ import { parse as parseCsvSync } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../load-tests/seeded-random.js';
 import { isEtlError } from '../errors/etl-error.js';
-import { readCsv, type CsvItem } from './csv-reader.js';
+import { readCsv, readCsvBatches, type CsvItem } from './csv-reader.js';
 
 async function* chunksOf(parts: readonly (Uint8Array | string)[]): AsyncIterable<Uint8Array | string> {
   for (const part of parts) yield part;
@@ -181,6 +181,18 @@ describe('readCsv', () => {
     expect([...reasons].sort()).toEqual(
       expect.arrayContaining(['expected N fields, got N', 'invalid UTF-N', 'record longer than N bytes', expect.stringMatching(/^malformed quotes/)]),
     );
+  });
+
+  it('gives the same items in batches, with no empty batch', async () => {
+    const rows = Array.from({ length: 5000 }, (_, index) => `${index},"q ""${index}"""`);
+    const text = `a,b\n1,2\n"x,y",3\nbad\n${rows.join('\n')}`;
+    const parts = splitAt(Buffer.from(text), [3, 10, 70_000]);
+    const batches: (readonly CsvItem[])[] = [];
+    for await (const batch of readCsvBatches(chunksOf(parts))) batches.push(batch);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.every((batch) => batch.length > 0)).toBe(true);
+    expect(batches.flat()).toEqual(await read(parts));
+    expect(batches.flat()).toHaveLength(5004);
   });
 
   it('agrees with csv-parse field for field on random well-formed CSV', async () => {

@@ -14,36 +14,50 @@
 import type { ChunkEnvelope, ChunkEvent, ChunkPosition } from './chunk-event.js';
 import { chunkPositionProperties } from './chunk-event.js';
 
-/** First size of a pooled buffer; buffers grow by doubling and keep their size when reused. */
-const INITIAL_BUFFER_BYTES = 64 * 1024;
+/** Smallest pooled buffer. */
+const MINIMUM_BUFFER_BYTES = 16 * 1024;
 
-/** Reused byte buffers: a chunk's storage goes back here once its bytes are no longer needed. */
+/**
+ * Reused byte buffers in power-of-two sizes, so that a returned buffer fits the next request of
+ * its size class exactly. Holds only what was handed back: at most what was in use at once.
+ */
 class BufferPool {
-  private readonly free: Buffer[] = [];
+  private readonly free = new Map<number, Buffer[]>();
 
   take(minimumBytes: number): Buffer {
-    for (let index = this.free.length - 1; index >= 0; index -= 1) {
-      const buffer = this.free[index] as Buffer;
-      if (buffer.length >= minimumBytes) {
-        this.free.splice(index, 1);
-        return buffer;
-      }
-    }
-    return Buffer.allocUnsafe(Math.max(minimumBytes, INITIAL_BUFFER_BYTES));
+    const size = BufferPool.sizeClass(minimumBytes);
+    return this.free.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
   }
 
   give(buffer: Buffer): void {
-    this.free.push(buffer);
+    const list = this.free.get(buffer.length);
+    if (list) list.push(buffer);
+    else this.free.set(buffer.length, [buffer]);
+  }
+
+  static sizeClass(bytes: number): number {
+    let size = MINIMUM_BUFFER_BYTES;
+    while (size < bytes) size *= 2;
+    return size;
   }
 }
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 /** An append-only run of bytes in a pooled buffer. */
 class ByteRun {
   private buffer: Buffer;
   length = 0;
 
-  constructor(private readonly pool: BufferPool) {
-    this.buffer = pool.take(INITIAL_BUFFER_BYTES);
+  constructor(
+    private readonly pool: BufferPool,
+    initialBytes: number,
+  ) {
+    this.buffer = pool.take(initialBytes);
   }
 
   /** Appends text as UTF-8. */
@@ -58,6 +72,38 @@ class ByteRun {
     this.reserve(1);
     this.buffer[this.length] = byte;
     this.length += 1;
+  }
+
+  /** Appends a non-negative integer in decimal. */
+  writeInteger(value: number): void {
+    this.writeAsciiOrJson(String(value), false);
+  }
+
+  /**
+   * Appends `text` as a JSON string, the same bytes as `JSON.stringify(text)`. Printable ASCII with
+   * nothing to escape (nearly every CSV field) is copied byte by byte without building a string.
+   */
+  writeJsonString(text: string): void {
+    this.writeAsciiOrJson(text, true);
+  }
+
+  private writeAsciiOrJson(text: string, quoted: boolean): void {
+    const length = text.length;
+    this.reserve(length + 2);
+    const buffer = this.buffer;
+    let position = this.length;
+    if (quoted) buffer[position++] = QUOTE;
+    for (let index = 0; index < length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) {
+        // Escapes or multi-byte characters: JSON.stringify knows the rules; start this field over.
+        this.write(JSON.stringify(text));
+        return;
+      }
+      buffer[position++] = code;
+    }
+    if (quoted) buffer[position++] = QUOTE;
+    this.length = position;
   }
 
   copyTo(target: Buffer, offset: number): number {
@@ -80,7 +126,6 @@ class ByteRun {
   }
 }
 
-const COMMA = 0x2c;
 
 /** The rows of one chunk being gathered, already encoded. Get one from `ChunkEventEncoder.startChunk`. */
 export class ChunkRows {
@@ -91,9 +136,9 @@ export class ChunkRows {
   private last = 0;
 
   /** @internal built by ChunkEventEncoder */
-  constructor(pool: BufferPool) {
-    this.rowNumbers = new ByteRun(pool);
-    this.rows = new ByteRun(pool);
+  constructor(pool: BufferPool, expected: { rowNumberBytes: number; rowBytes: number }) {
+    this.rowNumbers = new ByteRun(pool, expected.rowNumberBytes);
+    this.rows = new ByteRun(pool, expected.rowBytes);
   }
 
   get rowCount(): number {
@@ -109,9 +154,14 @@ export class ChunkRows {
     }
     this.last = rowNumber;
     this.count += 1;
-    this.rowNumbers.write(String(rowNumber));
-    // One short-lived string per row; JSON.stringify escapes exactly as it would in the whole event.
-    this.rows.write(JSON.stringify(fields));
+    this.rowNumbers.writeInteger(rowNumber);
+    const rows = this.rows;
+    rows.writeByte(OPEN_BRACKET);
+    for (let index = 0; index < fields.length; index += 1) {
+      if (index > 0) rows.writeByte(COMMA);
+      rows.writeJsonString(fields[index] as string);
+    }
+    rows.writeByte(CLOSE_BRACKET);
   }
 
   /** @internal used by ChunkEventEncoder.encode */
@@ -125,8 +175,8 @@ export class ChunkRows {
   }
 
   /** @internal */
-  encodedBytes(): number {
-    return this.rowNumbers.length + this.rows.length;
+  encodedBytes(): { rowNumberBytes: number; rowBytes: number } {
+    return { rowNumberBytes: this.rowNumbers.length, rowBytes: this.rows.length };
   }
 
   /** @internal */
@@ -152,11 +202,13 @@ const END = Buffer.from(']}', 'utf8');
  */
 export class ChunkEventEncoder {
   private readonly pool = new BufferPool();
+  /** The largest chunk so far: a new chunk starts with room for as much, so it rarely has to grow. */
+  private largest = { rowNumberBytes: 0, rowBytes: 0 };
 
   constructor(private readonly envelope: ChunkEnvelope) {}
 
   startChunk(): ChunkRows {
-    return new ChunkRows(this.pool);
+    return new ChunkRows(this.pool, this.largest);
   }
 
   /** The event for `rows` as chunk `chunkIndex`. `rows` is spent: its storage goes back to the pool. */
@@ -173,7 +225,11 @@ export class ChunkEventEncoder {
       chunkIndex,
     };
     const headText = `${JSON.stringify(head).slice(0, -1)},"rowNumbers":[`;
-    const size = Buffer.byteLength(headText, 'utf8') + rows.encodedBytes() + MIDDLE.length + END.length;
+    const sizes = rows.encodedBytes();
+    if (sizes.rowNumberBytes > this.largest.rowNumberBytes || sizes.rowBytes > this.largest.rowBytes) {
+      this.largest = { rowNumberBytes: Math.max(sizes.rowNumberBytes, this.largest.rowNumberBytes), rowBytes: Math.max(sizes.rowBytes, this.largest.rowBytes) };
+    }
+    const size = Buffer.byteLength(headText, 'utf8') + sizes.rowNumberBytes + sizes.rowBytes + MIDDLE.length + END.length;
     const storage = this.pool.take(size);
     let position = storage.write(headText, 0, 'utf8');
     position = rows.drainInto(storage, position, MIDDLE);
