@@ -1,6 +1,8 @@
 /**
  * `EventPublisher` on the official Event Hubs SDK. Events bound for the same partition (id or key)
- * are packed into as few `EventDataBatch`es as the service's size limit allows.
+ * are packed into as few `EventDataBatch`es as the service's size limit allows. A body given as
+ * bytes (`Uint8Array`) goes out as those bytes; the SDK sends an object body as its JSON bytes, so
+ * a body of JSON bytes reaches consumers as the same value (extract sends chunks that way).
  */
 import type { EventData, EventHubProducerClient } from '@azure/event-hubs';
 import { EtlError } from '../errors/etl-error.js';
