@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.js';
 import { startEventHubsEmulator } from '../../eventhubs-emulator/index.js';
 import type { RecordedCall } from './fixtures/recorder.js';
+import { waitForOwnerReader } from './owner-reader.js';
 import { waitFor } from './wait-for.js';
 
 const HUB = 'shared-hub';
+const PARTITIONS = ['0', '1', '2', '3'];
 const HOST_PROCESS = fileURLToPath(new URL('../host-process.ts', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/hub-functions.ts', import.meta.url));
 
@@ -33,9 +35,11 @@ describe('several host processes', () => {
   const children: HostChild[] = [];
 
   function startHost(instanceId: string): HostChild {
+    // Renewals every 300 ms. A 10 s expiry, not a short one, so that a renewal slowed down by a loaded
+    // machine does not let the other host claim a partition mid-test; a clean stop releases at once anyway.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', HOST_PROCESS, '--entry', FIXTURE, '--functions', 'hubBatch', '--instance-id', instanceId, '--lb-interval-ms', '300', '--ownership-expiry-ms', '2000'],
+      ['--import', 'tsx', HOST_PROCESS, '--entry', FIXTURE, '--functions', 'hubBatch', '--instance-id', instanceId, '--lb-interval-ms', '300', '--ownership-expiry-ms', '10000'],
       {
         env: {
           ...process.env,
@@ -78,7 +82,7 @@ describe('several host processes', () => {
 
   async function sendToEveryPartition(from: number, perPartition: number): Promise<number[]> {
     const sent: number[] = [];
-    for (const partitionId of ['0', '1', '2', '3']) {
+    for (const partitionId of PARTITIONS) {
       const batch = await producer.createBatch({ partitionId });
       for (let index = 0; index < perPartition; index++) {
         const n = from + sent.length;
@@ -120,6 +124,12 @@ describe('several host processes', () => {
     await waitFor('host-a ready', () => first.messages.some((message) => message.event === 'ready'), 30_000).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${first.stderr.join('')}`);
     });
+    // host-a alone reads every partition before host-b comes, so each partition host-b takes is a handover.
+    await waitFor('host-a owning every partition', async () => {
+      const map = await owners();
+      return map.size === 4 && [...map.values()].every((owner) => owner === 'host-a');
+    });
+    for (const partitionId of PARTITIONS) await waitForOwnerReader(emulator.connectionString, HUB, 'batch', partitionId);
     const second = startHost('host-b');
     await waitFor('host-b ready', () => second.messages.some((message) => message.event === 'ready'), 30_000);
     const balanced = await waitFor(
@@ -132,6 +142,12 @@ describe('several host processes', () => {
       30_000,
     );
     expect(new Set(balanced.values())).toEqual(new Set(['host-a', 'host-b']));
+    // A claim in the checkpoint store comes before the new owner's receiver: until that receiver attaches
+    // (and the service disconnects host-a's, which host-a logs), host-a still reads the partition.
+    const takenOver = [...balanced].filter(([, owner]) => owner === 'host-b').map(([partitionId]) => partitionId);
+    await waitFor('host-a to hand over the partitions host-b claimed', () =>
+      takenOver.every((partitionId) => first.stderr.join('').includes(`partition ${partitionId} moved to another instance`)),
+    );
 
     const sent = await sendToEveryPartition(0, 10);
     const calls = await waitFor('every event handled', async () => {
