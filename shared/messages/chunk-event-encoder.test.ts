@@ -44,6 +44,15 @@ describe('ChunkEventEncoder', () => {
     expect(encoded.properties).toMatchObject({ firstRow: 0, lastRow: 0, rowCount: 0 });
   });
 
+  it('refuses to add to or encode a chunk that was already encoded', () => {
+    const encoder = new ChunkEventEncoder(envelope);
+    const chunk = encoder.startChunk();
+    chunk.add(1, ['a']);
+    encoder.encode(chunk, 0);
+    expect(() => chunk.add(2, ['b'])).toThrow(/already encoded/);
+    expect(() => encoder.encode(chunk, 1)).toThrow(/encoded twice/);
+  });
+
   it('reuses released storage without touching bodies that are still held', () => {
     const encoder = new ChunkEventEncoder(envelope);
     const held = encodeChunk(encoder, 0, [1, 2], rowsOf(2, 1));

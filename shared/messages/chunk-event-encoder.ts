@@ -13,6 +13,7 @@
  */
 import type { ChunkEnvelope, ChunkEvent, ChunkPosition } from './chunk-event.js';
 import { chunkPositionProperties } from './chunk-event.js';
+import { EtlError } from '../errors/etl-error.js';
 
 /** Smallest pooled buffer. */
 const MINIMUM_BUFFER_BYTES = 16 * 1024;
@@ -126,7 +127,6 @@ class ByteRun {
   }
 }
 
-
 /** The rows of one chunk being gathered, already encoded. Get one from `ChunkEventEncoder.startChunk`. */
 export class ChunkRows {
   private readonly rowNumbers: ByteRun;
@@ -134,6 +134,7 @@ export class ChunkRows {
   private count = 0;
   private first = 0;
   private last = 0;
+  private spent = false;
 
   /** @internal built by ChunkEventEncoder */
   constructor(pool: BufferPool, expected: { rowNumberBytes: number; rowBytes: number }) {
@@ -147,6 +148,7 @@ export class ChunkRows {
 
   /** Appends one row: its data row number and its fields in the dataset's column order. */
   add(rowNumber: number, fields: readonly string[]): void {
+    if (this.spent) throw new EtlError('INTERNAL', 'a row was added to a chunk already encoded');
     if (this.count === 0) this.first = rowNumber;
     else {
       this.rowNumbers.writeByte(COMMA);
@@ -166,6 +168,8 @@ export class ChunkRows {
 
   /** @internal used by ChunkEventEncoder.encode */
   drainInto(target: Buffer, offset: number, middle: Buffer): number {
+    if (this.spent) throw new EtlError('INTERNAL', 'a chunk was encoded twice');
+    this.spent = true;
     let position = offset + this.rowNumbers.copyTo(target, offset);
     position += middle.copy(target, position);
     position += this.rows.copyTo(target, position);
