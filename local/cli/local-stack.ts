@@ -126,9 +126,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.functionsHost === false) {
       return { settings, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, close: closeAll };
     }
+    const hostJson = await readHostJson(join(REPOSITORY_ROOT, 'host.json'));
     const host = await startLocalFunctionsHost({
       entryModules: [FUNCTIONS_ENTRY],
-      hostJson: await readHostJson(join(REPOSITORY_ROOT, 'host.json')),
+      hostJson,
       hostId: 'scalable-etl-local',
       httpPort: free ? 0 : 7071,
       landingScan: { container: 'landing', queue: LANDING_EVENTS_QUEUE, intervalMs: options.scanIntervalMs ?? 500 },
@@ -156,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     let scaler: LocalScaler | undefined;
     if (options.autoscale) {
-      const running = await startPipelineAutoscaler({ autoscale: options.autoscale, settings, initialInstances: options.instances ?? 1, startInstance, log });
+      const running = await startPipelineAutoscaler({ autoscale: options.autoscale, settings, hostJson, initialInstances: options.instances ?? 1, startInstance, log });
       closers.push(() => running.close());
       scaler = running.scaler;
     } else {

@@ -26,6 +26,8 @@ export async function startPipelineAutoscaler(options: {
   readonly autoscale: PipelineAutoscaleOptions;
   /** The settings the hosts run with (connections, hub and consumer-group names). */
   readonly settings: Readonly<Record<string, string>>;
+  /** The app's host.json: its Event Hubs batch size and target threshold set the Functions target, as in Azure. */
+  readonly hostJson?: Readonly<Record<string, unknown>>;
   readonly initialInstances: number;
   readonly startInstance: (instanceNumber: number) => Promise<StoppableInstance>;
   readonly log: (line: string) => void;
@@ -55,7 +57,7 @@ export async function startPipelineAutoscaler(options: {
     minInstances: autoscale.min,
     maxInstances: autoscale.max,
     pollMs: autoscale.pollMs,
-    functions: autoscale.functions,
+    functions: { ...functionsTargetFromHostJson(options.hostJson), ...autoscale.functions },
     keda: autoscale.keda,
     lagSource,
     pool,
@@ -71,4 +73,17 @@ export async function startPipelineAutoscaler(options: {
   options.log(`[scaler] ${autoscale.mode} autoscaling between ${scaler.options.minInstances} and ${scaler.options.maxInstances} instances, every ${autoscale.pollMs ?? DEFAULT_SCALER_POLL_MS} ms`);
   scaler.start();
   return { scaler, close };
+}
+
+/** `extensions.eventHubs.maxEventBatchSize` and `targetUnprocessedEventThreshold`, when host.json sets them. */
+export function functionsTargetFromHostJson(hostJson: Readonly<Record<string, unknown>> | undefined): Partial<FunctionsScalingOptions> {
+  const extensions = hostJson?.extensions as { eventHubs?: Record<string, unknown> } | undefined;
+  const eventHubs = extensions?.eventHubs ?? {};
+  const positive = (value: unknown) => (typeof value === 'number' && value > 0 ? value : undefined);
+  const maxEventBatchSize = positive(eventHubs.maxEventBatchSize);
+  const targetUnprocessedEventThreshold = positive(eventHubs.targetUnprocessedEventThreshold);
+  return {
+    ...(maxEventBatchSize !== undefined ? { maxEventBatchSize } : {}),
+    ...(targetUnprocessedEventThreshold !== undefined ? { targetUnprocessedEventThreshold } : {}),
+  };
 }

@@ -78,9 +78,14 @@ export function scalingOptions(
     mode,
     minInstances,
     maxInstances,
-    functions: { ...FUNCTIONS_SCALING_DEFAULTS, ...overrides.functions },
-    keda: { ...KEDA_SCALING_DEFAULTS, ...overrides.keda },
+    functions: { ...FUNCTIONS_SCALING_DEFAULTS, ...definedOnly(overrides.functions) },
+    keda: { ...KEDA_SCALING_DEFAULTS, ...definedOnly(overrides.keda) },
   };
+}
+
+/** Drops keys set to undefined, so `{ maxEventBatchSize: undefined }` keeps the default. */
+function definedOnly<T extends object>(values: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(values ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 export function decideInstances(
