@@ -66,7 +66,7 @@ export class LocalScaler {
   /**
    * One poll: read lag, decide, and start moving the pool. Like the HPA, which counts the replicas
    * it asked for rather than the ready ones, the formulas see the count being moved to while a move
-   * is under way, and polling goes on; a new move waits until the running one is done.
+   * is under way, and polling goes on; a newer request is carried out when the running move ends.
    * Throws when the lag cannot be read.
    */
   async tick(signal?: AbortSignal): Promise<ScalingDecision> {
@@ -77,7 +77,7 @@ export class LocalScaler {
     const to = decision.desiredInstances;
     if (to !== from) {
       this.#requested = to;
-      this.#moving ??= this.#converge();
+      if (this.#moving === undefined) this.#converge();
     }
     this.history.push({ at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances: this.#pool.count() });
     this.#logDecision(decision, from, to);
@@ -85,8 +85,8 @@ export class LocalScaler {
   }
 
   /** Moves the pool, one move at a time, until it runs the last requested count. */
-  async #converge(): Promise<void> {
-    try {
+  #converge(): void {
+    const moving = (async () => {
       while (this.#requested !== undefined && this.#requested !== this.#pool.count()) {
         const target = this.#requested;
         try {
@@ -94,13 +94,15 @@ export class LocalScaler {
         } catch (error) {
           // The next poll decides again from the count that really runs.
           this.#log(`[scaler] scaling to ${target} instances failed, ${this.#pool.count()} run: ${(error as Error).message}`);
-          break;
+          return;
         }
       }
-    } finally {
+    })().finally(() => {
+      // A promise reaction: always after `#moving` below is set.
       this.#requested = undefined;
       this.#moving = undefined;
-    }
+    });
+    this.#moving = moving;
   }
 
   /** Resolves when no instance is being started or stopped. */

@@ -36,7 +36,7 @@ describe('local scaler', () => {
   beforeAll(async () => {
     [azurite, emulator] = await Promise.all([
       startAzurite({}),
-      startEventHubsEmulator({ config: { eventHubs: [{ name: 'work', partitionCount: 4, consumerGroups: ['functions', 'keda', 'functions-slow'] }] }, port: 0, log: () => undefined }),
+      startEventHubsEmulator({ config: { eventHubs: [{ name: 'work', partitionCount: 4, consumerGroups: ['functions', 'keda', 'functions-slow', 'failing'] }] }, port: 0, log: () => undefined }),
     ]);
     const container = new ContainerClient(azurite.connectionString, EVENTHUB_CHECKPOINT_CONTAINER);
     await container.createIfNotExists();
@@ -51,7 +51,7 @@ describe('local scaler', () => {
     reader = createEventHubsLagReader({
       eventHubsConnectionString: emulator.connectionString,
       storageConnectionString: azurite.connectionString,
-      hubs: ['functions', 'keda', 'functions-slow'].map((consumerGroup) => ({ eventHubName: 'work', consumerGroup })),
+      hubs: ['functions', 'keda', 'functions-slow', 'failing'].map((consumerGroup) => ({ eventHubName: 'work', consumerGroup })),
     });
   });
 
@@ -173,6 +173,22 @@ describe('local scaler', () => {
     expect(ready).toBe(1);
     expect(lines[0]).toContain('instances 1→4');
     expect(lines.at(-1)).toContain('instances 4→1');
+  });
+
+  it('logs a failed move and decides again from the instances that really run', async () => {
+    const pool = new HostProcessPool(async (instanceNumber) => {
+      if (instanceNumber === 3) throw new Error('host-3 exited with code 1 before it was ready');
+      return { stop: async () => undefined };
+    });
+    const lines: string[] = [];
+    const scaler = new LocalScaler({ mode: 'functions', lagSource: onlyGroup('failing'), pool, log: (line) => lines.push(line) });
+    expect(await scaler.tick()).toMatchObject({ currentInstances: 1, desiredInstances: 4 });
+    await scaler.settled();
+    expect(pool.count()).toBe(3);
+    expect(lines).toContain('[scaler] scaling to 4 instances failed, 3 run: host-3 exited with code 1 before it was ready');
+    expect(await scaler.tick()).toMatchObject({ currentInstances: 3, desiredInstances: 4 });
+    await scaler.settled();
+    expect(pool.count()).toBe(4); // instance numbers move on: host-5 starts
   });
 
   it('polls on its own until stopped, and survives a failing read', async () => {
