@@ -98,17 +98,18 @@ describe('storage queue trigger', () => {
   });
 
   it('keeps a message invisible while a slow handler runs, renewing its visibility', async () => {
-    // Two pollers with a 2 s processing visibility: without renewals the 3.5 s call would see its message again.
+    // Two pollers with a 3 s processing visibility: without renewals the 4.5 s call would see its message again.
+    // Renewals come every 1.5 s, so each may be 1.5 s late (a loaded machine) before the message shows.
     await host.close();
     const start = () =>
       startLocalFunctionsHost({
         entryModules: [fileURLToPath(new URL('./fixtures/queue-functions.ts', import.meta.url))],
         hostJson: { version: '2.0', extensions: { queues: { maxPollingInterval: '00:00:00.200', maxDequeueCount: 3 } } },
-        queues: { processingVisibilitySeconds: 2 },
+        queues: { processingVisibilitySeconds: 3 },
         log: () => {},
       });
     const pollers = [await start(), await start()];
-    process.env.FIXTURE_QUEUE_DELAY_MS = '3500';
+    process.env.FIXTURE_QUEUE_DELAY_MS = '4500';
     try {
       await queue.sendMessage(base64Json({ marker: 'renewed' }));
       await waitFor('the slow message to finish', () => recordedFinish('renewed'));
