@@ -136,7 +136,8 @@ describe('event hubs emulator: command line', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
-  });
+    // Two cold starts of a tsx child: over 20 s on a loaded 2-core machine, so more than the default 60 s.
+  }, 180_000);
 
   it('exits non-zero with the reason for a bad config file', async () => {
     const config = await configFile('cli-bad.json', { eventHubs: [{ name: 'records', partitionCount: 0 }] });
@@ -146,5 +147,5 @@ describe('event hubs emulator: command line', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toContain('eventHubs[0].partitionCount: must be at least 1');
-  });
+  }, 180_000);
 });
