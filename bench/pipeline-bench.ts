@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       for (const memory of await extractPeakRss(directory, extractMb, partitions, [undefined, 160])) {
         const heap = memory.heapLimitMb ? `--max-old-space-size=${memory.heapLimitMb}` : 'default heap';
         console.log(
-          `Extract peak RSS on a ${memory.fileMb.toFixed(0)} MB file (${heap}): ${memory.peakMb.toFixed(0)} MB ` +
+          `Extract peak RSS on a ${memory.fileMb.toFixed(0)} MB file (extract compiled to JS, ${heap}): ${memory.peakMb.toFixed(0)} MB ` +
             `(${number.format(memory.rows)} rows in ${memory.seconds.toFixed(1)} s, ${number.format(memory.rows / memory.seconds)} rows/s)`,
         );
       }
