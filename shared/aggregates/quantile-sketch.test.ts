@@ -66,6 +66,8 @@ describe('QuantileSketch', () => {
       expect(mergeSketches(c, mergeSketches(a, b))).toEqual(whole);
       expect(mergeSketches(b, a)).toEqual(mergeSketches(a, b));
       expect(JSON.stringify(mergeSketches(b, a))).toBe(JSON.stringify(mergeSketches(a, b)));
+      // The same text as the sketch of all values, bucket order included (values below 1 have negative indexes).
+      expect(JSON.stringify(mergeSketches(mergeSketches(a, b), c))).toBe(JSON.stringify(whole));
     }
   });
 

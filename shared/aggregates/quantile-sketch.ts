@@ -15,6 +15,7 @@ import type { SerializedSketch } from './window-partial.js';
 export const DEFAULT_SKETCH_ALPHA = 0.01;
 
 const ascending = (a: number, b: number): number => a - b;
+const MINUS = 0x2d;
 
 export class QuantileSketch {
   readonly alpha: number;
@@ -124,15 +125,23 @@ export function mergeSketches(a: SerializedSketch, b: SerializedSketch): Seriali
   if (a.alpha !== b.alpha) throw new EtlError('INTERNAL', `cannot merge sketches of different alpha (${a.alpha} and ${b.alpha})`);
   if (b.count === 0 && b.zeroCount === 0) return a;
   if (a.count === 0 && a.zeroCount === 0) return b;
-  const counts = new Map<number, number>();
-  for (const key in a.buckets) counts.set(Number(key), a.buckets[key] as number);
-  for (const key in b.buckets) {
-    const index = Number(key);
-    counts.set(index, (counts.get(index) ?? 0) + (b.buckets[key] as number));
-  }
-  // Ascending index order, as toJSON writes it, so equal sketches give equal JSON.
+  // JavaScript enumerates integer keys (indexes ≥ 0) in ascending order by itself; negative indexes
+  // are string keys, enumerated in insertion order, so only they need sorting (as in toJSON).
   const buckets: Record<string, number> = {};
-  for (const index of [...counts.keys()].sort(ascending)) buckets[String(index)] = counts.get(index) as number;
+  let negative: Map<number, number> | undefined;
+  for (const source of [a.buckets, b.buckets]) {
+    for (const key in source) {
+      const count = source[key] as number;
+      if (key.charCodeAt(0) === MINUS) {
+        negative ??= new Map();
+        const index = Number(key);
+        negative.set(index, (negative.get(index) ?? 0) + count);
+      } else {
+        buckets[key] = (buckets[key] ?? 0) + count;
+      }
+    }
+  }
+  if (negative) for (const index of [...negative.keys()].sort(ascending)) buckets[String(index)] = negative.get(index) as number;
   return {
     alpha: a.alpha,
     zeroCount: a.zeroCount + b.zeroCount,
