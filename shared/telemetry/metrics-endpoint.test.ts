@@ -14,18 +14,13 @@ import { iotEventsDataset } from '../datasets/iot-events.js';
 import type { FileManifest } from '../ports/file-manifest.js';
 import { parsePrometheusText, sampleValue, scrapeMetrics, sumOf, type ParsedExposition } from './prometheus-text-parser.js';
 import { METRIC_NAMES } from './metric-names.js';
+import { waitFor as pollFor } from '../../local/host/test/wait-for.js';
+
+/** Polls every 200 ms; the deadline only bounds a hang. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => pollFor(what, probe, timeoutMs, 200);
 
 const dataset = iotEventsDataset.name;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('/api/metrics on the local stack', () => {
   let stateDir: string;

@@ -18,6 +18,10 @@ import { extractFile } from '../../shared/handlers/extract-handler.js';
 import { silentLogger } from '../../shared/runtime/logger.js';
 import type { FileManifest } from '../../shared/ports/file-manifest.js';
 import { rejectedBlobName } from '../../shared/adapters/blob-rejected-row-sink.js';
+import { waitFor as pollFor } from '../../local/host/test/wait-for.js';
+
+/** Polls every 200 ms; the deadline only bounds a hang. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> => pollFor(what, probe, timeoutMs, 200);
 
 const dataset = iotEventsDataset;
 
@@ -34,15 +38,6 @@ function splitCsv(text: string, parts: number): string[] {
   return Array.from({ length: parts }, (_, index) => `${header}\n${lines.slice(index * size, (index + 1) * size).join('\n')}\n`);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 function exactQuantileBounds(values: number[], q: number): [number, number] {
   const sorted = [...values].sort((a, b) => a - b);

@@ -11,16 +11,10 @@ import { startLocalStack, type LocalStack } from '../local-stack.js';
 import { generateIotCsv } from '../../../load-tests/iot-csv-generator.js';
 import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
 import type { FileManifest } from '../../../shared/ports/file-manifest.js';
+import { waitFor as pollFor } from '../../host/test/wait-for.js';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> => pollFor(what, probe, timeoutMs, 200);
+
 
 describe('local stack with autoscaling', () => {
   let stateDir: string;
