@@ -71,11 +71,15 @@ export function factsOfChunk(dataset: DatasetDeclaration, event: ChunkEvent): Fa
   return facts;
 }
 
-/** Publish outbox messages and mark them published. Unpublished ones stay for the relay. */
+/**
+ * Publish outbox messages and mark them published. Unpublished ones stay for the relay. The body
+ * goes out as the stored JSON bytes: what the SDK would send for the parsed object, without parsing
+ * and serializing it again.
+ */
 export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[], signal?: AbortSignal): Promise<void> {
   if (messages.length === 0) return;
   await publisher.publish(
-    messages.map((message) => ({ body: JSON.parse(message.body) as unknown, partitionKey: message.partitionKey, properties: { outboxId: message.id } })),
+    messages.map((message) => ({ body: Buffer.from(message.body, 'utf8'), partitionKey: message.partitionKey, properties: { outboxId: message.id } })),
     signal,
   );
   await store.outbox.markPublished(messages.map((message) => message.id));

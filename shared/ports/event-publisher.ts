@@ -1,7 +1,7 @@
 /** Publishing events to a hub. Adapter: `EventHubsEventPublisher`. */
 
 export interface OutgoingEvent {
-  /** JSON-serializable body. */
+  /** JSON-serializable body, or its JSON text as UTF-8 bytes (sent as is, received as the same value). */
   readonly body: unknown;
   /** Route by key (stable hash) … */
   readonly partitionKey?: string;
