@@ -113,7 +113,7 @@ describe('transform handler under faults', () => {
     Object.defineProperty(recording, 'facts', {
       value: {
         loadChunk: async (input, build) => (check([input.chunkId]), store.facts.loadChunk(input, build)),
-        loadChunks: async (loads) => (check(loads.map((load) => load.input.chunkId)), store.facts.loadChunks(loads)),
+        loadChunks: async (inputs, build) => (check(inputs.map((input) => input.chunkId)), store.facts.loadChunks(inputs, build)),
       } satisfies EtlStore['facts'],
     });
     return { recording, calls };

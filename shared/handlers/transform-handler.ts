@@ -14,7 +14,7 @@ import { partialsFromFacts } from '../aggregates/window-aggregate.js';
 import type { WindowPartial } from '../aggregates/window-partial.js';
 import { EtlError } from '../errors/etl-error.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
-import type { ChunkLoad, ChunkLoadResult, EtlStore, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
+import type { ChunkCounts, ChunkLoadInput, EtlStore, OutboxBuilder, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
 import { chunkIdOf, parseChunkEvent, type ChunkEvent } from '../messages/chunk-event.js';
 import { PARTIALS_EVENT_TYPE, type PartialsEvent } from '../messages/partials-event.js';
 import { RetriesExhaustedError, withRetry } from '../runtime/retry.js';
@@ -42,8 +42,11 @@ export interface TransformBatchOutcome {
 /** Partition key used on the aggregates hub for partials with an empty dimension key. */
 const EMPTY_DIMENSION_PARTITION_KEY = '(none)';
 
-/** Outbox messages of one chunk: one per dimension key, carrying all its windows. */
-export function outboxDraftsFor(dataset: DatasetDeclaration, chunkId: string, newFacts: readonly Fact[], destination: string): OutboxDraft[] {
+/**
+ * Outbox messages of the new facts of one load (a chunk, or several chunks in one transaction): one
+ * per dimension key, carrying all its windows, with ids `<idPrefix>/<dimensionKey>`.
+ */
+export function outboxDraftsFor(dataset: DatasetDeclaration, idPrefix: string, newFacts: readonly Fact[], destination: string): OutboxDraft[] {
   const byDimension = new Map<string, WindowPartial[]>();
   for (const partial of partialsFromFacts(dataset, newFacts)) {
     const list = byDimension.get(partial.dimensionKey);
@@ -51,7 +54,7 @@ export function outboxDraftsFor(dataset: DatasetDeclaration, chunkId: string, ne
     else byDimension.set(partial.dimensionKey, [partial]);
   }
   return [...byDimension].map(([dimensionKey, partials]) => {
-    const id = `${chunkId}/${dimensionKey}`;
+    const id = `${idPrefix}/${dimensionKey}`;
     const event: PartialsEvent = { type: PARTIALS_EVENT_TYPE, v: 1, id, dataset: dataset.name, dimensionKey, partials };
     return { id, destination, partitionKey: dimensionKey === '' ? EMPTY_DIMENSION_PARTITION_KEY : dimensionKey, body: JSON.stringify(event) };
   });
@@ -89,7 +92,12 @@ export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlSt
 interface PreparedChunk {
   readonly incoming: IncomingEvent;
   readonly event: ChunkEvent;
-  readonly load: ChunkLoad;
+  readonly input: ChunkLoadInput;
+}
+
+/** Partials for the `aggregates` hub, summed over whatever a load applied. */
+function aggregatesOutbox(dataset: DatasetDeclaration): OutboxBuilder {
+  return (newFacts, idPrefix) => outboxDraftsFor(dataset, idPrefix, newFacts, 'aggregates');
 }
 
 /** Most rows loaded in one SQL transaction when the transaction rows setting is absent. */
@@ -127,8 +135,8 @@ export async function transformBatch(deps: TransformDependencies, events: readon
     }
   };
 
-  const record = (load: ChunkLoad, result: ChunkLoadResult): void => {
-    const dataset = load.input.dataset.name;
+  const record = (input: ChunkLoadInput, result: ChunkCounts): void => {
+    const dataset = input.dataset.name;
     outcome.chunks += 1;
     if (result.alreadyApplied) outcome.alreadyApplied += 1;
     outcome.loaded += result.loaded;
@@ -136,7 +144,6 @@ export async function transformBatch(deps: TransformDependencies, events: readon
     metrics?.increment('etl_chunk_events_processed_total', { dataset, outcome: result.alreadyApplied ? 'already_applied' : 'loaded' });
     metrics?.increment('etl_facts_loaded_total', { dataset }, result.loaded);
     metrics?.increment('etl_duplicate_rows_total', { dataset }, result.duplicates);
-    toPublish.push(...result.outbox);
   };
 
   /** One chunk in its own transaction, retried with backoff, dead-lettered after the last attempt. */
@@ -146,32 +153,38 @@ export async function transformBatch(deps: TransformDependencies, events: readon
       const result = await withRetry(
         (attempt) => {
           attempts = attempt;
-          return deps.store.facts.loadChunk(chunk.load.input, chunk.load.buildOutbox);
+          return deps.store.facts.loadChunk(chunk.input, aggregatesOutbox(chunk.input.dataset));
         },
         {
           ...deps.retry,
           signal,
           onRetry: (error, attempt, delay) => {
             metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
-            deps.log.warn(`transform: chunk ${chunk.load.input.chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
+            deps.log.warn(`transform: chunk ${chunk.input.chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
           },
         },
       );
-      record(chunk.load, result);
+      record(chunk.input, result);
+      toPublish.push(...result.outbox);
     } catch (error) {
       await park(chunk.incoming, chunk.event, error, attempts);
     }
   };
 
   /**
-   * Several chunks in one transaction: one attempt. If it fails, each chunk goes on its own, so a
-   * chunk that cannot load is retried and dead-lettered alone and the others still load.
+   * Several chunks of one dataset in one transaction, with one set of partials for all of them: one
+   * attempt. If it fails, each chunk goes on its own, so a chunk that cannot load is retried and
+   * dead-lettered alone and the others still load.
    */
   const loadGroup = async (group: readonly PreparedChunk[]): Promise<void> => {
     if (group.length > 1) {
       try {
-        const results = await deps.store.facts.loadChunks(group.map((chunk) => chunk.load));
-        results.forEach((result, index) => record(group[index]!.load, result));
+        const result = await deps.store.facts.loadChunks(
+          group.map((chunk) => chunk.input),
+          aggregatesOutbox(group[0]!.input.dataset),
+        );
+        result.chunks.forEach((counts, index) => record(group[index]!.input, counts));
+        toPublish.push(...result.outbox);
         return;
       } catch (error) {
         if (signal?.aborted) throw error;
@@ -191,16 +204,13 @@ export async function transformBatch(deps: TransformDependencies, events: readon
       const dataset = deps.datasets.get(event.dataset)!;
       const chunkId = chunkIdOf(event.fileId, event.chunkIndex);
       const facts = factsOfChunk(dataset, event);
-      const load: ChunkLoad = {
-        input: { dataset, fileId: event.fileId, chunkId, facts },
-        buildOutbox: (newFacts) => outboxDraftsFor(dataset, chunkId, newFacts, 'aggregates'),
-      };
-      if (group.length > 0 && groupRows + facts.length > maxRows) {
+      // A group holds one dataset: its partials are summed into one set of windows.
+      if (group.length > 0 && (groupRows + facts.length > maxRows || group[0]!.input.dataset !== dataset)) {
         await loadGroup(group);
         group = [];
         groupRows = 0;
       }
-      group.push({ incoming, event, load });
+      group.push({ incoming, event, input: { dataset, fileId: event.fileId, chunkId, facts } });
       groupRows += facts.length;
     } catch (error) {
       await park(incoming, event, error, 1);

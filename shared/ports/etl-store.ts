@@ -34,22 +34,33 @@ export interface ChunkLoadInput {
   readonly rejectedRows?: number;
 }
 
-export interface ChunkLoadResult {
+/** What loading one chunk did to the facts. */
+export interface ChunkCounts {
   /** True when the ledger already had this chunk: nothing was written, counters unchanged. */
   readonly alreadyApplied: boolean;
   /** Facts inserted (new keys). */
   readonly loaded: number;
   /** Facts whose key was already in the facts table, or twice in this chunk. */
   readonly duplicates: number;
+}
+
+export interface ChunkLoadResult extends ChunkCounts {
   /** Outbox messages written by this call (empty when already applied). */
   readonly outbox: readonly OutboxMessage[];
 }
 
-/** One chunk to load, with the function that turns its new facts into outbox messages. */
-export interface ChunkLoad {
-  readonly input: ChunkLoadInput;
-  readonly buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[];
+/** `loadChunks`: per-chunk counts in list order, and the outbox messages of the whole load. */
+export interface ChunksLoadResult {
+  readonly chunks: readonly ChunkCounts[];
+  readonly outbox: readonly OutboxMessage[];
 }
+
+/**
+ * Turns the new facts of a load into outbox messages. `idPrefix` is the id of the first chunk the
+ * load applied: a chunk applies once, so ids built on it (`<idPrefix>/<dimensionKey>`) are unique
+ * and the same on a retry of the same load.
+ */
+export type OutboxBuilder = (newFacts: readonly Fact[], idPrefix: string) => readonly OutboxDraft[];
 
 /** Facts plus the chunk ledger and outbox, written in one transaction. */
 export interface FactLoader {
@@ -57,20 +68,19 @@ export interface FactLoader {
    * In one transaction: unless the ledger holds `chunkId`, insert the facts whose key is new
    * (facts with the same key twice within the chunk count once), add `loaded`/`duplicates` and
    * one chunk to the file manifest (completing it when every chunk is in), write the outbox
-   * messages `buildOutbox(newFacts)` returns, and write the ledger row.
+   * messages `buildOutbox(newFacts, chunkId)` returns, and write the ledger row.
    */
-  loadChunk(
-    input: ChunkLoadInput,
-    buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[],
-  ): Promise<ChunkLoadResult>;
+  loadChunk(input: ChunkLoadInput, buildOutbox: OutboxBuilder): Promise<ChunkLoadResult>;
   /**
    * `loadChunk` for several chunks in one transaction, in list order: every chunk is applied or
    * none is. A chunk the ledger already holds, or one listed twice, is already applied; a key new in
-   * an earlier chunk of the list is a duplicate in a later one. One commit for many chunks is what
-   * makes the load fast: a commit writes every index page the chunk touched, and random keys touch
+   * an earlier chunk of the list is a duplicate in a later one. The outbox is built once, from the
+   * new facts of every applied chunk (in list order), so partials are summed over the whole load
+   * instead of per chunk; it is not called when no chunk applied. One commit for many chunks is what
+   * makes the load fast: a commit writes every index page the chunks touched, and random keys touch
    * a page per row.
    */
-  loadChunks(loads: readonly ChunkLoad[]): Promise<ChunkLoadResult[]>;
+  loadChunks(inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult>;
 }
 
 export interface OutboxStore {

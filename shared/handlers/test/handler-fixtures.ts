@@ -59,7 +59,7 @@ export function flakyStore(store: EtlStore, state: { failures: number; calls?: n
     close: () => store.close(),
     facts: {
       loadChunk: (input, build) => attempt(() => store.facts.loadChunk(input, build)),
-      loadChunks: (loads) => attempt(() => store.facts.loadChunks(loads)),
+      loadChunks: (inputs, build) => attempt(() => store.facts.loadChunks(inputs, build)),
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
  * `FactLoader` on Azure SQL. One transaction per call (`loadChunks` puts several chunks in one, in
- * order); for each chunk: claim the chunk in the ledger, send the
- * chunk's distinct facts as one table-valued parameter and insert the new keys in one set-based
- * INSERT … WHERE NOT EXISTS with OUTPUT of the keys that were new, update the manifest, write the
- * outbox as one JSON parameter. A transient failure rolls all of it back and retries the call.
+ * order); for each chunk: claim the chunk in the ledger, send the chunk's distinct facts as one
+ * table-valued parameter and insert the new keys in one set-based INSERT … WHERE NOT EXISTS with
+ * OUTPUT of the keys that were new, update the manifest; then write the outbox of all the chunks'
+ * new facts as one JSON parameter. A transient failure rolls all of it back and retries the call.
  */
 import type { Fact } from '../../datasets/dataset-declaration.js';
-import type { ChunkLoad, ChunkLoadInput, ChunkLoadResult, FactLoader, OutboxDraft, OutboxMessage } from '../../ports/etl-store.js';
+import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, factRowValues, type DatasetTables, type SqlValueType } from '../dataset-tables.js';
 import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './mssql-statements.js';
 import { factsTable } from './mssql-session.js';
@@ -36,48 +36,51 @@ export class MssqlFactLoader implements FactLoader {
     private readonly now: () => Date,
   ) {}
 
-  loadChunk(input: ChunkLoadInput, buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[]): Promise<ChunkLoadResult> {
-    const tables = datasetTables(input.dataset);
-    return this.session.transaction(`loadChunk ${input.chunkId}`, (runner) => this.apply(runner, tables, input, buildOutbox));
+  async loadChunk(input: ChunkLoadInput, buildOutbox: OutboxBuilder): Promise<ChunkLoadResult> {
+    const { chunks, outbox } = await this.session.transaction(`loadChunk ${input.chunkId}`, (runner) => this.apply(runner, [input], buildOutbox));
+    return { ...chunks[0]!, outbox };
   }
 
-  async loadChunks(loads: readonly ChunkLoad[]): Promise<ChunkLoadResult[]> {
-    if (loads.length === 0) return [];
-    return this.session.transaction(`loadChunks ${loads[0]!.input.chunkId} (+${loads.length - 1})`, async (runner) => {
-      const results: ChunkLoadResult[] = [];
-      for (const { input, buildOutbox } of loads) results.push(await this.apply(runner, datasetTables(input.dataset), input, buildOutbox));
-      return results;
-    });
+  async loadChunks(inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
+    if (inputs.length === 0) return { chunks: [], outbox: [] };
+    return this.session.transaction(`loadChunks ${inputs[0]!.chunkId} (+${inputs.length - 1})`, (runner) => this.apply(runner, inputs, buildOutbox));
   }
 
-  private async apply(
-    runner: TsqlRunner,
-    tables: DatasetTables,
-    input: ChunkLoadInput,
-    buildOutbox: (newFacts: readonly Fact[]) => readonly OutboxDraft[],
-  ): Promise<ChunkLoadResult> {
+  /** Inside the transaction: every chunk in order, then one outbox for the new facts of all of them. */
+  private async apply(runner: TsqlRunner, inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
     const at = this.now();
-    const claimed = await runner.run(CLAIM_LEDGER, { stage: 'transform', id: input.chunkId, at });
-    if (claimed.rowsAffected === 0) return { alreadyApplied: true, loaded: 0, duplicates: 0, outbox: [] };
-
-    // A key twice in one chunk: the first row wins (the TVP's key would reject the second anyway).
-    const unique = new Map<string, Fact>();
-    for (const fact of input.facts) if (!unique.has(fact.key)) unique.set(fact.key, fact);
-    const candidates = [...unique.values()];
-    const newFacts = candidates.length === 0 ? [] : await this.insertNew(runner, tables, candidates);
-    const duplicates = input.facts.length - newFacts.length;
-    await runner.run(CHUNK_LOADED, { loaded: newFacts.length, duplicates, rejected: input.rejectedRows ?? 0, at, fileId: input.fileId });
+    const chunks: ChunkCounts[] = [];
+    const newFacts: Fact[] = [];
+    let idPrefix: string | undefined;
+    for (const input of inputs) {
+      const claimed = await runner.run(CLAIM_LEDGER, { stage: 'transform', id: input.chunkId, at });
+      if (claimed.rowsAffected === 0) {
+        chunks.push({ alreadyApplied: true, loaded: 0, duplicates: 0 });
+        continue;
+      }
+      idPrefix ??= input.chunkId;
+      // A key twice in one chunk: the first row wins (the TVP's key would reject the second anyway).
+      const unique = new Map<string, Fact>();
+      for (const fact of input.facts) if (!unique.has(fact.key)) unique.set(fact.key, fact);
+      const candidates = [...unique.values()];
+      const inserted = candidates.length === 0 ? [] : await this.insertNew(runner, datasetTables(input.dataset), candidates);
+      newFacts.push(...inserted);
+      const duplicates = input.facts.length - inserted.length;
+      await runner.run(CHUNK_LOADED, { loaded: inserted.length, duplicates, rejected: input.rejectedRows ?? 0, at, fileId: input.fileId });
+      chunks.push({ alreadyApplied: false, loaded: inserted.length, duplicates });
+    }
+    if (idPrefix === undefined) return { chunks, outbox: [] };
 
     // Two drafts with one id: the first is written, as a retried write of the same id is a no-op.
     const ids = new Set<string>();
-    const drafts = buildOutbox(newFacts).filter((draft) => !ids.has(draft.id) && ids.add(draft.id) !== undefined);
+    const drafts = buildOutbox(newFacts, idPrefix).filter((draft) => !ids.has(draft.id) && ids.add(draft.id) !== undefined);
     const outbox: OutboxMessage[] = [];
     if (drafts.length > 0) {
       const written = await runner.run(INSERT_OUTBOX, { messages: JSON.stringify(drafts), at });
-      const ids = new Set(written.rows.map((row) => String(row.id)));
-      for (const draft of drafts) if (ids.has(draft.id)) outbox.push({ ...draft, createdAt: at.toISOString() });
+      const writtenIds = new Set(written.rows.map((row) => String(row.id)));
+      for (const draft of drafts) if (writtenIds.has(draft.id)) outbox.push({ ...draft, createdAt: at.toISOString() });
     }
-    return { alreadyApplied: false, loaded: newFacts.length, duplicates, outbox };
+    return { chunks, outbox };
   }
 
   private async insertNew(runner: TsqlRunner, tables: DatasetTables, facts: readonly Fact[]): Promise<Fact[]> {

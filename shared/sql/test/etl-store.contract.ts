@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatasetDeclaration, Fact } from '../../datasets/dataset-declaration.js';
-import type { ChunkLoadResult, EtlStore, OutboxDraft } from '../../ports/etl-store.js';
+import type { ChunkLoadResult, EtlStore, OutboxBuilder, OutboxDraft } from '../../ports/etl-store.js';
 import { openEtlStore, type SqlEtlStore } from '../open-etl-store.js';
 import type { SqlConfig } from '../sql-config.js';
 import {
@@ -49,11 +49,10 @@ function facts(dataset: DatasetDeclaration, specs: readonly EventSpec[], fileId:
   return specs.map((spec, index) => eventFact(dataset, spec, fileId, firstRow + index));
 }
 
-function outboxPerFact(chunkId: string) {
-  return (newFacts: readonly Fact[]): OutboxDraft[] => [
-    { id: `${chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: JSON.stringify({ keys: newFacts.map((f) => f.key) }) },
-  ];
-}
+/** One message with the keys of every new fact, its id built on the prefix the store passes. */
+const outboxOfKeys: OutboxBuilder = (newFacts, idPrefix) => [
+  { id: `${idPrefix}/all`, destination: 'aggregates', partitionKey: 'p', body: JSON.stringify({ keys: newFacts.map((f) => f.key) }) },
+];
 
 export function describeEtlStoreContract(target: ContractTarget): void {
   const suite = target.skipReason ? describe.skip : describe;
@@ -96,16 +95,17 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       // Chunk 0: ids 1..5 with id 3 twice (a duplicate within the chunk).
       const first = await store.facts.loadChunk(
         { dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 3, duration: 99 }, { id: 4 }, { id: 5 }], fileId) },
-        outboxPerFact(`${fileId}/0`),
+        outboxOfKeys,
       );
       expect(first).toMatchObject({ alreadyApplied: false, loaded: 5, duplicates: 1 });
       // Chunk 1: ids 4..8, of which 4 and 5 are already loaded.
       const second = await store.facts.loadChunk(
         { dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [4, 5, 6, 7, 8].map((id) => ({ id })), fileId, 7) },
-        outboxPerFact(`${fileId}/1`),
+        outboxOfKeys,
       );
       expect(second).toMatchObject({ alreadyApplied: false, loaded: 3, duplicates: 2 });
       expect(JSON.parse(second.outbox[0]?.body ?? '{}').keys).toHaveLength(3);
+      expect(second.outbox.map((message) => message.id)).toEqual([`${fileId}/1/all`]);
       expect(await store.query.countFacts(dataset)).toBe(8);
       expect(await store.query.countFacts(dataset, { fileId })).toBe(8);
       // The first row of a key wins: id 3 keeps its first duration.
@@ -146,11 +146,11 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       const { store, dataset, fileId } = await setup();
       await begin(store, dataset, fileId);
       const chunk = { dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }], fileId) };
-      const first = await store.facts.loadChunk(chunk, outboxPerFact(chunk.chunkId));
+      const first = await store.facts.loadChunk(chunk, outboxOfKeys);
       let calls = 0;
-      const again: ChunkLoadResult = await store.facts.loadChunk(chunk, (newFacts) => {
+      const again: ChunkLoadResult = await store.facts.loadChunk(chunk, (newFacts, idPrefix) => {
         calls += 1;
-        return outboxPerFact(chunk.chunkId)(newFacts);
+        return outboxOfKeys(newFacts, idPrefix);
       });
       expect(first).toMatchObject({ alreadyApplied: false, loaded: 2, duplicates: 0 });
       expect(again).toEqual({ alreadyApplied: true, loaded: 0, duplicates: 0, outbox: [] });
@@ -158,40 +158,54 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(await store.manifest.getFile(fileId)).toMatchObject({ loadedRows: 2, duplicateRows: 0, chunksLoaded: 1 });
     });
 
-    it('loads several chunks in one transaction: per-chunk results, duplicates across them, all or none', async () => {
+    it('loads several chunks in one transaction: per-chunk counts, duplicates across them, one outbox, all or none', async () => {
       const { store, dataset, fileId } = await setup();
       await begin(store, dataset, fileId);
       await store.manifest.finishExtract(fileId, { totalRows: 7, validRows: 7, rejectedRows: 0, chunks: 3 }, '2026-11-20T10:01:00.000Z');
       const chunk = (index: number, ids: number[], firstRow: number) => ({
-        input: { dataset, fileId, chunkId: `${fileId}/${index}`, facts: facts(dataset, ids.map((id) => ({ id })), fileId, firstRow) },
-        buildOutbox: outboxPerFact(`${fileId}/${index}`),
+        dataset,
+        fileId,
+        chunkId: `${fileId}/${index}`,
+        facts: facts(dataset, ids.map((id) => ({ id })), fileId, firstRow),
       });
       const first = chunk(0, [1, 2], 1);
-      await store.facts.loadChunk(first.input, first.buildOutbox);
-      const failing = { ...chunk(2, [6], 7), buildOutbox: () => { throw new Error('outbox builder failed'); } };
-      // Chunk 1 is new, chunk 0 is already in the ledger, and the failing chunk rolls back all of it.
-      await expect(store.facts.loadChunks([chunk(1, [3, 4, 2], 3), first, failing])).rejects.toThrow();
+      await store.facts.loadChunk(first, outboxOfKeys);
+      // Chunk 1 is new, chunk 0 is already in the ledger, and a failing outbox rolls back all of it.
+      await expect(
+        store.facts.loadChunks([chunk(1, [3, 4, 2], 3), first, chunk(2, [6], 7)], () => {
+          throw new Error('outbox builder failed');
+        }),
+      ).rejects.toThrow();
       expect(await store.query.countFacts(dataset)).toBe(2);
       expect(await store.manifest.getFile(fileId)).toMatchObject({ loadedRows: 2, chunksLoaded: 1 });
 
       // Key 4 is new in chunk 1 and a duplicate in chunk 2; chunk 1 listed twice applies once.
-      const results = await store.facts.loadChunks([chunk(1, [3, 4, 2], 3), first, chunk(2, [4, 5], 6), chunk(1, [3, 4, 2], 3)]);
-      expect(results.map(({ alreadyApplied, loaded, duplicates }) => ({ alreadyApplied, loaded, duplicates }))).toEqual([
-        { alreadyApplied: false, loaded: 2, duplicates: 1 },
+      // Chunk 0 leads the list but is already applied: the outbox ids are built on chunk 1.
+      const calls: { keys: number; idPrefix: string }[] = [];
+      const result = await store.facts.loadChunks([first, chunk(1, [3, 4, 2], 3), chunk(2, [4, 5], 6), chunk(1, [3, 4, 2], 3)], (newFacts, idPrefix) => {
+        calls.push({ keys: newFacts.length, idPrefix });
+        return outboxOfKeys(newFacts, idPrefix);
+      });
+      expect(result.chunks).toEqual([
         { alreadyApplied: true, loaded: 0, duplicates: 0 },
+        { alreadyApplied: false, loaded: 2, duplicates: 1 },
         { alreadyApplied: false, loaded: 1, duplicates: 1 },
         { alreadyApplied: true, loaded: 0, duplicates: 0 },
       ]);
+      expect(calls).toEqual([{ keys: 3, idPrefix: `${fileId}/1` }]);
       const keyOf = (id: number) => facts(dataset, [{ id }], fileId)[0]!.key;
-      expect(results.map((result) => result.outbox.map((message) => message.body))).toEqual([
-        [JSON.stringify({ keys: [keyOf(3), keyOf(4)] })],
-        [],
-        [JSON.stringify({ keys: [keyOf(5)] })],
-        [],
+      expect(result.outbox.map(({ id, body }) => ({ id, body }))).toEqual([
+        { id: `${fileId}/1/all`, body: JSON.stringify({ keys: [keyOf(3), keyOf(4), keyOf(5)] }) },
       ]);
       expect(await store.query.countFacts(dataset)).toBe(5);
       expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'complete', loadedRows: 5, duplicateRows: 2, chunksLoaded: 3 });
-      expect(await store.facts.loadChunks([])).toEqual([]);
+
+      // Nothing applied: the builder is not called and there is no outbox.
+      const again = await store.facts.loadChunks([first, chunk(2, [4, 5], 6)], () => {
+        throw new Error('not expected');
+      });
+      expect(again).toEqual({ chunks: [{ alreadyApplied: true, loaded: 0, duplicates: 0 }, { alreadyApplied: true, loaded: 0, duplicates: 0 }], outbox: [] });
+      expect(await store.facts.loadChunks([], outboxOfKeys)).toEqual({ chunks: [], outbox: [] });
     });
 
     it('writes the outbox in the chunk transaction: a failure leaves nothing, the retry applies, the relay can replay', async () => {

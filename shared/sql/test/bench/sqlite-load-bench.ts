@@ -64,15 +64,12 @@ try {
   const store = await openEtlStore({ driver: 'sqlite', path: join(dir, 'store.sqlite') });
   await store.migrate([dataset]);
   await store.manifest.beginFile({ fileId: 'bench-file', dataset: dataset.name, blobName: 'bench/a.csv', blobEtag: '"1"', receivedAt: new Date().toISOString() });
-  const load = (chunkId: string, start: number) => ({
-    input: { dataset, fileId: 'bench-file', chunkId, facts: facts.slice(start, start + chunkRows) },
-    buildOutbox: (fresh: readonly unknown[]) => [{ id: chunkId, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` }],
-  });
+  const load = (chunkId: string, start: number) => ({ dataset, fileId: 'bench-file', chunkId, facts: facts.slice(start, start + chunkRows) });
+  const buildOutbox = (fresh: readonly unknown[], idPrefix: string) => [{ id: idPrefix, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` }];
   for (const pass of ['new', 'duplicate']) {
     started = process.hrtime.bigint();
     for (let start = 0; start < rows; start += chunkRows) {
-      const { input, buildOutbox } = load(`${pass}/${start}`, start);
-      await store.facts.loadChunk(input, buildOutbox);
+      await store.facts.loadChunk(load(`${pass}/${start}`, start), buildOutbox);
     }
     console.log(`loadChunk, ${pass} rows: ${rate(rows, started)} rows/s (${rows} rows, chunks of ${chunkRows})`);
   }
@@ -83,7 +80,7 @@ try {
   for (let start = 0; start < rows; start += chunksPerGroup * chunkRows) {
     const loads = [];
     for (let chunk = start; chunk < Math.min(rows, start + chunksPerGroup * chunkRows); chunk += chunkRows) loads.push(load(`group/${chunk}`, chunk));
-    await grouped.facts.loadChunks(loads);
+    await grouped.facts.loadChunks(loads, buildOutbox);
   }
   console.log(`loadChunks, new rows: ${rate(rows, started)} rows/s (chunks of ${chunkRows}, ${chunksPerGroup} per transaction)`);
   await grouped.close();
