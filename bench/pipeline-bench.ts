@@ -4,12 +4,14 @@
  *   1. raw parse rate of the CSV library (csv-parse, records counted, nothing else);
  *   2. a naive single-process loader: parse → validate → SQLite, one transaction;
  *   3. end to end: upload to `landing` → all facts and window aggregates committed (Azurite,
- *      Event Hubs emulator, local Functions host, SQLite);
+ *      Event Hubs emulator, local Functions host, SQLite), once per function placement: each
+ *      function in processes of its own (Flex Consumption), and every function in each host;
  *   4. the extract's peak RSS on a large file (a child process running only the extract).
  *
  * Options: --rows N (default 1,000,000), --extract-mb M (size of the memory file, default 1024;
  * 0 skips it), --partitions P (default 4), --instances I (Functions host processes, default 1),
- * --stages parse,naive,e2e,extract (default all), --verbose (the local stack's log on stderr).
+ * --placement per-function,shared (default both), --stages parse,naive,e2e,extract (default all),
+ * --verbose (the local stack's log on stderr, and when the file was extracted and completed).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -21,7 +23,7 @@ import { spawn } from 'node:child_process';
 import { parse } from 'csv-parse';
 import Database from 'better-sqlite3';
 import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
-import { startLocalStack, REPOSITORY_ROOT } from '../local/cli/local-stack.js';
+import { startLocalStack, REPOSITORY_ROOT, FUNCTION_PLACEMENTS, type FunctionPlacement } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
@@ -75,12 +77,28 @@ async function naiveLoaderRate(path: string, directory: string): Promise<number>
   return rows / ((performance.now() - started) / 1000);
 }
 
-async function endToEnd(path: string, directory: string, rows: number, partitions: number, instances: number, verbose: boolean): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number }> {
-  const stack = await startLocalStack({ stateDir: join(directory, 'stack'), ports: 'free', partitions, instances, scanIntervalMs: 200, log: verbose ? (line: string) => console.error(line) : () => {} });
+async function endToEnd(
+  path: string,
+  directory: string,
+  rows: number,
+  options: { partitions: number; instances: number; placement: FunctionPlacement; verbose: boolean },
+): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number }> {
+  const { partitions, instances, placement, verbose } = options;
+  const stack = await startLocalStack({
+    stateDir: join(directory, `stack-${placement}`),
+    ports: 'free',
+    partitions,
+    instances,
+    placement,
+    scanIntervalMs: 200,
+    log: verbose ? (line: string) => console.error(line) : () => {},
+  });
   try {
     const runtime = await getEtlRuntime();
     const started = performance.now();
+    const startedAt = Date.now();
     await uploadCsv(stack.blobService, 'iot_events/bench.csv', createReadStream(path));
+    if (verbose) console.error(`upload done after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     const deadline = Date.now() + 30 * 60_000;
     for (;;) {
       const [file] = await runtime.store.manifest.listFiles({ limit: 1 });
@@ -89,6 +107,10 @@ async function endToEnd(path: string, directory: string, rows: number, partition
         const windows = await runtime.store.windows.listWindows(iotEventsDataset);
         if (windows.reduce((sum, window) => sum + window.count, 0) === file.loadedRows) {
           const seconds = (performance.now() - started) / 1000;
+          if (verbose) {
+            const after = (at: string | null) => (at === null ? '-' : `${((Date.parse(at) - startedAt) / 1000).toFixed(1)} s`);
+            console.error(`file received after ${after(file.receivedAt)}, extracted after ${after(file.extractedAt)}, facts complete after ${after(file.completedAt)}, windows after ${seconds.toFixed(1)} s`);
+          }
           return { rowsPerSecond: rows / seconds, seconds, loaded: file.loadedRows, duplicates: file.duplicateRows, rejected: file.rejectedRows };
         }
       }
@@ -161,6 +183,7 @@ async function main(): Promise<void> {
       partitions: { type: 'string', default: '4' },
       instances: { type: 'string', default: '1' },
       stages: { type: 'string', default: 'parse,naive,e2e,extract' },
+      placement: { type: 'string', default: 'per-function,shared' },
       verbose: { type: 'boolean', default: false },
     },
   });
@@ -169,6 +192,10 @@ async function main(): Promise<void> {
   const rows = Number(values.rows);
   const extractMb = Number(values['extract-mb']);
   const partitions = Number(values.partitions);
+  const placements = values.placement.split(',') as FunctionPlacement[];
+  for (const placement of placements) {
+    if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement takes ${FUNCTION_PLACEMENTS.join(', ')} (comma-separated), got '${placement}'`);
+  }
   const directory = await mkdtemp(join(tmpdir(), 'etl-bench-'));
   try {
     const path = join(directory, 'iot.csv');
@@ -184,11 +211,12 @@ async function main(): Promise<void> {
       const naiveRate = await naiveLoaderRate(path, directory);
       console.log(`Baseline 2 — naive loader (parse→SQLite):    ${number.format(naiveRate)} rows/s`);
     }
-    if (stages.has('e2e')) {
-      const e2e = await endToEnd(path, directory, rows, partitions, instances, values.verbose);
+    for (const placement of stages.has('e2e') ? placements : []) {
+      const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, verbose: values.verbose });
+      const layout = placement === 'shared' ? `${instances} host process(es), every function in each` : `${instances} process(es) per function`;
       console.log(
-        `End to end — landing → facts + aggregates:   ${number.format(e2e.rowsPerSecond)} rows/s ` +
-          `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected; ${instances} host process(es))`,
+        `End to end (${placement.padEnd(12)}) — landing → facts + aggregates: ${number.format(e2e.rowsPerSecond)} rows/s ` +
+          `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected; ${layout})`,
       );
     }
     if (extractMb > 0 && stages.has('extract')) {

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ExtraHost {
+  readonly instanceId: string;
   readonly pid: number;
+  /** Its HTTP functions' base URL, when it runs any. */
+  readonly httpUrl: string | undefined;
+  /** The functions it runs. */
+  readonly functions: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -20,6 +25,8 @@ export async function startExtraHost(options: {
   settings: Readonly<Record<string, string>>;
   log: (line: string) => void;
   fastLoadBalancing?: boolean;
+  /** Only these functions (default: all the entry module registers). */
+  functions?: readonly string[];
 }): Promise<ExtraHost> {
   const args = [
     '--import',
@@ -36,24 +43,28 @@ export async function startExtraHost(options: {
     '--http-port',
     '0',
     ...(options.fastLoadBalancing ? ['--lb-interval-ms', '1000', '--ownership-expiry-ms', '5000'] : []),
+    ...(options.functions ? ['--functions', options.functions.join(',')] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: options.repositoryRoot,
     env: { ...process.env, ...options.settings },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<{ httpUrl?: string; functions?: string[] }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (line.includes('"event":"ready"')) resolve();
+      if (line.includes('"event":"ready"')) resolve(JSON.parse(line) as { httpUrl?: string; functions?: string[] });
       else if (!line.startsWith('{')) options.log(`[${options.instanceId}] ${line}`);
     });
     child.once('exit', (code) => reject(new Error(`host ${options.instanceId} exited with code ${code} before it was ready`)));
   });
   createInterface({ input: child.stderr! }).on('line', (line) => options.log(`[${options.instanceId}] ${line}`));
-  await ready;
+  const announced = await ready;
   return {
+    instanceId: options.instanceId,
     pid: child.pid!,
+    httpUrl: announced.httpUrl ?? undefined,
+    functions: announced.functions ?? [],
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');

@@ -20,6 +20,22 @@ import { startExtraHost } from './extra-host-processes.js';
 import { startPipelineAutoscaler, type PipelineAutoscaleOptions } from '../scaler/pipeline-autoscaler.js';
 import type { LocalScaler } from '../scaler/local-scaler.js';
 
+export interface HostProcessInfo {
+  readonly instanceId: string;
+  readonly pid: number;
+  readonly functions: readonly string[];
+  /** Base URL of its HTTP functions (`/api/metrics`, `/api/health`), when it runs any. */
+  readonly httpUrl: string | undefined;
+}
+
+export const FUNCTION_PLACEMENTS = ['shared', 'per-function'] as const;
+export type FunctionPlacement = (typeof FUNCTION_PLACEMENTS)[number];
+
+/** Trigger types the front process keeps under 'per-function' placement. */
+const FRONT_TRIGGER_TYPES = ['httpTrigger', 'timerTrigger'];
+/** HTTP functions each per-function child also runs, so its metrics can be scraped and its health probed. */
+const CHILD_HTTP_FUNCTIONS = ['metrics', 'health'];
+
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const FUNCTIONS_ENTRY = join(REPOSITORY_ROOT, 'functions', 'index.ts');
 
@@ -36,6 +52,14 @@ export interface LocalStackOptions {
   readonly settings?: Readonly<Record<string, string>>;
   /** Host instances: 1 in this process plus `instances - 1` child processes (default 1). */
   readonly instances?: number;
+  /**
+   * Where functions run. 'shared' (default): every host process runs every function, as instances
+   * of a Consumption-plan app do. 'per-function': as the Flex Consumption plan scales each function
+   * on instances of its own (HTTP functions as one group), this process runs the HTTP and timer
+   * functions and the landing scanner, and every other function runs in child processes of its own,
+   * `instances` of each. Not combined with `autoscale`, which starts whole hosts.
+   */
+  readonly placement?: FunctionPlacement;
   /** 'process' (default): the emulator runs in its own process, on the other core; 'in-process' starts faster. */
   readonly emulator?: 'process' | 'in-process';
   /** Start the local Functions host (default true); false leaves only the services running. */
@@ -57,6 +81,8 @@ export interface LocalStack {
   readonly eventHubsConnectionString: string;
   readonly httpUrl: string | undefined;
   readonly blobService: BlobServiceClient;
+  /** The host processes started with the stack (this one first); those the scaler starts are not listed. */
+  readonly hostProcesses: readonly HostProcessInfo[];
   /** The running local scaler when `autoscale` was asked for (its `history` feeds load-test reports). */
   readonly scaler?: LocalScaler;
   close(): Promise<void>;
@@ -68,6 +94,10 @@ export const DEFAULT_STATE_DIR = join(REPOSITORY_ROOT, '.local');
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const free = options.ports === 'free';
+  const placement = options.placement ?? 'shared';
+  if (placement === 'per-function' && options.autoscale) {
+    throw new Error("autoscaling starts and stops whole host instances: use it with the 'shared' placement");
+  }
   const stateDir = resolve(options.stateDir);
   await mkdir(join(stateDir, 'azurite'), { recursive: true });
   await mkdir(join(stateDir, 'eventhubs'), { recursive: true });
@@ -124,7 +154,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await queues.getQueueClient(LANDING_EVENTS_QUEUE).createIfNotExists();
 
     if (options.functionsHost === false) {
-      return { settings, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, close: closeAll };
+      return { settings, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, hostProcesses: [], close: closeAll };
     }
     const hostJson = await readHostJson(join(REPOSITORY_ROOT, 'host.json'));
     const host = await startLocalFunctionsHost({
@@ -133,6 +163,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       hostId: 'scalable-etl-local',
       httpPort: free ? 0 : 7071,
       landingScan: { container: 'landing', queue: LANDING_EVENTS_QUEUE, intervalMs: options.scanIntervalMs ?? 500 },
+      triggerTypes: placement === 'per-function' ? FRONT_TRIGGER_TYPES : undefined,
       eventHubs: options.fastLoadBalancing ? { loadBalancingUpdateIntervalMs: 1000, partitionOwnershipExpirationIntervalMs: 5000 } : undefined,
       log: (level, message) => {
         if (level !== 'debug' && level !== 'trace') log(`[host] ${message}`);
@@ -142,28 +173,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await host.close();
       await closeEtlRuntime();
     });
-    const startInstance = async (instance: number) => {
+    const hostProcesses: HostProcessInfo[] = [{ instanceId: 'host-1', pid: process.pid, functions: host.functions, httpUrl: host.httpUrl }];
+    const startInstance = async (instance: number, functions?: readonly string[]) => {
+      const instanceId = functions === undefined ? `host-${instance}` : `${functions[0]}-${instance}`;
       const extra = await startExtraHost({
         repositoryRoot: REPOSITORY_ROOT,
         entryModule: FUNCTIONS_ENTRY,
         hostId: 'scalable-etl-local',
-        instanceId: `host-${instance}`,
+        instanceId,
         settings,
         fastLoadBalancing: options.fastLoadBalancing,
+        functions,
         log,
       });
-      log(`[host] instance host-${instance} started (pid ${extra.pid})`);
+      log(`[host] instance ${instanceId} started (pid ${extra.pid}${extra.httpUrl ? `, metrics ${extra.httpUrl}/api/metrics` : ''}): ${extra.functions.join(', ')}`);
       return extra;
     };
     let scaler: LocalScaler | undefined;
-    if (options.autoscale) {
-      const running = await startPipelineAutoscaler({ autoscale: options.autoscale, settings, hostJson, initialInstances: options.instances ?? 1, startInstance, log });
+    if (placement === 'per-function') {
+      // One group per function the front process left out, each on `instances` processes of its own.
+      const running = new Set(host.functions);
+      const groups = host.registered.filter((fn) => !running.has(fn.name) && !CHILD_HTTP_FUNCTIONS.includes(fn.name)).map((fn) => fn.name);
+      for (const name of groups) {
+        for (let instance = 1; instance <= (options.instances ?? 1); instance += 1) {
+          const extra = await startInstance(instance, [name, ...CHILD_HTTP_FUNCTIONS]);
+          closers.push(() => extra.stop());
+          hostProcesses.push(extra);
+        }
+      }
+    } else if (options.autoscale) {
+      const running = await startPipelineAutoscaler({ autoscale: options.autoscale, settings, hostJson, initialInstances: options.instances ?? 1, startInstance: (instance) => startInstance(instance), log });
       closers.push(() => running.close());
       scaler = running.scaler;
     } else {
       for (let instance = 2; instance <= (options.instances ?? 1); instance += 1) {
         const extra = await startInstance(instance);
         closers.push(() => extra.stop());
+        hostProcesses.push(extra);
       }
     }
 
@@ -173,6 +219,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventHubsConnectionString: emulator.connectionString,
       httpUrl: host.httpUrl,
       blobService,
+      hostProcesses,
       scaler,
       close: closeAll,
     };

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STATE_DIR, startLocalStack } from './local-stack.js';
+import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, startLocalStack, type FunctionPlacement } from './local-stack.js';
 import { uploadGeneratedIotCsv } from './upload-file.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { printDailyReport } from './report-printer.js';
@@ -27,6 +27,10 @@ const USAGE = `Usage: npm start -- [options]
   --partitions N     partitions per Event Hub on a fresh state dir (default 4)
   --instances N      Functions host instances: this process plus N-1 child processes sharing
                      partitions and the landing queue (default 1); with --autoscale, the start count
+  --placement P      'shared' (default): every host process runs every function, as on the
+                     Consumption plan; 'per-function': extract, transform and aggregate each run in
+                     processes of their own (--instances of each), as the Flex Consumption plan
+                     scales each function on its own instances
   --autoscale MODE   start and stop host processes from the Event Hubs lag: 'functions' (Functions
                      target-based scaling) or 'keda' (KEDA azure-eventhub + HPA); see local/scaler/README.md
   --max-instances N  most instances with --autoscale (default 4)
@@ -43,6 +47,7 @@ async function main(): Promise<number> {
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
       partitions: { type: 'string', default: '4' },
       instances: { type: 'string', default: '1' },
+      placement: { type: 'string', default: 'shared' },
       autoscale: { type: 'string' },
       'max-instances': { type: 'string', default: '4' },
       'scale-poll-ms': { type: 'string', default: '5000' },
@@ -61,6 +66,9 @@ async function main(): Promise<number> {
   if (autoscale !== undefined && !SCALING_MODES.includes(autoscale as ScalingMode)) {
     throw new Error(`--autoscale must be one of ${SCALING_MODES.join(', ')}, got '${autoscale}'`);
   }
+  const placement = values.placement as FunctionPlacement;
+  if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement must be one of ${FUNCTION_PLACEMENTS.join(', ')}, got '${values.placement}'`);
+  if (placement === 'per-function' && autoscale !== undefined) throw new Error('--autoscale starts whole host instances: use it with --placement shared');
   const maxInstances = Number(values['max-instances']);
   const scalePollMs = Number(values['scale-poll-ms']);
   if (!Number.isSafeInteger(maxInstances) || maxInstances < 1) throw new Error(`--max-instances must be a positive integer, got '${values['max-instances']}'`);
@@ -72,6 +80,7 @@ async function main(): Promise<number> {
     ports: values['free-ports'] ? 'free' : 'default',
     partitions: Number(values.partitions),
     instances: Number(values.instances),
+    placement,
     autoscale: autoscale === undefined ? undefined : { mode: autoscale as ScalingMode, max: maxInstances, pollMs: scalePollMs },
     log: (line) => {
       if (!line.includes('[host]') || /error|fail|dead-letter/i.test(line)) console.log(line);

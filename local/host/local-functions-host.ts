@@ -48,6 +48,8 @@ export interface LocalFunctionsHostOptions {
   };
   /** Only these functions run (default: all registered). */
   readonly functions?: readonly string[];
+  /** Only functions with these trigger types run, e.g. `['httpTrigger', 'timerTrigger']` (case-insensitive; default: any). */
+  readonly triggerTypes?: readonly string[];
   readonly log?: HostLog;
 }
 
@@ -56,6 +58,8 @@ export interface LocalFunctionsHost {
   readonly httpUrl?: string;
   /** Names of the functions this host runs. */
   readonly functions: readonly string[];
+  /** Every function the entry modules register, with its trigger type (run here or not). */
+  readonly registered: readonly { readonly name: string; readonly triggerType: string }[];
   stats(): HostStats;
   /** Stops listeners (in-flight invocations finish first) and runs appTerminate hooks. */
   close(): Promise<void>;
@@ -99,7 +103,12 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
   state.systemLog = (level, message) => log(level, `[@azure/functions] ${message}`);
 
   const registered = await loadEntryModules(options.entryModules, (message) => log('warning', message));
-  const selected = options.functions === undefined ? registered : registered.filter((fn) => options.functions?.includes(fn.metadata.name));
+  const triggerTypes = options.triggerTypes?.map((type) => type.toLowerCase());
+  const selected = registered.filter(
+    (fn) =>
+      (options.functions === undefined || options.functions.includes(fn.metadata.name)) &&
+      (triggerTypes === undefined || triggerTypes.includes(triggerOf(fn)[1].type.toLowerCase())),
+  );
   const stats = new HostStatsCounter();
 
   await runHooks('appStart', { hookData: {}, appHookData: state.appHookData, functionAppDirectory: process.cwd() });
@@ -204,6 +213,7 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
       return httpListener?.url;
     },
     functions: running,
+    registered: registered.map((fn) => ({ name: fn.metadata.name, triggerType: triggerOf(fn)[1].type })),
     stats: () => stats.snapshot(),
     close: () =>
       (closing ??= (async () => {

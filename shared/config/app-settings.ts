@@ -99,7 +99,7 @@ export const APP_SETTINGS = {
   ETL_CHUNK_MAX_BYTES: { description: 'Most bytes of rows in one chunk event (the Event Hubs limit is 1 MB).', default: '262144', scope: 'all' },
   ETL_TRANSFORM_TRANSACTION_ROWS: {
     description: 'Most rows transform loads in one SQL transaction (whole chunks of a batch; fewer commits load faster).',
-    default: '50000',
+    default: '100000',
     scope: 'all',
   },
   ETL_MAX_ATTEMPTS: { description: 'Attempts per event before it goes to the dead-letter store.', default: '5', scope: 'all' },

@@ -27,7 +27,7 @@ import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/
 export interface TransformDependencies extends EventHandlerDependencies {
   readonly store: Pick<EtlStore, 'facts' | 'outbox' | 'manifest'>;
   readonly aggregates: EventPublisher;
-  /** Most rows loaded in one SQL transaction (whole chunks; a bigger chunk goes alone). Default 50,000. */
+  /** Most rows loaded in one SQL transaction (whole chunks; a bigger chunk goes alone). Default 100,000. */
   readonly transactionRows?: number;
 }
 
@@ -101,7 +101,7 @@ function aggregatesOutbox(dataset: DatasetDeclaration): OutboxBuilder {
 }
 
 /** Most rows loaded in one SQL transaction when the transaction rows setting is absent. */
-export const DEFAULT_TRANSACTION_ROWS = 50_000;
+export const DEFAULT_TRANSACTION_ROWS = 100_000;
 
 export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<TransformBatchOutcome> {
   const elapsedSeconds = startStopwatch();
