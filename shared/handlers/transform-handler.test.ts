@@ -19,11 +19,31 @@ import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.j
 import { flakyStore, iotChunkEvent, keyRange } from './test/handler-fixtures.js';
 import { silentLogger } from '../runtime/logger.js';
 import { EtlError } from '../errors/etl-error.js';
-import { transformBatch, type TransformDependencies } from './transform-handler.js';
+import { planTransactions, transformBatch, type TransformDependencies } from './transform-handler.js';
 import { replayDeadLetter } from './replay-dead-letters.js';
 
 const dataset = iotEventsDataset;
 const noSleep = async () => {};
+
+describe('planTransactions', () => {
+  const other = { ...iotEventsDataset, name: 'other_events' };
+  const chunks = (...specs: [typeof iotEventsDataset, number][]) =>
+    specs.map(([dataset, rows]) => ({ dataset, facts: new Array<never>(rows) }));
+
+  it('cuts a run of one dataset into transactions of about equal size, never above the limit', () => {
+    const eleven = chunks(...Array.from({ length: 11 }, (): [typeof iotEventsDataset, number] => [iotEventsDataset, 10]));
+    // 110 rows with a limit of 100: 60 + 50, not 100 + 10.
+    expect(planTransactions(eleven, 100)).toEqual([[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
+    expect(planTransactions(eleven.slice(0, 5), 25)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(planTransactions(eleven, 1000)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]);
+  });
+
+  it('keeps each transaction to one dataset and lets a chunk above the limit go alone', () => {
+    expect(planTransactions(chunks([iotEventsDataset, 10], [iotEventsDataset, 10], [other, 10], [iotEventsDataset, 10]), 100)).toEqual([[0, 1], [2], [3]]);
+    expect(planTransactions(chunks([iotEventsDataset, 150], [iotEventsDataset, 10]), 100)).toEqual([[0], [1]]);
+    expect(planTransactions([], 100)).toEqual([]);
+  });
+});
 
 describe('transform handler under faults', () => {
   let directory: string;

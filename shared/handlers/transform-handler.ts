@@ -100,6 +100,39 @@ function aggregatesOutbox(dataset: DatasetDeclaration): OutboxBuilder {
   return (newFacts, idPrefix) => outboxDraftsFor(dataset, idPrefix, newFacts, 'aggregates');
 }
 
+/**
+ * Splits a batch's chunks, in order, into transactions: each holds one dataset (its partials are
+ * summed into one set of windows) and at most `maxRows` rows unless a single chunk is bigger. A run
+ * of one dataset is cut into transactions of about equal size: 109,000 rows with a limit of 100,000
+ * load as two of ~54,500, not 100,000 and a 9,000-row remainder, because a commit costs about the
+ * same whatever its size (random keys dirty index pages all over). Returns indexes into `chunks`.
+ */
+export function planTransactions(chunks: readonly Pick<ChunkLoadInput, 'dataset' | 'facts'>[], maxRows: number): number[][] {
+  const groups: number[][] = [];
+  for (let start = 0; start < chunks.length; ) {
+    const dataset = chunks[start]!.dataset;
+    let end = start;
+    let runRows = 0;
+    while (end < chunks.length && chunks[end]!.dataset === dataset) runRows += chunks[end++]!.facts.length;
+    const target = runRows / Math.max(1, Math.ceil(runRows / maxRows));
+    let group: number[] = [];
+    let groupRows = 0;
+    for (let index = start; index < end; index += 1) {
+      const rows = chunks[index]!.facts.length;
+      if (group.length > 0 && (groupRows >= target || groupRows + rows > maxRows)) {
+        groups.push(group);
+        group = [];
+        groupRows = 0;
+      }
+      group.push(index);
+      groupRows += rows;
+    }
+    if (group.length > 0) groups.push(group);
+    start = end;
+  }
+  return groups;
+}
+
 /** Most rows loaded in one SQL transaction when the transaction rows setting is absent. */
 export const DEFAULT_TRANSACTION_ROWS = 100_000;
 
@@ -195,28 +228,21 @@ export async function transformBatch(deps: TransformDependencies, events: readon
     for (const chunk of group) await loadAlone(chunk);
   };
 
-  let group: PreparedChunk[] = [];
-  let groupRows = 0;
+  const prepared: PreparedChunk[] = [];
   for (const incoming of events) {
     let event: ChunkEvent | undefined;
     try {
       event = parseChunkEvent(incoming.body, columnCount);
       const dataset = deps.datasets.get(event.dataset)!;
       const chunkId = chunkIdOf(event.fileId, event.chunkIndex);
-      const facts = factsOfChunk(dataset, event);
-      // A group holds one dataset: its partials are summed into one set of windows.
-      if (group.length > 0 && (groupRows + facts.length > maxRows || group[0]!.input.dataset !== dataset)) {
-        await loadGroup(group);
-        group = [];
-        groupRows = 0;
-      }
-      group.push({ incoming, event, input: { dataset, fileId: event.fileId, chunkId, facts } });
-      groupRows += facts.length;
+      prepared.push({ incoming, event, input: { dataset, fileId: event.fileId, chunkId, facts: factsOfChunk(dataset, event) } });
     } catch (error) {
       await park(incoming, event, error, 1);
     }
   }
-  await loadGroup(group);
+  for (const group of planTransactions(prepared.map((chunk) => chunk.input), maxRows)) {
+    await loadGroup(group.map((index) => prepared[index]!));
+  }
 
   // Facts are committed; the partials are safe in the outbox. A failed publish leaves them for the relay.
   try {
