@@ -2,14 +2,16 @@
  * `FactLoader` on Azure SQL. One transaction per call (`loadChunks` puts several chunks in one, in
  * order); for each chunk: claim the chunk in the ledger, send the chunk's distinct facts as one
  * table-valued parameter and insert the new keys in one set-based INSERT … WHERE NOT EXISTS with
- * OUTPUT of the keys that were new, update the manifest; then write the outbox of all the chunks'
- * new facts as one JSON parameter. A transient failure rolls all of it back and retries the call.
+ * OUTPUT of the keys that were new; then update each file's manifest once (file-id order, so the
+ * row lock is held only until the commit) and write the outbox of all the chunks' new facts as one
+ * JSON parameter. A transient failure rolls all of it back and retries the call.
  */
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, factRowValues, type DatasetTables, type SqlValueType } from '../dataset-tables.js';
 import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './mssql-statements.js';
 import { factsTable } from './mssql-session.js';
+import { ManifestDeltas } from '../manifest-deltas.js';
 import type { TsqlRunner, TsqlSession } from './tsql-session.js';
 
 /** One spelling of a key value for both the bound fact and the value OUTPUT returns. */
@@ -51,6 +53,7 @@ export class MssqlFactLoader implements FactLoader {
     const at = this.now();
     const chunks: ChunkCounts[] = [];
     const newFacts: Fact[] = [];
+    const manifests = new ManifestDeltas();
     let idPrefix: string | undefined;
     for (const input of inputs) {
       const claimed = await runner.run(CLAIM_LEDGER, { stage: 'transform', id: input.chunkId, at });
@@ -66,10 +69,11 @@ export class MssqlFactLoader implements FactLoader {
       const inserted = candidates.length === 0 ? [] : await this.insertNew(runner, datasetTables(input.dataset), candidates);
       newFacts.push(...inserted);
       const duplicates = input.facts.length - inserted.length;
-      await runner.run(CHUNK_LOADED, { loaded: inserted.length, duplicates, rejected: input.rejectedRows ?? 0, at, fileId: input.fileId });
+      manifests.add(input.fileId, { loaded: inserted.length, duplicates, rejected: input.rejectedRows ?? 0 });
       chunks.push({ alreadyApplied: false, loaded: inserted.length, duplicates });
     }
     if (idPrefix === undefined) return { chunks, outbox: [] };
+    for (const [fileId, delta] of manifests.ordered()) await runner.run(CHUNK_LOADED, { ...delta, at, fileId });
 
     // Two drafts with one id: the first is written, as a retried write of the same id is a no-op.
     const ids = new Set<string>();

@@ -63,14 +63,17 @@ WHERE [file_id] = @fileId`,
   parameters: { total: BIGINT, valid: BIGINT, rejected: BIGINT, chunks: INT, at: DATETIME2, fileId: FILE_ID },
 };
 
-/** Completes the file when this is its last chunk and extract has finished (old values on the right). */
+/**
+ * Adds the counts of `@chunks` loaded chunks of one file, and completes the file when they were its
+ * last and extract has finished (old values on the right).
+ */
 export const CHUNK_LOADED: TsqlStatement = {
   text: `UPDATE [etl_files] SET [loaded_rows] = [loaded_rows] + @loaded, [duplicate_rows] = [duplicate_rows] + @duplicates,
-  [transform_rejected_rows] = [transform_rejected_rows] + @rejected, [chunks_loaded] = [chunks_loaded] + 1, [updated_at] = @at,
-  [state] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + 1 >= [chunks] THEN N'complete' ELSE [state] END,
-  [completed_at] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + 1 >= [chunks] THEN @at ELSE [completed_at] END
+  [transform_rejected_rows] = [transform_rejected_rows] + @rejected, [chunks_loaded] = [chunks_loaded] + @chunks, [updated_at] = @at,
+  [state] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN N'complete' ELSE [state] END,
+  [completed_at] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN @at ELSE [completed_at] END
 WHERE [file_id] = @fileId`,
-  parameters: { loaded: BIGINT, duplicates: BIGINT, rejected: BIGINT, at: DATETIME2, fileId: FILE_ID },
+  parameters: { loaded: BIGINT, duplicates: BIGINT, rejected: BIGINT, chunks: INT, at: DATETIME2, fileId: FILE_ID },
 };
 
 export const FAIL_FILE: TsqlStatement = {

@@ -1,8 +1,8 @@
 /**
  * `FactLoader` on SQLite. One IMMEDIATE transaction per call (the write lock is taken up front, so
  * two processes never deadlock upgrading a read lock); for each chunk in it: claim the chunk in the
- * ledger, insert the facts skipping existing keys, update the manifest; then write one outbox for the
- * new facts of all the chunks.
+ * ledger and insert the facts skipping existing keys; then update each file's manifest once and
+ * write one outbox for the new facts of all the chunks.
  *
  * Why several chunks per transaction: in WAL mode a commit appends every page the transaction
  * dirtied, and random uuid keys dirty about one index page per row. Measured here on 1M random
@@ -13,6 +13,7 @@ import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, type DatasetTables } from '../dataset-tables.js';
+import { ManifestDeltas } from '../manifest-deltas.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
 
@@ -60,12 +61,12 @@ export class SqliteFactLoader implements FactLoader {
     this.claim = db.prepare(
       `INSERT INTO etl_ledger (stage, id, applied_at) VALUES ('transform', ?, ?) ON CONFLICT (stage, id) DO NOTHING`,
     );
-    // Completes the file when this is its last chunk and extract has finished (old values on the right).
+    // Adds `@chunks` loaded chunks; completes the file when they were its last and extract has finished (old values on the right).
     this.manifest = db.prepare(
       `UPDATE etl_files SET loaded_rows = loaded_rows + @loaded, duplicate_rows = duplicate_rows + @duplicates,
-         transform_rejected_rows = transform_rejected_rows + @rejected, chunks_loaded = chunks_loaded + 1, updated_at = @at,
-         state = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + 1 >= chunks THEN 'complete' ELSE state END,
-         completed_at = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + 1 >= chunks THEN @at ELSE completed_at END
+         transform_rejected_rows = transform_rejected_rows + @rejected, chunks_loaded = chunks_loaded + @chunks, updated_at = @at,
+         state = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN 'complete' ELSE state END,
+         completed_at = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN @at ELSE completed_at END
        WHERE file_id = @fileId`,
     );
     this.outboxInsert = db.prepare(
@@ -90,6 +91,7 @@ export class SqliteFactLoader implements FactLoader {
     const at = this.now().toISOString();
     const chunks: ChunkCounts[] = [];
     const newFacts: Fact[] = [];
+    const manifests = new ManifestDeltas();
     let idPrefix: string | undefined;
     for (const input of inputs) {
       if (this.claim.run(input.chunkId, at).changes === 0) {
@@ -103,9 +105,10 @@ export class SqliteFactLoader implements FactLoader {
       for (const fact of input.facts) if (!unique.has(fact.key)) unique.set(fact.key, fact);
       const loaded = this.insertNew(tables, unique.values(), newFacts);
       const duplicates = input.facts.length - loaded;
-      this.manifest.run({ loaded, duplicates, rejected: input.rejectedRows ?? 0, at, fileId: input.fileId });
+      manifests.add(input.fileId, { loaded, duplicates, rejected: input.rejectedRows ?? 0 });
       chunks.push({ alreadyApplied: false, loaded, duplicates });
     }
+    for (const [fileId, delta] of manifests.ordered()) this.manifest.run({ ...delta, at, fileId });
     const outbox: OutboxMessage[] = [];
     if (idPrefix !== undefined) {
       for (const draft of buildOutbox(newFacts, idPrefix)) {

@@ -191,12 +191,12 @@ WHERE [file_id] = @fileId
 GO
 
 -- chunk_loaded
--- parameters: @loaded BIGINT, @duplicates BIGINT, @rejected BIGINT, @at DATETIME2(3), @fileId NVARCHAR(400)
+-- parameters: @loaded BIGINT, @duplicates BIGINT, @rejected BIGINT, @chunks INT, @at DATETIME2(3), @fileId NVARCHAR(400)
 -- parsed by node-sql-parser: yes
 UPDATE [etl_files] SET [loaded_rows] = [loaded_rows] + @loaded, [duplicate_rows] = [duplicate_rows] + @duplicates,
-  [transform_rejected_rows] = [transform_rejected_rows] + @rejected, [chunks_loaded] = [chunks_loaded] + 1, [updated_at] = @at,
-  [state] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + 1 >= [chunks] THEN N'complete' ELSE [state] END,
-  [completed_at] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + 1 >= [chunks] THEN @at ELSE [completed_at] END
+  [transform_rejected_rows] = [transform_rejected_rows] + @rejected, [chunks_loaded] = [chunks_loaded] + @chunks, [updated_at] = @at,
+  [state] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN N'complete' ELSE [state] END,
+  [completed_at] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN @at ELSE [completed_at] END
 WHERE [file_id] = @fileId
 GO
 
