@@ -10,11 +10,12 @@
  *
  * Options: --rows N (default 1,000,000), --extract-mb M (size of the memory file, default 1024;
  * 0 skips it), --partitions P (default 4), --instances I (Functions host processes, default 1),
- * --placement per-function,shared (default both), --stages parse,naive,e2e,extract (default all),
+ * --placement per-function,shared (default both), --files N (the file cut into N uploaded at once,
+ * default 1), --stages parse,naive,e2e,extract (default all),
  * --verbose (the local stack's log on stderr, and when the file was extracted and completed).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,15 +78,38 @@ async function naiveLoaderRate(path: string, directory: string): Promise<number>
   return rows / ((performance.now() - started) / 1000);
 }
 
+/**
+ * The generated file cut into `count` files at line boundaries, each with the header, so several
+ * files (jobs) run at once on the same rows. Duplicates may then cross files: totals still add up.
+ */
+async function splitIntoFiles(path: string, count: number): Promise<string[]> {
+  if (count === 1) return [path];
+  const text = await readFile(path, 'utf8');
+  const headerEnd = text.indexOf('\n') + 1;
+  const header = text.slice(0, headerEnd);
+  const parts: string[] = [];
+  let from = headerEnd;
+  for (let part = 1; part <= count; part += 1) {
+    let to = part === count ? text.length : Math.floor(headerEnd + ((text.length - headerEnd) * part) / count);
+    if (part < count) to = text.indexOf('\n', to) + 1 || text.length;
+    const partPath = `${path}.part${part}.csv`;
+    await writeFile(partPath, header + text.slice(from, to));
+    parts.push(partPath);
+    from = to;
+  }
+  return parts;
+}
+
 async function endToEnd(
   path: string,
   directory: string,
   rows: number,
-  options: { partitions: number; instances: number; placement: FunctionPlacement; verbose: boolean },
+  options: { partitions: number; instances: number; placement: FunctionPlacement; files: number; verbose: boolean },
 ): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number }> {
-  const { partitions, instances, placement, verbose } = options;
+  const { partitions, instances, placement, files, verbose } = options;
+  const parts = await splitIntoFiles(path, files);
   const stack = await startLocalStack({
-    stateDir: join(directory, `stack-${placement}`),
+    stateDir: join(directory, `stack-${placement}-${files}`),
     ports: 'free',
     partitions,
     instances,
@@ -97,21 +121,27 @@ async function endToEnd(
     const runtime = await getEtlRuntime();
     const started = performance.now();
     const startedAt = Date.now();
-    await uploadCsv(stack.blobService, 'iot_events/bench.csv', createReadStream(path));
-    if (verbose) console.error(`upload done after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    await Promise.all(parts.map((part, index) => uploadCsv(stack.blobService, `iot_events/bench-${index + 1}.csv`, createReadStream(part))));
+    if (verbose) console.error(`upload of ${parts.length} file(s) done after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     const deadline = Date.now() + 30 * 60_000;
     for (;;) {
-      const [file] = await runtime.store.manifest.listFiles({ limit: 1 });
-      if (file?.state === 'failed') throw new Error(`the file failed: ${file.error}`);
-      if (file?.state === 'complete') {
+      const manifests = await runtime.store.manifest.listFiles({ limit: parts.length + 1 });
+      const failed = manifests.find((file) => file.state === 'failed');
+      if (failed) throw new Error(`file ${failed.blobName} failed: ${failed.error}`);
+      if (manifests.length === parts.length && manifests.every((file) => file.state === 'complete')) {
+        const loaded = manifests.reduce((sum, file) => sum + file.loadedRows, 0);
         const windows = await runtime.store.windows.listWindows(iotEventsDataset);
-        if (windows.reduce((sum, window) => sum + window.count, 0) === file.loadedRows) {
+        if (windows.reduce((sum, window) => sum + window.count, 0) === loaded) {
           const seconds = (performance.now() - started) / 1000;
           if (verbose) {
             const after = (at: string | null) => (at === null ? '-' : `${((Date.parse(at) - startedAt) / 1000).toFixed(1)} s`);
-            console.error(`file received after ${after(file.receivedAt)}, extracted after ${after(file.extractedAt)}, facts complete after ${after(file.completedAt)}, windows after ${seconds.toFixed(1)} s`);
+            for (const file of manifests) {
+              console.error(`${file.blobName}: received after ${after(file.receivedAt)}, extracted after ${after(file.extractedAt)}, facts complete after ${after(file.completedAt)}`);
+            }
+            console.error(`windows complete after ${seconds.toFixed(1)} s`);
           }
-          return { rowsPerSecond: rows / seconds, seconds, loaded: file.loadedRows, duplicates: file.duplicateRows, rejected: file.rejectedRows };
+          const sum = (field: 'duplicateRows' | 'rejectedRows') => manifests.reduce((total, file) => total + file[field], 0);
+          return { rowsPerSecond: rows / seconds, seconds, loaded, duplicates: sum('duplicateRows'), rejected: sum('rejectedRows') };
         }
       }
       if (Date.now() > deadline) throw new Error('the end-to-end run did not finish in 30 minutes');
@@ -184,6 +214,7 @@ async function main(): Promise<void> {
       instances: { type: 'string', default: '1' },
       stages: { type: 'string', default: 'parse,naive,e2e,extract' },
       placement: { type: 'string', default: 'per-function,shared' },
+      files: { type: 'string', default: '1' },
       verbose: { type: 'boolean', default: false },
     },
   });
@@ -192,6 +223,8 @@ async function main(): Promise<void> {
   const rows = Number(values.rows);
   const extractMb = Number(values['extract-mb']);
   const partitions = Number(values.partitions);
+  const files = Number(values.files);
+  if (!Number.isSafeInteger(files) || files < 1) throw new Error(`--files must be a positive integer, got '${values.files}'`);
   const placements = values.placement.split(',') as FunctionPlacement[];
   for (const placement of placements) {
     if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement takes ${FUNCTION_PLACEMENTS.join(', ')} (comma-separated), got '${placement}'`);
@@ -212,8 +245,10 @@ async function main(): Promise<void> {
       console.log(`Baseline 2 — naive loader (parse→SQLite):    ${number.format(naiveRate)} rows/s`);
     }
     for (const placement of stages.has('e2e') ? placements : []) {
-      const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, verbose: values.verbose });
-      const layout = placement === 'shared' ? `${instances} host process(es), every function in each` : `${instances} process(es) per function`;
+      const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose: values.verbose });
+      const layout =
+        (placement === 'shared' ? `${instances} host process(es), every function in each` : `${instances} process(es) per function`) +
+        (files > 1 ? `, ${files} files at once` : '');
       console.log(
         `End to end (${placement.padEnd(12)}) — landing → facts + aggregates: ${number.format(e2e.rowsPerSecond)} rows/s ` +
           `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected; ${layout})`,
