@@ -53,7 +53,14 @@ export async function startExtraHost(options: {
   const ready = new Promise<{ httpUrl?: string; functions?: string[] }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (line.includes('"event":"ready"')) resolve(JSON.parse(line) as { httpUrl?: string; functions?: string[] });
+      if (line.includes('"event":"ready"')) {
+        try {
+          resolve(JSON.parse(line) as { httpUrl?: string; functions?: string[] });
+        } catch (error) {
+          child.kill('SIGKILL');
+          reject(new Error(`host ${options.instanceId} announced itself in a line that is not JSON: ${(error as Error).message}`));
+        }
+      }
       else if (!line.startsWith('{')) options.log(`[${options.instanceId}] ${line}`);
     });
     child.once('exit', (code) => reject(new Error(`host ${options.instanceId} exited with code ${code} before it was ready`)));

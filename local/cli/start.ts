@@ -100,12 +100,17 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => void stop(0));
 
   const defaultPorts = !values['free-ports'];
+  const children = stack.hostProcesses.slice(1);
+  const processes =
+    children.length === 0
+      ? ''
+      : `\nHost processes\n${children.map((child) => `  ${child.instanceId.padEnd(20)}pid ${child.pid}  ${child.functions.join(', ')}${child.httpUrl ? `  ${child.httpUrl}/api/metrics` : ''}`).join('\n')}\n`;
   console.log(`
 Connection strings
   Storage (Azurite):  ${stack.storageConnectionString}${defaultPorts ? '\n  Storage (short):    UseDevelopmentStorage=true' : ''}
   Event Hubs:         ${stack.eventHubsConnectionString}
   Status API:         ${stack.httpUrl ?? '(off)'}/api/summary   ${stack.httpUrl ?? ''}/api/files   ${stack.httpUrl ?? ''}/api/deadletters
-
+${processes}
 Drop CSV files into the 'landing' container under a dataset folder, e.g.:
   AZURE_CORE_COLLECT_TELEMETRY=false az storage blob upload --connection-string "${defaultPorts ? 'UseDevelopmentStorage=true' : stack.storageConnectionString}" \\
       --container-name landing --name iot_events/my-file.csv --file ./my-file.csv

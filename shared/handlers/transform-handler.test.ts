@@ -19,7 +19,7 @@ import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.j
 import { flakyStore, iotChunkEvent, keyRange } from './test/handler-fixtures.js';
 import { silentLogger } from '../runtime/logger.js';
 import { EtlError } from '../errors/etl-error.js';
-import { planTransactions, transformBatch, type TransformDependencies } from './transform-handler.js';
+import { factsOfChunk, planTransactions, relayOutbox, transformBatch, type TransformDependencies } from './transform-handler.js';
 import { replayDeadLetter } from './replay-dead-letters.js';
 
 const dataset = iotEventsDataset;
@@ -192,5 +192,22 @@ describe('transform handler under faults', () => {
     const again = await transformBatch(deps(), [{ body: JSON.parse(letter.body) as unknown }]);
     expect(again).toMatchObject({ chunks: 1, loaded: 8 });
     expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'complete', loadedRows: 8, chunksDeadLettered: 0 });
+  });
+  it('relays the outbox past a message the hub refuses: the others are published, the refused one stays', async () => {
+    for (let page = await store.outbox.listUnpublished(500); page.length > 0; page = await store.outbox.listUnpublished(500)) {
+      await store.outbox.markPublished(page.map((message) => message.id));
+    }
+    const base = fileCounter * 1000;
+    const facts = factsOfChunk(dataset, iotChunkEvent(fileId, 0, keyRange(base + 1, 3)));
+    await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts }, (_newFacts, idPrefix) => [
+      { id: `${idPrefix}/small-1`, destination: 'aggregates', partitionKey: 'a', body: '{"n":1}' },
+      // Over the 1 MB event limit: neither the SDK nor the hub takes it.
+      { id: `${idPrefix}/huge`, destination: 'aggregates', partitionKey: 'a', body: JSON.stringify({ pad: 'x'.repeat(1_200_000) }) },
+      { id: `${idPrefix}/small-2`, destination: 'aggregates', partitionKey: 'b', body: '{"n":2}' },
+    ]);
+    const relay = { store, aggregates, clock: () => new Date(), log: silentLogger };
+    await expect(relayOutbox(relay, { minAgeMs: 0, limit: 100 })).rejects.toThrow();
+    expect((await store.outbox.listUnpublished(100)).map((message) => message.id)).toEqual([`${fileId}/0/huge`]);
+    await store.outbox.markPublished([`${fileId}/0/huge`]);
   });
 });

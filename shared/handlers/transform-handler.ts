@@ -43,21 +43,63 @@ export interface TransformBatchOutcome {
 const EMPTY_DIMENSION_PARTITION_KEY = '(none)';
 
 /**
- * Outbox messages of the new facts of one load (a chunk, or several chunks in one transaction): one
- * per dimension key, carrying all its windows, with ids `<idPrefix>/<dimensionKey>`.
+ * Most bytes of one outbox message body. Partials are summed over a whole transaction (up to
+ * `ETL_TRANSFORM_TRANSACTION_ROWS` rows), so one dimension's windows over several days of event
+ * time would pass the Event Hubs limit of 1 MB per event: such a dimension is cut into parts.
  */
-export function outboxDraftsFor(dataset: DatasetDeclaration, idPrefix: string, newFacts: readonly Fact[], destination: string): OutboxDraft[] {
+export const MAX_OUTBOX_BODY_BYTES = 512 * 1024;
+
+/**
+ * Outbox messages of the new facts of one load (a chunk, or several chunks in one transaction): per
+ * dimension key, its windows in one message, or in several when they would not fit in
+ * `maxBodyBytes`. Ids are `<idPrefix>/<part>/<dimensionKey>`: the prefix is a chunk id
+ * (`<fileId>/<chunkIndex>`, the file id is hex), so an id splits one way only, whatever the
+ * dimension key holds. The same facts give the same messages, so a retried load writes the same ids.
+ */
+export function outboxDraftsFor(
+  dataset: DatasetDeclaration,
+  idPrefix: string,
+  newFacts: readonly Fact[],
+  destination: string,
+  maxBodyBytes = MAX_OUTBOX_BODY_BYTES,
+): OutboxDraft[] {
   const byDimension = new Map<string, WindowPartial[]>();
   for (const partial of partialsFromFacts(dataset, newFacts)) {
     const list = byDimension.get(partial.dimensionKey);
     if (list) list.push(partial);
     else byDimension.set(partial.dimensionKey, [partial]);
   }
-  return [...byDimension].map(([dimensionKey, partials]) => {
-    const id = `${idPrefix}/${dimensionKey}`;
-    const event: PartialsEvent = { type: PARTIALS_EVENT_TYPE, v: 1, id, dataset: dataset.name, dimensionKey, partials };
-    return { id, destination, partitionKey: dimensionKey === '' ? EMPTY_DIMENSION_PARTITION_KEY : dimensionKey, body: JSON.stringify(event) };
-  });
+  const drafts: OutboxDraft[] = [];
+  for (const [dimensionKey, partials] of byDimension) {
+    const partitionKey = dimensionKey === '' ? EMPTY_DIMENSION_PARTITION_KEY : dimensionKey;
+    const message = (part: number, windows: WindowPartial[]): OutboxDraft => {
+      const id = `${idPrefix}/${part}/${dimensionKey}`;
+      const event: PartialsEvent = { type: PARTIALS_EVENT_TYPE, v: 1, id, dataset: dataset.name, dimensionKey, partials: windows };
+      return { id, destination, partitionKey, body: JSON.stringify(event) };
+    };
+    const whole = message(0, partials);
+    if (Buffer.byteLength(whole.body) <= maxBodyBytes || partials.length === 1) {
+      drafts.push(whole);
+      continue;
+    }
+    // Envelope size with a part number as long as any this dimension can get, then whole partials.
+    const envelope = Buffer.byteLength(message(partials.length, []).body);
+    let partNumber = 0;
+    let part: WindowPartial[] = [];
+    let bytes = envelope;
+    for (const partial of partials) {
+      const size = Buffer.byteLength(JSON.stringify(partial)) + 1;
+      if (part.length > 0 && bytes + size > maxBodyBytes) {
+        drafts.push(message(partNumber++, part));
+        part = [];
+        bytes = envelope;
+      }
+      part.push(partial);
+      bytes += size;
+    }
+    drafts.push(message(partNumber, part));
+  }
+  return drafts;
 }
 
 /** Type every row of a chunk and derive its fact. A row that no longer validates is a poison chunk. */
@@ -77,14 +119,30 @@ export function factsOfChunk(dataset: DatasetDeclaration, event: ChunkEvent): Fa
 /**
  * Publish outbox messages and mark them published. Unpublished ones stay for the relay. The body
  * goes out as the stored JSON bytes: what the SDK would send for the parsed object, without parsing
- * and serializing it again.
+ * and serializing it again. If the publish fails, the messages go again one by one, so a message
+ * the hub refuses does not hold back the others; the first error is then thrown.
  */
 export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[], signal?: AbortSignal): Promise<void> {
   if (messages.length === 0) return;
-  await publisher.publish(
-    messages.map((message) => ({ body: Buffer.from(message.body, 'utf8'), partitionKey: message.partitionKey, properties: { outboxId: message.id } })),
-    signal,
-  );
+  const toEvent = (message: OutboxMessage) => ({ body: Buffer.from(message.body, 'utf8'), partitionKey: message.partitionKey, properties: { outboxId: message.id } });
+  try {
+    await publisher.publish(messages.map(toEvent), signal);
+  } catch (error) {
+    if (messages.length === 1 || signal?.aborted) throw error;
+    const published: string[] = [];
+    let firstError: unknown;
+    for (const message of messages) {
+      try {
+        await publisher.publish([toEvent(message)], signal);
+        published.push(message.id);
+      } catch (single) {
+        firstError ??= single;
+      }
+    }
+    if (published.length > 0) await store.outbox.markPublished(published);
+    if (firstError !== undefined) throw firstError;
+    return;
+  }
   await store.outbox.markPublished(messages.map((message) => message.id));
 }
 

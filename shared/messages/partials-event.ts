@@ -11,7 +11,7 @@ export const PARTIALS_EVENT_TYPE = 'etl.partials';
 export interface PartialsEvent {
   readonly type: typeof PARTIALS_EVENT_TYPE;
   readonly v: 1;
-  /** The outbox message id: `<chunkId>/<dimensionKey>`. */
+  /** The outbox message id: `<chunkId>/<part>/<dimensionKey>` (see `outboxDraftsFor`). */
   readonly id: string;
   readonly dataset: string;
   readonly dimensionKey: string;

@@ -11,7 +11,7 @@ import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, Fa
 import { datasetTables, factRowValues, type DatasetTables, type SqlValueType } from '../dataset-tables.js';
 import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './mssql-statements.js';
 import { factsTable } from './mssql-session.js';
-import { ManifestDeltas } from '../manifest-deltas.js';
+import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
 import type { TsqlRunner, TsqlSession } from './tsql-session.js';
 
 /** One spelling of a key value for both the bound fact and the value OUTPUT returns. */
@@ -45,6 +45,7 @@ export class MssqlFactLoader implements FactLoader {
 
   async loadChunks(inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
     if (inputs.length === 0) return { chunks: [], outbox: [] };
+    assertOneDataset(inputs);
     return this.session.transaction(`loadChunks ${inputs[0]!.chunkId} (+${inputs.length - 1})`, (runner) => this.apply(runner, inputs, buildOutbox));
   }
 

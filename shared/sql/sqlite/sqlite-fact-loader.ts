@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, type DatasetTables } from '../dataset-tables.js';
-import { ManifestDeltas } from '../manifest-deltas.js';
+import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
 
@@ -87,8 +87,9 @@ export class SqliteFactLoader implements FactLoader {
     return { ...chunks[0]!, outbox };
   }
 
-  loadChunks(inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
-    if (inputs.length === 0) return Promise.resolve({ chunks: [], outbox: [] });
+  async loadChunks(inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
+    if (inputs.length === 0) return { chunks: [], outbox: [] };
+    assertOneDataset(inputs);
     return sqliteCall(`loadChunks ${inputs[0]!.chunkId} (+${inputs.length - 1})`, () => this.run(inputs, buildOutbox));
   }
 

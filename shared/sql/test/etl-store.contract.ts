@@ -206,6 +206,10 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       });
       expect(again).toEqual({ chunks: [{ alreadyApplied: true, loaded: 0, duplicates: 0 }, { alreadyApplied: true, loaded: 0, duplicates: 0 }], outbox: [] });
       expect(await store.facts.loadChunks([], outboxOfKeys)).toEqual({ chunks: [], outbox: [] });
+      // Partials are summed over the chunks of a call, so they must share a dataset.
+      const elsewhere = { ...chunk(3, [9], 9), dataset: { ...dataset, name: `${dataset.name}_other` } };
+      await expect(store.facts.loadChunks([chunk(3, [9], 9), elsewhere], outboxOfKeys)).rejects.toThrow(/one dataset/);
+      expect(await store.query.countFacts(dataset)).toBe(5);
     });
 
     it('writes the outbox in the chunk transaction: a failure leaves nothing, the retry applies, the relay can replay', async () => {
