@@ -1,14 +1,17 @@
 /**
- * Shared by both fact loaders. `ManifestDeltas`: what one load adds to the manifests of its files,
- * summed per file, written at the end of the transaction, one UPDATE per file in file-id order. On
- * Azure SQL a manifest row lock is then held from that UPDATE to the commit instead of across the
- * fact inserts, and two loads take manifest locks in the same order. (Ledger claims and key-range
- * locks of the inserts are still taken in list order and held to the commit.)
+ * What both fact loaders do the same way inside a chunk-load transaction, whatever the database:
+ * - `assertOneDataset`: `loadChunks` sums partials over its chunks, so they must share a dataset;
+ * - `distinctByKey`: a key twice in one chunk loads once, the first row winning;
+ * - `ManifestDeltas`: what one load adds to the manifests of its files, summed per file, written at
+ *   the end of the transaction, one UPDATE per file in file-id order. On Azure SQL a manifest row
+ *   lock is then held from that UPDATE to the commit instead of across the fact inserts, and two
+ *   loads take manifest locks in the same order. (Ledger claims and key-range locks of the inserts
+ *   are still taken in list order and held to the commit.)
  */
+import type { Fact } from '../datasets/dataset-declaration.js';
 import { EtlError } from '../errors/etl-error.js';
 import type { ChunkLoadInput } from '../ports/etl-store.js';
 
-/** `loadChunks` sums partials over its chunks, which only makes sense within one dataset. */
 export function assertOneDataset(inputs: readonly Pick<ChunkLoadInput, 'dataset' | 'chunkId'>[]): void {
   const first = inputs[0]?.dataset;
   const other = inputs.find((input) => input.dataset.name !== first?.name);
@@ -16,6 +19,14 @@ export function assertOneDataset(inputs: readonly Pick<ChunkLoadInput, 'dataset'
     throw new EtlError('INTERNAL', `loadChunks takes chunks of one dataset: ${other.chunkId} is ${other.dataset.name}, not ${first?.name}`);
   }
 }
+
+/** The facts of a chunk with each key once, the first row of a key winning, in input order. */
+export function distinctByKey(facts: readonly Fact[]): Fact[] {
+  const unique = new Map<string, Fact>();
+  for (const fact of facts) if (!unique.has(fact.key)) unique.set(fact.key, fact);
+  return [...unique.values()];
+}
+
 export interface ManifestDelta {
   loaded: number;
   duplicates: number;

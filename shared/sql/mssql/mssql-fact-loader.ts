@@ -11,7 +11,7 @@ import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, Fa
 import { datasetTables, factRowValues, type DatasetTables, type SqlValueType } from '../dataset-tables.js';
 import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './mssql-statements.js';
 import { factsTable } from './mssql-session.js';
-import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
+import { assertOneDataset, distinctByKey, ManifestDeltas } from '../chunk-load-support.js';
 import type { TsqlRunner, TsqlSession } from './tsql-session.js';
 
 /** One spelling of a key value for both the bound fact and the value OUTPUT returns. */
@@ -64,9 +64,7 @@ export class MssqlFactLoader implements FactLoader {
       }
       idPrefix ??= input.chunkId;
       // A key twice in one chunk: the first row wins (the TVP's key would reject the second anyway).
-      const unique = new Map<string, Fact>();
-      for (const fact of input.facts) if (!unique.has(fact.key)) unique.set(fact.key, fact);
-      const candidates = [...unique.values()];
+      const candidates = distinctByKey(input.facts);
       const inserted = candidates.length === 0 ? [] : await this.insertNew(runner, datasetTables(input.dataset), candidates);
       newFacts.push(...inserted);
       const duplicates = input.facts.length - inserted.length;

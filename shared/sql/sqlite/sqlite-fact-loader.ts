@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, type DatasetTables } from '../dataset-tables.js';
-import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
+import { assertOneDataset, distinctByKey, ManifestDeltas } from '../chunk-load-support.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
 
@@ -108,9 +108,7 @@ export class SqliteFactLoader implements FactLoader {
       idPrefix ??= input.chunkId;
       const tables = datasetTables(input.dataset);
       // A key twice in one chunk: the first row wins, the rest count as duplicates.
-      const unique = new Map<string, Fact>();
-      for (const fact of input.facts) if (!unique.has(fact.key)) unique.set(fact.key, fact);
-      const loaded = this.insertNew(tables, unique.values(), newFacts);
+      const loaded = this.insertNew(tables, distinctByKey(input.facts), newFacts);
       const duplicates = input.facts.length - loaded;
       manifests.add(input.fileId, { loaded, duplicates, rejected: input.rejectedRows ?? 0 });
       chunks.push({ alreadyApplied: false, loaded, duplicates });
@@ -134,7 +132,7 @@ export class SqliteFactLoader implements FactLoader {
    * better-sqlite3 binds a short row with no JS round trip for RETURNING rows, and `changes` says
    * exactly whether the key was new.
    */
-  private insertNew(tables: DatasetTables, facts: Iterable<Fact>, newFacts: Fact[]): number {
+  private insertNew(tables: DatasetTables, facts: readonly Fact[], newFacts: Fact[]): number {
     const { insert, row } = this.insertFor(tables);
     const before = newFacts.length;
     for (const fact of facts) {
