@@ -17,7 +17,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
@@ -31,6 +31,7 @@ import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { readCsv } from '../shared/csv/csv-reader.js';
 import { bindHeader } from '../shared/validation/header-binding.js';
 import { validateRow } from '../shared/validation/validate-row.js';
+import { cpuBetween, stackCpuSnapshot, type CpuUse } from './process-cpu.js';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -105,7 +106,7 @@ async function endToEnd(
   directory: string,
   rows: number,
   options: { partitions: number; instances: number; placement: FunctionPlacement; files: number; verbose: boolean },
-): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number }> {
+): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number; cpu: CpuUse }> {
   const { partitions, instances, placement, files, verbose } = options;
   const parts = await splitIntoFiles(path, files);
   const stack = await startLocalStack({
@@ -119,6 +120,7 @@ async function endToEnd(
   });
   try {
     const runtime = await getEtlRuntime();
+    const cpuBefore = stackCpuSnapshot(stack);
     const started = performance.now();
     const startedAt = Date.now();
     await Promise.all(parts.map((part, index) => uploadCsv(stack.blobService, `iot_events/bench-${index + 1}.csv`, createReadStream(part))));
@@ -133,6 +135,7 @@ async function endToEnd(
         const windows = await runtime.store.windows.listWindows(iotEventsDataset);
         if (windows.reduce((sum, window) => sum + window.count, 0) === loaded) {
           const seconds = (performance.now() - started) / 1000;
+          const cpu = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
           if (verbose) {
             const after = (at: string | null) => (at === null ? '-' : `${((Date.parse(at) - startedAt) / 1000).toFixed(1)} s`);
             for (const file of manifests) {
@@ -141,7 +144,7 @@ async function endToEnd(
             console.error(`windows complete after ${seconds.toFixed(1)} s`);
           }
           const sum = (field: 'duplicateRows' | 'rejectedRows') => manifests.reduce((total, file) => total + file[field], 0);
-          return { rowsPerSecond: rows / seconds, seconds, loaded, duplicates: sum('duplicateRows'), rejected: sum('rejectedRows') };
+          return { rowsPerSecond: rows / seconds, seconds, loaded, duplicates: sum('duplicateRows'), rejected: sum('rejectedRows'), cpu };
         }
       }
       if (Date.now() > deadline) throw new Error('the end-to-end run did not finish in 30 minutes');
@@ -205,6 +208,21 @@ async function extractPeakRss(
   }
 }
 
+/**
+ * Where the cores went: CPU seconds per process over the run, the CPU the whole pipeline spent per
+ * row, and the rate that much work per row allows on this machine's cores, however well it overlaps.
+ */
+function printCpuUse(cpu: CpuUse, rows: number, seconds: number): void {
+  if (cpu.processes.length === 0) return;
+  const cores = availableParallelism();
+  const microsecondsPerRow = (cpu.totalSeconds / rows) * 1e6;
+  console.log(`  CPU over the run, per process: ${cpu.processes.map((process) => `${process.name} ${process.seconds.toFixed(1)} s`).join(', ')}`);
+  console.log(
+    `  ${cpu.totalSeconds.toFixed(1)} CPU-s in all, ${microsecondsPerRow.toFixed(1)} µs per row, ${Math.round((100 * cpu.totalSeconds) / (cores * seconds))} % of ${cores} cores; ` +
+      `that much work per row allows at most ${number.format((cores * 1e6) / microsecondsPerRow)} rows/s here`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -253,6 +271,7 @@ async function main(): Promise<void> {
         `End to end (${placement.padEnd(12)}) — landing → facts + aggregates: ${number.format(e2e.rowsPerSecond)} rows/s ` +
           `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected; ${layout})`,
       );
+      printCpuUse(e2e.cpu, rows, e2e.seconds);
     }
     if (extractMb > 0 && stages.has('extract')) {
       // Default V8 heap sizing, then with the old space capped (what `languageWorkers__node__arguments` can set in Azure).

@@ -37,6 +37,8 @@ export interface RunningAzurite {
   readonly blobPort: number;
   readonly queuePort: number;
   readonly tablePort: number;
+  /** The Azurite process. */
+  readonly pid: number;
   /** Stops Azurite and waits for the process to exit. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -102,6 +104,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     return {
       connectionString: azuriteConnectionString(ports),
       ...ports,
+      pid: child.pid!,
       close: () => (closing ??= stop(child, exited)),
     };
   } catch (error) {

@@ -28,6 +28,12 @@ export interface HostProcessInfo {
   readonly httpUrl: string | undefined;
 }
 
+/** A process of the stack's storage or Event Hubs service (this one, when the emulator runs in-process). */
+export interface ServiceProcessInfo {
+  readonly service: 'azurite' | 'eventhubs';
+  readonly pid: number;
+}
+
 export const FUNCTION_PLACEMENTS = ['shared', 'per-function'] as const;
 export type FunctionPlacement = (typeof FUNCTION_PLACEMENTS)[number];
 
@@ -83,6 +89,8 @@ export interface LocalStack {
   readonly blobService: BlobServiceClient;
   /** The host processes started with the stack (this one first); those the scaler starts are not listed. */
   readonly hostProcesses: readonly HostProcessInfo[];
+  /** Azurite and the Event Hubs emulator, for per-process measurements such as the benchmark's CPU time. */
+  readonly serviceProcesses: readonly ServiceProcessInfo[];
   /** The running local scaler when `autoscale` was asked for (its `history` feeds load-test reports). */
   readonly scaler?: LocalScaler;
   close(): Promise<void>;
@@ -118,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const emulatorConfig = pipelineEmulatorConfig(options.partitions ?? 4);
     const emulatorLog = (line: string) => log(`[eventhubs] ${line}`);
-    const emulator: { connectionString: string; close(): Promise<void> } =
+    const emulator: { connectionString: string; pid?: number; close(): Promise<void> } =
       options.emulator === 'in-process'
         ? await startEventHubsEmulator({ config: emulatorConfig, dataDir: join(stateDir, 'eventhubs'), port: free ? 0 : 5672, log: emulatorLog })
         : await startEmulatorProcess({
@@ -129,6 +137,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             log: emulatorLog,
           });
     closers.push(() => emulator.close());
+    const serviceProcesses: ServiceProcessInfo[] = [
+      { service: 'azurite', pid: azurite.pid },
+      { service: 'eventhubs', pid: emulator.pid ?? process.pid },
+    ];
 
     // Every setting with a default is written out: binding expressions such as %ETL_RECORDS_HUB% are
     // resolved from the environment by the host, as in Azure, where infra writes them all.
@@ -154,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await queues.getQueueClient(LANDING_EVENTS_QUEUE).createIfNotExists();
 
     if (options.functionsHost === false) {
-      return { settings, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, hostProcesses: [], close: closeAll };
+      return { settings, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, hostProcesses: [], serviceProcesses, close: closeAll };
     }
     const hostJson = await readHostJson(join(REPOSITORY_ROOT, 'host.json'));
     const host = await startLocalFunctionsHost({
@@ -220,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       httpUrl: host.httpUrl,
       blobService,
       hostProcesses,
+      serviceProcesses,
       scaler,
       close: closeAll,
     };

@@ -105,13 +105,11 @@ export function sqliteDatasetDdl(tables: DatasetTables): string[] {
     // appending rows and indexing only the key measured faster than keeping whole rows in key order.
     `CREATE TABLE IF NOT EXISTS ${q(tables.factsTable)} (\n  ${factColumns.join(',\n  ')},\n  PRIMARY KEY (${key})\n)`,
   ];
-  const report = tables.dataset.report;
-  if (report) {
-    // The daily report scans one day at a time grouped by its dimension.
-    statements.push(
-      `CREATE INDEX IF NOT EXISTS ${q(`${tables.factsTable}_by_day`)} ON ${q(tables.factsTable)} (event_date, ${q(report.dimension)})`,
-    );
-  }
+  // No index for the daily report on SQLite (Azure SQL keeps its covering one). The report's plan
+  // read the whole index and then every row by rowid, so it ran no faster than a scan (1M facts:
+  // 3.3 s with the index, 2.9 s without, whole range or one day), while keeping the index cost
+  // ~1 µs of transform CPU per fact. Databases made before drop it.
+  statements.push(`DROP INDEX IF EXISTS ${q(`${tables.factsTable}_by_day`)}`);
   const windowColumns = [
     'window_start TEXT NOT NULL',
     'dimension_key TEXT NOT NULL',

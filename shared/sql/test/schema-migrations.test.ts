@@ -8,6 +8,9 @@ import { SQLITE_MIGRATIONS } from '../sqlite/sqlite-schema.js';
 import { MSSQL_MIGRATIONS } from '../mssql/mssql-schema.js';
 import { SqliteEtlStore } from '../sqlite/sqlite-etl-store.js';
 import { runMigrations } from '../migrate-command.js';
+import { datasetTables } from '../dataset-tables.js';
+import { quoteSqlite } from '../sql-identifier.js';
+import Database from 'better-sqlite3';
 import { contractDataset } from './contract-fixtures.js';
 
 describe('schema migrations', () => {
@@ -27,6 +30,36 @@ describe('schema migrations', () => {
     try {
       expect(await store.schemaVersions()).toEqual(SCHEMA_MIGRATIONS.map((migration) => migration.version));
       expect(await store.query.countFacts(datasets[1] ?? datasets[0]!)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('drops the daily-report index that earlier versions made on SQLite facts, and the report still answers', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'etl-migrate-')), 'etl.sqlite');
+    const dataset = contractDataset('old');
+    await runMigrations({ driver: 'sqlite', path }, [dataset]);
+    const tables = datasetTables(dataset);
+    const indexName = `${tables.factsTable}_by_day`;
+    const indexes = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).all(tables.factsTable) as { name: string }[]).map((row) => row.name);
+      } finally {
+        db.close();
+      }
+    };
+    // What a database made by an earlier version had.
+    const db = new Database(path);
+    db.exec(`CREATE INDEX ${quoteSqlite(indexName)} ON ${quoteSqlite(tables.factsTable)} (event_date, ${quoteSqlite(dataset.report!.dimension)})`);
+    db.close();
+    expect(indexes()).toContain(indexName);
+
+    await runMigrations({ driver: 'sqlite', path }, [dataset]);
+    expect(indexes()).not.toContain(indexName);
+    const store = await SqliteEtlStore.open(path);
+    try {
+      expect(await store.query.dailyPercentile(dataset)).toEqual([]);
     } finally {
       await store.close();
     }
