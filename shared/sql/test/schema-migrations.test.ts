@@ -59,7 +59,7 @@ describe('schema migrations', () => {
     expect(indexes()).not.toContain(indexName);
     const store = await SqliteEtlStore.open(path);
     try {
-      expect(await store.query.dailyPercentile(dataset)).toEqual([]);
+      expect(await store.report.dailyPercentile(dataset)).toEqual([]);
     } finally {
       await store.close();
     }
