@@ -107,8 +107,9 @@ export class EventHubListener implements TriggerListener {
       },
       {
         maxBatchSize: eventHubs.maxEventBatchSize,
-        // Without a minimum batch the wait only paces empty polls; with one it bounds how long a short batch waits.
-        maxWaitTimeInSeconds: needsMinimum ? Math.max(1, Math.ceil(eventHubs.maxWaitTime / 1000)) : 5,
+        // Without a minimum batch the wait only paces empty polls; with one it bounds how long a short
+        // batch waits, to the millisecond: the SDK then calls back (empty) when the wait is over.
+        maxWaitTimeInSeconds: needsMinimum ? Math.max(0.05, eventHubs.maxWaitTime / 1000) : 5,
         prefetchCount: eventHubs.prefetchCount,
         startPosition,
         skipParsingBodyAsJson: true,
