@@ -1,7 +1,8 @@
 /**
  * What both fact loaders do the same way inside a chunk-load transaction, whatever the database:
  * - `assertOneDataset`: `loadChunks` sums partials over its chunks, so they must share a dataset;
- * - `distinctByKey`: a key twice in one chunk loads once, the first row winning;
+ * - `distinctByKey`: a key twice in one chunk loads once, the first row winning (the T-SQL load
+ *   needs it; on SQLite the key's unique index does the same row by row);
  * - `ManifestDeltas`: what one load adds to the manifests of its files, summed per file, written at
  *   the end of the transaction, one UPDATE per file in file-id order. On Azure SQL a manifest row
  *   lock is then held from that UPDATE to the commit instead of across the fact inserts, and two

@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, type DatasetTables } from '../dataset-tables.js';
-import { assertOneDataset, distinctByKey, ManifestDeltas } from '../chunk-load-support.js';
+import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
 
@@ -107,8 +107,10 @@ export class SqliteFactLoader implements FactLoader {
       }
       idPrefix ??= input.chunkId;
       const tables = datasetTables(input.dataset);
-      // A key twice in one chunk: the first row wins, the rest count as duplicates.
-      const loaded = this.insertNew(tables, distinctByKey(input.facts), newFacts);
+      // A key twice in one chunk: the first row wins, the rest count as duplicates. The key's unique
+      // index does that by itself, row by row (key columns are NOT NULL), so no de-duplication pass
+      // first: it cost ~0.2–0.4 µs a fact, a twentieth of the whole load.
+      const loaded = this.insertNew(tables, input.facts, newFacts);
       const duplicates = input.facts.length - loaded;
       manifests.add(input.fileId, { loaded, duplicates, rejected: input.rejectedRows ?? 0 });
       chunks.push({ alreadyApplied: false, loaded, duplicates });
@@ -126,8 +128,8 @@ export class SqliteFactLoader implements FactLoader {
   }
 
   /**
-   * Inserts facts with distinct keys; appends those whose key was new to `newFacts`, in input order,
-   * and returns how many there were. One prepared
+   * Inserts facts in order; appends those whose key was new to `newFacts`, in input order, and
+   * returns how many there were. One prepared
    * single-row INSERT per fact: measured here it beats multi-row INSERT … RETURNING about 2×, because
    * better-sqlite3 binds a short row with no JS round trip for RETURNING rows, and `changes` says
    * exactly whether the key was new.
