@@ -35,7 +35,7 @@ export function stackCpuSnapshot(stack: Pick<LocalStack, 'hostProcesses' | 'serv
   const named = new Map<string, number>();
   const processes = [
     ...stack.hostProcesses.map((host) => ({
-      name: host.pid === process.pid ? `${host.instanceId} (in this process, with its polling)` : host.instanceId,
+      name: host.pid === process.pid ? `${host.instanceId} (this process)` : host.instanceId,
       pid: host.pid,
     })),
     ...stack.serviceProcesses.filter((service) => service.pid !== process.pid).map((service) => ({ name: service.service, pid: service.pid })),
