@@ -31,7 +31,7 @@ import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { readCsv } from '../shared/csv/csv-reader.js';
 import { bindHeader } from '../shared/validation/header-binding.js';
 import { validateRow } from '../shared/validation/validate-row.js';
-import { cpuBetween, stackCpuSnapshot, type CpuUse } from './process-cpu.js';
+import { cpuBetween, stackCpuSnapshot, type CpuUse } from '../load-tests/process-cpu.js';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 

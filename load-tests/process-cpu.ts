@@ -1,7 +1,8 @@
 /**
- * CPU time of the local stack's processes over a benchmark run, so that a run says where the
- * machine's cores went and how fast the pipeline could go with that much work per row. Linux only
- * (`/proc/<pid>/stat`); elsewhere the children are left out and only this process is counted.
+ * CPU time of the local stack's processes over a benchmark or load-test run, so that a run says
+ * where the machine's cores went and how fast the pipeline could go with that much work per row.
+ * Linux only (`/proc/<pid>/stat`); elsewhere the children are left out and only this process is
+ * counted.
  */
 import { readFileSync } from 'node:fs';
 import type { LocalStack } from '../local/cli/local-stack.js';

@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { filesCsv, lineChartSvg, niceCeiling, reportMarkdown, sampleRates, samplesCsv, summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample } from './load-report.js';
+
+const sample = (atSeconds: number, uploadedRows: number, extractedRows: number, settledRows: number, filesComplete: number): LoadSample => ({
+  atSeconds,
+  uploadedRows,
+  extractedRows,
+  settledRows,
+  filesComplete,
+  filesFailed: 0,
+  chunksPublished: 0,
+  retries: filesComplete,
+  deadLetters: 0,
+  cpuSeconds: atSeconds * 1.5,
+});
+
+const file = (name: string, uploadedAtSeconds: number, completedAtSeconds: number | null, balanced = true): LoadFileResult => ({
+  blobName: name,
+  plannedAtSeconds: uploadedAtSeconds - 0.1,
+  uploadedAtSeconds,
+  receivedAtSeconds: uploadedAtSeconds + 0.2,
+  extractedAtSeconds: uploadedAtSeconds + 0.5,
+  completedAtSeconds,
+  state: completedAtSeconds === null ? 'loading' : 'complete',
+  totalRows: 1000,
+  validRows: 990,
+  rejectedRows: 10,
+  loadedRows: 970,
+  duplicateRows: 20,
+  balanced,
+});
+
+const run: LoadRunResult = {
+  profile: 'steady',
+  description: 'one file every interval',
+  settings: { files: 2, 'rows per file': 1000 },
+  startedAt: '2026-11-30T12:00:00.000Z',
+  // 2,000 rows settled over 4 s; the fastest stretch settles 1,200 rows in 1 s.
+  samples: [sample(0, 1000, 0, 0, 0), sample(1, 1000, 1000, 300, 0), sample(2, 2000, 1000, 1500, 1), sample(4, 2000, 2000, 1980, 2)],
+  files: [file('iot_events/a.csv', 0.1, 2.1), file('iot_events/b,"c".csv', 1.6, 3.6)],
+  cpu: { processes: [{ name: 'transform-1', seconds: 3 }, { name: 'extract-1', seconds: 1 }], totalSeconds: 4 },
+};
+
+describe('load-test report', () => {
+  it('turns samples into rates between consecutive samples', () => {
+    expect(sampleRates(run.samples)).toEqual([
+      { atSeconds: 1, settled: 300, extracted: 1000 },
+      { atSeconds: 2, settled: 1200, extracted: 0 },
+      { atSeconds: 4, settled: 240, extracted: 500 },
+    ]);
+  });
+
+  it('summarizes rows, time, peak rate and latency from the files and samples', () => {
+    const summary = summarize(run);
+    expect(summary).toMatchObject({
+      files: 2,
+      filesComplete: 2,
+      totalRows: 2000,
+      validRows: 1980,
+      rejectedRows: 20,
+      loadedRows: 1940,
+      duplicateRows: 40,
+      peakSettledRowsPerSecond: 1200,
+      retries: 2,
+      allBalanced: true,
+    });
+    // First planned upload (0.0 s) to the last completion (3.6 s).
+    expect(summary.seconds).toBeCloseTo(3.6, 10);
+    expect(summary.rowsPerSecond).toBeCloseTo(2000 / 3.6, 6);
+    expect(summary.latencyMedianSeconds).toBeCloseTo(2.0, 10);
+    expect(summary.latencyMaxSeconds).toBeCloseTo(2.0, 10);
+  });
+
+  it('counts an unfinished or unbalanced run as such, up to its last sample', () => {
+    const unfinished = summarize({ ...run, files: [file('a.csv', 0.1, 2.1), file('b.csv', 1.6, null, false)] });
+    expect(unfinished.filesComplete).toBe(1);
+    expect(unfinished.allBalanced).toBe(false);
+    expect(unfinished.seconds).toBeCloseTo(4 - 0, 10);
+    expect(reportMarkdown({ ...run, files: [file('b.csv', 1.6, null, false)] })).toContain('| every row accounted for | **no** |');
+  });
+
+  it('writes CSV with one line per sample and per file, quoting what needs it', () => {
+    const samples = samplesCsv(run.samples).trimEnd().split('\n');
+    expect(samples).toHaveLength(5);
+    expect(samples[0]).toBe('at_seconds,uploaded_rows,extracted_rows,settled_rows,files_complete,files_failed,chunks_published,retries,dead_letters,cpu_seconds');
+    expect(samples[2]).toBe('1.000,1000,1000,300,0,0,0,0,0,1.50');
+    const files = filesCsv(run.files).trimEnd().split('\n');
+    expect(files).toHaveLength(3);
+    expect(files[2]).toBe('"iot_events/b,""c"".csv",1.500,1.600,1.800,2.100,3.600,2.000,complete,1000,990,10,970,20,yes');
+  });
+
+  it('draws each series as a polyline within the plot, on round axes', () => {
+    expect([niceCeiling(5.6), niceCeiling(51_000), niceCeiling(100), niceCeiling(0)]).toEqual([6, 60_000, 100, 1]);
+    const svg = lineChartSvg({
+      title: 'T <1>',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [
+        { name: 'up', color: '#111', points: [[0, 0], [5, 50]] },
+        { name: 'down', color: '#222', points: [[0, 50], [2.5, 25], [5, 0]] },
+      ],
+      markers: [{ x: 2.5, label: 'uploaded' }],
+    });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('T &lt;1&gt;');
+    const polylines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((match) => match[1]!.split(' ').map((point) => point.split(',').map(Number)));
+    expect(polylines.map((points) => points.length)).toEqual([2, 3]);
+    // x from 0 to 5 spans the plot (70 … 840 px); y 50 is the top (40 px), y 0 the bottom (300 px).
+    expect(polylines[0]).toEqual([
+      [70, 300],
+      [840, 40],
+    ]);
+    expect(polylines[1]![1]).toEqual([455, 170]);
+    expect(svg).toContain('stroke-dasharray');
+  });
+
+  it('writes the report, both charts and both CSV files, the report linking the charts', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'load-report-'));
+    const { report, files } = await writeLoadReport(directory, run);
+    expect(files.map((path) => path.slice(directory.length + 1)).sort()).toEqual(['files.csv', 'progress.svg', 'report.md', 'samples.csv', 'throughput.svg']);
+    const markdown = readFileSync(report, 'utf8');
+    expect(markdown).toContain('# Load test: steady');
+    expect(markdown).toContain('One file every interval. Started 2026-11-30T12:00:00.000Z.');
+    expect(markdown).toContain('| peak transform rate (between two samples) | 1,200 rows/s |');
+    expect(markdown).toContain('| CPU over the run | 4.0 s, 2000.0 µs per row: transform-1 3.0 s, extract-1 1.0 s |');
+    expect(markdown).toContain('![Throughput](throughput.svg)');
+    expect(readFileSync(join(directory, 'progress.svg'), 'utf8').match(/<polyline/g)).toHaveLength(3);
+  });
+});

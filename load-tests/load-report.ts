@@ -1,0 +1,376 @@
+/**
+ * The report of one load-test run: what was sampled and what each file went through, written as
+ * CSV (for a spreadsheet), two SVG charts (throughput, and progress against uploads) and a Markdown
+ * summary that shows them. Pure functions, plus `writeLoadReport` to put them in a folder.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CpuUse } from './process-cpu.js';
+
+/** What the collector saw at one moment of the run. Row counts cover this run's files only. */
+export interface LoadSample {
+  /** Seconds since the run started. */
+  readonly atSeconds: number;
+  /** Rows of the files uploaded so far (upload finished). */
+  readonly uploadedRows: number;
+  /** Rows of the files extract has finished (total, bad rows included). */
+  readonly extractedRows: number;
+  /** Valid rows transform has settled: loaded as new facts or counted as duplicates. */
+  readonly settledRows: number;
+  readonly filesComplete: number;
+  readonly filesFailed: number;
+  /** Chunk events extract published, summed over the hosts' `/api/metrics`. */
+  readonly chunksPublished: number;
+  /** Retried attempts and dead letters, from the same metrics. */
+  readonly retries: number;
+  readonly deadLetters: number;
+  /** CPU seconds of the whole stack since the start, when it could be read. */
+  readonly cpuSeconds?: number;
+}
+
+/** One file of the run, from its upload to its manifest's last state. Times in seconds since the start. */
+export interface LoadFileResult {
+  readonly blobName: string;
+  readonly plannedAtSeconds: number;
+  readonly uploadedAtSeconds: number;
+  readonly receivedAtSeconds: number | null;
+  readonly extractedAtSeconds: number | null;
+  readonly completedAtSeconds: number | null;
+  readonly state: string;
+  readonly totalRows: number;
+  readonly validRows: number;
+  readonly rejectedRows: number;
+  readonly loadedRows: number;
+  readonly duplicateRows: number;
+  /** total = valid + rejected, and, once complete, valid = loaded + duplicate. */
+  readonly balanced: boolean;
+}
+
+export interface LoadRunResult {
+  readonly profile: string;
+  readonly description: string;
+  /** The options and layout the run used, as `name: value` lines for the report. */
+  readonly settings: Readonly<Record<string, string | number>>;
+  /** Wall-clock time the run started (ISO). */
+  readonly startedAt: string;
+  readonly samples: readonly LoadSample[];
+  readonly files: readonly LoadFileResult[];
+  /** CPU per process over the run, when it could be read. */
+  readonly cpu?: CpuUse;
+}
+
+export interface LoadSummary {
+  readonly files: number;
+  readonly filesComplete: number;
+  readonly totalRows: number;
+  readonly validRows: number;
+  readonly rejectedRows: number;
+  readonly loadedRows: number;
+  readonly duplicateRows: number;
+  /** First upload started → last file complete (or the last sample, if some never completed). */
+  readonly seconds: number;
+  /** All rows of the run over `seconds`. */
+  readonly rowsPerSecond: number;
+  /** The highest settled-rows rate between two samples. */
+  readonly peakSettledRowsPerSecond: number;
+  /** Upload finished → facts complete, over the completed files. */
+  readonly latencyMedianSeconds: number | null;
+  readonly latencyMaxSeconds: number | null;
+  readonly retries: number;
+  readonly deadLetters: number;
+  readonly allBalanced: boolean;
+}
+
+/** Settled (transform) and extracted rows per second between consecutive samples, at the later sample's time. */
+export function sampleRates(samples: readonly LoadSample[]): { atSeconds: number; settled: number; extracted: number }[] {
+  const rates = [];
+  for (let index = 1; index < samples.length; index += 1) {
+    const before = samples[index - 1]!;
+    const after = samples[index]!;
+    const seconds = after.atSeconds - before.atSeconds;
+    if (seconds <= 0) continue;
+    rates.push({
+      atSeconds: after.atSeconds,
+      settled: (after.settledRows - before.settledRows) / seconds,
+      extracted: (after.extractedRows - before.extractedRows) / seconds,
+    });
+  }
+  return rates;
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function summarize(run: LoadRunResult): LoadSummary {
+  const sum = (field: 'totalRows' | 'validRows' | 'rejectedRows' | 'loadedRows' | 'duplicateRows') => run.files.reduce((total, file) => total + file[field], 0);
+  const completed = run.files.filter((file) => file.completedAtSeconds !== null);
+  const start = Math.min(...run.files.map((file) => file.plannedAtSeconds));
+  const end =
+    completed.length === run.files.length && completed.length > 0
+      ? Math.max(...completed.map((file) => file.completedAtSeconds!))
+      : (run.samples.at(-1)?.atSeconds ?? 0);
+  const seconds = Math.max(end - start, 1e-9);
+  const latencies = completed.map((file) => file.completedAtSeconds! - file.uploadedAtSeconds);
+  const last = run.samples.at(-1);
+  return {
+    files: run.files.length,
+    filesComplete: run.files.filter((file) => file.state === 'complete').length,
+    totalRows: sum('totalRows'),
+    validRows: sum('validRows'),
+    rejectedRows: sum('rejectedRows'),
+    loadedRows: sum('loadedRows'),
+    duplicateRows: sum('duplicateRows'),
+    seconds,
+    rowsPerSecond: sum('totalRows') / seconds,
+    peakSettledRowsPerSecond: Math.max(0, ...sampleRates(run.samples).map((rate) => rate.settled)),
+    latencyMedianSeconds: median(latencies),
+    latencyMaxSeconds: latencies.length > 0 ? Math.max(...latencies) : null,
+    retries: last?.retries ?? 0,
+    deadLetters: last?.deadLetters ?? 0,
+    allBalanced: run.files.every((file) => file.balanced),
+  };
+}
+
+function csvField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+}
+
+export function samplesCsv(samples: readonly LoadSample[]): string {
+  return csv(
+    ['at_seconds', 'uploaded_rows', 'extracted_rows', 'settled_rows', 'files_complete', 'files_failed', 'chunks_published', 'retries', 'dead_letters', 'cpu_seconds'],
+    samples.map((sample) => [
+      sample.atSeconds.toFixed(3),
+      sample.uploadedRows,
+      sample.extractedRows,
+      sample.settledRows,
+      sample.filesComplete,
+      sample.filesFailed,
+      sample.chunksPublished,
+      sample.retries,
+      sample.deadLetters,
+      sample.cpuSeconds?.toFixed(2),
+    ]),
+  );
+}
+
+const seconds3 = (value: number | null) => (value === null ? null : value.toFixed(3));
+
+export function filesCsv(files: readonly LoadFileResult[]): string {
+  return csv(
+    ['blob_name', 'planned_at_s', 'uploaded_at_s', 'received_at_s', 'extracted_at_s', 'completed_at_s', 'latency_s', 'state', 'total_rows', 'valid_rows', 'rejected_rows', 'loaded_rows', 'duplicate_rows', 'balanced'],
+    files.map((file) => [
+      file.blobName,
+      seconds3(file.plannedAtSeconds),
+      seconds3(file.uploadedAtSeconds),
+      seconds3(file.receivedAtSeconds),
+      seconds3(file.extractedAtSeconds),
+      seconds3(file.completedAtSeconds),
+      seconds3(file.completedAtSeconds === null ? null : file.completedAtSeconds - file.uploadedAtSeconds),
+      file.state,
+      file.totalRows,
+      file.validRows,
+      file.rejectedRows,
+      file.loadedRows,
+      file.duplicateRows,
+      file.balanced ? 'yes' : 'no',
+    ]),
+  );
+}
+
+export interface ChartSeries {
+  readonly name: string;
+  readonly color: string;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+function xml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+/** Round tops for an axis: one of these times a power of ten. */
+const NICE_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10] as const;
+
+/** The smallest round number (see NICE_STEPS) at least `value`: the top of an axis. */
+export function niceCeiling(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of NICE_STEPS) if (step * power >= value * (1 - 1e-12)) return step * power;
+  return 10 * power;
+}
+
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+/**
+ * A line chart as a standalone SVG: series as polylines over shared axes from zero, vertical
+ * markers (uploads, say) as dashed lines. Hand-written so that a report needs no charting package.
+ */
+export function lineChartSvg(options: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: readonly ChartSeries[];
+  markers?: readonly { x: number; label: string }[];
+}): string {
+  const width = 860;
+  const height = 360;
+  const left = 70;
+  const right = 20;
+  const top = 40;
+  const bottom = 60;
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const allPoints = options.series.flatMap((series) => series.points);
+  const xMax = niceCeiling(Math.max(...allPoints.map(([x]) => x), ...(options.markers ?? []).map((marker) => marker.x), 1));
+  const yMax = niceCeiling(Math.max(...allPoints.map(([, y]) => y), 1));
+  const px = (x: number) => (left + (x / xMax) * plotWidth).toFixed(1);
+  const py = (y: number) => (top + plotHeight - (y / yMax) * plotHeight).toFixed(1);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${xml(options.title)}</text>`,
+  ];
+  for (let tick = 0; tick <= 5; tick += 1) {
+    const y = (yMax * tick) / 5;
+    const x = (xMax * tick) / 5;
+    parts.push(
+      `<line x1="${left}" y1="${py(y)}" x2="${width - right}" y2="${py(y)}" stroke="#e5e5e5"/>`,
+      `<text x="${left - 6}" y="${py(y)}" text-anchor="end" dominant-baseline="middle">${compact.format(y)}</text>`,
+      `<text x="${px(x)}" y="${top + plotHeight + 18}" text-anchor="middle">${compact.format(x)}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${left}" y1="${top + plotHeight}" x2="${width - right}" y2="${top + plotHeight}" stroke="#333"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotHeight}" stroke="#333"/>`,
+    `<text x="${left + plotWidth / 2}" y="${height - 22}" text-anchor="middle">${xml(options.xLabel)}</text>`,
+    `<text x="16" y="${top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 16 ${top + plotHeight / 2})">${xml(options.yLabel)}</text>`,
+  );
+  for (const marker of options.markers ?? []) {
+    parts.push(
+      `<line x1="${px(marker.x)}" y1="${top}" x2="${px(marker.x)}" y2="${top + plotHeight}" stroke="#999" stroke-dasharray="4 3"><title>${xml(marker.label)}</title></line>`,
+    );
+  }
+  let legendX = left + 10;
+  for (const series of options.series) {
+    const points = series.points.map(([x, y]) => `${px(x)},${py(y)}`).join(' ');
+    parts.push(
+      `<polyline fill="none" stroke="${xml(series.color)}" stroke-width="2" points="${points}"><title>${xml(series.name)}</title></polyline>`,
+      `<rect x="${legendX}" y="${height - 12}" width="12" height="3" fill="${xml(series.color)}"/>`,
+      `<text x="${legendX + 18}" y="${height - 8}">${xml(series.name)}</text>`,
+    );
+    legendX += 18 + series.name.length * 7 + 24; // ~7 px a character at 12 px
+  }
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+const uploadMarkers = (files: readonly LoadFileResult[]) => files.map((file) => ({ x: file.uploadedAtSeconds, label: `${file.blobName} uploaded` }));
+
+export function throughputSvg(run: LoadRunResult): string {
+  const rates = sampleRates(run.samples);
+  return lineChartSvg({
+    title: `Throughput — ${run.profile}`,
+    xLabel: 'seconds since the start (dashed: a file uploaded)',
+    yLabel: 'rows per second',
+    series: [
+      { name: 'settled by transform (loaded or duplicate)', color: '#1f77b4', points: rates.map((rate) => [rate.atSeconds, rate.settled]) },
+      { name: 'extracted (counted when a file is done)', color: '#ff7f0e', points: rates.map((rate) => [rate.atSeconds, rate.extracted]) },
+    ],
+    markers: uploadMarkers(run.files),
+  });
+}
+
+export function progressSvg(run: LoadRunResult): string {
+  return lineChartSvg({
+    title: `Progress — ${run.profile}`,
+    xLabel: 'seconds since the start (dashed: a file uploaded)',
+    yLabel: 'rows, cumulative',
+    series: [
+      { name: 'uploaded', color: '#7f7f7f', points: run.samples.map((sample) => [sample.atSeconds, sample.uploadedRows]) },
+      { name: 'extracted', color: '#ff7f0e', points: run.samples.map((sample) => [sample.atSeconds, sample.extractedRows]) },
+      { name: 'settled by transform', color: '#1f77b4', points: run.samples.map((sample) => [sample.atSeconds, sample.settledRows]) },
+    ],
+    markers: uploadMarkers(run.files),
+  });
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const seconds1 = (value: number | null) => (value === null ? '–' : `${value.toFixed(1)} s`);
+
+export function reportMarkdown(run: LoadRunResult, summary: LoadSummary = summarize(run)): string {
+  const lines = [
+    `# Load test: ${run.profile}`,
+    '',
+    `${run.description.charAt(0).toUpperCase()}${run.description.slice(1)}. Started ${run.startedAt}.`,
+    '',
+    ...Object.entries(run.settings).map(([name, value]) => `- ${name}: ${value}`),
+    '',
+    '## Summary',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| files complete | ${summary.filesComplete} of ${summary.files} |`,
+    `| rows | ${integer.format(summary.totalRows)}: ${integer.format(summary.validRows)} valid, ${integer.format(summary.rejectedRows)} rejected |`,
+    `| valid rows settled | ${integer.format(summary.loadedRows)} loaded, ${integer.format(summary.duplicateRows)} duplicate |`,
+    `| every row accounted for | ${summary.allBalanced ? 'yes' : '**no**'} |`,
+    `| first upload → last file complete | ${summary.seconds.toFixed(1)} s |`,
+    `| throughput over the run | ${integer.format(summary.rowsPerSecond)} rows/s |`,
+    `| peak transform rate (between two samples) | ${integer.format(summary.peakSettledRowsPerSecond)} rows/s |`,
+    `| file latency, upload done → facts complete | median ${seconds1(summary.latencyMedianSeconds)}, max ${seconds1(summary.latencyMaxSeconds)} |`,
+    `| retried attempts / dead letters | ${summary.retries} / ${summary.deadLetters} |`,
+  ];
+  if (run.cpu && run.cpu.processes.length > 0) {
+    lines.push(
+      `| CPU over the run | ${run.cpu.totalSeconds.toFixed(1)} s, ${((run.cpu.totalSeconds / Math.max(summary.totalRows, 1)) * 1e6).toFixed(1)} µs per row: ${run.cpu.processes.map((process) => `${process.name} ${process.seconds.toFixed(1)} s`).join(', ')} |`,
+    );
+  }
+  lines.push(
+    '',
+    '## Charts',
+    '',
+    '![Throughput](throughput.svg)',
+    '',
+    '![Progress](progress.svg)',
+    '',
+    '## Files',
+    '',
+    '| file | uploaded | received | extracted | complete | state | rows | rejected | loaded | duplicate |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...run.files.map(
+      (file) =>
+        `| ${file.blobName} | ${seconds1(file.uploadedAtSeconds)} | ${seconds1(file.receivedAtSeconds)} | ${seconds1(file.extractedAtSeconds)} | ${seconds1(file.completedAtSeconds)} | ${file.state} | ${integer.format(file.totalRows)} | ${integer.format(file.rejectedRows)} | ${integer.format(file.loadedRows)} | ${integer.format(file.duplicateRows)} |`,
+    ),
+    '',
+    'Raw data: `samples.csv` (one line per sample), `files.csv` (one line per file). Times are seconds since the start.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Writes report.md, the two charts and both CSV files into `directory`; returns their paths. */
+export async function writeLoadReport(directory: string, run: LoadRunResult): Promise<{ report: string; files: string[] }> {
+  await mkdir(directory, { recursive: true });
+  const outputs: Record<string, string> = {
+    'report.md': reportMarkdown(run),
+    'throughput.svg': throughputSvg(run),
+    'progress.svg': progressSvg(run),
+    'samples.csv': samplesCsv(run.samples),
+    'files.csv': filesCsv(run.files),
+  };
+  const paths = [];
+  for (const [name, text] of Object.entries(outputs)) {
+    const path = join(directory, name);
+    await writeFile(path, text);
+    paths.push(path);
+  }
+  return { report: join(directory, 'report.md'), files: paths };
+}

@@ -1,0 +1,254 @@
+/**
+ * `npm run load-test -- --profile burst|steady|ramp`: starts the local stack, uploads generated IoT
+ * files on the profile's schedule, samples the pipeline while it works, and writes a report with
+ * charts (see load-report.ts) to `load-test-results/<profile>-<run id>/`.
+ *
+ * The collector reads what a user of the stack can read: the status API (`/api/files`) for each
+ * file's row counts and stage times, every host process's `/api/metrics` (names from the one list
+ * in shared/telemetry/metric-names.ts) for chunks published, retries and dead letters, and, on
+ * Linux, each process's CPU time.
+ *
+ * Options: --profile (default burst), --files N (4), --rows N per file (100000), --interval S
+ * seconds between uploads (5; burst ignores it), --placement shared|per-function (per-function),
+ * --instances N (1), --partitions N (4), --sample-ms N (500), --out DIR, --timeout-minutes N (30),
+ * --verbose (the stack's log on stderr).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { generateIotCsv } from './iot-csv-generator.js';
+import { LOAD_PROFILES, LOAD_PROFILE_NAMES, isLoadProfileName, planUploads, type LoadProfileName, type PlannedUpload } from './load-profiles.js';
+import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample, type LoadSummary } from './load-report.js';
+import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';
+import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
+import { uploadCsv } from '../local/cli/upload-file.js';
+import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
+import type { MetricName } from '../shared/telemetry/metric-names.js';
+import type { FileStatus } from '../shared/status/status-service.js';
+
+export interface LoadTestOptions {
+  readonly profile: LoadProfileName;
+  readonly files: number;
+  readonly rows: number;
+  readonly intervalSeconds: number;
+  readonly placement: FunctionPlacement;
+  readonly instances: number;
+  readonly partitions: number;
+  readonly sampleMs: number;
+  /** Where the report goes; default `load-test-results/<profile>-<run id>` in the repository. */
+  readonly outDir?: string;
+  readonly timeoutSeconds: number;
+  /** The stack's own log lines (default: dropped). */
+  readonly stackLog?: (line: string) => void;
+  /** Progress lines of the run (default: console.log). */
+  readonly log?: (line: string) => void;
+}
+
+export interface LoadTestOutcome {
+  readonly run: LoadRunResult;
+  readonly summary: LoadSummary;
+  readonly reportPath: string;
+  /** Every file complete, none failed, every row accounted for. */
+  readonly ok: boolean;
+}
+
+/** Counters the collector sums over the hosts' `/api/metrics`. */
+const COLLECTED_COUNTERS = ['etl_chunks_published_total', 'etl_retry_attempts_total', 'etl_dead_letters_total'] as const satisfies readonly MetricName[];
+type CollectedCounter = (typeof COLLECTED_COUNTERS)[number];
+
+async function countersOf(stack: LocalStack): Promise<Record<CollectedCounter, number>> {
+  const totals = Object.fromEntries(COLLECTED_COUNTERS.map((name) => [name, 0])) as Record<CollectedCounter, number>;
+  for (const host of stack.hostProcesses) {
+    if (host.httpUrl === undefined || !host.functions.includes('metrics')) continue;
+    const parsed = await scrapeMetrics(`${host.httpUrl}/api/metrics`);
+    for (const name of COLLECTED_COUNTERS) totals[name] += sumOf(parsed, name);
+  }
+  return totals;
+}
+
+async function filesOf(stack: LocalStack, blobNames: ReadonlySet<string>): Promise<Map<string, FileStatus>> {
+  const response = await fetch(`${stack.httpUrl}/api/files?dataset=iot_events&limit=100000`);
+  if (!response.ok) throw new Error(`GET /api/files: HTTP ${response.status}`);
+  const files = (await response.json()) as FileStatus[];
+  return new Map(files.filter((file) => blobNames.has(file.blobName)).map((file) => [file.blobName, file]));
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
+
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOutcome> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
+  const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
+  const blobNames = new Set(plan.map((upload) => upload.blobName));
+  const stateDir = await mkdtemp(join(tmpdir(), 'etl-load-test-'));
+  const stack = await startLocalStack({
+    stateDir,
+    ports: 'free',
+    partitions: options.partitions,
+    instances: options.instances,
+    placement: options.placement,
+    scanIntervalMs: 200,
+    log: options.stackLog ?? (() => {}),
+  });
+  try {
+    if (stack.httpUrl === undefined) throw new Error('the local stack serves no status API');
+    log(`Load test '${options.profile}' (${LOAD_PROFILES[options.profile].description}): ${plan.length} file(s), ${plan.reduce((sum, upload) => sum + upload.rows, 0).toLocaleString('en-US')} rows`);
+    const baseline = await countersOf(stack);
+    const cpuBefore = stackCpuSnapshot(stack);
+    const cpuSecondsSoFar = () => {
+      const use = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
+      return use.processes.length > 0 ? use.totalSeconds : undefined;
+    };
+    const startedAtMs = Date.now();
+    const startedAt = performance.now();
+    const elapsed = () => (performance.now() - startedAt) / 1000;
+
+    const uploadedAt = new Map<string, number>();
+    let uploadedRows = 0;
+    let uploadError: unknown;
+    const uploads = Promise.all(
+      plan.map(async (upload: PlannedUpload) => {
+        await sleep(upload.atSeconds * 1000 - (performance.now() - startedAt));
+        const generated = generateIotCsv({ rows: upload.rows, seed: upload.seed });
+        await uploadCsv(stack.blobService, upload.blobName, generated.chunks);
+        uploadedAt.set(upload.blobName, elapsed());
+        uploadedRows += upload.rows;
+        log(`  ${elapsed().toFixed(1)} s: uploaded ${upload.blobName} (${upload.rows.toLocaleString('en-US')} rows)`);
+      }),
+    ).catch((error: unknown) => {
+      uploadError = error;
+    });
+
+    const samples: LoadSample[] = [];
+    const deadline = performance.now() + options.timeoutSeconds * 1000;
+    let files = new Map<string, FileStatus>();
+    for (;;) {
+      const due = performance.now() + options.sampleMs;
+      files = await filesOf(stack, blobNames);
+      const counters = await countersOf(stack);
+      const settled = [...files.values()];
+      samples.push({
+        atSeconds: elapsed(),
+        uploadedRows,
+        extractedRows: settled.filter((file) => file.extractedAt !== null).reduce((sum, file) => sum + file.totalRows, 0),
+        settledRows: settled.reduce((sum, file) => sum + file.loadedRows + file.duplicateRows, 0),
+        filesComplete: settled.filter((file) => file.state === 'complete').length,
+        filesFailed: settled.filter((file) => file.state === 'failed').length,
+        chunksPublished: counters.etl_chunks_published_total - baseline.etl_chunks_published_total,
+        retries: counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
+        deadLetters: counters.etl_dead_letters_total - baseline.etl_dead_letters_total,
+        cpuSeconds: cpuSecondsSoFar(),
+      });
+      if (uploadError !== undefined) throw uploadError;
+      const finished = uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
+      if (finished) break;
+      if (performance.now() > deadline) {
+        log(`  timed out after ${options.timeoutSeconds} s: ${settled.filter((file) => file.state === 'complete').length} of ${plan.length} file(s) complete`);
+        break;
+      }
+      await sleep(due - performance.now());
+    }
+    await uploads;
+    const cpu = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
+
+    const since = (at: string | null | undefined) => (at ? (Date.parse(at) - startedAtMs) / 1000 : null);
+    const fileResults: LoadFileResult[] = plan.map((upload) => {
+      const status = files.get(upload.blobName);
+      return {
+        blobName: upload.blobName,
+        plannedAtSeconds: upload.atSeconds,
+        uploadedAtSeconds: uploadedAt.get(upload.blobName) ?? Number.NaN,
+        receivedAtSeconds: since(status?.receivedAt),
+        extractedAtSeconds: since(status?.extractedAt),
+        completedAtSeconds: since(status?.completedAt),
+        state: status?.state ?? 'not seen',
+        totalRows: status?.totalRows ?? 0,
+        validRows: status?.validRows ?? 0,
+        rejectedRows: status?.rejectedRows ?? 0,
+        loadedRows: status?.loadedRows ?? 0,
+        duplicateRows: status?.duplicateRows ?? 0,
+        balanced: status?.balanced ?? false,
+      };
+    });
+    const run: LoadRunResult = {
+      profile: options.profile,
+      description: LOAD_PROFILES[options.profile].description,
+      settings: {
+        files: options.files,
+        'rows per file': options.profile === 'ramp' ? `up to ${options.rows}` : options.rows,
+        'seconds between uploads': options.profile === 'burst' ? 'none (all at once)' : options.intervalSeconds,
+        placement: options.placement,
+        'host processes per function': options.instances,
+        partitions: options.partitions,
+        'sample interval (ms)': options.sampleMs,
+      },
+      startedAt: new Date(startedAtMs).toISOString(),
+      samples,
+      files: fileResults,
+      cpu: cpu.processes.length > 0 ? cpu : undefined,
+    };
+    const summary = summarize(run);
+    const { report } = await writeLoadReport(outDir, run);
+    const ok = summary.filesComplete === summary.files && summary.allBalanced;
+    return { run, summary, reportPath: report, ok };
+  } finally {
+    await stack.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: 'string', default: 'burst' },
+      files: { type: 'string', default: '4' },
+      rows: { type: 'string', default: '100000' },
+      interval: { type: 'string', default: '5' },
+      placement: { type: 'string', default: 'per-function' },
+      instances: { type: 'string', default: '1' },
+      partitions: { type: 'string', default: '4' },
+      'sample-ms': { type: 'string', default: '500' },
+      out: { type: 'string' },
+      'timeout-minutes': { type: 'string', default: '30' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  if (!isLoadProfileName(values.profile)) throw new Error(`--profile takes ${LOAD_PROFILE_NAMES.join(', ')}, got '${values.profile}'`);
+  const placement = values.placement as FunctionPlacement;
+  if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement takes ${FUNCTION_PLACEMENTS.join(', ')}, got '${values.placement}'`);
+  const positive = (name: string, text: string) => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got '${text}'`);
+    return value;
+  };
+  const outcome = await runLoadTest({
+    profile: values.profile,
+    files: positive('files', values.files),
+    rows: positive('rows', values.rows),
+    intervalSeconds: Number(values.interval),
+    placement,
+    instances: positive('instances', values.instances),
+    partitions: positive('partitions', values.partitions),
+    sampleMs: positive('sample-ms', values['sample-ms']),
+    outDir: values.out,
+    timeoutSeconds: positive('timeout-minutes', values['timeout-minutes']) * 60,
+    stackLog: values.verbose ? (line) => console.error(line) : undefined,
+  });
+  const { summary } = outcome;
+  console.log(
+    `${summary.filesComplete} of ${summary.files} file(s) complete in ${summary.seconds.toFixed(1)} s: ${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s over the run, ` +
+      `peak ${Math.round(summary.peakSettledRowsPerSecond).toLocaleString('en-US')} rows/s; every row accounted for: ${summary.allBalanced ? 'yes' : 'NO'}`,
+  );
+  console.log(`Report: ${relative(process.cwd(), outcome.reportPath)} (charts and CSV beside it)`);
+  if (!outcome.ok) process.exitCode = 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
