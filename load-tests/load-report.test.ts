@@ -38,15 +38,21 @@ const run: LoadRunResult = {
   description: 'one file every interval',
   settings: { files: 2, 'rows per file': 1000 },
   startedAt: '2026-11-30T12:00:00.000Z',
-  // 2,000 rows settled over 4 s; the fastest stretch settles 1,200 rows in 1 s.
+  // 1,980 rows settled over 4 s; the fastest 2 s settle 1,500 of them.
   samples: [sample(0, 1000, 0, 0, 0), sample(1, 1000, 1000, 300, 0), sample(2, 2000, 1000, 1500, 1), sample(4, 2000, 2000, 1980, 2)],
   files: [file('iot_events/a.csv', 0.1, 2.1), file('iot_events/b,"c".csv', 1.6, 3.6)],
   cpu: { processes: [{ name: 'transform-1', seconds: 3 }, { name: 'extract-1', seconds: 1 }], totalSeconds: 4 },
 };
 
 describe('load-test report', () => {
-  it('turns samples into rates between consecutive samples', () => {
+  it('turns samples into rates over a window before each sample (from the first sample early on)', () => {
     expect(sampleRates(run.samples)).toEqual([
+      { atSeconds: 1, settled: 300, extracted: 1000 },
+      { atSeconds: 2, settled: 750, extracted: 500 },
+      { atSeconds: 4, settled: 240, extracted: 500 },
+    ]);
+    // A window no longer than the sample spacing gives the rate between consecutive samples.
+    expect(sampleRates(run.samples, 1)).toEqual([
       { atSeconds: 1, settled: 300, extracted: 1000 },
       { atSeconds: 2, settled: 1200, extracted: 0 },
       { atSeconds: 4, settled: 240, extracted: 500 },
@@ -63,7 +69,8 @@ describe('load-test report', () => {
       rejectedRows: 20,
       loadedRows: 1940,
       duplicateRows: 40,
-      peakSettledRowsPerSecond: 1200,
+      // Only rates over a full 2 s window count: 750 at 2 s, not the 1,200 of one short stretch.
+      peakSettledRowsPerSecond: 750,
       retries: 2,
       allBalanced: true,
     });
@@ -124,7 +131,7 @@ describe('load-test report', () => {
     const markdown = readFileSync(report, 'utf8');
     expect(markdown).toContain('# Load test: steady');
     expect(markdown).toContain('One file every interval. Started 2026-11-30T12:00:00.000Z.');
-    expect(markdown).toContain('| peak transform rate (between two samples) | 1,200 rows/s |');
+    expect(markdown).toContain('| peak transform rate (over 2 s) | 750 rows/s |');
     expect(markdown).toContain('| CPU over the run | 4.0 s, 2000.0 µs per row: transform-1 3.0 s, extract-1 1.0 s |');
     expect(markdown).toContain('![Throughput](throughput.svg)');
     expect(readFileSync(join(directory, 'progress.svg'), 'utf8').match(/<polyline/g)).toHaveLength(3);

@@ -128,10 +128,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     for (;;) {
       const due = performance.now() + options.sampleMs;
       files = await filesOf(stack, blobNames);
+      // Stamped when the row counts were read: a slow metrics scrape must not shift them.
+      const atSeconds = elapsed();
       const counters = await countersOf(stack);
       const settled = [...files.values()];
       samples.push({
-        atSeconds: elapsed(),
+        atSeconds,
         uploadedRows,
         extractedRows: settled.filter((file) => file.extractedAt !== null).reduce((sum, file) => sum + file.totalRows, 0),
         settledRows: settled.reduce((sum, file) => sum + file.loadedRows + file.duplicateRows, 0),
