@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CpuUse } from './process-cpu.js';
+import { csvLine } from '../shared/csv/csv-line.js';
 
 /** What the collector saw at one moment of the run. Row counts cover this run's files only. */
 export interface LoadSample {
@@ -152,14 +153,8 @@ export function summarize(run: LoadRunResult): LoadSummary {
   };
 }
 
-function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 function csv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
-  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+  return [header, ...rows].map(csvLine).join('\n') + '\n';
 }
 
 export function samplesCsv(samples: readonly LoadSample[]): string {

@@ -2,6 +2,7 @@
 import type { DatasetDeclaration } from '../../shared/datasets/dataset-declaration.js';
 import type { DailyPercentileRow } from '../../shared/ports/etl-store.js';
 import type { EtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import { csvLine } from '../../shared/csv/csv-line.js';
 
 export type ReportFormat = 'table' | 'csv';
 
@@ -11,7 +12,7 @@ export function formatReport(dataset: DatasetDeclaration, rows: readonly DailyPe
   const percentileLabel = `p${Math.round(report.percentile * 100)}_${report.measure}`;
   const header = ['day', report.dimension, 'events', 'mean', 'stddev', 'kept', percentileLabel];
   const body = rows.map((row) => [row.day, row.dimension, String(row.events), row.mean.toFixed(3), row.stddev.toFixed(3), String(row.kept), row.percentile.toFixed(3)]);
-  if (format === 'csv') return [header, ...body].map((cells) => cells.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(','));
+  if (format === 'csv') return [header, ...body].map(csvLine);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
   const line = (cells: string[]) => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   const title =
