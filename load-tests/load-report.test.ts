@@ -92,8 +92,8 @@ describe('load-test report', () => {
   it('writes CSV with one line per sample and per file, quoting what needs it', () => {
     const samples = samplesCsv(run.samples).trimEnd().split('\n');
     expect(samples).toHaveLength(5);
-    expect(samples[0]).toBe('at_seconds,uploaded_rows,extracted_rows,settled_rows,files_complete,files_failed,chunks_published,retries,dead_letters,cpu_seconds');
-    expect(samples[2]).toBe('1.000,1000,1000,300,0,0,0,0,0,1.50');
+    expect(samples[0]).toBe('at_seconds,uploaded_rows,extracted_rows,settled_rows,files_complete,files_failed,chunks_published,retries,dead_letters,cpu_seconds,instances,lag_events');
+    expect(samples[2]).toBe('1.000,1000,1000,300,0,0,0,0,0,1.50,,');
     const files = filesCsv(run.files).trimEnd().split('\n');
     expect(files).toHaveLength(3);
     expect(files[2]).toBe('"iot_events/b,""c"".csv",1.500,1.600,1.800,2.100,3.600,2.000,complete,1000,990,10,970,20,yes');

@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CpuUse } from './process-cpu.js';
+import type { ScalerHistorySummary } from '../local/scaler/scaler-history.js';
 import { csvLine } from '../shared/csv/csv-line.js';
 
 /** What the collector saw at one moment of the run. Row counts cover this run's files only. */
@@ -27,6 +28,9 @@ export interface LoadSample {
   readonly deadLetters: number;
   /** CPU seconds of the whole stack since the start, when it could be read. */
   readonly cpuSeconds?: number;
+  /** With autoscaling: the scaler's last decision so far (host instances running, and the lag it saw). */
+  readonly instances?: number;
+  readonly lag?: number;
 }
 
 /** One file of the run, from its upload to its manifest's last state. Times in seconds since the start. */
@@ -58,6 +62,8 @@ export interface LoadRunResult {
   readonly files: readonly LoadFileResult[];
   /** CPU per process over the run, when it could be read. */
   readonly cpu?: CpuUse;
+  /** With autoscaling: the mode and what the scaler's history says about the run. */
+  readonly scaling?: { readonly mode: string; readonly summary: ScalerHistorySummary };
 }
 
 export interface LoadSummary {
@@ -159,7 +165,7 @@ function csv(header: readonly string[], rows: readonly (readonly (string | numbe
 
 export function samplesCsv(samples: readonly LoadSample[]): string {
   return csv(
-    ['at_seconds', 'uploaded_rows', 'extracted_rows', 'settled_rows', 'files_complete', 'files_failed', 'chunks_published', 'retries', 'dead_letters', 'cpu_seconds'],
+    ['at_seconds', 'uploaded_rows', 'extracted_rows', 'settled_rows', 'files_complete', 'files_failed', 'chunks_published', 'retries', 'dead_letters', 'cpu_seconds', 'instances', 'lag_events'],
     samples.map((sample) => [
       sample.atSeconds.toFixed(3),
       sample.uploadedRows,
@@ -171,6 +177,8 @@ export function samplesCsv(samples: readonly LoadSample[]): string {
       sample.retries,
       sample.deadLetters,
       sample.cpuSeconds?.toFixed(2),
+      sample.instances,
+      sample.lag,
     ]),
   );
 }
@@ -315,6 +323,19 @@ export function progressSvg(run: LoadRunResult): string {
   });
 }
 
+/** Host instances the scaler ran, and the lag it decided on; only for runs with autoscaling. */
+export function scalingSvg(run: LoadRunResult): string | undefined {
+  const scaled = run.samples.filter((sample) => sample.instances !== undefined);
+  if (run.scaling === undefined || scaled.length === 0) return undefined;
+  return lineChartSvg({
+    title: `Instances — ${run.profile}, ${run.scaling.mode} scaling`,
+    xLabel: 'seconds since the start (dashed: a file uploaded)',
+    yLabel: 'host instances',
+    series: [{ name: 'instances running', color: '#2ca02c', points: scaled.map((sample) => [sample.atSeconds, sample.instances!]) }],
+    markers: uploadMarkers(run.files),
+  });
+}
+
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const seconds1 = (value: number | null) => (value === null ? '–' : `${value.toFixed(1)} s`);
 
@@ -345,6 +366,13 @@ export function reportMarkdown(run: LoadRunResult, summary: LoadSummary = summar
       `| CPU over the run | ${run.cpu.totalSeconds.toFixed(1)} s, ${((run.cpu.totalSeconds / Math.max(summary.totalRows, 1)) * 1e6).toFixed(1)} µs per row: ${run.cpu.processes.map((process) => `${process.name} ${process.seconds.toFixed(1)} s`).join(', ')} |`,
     );
   }
+  if (run.scaling) {
+    const scaling = run.scaling.summary;
+    const ms = (value: number | undefined) => (value === undefined ? '–' : `${(value / 1000).toFixed(1)} s`);
+    lines.push(
+      `| autoscaling (${run.scaling.mode}) | peak ${scaling.peakInstances} instances, ${scaling.instanceSeconds.toFixed(0)} instance-seconds; first scale-out ${ms(scaling.reactionMs)} after lag appeared; peak lag ${integer.format(scaling.peakLag)} events |`,
+    );
+  }
   lines.push(
     '',
     '## Charts',
@@ -353,6 +381,7 @@ export function reportMarkdown(run: LoadRunResult, summary: LoadSummary = summar
     '',
     '![Progress](progress.svg)',
     '',
+    ...(run.scaling ? ['![Instances](scaling.svg)', ''] : []),
     '## Files',
     '',
     '| file | uploaded | received | extracted | complete | state | rows | rejected | loaded | duplicate |',
@@ -378,6 +407,8 @@ export async function writeLoadReport(directory: string, run: LoadRunResult): Pr
     'samples.csv': samplesCsv(run.samples),
     'files.csv': filesCsv(run.files),
   };
+  const scaling = scalingSvg(run);
+  if (scaling !== undefined) outputs['scaling.svg'] = scaling;
   const paths = [];
   for (const [name, text] of Object.entries(outputs)) {
     const path = join(directory, name);

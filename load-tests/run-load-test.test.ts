@@ -57,4 +57,37 @@ describe('runLoadTest', () => {
     expect(readFileSync(join(outDir, 'files.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(3);
     expect(readFileSync(outcome.reportPath, 'utf8')).toContain('| files complete | 2 of 2 |');
   });
+
+  it('with autoscaling, samples the scaler and charts the instances it ran', async () => {
+    const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
+    const outcome = await runLoadTest({
+      profile: 'steady',
+      files: 2,
+      rows: 1500,
+      intervalSeconds: 0.5,
+      placement: 'shared',
+      instances: 1,
+      partitions: 2,
+      sampleMs: 100,
+      outDir,
+      timeoutSeconds: 120,
+      chunkRows: 100,
+      autoscale: { mode: 'keda', maxInstances: 2, pollMs: 200, holdMs: 1000 },
+      log: () => {},
+    });
+    expect(outcome.ok).toBe(true);
+    expect(outcome.run.scaling?.mode).toBe('keda');
+    expect(outcome.run.scaling!.summary.peakInstances).toBeGreaterThanOrEqual(1);
+    // The scaler's decisions reach the samples once it has made one.
+    const scaled = outcome.run.samples.filter((sample) => sample.instances !== undefined);
+    expect(scaled.length).toBeGreaterThan(0);
+    for (const sample of scaled) expect(sample.instances).toBeGreaterThanOrEqual(1);
+    // Scaled-out hosts are not in the stack's process list, so CPU is left out rather than undercounted.
+    expect(outcome.run.cpu).toBeUndefined();
+    expect(outcome.run.samples.every((sample) => sample.cpuSeconds === undefined)).toBe(true);
+    expect(readFileSync(join(outDir, 'scaling.svg'), 'utf8')).toContain('<polyline');
+    expect(readFileSync(outcome.reportPath, 'utf8')).toContain('| autoscaling (keda) | peak ');
+    // Every file's chunks were 100 rows or fewer.
+    expect(outcome.run.samples.at(-1)!.chunksPublished).toBeGreaterThanOrEqual(30);
+  });
 });

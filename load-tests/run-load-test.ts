@@ -11,7 +11,11 @@
  * Options: --profile (default burst), --files N (4), --rows N per file (100000), --interval S
  * seconds between uploads (5; burst ignores it), --placement shared|per-function (per-function),
  * --instances N (1), --partitions N (4), --sample-ms N (500), --out DIR, --timeout-minutes N (30),
- * --verbose (the stack's log on stderr).
+ * --verbose (the stack's log on stderr). With --autoscale functions|keda the local scaler adds and
+ * removes whole host processes by the platform's rules (shared placement; --max-instances N (4),
+ * --scale-poll-ms N (1000), --hold-ms N (30000) for the scale-in hold and the HPA's scale-down
+ * window, as in `npm run scale:compare`), and the report charts the instances. --chunk-rows N sets
+ * the rows per chunk event (`ETL_CHUNK_MAX_ROWS`): smaller chunks give the scaler more events.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +31,17 @@ import { uploadCsv } from '../local/cli/upload-file.js';
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import type { FileStatus } from '../shared/status/status-service.js';
+import { KEDA_SCALING_DEFAULTS } from '../local/scaler/keda-hpa-scaling.js';
+import { SCALING_MODES, type ScalingMode } from '../local/scaler/scaling-formulas.js';
+import { summarizeScalerHistory } from '../local/scaler/scaler-history.js';
+
+export interface LoadTestAutoscale {
+  readonly mode: ScalingMode;
+  readonly maxInstances: number;
+  readonly pollMs: number;
+  /** Functions' scale-in hold and the HPA's scale-down window, both. */
+  readonly holdMs: number;
+}
 
 export interface LoadTestOptions {
   readonly profile: LoadProfileName;
@@ -40,6 +55,10 @@ export interface LoadTestOptions {
   /** Where the report goes; default `load-test-results/<profile>-<run id>` in the repository. */
   readonly outDir?: string;
   readonly timeoutSeconds: number;
+  /** Rows per chunk event (`ETL_CHUNK_MAX_ROWS`; default the app's). Smaller chunks, more events: more lag for a scaler to see. */
+  readonly chunkRows?: number;
+  /** Autoscale whole host processes with the local scaler (needs the 'shared' placement). */
+  readonly autoscale?: LoadTestAutoscale;
   /** The stack's own log lines (default: dropped). */
   readonly stackLog?: (line: string) => void;
   /** Progress lines of the run (default: console.log). */
@@ -91,16 +110,26 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     instances: options.instances,
     placement: options.placement,
     scanIntervalMs: 200,
+    settings: options.chunkRows === undefined ? undefined : { ETL_CHUNK_MAX_ROWS: String(options.chunkRows) },
+    autoscale: options.autoscale && {
+      mode: options.autoscale.mode,
+      max: options.autoscale.maxInstances,
+      pollMs: options.autoscale.pollMs,
+      functions: { scaleInHoldMs: options.autoscale.holdMs },
+      keda: { scaleDown: { ...KEDA_SCALING_DEFAULTS.scaleDown, stabilizationWindowMs: options.autoscale.holdMs } },
+    },
     log: options.stackLog ?? (() => {}),
   });
   try {
     if (stack.httpUrl === undefined) throw new Error('the local stack serves no status API');
     log(`Load test '${options.profile}' (${LOAD_PROFILES[options.profile].description}): ${plan.length} file(s), ${plan.reduce((sum, upload) => sum + upload.rows, 0).toLocaleString('en-US')} rows`);
     const baseline = await countersOf(stack);
+    // The hosts the scaler starts are not in the stack's list, so with autoscaling CPU is not counted.
+    const countCpu = options.autoscale === undefined;
     const cpuBefore = stackCpuSnapshot(stack);
     const cpuSecondsSoFar = () => {
       const use = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
-      return use.processes.length > 0 ? use.totalSeconds : undefined;
+      return countCpu && use.processes.length > 0 ? use.totalSeconds : undefined;
     };
     const startedAtMs = Date.now();
     const startedAt = performance.now();
@@ -132,6 +161,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
       const atSeconds = elapsed();
       const counters = await countersOf(stack);
       const settled = [...files.values()];
+      const decision = stack.scaler?.history.at(-1);
       samples.push({
         atSeconds,
         uploadedRows,
@@ -143,6 +173,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         retries: counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
         deadLetters: counters.etl_dead_letters_total - baseline.etl_dead_letters_total,
         cpuSeconds: cpuSecondsSoFar(),
+        ...(decision ? { instances: decision.instances, lag: decision.lag } : {}),
       });
       if (uploadError !== undefined) throw uploadError;
       const finished = uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
@@ -186,11 +217,21 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         'host processes per function': options.instances,
         partitions: options.partitions,
         'sample interval (ms)': options.sampleMs,
+        ...(options.chunkRows === undefined ? {} : { 'rows per chunk event': options.chunkRows }),
+        ...(options.autoscale
+          ? {
+              autoscaling: `${options.autoscale.mode}, up to ${options.autoscale.maxInstances} host instances, decisions every ${options.autoscale.pollMs} ms, scale-in hold ${options.autoscale.holdMs} ms`,
+            }
+          : {}),
       },
       startedAt: new Date(startedAtMs).toISOString(),
       samples,
       files: fileResults,
-      cpu: cpu.processes.length > 0 ? cpu : undefined,
+      cpu: countCpu && cpu.processes.length > 0 ? cpu : undefined,
+      scaling:
+        options.autoscale && stack.scaler
+          ? { mode: options.autoscale.mode, summary: summarizeScalerHistory(stack.scaler.history.filter((decision) => decision.at >= startedAtMs)) }
+          : undefined,
     };
     const summary = summarize(run);
     const { report } = await writeLoadReport(outDir, run);
@@ -209,7 +250,12 @@ async function main(): Promise<void> {
       files: { type: 'string', default: '4' },
       rows: { type: 'string', default: '100000' },
       interval: { type: 'string', default: '5' },
-      placement: { type: 'string', default: 'per-function' },
+      placement: { type: 'string' },
+      autoscale: { type: 'string' },
+      'max-instances': { type: 'string', default: '4' },
+      'scale-poll-ms': { type: 'string', default: '1000' },
+      'hold-ms': { type: 'string', default: '30000' },
+      'chunk-rows': { type: 'string' },
       instances: { type: 'string', default: '1' },
       partitions: { type: 'string', default: '4' },
       'sample-ms': { type: 'string', default: '500' },
@@ -219,8 +265,12 @@ async function main(): Promise<void> {
     },
   });
   if (!isLoadProfileName(values.profile)) throw new Error(`--profile takes ${LOAD_PROFILE_NAMES.join(', ')}, got '${values.profile}'`);
-  const placement = values.placement as FunctionPlacement;
+  const mode = values.autoscale as ScalingMode | undefined;
+  if (mode !== undefined && !SCALING_MODES.includes(mode)) throw new Error(`--autoscale takes ${SCALING_MODES.join(', ')}, got '${values.autoscale}'`);
+  // The scaler starts and stops whole host processes, so autoscaling runs every function in each.
+  const placement = (values.placement ?? (mode ? 'shared' : 'per-function')) as FunctionPlacement;
   if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement takes ${FUNCTION_PLACEMENTS.join(', ')}, got '${values.placement}'`);
+  if (mode !== undefined && placement !== 'shared') throw new Error('--autoscale starts and stops whole host processes: use it with --placement shared');
   const positive = (name: string, text: string) => {
     const value = Number(text);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got '${text}'`);
@@ -237,6 +287,11 @@ async function main(): Promise<void> {
     sampleMs: positive('sample-ms', values['sample-ms']),
     outDir: values.out,
     timeoutSeconds: positive('timeout-minutes', values['timeout-minutes']) * 60,
+    chunkRows: values['chunk-rows'] === undefined ? undefined : positive('chunk-rows', values['chunk-rows']),
+    autoscale:
+      mode === undefined
+        ? undefined
+        : { mode, maxInstances: positive('max-instances', values['max-instances']), pollMs: positive('scale-poll-ms', values['scale-poll-ms']), holdMs: positive('hold-ms', values['hold-ms']) },
     stackLog: values.verbose ? (line) => console.error(line) : undefined,
   });
   const { summary } = outcome;
