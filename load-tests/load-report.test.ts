@@ -81,6 +81,11 @@ describe('load-test report', () => {
     expect(summary.latencyMaxSeconds).toBeCloseTo(2.0, 10);
   });
 
+  it('gives a run shorter than the rate window its rate from the first sample to the last as the peak', () => {
+    expect(summarize({ ...run, samples: run.samples.slice(0, 2) }).peakSettledRowsPerSecond).toBe(300);
+    expect(summarize({ ...run, samples: run.samples.slice(0, 1) }).peakSettledRowsPerSecond).toBe(0);
+  });
+
   it('counts an unfinished or unbalanced run as such, up to its last sample', () => {
     const unfinished = summarize({ ...run, files: [file('a.csv', 0.1, 2.1), file('b.csv', 1.6, null, false)] });
     expect(unfinished.filesComplete).toBe(1);

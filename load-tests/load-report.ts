@@ -78,7 +78,10 @@ export interface LoadSummary {
   readonly seconds: number;
   /** All rows of the run over `seconds`. */
   readonly rowsPerSecond: number;
-  /** The highest settled-rows rate over `RATE_WINDOW_SECONDS`, once that much of the run is sampled. */
+  /**
+   * The highest settled-rows rate over `RATE_WINDOW_SECONDS`, once that much of the run is sampled;
+   * for a shorter run, its rate from the first sample to the last.
+   */
   readonly peakSettledRowsPerSecond: number;
   /** Upload finished → facts complete, over the completed files. */
   readonly latencyMedianSeconds: number | null;
@@ -117,6 +120,14 @@ export function sampleRates(samples: readonly LoadSample[], windowSeconds = RATE
   return rates;
 }
 
+function peakSettledRate(samples: readonly LoadSample[]): number {
+  const rates = sampleRates(samples);
+  const full = rates.filter((rate) => rate.atSeconds - samples[0]!.atSeconds >= RATE_WINDOW_SECONDS);
+  if (full.length > 0) return Math.max(0, ...full.map((rate) => rate.settled));
+  // Shorter than one window: every rate was taken from the first sample, the last one over the whole run.
+  return Math.max(0, rates.at(-1)?.settled ?? 0);
+}
+
 function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -145,12 +156,7 @@ export function summarize(run: LoadRunResult): LoadSummary {
     duplicateRows: sum('duplicateRows'),
     seconds,
     rowsPerSecond: sum('totalRows') / seconds,
-    peakSettledRowsPerSecond: Math.max(
-      0,
-      ...sampleRates(run.samples)
-        .filter((rate) => rate.atSeconds - (run.samples[0]?.atSeconds ?? 0) >= RATE_WINDOW_SECONDS)
-        .map((rate) => rate.settled),
-    ),
+    peakSettledRowsPerSecond: peakSettledRate(run.samples),
     latencyMedianSeconds: median(latencies),
     latencyMaxSeconds: latencies.length > 0 ? Math.max(...latencies) : null,
     retries: last?.retries ?? 0,

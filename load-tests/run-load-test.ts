@@ -304,8 +304,13 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  main().then(
+    // Like `npm start` and `scale:compare`: the stack is closed, but the runtime's pools and SDK
+    // timers do not all let go of the event loop (with autoscaling, the run would never exit).
+    () => process.exit(process.exitCode ?? 0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
 }
