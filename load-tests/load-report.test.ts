@@ -127,6 +127,10 @@ describe('load-test report', () => {
     ]);
     expect(polylines[1]![1]).toEqual([455, 170]);
     expect(svg).toContain('stroke-dasharray');
+    // Whole-number series get whole-number ticks: 0 … 4 for a top of 4, not 0.8, 1.6 …
+    const instances = lineChartSvg({ title: 'i', xLabel: 'x', yLabel: 'y', series: [{ name: 'n', color: '#333', points: [[0, 1], [1, 4]] }], integerY: true });
+    const yTickLabels = [...instances.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]*)</g)].map((match) => match[1]);
+    expect(yTickLabels).toEqual(['0', '1', '2', '3', '4']);
   });
 
   it('writes the report, both charts and both CSV files, the report linking the charts', async () => {

@@ -246,6 +246,8 @@ export function lineChartSvg(options: {
   yLabel: string;
   series: readonly ChartSeries[];
   markers?: readonly { x: number; label: string }[];
+  /** Values are whole numbers (instances): y ticks at whole numbers when there are few. */
+  integerY?: boolean;
 }): string {
   const width = 860;
   const height = 360;
@@ -258,6 +260,7 @@ export function lineChartSvg(options: {
   const allPoints = options.series.flatMap((series) => series.points);
   const xMax = niceCeiling(Math.max(...allPoints.map(([x]) => x), ...(options.markers ?? []).map((marker) => marker.x), 1));
   const yMax = niceCeiling(Math.max(...allPoints.map(([, y]) => y), 1));
+  const yTicks = options.integerY && Number.isInteger(yMax) && yMax <= 10 ? yMax : 5;
   const px = (x: number) => (left + (x / xMax) * plotWidth).toFixed(1);
   const py = (y: number) => (top + plotHeight - (y / yMax) * plotHeight).toFixed(1);
   const parts: string[] = [
@@ -265,14 +268,16 @@ export function lineChartSvg(options: {
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${xml(options.title)}</text>`,
   ];
-  for (let tick = 0; tick <= 5; tick += 1) {
-    const y = (yMax * tick) / 5;
-    const x = (xMax * tick) / 5;
+  for (let tick = 0; tick <= yTicks; tick += 1) {
+    const y = (yMax * tick) / yTicks;
     parts.push(
       `<line x1="${left}" y1="${py(y)}" x2="${width - right}" y2="${py(y)}" stroke="#e5e5e5"/>`,
       `<text x="${left - 6}" y="${py(y)}" text-anchor="end" dominant-baseline="middle">${compact.format(y)}</text>`,
-      `<text x="${px(x)}" y="${top + plotHeight + 18}" text-anchor="middle">${compact.format(x)}</text>`,
     );
+  }
+  for (let tick = 0; tick <= 5; tick += 1) {
+    const x = (xMax * tick) / 5;
+    parts.push(`<text x="${px(x)}" y="${top + plotHeight + 18}" text-anchor="middle">${compact.format(x)}</text>`);
   }
   parts.push(
     `<line x1="${left}" y1="${top + plotHeight}" x2="${width - right}" y2="${top + plotHeight}" stroke="#333"/>`,
@@ -339,6 +344,7 @@ export function scalingSvg(run: LoadRunResult): string | undefined {
     yLabel: 'host instances',
     series: [{ name: 'instances running', color: '#2ca02c', points: scaled.map((sample) => [sample.atSeconds, sample.instances!]) }],
     markers: uploadMarkers(run.files),
+    integerY: true,
   });
 }
 
