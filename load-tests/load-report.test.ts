@@ -81,6 +81,15 @@ describe('load-test report', () => {
     expect(summary.latencyMaxSeconds).toBeCloseTo(2.0, 10);
   });
 
+  it('takes the median and the maximum of the file latencies, upload done to facts complete', () => {
+    // Latencies 1 s, 5 s and 2 s; a file not uploaded (the run timed out) has none.
+    const files = [file('a.csv', 1, 2), file('b.csv', 1, 6), file('c.csv', 3, 5), { ...file('d.csv', 4, null), uploadedAtSeconds: null }];
+    const summary = summarize({ ...run, files });
+    expect(summary.latencyMedianSeconds).toBe(2);
+    expect(summary.latencyMaxSeconds).toBe(5);
+    expect(summarize({ ...run, files: files.slice(0, 2) }).latencyMedianSeconds).toBe(3);
+  });
+
   it('gives a run shorter than the rate window its rate from the first sample to the last as the peak', () => {
     expect(summarize({ ...run, samples: run.samples.slice(0, 2) }).peakSettledRowsPerSecond).toBe(300);
     expect(summarize({ ...run, samples: run.samples.slice(0, 1) }).peakSettledRowsPerSecond).toBe(0);

@@ -21,10 +21,13 @@ export interface LoadSample {
   readonly settledRows: number;
   readonly filesComplete: number;
   readonly filesFailed: number;
-  /** Chunk events extract published, summed over the hosts' `/api/metrics`. */
-  readonly chunksPublished: number;
-  /** Retried attempts and dead letters, from the same metrics. */
-  readonly retries: number;
+  /**
+   * Chunk events extract published and retried attempts, summed over the hosts' `/api/metrics`;
+   * left out with autoscaling (the scaler's hosts are not listed, and their counters stop with them).
+   */
+  readonly chunksPublished?: number;
+  readonly retries?: number;
+  /** Dead letters in the store. */
   readonly deadLetters: number;
   /** CPU seconds of the whole stack since the start, when it could be read. */
   readonly cpuSeconds?: number;
@@ -37,7 +40,8 @@ export interface LoadSample {
 export interface LoadFileResult {
   readonly blobName: string;
   readonly plannedAtSeconds: number;
-  readonly uploadedAtSeconds: number;
+  /** Null when the run ended (timed out) before the upload. */
+  readonly uploadedAtSeconds: number | null;
   readonly receivedAtSeconds: number | null;
   readonly extractedAtSeconds: number | null;
   readonly completedAtSeconds: number | null;
@@ -86,7 +90,8 @@ export interface LoadSummary {
   /** Upload finished → facts complete, over the completed files. */
   readonly latencyMedianSeconds: number | null;
   readonly latencyMaxSeconds: number | null;
-  readonly retries: number;
+  /** Undefined when not counted (autoscaling). */
+  readonly retries: number | undefined;
   readonly deadLetters: number;
   readonly allBalanced: boolean;
 }
@@ -144,7 +149,7 @@ export function summarize(run: LoadRunResult): LoadSummary {
       ? Math.max(...completed.map((file) => file.completedAtSeconds!))
       : (run.samples.at(-1)?.atSeconds ?? 0);
   const seconds = Math.max(end - start, 1e-9);
-  const latencies = completed.map((file) => file.completedAtSeconds! - file.uploadedAtSeconds);
+  const latencies = completed.filter((file) => file.uploadedAtSeconds !== null).map((file) => file.completedAtSeconds! - file.uploadedAtSeconds!);
   const last = run.samples.at(-1);
   return {
     files: run.files.length,
@@ -159,7 +164,7 @@ export function summarize(run: LoadRunResult): LoadSummary {
     peakSettledRowsPerSecond: peakSettledRate(run.samples),
     latencyMedianSeconds: median(latencies),
     latencyMaxSeconds: latencies.length > 0 ? Math.max(...latencies) : null,
-    retries: last?.retries ?? 0,
+    retries: last === undefined ? 0 : last.retries,
     deadLetters: last?.deadLetters ?? 0,
     allBalanced: run.files.every((file) => file.balanced),
   };
@@ -201,7 +206,7 @@ export function filesCsv(files: readonly LoadFileResult[]): string {
       seconds3(file.receivedAtSeconds),
       seconds3(file.extractedAtSeconds),
       seconds3(file.completedAtSeconds),
-      seconds3(file.completedAtSeconds === null ? null : file.completedAtSeconds - file.uploadedAtSeconds),
+      seconds3(file.completedAtSeconds === null || file.uploadedAtSeconds === null ? null : file.completedAtSeconds - file.uploadedAtSeconds),
       file.state,
       file.totalRows,
       file.validRows,
@@ -304,7 +309,8 @@ export function lineChartSvg(options: {
   return parts.join('\n') + '\n';
 }
 
-const uploadMarkers = (files: readonly LoadFileResult[]) => files.map((file) => ({ x: file.uploadedAtSeconds, label: `${file.blobName} uploaded` }));
+const uploadMarkers = (files: readonly LoadFileResult[]) =>
+  files.flatMap((file) => (file.uploadedAtSeconds === null ? [] : [{ x: file.uploadedAtSeconds, label: `${file.blobName} uploaded` }]));
 
 export function throughputSvg(run: LoadRunResult): string {
   const rates = sampleRates(run.samples);
@@ -371,7 +377,7 @@ export function reportMarkdown(run: LoadRunResult, summary: LoadSummary = summar
     `| throughput over the run | ${integer.format(summary.rowsPerSecond)} rows/s |`,
     `| peak transform rate (over ${RATE_WINDOW_SECONDS} s) | ${integer.format(summary.peakSettledRowsPerSecond)} rows/s |`,
     `| file latency, upload done → facts complete | median ${seconds1(summary.latencyMedianSeconds)}, max ${seconds1(summary.latencyMaxSeconds)} |`,
-    `| retried attempts / dead letters | ${summary.retries} / ${summary.deadLetters} |`,
+    `| retried attempts / dead letters | ${summary.retries ?? 'not counted (autoscaling)'} / ${summary.deadLetters} |`,
   ];
   if (run.cpu && run.cpu.processes.length > 0) {
     lines.push(

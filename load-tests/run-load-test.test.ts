@@ -58,7 +58,7 @@ describe('runLoadTest', () => {
     expect(readFileSync(outcome.reportPath, 'utf8')).toContain('| files complete | 2 of 2 |');
   });
 
-  it('with autoscaling, samples the scaler and charts the instances it ran', async () => {
+  it('with autoscaling, samples the scaler and charts its instances, and leaves per-process figures out', async () => {
     const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
     const outcome = await runLoadTest({
       profile: 'steady',
@@ -77,17 +77,45 @@ describe('runLoadTest', () => {
     });
     expect(outcome.ok).toBe(true);
     expect(outcome.run.scaling?.mode).toBe('keda');
-    expect(outcome.run.scaling!.summary.peakInstances).toBeGreaterThanOrEqual(1);
-    // The scaler's decisions reach the samples once it has made one.
+    // The scaler's decisions reach the samples once it has made one; the summary covers every decision.
     const scaled = outcome.run.samples.filter((sample) => sample.instances !== undefined);
     expect(scaled.length).toBeGreaterThan(0);
     for (const sample of scaled) expect(sample.instances).toBeGreaterThanOrEqual(1);
-    // Scaled-out hosts are not in the stack's process list, so CPU is left out rather than undercounted.
+    expect(outcome.run.scaling!.summary.peakInstances).toBeGreaterThanOrEqual(Math.max(...scaled.map((sample) => sample.instances!)));
+    // Scaled-out hosts are not in the stack's process list: CPU and per-process counters are left
+    // out rather than undercounted; dead letters come from the store.
     expect(outcome.run.cpu).toBeUndefined();
-    expect(outcome.run.samples.every((sample) => sample.cpuSeconds === undefined)).toBe(true);
+    expect(outcome.run.samples.every((sample) => sample.cpuSeconds === undefined && sample.chunksPublished === undefined && sample.retries === undefined)).toBe(true);
+    expect(outcome.summary.deadLetters).toBe(0);
     expect(readFileSync(join(outDir, 'scaling.svg'), 'utf8')).toContain('<polyline');
-    expect(readFileSync(outcome.reportPath, 'utf8')).toContain('| autoscaling (keda) | peak ');
-    // Every file's chunks were 100 rows or fewer.
-    expect(outcome.run.samples.at(-1)!.chunksPublished).toBeGreaterThanOrEqual(30);
+    const report = readFileSync(outcome.reportPath, 'utf8');
+    expect(report).toContain('| autoscaling (keda) | peak ');
+    expect(report).toContain('| retried attempts / dead letters | not counted (autoscaling) / 0 |');
+  });
+
+  it('stops at the timeout without waiting for uploads not due yet, and reports what it saw', async () => {
+    const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
+    const started = Date.now();
+    const outcome = await runLoadTest({
+      profile: 'steady',
+      files: 2,
+      rows: 500,
+      // The second file is due after the timeout: the run must not wait for it.
+      intervalSeconds: 600,
+      placement: 'shared',
+      instances: 1,
+      partitions: 2,
+      sampleMs: 100,
+      outDir,
+      timeoutSeconds: 1,
+      log: () => {},
+    });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(outcome.ok).toBe(false);
+    const [first, second] = outcome.run.files;
+    expect(first!.uploadedAtSeconds).not.toBeNull();
+    expect(second).toMatchObject({ uploadedAtSeconds: null, state: 'not seen', totalRows: 0 });
+    expect(readFileSync(outcome.reportPath, 'utf8')).toContain('| files complete | ');
+    expect(readFileSync(join(outDir, 'files.csv'), 'utf8').trimEnd().split('\n')[2]).toMatch(/^iot_events\/load-.*-2\.csv,600\.000,,/);
   });
 });

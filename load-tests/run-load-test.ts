@@ -3,10 +3,10 @@
  * files on the profile's schedule, samples the pipeline while it works, and writes a report with
  * charts (see load-report.ts) to `load-test-results/<profile>-<run id>/`.
  *
- * The collector reads what a user of the stack can read: the status API (`/api/files`) for each
- * file's row counts and stage times, every host process's `/api/metrics` (names from the one list
- * in shared/telemetry/metric-names.ts) for chunks published, retries and dead letters, and, on
- * Linux, each process's CPU time.
+ * The collector reads what a user of the stack can read: the status API (`/api/files` for each
+ * file's row counts and stage times, `/api/deadletters`), every host process's `/api/metrics`
+ * (names from the one list in shared/telemetry/metric-names.ts) for chunks published and retries,
+ * and, on Linux, each process's CPU time.
  *
  * Options: --profile (default burst), --files N (4), --rows N per file (100000), --interval S
  * seconds between uploads (5; burst ignores it), --placement shared|per-function (per-function),
@@ -74,27 +74,51 @@ export interface LoadTestOutcome {
 }
 
 /** Counters the collector sums over the hosts' `/api/metrics`. */
-const COLLECTED_COUNTERS = ['etl_chunks_published_total', 'etl_retry_attempts_total', 'etl_dead_letters_total'] as const satisfies readonly MetricName[];
+const COLLECTED_COUNTERS = ['etl_chunks_published_total', 'etl_retry_attempts_total'] as const satisfies readonly MetricName[];
 type CollectedCounter = (typeof COLLECTED_COUNTERS)[number];
+
+/** No request of the collector may hang a run: each gets this long. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 async function countersOf(stack: LocalStack): Promise<Record<CollectedCounter, number>> {
   const totals = Object.fromEntries(COLLECTED_COUNTERS.map((name) => [name, 0])) as Record<CollectedCounter, number>;
   for (const host of stack.hostProcesses) {
     if (host.httpUrl === undefined || !host.functions.includes('metrics')) continue;
-    const parsed = await scrapeMetrics(`${host.httpUrl}/api/metrics`);
+    const parsed = await scrapeMetrics(`${host.httpUrl}/api/metrics`, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     for (const name of COLLECTED_COUNTERS) totals[name] += sumOf(parsed, name);
   }
   return totals;
 }
 
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
 async function filesOf(stack: LocalStack, blobNames: ReadonlySet<string>): Promise<Map<string, FileStatus>> {
-  const response = await fetch(`${stack.httpUrl}/api/files?dataset=iot_events&limit=100000`);
-  if (!response.ok) throw new Error(`GET /api/files: HTTP ${response.status}`);
-  const files = (await response.json()) as FileStatus[];
+  // The stack is the run's own (fresh state), so every file listed is one of the plan's, or the sample.
+  const files = await getJson<FileStatus[]>(`${stack.httpUrl}/api/files?dataset=iot_events&limit=100000`);
   return new Map(files.filter((file) => blobNames.has(file.blobName)).map((file) => [file.blobName, file]));
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
+/** Dead letters in the store: every host's, the scaler's too (the stack is the run's own). */
+async function deadLettersOf(stack: LocalStack): Promise<number> {
+  return (await getJson<unknown[]>(`${stack.httpUrl}/api/deadletters`)).length;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((done) => {
+    if (signal?.aborted) return done();
+    const timer = setTimeout(finish, Math.max(0, ms));
+    function finish() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
+      done();
+    }
+    signal?.addEventListener('abort', finish, { once: true });
+  });
 
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOutcome> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -124,8 +148,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     if (stack.httpUrl === undefined) throw new Error('the local stack serves no status API');
     log(`Load test '${options.profile}' (${LOAD_PROFILES[options.profile].description}): ${plan.length} file(s), ${plan.reduce((sum, upload) => sum + upload.rows, 0).toLocaleString('en-US')} rows`);
     const baseline = await countersOf(stack);
-    // The hosts the scaler starts are not in the stack's list, so with autoscaling CPU is not counted.
-    const countCpu = options.autoscale === undefined;
+    // The hosts the scaler starts are not in the stack's list, and their counters and CPU go with
+    // them when they stop: with autoscaling, per-process figures are left out, not undercounted.
+    // Dead letters come from the store, which every host writes to.
+    const perProcess = options.autoscale === undefined;
+    const countCpu = perProcess;
     const cpuBefore = stackCpuSnapshot(stack);
     const cpuSecondsSoFar = () => {
       const use = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
@@ -138,18 +165,25 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     const uploadedAt = new Map<string, number>();
     let uploadedRows = 0;
     let uploadError: unknown;
-    const uploads = Promise.all(
+    // Stops uploads still waiting for their time: on a failed upload, and at the timeout.
+    const stopUploads = new AbortController();
+    const uploads = Promise.allSettled(
       plan.map(async (upload: PlannedUpload) => {
-        await sleep(upload.atSeconds * 1000 - (performance.now() - startedAt));
-        const generated = generateIotCsv({ rows: upload.rows, seed: upload.seed });
-        await uploadCsv(stack.blobService, upload.blobName, generated.chunks);
+        await sleep(upload.atSeconds * 1000 - (performance.now() - startedAt), stopUploads.signal);
+        if (stopUploads.signal.aborted) return;
+        try {
+          const generated = generateIotCsv({ rows: upload.rows, seed: upload.seed });
+          await uploadCsv(stack.blobService, upload.blobName, generated.chunks);
+        } catch (error) {
+          uploadError ??= new Error(`uploading ${upload.blobName} failed: ${(error as Error).message}`, { cause: error });
+          stopUploads.abort();
+          return;
+        }
         uploadedAt.set(upload.blobName, elapsed());
         uploadedRows += upload.rows;
         log(`  ${elapsed().toFixed(1)} s: uploaded ${upload.blobName} (${upload.rows.toLocaleString('en-US')} rows)`);
       }),
-    ).catch((error: unknown) => {
-      uploadError = error;
-    });
+    );
 
     const samples: LoadSample[] = [];
     const deadline = performance.now() + options.timeoutSeconds * 1000;
@@ -159,7 +193,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
       files = await filesOf(stack, blobNames);
       // Stamped when the row counts were read: a slow metrics scrape must not shift them.
       const atSeconds = elapsed();
-      const counters = await countersOf(stack);
+      const counters = perProcess ? await countersOf(stack) : undefined;
+      const deadLetters = await deadLettersOf(stack);
       const settled = [...files.values()];
       const decision = stack.scaler?.history.at(-1);
       samples.push({
@@ -169,13 +204,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         settledRows: settled.reduce((sum, file) => sum + file.loadedRows + file.duplicateRows, 0),
         filesComplete: settled.filter((file) => file.state === 'complete').length,
         filesFailed: settled.filter((file) => file.state === 'failed').length,
-        chunksPublished: counters.etl_chunks_published_total - baseline.etl_chunks_published_total,
-        retries: counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
-        deadLetters: counters.etl_dead_letters_total - baseline.etl_dead_letters_total,
+        chunksPublished: counters && counters.etl_chunks_published_total - baseline.etl_chunks_published_total,
+        retries: counters && counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
+        deadLetters,
         cpuSeconds: cpuSecondsSoFar(),
         ...(decision ? { instances: decision.instances, lag: decision.lag } : {}),
       });
-      if (uploadError !== undefined) throw uploadError;
+      if (uploadError !== undefined) break;
       const finished = uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
       if (finished) break;
       if (performance.now() > deadline) {
@@ -184,7 +219,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
       }
       await sleep(due - performance.now());
     }
+    // Uploads not started yet are dropped; one in flight is let finish before the stack closes.
+    stopUploads.abort();
     await uploads;
+    if (uploadError !== undefined) throw uploadError;
     const cpu = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
 
     const since = (at: string | null | undefined) => (at ? (Date.parse(at) - startedAtMs) / 1000 : null);
@@ -193,7 +231,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
       return {
         blobName: upload.blobName,
         plannedAtSeconds: upload.atSeconds,
-        uploadedAtSeconds: uploadedAt.get(upload.blobName) ?? Number.NaN,
+        uploadedAtSeconds: uploadedAt.get(upload.blobName) ?? null,
         receivedAtSeconds: since(status?.receivedAt),
         extractedAtSeconds: since(status?.extractedAt),
         completedAtSeconds: since(status?.completedAt),

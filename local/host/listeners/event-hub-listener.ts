@@ -148,7 +148,10 @@ export class EventHubListener implements TriggerListener {
     }
     if (events.length > 0 && buffer.events.length === 0) buffer.firstBufferedAt = Date.now();
     buffer.events.push(...events);
-    const waitedEnough = buffer.events.length > 0 && Date.now() - buffer.firstBufferedAt >= maxWaitTime;
+    // The SDK calls back empty only when a whole maxWaitTime passed with nothing new, so an empty
+    // call means the buffered events waited long enough, even if its timer ran a millisecond short
+    // of Date.now(): otherwise a short batch would wait a second window.
+    const waitedEnough = buffer.events.length > 0 && (events.length === 0 || Date.now() - buffer.firstBufferedAt >= maxWaitTime);
     if (buffer.events.length === 0 || (buffer.events.length < minEventBatchSize && !waitedEnough)) return;
 
     const ready = buffer.events.splice(0, buffer.events.length);
