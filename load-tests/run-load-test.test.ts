@@ -5,25 +5,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateIotCsv } from './iot-csv-generator.js';
 import { planUploads } from './load-profiles.js';
-import { runLoadTest } from './run-load-test.js';
+import { runLoadTest, type LoadTestOptions } from './run-load-test.js';
+
+/** A small run on the shared placement, into a fresh folder; each test says what it changes. */
+function smallRun(options: Partial<LoadTestOptions> & Pick<LoadTestOptions, 'profile' | 'files' | 'rows' | 'intervalSeconds'>) {
+  const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
+  const run = runLoadTest({ placement: 'shared', instances: 1, partitions: 2, sampleMs: 100, timeoutSeconds: 120, outDir, log: () => {}, ...options });
+  return { outDir, run };
+}
 
 describe('runLoadTest', () => {
   it('uploads a burst, samples the pipeline until every file is complete, and writes the report', async () => {
-    const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
     const lines: string[] = [];
-    const outcome = await runLoadTest({
-      profile: 'burst',
-      files: 2,
-      rows: 2000,
-      intervalSeconds: 0,
-      placement: 'shared',
-      instances: 1,
-      partitions: 2,
-      sampleMs: 100,
-      outDir,
-      timeoutSeconds: 120,
-      log: (line) => lines.push(line),
-    });
+    const { outDir, run: running } = smallRun({ profile: 'burst', files: 2, rows: 2000, intervalSeconds: 0, log: (line) => lines.push(line) });
+    const outcome = await running;
 
     // What the generator says the two files hold (the plan's seeds), against what the pipeline reports.
     const expected = planUploads('burst', { files: 2, rows: 2000, intervalSeconds: 0, runId: 'x' }).map((upload) => generateIotCsv({ rows: upload.rows, seed: upload.seed }).expected());
@@ -59,22 +54,15 @@ describe('runLoadTest', () => {
   });
 
   it('with autoscaling, samples the scaler and charts its instances, and leaves per-process figures out', async () => {
-    const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
-    const outcome = await runLoadTest({
+    const { outDir, run: running } = smallRun({
       profile: 'steady',
       files: 2,
       rows: 1500,
       intervalSeconds: 0.5,
-      placement: 'shared',
-      instances: 1,
-      partitions: 2,
-      sampleMs: 100,
-      outDir,
-      timeoutSeconds: 120,
       chunkRows: 100,
       autoscale: { mode: 'keda', maxInstances: 2, pollMs: 200, holdMs: 1000 },
-      log: () => {},
     });
+    const outcome = await running;
     expect(outcome.ok).toBe(true);
     expect(outcome.run.scaling?.mode).toBe('keda');
     // The scaler's decisions reach the samples once it has made one; the summary covers every decision.
@@ -94,22 +82,10 @@ describe('runLoadTest', () => {
   });
 
   it('stops at the timeout without waiting for uploads not due yet, and reports what it saw', async () => {
-    const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
     const started = Date.now();
-    const outcome = await runLoadTest({
-      profile: 'steady',
-      files: 2,
-      rows: 500,
-      // The second file is due after the timeout: the run must not wait for it.
-      intervalSeconds: 600,
-      placement: 'shared',
-      instances: 1,
-      partitions: 2,
-      sampleMs: 100,
-      outDir,
-      timeoutSeconds: 1,
-      log: () => {},
-    });
+    // The second file is due after the timeout: the run must not wait for it.
+    const { outDir, run: running } = smallRun({ profile: 'steady', files: 2, rows: 500, intervalSeconds: 600, timeoutSeconds: 1 });
+    const outcome = await running;
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(outcome.ok).toBe(false);
     const [first, second] = outcome.run.files;
