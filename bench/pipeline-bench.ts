@@ -26,6 +26,7 @@ import Database from 'better-sqlite3';
 import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
 import { startLocalStack, REPOSITORY_ROOT, FUNCTION_PLACEMENTS, type FunctionPlacement } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
+import { oneOf } from '../local/cli/cli-options.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { readCsv } from '../shared/csv/csv-reader.js';
@@ -243,10 +244,7 @@ async function main(): Promise<void> {
   const partitions = Number(values.partitions);
   const files = Number(values.files);
   if (!Number.isSafeInteger(files) || files < 1) throw new Error(`--files must be a positive integer, got '${values.files}'`);
-  const placements = values.placement.split(',') as FunctionPlacement[];
-  for (const placement of placements) {
-    if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement takes ${FUNCTION_PLACEMENTS.join(', ')} (comma-separated), got '${placement}'`);
-  }
+  const placements = values.placement.split(',').map((placement) => oneOf('placement', FUNCTION_PLACEMENTS, placement));
   const directory = await mkdtemp(join(tmpdir(), 'etl-bench-'));
   try {
     const path = join(directory, 'iot.csv');

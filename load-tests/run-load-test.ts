@@ -23,11 +23,12 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { generateIotCsv } from './iot-csv-generator.js';
-import { LOAD_PROFILES, LOAD_PROFILE_NAMES, isLoadProfileName, planUploads, type LoadProfileName, type PlannedUpload } from './load-profiles.js';
+import { LOAD_PROFILES, LOAD_PROFILE_NAMES, planUploads, type LoadProfileName, type PlannedUpload } from './load-profiles.js';
 import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample, type LoadSummary } from './load-report.js';
 import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';
 import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
+import { oneOf } from '../local/cli/cli-options.js';
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import type { FileStatus } from '../shared/status/status-service.js';
@@ -127,6 +128,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
   const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
   const blobNames = new Set(plan.map((upload) => upload.blobName));
   const stateDir = await mkdtemp(join(tmpdir(), 'etl-load-test-'));
+  const removeState = () => rm(stateDir, { recursive: true, force: true });
   const stack = await startLocalStack({
     stateDir,
     ports: 'free',
@@ -143,6 +145,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
       keda: { scaleDown: { ...KEDA_SCALING_DEFAULTS.scaleDown, stabilizationWindowMs: options.autoscale.holdMs } },
     },
     log: options.stackLog ?? (() => {}),
+  }).catch(async (error: unknown) => {
+    await removeState();
+    throw error;
   });
   try {
     if (stack.httpUrl === undefined) throw new Error('the local stack serves no status API');
@@ -277,7 +282,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     return { run, summary, reportPath: report, ok };
   } finally {
     await stack.close();
-    await rm(stateDir, { recursive: true, force: true });
+    await removeState();
   }
 }
 
@@ -302,20 +307,18 @@ async function main(): Promise<void> {
       verbose: { type: 'boolean', default: false },
     },
   });
-  if (!isLoadProfileName(values.profile)) throw new Error(`--profile takes ${LOAD_PROFILE_NAMES.join(', ')}, got '${values.profile}'`);
-  const mode = values.autoscale as ScalingMode | undefined;
-  if (mode !== undefined && !SCALING_MODES.includes(mode)) throw new Error(`--autoscale takes ${SCALING_MODES.join(', ')}, got '${values.autoscale}'`);
-  // The scaler starts and stops whole host processes, so autoscaling runs every function in each.
-  const placement = (values.placement ?? (mode ? 'shared' : 'per-function')) as FunctionPlacement;
-  if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement takes ${FUNCTION_PLACEMENTS.join(', ')}, got '${values.placement}'`);
-  if (mode !== undefined && placement !== 'shared') throw new Error('--autoscale starts and stops whole host processes: use it with --placement shared');
+  const profile = oneOf('profile', LOAD_PROFILE_NAMES, values.profile);
+  const mode = values.autoscale === undefined ? undefined : oneOf('autoscale', SCALING_MODES, values.autoscale);
+  // The scaler starts and stops whole host processes, so autoscaling runs every function in each
+  // (startLocalStack refuses per-function placement with autoscaling).
+  const placement = oneOf('placement', FUNCTION_PLACEMENTS, values.placement ?? (mode ? 'shared' : 'per-function'));
   const positive = (name: string, text: string) => {
     const value = Number(text);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got '${text}'`);
     return value;
   };
   const outcome = await runLoadTest({
-    profile: values.profile,
+    profile,
     files: positive('files', values.files),
     rows: positive('rows', values.rows),
     intervalSeconds: Number(values.interval),

@@ -8,14 +8,15 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, startLocalStack, type FunctionPlacement } from './local-stack.js';
+import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, startLocalStack } from './local-stack.js';
+import { oneOf } from './cli-options.js';
 import { uploadGeneratedIotCsv } from './upload-file.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { printDailyReport } from './report-printer.js';
 import { StatusService } from '../../shared/status/status-service.js';
 import { getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
-import { SCALING_MODES, type ScalingMode } from '../scaler/scaling-formulas.js';
+import { SCALING_MODES } from '../scaler/scaling-formulas.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -62,13 +63,9 @@ async function main(): Promise<number> {
   const sampleRows = Number(values['sample-rows']);
   if (!Number.isSafeInteger(sampleRows) || sampleRows < 1) throw new Error(`--sample-rows must be a positive integer, got '${values['sample-rows']}'`);
 
-  const autoscale = values.autoscale;
-  if (autoscale !== undefined && !SCALING_MODES.includes(autoscale as ScalingMode)) {
-    throw new Error(`--autoscale must be one of ${SCALING_MODES.join(', ')}, got '${autoscale}'`);
-  }
-  const placement = values.placement as FunctionPlacement;
-  if (!FUNCTION_PLACEMENTS.includes(placement)) throw new Error(`--placement must be one of ${FUNCTION_PLACEMENTS.join(', ')}, got '${values.placement}'`);
-  if (placement === 'per-function' && autoscale !== undefined) throw new Error('--autoscale starts whole host instances: use it with --placement shared');
+  const autoscale = values.autoscale === undefined ? undefined : oneOf('autoscale', SCALING_MODES, values.autoscale);
+  // startLocalStack refuses per-function placement with autoscaling, before it starts anything.
+  const placement = oneOf('placement', FUNCTION_PLACEMENTS, values.placement);
   const maxInstances = Number(values['max-instances']);
   const scalePollMs = Number(values['scale-poll-ms']);
   if (!Number.isSafeInteger(maxInstances) || maxInstances < 1) throw new Error(`--max-instances must be a positive integer, got '${values['max-instances']}'`);
@@ -81,7 +78,7 @@ async function main(): Promise<number> {
     partitions: Number(values.partitions),
     instances: Number(values.instances),
     placement,
-    autoscale: autoscale === undefined ? undefined : { mode: autoscale as ScalingMode, max: maxInstances, pollMs: scalePollMs },
+    autoscale: autoscale === undefined ? undefined : { mode: autoscale, max: maxInstances, pollMs: scalePollMs },
     log: (line) => {
       if (!line.includes('[host]') || /error|fail|dead-letter/i.test(line)) console.log(line);
     },

@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '../cli/local-stack.js';
+import { oneOf } from '../cli/cli-options.js';
 import { uploadGeneratedIotCsv } from '../cli/upload-file.js';
 import { getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { KEDA_SCALING_DEFAULTS } from './keda-hpa-scaling.js';
-import { SCALING_MODES, type ScalingMode } from './scaling-formulas.js';
+import { SCALING_MODES } from './scaling-formulas.js';
 import { summarizeScalerHistory } from './scaler-history.js';
 
 const { values } = parseArgs({
@@ -29,8 +30,7 @@ const { values } = parseArgs({
     'hold-ms': { type: 'string', default: '30000' },
   },
 });
-const mode = values.mode as ScalingMode;
-if (!SCALING_MODES.includes(mode)) throw new Error(`--mode must be one of ${SCALING_MODES.join(', ')}`);
+const mode = oneOf('mode', SCALING_MODES, values.mode);
 const holdMs = Number(values['hold-ms']);
 const stateDir = await mkdtemp(join(tmpdir(), `etl-compare-${mode}-`));
 const stack = await startLocalStack({
