@@ -11,7 +11,7 @@ import type { FileManifest, FileState } from './file-manifest.js';
 
 /** A message written to the outbox in the same transaction as the facts it summarises. */
 export interface OutboxDraft {
-  /** Unique and deterministic (e.g. `<chunkId>/<dimensionKey>`), so a retried write is a no-op. */
+  /** Unique and deterministic (e.g. `<chunkId>/<part>/<dimensionKey>`), so a retried write is a no-op. */
   readonly id: string;
   /** Logical destination, e.g. `aggregates`. */
   readonly destination: string;
@@ -57,7 +57,7 @@ export interface ChunksLoadResult {
 
 /**
  * Turns the new facts of a load into outbox messages. `idPrefix` is the id of the first chunk the
- * load applied: a chunk applies once, so ids built on it (`<idPrefix>/<dimensionKey>`) are unique
+ * load applied: a chunk applies once, so ids built on it (`<idPrefix>/<part>/<dimensionKey>`) are unique
  * and the same on a retry of the same load.
  */
 export type OutboxBuilder = (newFacts: readonly Fact[], idPrefix: string) => readonly OutboxDraft[];
