@@ -6,12 +6,14 @@
  *   3. end to end: upload to `landing` → all facts and window aggregates committed (Azurite,
  *      Event Hubs emulator, local Functions host, SQLite), once per function placement: each
  *      function in processes of its own (Flex Consumption), and every function in each host;
- *   4. the extract's peak RSS on a large file (a child process running only the extract).
+ *   4. the extract's peak RSS on a large file (a child process running only the extract);
+ *   5. the floor: the CPU per row of each part the end-to-end run must do, measured alone (`floor-bench.ts`),
+ *      and the fastest rate their sum allows on this machine's cores.
  *
  * Options: --rows N (default 1,000,000), --extract-mb M (size of the memory file, default 1024;
  * 0 skips it), --partitions P (default 4), --instances I (Functions host processes, default 1),
  * --placement per-function,shared (default both), --files N (the file cut into N uploaded at once,
- * default 1), --stages parse,naive,e2e,extract (default all),
+ * default 1), --stages parse,naive,e2e,extract,floor (default all),
  * --verbose (the local stack's log on stderr, and when the file was extracted and completed).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -33,6 +35,7 @@ import { readCsv } from '../shared/csv/csv-reader.js';
 import { bindHeader } from '../shared/validation/header-binding.js';
 import { validateRow } from '../shared/validation/validate-row.js';
 import { cpuBetween, stackCpuSnapshot, type CpuUse } from '../load-tests/process-cpu.js';
+import { measureFloor } from './floor-bench.js';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -231,7 +234,7 @@ async function main(): Promise<void> {
       'extract-mb': { type: 'string', default: '1024' },
       partitions: { type: 'string', default: '4' },
       instances: { type: 'string', default: '1' },
-      stages: { type: 'string', default: 'parse,naive,e2e,extract' },
+      stages: { type: 'string', default: 'parse,naive,e2e,extract,floor' },
       placement: { type: 'string', default: 'per-function,shared' },
       files: { type: 'string', default: '1' },
       verbose: { type: 'boolean', default: false },
@@ -270,6 +273,21 @@ async function main(): Promise<void> {
           `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected; ${layout})`,
       );
       printCpuUse(e2e.cpu, rows, e2e.seconds);
+    }
+    if (stages.has('floor')) {
+      const floor = await measureFloor(path, directory, { partitions });
+      const cores = availableParallelism();
+      const perRow = (seconds: number) => (seconds / floor.rows) * 1e6;
+      console.log('Floor — CPU per row of each part of the end-to-end run, measured alone:');
+      for (const part of floor.parts) {
+        const service = part.service ? ` (${part.service.name} ${perRow(part.service.cpuSeconds).toFixed(1)})` : '';
+        console.log(`  ${part.name.padEnd(30)} ${perRow(part.cpuSeconds).toFixed(1).padStart(5)} µs${service}`);
+      }
+      const sum = perRow(floor.parts.reduce((total, part) => total + part.cpuSeconds, 0));
+      console.log(
+        `  the parts sum to ${sum.toFixed(1)} µs per row: even with no other work and perfect overlap, ` +
+          `${cores} cores allow at most ${number.format((cores * 1e6) / sum)} rows/s here`,
+      );
     }
     if (extractMb > 0 && stages.has('extract')) {
       // Default V8 heap sizing, then with the old space capped (what `languageWorkers__node__arguments` can set in Azure).
