@@ -17,7 +17,7 @@ describe('the benchmark floor: each part of the run measured alone on the local 
     await writeFile(join(directory, 'iot.csv'), [...generated.chunks].join(''));
     expected = generated.expected();
     // Small chunks, so the events spread over every partition and the loader commits several times.
-    result = await measureFloor(join(directory, 'iot.csv'), directory, { partitions: 2, chunksPerTransaction: 2, settings: { ETL_CHUNK_MAX_ROWS: '500' } });
+    result = await measureFloor(join(directory, 'iot.csv'), directory, { partitions: 2, settings: { ETL_CHUNK_MAX_ROWS: '500', ETL_TRANSFORM_TRANSACTION_ROWS: '1000' } });
   });
 
   afterAll(async () => {

@@ -40,13 +40,9 @@ export interface FloorPart {
 
 export interface FloorOptions {
   readonly partitions: number;
-  /** Chunks per SQLite transaction: a transform batch. */
-  readonly chunksPerTransaction?: number;
   /** Settings for the stack, e.g. a smaller `ETL_CHUNK_MAX_ROWS`; chunks are cut with its limits. */
   readonly settings?: Readonly<Record<string, string>>;
 }
-
-const DEFAULT_CHUNKS_PER_TRANSACTION = 8;
 
 function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
@@ -115,8 +111,10 @@ export async function measureFloor(path: string, directory: string, options: Flo
   const parts: FloorPart[] = [];
   const stack = await startLocalStack({ stateDir: join(directory, 'floor-stack'), ports: 'free', partitions: options.partitions, functionsHost: false, settings: options.settings, log: () => {} });
   try {
-    // Chunks cut as extract cuts them with the stack's settings (rows and estimated JSON bytes).
-    const chunkLimits = loadEtlConfig(stack.settings).chunk;
+    // Chunks cut as extract cuts them with the stack's settings (rows and estimated JSON bytes), and
+    // loaded as transform loads a full batch: whole chunks, up to its rows per transaction.
+    const config = loadEtlConfig(stack.settings);
+    const chunkLimits = config.chunk;
     // 1. Storage: the upload, then the download extract streams.
     parts.push(
       await measure(
@@ -157,14 +155,15 @@ export async function measureFloor(path: string, directory: string, options: Flo
     let loaded = 0;
     try {
       await store.migrate([dataset]);
-      const perTransaction = options.chunksPerTransaction ?? DEFAULT_CHUNKS_PER_TRANSACTION;
       let pendingInputs: ChunkLoadInput[] = [];
+      let pendingRows = 0;
       // The loader's work is synchronous (better-sqlite3): it is all done when loadChunks returns its promise.
       const loads: Promise<void>[] = [];
       const load = () => {
         if (pendingInputs.length === 0) return;
         const batch = pendingInputs;
         pendingInputs = [];
+        pendingRows = 0;
         const before = ownCpuSeconds();
         const result = store.facts.loadChunks(batch, () => []);
         sqliteSeconds += ownCpuSeconds() - before;
@@ -186,7 +185,9 @@ export async function measureFloor(path: string, directory: string, options: Flo
         jsonSeconds += ownCpuSeconds() - before;
         if (parsed.rows.length !== chunkFields.length) throw new Error('a chunk event did not survive its JSON');
         bodies.push(body);
+        if (pendingRows + facts.length > config.transformTransactionRows) load();
         pendingInputs.push({ dataset, fileId: 'floor', chunkId: chunkIdOf('floor', chunkIndex), facts });
+        pendingRows += facts.length;
         rowNumbers = [];
         chunkFields = [];
         facts = [];
@@ -203,7 +204,6 @@ export async function measureFloor(path: string, directory: string, options: Flo
         chunkBytes += rowBytes;
         facts.push(toFact(dataset, validation.row, 'floor', rowNumber));
         if (chunkFields.length === chunkLimits.maxRows) cut();
-        if (pendingInputs.length === perTransaction) load();
       });
       cut();
       load();

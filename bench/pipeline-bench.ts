@@ -11,7 +11,8 @@
  *      and the fastest rate their sum allows on this machine's cores.
  *
  * Options: --rows N (default 1,000,000), --extract-mb M (size of the memory file, default 1024;
- * 0 skips it), --partitions P (default 4), --instances I (Functions host processes, default 1),
+ * 0 skips it), --partitions P (default 4), --instances I (Functions host processes, default 1; with
+ * per-function placement it may name functions, e.g. 'transform=2'),
  * --placement per-function,shared (default both), --files N (the file cut into N uploaded at once,
  * default 1), --stages parse,naive,e2e,extract,floor (default all),
  * --verbose (the local stack's log on stderr, and when the file was extracted and completed).
@@ -28,7 +29,7 @@ import Database from 'better-sqlite3';
 import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
 import { startLocalStack, REPOSITORY_ROOT, FUNCTION_PLACEMENTS, type FunctionPlacement } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
-import { oneOf } from '../local/cli/cli-options.js';
+import { oneOf, parseInstances, type InstanceCounts } from '../local/cli/cli-options.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { readCsv } from '../shared/csv/csv-reader.js';
@@ -109,7 +110,7 @@ async function endToEnd(
   path: string,
   directory: string,
   rows: number,
-  options: { partitions: number; instances: number; placement: FunctionPlacement; files: number; verbose: boolean },
+  options: { partitions: number; instances: InstanceCounts; placement: FunctionPlacement; files: number; verbose: boolean },
 ): Promise<{ rowsPerSecond: number; seconds: number; loaded: number; duplicates: number; rejected: number; cpu: CpuUse }> {
   const { partitions, instances, placement, files, verbose } = options;
   const parts = await splitIntoFiles(path, files);
@@ -117,7 +118,8 @@ async function endToEnd(
     stateDir: join(directory, `stack-${placement}-${files}`),
     ports: 'free',
     partitions,
-    instances,
+    instances: instances.each,
+    functionInstances: instances.perFunction,
     placement,
     scanIntervalMs: 200,
     log: verbose ? (line: string) => console.error(line) : () => {},
@@ -227,6 +229,12 @@ function printCpuUse(cpu: CpuUse, rows: number, seconds: number): void {
   );
 }
 
+/** '1 process(es) per function', with '(transform 2)' when functions are named. */
+function describeInstances(instances: InstanceCounts): string {
+  const named = Object.entries(instances.perFunction).map(([name, count]) => `${name} ${count}`);
+  return `${instances.each} process(es) per function${named.length > 0 ? ` (${named.join(', ')})` : ''}`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -241,13 +249,16 @@ async function main(): Promise<void> {
     },
   });
   const stages = new Set(values.stages.split(','));
-  const instances = Number(values.instances);
+  const instances = parseInstances(values.instances);
   const rows = Number(values.rows);
   const extractMb = Number(values['extract-mb']);
   const partitions = Number(values.partitions);
   const files = Number(values.files);
   if (!Number.isSafeInteger(files) || files < 1) throw new Error(`--files must be a positive integer, got '${values.files}'`);
   const placements = values.placement.split(',').map((placement) => oneOf('placement', FUNCTION_PLACEMENTS, placement));
+  if (Object.keys(instances.perFunction).length > 0 && placements.includes('shared')) {
+    throw new Error("--instances names functions: that needs --placement per-function (every process runs every function under 'shared')");
+  }
   const directory = await mkdtemp(join(tmpdir(), 'etl-bench-'));
   try {
     const path = join(directory, 'iot.csv');
@@ -266,7 +277,7 @@ async function main(): Promise<void> {
     for (const placement of stages.has('e2e') ? placements : []) {
       const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose: values.verbose });
       const layout =
-        (placement === 'shared' ? `${instances} host process(es), every function in each` : `${instances} process(es) per function`) +
+        (placement === 'shared' ? `${instances.each} host process(es), every function in each` : describeInstances(instances)) +
         (files > 1 ? `, ${files} files at once` : '');
       console.log(
         `End to end (${placement.padEnd(12)}) — landing → facts + aggregates: ${number.format(e2e.rowsPerSecond)} rows/s ` +

@@ -10,7 +10,7 @@
  *
  * Options: --profile (default burst), --files N (4), --rows N per file (100000), --interval S
  * seconds between uploads (5; burst ignores it), --placement shared|per-function (per-function),
- * --instances N (1), --partitions N (4), --sample-ms N (500), --out DIR, --timeout-minutes N (30),
+ * --instances N (1; per-function placement may name functions: transform=2), --partitions N (4), --sample-ms N (500), --out DIR, --timeout-minutes N (30),
  * --verbose (the stack's log on stderr). With --autoscale functions|keda the local scaler adds and
  * removes whole host processes by the platform's rules (shared placement; --max-instances N (4),
  * --scale-poll-ms N (1000), --hold-ms N (30000) for the scale-in hold and the HPA's scale-down
@@ -28,7 +28,7 @@ import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, ty
 import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';
 import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
-import { oneOf } from '../local/cli/cli-options.js';
+import { oneOf, parseInstances } from '../local/cli/cli-options.js';
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import type { FileStatus } from '../shared/status/status-service.js';
@@ -51,6 +51,8 @@ export interface LoadTestOptions {
   readonly intervalSeconds: number;
   readonly placement: FunctionPlacement;
   readonly instances: number;
+  /** 'per-function' placement: processes for named functions (the others get `instances`). */
+  readonly functionInstances?: Readonly<Record<string, number>>;
   readonly partitions: number;
   readonly sampleMs: number;
   /** Where the report goes; default `load-test-results/<profile>-<run id>` in the repository. */
@@ -134,6 +136,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     ports: 'free',
     partitions: options.partitions,
     instances: options.instances,
+    functionInstances: options.functionInstances,
     placement: options.placement,
     scanIntervalMs: 200,
     settings: options.chunkRows === undefined ? undefined : { ETL_CHUNK_MAX_ROWS: String(options.chunkRows) },
@@ -257,7 +260,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         'rows per file': options.profile === 'ramp' ? `up to ${options.rows}` : options.rows,
         'seconds between uploads': options.profile === 'burst' ? 'none (all at once)' : options.intervalSeconds,
         placement: options.placement,
-        'host processes per function': options.instances,
+        'host processes per function': [options.instances, ...Object.entries(options.functionInstances ?? {}).map(([name, count]) => `${name} ${count}`)].join(', '),
         partitions: options.partitions,
         'sample interval (ms)': options.sampleMs,
         ...(options.chunkRows === undefined ? {} : { 'rows per chunk event': options.chunkRows }),
@@ -312,6 +315,7 @@ async function main(): Promise<void> {
   // The scaler starts and stops whole host processes, so autoscaling runs every function in each
   // (startLocalStack refuses per-function placement with autoscaling).
   const placement = oneOf('placement', FUNCTION_PLACEMENTS, values.placement ?? (mode ? 'shared' : 'per-function'));
+  const instances = parseInstances(values.instances);
   const positive = (name: string, text: string) => {
     const value = Number(text);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got '${text}'`);
@@ -323,7 +327,8 @@ async function main(): Promise<void> {
     rows: positive('rows', values.rows),
     intervalSeconds: Number(values.interval),
     placement,
-    instances: positive('instances', values.instances),
+    instances: instances.each,
+    functionInstances: instances.perFunction,
     partitions: positive('partitions', values.partitions),
     sampleMs: positive('sample-ms', values['sample-ms']),
     outDir: values.out,

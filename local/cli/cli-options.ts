@@ -5,3 +5,35 @@ export function oneOf<T extends string>(option: string, choices: readonly T[], t
   if (!(choices as readonly string[]).includes(text)) throw new Error(`--${option} must be one of ${choices.join(', ')}, got '${text}'`);
   return text as T;
 }
+
+/** Host processes per function: a count for every function, and counts for named ones. */
+export interface InstanceCounts {
+  readonly each: number;
+  readonly perFunction: Readonly<Record<string, number>>;
+}
+
+/**
+ * `--instances`: a count (`2`), counts for named functions (`transform=2`), or both
+ * (`1,transform=2,aggregate=1`). Functions not named get the count, 1 when none is given.
+ */
+export function parseInstances(text: string): InstanceCounts {
+  let each: number | undefined;
+  const perFunction: Record<string, number> = {};
+  const count = (value: string, item: string): number => {
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < 1) throw new Error(`--instances: '${item}' needs a positive whole count`);
+    return parsed;
+  };
+  for (const item of text.split(',').map((part) => part.trim())) {
+    const named = /^([A-Za-z][\w-]*)=(.*)$/.exec(item);
+    if (named) {
+      const [, name, value] = named;
+      if (name! in perFunction) throw new Error(`--instances names '${name}' twice`);
+      perFunction[name!] = count(value!, item);
+    } else {
+      if (each !== undefined) throw new Error(`--instances has two counts for every function ('${each}' and '${item}')`);
+      each = count(item, item);
+    }
+  }
+  return { each: each ?? 1, perFunction };
+}

@@ -66,6 +66,11 @@ export interface LocalStackOptions {
    * `instances` of each. Not combined with `autoscale`, which starts whole hosts.
    */
   readonly placement?: FunctionPlacement;
+  /**
+   * 'per-function' placement only: processes for the functions named here (e.g. `{ transform: 2 }`,
+   * as Flex Consumption gives a busier function more instances); the others get `instances`.
+   */
+  readonly functionInstances?: Readonly<Record<string, number>>;
   /** 'process' (default): the emulator runs in its own process, on the other core; 'in-process' starts faster. */
   readonly emulator?: 'process' | 'in-process';
   /** Start the local Functions host (default true); false leaves only the services running. */
@@ -105,6 +110,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const placement = options.placement ?? 'shared';
   if (placement === 'per-function' && options.autoscale) {
     throw new Error("autoscaling starts and stops whole host instances: use it with the 'shared' placement");
+  }
+  const functionInstances = options.functionInstances ?? {};
+  if (placement !== 'per-function' && Object.keys(functionInstances).length > 0) {
+    throw new Error(`instances per function (${Object.keys(functionInstances).join(', ')}) need the 'per-function' placement`);
   }
   const stateDir = resolve(options.stateDir);
   await mkdir(join(stateDir, 'azurite'), { recursive: true });
@@ -206,8 +215,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // One group per function the front process left out, each on `instances` processes of its own.
       const running = new Set(host.functions);
       const groups = host.registered.filter((fn) => !running.has(fn.name) && !CHILD_HTTP_FUNCTIONS.includes(fn.name)).map((fn) => fn.name);
+      const unknown = Object.keys(functionInstances).filter((name) => !groups.includes(name));
+      if (unknown.length > 0) {
+        throw new Error(`no function ${unknown.map((name) => `'${name}'`).join(', ')} runs in processes of its own; those that do: ${groups.join(', ')}`);
+      }
       for (const name of groups) {
-        for (let instance = 1; instance <= (options.instances ?? 1); instance += 1) {
+        for (let instance = 1; instance <= (functionInstances[name] ?? options.instances ?? 1); instance += 1) {
           const extra = await startInstance(instance, [name, ...CHILD_HTTP_FUNCTIONS]);
           closers.push(() => extra.stop());
           hostProcesses.push(extra);

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, startLocalStack } from './local-stack.js';
-import { oneOf } from './cli-options.js';
+import { oneOf, parseInstances } from './cli-options.js';
 import { uploadGeneratedIotCsv } from './upload-file.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { printDailyReport } from './report-printer.js';
@@ -31,7 +31,8 @@ const USAGE = `Usage: npm start -- [options]
   --placement P      'shared' (default): every host process runs every function, as on the
                      Consumption plan; 'per-function': extract, transform and aggregate each run in
                      processes of their own (--instances of each), as the Flex Consumption plan
-                     scales each function on its own instances
+                     scales each function on its own instances; there --instances may name
+                     functions: 'transform=2' or '1,transform=2,aggregate=1'
   --autoscale MODE   start and stop host processes from the Event Hubs lag: 'functions' (Functions
                      target-based scaling) or 'keda' (KEDA azure-eventhub + HPA); see local/scaler/README.md
   --max-instances N  most instances with --autoscale (default 4)
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
   const autoscale = values.autoscale === undefined ? undefined : oneOf('autoscale', SCALING_MODES, values.autoscale);
   // startLocalStack refuses per-function placement with autoscaling, before it starts anything.
   const placement = oneOf('placement', FUNCTION_PLACEMENTS, values.placement);
+  const instances = parseInstances(values.instances);
   const maxInstances = Number(values['max-instances']);
   const scalePollMs = Number(values['scale-poll-ms']);
   if (!Number.isSafeInteger(maxInstances) || maxInstances < 1) throw new Error(`--max-instances must be a positive integer, got '${values['max-instances']}'`);
@@ -76,7 +78,8 @@ async function main(): Promise<number> {
     stateDir,
     ports: values['free-ports'] ? 'free' : 'default',
     partitions: Number(values.partitions),
-    instances: Number(values.instances),
+    instances: instances.each,
+    functionInstances: instances.perFunction,
     placement,
     autoscale: autoscale === undefined ? undefined : { mode: autoscale, max: maxInstances, pollMs: scalePollMs },
     log: (line) => {

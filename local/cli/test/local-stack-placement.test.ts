@@ -1,7 +1,8 @@
 /**
  * The local stack with the 'per-function' placement (the Flex Consumption layout): extract,
  * transform and aggregate each run in a host process of their own, this process keeps the HTTP and
- * timer functions, and a file still goes all the way through. Each process's own metrics show which
+ * timer functions, and a file still goes all the way through. Transform gets two processes of its
+ * own (`functionInstances`), which share its partitions. Each process's own metrics show which
  * function did the work where.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -35,6 +36,7 @@ describe("local stack with the 'per-function' placement", () => {
       scanIntervalMs: 200,
       emulator: 'in-process',
       placement: 'per-function',
+      functionInstances: { transform: 2 },
       settings: { ETL_CHUNK_MAX_ROWS: '200' },
       log: () => {},
     });
@@ -50,12 +52,15 @@ describe("local stack with the 'per-function' placement", () => {
     const [front] = stack.hostProcesses;
     expect(front?.pid).toBe(process.pid);
     expect(front?.functions).toEqual(expect.arrayContaining(['outboxRelay', 'files', 'metrics', 'health']));
-    for (const name of ['extract', 'transform', 'aggregate']) {
+    for (const [name, processes] of [['extract', 1], ['transform', 2], ['aggregate', 1]] as const) {
       const owners = byFunction(name);
-      expect(owners).toHaveLength(1);
-      expect(owners[0]!.pid).not.toBe(process.pid);
-      expect([...owners[0]!.functions].sort()).toEqual([name, 'health', 'metrics'].sort());
+      expect(owners).toHaveLength(processes);
+      for (const owner of owners) {
+        expect(owner.pid).not.toBe(process.pid);
+        expect([...owner.functions].sort()).toEqual([name, 'health', 'metrics'].sort());
+      }
     }
+    expect(new Set(byFunction('transform').map((owner) => owner.pid)).size).toBe(2);
 
     const generated = generateIotCsv({ rows: 3000, seed: 5, duplicateRate: 0, badRowRate: 0, spreadMinutes: 30 });
     let text = '';
@@ -73,9 +78,19 @@ describe("local stack with the 'per-function' placement", () => {
       return windows.reduce((sum, window) => sum + window.count, 0) === 3000 ? true : undefined;
     }, 60_000, 200);
 
-    // Facts were loaded in the transform process, not here or in the extract process.
-    expect(await counter(byFunction('transform')[0]!.httpUrl, 'etl_facts_loaded_total')).toBe(3000);
+    // Facts were loaded in the transform processes (between them), not here or in the extract process.
+    const [first, second] = byFunction('transform');
+    expect((await counter(first!.httpUrl, 'etl_facts_loaded_total')) + (await counter(second!.httpUrl, 'etl_facts_loaded_total'))).toBe(3000);
     expect(await counter(byFunction('extract')[0]!.httpUrl, 'etl_facts_loaded_total')).toBe(0);
     expect(await counter(front!.httpUrl, 'etl_facts_loaded_total')).toBe(0);
   }, 180_000);
+
+  it('refuses instances for a function that has no processes of its own, naming those that do', async () => {
+    await expect(
+      startLocalStack({ stateDir: join(stateDir, 'refused'), ports: 'free', emulator: 'in-process', placement: 'per-function', functionInstances: { transfrom: 2 }, log: () => {} }),
+    ).rejects.toThrow("no function 'transfrom' runs in processes of its own; those that do: ");
+    await expect(startLocalStack({ stateDir: join(stateDir, 'refused-shared'), ports: 'free', functionInstances: { transform: 2 }, log: () => {} })).rejects.toThrow(
+      "instances per function (transform) need the 'per-function' placement",
+    );
+  }, 120_000);
 });
