@@ -29,7 +29,7 @@ import Database from 'better-sqlite3';
 import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
 import { startLocalStack, REPOSITORY_ROOT, FUNCTION_PLACEMENTS, type FunctionPlacement } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
-import { oneOf, parseInstances, type InstanceCounts } from '../local/cli/cli-options.js';
+import { describeInstances, oneOf, parseInstances, type InstanceCounts } from '../local/cli/cli-options.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { readCsv } from '../shared/csv/csv-reader.js';
@@ -229,12 +229,6 @@ function printCpuUse(cpu: CpuUse, rows: number, seconds: number): void {
   );
 }
 
-/** '1 process(es) per function', with '(transform 2)' when functions are named. */
-function describeInstances(instances: InstanceCounts): string {
-  const named = Object.entries(instances.perFunction).map(([name, count]) => `${name} ${count}`);
-  return `${instances.each} process(es) per function${named.length > 0 ? ` (${named.join(', ')})` : ''}`;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -256,7 +250,7 @@ async function main(): Promise<void> {
   const files = Number(values.files);
   if (!Number.isSafeInteger(files) || files < 1) throw new Error(`--files must be a positive integer, got '${values.files}'`);
   const placements = values.placement.split(',').map((placement) => oneOf('placement', FUNCTION_PLACEMENTS, placement));
-  if (Object.keys(instances.perFunction).length > 0 && placements.includes('shared')) {
+  if (stages.has('e2e') && Object.keys(instances.perFunction).length > 0 && placements.includes('shared')) {
     throw new Error("--instances names functions: that needs --placement per-function (every process runs every function under 'shared')");
   }
   const directory = await mkdtemp(join(tmpdir(), 'etl-bench-'));
@@ -277,7 +271,7 @@ async function main(): Promise<void> {
     for (const placement of stages.has('e2e') ? placements : []) {
       const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose: values.verbose });
       const layout =
-        (placement === 'shared' ? `${instances.each} host process(es), every function in each` : describeInstances(instances)) +
+        describeInstances(instances, placement) +
         (files > 1 ? `, ${files} files at once` : '');
       console.log(
         `End to end (${placement.padEnd(12)}) — landing → facts + aggregates: ${number.format(e2e.rowsPerSecond)} rows/s ` +

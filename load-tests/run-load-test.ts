@@ -28,7 +28,7 @@ import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, ty
 import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';
 import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
-import { oneOf, parseInstances } from '../local/cli/cli-options.js';
+import { describeInstances, oneOf, parseInstances } from '../local/cli/cli-options.js';
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import type { FileStatus } from '../shared/status/status-service.js';
@@ -260,7 +260,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         'rows per file': options.profile === 'ramp' ? `up to ${options.rows}` : options.rows,
         'seconds between uploads': options.profile === 'burst' ? 'none (all at once)' : options.intervalSeconds,
         placement: options.placement,
-        'host processes per function': [options.instances, ...Object.entries(options.functionInstances ?? {}).map(([name, count]) => `${name} ${count}`)].join(', '),
+        'host processes': describeInstances({ each: options.instances, perFunction: options.functionInstances ?? {} }, options.placement),
         partitions: options.partitions,
         'sample interval (ms)': options.sampleMs,
         ...(options.chunkRows === undefined ? {} : { 'rows per chunk event': options.chunkRows }),

@@ -12,28 +12,41 @@ export interface InstanceCounts {
   readonly perFunction: Readonly<Record<string, number>>;
 }
 
+/** Most host processes `--instances` asks for per function: more on one machine is surely a typo. */
+export const MAX_INSTANCES_PER_FUNCTION = 32;
+
 /**
  * `--instances`: a count (`2`), counts for named functions (`transform=2`), or both
  * (`1,transform=2,aggregate=1`). Functions not named get the count, 1 when none is given.
  */
 export function parseInstances(text: string): InstanceCounts {
   let each: number | undefined;
-  const perFunction: Record<string, number> = {};
+  const perFunction = new Map<string, number>();
   const count = (value: string, item: string): number => {
     const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(parsed) || parsed < 1) throw new Error(`--instances: '${item}' needs a positive whole count`);
+    if (parsed > MAX_INSTANCES_PER_FUNCTION) throw new Error(`--instances: '${item}' asks for more than ${MAX_INSTANCES_PER_FUNCTION} processes`);
     return parsed;
   };
   for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === '') throw new Error(`--instances '${text}' has an empty item (a stray comma?)`);
     const named = /^([A-Za-z][\w-]*)=(.*)$/.exec(item);
     if (named) {
-      const [, name, value] = named;
-      if (name! in perFunction) throw new Error(`--instances names '${name}' twice`);
-      perFunction[name!] = count(value!, item);
+      const name = named[1]!;
+      const value = named[2]!;
+      if (perFunction.has(name)) throw new Error(`--instances names '${name}' twice`);
+      perFunction.set(name, count(value, item));
     } else {
       if (each !== undefined) throw new Error(`--instances has two counts for every function ('${each}' and '${item}')`);
       each = count(item, item);
     }
   }
-  return { each: each ?? 1, perFunction };
+  return { each: each ?? 1, perFunction: Object.fromEntries(perFunction) };
+}
+
+/** How many host processes run what, for reports: '1 process(es) per function (transform 2)', or under 'shared' '2 host process(es), every function in each'. */
+export function describeInstances(instances: InstanceCounts, placement: 'shared' | 'per-function'): string {
+  if (placement === 'shared') return `${instances.each} host process(es), every function in each`;
+  const named = Object.entries(instances.perFunction).map(([name, count]) => `${name} ${count}`);
+  return `${instances.each} process(es) per function${named.length > 0 ? ` (${named.join(', ')})` : ''}`;
 }

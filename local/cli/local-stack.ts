@@ -39,6 +39,12 @@ export type FunctionPlacement = (typeof FUNCTION_PLACEMENTS)[number];
 
 /** Trigger types the front process keeps under 'per-function' placement. */
 const FRONT_TRIGGER_TYPES = ['httpTrigger', 'timerTrigger'];
+/**
+ * The app's functions that get processes of their own under 'per-function' placement: all but the
+ * HTTP and timer ones. Listed so that instance counts are checked before anything starts; the
+ * placement test checks the list against what the host registers.
+ */
+export const OWN_PROCESS_FUNCTIONS: readonly string[] = ['extract', 'transform', 'aggregate'];
 /** HTTP functions each per-function child also runs, so its metrics can be scraped and its health probed. */
 const CHILD_HTTP_FUNCTIONS = ['metrics', 'health'];
 
@@ -115,6 +121,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (placement !== 'per-function' && Object.keys(functionInstances).length > 0) {
     throw new Error(`instances per function (${Object.keys(functionInstances).join(', ')}) need the 'per-function' placement`);
   }
+  const unknownFunctions = (known: readonly string[]) => {
+    const unknown = Object.keys(functionInstances).filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw new Error(`no function ${unknown.map((name) => `'${name}'`).join(', ')} runs in processes of its own; those that do: ${known.join(', ')}`);
+    }
+  };
+  unknownFunctions(OWN_PROCESS_FUNCTIONS);
   const stateDir = resolve(options.stateDir);
   await mkdir(join(stateDir, 'azurite'), { recursive: true });
   await mkdir(join(stateDir, 'eventhubs'), { recursive: true });
@@ -215,10 +228,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // One group per function the front process left out, each on `instances` processes of its own.
       const running = new Set(host.functions);
       const groups = host.registered.filter((fn) => !running.has(fn.name) && !CHILD_HTTP_FUNCTIONS.includes(fn.name)).map((fn) => fn.name);
-      const unknown = Object.keys(functionInstances).filter((name) => !groups.includes(name));
-      if (unknown.length > 0) {
-        throw new Error(`no function ${unknown.map((name) => `'${name}'`).join(', ')} runs in processes of its own; those that do: ${groups.join(', ')}`);
-      }
+      // Checked before anything started against OWN_PROCESS_FUNCTIONS; this guards that list.
+      unknownFunctions(groups);
       for (const name of groups) {
         for (let instance = 1; instance <= (functionInstances[name] ?? options.instances ?? 1); instance += 1) {
           const extra = await startInstance(instance, [name, ...CHILD_HTTP_FUNCTIONS]);

@@ -54,6 +54,16 @@ const PUBLISH_CONCURRENCY = 8;
 const FIELD_OVERHEAD_BYTES = 3;
 
 /**
+ * What one row adds to a chunk event, estimated from its fields (their JSON overhead, and its row
+ * number and brackets): extract cuts a chunk before this would take it past `ETL_CHUNK_MAX_BYTES`.
+ */
+export function chunkRowBytes(fields: readonly string[]): number {
+  let bytes = 16;
+  for (const field of fields) bytes += field.length + FIELD_OVERHEAD_BYTES;
+  return bytes;
+}
+
+/**
  * The id of one content version at one path: the same bytes uploaded again to the same path give
  * the same id (when the service knows the content MD5), so they are not extracted twice.
  */
@@ -228,8 +238,7 @@ async function extractRows(
         chunk = { rows: encoder.startChunk(), bytes: 0 };
         pending.set(partitionIndex, chunk);
       }
-      let bytes = 16;
-      for (const field of fields) bytes += field.length + FIELD_OVERHEAD_BYTES;
+      const bytes = chunkRowBytes(fields);
       if (chunk.rows.rowCount > 0 && chunk.bytes + bytes > deps.chunk.maxBytes) {
         pending.delete(partitionIndex);
         await publish(partitionIndex, chunk);

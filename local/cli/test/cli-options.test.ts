@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oneOf, parseInstances } from '../cli-options.js';
+import { describeInstances, oneOf, parseInstances } from '../cli-options.js';
 
 describe('command-line options', () => {
   it('oneOf accepts a choice and names the choices otherwise', () => {
@@ -11,6 +11,15 @@ describe('command-line options', () => {
     expect(parseInstances('3')).toEqual({ each: 3, perFunction: {} });
     expect(parseInstances('transform=2')).toEqual({ each: 1, perFunction: { transform: 2 } });
     expect(parseInstances('2, transform=3,aggregate=1')).toEqual({ each: 2, perFunction: { transform: 3, aggregate: 1 } });
+    // Names that objects inherit are names like any other.
+    expect(parseInstances('constructor=2')).toEqual({ each: 1, perFunction: { constructor: 2 } });
+    expect(parseInstances('32').each).toBe(32);
+  });
+
+  it('describes the counts for reports', () => {
+    expect(describeInstances(parseInstances('1'), 'per-function')).toBe('1 process(es) per function');
+    expect(describeInstances(parseInstances('transform=2,aggregate=3'), 'per-function')).toBe('1 process(es) per function (transform 2, aggregate 3)');
+    expect(describeInstances(parseInstances('2'), 'shared')).toBe('2 host process(es), every function in each');
   });
 
   it('--instances refuses what it cannot mean', () => {
@@ -19,6 +28,8 @@ describe('command-line options', () => {
     expect(() => parseInstances('transform=')).toThrow('needs a positive whole count');
     expect(() => parseInstances('transform=2,transform=3')).toThrow("names 'transform' twice");
     expect(() => parseInstances('1,2')).toThrow('two counts for every function');
-    expect(() => parseInstances('')).toThrow('needs a positive whole count');
+    expect(() => parseInstances('')).toThrow("--instances '' has an empty item");
+    expect(() => parseInstances('transform=2,')).toThrow("--instances 'transform=2,' has an empty item (a stray comma?)");
+    expect(() => parseInstances('33')).toThrow("--instances: '33' asks for more than 32 processes");
   });
 });

@@ -2,14 +2,14 @@
  * The local stack with the 'per-function' placement (the Flex Consumption layout): extract,
  * transform and aggregate each run in a host process of their own, this process keeps the HTTP and
  * timer functions, and a file still goes all the way through. Transform gets two processes of its
- * own (`functionInstances`), which share its partitions. Each process's own metrics show which
- * function did the work where.
+ * own (`functionInstances`). Each process's own metrics show which function did the work where.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../local-stack.js';
+import { OWN_PROCESS_FUNCTIONS, startLocalStack, type LocalStack } from '../local-stack.js';
 import { generateIotCsv } from '../../../load-tests/iot-csv-generator.js';
 import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../../../shared/datasets/iot-events.js';
@@ -61,6 +61,9 @@ describe("local stack with the 'per-function' placement", () => {
       }
     }
     expect(new Set(byFunction('transform').map((owner) => owner.pid)).size).toBe(2);
+    // The list instance counts are checked against before the stack starts is what got processes.
+    const children = new Set(stack.hostProcesses.slice(1).flatMap((owner) => owner.functions.filter((name) => !['health', 'metrics'].includes(name))));
+    expect([...children].sort()).toEqual([...OWN_PROCESS_FUNCTIONS].sort());
 
     const generated = generateIotCsv({ rows: 3000, seed: 5, duplicateRate: 0, badRowRate: 0, spreadMinutes: 30 });
     let text = '';
@@ -84,13 +87,18 @@ describe("local stack with the 'per-function' placement", () => {
     expect(await counter(byFunction('extract')[0]!.httpUrl, 'etl_facts_loaded_total')).toBe(0);
     expect(await counter(front!.httpUrl, 'etl_facts_loaded_total')).toBe(0);
   }, 180_000);
+});
 
-  it('refuses instances for a function that has no processes of its own, naming those that do', async () => {
-    await expect(
-      startLocalStack({ stateDir: join(stateDir, 'refused'), ports: 'free', emulator: 'in-process', placement: 'per-function', functionInstances: { transfrom: 2 }, log: () => {} }),
-    ).rejects.toThrow("no function 'transfrom' runs in processes of its own; those that do: ");
-    await expect(startLocalStack({ stateDir: join(stateDir, 'refused-shared'), ports: 'free', functionInstances: { transform: 2 }, log: () => {} })).rejects.toThrow(
+describe('instances per function', () => {
+  it('are refused for a function without processes of its own, or without per-function placement, before anything starts', async () => {
+    const stateDir = join(tmpdir(), `etl-refused-${process.pid}-${Date.now()}`);
+    await expect(startLocalStack({ stateDir, ports: 'free', placement: 'per-function', functionInstances: { transfrom: 2 }, log: () => {} })).rejects.toThrow(
+      "no function 'transfrom' runs in processes of its own; those that do: extract, transform, aggregate",
+    );
+    await expect(startLocalStack({ stateDir, ports: 'free', functionInstances: { transform: 2 }, log: () => {} })).rejects.toThrow(
       "instances per function (transform) need the 'per-function' placement",
     );
-  }, 120_000);
+    // Nothing started: not even the state folder was made.
+    expect(existsSync(stateDir)).toBe(false);
+  });
 });
