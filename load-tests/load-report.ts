@@ -90,7 +90,7 @@ export interface LoadSummary {
   /** Upload finished → facts complete, over the completed files. */
   readonly latencyMedianSeconds: number | null;
   readonly latencyMaxSeconds: number | null;
-  /** Undefined when not counted (autoscaling). */
+  /** Undefined when not counted: only the hosts of a local stack the run started, without autoscaling, are read. */
   readonly retries: number | undefined;
   readonly deadLetters: number;
   readonly allBalanced: boolean;
@@ -377,7 +377,7 @@ export function reportMarkdown(run: LoadRunResult, summary: LoadSummary = summar
     `| throughput over the run | ${integer.format(summary.rowsPerSecond)} rows/s |`,
     `| peak transform rate (over ${RATE_WINDOW_SECONDS} s) | ${integer.format(summary.peakSettledRowsPerSecond)} rows/s |`,
     `| file latency, upload done → facts complete | median ${seconds1(summary.latencyMedianSeconds)}, max ${seconds1(summary.latencyMaxSeconds)} |`,
-    `| retried attempts / dead letters | ${summary.retries ?? 'not counted (autoscaling)'} / ${summary.deadLetters} |`,
+    `| retried attempts / dead letters | ${summary.retries ?? "not counted (only a local stack's own hosts are read)"} / ${summary.deadLetters} |`,
   ];
   if (run.cpu && run.cpu.processes.length > 0) {
     lines.push(

@@ -3,6 +3,12 @@
  * files on the profile's schedule, samples the pipeline while it works, and writes a report with
  * charts (see load-report.ts) to `load-test-results/<profile>-<run id>/`.
  *
+ * With `--status-url <https://app/api>` it drives a pipeline that is already running instead, such
+ * as a deployment on Azure: it uploads to that pipeline's storage account (`--storage` or
+ * `ETL_LOAD_TEST_STORAGE`, a connection string) and reads that status API (function key from
+ * `ETL_FUNCTION_KEY`). Counters and CPU per process are then left out: only the local stack's
+ * processes can be read.
+ *
  * The collector reads what a user of the stack can read: the status API (`/api/files` for each
  * file's row counts and stage times, `/api/deadletters`), every host process's `/api/metrics`
  * (names from the one list in shared/telemetry/metric-names.ts) for chunks published and retries,
@@ -16,6 +22,8 @@
  * --scale-poll-ms N (1000), --hold-ms N (30000) for the scale-in hold and the HPA's scale-down
  * window, as in `npm run scale:compare`), and the report charts the instances. --chunk-rows N sets
  * the rows per chunk event (`ETL_CHUNK_MAX_ROWS`): smaller chunks give the scaler more events.
+ * Against a running pipeline: --status-url, --storage, --landing-container NAME (landing); the
+ * options that shape the local stack are refused there.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +34,7 @@ import { generateIotCsv } from './iot-csv-generator.js';
 import { LOAD_PROFILES, LOAD_PROFILE_NAMES, planUploads, type LoadProfileName, type PlannedUpload } from './load-profiles.js';
 import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample, type LoadSummary } from './load-report.js';
 import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
 import { describeInstances, oneOf, parseInstances } from '../local/cli/cli-options.js';
@@ -42,6 +51,18 @@ export interface LoadTestAutoscale {
   readonly pollMs: number;
   /** Functions' scale-in hold and the HPA's scale-down window, both. */
   readonly holdMs: number;
+}
+
+/** A pipeline that is already running (on Azure, or a local stack started elsewhere). */
+export interface RemoteLoadTarget {
+  /** Connection string of the storage account whose landing container the pipeline watches. */
+  readonly storageConnectionString: string;
+  /** Base URL of the status API, ending in `/api`. */
+  readonly statusUrl: string;
+  /** Sent as `x-functions-key` (the status functions take a function key on Azure). */
+  readonly functionKey?: string;
+  /** Default 'landing'. */
+  readonly landingContainer?: string;
 }
 
 export interface LoadTestOptions {
@@ -62,6 +83,11 @@ export interface LoadTestOptions {
   readonly chunkRows?: number;
   /** Autoscale whole host processes with the local scaler (needs the 'shared' placement). */
   readonly autoscale?: LoadTestAutoscale;
+  /**
+   * Drive this running pipeline instead of starting the local stack. The options that shape the
+   * stack (placement, instances, partitions, chunk rows, autoscale) do not apply then.
+   */
+  readonly remote?: RemoteLoadTarget;
   /** The stack's own log lines (default: dropped). */
   readonly stackLog?: (line: string) => void;
   /** Progress lines of the run (default: console.log). */
@@ -93,42 +119,39 @@ async function countersOf(stack: LocalStack): Promise<Record<CollectedCounter, n
   return totals;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
-  return (await response.json()) as T;
+/** The status API's `/files` and `/deadletters`, with the function key when there is one. */
+export function statusApi(baseUrl: string, functionKey?: string) {
+  const base = baseUrl.replace(/\/+$/, '');
+  const getJson = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${base}${path}`, { headers: functionKey ? { 'x-functions-key': functionKey } : {}, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`GET ${base}${path}: HTTP ${response.status}${response.status === 401 ? ' (is ETL_FUNCTION_KEY set?)' : ''}`);
+    return (await response.json()) as T;
+  };
+  return {
+    /** The status of the files named, by blob name; files of other runs are left out. */
+    async files(blobNames: ReadonlySet<string>): Promise<Map<string, FileStatus>> {
+      const files = await getJson<FileStatus[]>('/files?dataset=iot_events&limit=100000');
+      return new Map(files.filter((file) => blobNames.has(file.blobName)).map((file) => [file.blobName, file]));
+    },
+    /** Dead letters in the store, every host's. */
+    async deadLetters(): Promise<number> {
+      return (await getJson<unknown[]>('/deadletters')).length;
+    },
+  };
 }
 
-async function filesOf(stack: LocalStack, blobNames: ReadonlySet<string>): Promise<Map<string, FileStatus>> {
-  // The stack is the run's own (fresh state), so every file listed is one of the plan's, or the sample.
-  const files = await getJson<FileStatus[]>(`${stack.httpUrl}/api/files?dataset=iot_events&limit=100000`);
-  return new Map(files.filter((file) => blobNames.has(file.blobName)).map((file) => [file.blobName, file]));
+/** What a run drives and reads: the local stack it started, or a pipeline already running. */
+interface LoadTarget {
+  readonly blobService: BlobServiceClient;
+  readonly landingContainer: string;
+  readonly status: ReturnType<typeof statusApi>;
+  /** Per-process counters and CPU: only for the local stack's own processes. */
+  readonly stack?: LocalStack;
+  readonly settings: Readonly<Record<string, string | number>>;
+  close(): Promise<void>;
 }
 
-/** Dead letters in the store: every host's, the scaler's too (the stack is the run's own). */
-async function deadLettersOf(stack: LocalStack): Promise<number> {
-  return (await getJson<unknown[]>(`${stack.httpUrl}/api/deadletters`)).length;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((done) => {
-    if (signal?.aborted) return done();
-    const timer = setTimeout(finish, Math.max(0, ms));
-    function finish() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
-
-export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOutcome> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${Math.random().toString(36).slice(2, 6)}`;
-  const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
-  const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
-  const blobNames = new Set(plan.map((upload) => upload.blobName));
+async function startLocalTarget(options: LoadTestOptions): Promise<LoadTarget> {
   const stateDir = await mkdtemp(join(tmpdir(), 'etl-load-test-'));
   const removeState = () => rm(stateDir, { recursive: true, force: true });
   const stack = await startLocalStack({
@@ -152,19 +175,83 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     await removeState();
     throw error;
   });
+  const close = async () => {
+    await stack.close();
+    await removeState();
+  };
+  if (stack.httpUrl === undefined) {
+    await close();
+    throw new Error('the local stack serves no status API');
+  }
+  return {
+    blobService: stack.blobService,
+    landingContainer: 'landing',
+    status: statusApi(`${stack.httpUrl}/api`),
+    stack,
+    settings: {
+      placement: options.placement,
+      'host processes': describeInstances({ each: options.instances, perFunction: options.functionInstances ?? {} }, options.placement),
+      partitions: options.partitions,
+      ...(options.chunkRows === undefined ? {} : { 'rows per chunk event': options.chunkRows }),
+      ...(options.autoscale
+        ? {
+            autoscaling: `${options.autoscale.mode}, up to ${options.autoscale.maxInstances} host instances, decisions every ${options.autoscale.pollMs} ms, scale-in hold ${options.autoscale.holdMs} ms`,
+          }
+        : {}),
+    },
+    close,
+  };
+}
+
+function remoteTarget(remote: RemoteLoadTarget): LoadTarget {
+  const blobService = BlobServiceClient.fromConnectionString(remote.storageConnectionString);
+  return {
+    blobService,
+    landingContainer: remote.landingContainer ?? 'landing',
+    status: statusApi(remote.statusUrl, remote.functionKey),
+    settings: { target: `running pipeline: ${blobService.accountName} storage, status API ${remote.statusUrl}` },
+    close: async () => {},
+  };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((done) => {
+    if (signal?.aborted) return done();
+    const timer = setTimeout(finish, Math.max(0, ms));
+    function finish() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
+      done();
+    }
+    signal?.addEventListener('abort', finish, { once: true });
+  });
+
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOutcome> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
+  const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
+  const blobNames = new Set(plan.map((upload) => upload.blobName));
+  const target = options.remote ? remoteTarget(options.remote) : await startLocalTarget(options);
+  const { stack, status } = target;
   try {
-    if (stack.httpUrl === undefined) throw new Error('the local stack serves no status API');
-    log(`Load test '${options.profile}' (${LOAD_PROFILES[options.profile].description}): ${plan.length} file(s), ${plan.reduce((sum, upload) => sum + upload.rows, 0).toLocaleString('en-US')} rows`);
-    const baseline = await countersOf(stack);
-    // The hosts the scaler starts are not in the stack's list, and their counters and CPU go with
-    // them when they stop: with autoscaling, per-process figures are left out, not undercounted.
-    // Dead letters come from the store, which every host writes to.
-    const perProcess = options.autoscale === undefined;
-    const countCpu = perProcess;
-    const cpuBefore = stackCpuSnapshot(stack);
+    log(
+      `Load test '${options.profile}' (${LOAD_PROFILES[options.profile].description}): ${plan.length} file(s), ${plan.reduce((sum, upload) => sum + upload.rows, 0).toLocaleString('en-US')} rows` +
+        (options.remote ? `, against the pipeline at ${options.remote.statusUrl}` : ''),
+    );
+    // Per-process figures need the stack's own processes. The hosts the scaler starts are not in
+    // its list, and their counters and CPU go with them when they stop: with autoscaling (or a
+    // running pipeline elsewhere) they are left out, not undercounted. Dead letters come from the
+    // store, which every host writes to; those from before the run are not counted.
+    const processes = options.autoscale === undefined ? stack : undefined;
+    const baseline = processes && (await countersOf(processes));
+    const deadLettersBefore = await status.deadLetters();
+    const cpuBefore = processes && stackCpuSnapshot(processes);
     const cpuSecondsSoFar = () => {
-      const use = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
-      return countCpu && use.processes.length > 0 ? use.totalSeconds : undefined;
+      if (!processes || !cpuBefore) return undefined;
+      const use = cpuBetween(cpuBefore, stackCpuSnapshot(processes));
+      return use.processes.length > 0 ? use.totalSeconds : undefined;
     };
     const startedAtMs = Date.now();
     const startedAt = performance.now();
@@ -181,7 +268,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         if (stopUploads.signal.aborted) return;
         try {
           const generated = generateIotCsv({ rows: upload.rows, seed: upload.seed });
-          await uploadCsv(stack.blobService, upload.blobName, generated.chunks);
+          await uploadCsv(target.blobService, upload.blobName, generated.chunks, target.landingContainer);
         } catch (error) {
           uploadError ??= new Error(`uploading ${upload.blobName} failed: ${(error as Error).message}`, { cause: error });
           stopUploads.abort();
@@ -198,13 +285,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     let files = new Map<string, FileStatus>();
     for (;;) {
       const due = performance.now() + options.sampleMs;
-      files = await filesOf(stack, blobNames);
+      files = await status.files(blobNames);
       // Stamped when the row counts were read: a slow metrics scrape must not shift them.
       const atSeconds = elapsed();
-      const counters = perProcess ? await countersOf(stack) : undefined;
-      const deadLetters = await deadLettersOf(stack);
+      const counters = processes && (await countersOf(processes));
+      const deadLetters = (await status.deadLetters()) - deadLettersBefore;
       const settled = [...files.values()];
-      const decision = stack.scaler?.history.at(-1);
+      const decision = stack?.scaler?.history.at(-1);
       samples.push({
         atSeconds,
         uploadedRows,
@@ -212,8 +299,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         settledRows: settled.reduce((sum, file) => sum + file.loadedRows + file.duplicateRows, 0),
         filesComplete: settled.filter((file) => file.state === 'complete').length,
         filesFailed: settled.filter((file) => file.state === 'failed').length,
-        chunksPublished: counters && counters.etl_chunks_published_total - baseline.etl_chunks_published_total,
-        retries: counters && counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
+        chunksPublished: counters && baseline && counters.etl_chunks_published_total - baseline.etl_chunks_published_total,
+        retries: counters && baseline && counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
         deadLetters,
         cpuSeconds: cpuSecondsSoFar(),
         ...(decision ? { instances: decision.instances, lag: decision.lag } : {}),
@@ -231,7 +318,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     stopUploads.abort();
     await uploads;
     if (uploadError !== undefined) throw uploadError;
-    const cpu = cpuBetween(cpuBefore, stackCpuSnapshot(stack));
+    const cpu = processes && cpuBefore ? cpuBetween(cpuBefore, stackCpuSnapshot(processes)) : undefined;
 
     const since = (at: string | null | undefined) => (at ? (Date.parse(at) - startedAtMs) / 1000 : null);
     const fileResults: LoadFileResult[] = plan.map((upload) => {
@@ -259,23 +346,15 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         files: options.files,
         'rows per file': options.profile === 'ramp' ? `up to ${options.rows}` : options.rows,
         'seconds between uploads': options.profile === 'burst' ? 'none (all at once)' : options.intervalSeconds,
-        placement: options.placement,
-        'host processes': describeInstances({ each: options.instances, perFunction: options.functionInstances ?? {} }, options.placement),
-        partitions: options.partitions,
+        ...target.settings,
         'sample interval (ms)': options.sampleMs,
-        ...(options.chunkRows === undefined ? {} : { 'rows per chunk event': options.chunkRows }),
-        ...(options.autoscale
-          ? {
-              autoscaling: `${options.autoscale.mode}, up to ${options.autoscale.maxInstances} host instances, decisions every ${options.autoscale.pollMs} ms, scale-in hold ${options.autoscale.holdMs} ms`,
-            }
-          : {}),
       },
       startedAt: new Date(startedAtMs).toISOString(),
       samples,
       files: fileResults,
-      cpu: countCpu && cpu.processes.length > 0 ? cpu : undefined,
+      cpu: cpu && cpu.processes.length > 0 ? cpu : undefined,
       scaling:
-        options.autoscale && stack.scaler
+        options.autoscale && stack?.scaler
           ? { mode: options.autoscale.mode, summary: summarizeScalerHistory(stack.scaler.history.filter((decision) => decision.at >= startedAtMs)) }
           : undefined,
     };
@@ -284,9 +363,29 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     const ok = summary.filesComplete === summary.files && summary.allBalanced;
     return { run, summary, reportPath: report, ok };
   } finally {
-    await stack.close();
-    await removeState();
+    await target.close();
   }
+}
+
+/**
+ * The running pipeline named by --status-url, with its storage from --storage or, so that an
+ * account key stays out of shell history and npm's echo of the command, ETL_LOAD_TEST_STORAGE;
+ * undefined for the local stack. The options that shape the local stack would silently do nothing
+ * there, so they are refused.
+ */
+export function remoteFromArgs(values: Readonly<Record<string, string | boolean | undefined>>, env: NodeJS.ProcessEnv = process.env): RemoteLoadTarget | undefined {
+  const statusUrl = values['status-url'] as string | undefined;
+  if (statusUrl === undefined) {
+    const misplaced = ['storage', 'landing-container'].filter((name) => values[name] !== undefined);
+    if (misplaced.length > 0) throw new Error(`${misplaced.map((name) => `--${name}`).join(', ')}: for a running pipeline, named by --status-url`);
+    return undefined;
+  }
+  const storage = (values.storage as string | undefined) ?? (env.ETL_LOAD_TEST_STORAGE || undefined);
+  if (storage === undefined) throw new Error('a running pipeline needs its storage account: --storage or ETL_LOAD_TEST_STORAGE (a connection string)');
+  const stackOnly = ['placement', 'instances', 'partitions', 'chunk-rows', 'autoscale'].filter((name) => values[name] !== undefined);
+  if (stackOnly.length > 0) throw new Error(`these options shape only the local stack, not a running pipeline: ${stackOnly.map((name) => `--${name}`).join(', ')}`);
+  if (!/^https?:\/\//.test(statusUrl)) throw new Error(`--status-url must be an http(s) URL, got '${statusUrl}'`);
+  return { storageConnectionString: storage, statusUrl, functionKey: env.ETL_FUNCTION_KEY || undefined, landingContainer: values['landing-container'] as string | undefined };
 }
 
 async function main(): Promise<void> {
@@ -302,8 +401,11 @@ async function main(): Promise<void> {
       'scale-poll-ms': { type: 'string', default: '1000' },
       'hold-ms': { type: 'string', default: '30000' },
       'chunk-rows': { type: 'string' },
-      instances: { type: 'string', default: '1' },
-      partitions: { type: 'string', default: '4' },
+      instances: { type: 'string' },
+      partitions: { type: 'string' },
+      storage: { type: 'string' },
+      'status-url': { type: 'string' },
+      'landing-container': { type: 'string' },
       'sample-ms': { type: 'string', default: '500' },
       out: { type: 'string' },
       'timeout-minutes': { type: 'string', default: '30' },
@@ -311,11 +413,12 @@ async function main(): Promise<void> {
     },
   });
   const profile = oneOf('profile', LOAD_PROFILE_NAMES, values.profile);
+  const remote = remoteFromArgs(values);
   const mode = values.autoscale === undefined ? undefined : oneOf('autoscale', SCALING_MODES, values.autoscale);
   // The scaler starts and stops whole host processes, so autoscaling runs every function in each
   // (startLocalStack refuses per-function placement with autoscaling).
   const placement = oneOf('placement', FUNCTION_PLACEMENTS, values.placement ?? (mode ? 'shared' : 'per-function'));
-  const instances = parseInstances(values.instances);
+  const instances = parseInstances(values.instances ?? '1');
   const positive = (name: string, text: string) => {
     const value = Number(text);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got '${text}'`);
@@ -329,7 +432,7 @@ async function main(): Promise<void> {
     placement,
     instances: instances.each,
     functionInstances: instances.perFunction,
-    partitions: positive('partitions', values.partitions),
+    partitions: positive('partitions', values.partitions ?? '4'),
     sampleMs: positive('sample-ms', values['sample-ms']),
     outDir: values.out,
     timeoutSeconds: positive('timeout-minutes', values['timeout-minutes']) * 60,
@@ -338,6 +441,7 @@ async function main(): Promise<void> {
       mode === undefined
         ? undefined
         : { mode, maxInstances: positive('max-instances', values['max-instances']), pollMs: positive('scale-poll-ms', values['scale-poll-ms']), holdMs: positive('hold-ms', values['hold-ms']) },
+    remote,
     stackLog: values.verbose ? (line) => console.error(line) : undefined,
   });
   const { summary } = outcome;
