@@ -1,6 +1,7 @@
 /**
  * Status API over HTTP (GET): `/api/files` (optional `?state=&dataset=&limit=`), `/api/files/{fileId}`
- * via `?id=`, `/api/deadletters`, `/api/summary`, `/api/health`. Function-key protected in Azure.
+ * via `?id=`, `/api/deadletters` (optional `?all=true&limit=`, default 1,000, oldest first), `/api/summary`,
+ * `/api/health`. Function-key protected in Azure.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import type { FileState } from '../shared/ports/file-manifest.js';
@@ -25,13 +26,18 @@ export async function filesEndpoint(request: HttpRequest): Promise<HttpResponseI
   if (state !== undefined && !FILE_STATES.includes(state as FileState)) {
     return { status: 400, jsonBody: { error: `state must be one of ${FILE_STATES.join(', ')}` } };
   }
-  const limit = Number(request.query.get('limit') ?? 100);
-  return { jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit: Number.isFinite(limit) ? limit : 100 }) };
+  return { jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit: limitOf(request, 100) }) };
+}
+
+/** `?limit=`, or `fallback` when it is absent or not a number. */
+function limitOf(request: HttpRequest, fallback: number): number {
+  const limit = Number(request.query.get('limit') ?? fallback);
+  return Number.isFinite(limit) ? limit : fallback;
 }
 
 export async function deadLettersEndpoint(request: HttpRequest): Promise<HttpResponseInit> {
   const service = await statusService();
-  return { jsonBody: await service.deadLetterList({ includeReplayed: request.query.get('all') === 'true' }) };
+  return { jsonBody: await service.deadLetterList({ includeReplayed: request.query.get('all') === 'true', limit: limitOf(request, 1000) }) };
 }
 
 export async function summaryEndpoint(): Promise<HttpResponseInit> {

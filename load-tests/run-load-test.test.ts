@@ -9,6 +9,7 @@ import { generateIotCsv } from './iot-csv-generator.js';
 import { planUploads } from './load-profiles.js';
 import { remoteFromArgs, runLoadTest, statusApi, type LoadTestOptions } from './run-load-test.js';
 import { startLocalStack } from '../local/cli/local-stack.js';
+import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 
 /** A small run on the shared placement, into a fresh folder; each test says what it changes. */
 function smallRun(options: Partial<LoadTestOptions> & Pick<LoadTestOptions, 'profile' | 'files' | 'rows' | 'intervalSeconds'>) {
@@ -103,6 +104,13 @@ describe('runLoadTest', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'load-test-remote-'));
     const stack = await startLocalStack({ stateDir, ports: 'free', partitions: 2, scanIntervalMs: 200, log: () => {} });
     try {
+      // Dead letters from before the run are not the run's.
+      const { deadLetters } = await getEtlRuntime();
+      for (const id of ['old-1', 'old-2']) {
+        await deadLetters.add({ id, stage: 'transform', source: 'records', dataset: 'iot_events', fileId: null, partitionKey: null, body: '{}', properties: {}, error: 'earlier', attempts: 5, failedAt: new Date().toISOString() });
+      }
+      const listed = await fetch(`${stack.httpUrl}/api/deadletters?limit=1`);
+      expect(((await listed.json()) as unknown[]).length).toBe(1);
       const { run: running } = smallRun({
         profile: 'steady',
         files: 2,
@@ -147,7 +155,7 @@ describe('the status API client', () => {
       const files = await statusApi(base, 'k3y').files(new Set(['iot_events/a.csv']));
       expect([...files.keys()]).toEqual(['iot_events/a.csv']);
       expect(await statusApi(`${base}/`, 'k3y').deadLetters()).toBe(2);
-      await expect(statusApi(base).deadLetters()).rejects.toThrow(`GET ${base}/deadletters: HTTP 401 (is ETL_FUNCTION_KEY set?)`);
+      await expect(statusApi(base).deadLetters()).rejects.toThrow(`GET ${base}/deadletters?limit=1000000: HTTP 401 (is ETL_FUNCTION_KEY set?)`);
       expect(seen).toEqual(['k3y', 'k3y', undefined]);
     } finally {
       await new Promise((closed) => server.close(closed));

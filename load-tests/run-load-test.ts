@@ -135,7 +135,8 @@ export function statusApi(baseUrl: string, functionKey?: string) {
     },
     /** Dead letters in the store, every host's. */
     async deadLetters(): Promise<number> {
-      return (await getJson<unknown[]>('/deadletters')).length;
+      // Listed oldest first: a limit above any real count, so that new ones are never cut off.
+      return (await getJson<unknown[]>('/deadletters?limit=1000000')).length;
     },
   };
 }
