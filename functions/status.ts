@@ -1,6 +1,6 @@
 /**
  * Status API over HTTP (GET): `/api/files` (optional `?state=&dataset=&limit=`), `/api/files/{fileId}`
- * via `?id=`, `/api/deadletters` (optional `?all=true&limit=`, default 1,000, oldest first), `/api/summary`,
+ * via `?id=`, `/api/deadletters` (optional `?all=true&limit=`, default 1,000), `/api/summary`,
  * `/api/health`. Function-key protected in Azure.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
@@ -16,6 +16,8 @@ async function statusService(): Promise<StatusService> {
 }
 
 export async function filesEndpoint(request: HttpRequest): Promise<HttpResponseInit> {
+  const limit = limitOf(request, 100);
+  if (typeof limit === 'object') return limit;
   const service = await statusService();
   const id = request.query.get('id');
   if (id) {
@@ -26,18 +28,25 @@ export async function filesEndpoint(request: HttpRequest): Promise<HttpResponseI
   if (state !== undefined && !FILE_STATES.includes(state as FileState)) {
     return { status: 400, jsonBody: { error: `state must be one of ${FILE_STATES.join(', ')}` } };
   }
-  return { jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit: limitOf(request, 100) }) };
+  return { jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit }) };
 }
 
-/** `?limit=`, or `fallback` when it is absent or not a number. */
-function limitOf(request: HttpRequest, fallback: number): number {
-  const limit = Number(request.query.get('limit') ?? fallback);
-  return Number.isFinite(limit) ? limit : fallback;
+/** `?limit=` (a whole number ≥ 1), `fallback` without one, or a 400 response to return. */
+export function limitOf(request: Pick<HttpRequest, 'query'>, fallback: number): number | HttpResponseInit {
+  const text = request.query.get('limit');
+  if (text === null) return fallback;
+  // A negative LIMIT means none at all in SQLite and fails on Azure SQL: refused, as is 0 or a fraction.
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    return { status: 400, jsonBody: { error: `limit must be a whole number of at least 1, got '${text}'` } };
+  }
+  return Number(text);
 }
 
 export async function deadLettersEndpoint(request: HttpRequest): Promise<HttpResponseInit> {
+  const limit = limitOf(request, 1000);
+  if (typeof limit === 'object') return limit;
   const service = await statusService();
-  return { jsonBody: await service.deadLetterList({ includeReplayed: request.query.get('all') === 'true', limit: limitOf(request, 1000) }) };
+  return { jsonBody: await service.deadLetterList({ includeReplayed: request.query.get('all') === 'true', limit }) };
 }
 
 export async function summaryEndpoint(): Promise<HttpResponseInit> {

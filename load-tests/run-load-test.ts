@@ -34,13 +34,14 @@ import { generateIotCsv } from './iot-csv-generator.js';
 import { LOAD_PROFILES, LOAD_PROFILE_NAMES, planUploads, type LoadProfileName, type PlannedUpload } from './load-profiles.js';
 import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample, type LoadSummary } from './load-report.js';
 import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
 import { describeInstances, oneOf, parseInstances } from '../local/cli/cli-options.js';
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import type { FileStatus } from '../shared/status/status-service.js';
+import { REQUEST_TIMEOUT_MS, remoteBlobService, remoteFromArgs, statusApi, type RemoteLoadTarget, type StatusApi } from './remote-target.js';
 import { KEDA_SCALING_DEFAULTS } from '../local/scaler/keda-hpa-scaling.js';
 import { SCALING_MODES, type ScalingMode } from '../local/scaler/scaling-formulas.js';
 import { summarizeScalerHistory } from '../local/scaler/scaler-history.js';
@@ -51,18 +52,6 @@ export interface LoadTestAutoscale {
   readonly pollMs: number;
   /** Functions' scale-in hold and the HPA's scale-down window, both. */
   readonly holdMs: number;
-}
-
-/** A pipeline that is already running (on Azure, or a local stack started elsewhere). */
-export interface RemoteLoadTarget {
-  /** Connection string of the storage account whose landing container the pipeline watches. */
-  readonly storageConnectionString: string;
-  /** Base URL of the status API, ending in `/api`. */
-  readonly statusUrl: string;
-  /** Sent as `x-functions-key` (the status functions take a function key on Azure). */
-  readonly functionKey?: string;
-  /** Default 'landing'. */
-  readonly landingContainer?: string;
 }
 
 export interface LoadTestOptions {
@@ -106,9 +95,6 @@ export interface LoadTestOutcome {
 const COLLECTED_COUNTERS = ['etl_chunks_published_total', 'etl_retry_attempts_total'] as const satisfies readonly MetricName[];
 type CollectedCounter = (typeof COLLECTED_COUNTERS)[number];
 
-/** No request of the collector may hang a run: each gets this long. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
 async function countersOf(stack: LocalStack): Promise<Record<CollectedCounter, number>> {
   const totals = Object.fromEntries(COLLECTED_COUNTERS.map((name) => [name, 0])) as Record<CollectedCounter, number>;
   for (const host of stack.hostProcesses) {
@@ -119,33 +105,13 @@ async function countersOf(stack: LocalStack): Promise<Record<CollectedCounter, n
   return totals;
 }
 
-/** The status API's `/files` and `/deadletters`, with the function key when there is one. */
-export function statusApi(baseUrl: string, functionKey?: string) {
-  const base = baseUrl.replace(/\/+$/, '');
-  const getJson = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${base}${path}`, { headers: functionKey ? { 'x-functions-key': functionKey } : {}, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    if (!response.ok) throw new Error(`GET ${base}${path}: HTTP ${response.status}${response.status === 401 ? ' (is ETL_FUNCTION_KEY set?)' : ''}`);
-    return (await response.json()) as T;
-  };
-  return {
-    /** The status of the files named, by blob name; files of other runs are left out. */
-    async files(blobNames: ReadonlySet<string>): Promise<Map<string, FileStatus>> {
-      const files = await getJson<FileStatus[]>('/files?dataset=iot_events&limit=100000');
-      return new Map(files.filter((file) => blobNames.has(file.blobName)).map((file) => [file.blobName, file]));
-    },
-    /** Dead letters in the store, every host's. */
-    async deadLetters(): Promise<number> {
-      // Listed oldest first: a limit above any real count, so that new ones are never cut off.
-      return (await getJson<unknown[]>('/deadletters?limit=1000000')).length;
-    },
-  };
-}
-
 /** What a run drives and reads: the local stack it started, or a pipeline already running. */
 interface LoadTarget {
   readonly blobService: BlobServiceClient;
   readonly landingContainer: string;
-  readonly status: ReturnType<typeof statusApi>;
+  readonly status: StatusApi;
+  /** True when stage times come from another machine's clock (a running pipeline). */
+  readonly remote: boolean;
   /** Per-process counters and CPU: only for the local stack's own processes. */
   readonly stack?: LocalStack;
   readonly settings: Readonly<Record<string, string | number>>;
@@ -188,6 +154,7 @@ async function startLocalTarget(options: LoadTestOptions): Promise<LoadTarget> {
     blobService: stack.blobService,
     landingContainer: 'landing',
     status: statusApi(`${stack.httpUrl}/api`),
+    remote: false,
     stack,
     settings: {
       placement: options.placement,
@@ -204,13 +171,15 @@ async function startLocalTarget(options: LoadTestOptions): Promise<LoadTarget> {
   };
 }
 
-function remoteTarget(remote: RemoteLoadTarget): LoadTarget {
-  const blobService = BlobServiceClient.fromConnectionString(remote.storageConnectionString);
+async function remoteTarget(remote: RemoteLoadTarget): Promise<LoadTarget> {
+  const blobService = await remoteBlobService(remote.storage);
   return {
     blobService,
     landingContainer: remote.landingContainer ?? 'landing',
     status: statusApi(remote.statusUrl, remote.functionKey),
-    settings: { target: `running pipeline: ${blobService.accountName} storage, status API ${remote.statusUrl}` },
+    remote: true,
+    // The account's name, never the connection string: that holds a key or a SAS.
+    settings: { target: `running pipeline: storage account ${blobService.accountName}, status API ${remote.statusUrl}` },
     close: async () => {},
   };
 }
@@ -234,8 +203,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
   const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
   const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
   const blobNames = new Set(plan.map((upload) => upload.blobName));
-  const target = options.remote ? remoteTarget(options.remote) : await startLocalTarget(options);
+  const target = options.remote ? await remoteTarget(options.remote) : await startLocalTarget(options);
   const { stack, status } = target;
+  // Stops uploads still waiting for their time: on a failed upload, at the timeout, and when the
+  // run fails (a failed status request must not leave uploads landing in a deployment's storage).
+  const stopUploads = new AbortController();
+  let uploads: Promise<unknown> = Promise.resolve();
   try {
     log(
       `Load test '${options.profile}' (${LOAD_PROFILES[options.profile].description}): ${plan.length} file(s), ${plan.reduce((sum, upload) => sum + upload.rows, 0).toLocaleString('en-US')} rows` +
@@ -261,9 +234,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     const uploadedAt = new Map<string, number>();
     let uploadedRows = 0;
     let uploadError: unknown;
-    // Stops uploads still waiting for their time: on a failed upload, and at the timeout.
-    const stopUploads = new AbortController();
-    const uploads = Promise.allSettled(
+    uploads = Promise.allSettled(
       plan.map(async (upload: PlannedUpload) => {
         await sleep(upload.atSeconds * 1000 - (performance.now() - startedAt), stopUploads.signal);
         if (stopUploads.signal.aborted) return;
@@ -284,14 +255,24 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     const samples: LoadSample[] = [];
     const deadline = performance.now() + options.timeoutSeconds * 1000;
     let files = new Map<string, FileStatus>();
+    // A deployment's dead-letter store is read in full to count it: there, every 10 s and at the end.
+    const deadLetterEveryMs = target.remote ? 10_000 : 0;
+    let deadLetters = 0;
+    let deadLettersReadAt = -Infinity;
     for (;;) {
       const due = performance.now() + options.sampleMs;
       files = await status.files(blobNames);
       // Stamped when the row counts were read: a slow metrics scrape must not shift them.
       const atSeconds = elapsed();
-      const counters = processes && (await countersOf(processes));
-      const deadLetters = (await status.deadLetters()) - deadLettersBefore;
       const settled = [...files.values()];
+      const finished = uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
+      const timedOut = performance.now() > deadline;
+      const last = finished || timedOut || uploadError !== undefined;
+      const counters = processes && (await countersOf(processes));
+      if (last || performance.now() - deadLettersReadAt >= deadLetterEveryMs) {
+        deadLetters = (await status.deadLetters()) - deadLettersBefore;
+        deadLettersReadAt = performance.now();
+      }
       const decision = stack?.scaler?.history.at(-1);
       samples.push({
         atSeconds,
@@ -306,10 +287,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         cpuSeconds: cpuSecondsSoFar(),
         ...(decision ? { instances: decision.instances, lag: decision.lag } : {}),
       });
-      if (uploadError !== undefined) break;
-      const finished = uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
-      if (finished) break;
-      if (performance.now() > deadline) {
+      if (uploadError !== undefined || finished) break;
+      if (timedOut) {
         log(`  timed out after ${options.timeoutSeconds} s: ${settled.filter((file) => file.state === 'complete').length} of ${plan.length} file(s) complete`);
         break;
       }
@@ -321,7 +300,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     if (uploadError !== undefined) throw uploadError;
     const cpu = processes && cpuBefore ? cpuBetween(cpuBefore, stackCpuSnapshot(processes)) : undefined;
 
-    const since = (at: string | null | undefined) => (at ? (Date.parse(at) - startedAtMs) / 1000 : null);
+    // Stage times are the pipeline's; a running pipeline's clock is brought onto this machine's.
+    const offset = target.remote ? status.clock.estimate() : undefined;
+    const since = (at: string | null | undefined) => (at ? (Date.parse(at) - (offset?.ms ?? 0) - startedAtMs) / 1000 : null);
     const fileResults: LoadFileResult[] = plan.map((upload) => {
       const status = files.get(upload.blobName);
       return {
@@ -348,6 +329,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
         'rows per file': options.profile === 'ramp' ? `up to ${options.rows}` : options.rows,
         'seconds between uploads': options.profile === 'burst' ? 'none (all at once)' : options.intervalSeconds,
         ...target.settings,
+        ...(target.remote
+          ? {
+              "pipeline's clock": offset
+                ? `${offset.ms >= 0 ? '+' : '-'}${(Math.abs(offset.ms) / 1000).toFixed(2)} s from this machine's (±${(offset.withinMs / 1000).toFixed(2)} s, from HTTP Date headers), taken out of the stage times`
+                : 'no Date header: stage times are as the pipeline stamped them',
+            }
+          : {}),
         'sample interval (ms)': options.sampleMs,
       },
       startedAt: new Date(startedAtMs).toISOString(),
@@ -364,29 +352,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     const ok = summary.filesComplete === summary.files && summary.allBalanced;
     return { run, summary, reportPath: report, ok };
   } finally {
+    stopUploads.abort();
+    await uploads;
     await target.close();
   }
-}
-
-/**
- * The running pipeline named by --status-url, with its storage from --storage or, so that an
- * account key stays out of shell history and npm's echo of the command, ETL_LOAD_TEST_STORAGE;
- * undefined for the local stack. The options that shape the local stack would silently do nothing
- * there, so they are refused.
- */
-export function remoteFromArgs(values: Readonly<Record<string, string | boolean | undefined>>, env: NodeJS.ProcessEnv = process.env): RemoteLoadTarget | undefined {
-  const statusUrl = values['status-url'] as string | undefined;
-  if (statusUrl === undefined) {
-    const misplaced = ['storage', 'landing-container'].filter((name) => values[name] !== undefined);
-    if (misplaced.length > 0) throw new Error(`${misplaced.map((name) => `--${name}`).join(', ')}: for a running pipeline, named by --status-url`);
-    return undefined;
-  }
-  const storage = (values.storage as string | undefined) ?? (env.ETL_LOAD_TEST_STORAGE || undefined);
-  if (storage === undefined) throw new Error('a running pipeline needs its storage account: --storage or ETL_LOAD_TEST_STORAGE (a connection string)');
-  const stackOnly = ['placement', 'instances', 'partitions', 'chunk-rows', 'autoscale'].filter((name) => values[name] !== undefined);
-  if (stackOnly.length > 0) throw new Error(`these options shape only the local stack, not a running pipeline: ${stackOnly.map((name) => `--${name}`).join(', ')}`);
-  if (!/^https?:\/\//.test(statusUrl)) throw new Error(`--status-url must be an http(s) URL, got '${statusUrl}'`);
-  return { storageConnectionString: storage, statusUrl, functionKey: env.ETL_FUNCTION_KEY || undefined, landingContainer: values['landing-container'] as string | undefined };
 }
 
 async function main(): Promise<void> {
@@ -398,9 +367,9 @@ async function main(): Promise<void> {
       interval: { type: 'string', default: '5' },
       placement: { type: 'string' },
       autoscale: { type: 'string' },
-      'max-instances': { type: 'string', default: '4' },
-      'scale-poll-ms': { type: 'string', default: '1000' },
-      'hold-ms': { type: 'string', default: '30000' },
+      'max-instances': { type: 'string' },
+      'scale-poll-ms': { type: 'string' },
+      'hold-ms': { type: 'string' },
       'chunk-rows': { type: 'string' },
       instances: { type: 'string' },
       partitions: { type: 'string' },
@@ -441,7 +410,12 @@ async function main(): Promise<void> {
     autoscale:
       mode === undefined
         ? undefined
-        : { mode, maxInstances: positive('max-instances', values['max-instances']), pollMs: positive('scale-poll-ms', values['scale-poll-ms']), holdMs: positive('hold-ms', values['hold-ms']) },
+        : {
+            mode,
+            maxInstances: positive('max-instances', values['max-instances'] ?? '4'),
+            pollMs: positive('scale-poll-ms', values['scale-poll-ms'] ?? '1000'),
+            holdMs: positive('hold-ms', values['hold-ms'] ?? '30000'),
+          },
     remote,
     stackLog: values.verbose ? (line) => console.error(line) : undefined,
   });
