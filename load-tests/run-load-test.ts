@@ -203,6 +203,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
   const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
   const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
   const blobNames = new Set(plan.map((upload) => upload.blobName));
+  if (options.remote && (options.autoscale || options.chunkRows !== undefined || Object.keys(options.functionInstances ?? {}).length > 0)) {
+    throw new Error('autoscale, chunk rows and instances per function shape the local stack: they do not apply to a running pipeline');
+  }
   const target = options.remote ? await remoteTarget(options.remote) : await startLocalTarget(options);
   const { stack, status } = target;
   // Stops uploads still waiting for their time: on a failed upload, at the timeout, and when the
