@@ -268,8 +268,11 @@ async function main(): Promise<void> {
       const naiveRate = await naiveLoaderRate(path, directory);
       console.log(`Baseline 2 — naive loader (parse→SQLite):    ${number.format(naiveRate)} rows/s`);
     }
+    // CPU per row of each end-to-end run, for the comparison with the floor.
+    const endToEndCpu: { placement: FunctionPlacement; microsecondsPerRow: number }[] = [];
     for (const placement of stages.has('e2e') ? placements : []) {
       const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose: values.verbose });
+      if (e2e.cpu.processes.length > 0) endToEndCpu.push({ placement, microsecondsPerRow: (e2e.cpu.totalSeconds / rows) * 1e6 });
       const layout =
         describeInstances(instances, placement) +
         (files > 1 ? `, ${files} files at once` : '');
@@ -293,6 +296,12 @@ async function main(): Promise<void> {
         `  the parts sum to ${sum.toFixed(1)} µs per row: even with no other work and perfect overlap, ` +
           `${cores} cores allow at most ${number.format((cores * 1e6) / sum)} rows/s here`,
       );
+      for (const run of endToEndCpu) {
+        console.log(
+          `  the ${run.placement} end-to-end run spent ${run.microsecondsPerRow.toFixed(1)} µs per row, ${(run.microsecondsPerRow - sum).toFixed(1)} above the floor ` +
+            '(host, checkpoints, manifests, partials, aggregation, polling, and running it all at once)',
+        );
+      }
     }
     if (extractMb > 0 && stages.has('extract')) {
       // Default V8 heap sizing, then with the old space capped (what `languageWorkers__node__arguments` can set in Azure).
