@@ -214,6 +214,12 @@ async function extractPeakRss(
   }
 }
 
+/** CPU microseconds per row. */
+const cpuPerRow = (cpuSeconds: number, rows: number) => (cpuSeconds / rows) * 1e6;
+
+/** The fastest rate this machine's cores allow at that much CPU per row, with perfect overlap. */
+const rowsPerSecondAllowed = (microsecondsPerRow: number) => number.format((availableParallelism() * 1e6) / microsecondsPerRow);
+
 /**
  * Where the cores went: CPU seconds per process over the run, the CPU the whole pipeline spent per
  * row, and the rate that much work per row allows on this machine's cores, however well it overlaps.
@@ -221,11 +227,11 @@ async function extractPeakRss(
 function printCpuUse(cpu: CpuUse, rows: number, seconds: number): void {
   if (cpu.processes.length === 0) return;
   const cores = availableParallelism();
-  const microsecondsPerRow = (cpu.totalSeconds / rows) * 1e6;
+  const microsecondsPerRow = cpuPerRow(cpu.totalSeconds, rows);
   console.log(`  CPU over the run, per process: ${cpu.processes.map((process) => `${process.name} ${process.seconds.toFixed(1)} s`).join(', ')}`);
   console.log(
     `  ${cpu.totalSeconds.toFixed(1)} CPU-s in all, ${microsecondsPerRow.toFixed(1)} µs per row, ${Math.round((100 * cpu.totalSeconds) / (cores * seconds))} % of ${cores} cores; ` +
-      `that much work per row allows at most ${number.format((cores * 1e6) / microsecondsPerRow)} rows/s here`,
+      `that much work per row allows at most ${rowsPerSecondAllowed(microsecondsPerRow)} rows/s here`,
   );
 }
 
@@ -272,7 +278,7 @@ async function main(): Promise<void> {
     const endToEndCpu: { placement: FunctionPlacement; microsecondsPerRow: number }[] = [];
     for (const placement of stages.has('e2e') ? placements : []) {
       const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose: values.verbose });
-      if (e2e.cpu.processes.length > 0) endToEndCpu.push({ placement, microsecondsPerRow: (e2e.cpu.totalSeconds / rows) * 1e6 });
+      if (e2e.cpu.processes.length > 0) endToEndCpu.push({ placement, microsecondsPerRow: cpuPerRow(e2e.cpu.totalSeconds, rows) });
       const layout =
         describeInstances(instances, placement) +
         (files > 1 ? `, ${files} files at once` : '');
@@ -284,8 +290,7 @@ async function main(): Promise<void> {
     }
     if (stages.has('floor')) {
       const floor = await measureFloor(path, directory, { partitions });
-      const cores = availableParallelism();
-      const perRow = (seconds: number) => (seconds / floor.rows) * 1e6;
+      const perRow = (seconds: number) => cpuPerRow(seconds, floor.rows);
       console.log('Floor — CPU per row of each part of the end-to-end run, measured alone:');
       for (const part of floor.parts) {
         const service = part.service ? ` (${part.service.name} ${perRow(part.service.cpuSeconds).toFixed(1)})` : '';
@@ -294,7 +299,7 @@ async function main(): Promise<void> {
       const sum = perRow(floor.parts.reduce((total, part) => total + part.cpuSeconds, 0));
       console.log(
         `  the parts sum to ${sum.toFixed(1)} µs per row: even with no other work and perfect overlap, ` +
-          `${cores} cores allow at most ${number.format((cores * 1e6) / sum)} rows/s here`,
+          `${availableParallelism()} cores allow at most ${rowsPerSecondAllowed(sum)} rows/s here`,
       );
       for (const run of endToEndCpu) {
         console.log(

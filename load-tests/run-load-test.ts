@@ -42,9 +42,10 @@ import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import type { FileStatus } from '../shared/status/status-service.js';
 import { REQUEST_TIMEOUT_MS, remoteBlobService, remoteFromArgs, statusApi, type RemoteLoadTarget, type StatusApi } from './remote-target.js';
-import { KEDA_SCALING_DEFAULTS } from '../local/scaler/keda-hpa-scaling.js';
+import { sleep } from '../local/host/listeners/trigger-listener.js';
 import { SCALING_MODES, type ScalingMode } from '../local/scaler/scaling-formulas.js';
 import { summarizeScalerHistory } from '../local/scaler/scaler-history.js';
+import { withScaleInHold } from '../local/scaler/pipeline-autoscaler.js';
 
 export interface LoadTestAutoscale {
   readonly mode: ScalingMode;
@@ -130,13 +131,7 @@ async function startLocalTarget(options: LoadTestOptions): Promise<LoadTarget> {
     placement: options.placement,
     scanIntervalMs: 200,
     settings: options.chunkRows === undefined ? undefined : { ETL_CHUNK_MAX_ROWS: String(options.chunkRows) },
-    autoscale: options.autoscale && {
-      mode: options.autoscale.mode,
-      max: options.autoscale.maxInstances,
-      pollMs: options.autoscale.pollMs,
-      functions: { scaleInHoldMs: options.autoscale.holdMs },
-      keda: { scaleDown: { ...KEDA_SCALING_DEFAULTS.scaleDown, stabilizationWindowMs: options.autoscale.holdMs } },
-    },
+    autoscale: options.autoscale && withScaleInHold({ mode: options.autoscale.mode, max: options.autoscale.maxInstances, pollMs: options.autoscale.pollMs }, options.autoscale.holdMs),
     log: options.stackLog ?? (() => {}),
   }).catch(async (error: unknown) => {
     await removeState();
@@ -183,19 +178,6 @@ async function remoteTarget(remote: RemoteLoadTarget): Promise<LoadTarget> {
     close: async () => {},
   };
 }
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((done) => {
-    if (signal?.aborted) return done();
-    const timer = setTimeout(finish, Math.max(0, ms));
-    function finish() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
 
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOutcome> {
   const log = options.log ?? ((line: string) => console.log(line));

@@ -7,13 +7,17 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export interface ExtraHost {
+/** A Functions host process of the local stack: which functions it runs, and where. */
+export interface HostProcessInfo {
   readonly instanceId: string;
   readonly pid: number;
-  /** Its HTTP functions' base URL, when it runs any. */
-  readonly httpUrl: string | undefined;
   /** The functions it runs. */
   readonly functions: readonly string[];
+  /** Base URL of its HTTP functions (`/api/metrics`, `/api/health`), when it runs any. */
+  readonly httpUrl: string | undefined;
+}
+
+export interface ExtraHost extends HostProcessInfo {
   stop(): Promise<void>;
 }
 

@@ -16,17 +16,11 @@ import { APP_SETTINGS, EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } fro
 import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
 import { readHostJson } from './host-json.js';
-import { startExtraHost } from './extra-host-processes.js';
+import { startExtraHost, type HostProcessInfo } from './extra-host-processes.js';
+
+export type { HostProcessInfo };
 import { startPipelineAutoscaler, type PipelineAutoscaleOptions } from '../scaler/pipeline-autoscaler.js';
 import type { LocalScaler } from '../scaler/local-scaler.js';
-
-export interface HostProcessInfo {
-  readonly instanceId: string;
-  readonly pid: number;
-  readonly functions: readonly string[];
-  /** Base URL of its HTTP functions (`/api/metrics`, `/api/health`), when it runs any. */
-  readonly httpUrl: string | undefined;
-}
 
 /** A process of the stack's storage or Event Hubs service (this one, when the emulator runs in-process). */
 export interface ServiceProcessInfo {

@@ -16,7 +16,7 @@ import { startLocalStack } from '../cli/local-stack.js';
 import { oneOf } from '../cli/cli-options.js';
 import { uploadGeneratedIotCsv } from '../cli/upload-file.js';
 import { getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
-import { KEDA_SCALING_DEFAULTS } from './keda-hpa-scaling.js';
+import { withScaleInHold } from './pipeline-autoscaler.js';
 import { SCALING_MODES } from './scaling-formulas.js';
 import { summarizeScalerHistory } from './scaler-history.js';
 
@@ -38,13 +38,7 @@ const stack = await startLocalStack({
   ports: 'free',
   partitions: 4,
   settings: { ETL_CHUNK_MAX_ROWS: values['chunk-rows'] },
-  autoscale: {
-    mode,
-    max: Number(values['max-instances']),
-    pollMs: Number(values['poll-ms']),
-    functions: { scaleInHoldMs: holdMs },
-    keda: { scaleDown: { ...KEDA_SCALING_DEFAULTS.scaleDown, stabilizationWindowMs: holdMs } },
-  },
+  autoscale: withScaleInHold({ mode, max: Number(values['max-instances']), pollMs: Number(values['poll-ms']) }, holdMs),
   log: (line) => {
     if (line.startsWith('[scaler]')) console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   },

@@ -4,6 +4,7 @@
  * decision is one log line and one history sample (time, lag, instances) for load-test reports.
  */
 import type { HubLagSource } from './event-hub-lag.js';
+import { sleep } from '../host/listeners/trigger-listener.js';
 import type { InstancePool } from './instance-pool.js';
 import type { FunctionsScalingOptions } from './functions-target-scaling.js';
 import type { KedaScalingOptions } from './keda-hpa-scaling.js';
@@ -142,15 +143,3 @@ export class LocalScaler {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -7,7 +7,7 @@ import { HostProcessPool, type StoppableInstance } from './instance-pool.js';
 import { DEFAULT_SCALER_POLL_MS, LocalScaler } from './local-scaler.js';
 import type { ScalingMode } from './scaling-formulas.js';
 import type { FunctionsScalingOptions } from './functions-target-scaling.js';
-import type { KedaScalingOptions } from './keda-hpa-scaling.js';
+import { KEDA_SCALING_DEFAULTS, type KedaScalingOptions } from './keda-hpa-scaling.js';
 
 export interface PipelineAutoscaleOptions {
   readonly mode: ScalingMode;
@@ -20,6 +20,18 @@ export interface PipelineAutoscaleOptions {
   /** Rule overrides, e.g. short hold times for tests (defaults: the platforms' own). */
   readonly functions?: Partial<FunctionsScalingOptions>;
   readonly keda?: Partial<KedaScalingOptions>;
+}
+
+/**
+ * `options` with one scale-in hold for both modes: the Functions scale-in hold and the HPA's
+ * scale-down window (runs shorter than the platforms' 180 s and 300 s can then see scale-in).
+ */
+export function withScaleInHold(options: Omit<PipelineAutoscaleOptions, 'functions' | 'keda'>, holdMs: number): PipelineAutoscaleOptions {
+  return {
+    ...options,
+    functions: { scaleInHoldMs: holdMs },
+    keda: { scaleDown: { ...KEDA_SCALING_DEFAULTS.scaleDown, stabilizationWindowMs: holdMs } },
+  };
 }
 
 export async function startPipelineAutoscaler(options: {

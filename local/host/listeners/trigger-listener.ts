@@ -26,11 +26,11 @@ export interface TriggerListener {
   stop(): Promise<void>;
 }
 
-/** Waits `ms`, or less if the signal aborts; never rejects. */
+/** Waits `ms` (none when it is negative: a time already past), or less if the signal aborts; never rejects. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((done) => {
     if (signal?.aborted) return done();
-    const timer = setTimeout(finish, ms);
+    const timer = setTimeout(finish, Math.max(0, ms));
     function finish(): void {
       clearTimeout(timer);
       signal?.removeEventListener('abort', finish);
