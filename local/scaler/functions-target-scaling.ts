@@ -3,6 +3,8 @@
  * - the extension's target (EventHubsTargetScaler.cs): ceil(unprocessed / concurrency), raised to the
  *   next worker count that divides the partitions evenly ({ceil(P/k)}), at most P; a lower target is
  *   held back while the last scale-out is under 180 s old;
+ * - the Storage queue extension's target scaler (QueueTargetScaler.cs): ceil(queue length /
+ *   (batchSize + newBatchThreshold)), with no partition cap and no scale-in hold;
  * - the scale controller around it (learn.microsoft.com functions-target-based-scaling): at most four
  *   instances added per decision; several functions asking to scale out add their increases, and
  *   without any scale-out request the largest of the scale-in targets wins.
@@ -17,12 +19,20 @@ export interface FunctionsScalingOptions {
   readonly scaleInHoldMs: number;
   /** Most instances the controller adds in one decision (docs: four). */
   readonly maxScaleOutStep: number;
+  /** host.json `extensions.queues.batchSize` (extension default 16). */
+  readonly queueBatchSize: number;
+  /** host.json `extensions.queues.newBatchThreshold`; when unset, batchSize / 2 × processors. */
+  readonly queueNewBatchThreshold?: number;
+  /** Processors of an instance, which the default newBatchThreshold scales with. */
+  readonly processorCount: number;
 }
 
 export const FUNCTIONS_SCALING_DEFAULTS: FunctionsScalingOptions = {
   maxEventBatchSize: 100,
   scaleInHoldMs: 180_000,
   maxScaleOutStep: 4,
+  queueBatchSize: 16,
+  processorCount: 1,
 };
 
 /** What the extension's target scaler remembers between calls, per function. */
@@ -55,6 +65,19 @@ export function functionsTargetWorkerCount(unprocessedEvents: number, partitionC
   const desired = Math.ceil(unprocessedEvents / concurrency);
   const valid = validWorkerCounts(partitionCount);
   return valid.find((count) => count >= desired) ?? valid[valid.length - 1]!;
+}
+
+/** A queue trigger's messages per instance: batchSize + newBatchThreshold (QueuesOptions' default threshold). */
+export function functionsQueueConcurrency(options: Pick<FunctionsScalingOptions, 'queueBatchSize' | 'queueNewBatchThreshold' | 'processorCount'>): number {
+  const threshold = options.queueNewBatchThreshold ?? Math.floor(options.queueBatchSize / 2) * options.processorCount;
+  const concurrency = options.queueBatchSize + threshold;
+  if (!(concurrency >= 1)) throw new RangeError(`queue concurrency must be at least 1, got ${concurrency}`);
+  return concurrency;
+}
+
+/** The queue extension's target: ceil(messages / concurrency); messages in flight count, as the approximate count includes them. */
+export function functionsQueueTargetWorkerCount(queueLength: number, concurrency: number): number {
+  return Math.ceil(Math.max(0, queueLength) / concurrency);
 }
 
 export interface FunctionTargetResult {

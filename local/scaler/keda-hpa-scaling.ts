@@ -1,8 +1,10 @@
 /**
- * KEDA's `azure-eventhub` scaler feeding the Kubernetes HPA, as a pure decision:
+ * KEDA's `azure-eventhub` and `azure-queue` scalers feeding the Kubernetes HPA, as a pure decision:
  * - KEDA (pkg/scalers/azure_eventhub_scaler.go): metric = the total lag, or P × threshold once
  *   lag / threshold (integer division) exceeds P; active when the lag is above the activation
- *   threshold; KEDA itself only moves 0 ↔ 1 (after `cooldownPeriod` of inactivity to 0);
+ *   threshold; (pkg/scalers/azure_queue_scaler.go): metric = the queue's approximate message count
+ *   (in-flight messages included), target `queueLength`, active above `activationQueueLength`;
+ *   KEDA itself only moves 0 ↔ 1 (after `cooldownPeriod` of inactivity to 0);
  * - the HPA (kubernetes pkg/controller/podautoscaler): AverageValue target → ceil(metric / threshold)
  *   unless metric / (threshold × current) is within the 10 % tolerance; several metrics → the highest
  *   proposal; stabilization windows (up: lowest recommendation in the window, down: highest); rate
@@ -28,6 +30,10 @@ export interface KedaScalingOptions {
   readonly unprocessedEventThreshold: number;
   /** `activationUnprocessedEventThreshold` (default 0). */
   readonly activationUnprocessedEventThreshold: number;
+  /** azure-queue `queueLength`: messages per replica (KEDA default 5). */
+  readonly queueLength: number;
+  /** azure-queue `activationQueueLength` (default 0). */
+  readonly activationQueueLength: number;
   /** ScaledObject `cooldownPeriod`: inactive this long before 1 → 0 (default 300 s). */
   readonly cooldownPeriodMs: number;
   /** HPA `--horizontal-pod-autoscaler-tolerance` (default 0.1). */
@@ -40,6 +46,8 @@ export interface KedaScalingOptions {
 export const KEDA_SCALING_DEFAULTS: KedaScalingOptions = {
   unprocessedEventThreshold: 64,
   activationUnprocessedEventThreshold: 0,
+  queueLength: 5,
+  activationQueueLength: 0,
   cooldownPeriodMs: 300_000,
   tolerance: 0.1,
   scaleUp: {
@@ -138,27 +146,48 @@ export interface KedaHubInput {
   readonly partitionCount: number;
 }
 
+/** One trigger of a ScaledObject as KEDA serves it to the HPA: the metric, its AverageValue target per replica, and activity. */
+export interface KedaTriggerMetric {
+  readonly metric: number;
+  readonly targetPerReplica: number;
+  readonly active: boolean;
+}
+
+/** The `azure-eventhub` trigger of one hub. */
+export function kedaEventHubTrigger(hub: KedaHubInput, options: KedaScalingOptions): KedaTriggerMetric {
+  const threshold = options.unprocessedEventThreshold;
+  return {
+    metric: kedaEventHubMetric(hub.unprocessedEvents, hub.partitionCount, threshold),
+    targetPerReplica: threshold,
+    active: hub.unprocessedEvents > options.activationUnprocessedEventThreshold,
+  };
+}
+
+/** The `azure-queue` trigger of one queue (strategy `all`: the approximate count, in-flight messages included). */
+export function kedaQueueTrigger(queueLength: number, options: KedaScalingOptions): KedaTriggerMetric {
+  return { metric: queueLength, targetPerReplica: options.queueLength, active: queueLength > options.activationQueueLength };
+}
+
 export interface KedaDecision {
   readonly replicas: number;
-  /** KEDA's metric per hub, in input order. */
+  /** KEDA's metric per trigger, in input order (hubs, then queues). */
   readonly metrics: readonly number[];
   readonly active: boolean;
   readonly state: KedaHpaState;
 }
 
 /**
- * One sync: KEDA's metrics and activity, KEDA's 0 ↔ 1 step, otherwise the HPA with
- * minReplicas = max(1, minReplicaCount) as KEDA creates it.
+ * One sync of a ScaledObject: KEDA's activity over its triggers, KEDA's 0 ↔ 1 step, otherwise the
+ * HPA with minReplicas = max(1, minReplicaCount) as KEDA creates it.
  */
-export function kedaDecision(
-  input: { now: number; currentReplicas: number; hubs: readonly KedaHubInput[]; minReplicaCount: number; maxReplicaCount: number },
+export function kedaScaledObjectDecision(
+  input: { now: number; currentReplicas: number; triggers: readonly KedaTriggerMetric[]; minReplicaCount: number; maxReplicaCount: number },
   state: KedaHpaState,
   options: KedaScalingOptions,
 ): KedaDecision {
   const { now, currentReplicas } = input;
-  const threshold = options.unprocessedEventThreshold;
-  const metrics = input.hubs.map((hub) => kedaEventHubMetric(hub.unprocessedEvents, hub.partitionCount, threshold));
-  const active = input.hubs.some((hub) => hub.unprocessedEvents > options.activationUnprocessedEventThreshold);
+  const metrics = input.triggers.map((trigger) => trigger.metric);
+  const active = input.triggers.some((trigger) => trigger.active);
   const lastActiveAt = active ? now : state.lastActiveAt;
   const record = (replicas: number, recommendations = state.recommendations): KedaDecision => ({
     replicas,
@@ -174,13 +203,23 @@ export function kedaDecision(
   if (currentReplicas === 0) return record(active ? 1 : 0);
   if (!active && input.minReplicaCount === 0 && (lastActiveAt === undefined || now - lastActiveAt >= options.cooldownPeriodMs)) return record(0);
 
-  const proposal = Math.max(0, ...metrics.map((metric) => hpaAverageValueReplicas(metric, threshold, currentReplicas, options.tolerance)));
+  const proposal = Math.max(0, ...input.triggers.map((trigger) => hpaAverageValueReplicas(trigger.metric, trigger.targetPerReplica, currentReplicas, options.tolerance)));
   const normalized = hpaNormalize(
     { now, currentReplicas, proposal, minReplicas: Math.max(1, input.minReplicaCount), maxReplicas: input.maxReplicaCount },
     state,
     options,
   );
   return record(normalized.replicas, normalized.recommendations);
+}
+
+/** One sync of a ScaledObject with an `azure-eventhub` trigger per hub and an `azure-queue` trigger per queue length. */
+export function kedaDecision(
+  input: { now: number; currentReplicas: number; hubs: readonly KedaHubInput[]; queueLengths?: readonly number[]; minReplicaCount: number; maxReplicaCount: number },
+  state: KedaHpaState,
+  options: KedaScalingOptions,
+): KedaDecision {
+  const triggers = [...input.hubs.map((hub) => kedaEventHubTrigger(hub, options)), ...(input.queueLengths ?? []).map((length) => kedaQueueTrigger(length, options))];
+  return kedaScaledObjectDecision({ ...input, triggers }, state, options);
 }
 
 function longestPeriod(options: KedaScalingOptions): number {

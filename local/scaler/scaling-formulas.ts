@@ -1,8 +1,9 @@
 /**
  * The local scaler's decision in one call, for either way Azure would scale the app: `functions`
- * (the Functions scale controller with the Event Hubs target scaler) or `keda` (KEDA's
- * `azure-eventhub` scaler driving the HPA). Pure: time, the current instance count and the
- * remembered state come in, the desired count and the next state go out.
+ * (the Functions scale controller with the Event Hubs and Storage queue target scalers) or `keda`
+ * (KEDA's `azure-eventhub` and `azure-queue` scalers driving the HPA). Pure: time, the current
+ * instance count and the remembered state come in, the desired count and the next state go out.
+ * The scaling simulation (simulation/) calls the same function for each platform's scale loop.
  */
 import { hubUnprocessedEvents, type HubPositions } from './partition-lag.js';
 import {
@@ -10,6 +11,8 @@ import {
   INITIAL_FUNCTION_TARGET_STATE,
   combineFunctionTargets,
   functionTarget,
+  functionsQueueConcurrency,
+  functionsQueueTargetWorkerCount,
   type FunctionTargetState,
   type FunctionsScalingOptions,
 } from './functions-target-scaling.js';
@@ -49,14 +52,29 @@ export interface HubLag {
   readonly signal: number;
 }
 
+/** One Storage queue a trigger watches: its approximate message count (in-flight messages included). */
+export interface QueueLength {
+  readonly queueName: string;
+  readonly length: number;
+}
+
+export interface QueueSignal {
+  readonly key: string;
+  readonly length: number;
+  /** What this mode's scaler asks for this queue: the Functions target, or KEDA's metric. */
+  readonly signal: number;
+}
+
 export interface ScalingDecision {
   readonly mode: ScalingMode;
   readonly at: number;
   readonly currentInstances: number;
   /** The count to run, within [minInstances, maxInstances]. */
   readonly desiredInstances: number;
+  /** Unprocessed events over the hubs (queue messages are in `queues`). */
   readonly totalLag: number;
   readonly hubs: readonly HubLag[];
+  readonly queues: readonly QueueSignal[];
   /** Functions: a lower target was held back by the 180 s rule. KEDA: the scaler is active. */
   readonly note: string;
 }
@@ -65,15 +83,26 @@ export function hubKey(hub: HubPositions): string {
   return `${hub.eventHubName}/${hub.consumerGroup}`;
 }
 
+export interface ScalingOverrides {
+  readonly minInstances?: number;
+  readonly maxInstances?: number;
+  readonly functions?: Partial<FunctionsScalingOptions>;
+  readonly keda?: Partial<KedaScalingOptions>;
+}
+
 /** Options with every default filled in; `min` ≥ 1 because the first host runs in the caller's process. */
-export function scalingOptions(
-  mode: ScalingMode,
-  overrides: { minInstances?: number; maxInstances?: number; functions?: Partial<FunctionsScalingOptions>; keda?: Partial<KedaScalingOptions> } = {},
-): ScalingOptions {
+export function scalingOptions(mode: ScalingMode, overrides: ScalingOverrides = {}): ScalingOptions {
+  const minInstances = overrides.minInstances ?? 1;
+  if (!Number.isSafeInteger(minInstances) || minInstances < 1) throw new RangeError(`minInstances must be an integer ≥ 1, got ${minInstances}`);
+  return platformScalingOptions(mode, { ...overrides, minInstances });
+}
+
+/** Options with every default filled in, for a platform that may scale to zero (`min` ≥ 0; default 1). */
+export function platformScalingOptions(mode: ScalingMode, overrides: ScalingOverrides = {}): ScalingOptions {
   const minInstances = overrides.minInstances ?? 1;
   const maxInstances = overrides.maxInstances ?? 4;
-  if (!Number.isSafeInteger(minInstances) || minInstances < 1) throw new RangeError(`minInstances must be an integer ≥ 1, got ${minInstances}`);
-  if (!Number.isSafeInteger(maxInstances) || maxInstances < minInstances) throw new RangeError(`maxInstances must be an integer ≥ minInstances (${minInstances}), got ${maxInstances}`);
+  if (!Number.isSafeInteger(minInstances) || minInstances < 0) throw new RangeError(`minInstances must be an integer ≥ 0, got ${minInstances}`);
+  if (!Number.isSafeInteger(maxInstances) || maxInstances < Math.max(1, minInstances)) throw new RangeError(`maxInstances must be an integer ≥ max(1, minInstances) (${minInstances}), got ${maxInstances}`);
   return {
     mode,
     minInstances,
@@ -89,7 +118,7 @@ function definedOnly<T extends object>(values: T | undefined): Partial<T> {
 }
 
 export function decideInstances(
-  input: { now: number; currentInstances: number; hubs: readonly HubPositions[] },
+  input: { now: number; currentInstances: number; hubs: readonly HubPositions[]; queues?: readonly QueueLength[] },
   state: ScalingState,
   options: ScalingOptions,
 ): { decision: ScalingDecision; state: ScalingState } {
@@ -107,24 +136,44 @@ export function decideInstances(
       if (result.heldBack) held.push(key);
       return { key, partitionCount: hub.partitions.length, unprocessedEvents, signal: result.target };
     });
-    const combined = combineFunctionTargets(currentInstances, hubs.map((hub) => hub.signal), options.functions.maxScaleOutStep);
+    const concurrency = (input.queues ?? []).length > 0 ? functionsQueueConcurrency(options.functions) : 1;
+    const queues = (input.queues ?? []).map((queue): QueueSignal => ({ key: queue.queueName, length: queue.length, signal: functionsQueueTargetWorkerCount(queue.length, concurrency) }));
+    const combined = combineFunctionTargets(currentInstances, [...hubs, ...queues].map((trigger) => trigger.signal), options.functions.maxScaleOutStep);
     return {
-      decision: decision(options.mode, now, currentInstances, clamp(combined), hubs, held.length > 0 ? `scale-in held (${held.join(', ')})` : ''),
+      decision: decision(options.mode, now, currentInstances, clamp(combined), hubs, queues, held.length > 0 ? `scale-in held (${held.join(', ')})` : ''),
       state: { mode: 'functions', functions: next },
     };
   }
   const hubs = input.hubs.map((hub) => ({ key: hubKey(hub), partitionCount: hub.partitions.length, unprocessedEvents: hubUnprocessedEvents(hub, 'keda') }));
+  const queueLengths = (input.queues ?? []).map((queue) => queue.length);
   const result = kedaDecision(
-    { now, currentReplicas: currentInstances, hubs, minReplicaCount: options.minInstances, maxReplicaCount: options.maxInstances },
+    { now, currentReplicas: currentInstances, hubs, queueLengths, minReplicaCount: options.minInstances, maxReplicaCount: options.maxInstances },
     state.mode === 'keda' ? state.keda : INITIAL_KEDA_HPA_STATE,
     options.keda,
   );
+  const queues = (input.queues ?? []).map((queue, index): QueueSignal => ({ key: queue.queueName, length: queue.length, signal: result.metrics[hubs.length + index]! }));
   return {
-    decision: decision(options.mode, now, currentInstances, clamp(result.replicas), hubs.map((hub, index) => ({ ...hub, signal: result.metrics[index]! })), result.active ? 'active' : 'inactive'),
+    decision: decision(
+      options.mode,
+      now,
+      currentInstances,
+      clamp(result.replicas),
+      hubs.map((hub, index) => ({ ...hub, signal: result.metrics[index]! })),
+      queues,
+      result.active ? 'active' : 'inactive',
+    ),
     state: { mode: 'keda', keda: result.state },
   };
 }
 
-function decision(mode: ScalingMode, at: number, currentInstances: number, desiredInstances: number, hubs: readonly HubLag[], note: string): ScalingDecision {
-  return { mode, at, currentInstances, desiredInstances, totalLag: hubs.reduce((sum, hub) => sum + hub.unprocessedEvents, 0), hubs, note };
+function decision(
+  mode: ScalingMode,
+  at: number,
+  currentInstances: number,
+  desiredInstances: number,
+  hubs: readonly HubLag[],
+  queues: readonly QueueSignal[],
+  note: string,
+): ScalingDecision {
+  return { mode, at, currentInstances, desiredInstances, totalLag: hubs.reduce((sum, hub) => sum + hub.unprocessedEvents, 0), hubs, queues, note };
 }

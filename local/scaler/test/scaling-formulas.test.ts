@@ -13,6 +13,8 @@ import {
   decideInstances,
   functionTarget,
   functionsConcurrency,
+  functionsQueueConcurrency,
+  functionsQueueTargetWorkerCount,
   functionsTargetWorkerCount,
   functionsUnprocessedEvents,
   hpaAverageValueReplicas,
@@ -22,7 +24,9 @@ import {
   initialScalingState,
   kedaDecision,
   kedaEventHubMetric,
+  kedaQueueTrigger,
   kedaUnprocessedEvents,
+  platformScalingOptions,
   scalingOptions,
   validWorkerCounts,
   type HubPositions,
@@ -190,6 +194,38 @@ describe('KEDA azure-eventhub metric and the HPA', () => {
   });
 });
 
+describe('Storage queue triggers', () => {
+  it('functions: ceil(messages / (batchSize + newBatchThreshold)), the threshold defaulting to half the batch per processor', () => {
+    // QueuesOptions: batchSize 16, newBatchThreshold = 16 / 2 × processors; QueueTargetScaler divides by their sum.
+    expect(functionsQueueConcurrency(FUNCTIONS_SCALING_DEFAULTS)).toBe(24);
+    expect(functionsQueueConcurrency({ ...FUNCTIONS_SCALING_DEFAULTS, processorCount: 2 })).toBe(32);
+    expect(functionsQueueConcurrency({ ...FUNCTIONS_SCALING_DEFAULTS, queueBatchSize: 4, queueNewBatchThreshold: 0 })).toBe(4);
+    expect([0, 1, 24, 25, 100].map((length) => functionsQueueTargetWorkerCount(length, 24))).toEqual([0, 1, 1, 2, 5]);
+  });
+
+  it('keda: the message count against queueLength, active above activationQueueLength', () => {
+    const options = { ...KEDA_SCALING_DEFAULTS, queueLength: 4 };
+    expect(kedaQueueTrigger(10, options)).toEqual({ metric: 10, targetPerReplica: 4, active: true });
+    expect(kedaQueueTrigger(0, options).active).toBe(false);
+    const base = { minReplicaCount: 0, maxReplicaCount: 10, hubs: [] };
+    const wake = kedaDecision({ ...base, now: 0, currentReplicas: 0, queueLengths: [10] }, INITIAL_KEDA_HPA_STATE, options);
+    expect(wake.replicas).toBe(1);
+    const out = kedaDecision({ ...base, now: 15_000, currentReplicas: 1, queueLengths: [10] }, wake.state, options);
+    expect(out).toMatchObject({ replicas: 3, metrics: [10] }); // ceil(10 / 4)
+  });
+
+  it('decides on queues beside hubs, and lets a platform scale to zero', () => {
+    const functions = platformScalingOptions('functions', { minInstances: 0, maxInstances: 10 });
+    const queued = decideInstances({ now: 0, currentInstances: 0, hubs: [], queues: [{ queueName: 'landing-events', length: 50 }] }, initialScalingState('functions'), functions);
+    expect(queued.decision).toMatchObject({ desiredInstances: 3, queues: [{ key: 'landing-events', length: 50, signal: 3 }] });
+    const empty = decideInstances({ now: 1_000, currentInstances: 3, hubs: [], queues: [{ queueName: 'landing-events', length: 0 }] }, queued.state, functions);
+    expect(empty.decision.desiredInstances).toBe(0); // the queue scaler has no scale-in hold
+    const keda = platformScalingOptions('keda', { minInstances: 0, maxInstances: 10, keda: { queueLength: 4 } });
+    const woken = decideInstances({ now: 0, currentInstances: 0, hubs: [], queues: [{ queueName: 'landing-events', length: 9 }] }, initialScalingState('keda'), keda);
+    expect(woken.decision).toMatchObject({ desiredInstances: 1, note: 'active', queues: [{ signal: 9 }] });
+  });
+});
+
 describe('one decision for either mode', () => {
   const hub = (eventHubName: string, lags: number[]): HubPositions => ({
     eventHubName,
@@ -222,5 +258,7 @@ describe('one decision for either mode', () => {
   it('refuses a minimum below one (the first host runs in this process)', () => {
     expect(() => scalingOptions('keda', { minInstances: 0 })).toThrow(RangeError);
     expect(() => scalingOptions('keda', { minInstances: 2, maxInstances: 1 })).toThrow(RangeError);
+    expect(platformScalingOptions('keda', { minInstances: 0 }).minInstances).toBe(0);
+    expect(() => platformScalingOptions('keda', { minInstances: -1 })).toThrow(RangeError);
   });
 });
