@@ -57,8 +57,9 @@ try {
     if (completeSeconds !== undefined && last?.lag === 0 && last.instances === 1) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const gaps = scaler.history.slice(1).map((sample, index) => sample.at - scaler.history[index]!.at);
-  console.log(JSON.stringify({ mode, rows: Number(values.rows), completeSeconds, ...summarizeScalerHistory(scaler.history), polls: scaler.history.length, longestPollGapMs: Math.max(0, ...gaps) }));
+  const polls = scaler.history.filter((sample) => sample.cause === 'poll');
+  const gaps = polls.slice(1).map((sample, index) => sample.at - polls[index]!.at);
+  console.log(JSON.stringify({ mode, rows: Number(values.rows), completeSeconds, ...summarizeScalerHistory(scaler.history), polls: polls.length, longestPollGapMs: Math.max(0, ...gaps) }));
 } finally {
   await stack.close();
   await rm(stateDir, { recursive: true, force: true });

@@ -28,8 +28,13 @@ export interface LocalScalerOptions {
   readonly log?: (line: string) => void;
 }
 
-/** One poll, for charts: when, how much lag the mode's scaler counted, what it asked for, how many instances were running. */
+/**
+ * One poll, or one change of the running count between polls, for charts: when, how much lag the
+ * mode's scaler last counted, what it asked for, how many instances were running.
+ */
 export interface ScalerSample {
+  /** A poll's decision, or a move that changed the running count. */
+  readonly cause: 'poll' | 'move';
   readonly at: number;
   readonly lag: number;
   readonly desired: number;
@@ -80,12 +85,16 @@ export class LocalScaler {
       this.#requested = to;
       if (this.#moving === undefined) this.#converge();
     }
-    this.history.push({ at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances: this.#pool.count() });
+    this.history.push({ cause: 'poll', at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances: this.#pool.count() });
     this.#logDecision(decision, from, to);
     return decision;
   }
 
-  /** Moves the pool, one move at a time, until it runs the last requested count. */
+  /**
+   * Moves the pool, one move at a time, until it runs the last requested count. Each move that
+   * changes the count is a history sample: instances that come up and are asked to stop again
+   * before the next poll still ran, and would otherwise be missing from the history.
+   */
   #converge(): void {
     const moving = (async () => {
       while (this.#requested !== undefined && this.#requested !== this.#pool.count()) {
@@ -96,6 +105,8 @@ export class LocalScaler {
           // The next poll decides again from the count that really runs.
           this.#log(`[scaler] scaling to ${target} instances failed, ${this.#pool.count()} run: ${(error as Error).message}`);
           return;
+        } finally {
+          this.#recordMove();
         }
       }
     })().finally(() => {
@@ -104,6 +115,14 @@ export class LocalScaler {
       this.#moving = undefined;
     });
     this.#moving = moving;
+  }
+
+  #recordMove(): void {
+    const instances = this.#pool.count();
+    const last = this.history.at(-1);
+    if (last === undefined || last.instances === instances) return;
+    // Lag and desired count as the last poll saw them.
+    this.history.push({ cause: 'move', at: this.#now(), lag: last.lag, desired: last.desired, instances });
   }
 
   /** Resolves when no instance is being started or stopped. */

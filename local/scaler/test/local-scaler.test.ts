@@ -167,10 +167,18 @@ describe('local scaler', () => {
     release!();
     await new Promise((resolve) => setImmediate(resolve));
     expect(moves).toEqual([4, 1]);
-    expect(scaler.history.map((sample) => sample.instances)).toEqual([1, 1, 1]);
+    // The 4 instances ran between two polls: the history has them, stamped when they were ready.
+    now += 300;
     release!();
     await scaler.settled();
     expect(ready).toBe(1);
+    expect(scaler.history.map(({ cause, at, lag, instances }) => [cause, at - 3_000_000, lag, instances])).toEqual([
+      ['poll', 0, 240, 1],
+      ['poll', 1000, 240, 1],
+      ['poll', 2000, 0, 1],
+      ['move', 2000, 0, 4],
+      ['move', 2300, 0, 1],
+    ]);
     expect(lines[0]).toContain('instances 1→4');
     expect(lines.at(-1)).toContain('instances 4→1');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeScalerHistory } from '../scaler-history.js';
 
-const sample = (at: number, lag: number, instances: number) => ({ at, lag, desired: instances, instances });
+const sample = (at: number, lag: number, instances: number) => ({ cause: 'poll' as const, at, lag, desired: instances, instances });
 
 describe('scaler history summary', () => {
   it('measures reaction, peak, instance time, lag time and the scale-in after the drain', () => {
