@@ -2,12 +2,15 @@
  * The pipeline end to end on the real local stack (Azurite + Event Hubs emulator + SQLite + the
  * local Functions host running the app's registrations): CSV files in `landing` → facts and window
  * aggregates in SQL, with every row accounted for.
+ *
+ * Everything that changes the store happens in `beforeAll`; each test then holds whatever order
+ * the tests run in (or alone, with `-t`): none counts on another one's files or events.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventHubConsumerClient, earliestEventPosition } from '@azure/event-hubs';
+import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
 import { getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
@@ -53,6 +56,9 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   let runtime: EtlRuntime;
   let expected: { rows: number; badRows: number; duplicateRows: number; distinctKeys: number };
   let files: FileManifest[];
+  /** Rows of the file uploaded after the poison event: all valid, none seen before. */
+  const afterPoisonRows = 300;
+  const poisonText = 'this is not a chunk event';
   const upload = (name: string, text: string) =>
     stack.blobService.getContainerClient('landing').getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
 
@@ -83,7 +89,16 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
     await waitFor('the three parts to complete', settled(3));
     // Some rows again in another file, once the originals are in: all of them must come out as duplicates.
     await upload('iot_events/re-upload.csv', splitCsv(parts[0]!, 5)[0]!);
-    files = await waitFor('all files to complete', settled(4));
+    await waitFor('the re-upload to complete', settled(4));
+    // An event that is not a chunk, then a file behind it on the same hub.
+    const producer = new EventHubProducerClient(stack.eventHubsConnectionString, 'records');
+    try {
+      await producer.sendBatch([{ body: poisonText }], { partitionId: '0' });
+    } finally {
+      await producer.close();
+    }
+    await upload('iot_events/after-poison.csv', await collect(generateIotCsv({ rows: afterPoisonRows, seed: 99, duplicateRate: 0, badRowRate: 0 }).chunks));
+    files = await waitFor('all files to complete', settled(5));
     // The aggregates hop trails the facts: wait until the windows account for every loaded row.
     const loaded = files.reduce((sum, file) => sum + file.loadedRows, 0);
     await waitFor('windows to hold every loaded row', async () => {
@@ -104,6 +119,7 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
       expect(file.validRows).toBe(file.loadedRows + file.duplicateRows);
       expect(file.chunksLoaded).toBe(file.chunks);
     }
+    expect(files).toHaveLength(5);
     const parts = files.filter((file) => file.blobName.includes('/part-'));
     expect(parts.reduce((sum, file) => sum + file.totalRows, 0)).toBe(expected.rows);
     expect(parts.reduce((sum, file) => sum + file.rejectedRows, 0)).toBe(expected.badRows);
@@ -114,11 +130,14 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   });
 
   it('does not extract the same content at the same path twice', async () => {
+    const before = await runtime.store.manifest.listFiles({ limit: 100 });
     const part = (await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/part-1.csv').downloadToBuffer()).toString('utf8');
     await upload('iot_events/part-1.csv', part);
     const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: 'landing', blobName: 'iot_events/part-1.csv' });
     expect(outcome).toMatchObject({ status: 'skipped', reason: 'already extracted' });
-    expect(await runtime.store.manifest.listFiles({ limit: 100 })).toHaveLength(4);
+    const after = await runtime.store.manifest.listFiles({ limit: 100 });
+    expect(after.map((file) => file.fileId).sort()).toEqual(before.map((file) => file.fileId).sort());
+    expect(after.filter((file) => file.blobName === 'iot_events/part-1.csv')).toHaveLength(1);
   });
 
   it('shares the partitions between the two host instances through the checkpoint store', async () => {
@@ -136,7 +155,7 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   it('loads each key once: facts = loaded rows = distinct valid keys', async () => {
     const facts = await runtime.store.query.countFacts(dataset);
     expect(facts).toBe(files.reduce((sum, file) => sum + file.loadedRows, 0));
-    expect(facts).toBe(expected.distinctKeys);
+    expect(facts).toBe(expected.distinctKeys + afterPoisonRows);
   });
 
   it('writes every rejected row with its reason to the rejected container', async () => {
@@ -189,8 +208,10 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
     const subscription = consumer.subscribe(
       {
         processEvents: async (events) => {
-          const outcome = await transformBatch(runtime.transformDependencies(silentLogger), events.map((event) => ({ body: event.body, properties: event.properties })));
-          seen += events.length;
+          // Chunk events only: the poison event on the hub is the next test's subject.
+          const chunks = events.filter((event) => event.properties?.fileId !== undefined);
+          const outcome = await transformBatch(runtime.transformDependencies(silentLogger), chunks.map((event) => ({ body: event.body, properties: event.properties })));
+          seen += chunks.length;
           alreadyApplied += outcome.alreadyApplied;
         },
         processError: async (error) => {
@@ -216,28 +237,14 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   });
 
   it('parks a poison event in dead letters and still loads the other rows', async () => {
-    const producerText = 'this is not a chunk event';
-    const { EventHubProducerClient } = await import('@azure/event-hubs');
-    const producer = new EventHubProducerClient(stack.eventHubsConnectionString, 'records');
-    try {
-      await producer.sendBatch([{ body: producerText }], { partitionId: '0' });
-    } finally {
-      await producer.close();
-    }
-    const generated = generateIotCsv({ rows: 300, seed: 99, duplicateRate: 0, badRowRate: 0 });
-    await upload('iot_events/after-poison.csv', await collect(generated.chunks));
-    const file = await waitFor('the file after the poison event to complete', async () => {
-      const list = await runtime.store.manifest.listFiles({ limit: 100 });
-      const found = list.find((candidate) => candidate.blobName.endsWith('after-poison.csv'));
-      return found?.state === 'complete' ? found : undefined;
-    });
-    expect(file.loadedRows).toBe(300);
+    const file = files.find((candidate) => candidate.blobName.endsWith('after-poison.csv'));
+    expect(file).toMatchObject({ state: 'complete', loadedRows: afterPoisonRows });
     const letters = await waitFor('the dead letter', async () => {
       const list = await runtime.deadLetters.list({ stage: 'transform' });
       return list.length > 0 ? list : undefined;
     });
     expect(letters).toHaveLength(1);
-    expect(letters[0]!.body).toContain(producerText);
+    expect(letters[0]!.body).toContain(poisonText);
     expect(letters[0]!.error).toMatch(/MALFORMED_EVENT|not a chunk event/);
   });
 });
