@@ -30,7 +30,7 @@ import { readCsvBatches } from '../shared/csv/csv-reader.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import type { Fact } from '../shared/datasets/dataset-declaration.js';
 import { chunkRowBytes } from '../shared/handlers/extract-handler.js';
-import { planTransactions } from '../shared/handlers/transform-handler.js';
+import { planTransactions } from '../shared/handlers/transaction-plan.js';
 import { CHUNK_EVENT_TYPE, chunkIdOf, parseChunkEvent } from '../shared/messages/chunk-event.js';
 import { ChunkEventEncoder } from '../shared/messages/chunk-event-encoder.js';
 import type { ChunkLoadInput } from '../shared/ports/etl-store.js';

@@ -1,6 +1,6 @@
 /** `outboxRelay`: every 30 s, publish partial aggregates left in the outbox by a crash or failed publish. */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { relayOutbox } from '../shared/handlers/transform-handler.js';
+import { relayOutbox } from '../shared/handlers/outbox-relay.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 import { loggerFor } from './invocation-logger.js';
 

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { iotEventsDataset } from '../datasets/iot-events.js';
 import { CHUNK_EVENT_TYPE, type ChunkEvent } from '../messages/chunk-event.js';
 import type { PartialsEvent } from '../messages/partials-event.js';
-import { factsOfChunk, MAX_OUTBOX_BODY_BYTES, outboxDraftsFor } from './transform-handler.js';
+import { factsOfChunk } from './transform-handler.js';
+import { MAX_OUTBOX_BODY_BYTES, outboxDraftsFor } from './outbox-drafts.js';
 
 /** `rows` valid IoT rows over two device types, one event per minute from midnight. */
 function spreadChunk(rows: number): ChunkEvent {

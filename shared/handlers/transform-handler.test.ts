@@ -19,7 +19,9 @@ import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.j
 import { flakyStore, iotChunkEvent, keyRange } from './test/handler-fixtures.js';
 import { silentLogger } from '../runtime/logger.js';
 import { EtlError } from '../errors/etl-error.js';
-import { factsOfChunk, planTransactions, relayOutbox, transformBatch, type TransformDependencies } from './transform-handler.js';
+import { factsOfChunk, transformBatch, type TransformDependencies } from './transform-handler.js';
+import { planTransactions } from './transaction-plan.js';
+import { relayOutbox } from './outbox-relay.js';
 import { replayDeadLetter } from './replay-dead-letters.js';
 
 const dataset = iotEventsDataset;

@@ -10,19 +10,18 @@ import type { DatasetDeclaration, Fact } from '../datasets/dataset-declaration.j
 import { identityBinding } from '../validation/header-binding.js';
 import { validateRow } from '../validation/validate-row.js';
 import { toFact } from '../transform/to-fact.js';
-import { partialsFromFacts } from '../aggregates/window-aggregate.js';
-import type { WindowPartial } from '../aggregates/window-partial.js';
 import { EtlError } from '../errors/etl-error.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
-import type { ChunkCounts, ChunkLoadInput, EtlStore, OutboxBuilder, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
+import type { ChunkCounts, ChunkLoadInput, EtlStore, OutboxMessage } from '../ports/etl-store.js';
 import { chunkIdOf, parseChunkEvent, type ChunkEvent } from '../messages/chunk-event.js';
-import { PARTIALS_EVENT_TYPE, type PartialsEvent } from '../messages/partials-event.js';
 import { RetriesExhaustedError, withRetry } from '../runtime/retry.js';
-import type { Logger } from '../runtime/logger.js';
 import type { IncomingEvent } from './incoming-event.js';
 import type { EventHandlerDependencies } from './event-handler-dependencies.js';
 import { parkEvent } from './dead-lettering.js';
-import { startStopwatch, unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
+import { aggregatesOutbox } from './outbox-drafts.js';
+import { publishOutbox } from './outbox-publisher.js';
+import { DEFAULT_TRANSACTION_ROWS, planTransactions } from './transaction-plan.js';
+import { startStopwatch, unixSeconds } from '../telemetry/pipeline-metrics.js';
 
 export interface TransformDependencies extends EventHandlerDependencies {
   readonly store: Pick<EtlStore, 'facts' | 'outbox' | 'manifest'>;
@@ -39,69 +38,6 @@ export interface TransformBatchOutcome {
   readonly deadLettered: number;
 }
 
-/** Partition key used on the aggregates hub for partials with an empty dimension key. */
-const EMPTY_DIMENSION_PARTITION_KEY = '(none)';
-
-/**
- * Most bytes of one outbox message body. Partials are summed over a whole transaction (up to
- * `ETL_TRANSFORM_TRANSACTION_ROWS` rows), so one dimension's windows over several days of event
- * time would pass the Event Hubs limit of 1 MB per event: such a dimension is cut into parts.
- */
-export const MAX_OUTBOX_BODY_BYTES = 512 * 1024;
-
-/**
- * Outbox messages of the new facts of one load (a chunk, or several chunks in one transaction): per
- * dimension key, its windows in one message, or in several when they would not fit in
- * `maxBodyBytes`. Ids are `<idPrefix>/<part>/<dimensionKey>`: the prefix is a chunk id
- * (`<fileId>/<chunkIndex>`, the file id is hex), so an id splits one way only, whatever the
- * dimension key holds. The same facts give the same messages, so a retried load writes the same ids.
- */
-export function outboxDraftsFor(
-  dataset: DatasetDeclaration,
-  idPrefix: string,
-  newFacts: readonly Fact[],
-  destination: string,
-  maxBodyBytes = MAX_OUTBOX_BODY_BYTES,
-): OutboxDraft[] {
-  const byDimension = new Map<string, WindowPartial[]>();
-  for (const partial of partialsFromFacts(dataset, newFacts)) {
-    const list = byDimension.get(partial.dimensionKey);
-    if (list) list.push(partial);
-    else byDimension.set(partial.dimensionKey, [partial]);
-  }
-  const drafts: OutboxDraft[] = [];
-  for (const [dimensionKey, partials] of byDimension) {
-    const partitionKey = dimensionKey === '' ? EMPTY_DIMENSION_PARTITION_KEY : dimensionKey;
-    const message = (part: number, windows: WindowPartial[]): OutboxDraft => {
-      const id = `${idPrefix}/${part}/${dimensionKey}`;
-      const event: PartialsEvent = { type: PARTIALS_EVENT_TYPE, v: 1, id, dataset: dataset.name, dimensionKey, partials: windows };
-      return { id, destination, partitionKey, body: JSON.stringify(event) };
-    };
-    const whole = message(0, partials);
-    if (Buffer.byteLength(whole.body) <= maxBodyBytes || partials.length === 1) {
-      drafts.push(whole);
-      continue;
-    }
-    // Envelope size with a part number as long as any this dimension can get, then whole partials.
-    const envelope = Buffer.byteLength(message(partials.length, []).body);
-    let partNumber = 0;
-    let part: WindowPartial[] = [];
-    let bytes = envelope;
-    for (const partial of partials) {
-      const size = Buffer.byteLength(JSON.stringify(partial)) + 1;
-      if (part.length > 0 && bytes + size > maxBodyBytes) {
-        drafts.push(message(partNumber++, part));
-        part = [];
-        bytes = envelope;
-      }
-      part.push(partial);
-      bytes += size;
-    }
-    drafts.push(message(partNumber, part));
-  }
-  return drafts;
-}
-
 /** Type every row of a chunk and derive its fact. A row that no longer validates is a poison chunk. */
 export function factsOfChunk(dataset: DatasetDeclaration, event: ChunkEvent): Fact[] {
   const binding = identityBinding(dataset);
@@ -116,83 +52,12 @@ export function factsOfChunk(dataset: DatasetDeclaration, event: ChunkEvent): Fa
   return facts;
 }
 
-/**
- * Publish outbox messages and mark them published. Unpublished ones stay for the relay. The body
- * goes out as the stored JSON bytes: what the SDK would send for the parsed object, without parsing
- * and serializing it again. If the publish fails, the messages go again one by one, so a message
- * the hub refuses does not hold back the others; the first error is then thrown.
- */
-export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[], signal?: AbortSignal): Promise<void> {
-  if (messages.length === 0) return;
-  const toEvent = (message: OutboxMessage) => ({ body: Buffer.from(message.body, 'utf8'), partitionKey: message.partitionKey, properties: { outboxId: message.id } });
-  try {
-    await publisher.publish(messages.map(toEvent), signal);
-  } catch (error) {
-    if (messages.length === 1 || signal?.aborted) throw error;
-    const published: string[] = [];
-    let firstError: unknown;
-    for (const message of messages) {
-      try {
-        await publisher.publish([toEvent(message)], signal);
-        published.push(message.id);
-      } catch (single) {
-        firstError ??= single;
-      }
-    }
-    if (published.length > 0) await store.outbox.markPublished(published);
-    if (firstError !== undefined) throw firstError;
-    return;
-  }
-  await store.outbox.markPublished(messages.map((message) => message.id));
-}
-
 /** A chunk event parsed and typed, ready to load. */
 interface PreparedChunk {
   readonly incoming: IncomingEvent;
   readonly event: ChunkEvent;
   readonly input: ChunkLoadInput;
 }
-
-/** Partials for the `aggregates` hub, summed over whatever a load applied. */
-function aggregatesOutbox(dataset: DatasetDeclaration): OutboxBuilder {
-  return (newFacts, idPrefix) => outboxDraftsFor(dataset, idPrefix, newFacts, 'aggregates');
-}
-
-/**
- * Splits a batch's chunks, in order, into transactions: each holds one dataset (its partials are
- * summed into one set of windows) and at most `maxRows` rows unless a single chunk is bigger. A run
- * of one dataset is cut into transactions of about equal size: 109,000 rows with a limit of 100,000
- * load as two of ~54,500, not 100,000 and a 9,000-row remainder, because a commit costs about the
- * same whatever its size (random keys dirty index pages all over). Returns indexes into `chunks`.
- */
-export function planTransactions(chunks: readonly Pick<ChunkLoadInput, 'dataset' | 'facts'>[], maxRows: number): number[][] {
-  const groups: number[][] = [];
-  for (let start = 0; start < chunks.length; ) {
-    const dataset = chunks[start]!.dataset;
-    let end = start;
-    let runRows = 0;
-    while (end < chunks.length && chunks[end]!.dataset === dataset) runRows += chunks[end++]!.facts.length;
-    const target = runRows / Math.max(1, Math.ceil(runRows / maxRows));
-    let group: number[] = [];
-    let groupRows = 0;
-    for (let index = start; index < end; index += 1) {
-      const rows = chunks[index]!.facts.length;
-      if (group.length > 0 && (groupRows >= target || groupRows + rows > maxRows)) {
-        groups.push(group);
-        group = [];
-        groupRows = 0;
-      }
-      group.push(index);
-      groupRows += rows;
-    }
-    if (group.length > 0) groups.push(group);
-    start = end;
-  }
-  return groups;
-}
-
-/** Most rows loaded in one SQL transaction when the transaction rows setting is absent. */
-export const DEFAULT_TRANSACTION_ROWS = 100_000;
 
 export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<TransformBatchOutcome> {
   const elapsedSeconds = startStopwatch();
@@ -314,23 +179,4 @@ export async function transformBatch(deps: TransformDependencies, events: readon
   metrics?.observe('etl_batch_events', { stage: 'transform' }, events.length);
   metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'transform' }, unixSeconds(deps.clock()));
   return outcome;
-}
-
-/**
- * Publish outbox messages that were left unpublished (a crash or a failed publish after commit).
- * Only messages older than `minAgeMs` are taken, so the relay does not race a transform that is
- * about to publish its own; a message published twice is harmless (aggregate's ledger).
- */
-export async function relayOutbox(
-  deps: { store: Pick<EtlStore, 'outbox'>; aggregates: EventPublisher; clock: () => Date; log: Logger; metrics?: PipelineMetrics },
-  options: { minAgeMs: number; limit: number },
-  signal?: AbortSignal,
-): Promise<number> {
-  const cutoff = deps.clock().getTime() - options.minAgeMs;
-  const stale = (await deps.store.outbox.listUnpublished(options.limit)).filter((message) => Date.parse(message.createdAt) <= cutoff);
-  await publishOutbox(deps.aggregates, deps.store, stale, signal);
-  deps.metrics?.increment('etl_outbox_relayed_total', {}, stale.length);
-  deps.metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'relay' }, unixSeconds(deps.clock()));
-  if (stale.length > 0) deps.log.info(`outbox relay: published ${stale.length} partials left behind`);
-  return stale.length;
 }

@@ -18,7 +18,9 @@ import { iotEventsDataset } from '../datasets/iot-events.js';
 import { chunkIdOf } from '../messages/chunk-event.js';
 import { flakyStore, iotChunkEvent } from '../handlers/test/handler-fixtures.js';
 import { extractFile } from '../handlers/extract-handler.js';
-import { factsOfChunk, outboxDraftsFor, relayOutbox, transformBatch } from '../handlers/transform-handler.js';
+import { factsOfChunk, transformBatch } from '../handlers/transform-handler.js';
+import { outboxDraftsFor } from '../handlers/outbox-drafts.js';
+import { relayOutbox } from '../handlers/outbox-relay.js';
 import { aggregateBatch } from '../handlers/aggregate-handler.js';
 import { PrometheusPipelineMetrics } from './prometheus-pipeline-metrics.js';
 
