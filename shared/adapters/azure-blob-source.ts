@@ -22,13 +22,13 @@ export class AzureBlobSource implements BlobSource {
     }
   }
 
-  async read(container: string, name: string, etag: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+  async read(container: string, name: string, etag: string): Promise<AsyncIterable<Uint8Array>> {
     try {
       const response = await this.service
         .getContainerClient(container)
         .getBlobClient(name)
         // maxRetryRequests lets the SDK resume a broken download where it stopped.
-        .download(0, undefined, { conditions: { ifMatch: etag }, abortSignal: signal, maxRetryRequests: 5 });
+        .download(0, undefined, { conditions: { ifMatch: etag }, maxRetryRequests: 5 });
       if (!response.readableStreamBody) throw new Error('the download has no body');
       return response.readableStreamBody as AsyncIterable<Uint8Array>;
     } catch (error) {

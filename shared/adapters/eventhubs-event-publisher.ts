@@ -27,7 +27,7 @@ export class EventHubsEventPublisher implements EventPublisher {
     return this.partitionIdsPromise;
   }
 
-  async publish(events: readonly OutgoingEvent[], signal?: AbortSignal): Promise<void> {
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
     const groups = new Map<string, { partitionId?: string; partitionKey?: string; events: EventData[] }>();
     for (const event of events) {
       const route = event.partitionId !== undefined ? `id:${event.partitionId}` : event.partitionKey !== undefined ? `key:${event.partitionKey}` : 'any';
@@ -39,28 +39,28 @@ export class EventHubsEventPublisher implements EventPublisher {
       group.events.push({ body: event.body, properties: event.properties ? { ...event.properties } : undefined });
     }
     try {
-      for (const group of groups.values()) await this.sendGroup(group, signal);
+      for (const group of groups.values()) await this.sendGroup(group);
     } catch (error) {
       if (error instanceof EtlError) throw error;
       throw new EtlError('PUBLISH_FAILED', `publishing to event hub '${this.hub}' failed: ${(error as Error).message}`, { cause: error });
     }
   }
 
-  private async sendGroup(group: { partitionId?: string; partitionKey?: string; events: EventData[] }, signal?: AbortSignal): Promise<void> {
-    const options = { partitionId: group.partitionId, partitionKey: group.partitionKey, abortSignal: signal };
+  private async sendGroup(group: { partitionId?: string; partitionKey?: string; events: EventData[] }): Promise<void> {
+    const options = { partitionId: group.partitionId, partitionKey: group.partitionKey };
     let batch = await this.producer.createBatch(options);
     for (const event of group.events) {
       if (batch.tryAdd(event)) continue;
       if (batch.count === 0) {
         throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
       }
-      await this.producer.sendBatch(batch, { abortSignal: signal });
+      await this.producer.sendBatch(batch);
       batch = await this.producer.createBatch(options);
       if (!batch.tryAdd(event)) {
         throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
       }
     }
-    if (batch.count > 0) await this.producer.sendBatch(batch, { abortSignal: signal });
+    if (batch.count > 0) await this.producer.sendBatch(batch);
   }
 
   async close(): Promise<void> {

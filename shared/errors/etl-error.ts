@@ -24,8 +24,6 @@ export type EtlErrorCode =
   | 'PUBLISH_FAILED'
   /** A storage call failed (system). */
   | 'STORAGE_FAILED'
-  /** The operation was aborted by its AbortSignal (system). */
-  | 'ABORTED'
   /** Something that should not happen: a bug (system). */
   | 'INTERNAL';
 

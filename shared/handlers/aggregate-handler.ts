@@ -37,7 +37,7 @@ function ledgerEntries(events: readonly ParsedEvent[]): { partialId: string; par
   return events.flatMap(({ event }) => event.partials.map((partial) => ({ partialId: partialIdOf(event.id, partial.windowStart), partial })));
 }
 
-export async function aggregateBatch(deps: AggregateDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<AggregateBatchOutcome> {
+export async function aggregateBatch(deps: AggregateDependencies, events: readonly IncomingEvent[]): Promise<AggregateBatchOutcome> {
   const elapsedSeconds = startStopwatch();
   const metrics = deps.metrics;
   let applied = 0;
@@ -74,7 +74,6 @@ export async function aggregateBatch(deps: AggregateDependencies, events: readon
     withRetry(() => deps.windows.mergePartials(dataset, ledgerEntries(group), mergeWindowPartials), {
       ...deps.retry,
       maxAttempts,
-      signal,
       onRetry: (error, attempt, delay) => {
         metrics?.increment('etl_retry_attempts_total', { stage: 'aggregate' });
         deps.log.warn(`aggregate: merge attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
@@ -88,7 +87,6 @@ export async function aggregateBatch(deps: AggregateDependencies, events: readon
       countMerged(dataset.name, result);
       continue;
     } catch (error) {
-      if (signal?.aborted) throw error;
       if (group.length === 1) {
         const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
         const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
@@ -103,7 +101,6 @@ export async function aggregateBatch(deps: AggregateDependencies, events: readon
         const result = await merge(dataset, [parsed], deps.retry.maxAttempts);
         countMerged(dataset.name, result);
       } catch (error) {
-        if (signal?.aborted) throw error;
         const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
         const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
         await parkEvent(deps.deadLetters, deps.log, { stage: 'aggregate', source: deps.sourceHub, event: parsed.incoming, id: parsed.event.id, dataset: dataset.name, error: cause, attempts, at: at() });

@@ -9,7 +9,7 @@ export interface EventHandlerDependencies {
   readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
   /** Where an event goes after its last failed attempt. */
   readonly deadLetters: DeadLetterStore;
-  readonly retry: RetryPolicy & { readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void> };
+  readonly retry: RetryPolicy & { readonly sleep?: (ms: number) => Promise<void> };
   /** Name of the hub the events came from, recorded with dead letters. */
   readonly sourceHub: string;
   readonly clock: () => Date;

@@ -93,9 +93,9 @@ interface PendingChunk {
   bytes: number;
 }
 
-export async function extractFile(deps: ExtractDependencies, blob: LandedBlob, signal?: AbortSignal): Promise<ExtractOutcome> {
+export async function extractFile(deps: ExtractDependencies, blob: LandedBlob): Promise<ExtractOutcome> {
   const elapsedSeconds = startStopwatch();
-  const outcome = await extractLandedFile(deps, blob, signal);
+  const outcome = await extractLandedFile(deps, blob);
   if (deps.metrics) recordExtractOutcome(deps.metrics, datasetForBlobName(deps.datasets, blob.blobName)?.name ?? 'unknown', outcome, elapsedSeconds(), deps.clock());
   return outcome;
 }
@@ -112,7 +112,7 @@ function recordExtractOutcome(metrics: PipelineMetrics, dataset: string, outcome
   metrics.set('etl_last_batch_timestamp_seconds', { stage: 'extract' }, unixSeconds(now));
 }
 
-async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob, signal?: AbortSignal): Promise<ExtractOutcome> {
+async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): Promise<ExtractOutcome> {
   const { blobName, container } = blob;
   const info = await deps.blobs.info(container, blobName);
   if (!info) return { status: 'skipped', reason: `${container}/${blobName} no longer exists` };
@@ -142,7 +142,7 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob, si
   const partitionIds = await deps.records.partitionIds();
   const writer = deps.rejected.open({ dataset: dataset.name, fileId, blobName });
   try {
-    const counts = await extractRows(deps, dataset, fileId, blobName, await deps.blobs.read(container, blobName, info.etag, signal), partitionIds, writer, signal);
+    const counts = await extractRows(deps, dataset, fileId, blobName, await deps.blobs.read(container, blobName, info.etag), partitionIds, writer);
     await writer.close();
     if ('headerError' in counts) {
       await deps.manifest.failFile(fileId, counts.headerError, now());
@@ -174,7 +174,6 @@ async function extractRows(
   content: AsyncIterable<Uint8Array>,
   partitionIds: readonly string[],
   rejected: RejectedRowWriter,
-  signal: AbortSignal | undefined,
 ): Promise<{ totalRows: number; validRows: number; rejectedRows: number; chunks: number } | { headerError: string }> {
   const keyColumn = dataset.columns.findIndex((column) => column.name === dataset.partitionKey);
   const pending = new Map<number, PendingChunk>();
@@ -192,7 +191,7 @@ async function extractRows(
     const event = encoder.encode(chunk.rows, chunks);
     chunks += 1;
     const outgoing: OutgoingEvent = { body: event.body, partitionId: partitionIds[partitionIndex], properties: event.properties };
-    const sending = deps.records.publish([outgoing], signal).then(
+    const sending = deps.records.publish([outgoing]).then(
       () => {
         // The publisher is done with the body; a failed publish fails the file, so its body is left to the GC.
         event.release();

@@ -8,18 +8,18 @@ import type { EtlStore, OutboxMessage } from '../ports/etl-store.js';
  * and serializing it again. If the publish fails, the messages go again one by one, so a message
  * the hub refuses does not hold back the others; the first error is then thrown.
  */
-export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[], signal?: AbortSignal): Promise<void> {
+export async function publishOutbox(publisher: EventPublisher, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const toEvent = (message: OutboxMessage) => ({ body: Buffer.from(message.body, 'utf8'), partitionKey: message.partitionKey, properties: { outboxId: message.id } });
   try {
-    await publisher.publish(messages.map(toEvent), signal);
+    await publisher.publish(messages.map(toEvent));
   } catch (error) {
-    if (messages.length === 1 || signal?.aborted) throw error;
+    if (messages.length === 1) throw error;
     const published: string[] = [];
     let firstError: unknown;
     for (const message of messages) {
       try {
-        await publisher.publish([toEvent(message)], signal);
+        await publisher.publish([toEvent(message)]);
         published.push(message.id);
       } catch (single) {
         firstError ??= single;

@@ -13,11 +13,10 @@ import { publishOutbox } from './outbox-publisher.js';
 export async function relayOutbox(
   deps: { store: Pick<EtlStore, 'outbox'>; aggregates: EventPublisher; clock: () => Date; log: Logger; metrics?: PipelineMetrics },
   options: { minAgeMs: number; limit: number },
-  signal?: AbortSignal,
 ): Promise<number> {
   const cutoff = deps.clock().getTime() - options.minAgeMs;
   const stale = (await deps.store.outbox.listUnpublished(options.limit)).filter((message) => Date.parse(message.createdAt) <= cutoff);
-  await publishOutbox(deps.aggregates, deps.store, stale, signal);
+  await publishOutbox(deps.aggregates, deps.store, stale);
   deps.metrics?.increment('etl_outbox_relayed_total', {}, stale.length);
   deps.metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'relay' }, unixSeconds(deps.clock()));
   if (stale.length > 0) deps.log.info(`outbox relay: published ${stale.length} partials left behind`);

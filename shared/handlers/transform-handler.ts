@@ -59,7 +59,7 @@ interface PreparedChunk {
   readonly input: ChunkLoadInput;
 }
 
-export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], signal?: AbortSignal): Promise<TransformBatchOutcome> {
+export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[]): Promise<TransformBatchOutcome> {
   const elapsedSeconds = startStopwatch();
   const metrics = deps.metrics;
   const outcome = { chunks: 0, alreadyApplied: 0, loaded: 0, duplicates: 0, deadLettered: 0 };
@@ -68,7 +68,6 @@ export async function transformBatch(deps: TransformDependencies, events: readon
   const maxRows = deps.transactionRows ?? DEFAULT_TRANSACTION_ROWS;
 
   const park = async (incoming: IncomingEvent, event: ChunkEvent | undefined, error: unknown, attempts: number): Promise<void> => {
-    if (signal?.aborted) throw error;
     const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
     await parkEvent(deps.deadLetters, deps.log, {
       stage: 'transform',
@@ -113,7 +112,6 @@ export async function transformBatch(deps: TransformDependencies, events: readon
         },
         {
           ...deps.retry,
-          signal,
           onRetry: (error, attempt, delay) => {
             metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
             deps.log.warn(`transform: chunk ${chunk.input.chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
@@ -143,7 +141,6 @@ export async function transformBatch(deps: TransformDependencies, events: readon
         toPublish.push(...result.outbox);
         return;
       } catch (error) {
-        if (signal?.aborted) throw error;
         metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
         deps.log.warn(`transform: ${group.length} chunks in one transaction failed (${(error as Error).message}); loading them one by one`);
       }
@@ -169,7 +166,7 @@ export async function transformBatch(deps: TransformDependencies, events: readon
 
   // Facts are committed; the partials are safe in the outbox. A failed publish leaves them for the relay.
   try {
-    await publishOutbox(deps.aggregates, deps.store, toPublish, signal);
+    await publishOutbox(deps.aggregates, deps.store, toPublish);
     metrics?.increment('etl_outbox_messages_published_total', {}, toPublish.length);
   } catch (error) {
     metrics?.increment('etl_outbox_publish_failures_total', {}, toPublish.length);

@@ -11,5 +11,5 @@ export interface BlobSource {
   /** Undefined when the blob does not exist (deleted since the event was raised). */
   info(container: string, name: string): Promise<BlobInfo | undefined>;
   /** Stream the content of exactly that version (If-Match the etag): memory does not grow with size. */
-  read(container: string, name: string, etag: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  read(container: string, name: string, etag: string): Promise<AsyncIterable<Uint8Array>>;
 }

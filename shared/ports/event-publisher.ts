@@ -14,6 +14,6 @@ export interface EventPublisher {
   /** The hub's partition ids, read once and cached. */
   partitionIds(): Promise<readonly string[]>;
   /** Send all events; resolves when the service accepted every one, rejects otherwise. */
-  publish(events: readonly OutgoingEvent[], signal?: AbortSignal): Promise<void>;
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
   close(): Promise<void>;
 }

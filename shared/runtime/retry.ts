@@ -14,8 +14,7 @@ export interface RetryPolicy {
 export interface RetryOptions extends RetryPolicy {
   /** Whether an error is worth another attempt. Default: every error except user errors. */
   readonly isRetryable?: (error: unknown) => boolean;
-  readonly signal?: AbortSignal;
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
@@ -29,23 +28,12 @@ export class RetriesExhaustedError extends Error {
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new EtlError('ABORTED', 'aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new EtlError('ABORTED', 'aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export function isRetryableByDefault(error: unknown): boolean {
-  if (error instanceof EtlError) return error.kind === 'system' && error.code !== 'ABORTED';
+  if (error instanceof EtlError) return error.kind === 'system';
   return true;
 }
 
@@ -62,11 +50,10 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
     try {
       return await operation(attempt);
     } catch (error) {
-      if (options.signal?.aborted) throw error;
       if (attempt >= options.maxAttempts || !isRetryable(error)) throw new RetriesExhaustedError(attempt, error);
       const delay = backoffDelay(options, attempt);
       options.onRetry?.(error, attempt, delay);
-      await wait(delay, options.signal);
+      await wait(delay);
     }
   }
 }
