@@ -8,9 +8,9 @@ import { loggerFor } from './invocation-logger.js';
 export async function aggregateEvents(messages: unknown, context: InvocationContext): Promise<void> {
   const bodies = Array.isArray(messages) ? messages : [messages];
   const events = incomingEventsFromTrigger(bodies, context.triggerMetadata);
-  const runtime = await runtimeOrPark(events, 'aggregate', context);
-  if (!runtime) return;
-  await aggregateBatch(runtime.aggregateDependencies(loggerFor(context)), events);
+  const started = await runtimeOrPark(events, 'aggregate', context);
+  if (!started) return;
+  await aggregateBatch(started.runtime.aggregateDependencies(loggerFor(context)), events, { budget: started.budget });
 }
 
 const options: EventHubFunctionOptions & { dataType: 'string' } = {

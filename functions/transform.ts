@@ -8,9 +8,9 @@ import { loggerFor } from './invocation-logger.js';
 export async function transformEvents(messages: unknown, context: InvocationContext): Promise<void> {
   const bodies = Array.isArray(messages) ? messages : [messages];
   const events = incomingEventsFromTrigger(bodies, context.triggerMetadata);
-  const runtime = await runtimeOrPark(events, 'transform', context);
-  if (!runtime) return;
-  await transformBatch(runtime.transformDependencies(loggerFor(context)), events);
+  const started = await runtimeOrPark(events, 'transform', context);
+  if (!started) return;
+  await transformBatch(started.runtime.transformDependencies(loggerFor(context)), events, { budget: started.budget });
 }
 
 const options: EventHubFunctionOptions & { dataType: 'string' } = {

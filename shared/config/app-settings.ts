@@ -102,8 +102,17 @@ export const APP_SETTINGS = {
     default: '100000',
     scope: 'all',
   },
-  ETL_MAX_ATTEMPTS: { description: 'Attempts per event before it goes to the dead-letter store.', default: '5', scope: 'all' },
-  ETL_RETRY_BASE_MS: { description: 'First retry delay; it doubles per attempt, with jitter.', default: '200', scope: 'all' },
+  ETL_MAX_ATTEMPTS: {
+    description: 'Most attempts of one operation (a load, a merge, an Azure SQL call) before its events go to the dead-letter store; only transient errors are retried.',
+    default: '10',
+    scope: 'all',
+  },
+  ETL_RETRY_BASE_MS: { description: 'First retry delay; it doubles per attempt (up to 10 s), with jitter.', default: '200', scope: 'all' },
+  ETL_RETRY_BUDGET_MS: {
+    description: 'Time one invocation may spend retrying, the Azure SQL driver\'s retries included; once a fault outlasts it, the rest of the batch is dead-lettered at once.',
+    default: '60000',
+    scope: 'all',
+  },
   // --- Telemetry ------------------------------------------------------------------------------------
   APPLICATIONINSIGHTS_CONNECTION_STRING: {
     description: 'Application Insights connection string; telemetry starts only when it is set.',

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { EtlError } from '../errors/etl-error.js';
 import { APP_SETTINGS, type AppSettingName } from './app-settings.js';
 import type { SqlConfig } from '../sql/sql-config.js';
+import type { RetryPolicy } from '../runtime/retry.js';
 
 /** How a client reaches an Azure service: a connection string (local) or an identity (Azure). */
 export type ServiceConnection =
@@ -37,7 +38,7 @@ export interface EtlConfig {
   readonly chunk: { readonly maxRows: number; readonly maxBytes: number };
   /** Most rows transform loads in one SQL transaction. */
   readonly transformTransactionRows: number;
-  readonly retry: { readonly maxAttempts: number; readonly baseDelayMs: number };
+  readonly retry: RetryPolicy;
   readonly appInsightsConnectionString?: string;
 }
 
@@ -126,6 +127,7 @@ export function loadEtlConfig(env: Env = process.env): EtlConfig {
     retry: {
       maxAttempts: parse(env, 'ETL_MAX_ATTEMPTS', positiveInt(100)),
       baseDelayMs: parse(env, 'ETL_RETRY_BASE_MS', z.coerce.number().int().min(0).max(60_000)),
+      budgetMs: parse(env, 'ETL_RETRY_BUDGET_MS', z.coerce.number().int().min(0).max(3_600_000)),
     },
     appInsightsConnectionString: read(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
   });

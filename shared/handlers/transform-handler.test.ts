@@ -100,7 +100,7 @@ describe('transform handler under faults', () => {
     store,
     aggregates,
     deadLetters,
-    retry: { maxAttempts: 3, baseDelayMs: 1, sleep: noSleep },
+    retry: { maxAttempts: 3, baseDelayMs: 1, budgetMs: 60_000, sleep: noSleep },
     sourceHub: 'records',
     clock: () => new Date(),
     log: silentLogger,
@@ -163,7 +163,28 @@ describe('transform handler under faults', () => {
     const letters = (await deadLetters.list({ stage: 'transform' })).filter((letter) => letter.fileId === fileId);
     expect(letters.map((letter) => (JSON.parse(letter.body) as { chunkIndex: number }).chunkIndex)).toEqual([1]);
     expect(letters[0]!.error).toContain('violates a constraint');
+    // A permanent error is not retried: the group once, then each chunk once.
+    expect(calls).toHaveLength(4);
+    expect(letters[0]!.attempts).toBe(1);
     expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', loadedRows: 20, chunksLoaded: 2, chunksDeadLettered: 1 });
+  });
+
+  it('parks a batch whose database stays down within one retry budget, not one per chunk', async () => {
+    const base = fileCounter * 1000;
+    await store.manifest.finishExtract(fileId, { totalRows: 15, validRows: 15, rejectedRows: 0, chunks: 3 }, new Date().toISOString());
+    let now = 0;
+    const retry = { maxAttempts: 100, baseDelayMs: 100, budgetMs: 2_000, random: () => 0.5, now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const state = { failures: Infinity, calls: 0 };
+    const events = [0, 1, 2].map((index) => ({ body: iotChunkEvent(fileId, index, keyRange(base + 1 + index * 5, 5)) }));
+    // One chunk per transaction: three groups, each of which would have had its own retries.
+    const outcome = await transformBatch(deps({ store: flakyStore(store, state), transactionRows: 5, retry }), events);
+    expect(outcome).toMatchObject({ chunks: 0, deadLettered: 3 });
+    // 100 + 200 + 400 + 800 ms of waits; the next (1,600 ms) would pass the budget.
+    expect(state.calls).toBe(5);
+    expect(now).toBe(1_500);
+    const letters = (await deadLetters.list({ stage: 'transform' })).filter((letter) => letter.fileId === fileId);
+    expect(letters.map((letter) => letter.attempts).sort()).toEqual([0, 0, 5]);
+    expect(letters.find((letter) => letter.attempts === 0)!.error).toMatch(/not attempted: this invocation's retry budget \(2000 ms\) was spent on: .*40613/);
   });
 
   it('retries a database that fails for a while and loads everything once', async () => {

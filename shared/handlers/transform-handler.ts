@@ -3,8 +3,9 @@
  * rows that were new (outbox, same transaction), then published to the `aggregates` hub.
  *
  * The Functions host checkpoints after every batch, failed or not, so this handler returns only
- * when every event of the batch is loaded or dead-lettered: transient failures are retried with
- * backoff; after the last attempt the event goes to the dead-letter store with its error.
+ * when every event of the batch is loaded or dead-lettered: chunks load in transactions of several
+ * chunks, a failed transaction's chunks load one by one, transient failures are retried on the
+ * invocation's budget, and a chunk that still fails goes to the dead-letter store with its error.
  */
 import type { DatasetDeclaration, Fact } from '../datasets/dataset-declaration.js';
 import { identityBinding } from '../validation/header-binding.js';
@@ -12,12 +13,13 @@ import { validateRow } from '../validation/validate-row.js';
 import { toFact } from '../transform/to-fact.js';
 import { EtlError } from '../errors/etl-error.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
-import type { ChunkCounts, ChunkLoadInput, EtlStore, OutboxMessage } from '../ports/etl-store.js';
+import type { ChunkCounts, ChunkLoadInput, ChunksLoadResult, EtlStore, OutboxMessage } from '../ports/etl-store.js';
 import { chunkIdOf, parseChunkEvent, type ChunkEvent } from '../messages/chunk-event.js';
-import { RetriesExhaustedError, withRetry } from '../runtime/retry.js';
+import type { RetriesExhaustedError, RetryBudget } from '../runtime/retry.js';
 import type { IncomingEvent } from './incoming-event.js';
-import type { EventHandlerDependencies } from './event-handler-dependencies.js';
+import { budgetOf, type BatchOptions, type EventHandlerDependencies } from './event-handler-dependencies.js';
 import { parkEvent } from './dead-lettering.js';
+import { writeGroupsOrEach, type GroupSteps } from './group-or-each.js';
 import { aggregatesOutbox } from './outbox-drafts.js';
 import { publishOutbox } from './outbox-publisher.js';
 import { DEFAULT_TRANSACTION_ROWS, planTransactions } from './transaction-plan.js';
@@ -59,16 +61,101 @@ interface PreparedChunk {
   readonly input: ChunkLoadInput;
 }
 
-export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[]): Promise<TransformBatchOutcome> {
+export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], options: BatchOptions = {}): Promise<TransformBatchOutcome> {
   const elapsedSeconds = startStopwatch();
-  const metrics = deps.metrics;
-  const outcome = { chunks: 0, alreadyApplied: 0, loaded: 0, duplicates: 0, deadLettered: 0 };
-  const toPublish: OutboxMessage[] = [];
-  const columnCount = (name: string) => deps.datasets.get(name)?.columns.length;
-  const maxRows = deps.transactionRows ?? DEFAULT_TRANSACTION_ROWS;
+  const budget = budgetOf(deps, options);
+  const batch = new TransformRun(deps, budget);
+  const prepared = await batch.prepare(events);
+  const groups = planTransactions(prepared.map((chunk) => chunk.input), deps.transactionRows ?? DEFAULT_TRANSACTION_ROWS);
+  await writeGroupsOrEach(
+    groups.map((group) => group.map((index) => prepared[index]!)),
+    batch,
+    { stage: 'transform', budget, log: deps.log, onRetry: () => deps.metrics?.increment('etl_retry_attempts_total', { stage: 'transform' }) },
+  );
+  await batch.publish();
+  deps.metrics?.observe('etl_transform_batch_seconds', {}, elapsedSeconds());
+  deps.metrics?.observe('etl_batch_events', { stage: 'transform' }, events.length);
+  deps.metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'transform' }, unixSeconds(deps.clock()));
+  return batch.outcome;
+}
 
-  const park = async (incoming: IncomingEvent, event: ChunkEvent | undefined, error: unknown, attempts: number): Promise<void> => {
-    const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
+/** One batch: its counts, the partials to publish, and how its chunks load and park. */
+class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
+  readonly outcome = { chunks: 0, alreadyApplied: 0, loaded: 0, duplicates: 0, deadLettered: 0 };
+  readonly #toPublish: OutboxMessage[] = [];
+
+  constructor(
+    private readonly deps: TransformDependencies,
+    private readonly budget: RetryBudget,
+  ) {}
+
+  /** Parses and types each event; one that does not is parked at once (retrying cannot help). */
+  async prepare(events: readonly IncomingEvent[]): Promise<PreparedChunk[]> {
+    const columnCount = (name: string) => this.deps.datasets.get(name)?.columns.length;
+    const prepared: PreparedChunk[] = [];
+    for (const incoming of events) {
+      let event: ChunkEvent | undefined;
+      try {
+        event = parseChunkEvent(incoming.body, columnCount);
+        const dataset = this.deps.datasets.get(event.dataset)!;
+        const input = { dataset, fileId: event.fileId, chunkId: chunkIdOf(event.fileId, event.chunkIndex), facts: factsOfChunk(dataset, event) };
+        prepared.push({ incoming, event, input });
+      } catch (error) {
+        await this.#park(incoming, event, error, 1);
+      }
+    }
+    return prepared;
+  }
+
+  write(chunks: readonly PreparedChunk[]): Promise<ChunksLoadResult> {
+    return this.deps.store.facts.loadChunks(
+      chunks.map((chunk) => chunk.input),
+      aggregatesOutbox(chunks[0]!.input.dataset),
+    );
+  }
+
+  written(chunks: readonly PreparedChunk[], result: ChunksLoadResult): void {
+    result.chunks.forEach((counts, index) => this.#record(chunks[index]!.input, counts));
+    this.#toPublish.push(...result.outbox);
+  }
+
+  describe(chunks: readonly PreparedChunk[]): string {
+    return chunks.length === 1 ? `chunk ${chunks[0]!.input.chunkId}` : `${chunks.length} chunks`;
+  }
+
+  park(chunk: PreparedChunk, failure: RetriesExhaustedError): Promise<void> {
+    return this.#park(chunk.incoming, chunk.event, failure.lastError, failure.attempts);
+  }
+
+  /**
+   * Facts are committed and the partials safe in the outbox: one attempt to publish them, on the
+   * invocation's budget; a failed publish leaves them for the relay.
+   */
+  async publish(): Promise<void> {
+    const messages = this.#toPublish;
+    if (messages.length === 0) return;
+    try {
+      await this.budget.once(() => publishOutbox(this.deps.aggregates, this.deps.store, messages));
+      this.deps.metrics?.increment('etl_outbox_messages_published_total', {}, messages.length);
+    } catch (error) {
+      this.deps.metrics?.increment('etl_outbox_publish_failures_total', {}, messages.length);
+      this.deps.log.warn(`transform: publishing ${messages.length} partials failed; the outbox relay will retry: ${(error as Error).message}`);
+    }
+  }
+
+  #record(input: ChunkLoadInput, result: ChunkCounts): void {
+    const dataset = input.dataset.name;
+    this.outcome.chunks += 1;
+    if (result.alreadyApplied) this.outcome.alreadyApplied += 1;
+    this.outcome.loaded += result.loaded;
+    this.outcome.duplicates += result.duplicates;
+    this.deps.metrics?.increment('etl_chunk_events_processed_total', { dataset, outcome: result.alreadyApplied ? 'already_applied' : 'loaded' });
+    this.deps.metrics?.increment('etl_facts_loaded_total', { dataset }, result.loaded);
+    this.deps.metrics?.increment('etl_duplicate_rows_total', { dataset }, result.duplicates);
+  }
+
+  async #park(incoming: IncomingEvent, event: ChunkEvent | undefined, error: unknown, attempts: number): Promise<void> {
+    const { deps } = this;
     await parkEvent(deps.deadLetters, deps.log, {
       stage: 'transform',
       source: deps.sourceHub,
@@ -76,104 +163,17 @@ export async function transformBatch(deps: TransformDependencies, events: readon
       id: event ? chunkIdOf(event.fileId, event.chunkIndex) : undefined,
       dataset: event?.dataset,
       fileId: event?.fileId,
-      error: cause,
+      error,
       attempts,
       at: deps.clock().toISOString(),
     });
-    outcome.deadLettered += 1;
-    metrics?.increment('etl_dead_letters_total', { stage: 'transform' });
-    if (event) {
-      // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
-      await deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, deps.clock().toISOString()).catch((manifestError: unknown) =>
-        deps.log.warn(`transform: could not count the dead letter on file ${event.fileId}: ${(manifestError as Error).message}`),
-      );
-    }
-  };
-
-  const record = (input: ChunkLoadInput, result: ChunkCounts): void => {
-    const dataset = input.dataset.name;
-    outcome.chunks += 1;
-    if (result.alreadyApplied) outcome.alreadyApplied += 1;
-    outcome.loaded += result.loaded;
-    outcome.duplicates += result.duplicates;
-    metrics?.increment('etl_chunk_events_processed_total', { dataset, outcome: result.alreadyApplied ? 'already_applied' : 'loaded' });
-    metrics?.increment('etl_facts_loaded_total', { dataset }, result.loaded);
-    metrics?.increment('etl_duplicate_rows_total', { dataset }, result.duplicates);
-  };
-
-  /** One chunk in its own transaction, retried with backoff, dead-lettered after the last attempt. */
-  const loadAlone = async (chunk: PreparedChunk): Promise<void> => {
-    let attempts = 1;
-    try {
-      const result = await withRetry(
-        (attempt) => {
-          attempts = attempt;
-          return deps.store.facts.loadChunk(chunk.input, aggregatesOutbox(chunk.input.dataset));
-        },
-        {
-          ...deps.retry,
-          onRetry: (error, attempt, delay) => {
-            metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
-            deps.log.warn(`transform: chunk ${chunk.input.chunkId} attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`);
-          },
-        },
-      );
-      record(chunk.input, result);
-      toPublish.push(...result.outbox);
-    } catch (error) {
-      await park(chunk.incoming, chunk.event, error, attempts);
-    }
-  };
-
-  /**
-   * Several chunks of one dataset in one transaction, with one set of partials for all of them: one
-   * attempt. If it fails, each chunk goes on its own, so a chunk that cannot load is retried and
-   * dead-lettered alone and the others still load.
-   */
-  const loadGroup = async (group: readonly PreparedChunk[]): Promise<void> => {
-    if (group.length > 1) {
-      try {
-        const result = await deps.store.facts.loadChunks(
-          group.map((chunk) => chunk.input),
-          aggregatesOutbox(group[0]!.input.dataset),
-        );
-        result.chunks.forEach((counts, index) => record(group[index]!.input, counts));
-        toPublish.push(...result.outbox);
-        return;
-      } catch (error) {
-        metrics?.increment('etl_retry_attempts_total', { stage: 'transform' });
-        deps.log.warn(`transform: ${group.length} chunks in one transaction failed (${(error as Error).message}); loading them one by one`);
-      }
-    }
-    for (const chunk of group) await loadAlone(chunk);
-  };
-
-  const prepared: PreparedChunk[] = [];
-  for (const incoming of events) {
-    let event: ChunkEvent | undefined;
-    try {
-      event = parseChunkEvent(incoming.body, columnCount);
-      const dataset = deps.datasets.get(event.dataset)!;
-      const chunkId = chunkIdOf(event.fileId, event.chunkIndex);
-      prepared.push({ incoming, event, input: { dataset, fileId: event.fileId, chunkId, facts: factsOfChunk(dataset, event) } });
-    } catch (error) {
-      await park(incoming, event, error, 1);
-    }
+    this.outcome.deadLettered += 1;
+    deps.metrics?.increment('etl_dead_letters_total', { stage: 'transform' });
+    if (!event) return;
+    // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
+    const at = deps.clock().toISOString();
+    await this.budget.once(() => deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, at)).catch((manifestError: unknown) =>
+      deps.log.warn(`transform: could not count the dead letter on file ${event.fileId}: ${(manifestError as Error).message}`),
+    );
   }
-  for (const group of planTransactions(prepared.map((chunk) => chunk.input), maxRows)) {
-    await loadGroup(group.map((index) => prepared[index]!));
-  }
-
-  // Facts are committed; the partials are safe in the outbox. A failed publish leaves them for the relay.
-  try {
-    await publishOutbox(deps.aggregates, deps.store, toPublish);
-    metrics?.increment('etl_outbox_messages_published_total', {}, toPublish.length);
-  } catch (error) {
-    metrics?.increment('etl_outbox_publish_failures_total', {}, toPublish.length);
-    deps.log.warn(`transform: publishing ${toPublish.length} partials failed; the outbox relay will retry: ${(error as Error).message}`);
-  }
-  metrics?.observe('etl_transform_batch_seconds', {}, elapsedSeconds());
-  metrics?.observe('etl_batch_events', { stage: 'transform' }, events.length);
-  metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'transform' }, unixSeconds(deps.clock()));
-  return outcome;
 }

@@ -51,7 +51,7 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
   const datasets = await loadDatasets(config.datasetsDir);
   const telemetry = await createPipelineMetrics(config, processPrometheusMetrics);
   const metrics = telemetry.metrics;
-  const store = await openEtlStore(config.sql);
+  const store = await openEtlStore(config.sql, { retry: config.retry });
   try {
     if (config.migrateOnStart) await store.migrate([...datasets.values()]);
     const blobService = await createBlobServiceClient(config.storage);

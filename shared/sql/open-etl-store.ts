@@ -5,6 +5,7 @@
 import type { EtlStore } from '../ports/etl-store.js';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { SqlConfig } from './sql-config.js';
+import type { RetryPolicy } from '../runtime/retry.js';
 
 export type { SqlConfig } from './sql-config.js';
 
@@ -13,7 +14,8 @@ export interface SqlEtlStore extends EtlStore {
   readonly deadLetters: DeadLetterStore;
 }
 
-export async function openEtlStore(config: SqlConfig): Promise<SqlEtlStore> {
+/** `retry`: how Azure SQL calls retry outside a handler's retry loop (default: the app settings' defaults). */
+export async function openEtlStore(config: SqlConfig, options: { readonly retry?: RetryPolicy } = {}): Promise<SqlEtlStore> {
   switch (config.driver) {
     case 'sqlite': {
       const { SqliteEtlStore } = await import('./sqlite/sqlite-etl-store.js');
@@ -21,7 +23,7 @@ export async function openEtlStore(config: SqlConfig): Promise<SqlEtlStore> {
     }
     case 'mssql': {
       const { MssqlEtlStore } = await import('./mssql/mssql-etl-store.js');
-      return MssqlEtlStore.open(config);
+      return MssqlEtlStore.open(config, { retry: options.retry });
     }
   }
 }

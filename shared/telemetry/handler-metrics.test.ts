@@ -93,7 +93,7 @@ describe('handler metrics', () => {
     // Three keys of the second chunk were already loaded by the first: duplicates.
     const second = iotChunkEvent(fileId, 1, [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
     const state = { failures: 2 };
-    const deps = { ...runtime.transformDependencies(silentLogger), store: flakyStore(runtime.store, state), retry: { maxAttempts: 3, baseDelayMs: 1, sleep: noSleep }, metrics };
+    const deps = { ...runtime.transformDependencies(silentLogger), store: flakyStore(runtime.store, state), retry: { maxAttempts: 3, baseDelayMs: 1, budgetMs: 60_000, sleep: noSleep }, metrics };
 
     const outcome = await transformBatch(deps, [{ body: first }, { body: 'not a chunk event' }, { body: second }]);
     expect(outcome).toMatchObject({ chunks: 2, loaded: 17, duplicates: 3, deadLettered: 1 });
@@ -117,7 +117,7 @@ describe('handler metrics', () => {
 
   it('aggregate counts merged and already-applied partials and dead letters', async () => {
     const metrics = new PrometheusPipelineMetrics();
-    const deps = { ...runtime.aggregateDependencies(silentLogger), retry: { maxAttempts: 2, baseDelayMs: 1, sleep: noSleep }, metrics };
+    const deps = { ...runtime.aggregateDependencies(silentLogger), retry: { maxAttempts: 2, baseDelayMs: 1, budgetMs: 60_000, sleep: noSleep }, metrics };
     const event = iotChunkEvent('aggregate-metrics', 0, [101, 102, 103, 104, 105, 106]);
     const drafts = outboxDraftsFor(dataset, chunkIdOf(event.fileId, 0), factsOfChunk(dataset, event), 'aggregates');
     const partials = drafts.reduce((sum, draft) => sum + (JSON.parse(draft.body) as { partials: unknown[] }).partials.length, 0);

@@ -28,7 +28,8 @@ import {
 } from './mssql-schema.js';
 import { MssqlSession } from './mssql-session.js';
 import type { TsqlRunner } from './tsql-session.js';
-import { DEFAULT_RETRY_POLICY, withTransientRetry, type RetryPolicy } from './mssql-transient-policy.js';
+import { withTransientRetry } from './mssql-transient-policy.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../runtime/retry.js';
 
 export interface MssqlEtlStoreOptions extends Omit<PoolConfigOptions, 'parseConnectionString'> {
   readonly now?: () => Date;

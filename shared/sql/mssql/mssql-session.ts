@@ -1,6 +1,6 @@
 /**
  * The one place that talks to the `mssql` driver: binds typed parameters, runs single statements
- * and whole transactions under the transient-retry policy. Everything above it works with
+ * and whole transactions under the pipeline's retry policy. Everything above it works with
  * `TsqlStatement`s and plain values.
  */
 import sql from 'mssql';
@@ -9,7 +9,8 @@ import { factRowValues, type DatasetTables } from '../dataset-tables.js';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import { factsRowsType } from './mssql-schema.js';
 import { XACT_ABORT } from './mssql-session-statements.js';
-import { DEFAULT_RETRY_POLICY, withTransientRetry, type RetryPolicy } from './mssql-transient-policy.js';
+import { withTransientRetry } from './mssql-transient-policy.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../runtime/retry.js';
 import { tsqlColumnType, type TsqlStatement, type TsqlType } from './tsql-types.js';
 import type { Row, TsqlRunner, TsqlSession } from './tsql-session.js';
 

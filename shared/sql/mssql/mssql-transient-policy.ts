@@ -1,9 +1,10 @@
 /**
- * Which Azure SQL failures are worth a retry, and the retry loop itself. A unit of work handed to
- * `withTransientRetry` is always a whole transaction (begin … commit), so a retry re-runs the whole
- * chunk and a failed attempt has been rolled back: a chunk is never half applied.
+ * Which Azure SQL failures are worth a retry, and the unit of work the retry runs. A unit handed to
+ * `withTransientRetry` is one statement or a whole transaction (begin … commit), so a retry re-runs
+ * the whole chunk and a failed attempt has been rolled back: a chunk is never half applied.
  */
-import { EtlError } from '../../errors/etl-error.js';
+import { EtlError, isEtlError } from '../../errors/etl-error.js';
+import { RetriesExhaustedError, RetryBudget, type RetryPolicy, type RetryTiming } from '../../runtime/retry.js';
 
 /**
  * Azure SQL's transient error numbers: 40613 database unavailable, 40501 service busy, 40197
@@ -51,53 +52,37 @@ function isDriverError(error: unknown): boolean {
   return typeof name === 'string' && ['ConnectionError', 'RequestError', 'TransactionError', 'PreparedStatementError', 'MSSQLError'].includes(name);
 }
 
-export interface RetryPolicy {
-  /** Give up once this much time has passed since the first attempt. */
-  readonly maxElapsedMs: number;
-  /** First delay; it doubles per attempt, capped at `maxDelayMs`, with full jitter. */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
+/**
+ * The error an Azure SQL call fails with, as the pipeline's retry policy reads it: a transient one
+ * becomes `EtlError('SQL_TRANSIENT')`, any other driver error `SQL_FAILED`, with the driver error as
+ * `cause`; our own errors and a caller's pass through unchanged.
+ */
+export function classifySqlError(what: string, error: unknown): unknown {
+  if (error instanceof EtlError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (isTransientSqlError(error)) return new EtlError('SQL_TRANSIENT', `Azure SQL ${what} failed: ${message}`, { cause: error });
+  if (isDriverError(error)) return new EtlError('SQL_FAILED', `Azure SQL ${what} failed: ${message}`, { cause: error });
+  return error;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxElapsedMs: 60_000,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
-
 /**
- * Runs `attempt` until it succeeds, retrying transient SQL failures with exponential backoff for at
- * most `maxElapsedMs`. Gives up with `EtlError('SQL_FAILED')` (the last error as its cause); a
- * permanent driver error becomes `SQL_FAILED` at once; any other error passes through unchanged.
+ * Runs one Azure SQL unit of work (a statement, or a whole transaction) under the pipeline's retry
+ * policy (shared/runtime/retry.ts). Inside a handler's retry loop it makes one attempt and the
+ * handler retries, on the invocation's budget; elsewhere (extract, the status API, migrations) it
+ * retries on a budget of its own. Gives up with `SQL_FAILED` after transient errors, the last one as
+ * `cause`; a permanent driver error becomes `SQL_FAILED` at once.
  */
-export async function withTransientRetry<T>(what: string, attempt: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
-  const started = policy.now();
-  for (let attempts = 1; ; attempts += 1) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (error instanceof EtlError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      if (!isTransientSqlError(error)) {
-        if (isDriverError(error)) throw new EtlError('SQL_FAILED', `Azure SQL ${what} failed: ${message}`, { cause: error });
-        throw error;
-      }
-      const elapsed = policy.now() - started;
-      const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1)) * policy.random();
-      if (elapsed + delay >= policy.maxElapsedMs) {
-        throw new EtlError(
-          'SQL_FAILED',
-          `Azure SQL ${what} failed after ${attempts} attempts in ${Math.round(elapsed)} ms of transient errors; last: ${message}`,
-          { cause: error },
-        );
-      }
-      await policy.sleep(delay);
-    }
+export async function withTransientRetry<T>(what: string, attempt: () => Promise<T>, policy: RetryPolicy, timing?: Partial<RetryTiming>): Promise<T> {
+  const classified = () =>
+    attempt().catch((error: unknown) => {
+      throw classifySqlError(what, error);
+    });
+  try {
+    return await new RetryBudget(policy, timing).run(classified);
+  } catch (error) {
+    if (!(error instanceof RetriesExhaustedError)) throw error;
+    const last = error.lastError;
+    if (!isEtlError(last, 'SQL_TRANSIENT')) throw last;
+    throw new EtlError('SQL_FAILED', `${last.message} (gave up after ${error.attempts} attempts of transient errors)`, { cause: last.cause });
   }
 }
