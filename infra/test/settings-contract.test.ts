@@ -45,8 +45,15 @@ describe.each([
   });
   afterAll(() => synthesized.dispose());
 
-  const flexSettings = (): Record<string, string> =>
-    onlyResource(synthesized.serverless, 'azurerm_function_app_flex_consumption').app_settings as Record<string, string>;
+  /** The Flex app's settings as the app sees them: `app_settings`, plus the one the provider keeps in `site_config`. */
+  const flexSettings = (): Record<string, string> => {
+    const app = onlyResource(synthesized.serverless, 'azurerm_function_app_flex_consumption');
+    const connectionString = at(app, 'site_config', 'application_insights_connection_string');
+    return {
+      ...(app.app_settings as Record<string, string>),
+      ...(typeof connectionString === 'string' ? { APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString } : {}),
+    };
+  };
   const deploymentEnv = (): Array<{ deployment: string; env: Record<string, string> }> =>
     manifestsOfKind(synthesized.aksKeda, 'Deployment').map((deployment) => ({
       deployment: String(at(deployment, 'metadata', 'name')),

@@ -12,6 +12,7 @@ import { EtlFoundation } from '../building-blocks/etl-foundation.js';
 import type { EtlInfraParameters } from '../parameters.js';
 import { resourceNames } from '../resource-names.js';
 import { azureAppSettings } from '../settings/azure-app-settings.js';
+import { flexAppSettings } from '../settings/flex-app-settings.js';
 
 /** Blob container Flex Consumption deploys the app package to (`az functionapp deployment`). */
 export const DEPLOYMENT_CONTAINER = 'app-package';
@@ -30,6 +31,19 @@ export class ServerlessStack extends TerraformStack {
     const identity = foundation.functionsIdentity;
 
     const plan = new ServicePlan(this, 'plan', { ...placement, name: names.servicePlan, osType: 'Linux', skuName: 'FC1' });
+    // Each setting where the provider keeps it on read, so a plan after apply shows no change.
+    const settings = flexAppSettings(
+      azureAppSettings({
+        credential: 'managedidentity',
+        clientId: identity.clientId,
+        storageAccountName: foundation.storage.account.name,
+        eventHubsFullyQualifiedNamespace: foundation.eventHubs.fullyQualifiedNamespace,
+        eventHubs: parameters.eventHubs,
+        sqlServerHostName: foundation.sql.serverHostName,
+        sqlDatabaseName: foundation.sql.database.name,
+        applicationInsightsConnectionString: foundation.monitoring.applicationInsights.connectionString,
+      }),
+    );
     this.functionApp = new FunctionAppFlexConsumption(this, 'function-app', {
       ...placement,
       name: names.functionApp,
@@ -45,19 +59,13 @@ export class ServerlessStack extends TerraformStack {
       identity: { type: 'UserAssigned', identityIds: [identity.id] },
       httpsOnly: true,
       webdeployPublishBasicAuthenticationEnabled: false,
-      siteConfig: { minimumTlsVersion: '1.2', scmMinimumTlsVersion: '1.2', http2Enabled: true },
-      appSettings: {
-        ...azureAppSettings({
-          credential: 'managedidentity',
-          clientId: identity.clientId,
-          storageAccountName: foundation.storage.account.name,
-          eventHubsFullyQualifiedNamespace: foundation.eventHubs.fullyQualifiedNamespace,
-          eventHubs: parameters.eventHubs,
-          sqlServerHostName: foundation.sql.serverHostName,
-          sqlDatabaseName: foundation.sql.database.name,
-          applicationInsightsConnectionString: foundation.monitoring.applicationInsights.connectionString,
-        }),
+      siteConfig: {
+        minimumTlsVersion: '1.2',
+        scmMinimumTlsVersion: '1.2',
+        http2Enabled: true,
+        applicationInsightsConnectionString: settings.applicationInsightsConnectionString,
       },
+      appSettings: { ...settings.appSettings },
       // The host reads its deployment package and locks with this identity from the first start.
       dependsOn: foundation.functionsIdentityGrants,
     });
