@@ -34,7 +34,7 @@ export interface SqlParameters {
 export interface FunctionsParameters {
   /** Flex Consumption instance size: 512, 2048 or 4096 MB. */
   readonly instanceMemoryMb: 512 | 2048 | 4096;
-  /** Flex Consumption upper bound of instances (1–1000, default 100). */
+  /** Flex Consumption upper bound of instances (40–1000 in azurerm 4.55.0's schema, default 100). */
   readonly maximumInstanceCount: number;
   readonly nodeVersion: '20' | '22';
 }
@@ -192,7 +192,8 @@ function validate(p: EtlInfraParameters): string[] {
   check(p.sql.autoPauseDelayMinutes === -1 || p.sql.autoPauseDelayMinutes >= 15, 'sql.autoPauseDelayMinutes must be -1 (off) or ≥ 15');
 
   check([512, 2048, 4096].includes(p.functions.instanceMemoryMb), 'functions.instanceMemoryMb must be 512, 2048 or 4096');
-  check(intIn(p.functions.maximumInstanceCount, 1, 1000), 'functions.maximumInstanceCount must be 1–1000 (Flex Consumption)');
+  // The bounds azurerm 4.55.0 validates (maximum_instance_count: IntBetween(40, 1000)): refused here, before a plan.
+  check(intIn(p.functions.maximumInstanceCount, 40, 1000), 'functions.maximumInstanceCount must be 40–1000 (the azurerm provider refuses other values)');
 
   check(intIn(p.aks.nodeMinCount, 1, 100) && intIn(p.aks.nodeMaxCount, p.aks.nodeMinCount, 100), 'aks node counts must satisfy 1 ≤ min ≤ max ≤ 100');
   check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.aks.namespace), `aks.namespace '${p.aks.namespace}' is not a Kubernetes name`);

@@ -33,12 +33,18 @@ describe('resolveParameters', () => {
     expect(p.keda.cooldownPeriodSeconds).toBe(300);
   });
 
+  it('accepts the Flex instance bounds the provider accepts (40–1000)', () => {
+    expect(resolveParameters({ functions: { maximumInstanceCount: 40 } }).functions.maximumInstanceCount).toBe(40);
+    expect(resolveParameters({ functions: { maximumInstanceCount: 1000 } }).functions.maximumInstanceCount).toBe(1000);
+  });
+
   it.each<[string, EtlInfraParameterOverrides]>([
     ['33 partitions on Standard', { eventHubs: { recordsPartitions: 33 } }],
     ['an upper-case hub name (KEDA lower-cases checkpoint paths)', { eventHubs: { recordsHub: 'Records' } }],
     ['the same name for both hubs', { eventHubs: { aggregatesHub: 'records' } }],
     ['a Flex instance size that does not exist', { functions: { instanceMemoryMb: 1024 as never } }],
     ['more than 1000 Flex instances', { functions: { maximumInstanceCount: 1001 } }],
+    ['fewer than 40 Flex instances (the provider refuses them)', { functions: { maximumInstanceCount: 39 } }],
     ['min nodes above max nodes', { aks: { nodeMinCount: 4, nodeMaxCount: 2 } }],
     ['max replicas below min replicas', { keda: { minReplicas: 3, maxReplicas: 2 } }],
     ['a prefix with characters storage names forbid', { prefix: 'ETL_' }],

@@ -70,11 +70,13 @@ export class EtlFoundation extends Construct {
     const account = this.storage.account.id;
     const hubs = this.eventHubs;
     return [
-    grantRole(this, 'functions-blob-contributor', {
+    // The Functions host's own storage (AzureWebJobsStorage__accountName) needs Owner: Microsoft's
+    // page on connecting to host storage with an identity names this role (see infra/README.md).
+    grantRole(this, 'functions-blob-owner', {
       ...principal,
-      role: 'Storage Blob Data Contributor',
+      role: 'Storage Blob Data Owner',
       resourceId: account,
-      reason: 'read landing; write rejected, dead letters, checkpoints, host locks and deployment packages',
+      reason: 'host storage (locks, keys, deployment package); read landing; write rejected, dead letters, checkpoints',
     }),
     grantRole(this, 'functions-queue-contributor', {
       ...principal,

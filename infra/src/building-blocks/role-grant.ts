@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 
 /** The built-in roles this project grants; a union so a typo fails type-checking, not deployment. */
 export type BuiltInRole =
+  | 'Storage Blob Data Owner'
   | 'Storage Blob Data Contributor'
   | 'Storage Blob Data Reader'
   | 'Storage Queue Data Contributor'
