@@ -49,7 +49,7 @@ export interface AksParameters {
   readonly imageTag: string;
 }
 
-/** KEDA knobs, applied to every ScaledObject; defaults follow FUNCTIONS-HOST.md §5 (parity with Functions). */
+/** KEDA knobs, applied to every ScaledObject; defaults match Functions scaling (docs/functions-host.md, "Scaling targets"). */
 export interface KedaParameters {
   readonly unprocessedEventThreshold: number;
   readonly activationUnprocessedEventThreshold: number;
@@ -155,7 +155,7 @@ function pickDefined<T extends object, K extends keyof T>(source: T, keys: reado
 
 // Names end up in globally unique DNS names (storage accounts allow only [a-z0-9], 3–24 chars).
 const SHORT_NAME = /^[a-z][a-z0-9]{1,7}$/;
-// Event Hub and consumer-group names: KEDA lower-cases the group only, so keep both lower case (FUNCTIONS-HOST.md §4).
+// Event Hub and consumer-group names: KEDA lower-cases the group only, so keep both lower case (docs/functions-host.md).
 const HUB_NAME = /^[a-z][a-z0-9-]{0,49}$/;
 
 function validate(p: EtlInfraParameters): string[] {

@@ -20,7 +20,7 @@ describe('resolveParameters', () => {
       extensions: { eventHubs: { targetUnprocessedEventThreshold?: number; maxEventBatchSize?: number } };
     };
     const eventHubs = hostJson.extensions.eventHubs;
-    // FUNCTIONS-HOST.md §5: target = targetUnprocessedEventThreshold, else maxEventBatchSize (100).
+    // docs/functions-host.md: target = targetUnprocessedEventThreshold, else maxEventBatchSize (100).
     const functionsTarget = eventHubs.targetUnprocessedEventThreshold ?? eventHubs.maxEventBatchSize ?? 100;
     expect(resolveParameters().keda.unprocessedEventThreshold).toBe(functionsTarget);
   });

@@ -37,6 +37,24 @@ describe('loadEtlConfig', () => {
     expect(config.sql).toMatchObject({ driver: 'mssql', auth: 'managed-identity', server: 'etl.database.windows.net', database: 'etl', poolMax: 10 });
   });
 
+  it('ignores a storage connection string without a key when the identity-based account name is set', () => {
+    // What azurerm writes into a Flex Consumption app on every apply (infra/README.md, "Provider pitfalls").
+    const keyless = 'DefaultEndpointsProtocol=https;AccountName=etlstore;AccountKey=;EndpointSuffix=core.windows.net';
+    const identity = { AzureWebJobsStorage__accountName: 'etlstore', AzureWebJobsStorage__clientId: 'cid', ETL_EVENTHUB: local.ETL_EVENTHUB };
+    const expected = { kind: 'identity', endpoint: 'etlstore', credential: 'managedidentity', clientId: 'cid' };
+    expect(loadEtlConfig({ ...identity, AzureWebJobsStorage: keyless }).storage).toEqual(expected);
+    expect(loadEtlConfig({ ...identity, AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=etlstore;EndpointSuffix=core.windows.net' }).storage).toEqual(expected);
+    // A string that carries a credential still wins, as it does for the Functions host.
+    const withKey = 'DefaultEndpointsProtocol=https;AccountName=etlstore;AccountKey=a2V5;EndpointSuffix=core.windows.net';
+    expect(loadEtlConfig({ ...identity, AzureWebJobsStorage: withKey }).storage).toEqual({ kind: 'connection-string', connectionString: withKey });
+    const withSas = 'BlobEndpoint=https://etlstore.blob.core.windows.net;SharedAccessSignature=sv=2024&sig=x';
+    expect(loadEtlConfig({ ...identity, AzureWebJobsStorage: withSas }).storage).toMatchObject({ kind: 'connection-string' });
+    // Without the account name, a key-less string cannot work: refused, naming both settings.
+    const refused = errorOf({ ETL_EVENTHUB: local.ETL_EVENTHUB, AzureWebJobsStorage: keyless });
+    expect(refused.code).toBe('INVALID_CONFIG');
+    expect(refused.message).toContain('AzureWebJobsStorage__accountName');
+  });
+
   it('names the setting that is wrong', () => {
     expect(errorOf({ ...local, ETL_CHUNK_MAX_ROWS: 'many' }).message).toContain('ETL_CHUNK_MAX_ROWS');
     expect(errorOf({ ...local, ETL_SQL_DRIVER: 'oracle' }).message).toContain('ETL_SQL_DRIVER');

@@ -65,10 +65,31 @@ function parse<T>(env: Env, name: AppSettingName, schema: z.ZodType<T>): T {
   return result.data;
 }
 
+/**
+ * Whether a storage or Event Hubs connection string carries anything to sign in with: a key, a SAS
+ * or the storage emulator's well-known account. A string without one cannot authenticate; azurerm
+ * writes such an `AzureWebJobsStorage` into Flex Consumption apps (infra/README.md, "Provider pitfalls").
+ */
+export function connectionStringHasCredential(connectionString: string): boolean {
+  const parts = new Map<string, string>();
+  for (const part of connectionString.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) parts.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  if (parts.get('usedevelopmentstorage')?.toLowerCase() === 'true') return true;
+  return ['accountkey', 'sharedaccesskey', 'sharedaccesssignature'].some((name) => (parts.get(name) ?? '') !== '');
+}
+
 function connection(env: Env, prefix: 'AzureWebJobsStorage' | 'ETL_EVENTHUB', endpointSuffix: string): ServiceConnection {
   const connectionString = read(env, prefix);
-  if (connectionString) return { kind: 'connection-string', connectionString };
   const endpoint = env[`${prefix}__${endpointSuffix}`]?.trim();
+  if (connectionString) {
+    if (connectionStringHasCredential(connectionString)) return { kind: 'connection-string', connectionString };
+    if (!endpoint) {
+      throw new EtlError('INVALID_CONFIG', `setting ${prefix}: the connection string carries no key or SAS; give one, or set ${prefix}__${endpointSuffix} for an identity-based connection`);
+    }
+    // A string without a credential beside the identity-based name: the identity wins.
+  }
   if (!endpoint) {
     throw new EtlError('INVALID_CONFIG', `setting ${prefix} (a connection string) or ${prefix}__${endpointSuffix} (identity-based) is required`);
   }
