@@ -2,7 +2,8 @@
  * The whole contract suite on the Azure SQL adapter's own classes, with their T-SQL run on SQLite
  * through the translating session (the schema comes from the SQLite migrations: same names).
  * Evidence for the adapter's logic, not for SQL Server's acceptance of its T-SQL; the two-process
- * case is left to the SQLite and live targets.
+ * case is left to the SQLite and live targets. The session holds values to the T-SQL column and
+ * parameter sizes, which SQLite alone would not.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,10 @@ describeEtlStoreContract({
       report,
       query: report,
       deadLetters: new MssqlDeadLetterStore(session),
-      migrate: (datasets) => schema.migrate(datasets),
+      async migrate(datasets) {
+        await schema.migrate(datasets);
+        session.learnTsqlSchema(datasets);
+      },
       async close() {
         db.close();
         await schema.close();

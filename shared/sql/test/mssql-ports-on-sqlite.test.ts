@@ -40,6 +40,7 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
       db.close();
     });
     const session = new SqliteTranslatingSession(db);
+    session.learnTsqlSchema([dataset]);
     let tick = Date.UTC(2026, 10, 20, 12);
     const now = () => new Date((tick += 1000));
     return { dataset, sqlite, session, now };
