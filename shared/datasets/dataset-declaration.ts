@@ -33,7 +33,7 @@ export interface ColumnDeclaration {
   readonly pattern?: string;
 }
 
-/** The daily percentile report a dataset offers (see DESIGN.md, "Datasets"). */
+/** The daily percentile report a dataset offers (docs/datasets.md, "Declaration fields"). */
 export interface DailyReportDeclaration {
   /** Numeric column whose percentile is reported. */
   readonly measure: string;

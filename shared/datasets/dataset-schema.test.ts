@@ -37,7 +37,7 @@ describe('parseDatasetDeclaration', () => {
     expect(Object.isFrozen(dataset.columns[0])).toBe(true);
   });
 
-  it('accepts the built-in IoT dataset as DESIGN.md declares it', () => {
+  it('accepts the built-in IoT dataset as docs/datasets.md describes it', () => {
     expect(iotEventsDataset.name).toBe('iot_events');
     expect(iotEventsDataset.columns.map((column) => column.name)).toEqual([
       'event_id', 'device_id', 'device_type', 'timestamp', 'event_duration', 'value', 'status', 'location', 'firmware',
@@ -60,7 +60,8 @@ describe('parseDatasetDeclaration', () => {
     ['a quantile measure that may be negative', (d: ReturnType<typeof minimal>) => void Object.assign(d, { quantileMeasures: ['amount'] }, (d.columns[3] as { min?: number }).min = -5), /quantileMeasures\[0\]: column 'amount' needs min ≥ 0/],
     ['a key too long for a SQL index', (d: ReturnType<typeof minimal>) => void Object.assign(d, { key: ['order_id', 'shop'] }, Object.assign(d.columns[1]!, { maxLength: 500 })), /key: key columns take up to 1072 bytes in a SQL index key, more than 900/],
     ['dimensions too long for the window key', (d: ReturnType<typeof minimal>) => void Object.assign(d, { dimensions: ['shop', 'order_id'] }, Object.assign(d.columns[1]!, { maxLength: 420 })), /dimensions: dimension values joined take up to 457 characters, more than 440/],
-    ['rows too long for one event', (d: ReturnType<typeof minimal>) => void (d.columns as object[]).push({ name: 'notes', type: 'string', maxLength: 100_000 }), /columns: a row may hold up to 100340 characters, more than 100000/],
+    ['rows too long for one event', (d: ReturnType<typeof minimal>) => void (d.columns as object[]).push({ name: 'notes', type: 'string', maxLength: 100_000 }), /columns: a row may hold up to 100341 characters, more than 100000/],
+    ['a report dimension too long for the report index', (d: ReturnType<typeof minimal>) => void Object.assign(d, { report: { measure: 'amount', dimension: 'shop', percentile: 0.9, sigma: 3, minDistinctEvents: 1 } }, Object.assign(d.columns[1]!, { maxLength: 900 })), /report\.dimension: column 'shop' takes up to 1800 bytes in the report's SQL index, more than 1697/],
     ['a bad pattern', (d: ReturnType<typeof minimal>) => void Object.assign(d.columns[1]!, { pattern: '(' }), /columns\[1\]\.pattern: not a valid regular expression/],
   ])('names the field for %s', (_label, mutate, expected) => {
     const declaration = minimal();

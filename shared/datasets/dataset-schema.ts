@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import { EtlError } from '../errors/etl-error.js';
 import { DERIVED_COLUMNS, type DatasetDeclaration } from './dataset-declaration.js';
+import { dimensionKeyLength, MAX_DIMENSION_KEY_LENGTH, valueTextLength } from './value-text-length.js';
 
 /** Identifiers become SQL identifiers and blob path segments (see dataset-declaration.ts). */
 const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 const identifier = z.string().regex(IDENTIFIER, 'must match [a-z][a-z0-9_]{0,62}');
+
 
 const columnSchema = z.strictObject({
   name: identifier,
@@ -31,15 +33,19 @@ const reportSchema = z.strictObject({
 });
 
 const MINUTES_PER_DAY = 1440;
-const DEFAULT_MAX_LENGTH = 256;
 
 /**
  * Azure SQL limits a clustered index key to 900 bytes, and the facts table type that carries a
  * chunk is keyed by the dataset key (https://learn.microsoft.com/sql/sql-server/maximum-capacity-specifications-for-sql-server).
  */
 const MAX_KEY_BYTES = 900;
-/** Length of the window tables' `dimension_key` column (NVARCHAR(440), shared/sql). */
-const MAX_DIMENSION_KEY_CHARACTERS = 440;
+
+/**
+ * Azure SQL limits a nonclustered index key to 1,700 bytes; the daily report's index is keyed by
+ * the event date (3 bytes) and the report's dimension (same page as MAX_KEY_BYTES).
+ */
+const MAX_REPORT_INDEX_BYTES = 1700;
+const EVENT_DATE_BYTES = 3;
 
 /**
  * Longest row, in characters of its typed values. A chunk event carries at least one row and an
@@ -49,26 +55,6 @@ const MAX_DIMENSION_KEY_CHARACTERS = 440;
 const MAX_ROW_CHARACTERS = 100_000;
 
 type DeclaredColumn = z.infer<typeof columnSchema>;
-
-/** Longest text a value of the column can have once typed (numbers as JavaScript prints them). */
-function longestText(column: DeclaredColumn): number {
-  switch (column.type) {
-    case 'string':
-      return column.maxLength ?? DEFAULT_MAX_LENGTH;
-    case 'uuid':
-      return 36;
-    case 'enum':
-      return Math.max(0, ...(column.values ?? []).map((value) => value.length));
-    case 'integer':
-      return 17; // -9007199254740991
-    case 'number':
-      return 24; // -1.2345678901234567e-308
-    case 'boolean':
-      return 5;
-    case 'timestamp':
-      return 24;
-  }
-}
 
 /** Bytes of the column in a SQL index key: NVARCHAR takes two bytes a character. */
 function keyBytes(column: DeclaredColumn): number {
@@ -81,7 +67,7 @@ function keyBytes(column: DeclaredColumn): number {
     case 'timestamp':
       return 8;
     default:
-      return 2 * longestText(column);
+      return 2 * valueTextLength(column);
   }
 }
 
@@ -135,7 +121,7 @@ const datasetSchema = z
       }
     });
 
-    const rowCharacters = dataset.columns.reduce((sum, column) => sum + longestText(column), 0);
+    const rowCharacters = dataset.columns.reduce((sum, column) => sum + valueTextLength(column), 0);
     if (rowCharacters > MAX_ROW_CHARACTERS) {
       issue(['columns'], `a row may hold up to ${rowCharacters} characters, more than ${MAX_ROW_CHARACTERS} (one row must fit an Event Hubs event): lower maxLength`);
     }
@@ -163,9 +149,9 @@ const datasetSchema = z
       issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp, not ${eventTime.type}`);
     }
     const dimensionColumns = dataset.dimensions.map((name, index) => requireColumn(['dimensions', index], name, false));
-    const dimensionKeyLength = dimensionColumns.reduce((sum, column) => sum + (column === undefined ? 0 : longestText(column)), Math.max(0, dimensionColumns.length - 1));
-    if (dimensionKeyLength > MAX_DIMENSION_KEY_CHARACTERS) {
-      issue(['dimensions'], `dimension values joined take up to ${dimensionKeyLength} characters, more than ${MAX_DIMENSION_KEY_CHARACTERS}: lower the dimension columns' maxLength`);
+    const keyLength = dimensionKeyLength(dimensionColumns.map((column) => (column === undefined ? 0 : valueTextLength(column))));
+    if (keyLength > MAX_DIMENSION_KEY_LENGTH) {
+      issue(['dimensions'], `dimension values joined take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`);
     }
     dataset.measures.forEach((name, index) => {
       const column = requireColumn(['measures', index], name, false);
@@ -185,7 +171,11 @@ const datasetSchema = z
       if (!dataset.measures.includes(dataset.report.measure)) {
         issue(['report', 'measure'], `'${dataset.report.measure}' is not one of measures`);
       }
-      requireColumn(['report', 'dimension'], dataset.report.dimension, false);
+      const dimension = requireColumn(['report', 'dimension'], dataset.report.dimension, false);
+      const indexBytes = dimension === undefined ? 0 : EVENT_DATE_BYTES + keyBytes(dimension);
+      if (indexBytes > MAX_REPORT_INDEX_BYTES) {
+        issue(['report', 'dimension'], `column '${dataset.report.dimension}' takes up to ${indexBytes - EVENT_DATE_BYTES} bytes in the report's SQL index, more than ${MAX_REPORT_INDEX_BYTES - EVENT_DATE_BYTES}: lower its maxLength`);
+      }
     }
   });
 

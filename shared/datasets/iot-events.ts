@@ -1,5 +1,5 @@
 /**
- * The built-in dataset: IoT sensor events (DESIGN.md, "Datasets"). It goes through the same
+ * The built-in dataset: IoT sensor events (docs/datasets.md, "The built-in dataset"). It goes through the same
  * schema as user declarations, so it can never drift from the rules users are held to.
  */
 import type { DatasetDeclaration } from './dataset-declaration.js';

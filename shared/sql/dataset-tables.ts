@@ -11,6 +11,7 @@ import {
   type TypedValue,
 } from '../datasets/dataset-declaration.js';
 import type { MeasureSummary, SerializedSketch, WindowPartial } from '../aggregates/window-partial.js';
+import { dimensionKeyLength, valueTextLength } from '../datasets/value-text-length.js';
 import { EtlError } from '../errors/etl-error.js';
 import { assertIdentifier } from './sql-identifier.js';
 
@@ -21,7 +22,10 @@ export interface FactColumn {
   readonly name: string;
   readonly type: SqlValueType;
   readonly required: boolean;
-  /** Longest text, for text-like columns (drives NVARCHAR sizes in T-SQL). */
+  /**
+   * Longest value as text (value-text-length.ts): the NVARCHAR size of a text column in T-SQL, and
+   * of a window table's column when the column is a dimension (dimension values are stored as text).
+   */
   readonly maxLength: number;
 }
 
@@ -44,6 +48,8 @@ export interface DatasetTables {
   readonly dimensionColumns: readonly FactColumn[];
   readonly measureColumns: Readonly<Record<string, MeasureColumns>>;
   readonly sketchColumns: Readonly<Record<string, string>>;
+  /** Longest `dimension_key` of the window table (at least 1: an empty dimension list keys by ''). */
+  readonly dimensionKeyLength: number;
 }
 
 /** Separator of key and dimension-key parts (U+001F), as the pipeline uses it. */
@@ -52,10 +58,10 @@ export const KEY_SEPARATOR = '\u001f';
 /** Derived facts columns: their SQL types. `file_id` is long enough for a path-based id. */
 const DERIVED_FACT_COLUMNS: readonly FactColumn[] = [
   { name: 'event_date', type: 'date', required: true, maxLength: 10 },
-  { name: 'event_hour', type: 'integer', required: true, maxLength: 0 },
+  { name: 'event_hour', type: 'integer', required: true, maxLength: 2 },
   { name: 'window_start', type: 'timestamp', required: true, maxLength: 24 },
   { name: 'file_id', type: 'string', required: true, maxLength: 400 },
-  { name: 'row_number', type: 'integer', required: true, maxLength: 0 },
+  { name: 'row_number', type: 'integer', required: true, maxLength: 17 },
 ];
 
 /** Fixed window-table columns; dimension and measure columns must not collide with them. */
@@ -80,7 +86,7 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
       name: column.name,
       type: column.type,
       required: column.required === true,
-      maxLength: textLength(column.type, column.maxLength, column.values),
+      maxLength: valueTextLength(column),
     };
   });
   const factColumns = [...declared, ...DERIVED_FACT_COLUMNS];
@@ -132,24 +138,10 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
     dimensionColumns,
     measureColumns,
     sketchColumns,
+    dimensionKeyLength: Math.max(1, dimensionKeyLength(dimensionColumns.map((column) => column.maxLength))),
   };
   cache.set(dataset, tables);
   return tables;
-}
-
-function textLength(type: ColumnType, maxLength: number | undefined, values: readonly string[] | undefined): number {
-  switch (type) {
-    case 'string':
-      return maxLength ?? 256;
-    case 'uuid':
-      return 36;
-    case 'timestamp':
-      return 24;
-    case 'enum':
-      return Math.max(1, ...(values ?? []).map((value) => value.length));
-    default:
-      return 0;
-  }
 }
 
 /** The values of one fact in `factColumns` order, as JS values (adapters convert for their driver). */

@@ -3,6 +3,7 @@
  * out. Checkers run on every field of every row, so they allocate only when a value is bad.
  */
 import type { ColumnDeclaration, TypedValue } from '../datasets/dataset-declaration.js';
+import { DEFAULT_STRING_MAX_LENGTH } from '../datasets/value-text-length.js';
 import { parseIsoInstant } from './iso-instant.js';
 
 /** Why one field is bad; the message already names the column. */
@@ -12,7 +13,6 @@ export class Rejection {
 
 export type ColumnChecker = (text: string) => TypedValue | Rejection;
 
-const DEFAULT_MAX_LENGTH = 256;
 const INTEGER = /^[+-]?\d+$/;
 const TRUE_WORDS: ReadonlySet<string> = new Set(['true', '1', 'yes']);
 const FALSE_WORDS: ReadonlySet<string> = new Set(['false', '0', 'no']);
@@ -87,7 +87,7 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
   const { name } = column;
   switch (column.type) {
     case 'string': {
-      const maxLength = column.maxLength ?? DEFAULT_MAX_LENGTH;
+      const maxLength = column.maxLength ?? DEFAULT_STRING_MAX_LENGTH;
       const pattern = column.pattern === undefined ? undefined : new RegExp(`^(?:${column.pattern})$`, 'u');
       return (text) => {
         if (text.length > maxLength) return new Rejection(`${name}: ${text.length} characters, longer than ${maxLength}`);

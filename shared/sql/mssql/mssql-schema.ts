@@ -221,12 +221,17 @@ export function mssqlDatasetSteps(tables: DatasetTables): DdlStep[] {
   return steps;
 }
 
-/** Window column types; dimension_key stays under the 900-byte clustered key limit with window_start. */
+/**
+ * Window column types. Dimension values are stored as text, each column as long as its longest
+ * value and `dimension_key` as long as the longest key (the declaration keeps that within the
+ * 900-byte clustered key limit together with window_start).
+ */
 export function windowColumnType(tables: DatasetTables, name: string): string {
   if (name === 'window_start') return 'DATETIME2(3) NOT NULL';
-  if (name === 'dimension_key') return `NVARCHAR(440) ${EXACT} NOT NULL`;
+  if (name === 'dimension_key') return `${tsqlTypeText(nvarchar(tables.dimensionKeyLength))} ${EXACT} NOT NULL`;
   if (name === 'count') return `${tsqlTypeText(BIGINT)} NOT NULL`;
-  if (tables.dimensionColumns.some((column) => column.name === name)) return 'NVARCHAR(256) NOT NULL';
+  const dimension = tables.dimensionColumns.find((column) => column.name === name);
+  if (dimension) return `${tsqlTypeText(nvarchar(Math.max(1, dimension.maxLength)))} NOT NULL`;
   if (Object.values(tables.sketchColumns).includes(name)) return 'NVARCHAR(MAX) NULL';
   for (const columns of Object.values(tables.measureColumns)) {
     if (name === columns.count) return 'BIGINT NOT NULL';

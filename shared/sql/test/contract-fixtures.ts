@@ -111,3 +111,64 @@ export function expectedDailyPercentile(
   }
   return result.sort((a, b) => (a.day === b.day ? (a.dimension < b.dimension ? -1 : 1) : a.day < b.day ? -1 : 1));
 }
+
+/**
+ * A dataset whose declared sizes are at the limits the declaration allows: a composite key of
+ * exactly 900 index bytes (446 characters of text + an integer), four dimensions whose longest
+ * values join to 433 of the 440 characters a dimension key may have, text columns of 4000 (the
+ * longest NVARCHAR with a size) and 20,000 characters (NVARCHAR(MAX)).
+ */
+export function maximalDataset(name: string): DatasetDeclaration {
+  return {
+    name,
+    version: 1,
+    columns: [
+      { name: 'code', type: 'string', required: true, maxLength: 446 },
+      { name: 'seq', type: 'integer', required: true },
+      { name: 'at', type: 'timestamp', required: true },
+      { name: 'region', type: 'string', required: true, maxLength: 300 },
+      { name: 'kind', type: 'enum', values: ['a', 'k'.repeat(100)] },
+      { name: 'flag', type: 'boolean' },
+      { name: 'ratio', type: 'number' },
+      { name: 'amount', type: 'number', min: 0 },
+      { name: 'id', type: 'uuid', required: true },
+      { name: 'note', type: 'string', maxLength: 4000 },
+      { name: 'body', type: 'string', maxLength: 20_000 },
+    ],
+    key: ['code', 'seq'],
+    partitionKey: 'code',
+    eventTime: 'at',
+    dimensions: ['region', 'kind', 'flag', 'ratio'],
+    measures: ['amount', 'seq'],
+    quantileMeasures: ['amount'],
+    windowMinutes: 1,
+    report: { measure: 'amount', dimension: 'region', percentile: 0.5, sigma: 3, minDistinctEvents: 1 },
+  };
+}
+
+/**
+ * Text of exactly `length` UTF-16 code units (what NVARCHAR and a declaration's maxLength count),
+ * starting with `prefix` and holding non-ASCII and astral characters.
+ */
+export function textOfLength(length: number, prefix = ''): string {
+  let text = prefix;
+  while (text.length + 5 <= length) text += 'Zß€😀';
+  return text.padEnd(length, 'x');
+}
+
+/** Rows of `maximalDataset` whose every value is as long as its column allows. */
+export function maximalRows(count: number): TypedRow[] {
+  return Array.from({ length: count }, (_, index) => ({
+    code: textOfLength(446, `${index}:`),
+    seq: index % 2 === 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER,
+    at: index % 2 === 0 ? '9999-12-31T23:59:59.999Z' : '1000-01-01T00:00:00.000Z',
+    region: textOfLength(300, `r${index % 2}:`),
+    kind: 'k'.repeat(100),
+    flag: false,
+    ratio: -0.0000012345678901234567,
+    amount: index % 2 === 0 ? 0.0000012345678901234567 : 12345678901234567000,
+    id: uuidFor(index + 1),
+    note: textOfLength(4000, `n${index}`),
+    body: textOfLength(20_000, `b${index}`),
+  }));
+}

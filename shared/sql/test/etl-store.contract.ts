@@ -19,10 +19,16 @@ import {
   contractDataset,
   eventFact,
   expectedDailyPercentile,
+  makeFact,
+  maximalDataset,
+  maximalRows,
   random,
   type EventSpec,
 } from './contract-fixtures.js';
 import { mergeWindowPartials, partialsFromFacts } from '../../aggregates/window-aggregate.js';
+import { parseDatasetDeclaration } from '../../datasets/dataset-schema.js';
+import { partialIdOf } from '../../messages/partials-event.js';
+
 
 export interface ContractTarget {
   /** Shown in the suite name. */
@@ -62,9 +68,9 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       await Promise.all(open.splice(0).map((store) => store.close()));
     });
 
-    async function setup(report?: Parameters<typeof contractDataset>[1]) {
+    async function setup(report?: Parameters<typeof contractDataset>[1], declare: (name: string) => DatasetDeclaration = (name) => contractDataset(name, report)) {
       const config = await target.config();
-      const dataset = contractDataset(uniqueName('c'), report);
+      const dataset = declare(uniqueName('c'));
       const store = await (target.open ?? openEtlStore)(config);
       open.push(store);
       await store.migrate([dataset]);
@@ -401,6 +407,42 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(await store.deadLetters.get(`${prefix}-a`)).toMatchObject({ replayedAt: null, error: 'again', attempts: 6 });
       await expect(store.deadLetters.markReplayed(`${prefix}-missing`, '2026-11-20T11:00:00.000Z')).rejects.toMatchObject({ code: 'INTERNAL' });
       expect(await store.deadLetters.get(`${prefix}-missing`)).toBeUndefined();
+    });
+
+    it('loads, de-duplicates, aggregates and reads back values at every size the declaration allows', async () => {
+      const { store, dataset, fileId } = await setup(undefined, maximalDataset);
+      expect(parseDatasetDeclaration(dataset)).toMatchObject({ name: dataset.name }); // the limits are the declaration's own
+      const blobName = `${dataset.name}/${'b'.repeat(1024 - dataset.name.length - 5)}.csv`; // a blob name's 1024 characters
+      await begin(store, dataset, fileId, blobName);
+      const rows = maximalRows(2);
+      const chunkFacts = rows.map((values, index) => makeFact(dataset, values, fileId, index + 1));
+      let fresh: readonly Fact[] = [];
+      const loaded = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunkFacts }, (newFacts) => {
+        fresh = newFacts;
+        return [];
+      });
+      expect(loaded).toMatchObject({ alreadyApplied: false, loaded: 2, duplicates: 0 });
+      expect(fresh.map((fact) => fact.values)).toEqual(rows);
+      // The same keys again, in another chunk: duplicates, however long the key.
+      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/1`, facts: chunkFacts }, () => [])).toMatchObject({ loaded: 0, duplicates: 2 });
+      expect(await store.manifest.getFile(fileId)).toMatchObject({ blobName, loadedRows: 2, duplicateRows: 2 });
+
+      const partials = partialsFromFacts(dataset, fresh).map((partial) => ({ partialId: partialIdOf(`${fileId}/0/0/${partial.dimensionKey}`, partial.windowStart), partial }));
+      expect(await store.windows.mergePartials(dataset, partials, mergeWindowPartials)).toEqual({ applied: 2, alreadyApplied: 0 });
+      const windows = await store.windows.listWindows(dataset);
+      expect(windows.map((window) => [window.windowStart, window.dimensions])).toEqual([
+        ['1000-01-01T00:00:00.000Z', { region: rows[1]?.region, kind: rows[1]?.kind, flag: 'false', ratio: '-0.0000012345678901234567' }],
+        ['9999-12-31T23:59:00.000Z', { region: rows[0]?.region, kind: rows[0]?.kind, flag: 'false', ratio: '-0.0000012345678901234567' }],
+      ]);
+      const exact = await store.query.groupByWindow(dataset);
+      expect(exact.map((group) => [group.windowStart, group.dimensionKey, group.count])).toEqual(windows.map((window) => [window.windowStart, window.dimensionKey, 1]));
+      for (const window of windows) {
+        expect(await store.query.measureValues(dataset, 'amount', { windowStart: window.windowStart, dimensionKey: window.dimensionKey })).toHaveLength(1);
+      }
+      expect((await store.report.dailyPercentile(dataset)).map((row) => [row.day, row.dimension])).toEqual([
+        ['1000-01-01', rows[1]?.region],
+        ['9999-12-31', rows[0]?.region],
+      ]);
     });
 
     it('treats SQL in values and file names as data', async () => {

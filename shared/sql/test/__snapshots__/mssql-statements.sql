@@ -342,9 +342,9 @@ GO
 IF NOT EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
 CREATE TABLE [iot_events_windows_1m] (
   [window_start] DATETIME2(3) NOT NULL,
-  [dimension_key] NVARCHAR(440) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  [dimension_key] NVARCHAR(11) COLLATE Latin1_General_100_BIN2 NOT NULL,
   [count] BIGINT NOT NULL,
-  [device_type] NVARCHAR(256) NOT NULL,
+  [device_type] NVARCHAR(11) NOT NULL,
   [event_duration_count] BIGINT NOT NULL,
   [event_duration_sum] FLOAT NOT NULL,
   [event_duration_sum_of_squares] FLOAT NOT NULL,
@@ -371,19 +371,19 @@ WHERE NOT EXISTS (SELECT 1 FROM [iot_events_facts] AS f WITH (UPDLOCK, HOLDLOCK)
 GO
 
 -- iot_events.select_window_for_update
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11)
 -- parsed by node-sql-parser: yes
 SELECT [window_start], [dimension_key], [count], [device_type], [event_duration_count], [event_duration_sum], [event_duration_sum_of_squares], [event_duration_min], [event_duration_max], [value_count], [value_sum], [value_sum_of_squares], [value_min], [value_max], [event_duration_sketch], [updated_at] FROM [iot_events_windows_1m] WITH (UPDLOCK, HOLDLOCK) WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
 
 -- iot_events.insert_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440), @w2 BIGINT, @w3 NVARCHAR(256), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(11), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 INSERT INTO [iot_events_windows_1m] ([window_start], [dimension_key], [count], [device_type], [event_duration_count], [event_duration_sum], [event_duration_sum_of_squares], [event_duration_min], [event_duration_max], [value_count], [value_sum], [value_sum_of_squares], [value_min], [value_max], [event_duration_sketch], [updated_at]) VALUES (@w0, @w1, @w2, @w3, @w4, @w5, @w6, @w7, @w8, @w9, @w10, @w11, @w12, @w13, @w14, @w15)
 GO
 
 -- iot_events.update_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440), @w2 BIGINT, @w3 NVARCHAR(256), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(11), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 UPDATE [iot_events_windows_1m] SET [count] = @w2, [device_type] = @w3, [event_duration_count] = @w4, [event_duration_sum] = @w5, [event_duration_sum_of_squares] = @w6, [event_duration_min] = @w7, [event_duration_max] = @w8, [value_count] = @w9, [value_sum] = @w10, [value_sum_of_squares] = @w11, [value_min] = @w12, [value_max] = @w13, [event_duration_sketch] = @w14, [updated_at] = @w15 WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
@@ -513,9 +513,9 @@ GO
 IF NOT EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
 CREATE TABLE [contract_events_windows_1m] (
   [window_start] DATETIME2(3) NOT NULL,
-  [dimension_key] NVARCHAR(440) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  [dimension_key] NVARCHAR(11) COLLATE Latin1_General_100_BIN2 NOT NULL,
   [count] BIGINT NOT NULL,
-  [device_type] NVARCHAR(256) NOT NULL,
+  [device_type] NVARCHAR(11) NOT NULL,
   [event_duration_count] BIGINT NOT NULL,
   [event_duration_sum] FLOAT NOT NULL,
   [event_duration_sum_of_squares] FLOAT NOT NULL,
@@ -542,19 +542,19 @@ WHERE NOT EXISTS (SELECT 1 FROM [contract_events_facts] AS f WITH (UPDLOCK, HOLD
 GO
 
 -- contract_events.select_window_for_update
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11)
 -- parsed by node-sql-parser: yes
 SELECT [window_start], [dimension_key], [count], [device_type], [event_duration_count], [event_duration_sum], [event_duration_sum_of_squares], [event_duration_min], [event_duration_max], [value_count], [value_sum], [value_sum_of_squares], [value_min], [value_max], [event_duration_sketch], [updated_at] FROM [contract_events_windows_1m] WITH (UPDLOCK, HOLDLOCK) WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
 
 -- contract_events.insert_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440), @w2 BIGINT, @w3 NVARCHAR(256), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(11), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 INSERT INTO [contract_events_windows_1m] ([window_start], [dimension_key], [count], [device_type], [event_duration_count], [event_duration_sum], [event_duration_sum_of_squares], [event_duration_min], [event_duration_max], [value_count], [value_sum], [value_sum_of_squares], [value_min], [value_max], [event_duration_sketch], [updated_at]) VALUES (@w0, @w1, @w2, @w3, @w4, @w5, @w6, @w7, @w8, @w9, @w10, @w11, @w12, @w13, @w14, @w15)
 GO
 
 -- contract_events.update_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440), @w2 BIGINT, @w3 NVARCHAR(256), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(11), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 BIGINT, @w10 FLOAT, @w11 FLOAT, @w12 FLOAT, @w13 FLOAT, @w14 NVARCHAR(MAX), @w15 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 UPDATE [contract_events_windows_1m] SET [count] = @w2, [device_type] = @w3, [event_duration_count] = @w4, [event_duration_sum] = @w5, [event_duration_sum_of_squares] = @w6, [event_duration_min] = @w7, [event_duration_max] = @w8, [value_count] = @w9, [value_sum] = @w10, [value_sum_of_squares] = @w11, [value_min] = @w12, [value_max] = @w13, [event_duration_sketch] = @w14, [updated_at] = @w15 WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
@@ -671,10 +671,10 @@ GO
 IF NOT EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
 CREATE TABLE [meter_readings_windows_15m] (
   [window_start] DATETIME2(3) NOT NULL,
-  [dimension_key] NVARCHAR(440) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  [dimension_key] NVARCHAR(11) COLLATE Latin1_General_100_BIN2 NOT NULL,
   [count] BIGINT NOT NULL,
-  [region] NVARCHAR(256) NOT NULL,
-  [estimated] NVARCHAR(256) NOT NULL,
+  [region] NVARCHAR(5) NOT NULL,
+  [estimated] NVARCHAR(5) NOT NULL,
   [kwh_count] BIGINT NOT NULL,
   [kwh_sum] FLOAT NOT NULL,
   [kwh_sum_of_squares] FLOAT NOT NULL,
@@ -695,19 +695,19 @@ WHERE NOT EXISTS (SELECT 1 FROM [meter_readings_facts] AS f WITH (UPDLOCK, HOLDL
 GO
 
 -- meter_readings.select_window_for_update
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11)
 -- parsed by node-sql-parser: yes
 SELECT [window_start], [dimension_key], [count], [region], [estimated], [kwh_count], [kwh_sum], [kwh_sum_of_squares], [kwh_min], [kwh_max], [updated_at] FROM [meter_readings_windows_15m] WITH (UPDLOCK, HOLDLOCK) WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
 
 -- meter_readings.insert_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440), @w2 BIGINT, @w3 NVARCHAR(256), @w4 NVARCHAR(256), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(5), @w4 NVARCHAR(5), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 INSERT INTO [meter_readings_windows_15m] ([window_start], [dimension_key], [count], [region], [estimated], [kwh_count], [kwh_sum], [kwh_sum_of_squares], [kwh_min], [kwh_max], [updated_at]) VALUES (@w0, @w1, @w2, @w3, @w4, @w5, @w6, @w7, @w8, @w9, @w10)
 GO
 
 -- meter_readings.update_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(440), @w2 BIGINT, @w3 NVARCHAR(256), @w4 NVARCHAR(256), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(5), @w4 NVARCHAR(5), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 UPDATE [meter_readings_windows_15m] SET [count] = @w2, [region] = @w3, [estimated] = @w4, [kwh_count] = @w5, [kwh_sum] = @w6, [kwh_sum_of_squares] = @w7, [kwh_min] = @w8, [kwh_max] = @w9, [updated_at] = @w10 WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
