@@ -7,9 +7,8 @@ import { partialsFromFacts } from '../aggregates/window-aggregate.js';
 import type { WindowPartial } from '../aggregates/window-partial.js';
 import type { OutboxBuilder, OutboxDraft } from '../ports/etl-store.js';
 import { PARTIALS_EVENT_TYPE, type PartialsEvent } from '../messages/partials-event.js';
+import { aggregatesPartitionKey } from '../messages/partition-routing.js';
 
-/** Partition key used on the aggregates hub for partials with an empty dimension key. */
-const EMPTY_DIMENSION_PARTITION_KEY = '(none)';
 
 /**
  * Most bytes of one outbox message body. Partials are summed over a whole transaction (up to
@@ -40,7 +39,7 @@ export function outboxDraftsFor(
   }
   const drafts: OutboxDraft[] = [];
   for (const [dimensionKey, partials] of byDimension) {
-    const partitionKey = dimensionKey === '' ? EMPTY_DIMENSION_PARTITION_KEY : dimensionKey;
+    const partitionKey = aggregatesPartitionKey(dimensionKey);
     const message = (part: number, windows: readonly WindowPartial[]): OutboxDraft => {
       const id = `${idPrefix}/${part}/${dimensionKey}`;
       const event: PartialsEvent = { type: PARTIALS_EVENT_TYPE, v: 1, id, dataset: dataset.name, dimensionKey, partials: windows };

@@ -27,6 +27,7 @@ import {
 } from './contract-fixtures.js';
 import { mergeWindowPartials, partialsFromFacts } from '../../aggregates/window-aggregate.js';
 import { parseDatasetDeclaration } from '../../datasets/dataset-schema.js';
+import { outboxDraftsFor } from '../../handlers/outbox-drafts.js';
 import { partialIdOf } from '../../messages/partials-event.js';
 
 
@@ -443,6 +444,19 @@ export function describeEtlStoreContract(target: ContractTarget): void {
         ['1000-01-01', rows[1]?.region],
         ['9999-12-31', rows[0]?.region],
       ]);
+    });
+
+    it('writes the outbox of partials with the longest dimension key a declaration allows', async () => {
+      const { store, dataset, fileId } = await setup(undefined, maximalDataset);
+      await begin(store, dataset, fileId);
+      const chunkFacts = maximalRows(2).map((values, index) => makeFact(dataset, values, fileId, index + 1));
+      const loaded = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunkFacts }, (newFacts, idPrefix) =>
+        outboxDraftsFor(dataset, idPrefix, newFacts, 'aggregates'),
+      );
+      expect(loaded.outbox).toHaveLength(2);
+      const unpublished = (await store.outbox.listUnpublished(1000)).filter((message) => message.id.startsWith(fileId));
+      expect(unpublished.map((message) => message.partitionKey)).toEqual(loaded.outbox.map((message) => message.partitionKey));
+      expect(unpublished.map((message) => JSON.parse(message.body))).toEqual(loaded.outbox.map((message) => JSON.parse(message.body)));
     });
 
     it('treats SQL in values and file names as data', async () => {
