@@ -5,6 +5,7 @@ import { EtlError } from '../../errors/etl-error.js';
 import { isoText } from '../dataset-tables.js';
 import { ADD_DEAD_LETTERED, BEGIN_FILE, FAIL_FILE, FINISH_EXTRACT, LIST_FILES, SELECT_FILE } from './mssql-statements.js';
 import type { Row, TsqlSession } from './tsql-session.js';
+import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
 
 const isoOrNull = (value: unknown): string | null => (value == null ? null : isoText(value));
 
@@ -61,7 +62,7 @@ export class MssqlManifestStore implements ManifestStore {
   }
 
   async failFile(fileId: string, error: string, at: string): Promise<void> {
-    await this.session.query('failFile', FAIL_FILE, { fileId, error, at });
+    await this.session.query('failFile', FAIL_FILE, { fileId, error: fitText(error, FILE_ERROR_LENGTH), at });
   }
 
   async addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void> {

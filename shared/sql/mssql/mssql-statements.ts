@@ -8,6 +8,7 @@ import { windowColumnNames, type DatasetTables } from '../dataset-tables.js';
 import { quoteTsql as q } from '../sql-identifier.js';
 import { factsRowsType, windowColumnType } from './mssql-schema.js';
 import { BIGINT, DATE, DATETIME2, FLOAT, INT, nvarchar, type TsqlStatement, type TsqlType } from './tsql-types.js';
+import { FILE_ERROR_LENGTH } from '../fit-text.js';
 
 const FILE_ID = nvarchar(400);
 const LEDGER_ID = nvarchar(800);
@@ -78,7 +79,7 @@ WHERE [file_id] = @fileId`,
 
 export const FAIL_FILE: TsqlStatement = {
   text: `UPDATE [etl_files] SET [state] = N'failed', [error] = @error, [updated_at] = @at WHERE [file_id] = @fileId`,
-  parameters: { error: nvarchar(4000), at: DATETIME2, fileId: FILE_ID },
+  parameters: { error: nvarchar(FILE_ERROR_LENGTH), at: DATETIME2, fileId: FILE_ID },
 };
 
 export const ADD_DEAD_LETTERED: TsqlStatement = {

@@ -4,6 +4,7 @@ import type { ManifestStore } from '../../ports/etl-store.js';
 import type { FileManifest, FileState } from '../../ports/file-manifest.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { sqliteCall } from './sqlite-support.js';
+import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
 
 interface FileRow {
   file_id: string;
@@ -122,7 +123,7 @@ export class SqliteManifestStore implements ManifestStore {
   }
 
   async failFile(fileId: string, error: string, at: string): Promise<void> {
-    await sqliteCall('failFile', () => this.fail.run(error, at, fileId));
+    await sqliteCall('failFile', () => this.fail.run(fitText(error, FILE_ERROR_LENGTH), at, fileId));
   }
 
   async addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void> {

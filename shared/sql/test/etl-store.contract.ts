@@ -23,13 +23,14 @@ import {
   maximalDataset,
   maximalRows,
   random,
+  textOfLength,
   type EventSpec,
 } from './contract-fixtures.js';
 import { mergeWindowPartials, partialsFromFacts } from '../../aggregates/window-aggregate.js';
 import { parseDatasetDeclaration } from '../../datasets/dataset-schema.js';
 import { outboxDraftsFor } from '../../handlers/outbox-drafts.js';
 import { partialIdOf } from '../../messages/partials-event.js';
-
+import { FILE_ERROR_LENGTH } from '../fit-text.js';
 
 export interface ContractTarget {
   /** Shown in the suite name. */
@@ -457,6 +458,19 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       const unpublished = (await store.outbox.listUnpublished(1000)).filter((message) => message.id.startsWith(fileId));
       expect(unpublished.map((message) => message.partitionKey)).toEqual(loaded.outbox.map((message) => message.partitionKey));
       expect(unpublished.map((message) => JSON.parse(message.body))).toEqual(loaded.outbox.map((message) => JSON.parse(message.body)));
+    });
+
+    it('cuts a failure reason to what the manifest holds, never inside a character', async () => {
+      const { store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      const reason = textOfLength(FILE_ERROR_LENGTH + 1000, 'wrong header: ');
+      await store.manifest.failFile(fileId, reason, '2026-11-20T10:05:00.000Z');
+      const failed = await store.manifest.getFile(fileId);
+      expect(failed?.state).toBe('failed');
+      expect(failed?.error?.length).toBeLessThanOrEqual(FILE_ERROR_LENGTH);
+      expect(failed?.error?.length).toBeGreaterThanOrEqual(FILE_ERROR_LENGTH - 1);
+      expect(failed?.error?.endsWith('…')).toBe(true);
+      expect(reason.startsWith((failed?.error ?? '').slice(0, -1))).toBe(true);
     });
 
     it('treats SQL in values and file names as data', async () => {
