@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EtlError } from '../errors/etl-error.js';
 import type { DatasetDeclaration } from './dataset-declaration.js';
-import { parseDatasetDeclaration } from './dataset-schema.js';
+import { isDatasetName, parseDatasetDeclaration } from './dataset-schema.js';
 import { iotEventsDataset } from './iot-events.js';
 
 const BUILT_IN: readonly DatasetDeclaration[] = [iotEventsDataset];
@@ -54,15 +54,41 @@ export async function loadDatasets(dir?: string): Promise<ReadonlyMap<string, Da
 }
 
 /**
- * The dataset a landed blob belongs to: the first segment of its name (`iot_events/2026/a.csv` →
- * `iot_events`). A blob at the container root names no dataset.
+ * The first folder of a landed blob's name (`iot_events/2026/a.csv` → `iot_events`), which names
+ * its dataset; undefined for a blob at the container root.
  */
+export function landingFolderOf(blobName: string): string | undefined {
+  const name = blobName.startsWith('/') ? blobName.slice(1) : blobName;
+  const slash = name.indexOf('/');
+  return slash <= 0 ? undefined : name.slice(0, slash);
+}
+
+/** The dataset a landed blob belongs to: the one its first folder names, if declared. */
 export function datasetForBlobName(
   datasets: ReadonlyMap<string, DatasetDeclaration>,
   blobName: string,
 ): DatasetDeclaration | undefined {
-  const name = blobName.startsWith('/') ? blobName.slice(1) : blobName;
-  const slash = name.indexOf('/');
-  if (slash <= 0) return undefined;
-  return datasets.get(name.slice(0, slash));
+  const folder = landingFolderOf(blobName);
+  return folder === undefined ? undefined : datasets.get(folder);
+}
+
+/**
+ * Why a landed blob has no dataset, for its manifest, and the name it is recorded under: its
+ * folder when that could name a dataset, else '' (a longer or odd folder name would not fit the
+ * manifest's dataset column, so it is checked here, before any SQL).
+ */
+export function undeclaredDatasetOf(datasets: ReadonlyMap<string, DatasetDeclaration>, blobName: string): { recordedAs: string; reason: string } {
+  const known = [...datasets.keys()].join(', ');
+  const folder = landingFolderOf(blobName);
+  if (folder === undefined) {
+    return { recordedAs: '', reason: `'${blobName}' is not in a dataset folder: upload it under <dataset>/ (known datasets: ${known})` };
+  }
+  if (!isDatasetName(folder)) {
+    const shown = folder.length > 80 ? `${folder.slice(0, 80)}…' (${folder.length} characters)` : `${folder}'`;
+    return {
+      recordedAs: '',
+      reason: `folder '${shown} cannot name a dataset (names are [a-z][a-z0-9_]{0,62}); known datasets: ${known}`,
+    };
+  }
+  return { recordedAs: folder, reason: `no dataset '${folder}' for '${blobName}': the first folder must name a dataset (known: ${known})` };
 }

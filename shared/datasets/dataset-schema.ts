@@ -12,6 +12,13 @@ import { dimensionKeyLength, MAX_DIMENSION_KEY_LENGTH, valueTextLength } from '.
 const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 const identifier = z.string().regex(IDENTIFIER, 'must match [a-z][a-z0-9_]{0,62}');
 
+/** Longest dataset name: the SQL columns and parameters that hold one are this long. */
+export const DATASET_NAME_LENGTH = 63;
+
+/** Whether `name` can name a dataset (`[a-z][a-z0-9_]{0,62}`): a landing folder that cannot is refused before any SQL. */
+export function isDatasetName(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
 
 const columnSchema = z.strictObject({
   name: identifier,

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DatasetDeclaration } from '../datasets/dataset-declaration.js';
-import { datasetForBlobName } from '../datasets/dataset-registry.js';
+import { datasetForBlobName, undeclaredDatasetOf } from '../datasets/dataset-registry.js';
 import { readCsvBatches } from '../csv/csv-reader.js';
 import { bindHeader } from '../validation/header-binding.js';
 import { validateRow } from '../validation/validate-row.js';
@@ -118,11 +118,12 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
   if (!info) return { status: 'skipped', reason: `${container}/${blobName} no longer exists` };
   const fileId = fileIdFor(container, blobName, info);
   const dataset = datasetForBlobName(deps.datasets, blobName);
+  const undeclared = dataset ? undefined : undeclaredDatasetOf(deps.datasets, blobName);
   const now = () => deps.clock().toISOString();
 
   const begun = await deps.manifest.beginFile({
     fileId,
-    dataset: dataset?.name ?? blobName.split('/')[0] ?? '',
+    dataset: dataset?.name ?? undeclared?.recordedAs ?? '',
     blobName,
     blobEtag: info.etag,
     receivedAt: now(),
@@ -132,8 +133,7 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
     return { status: 'skipped', fileId, reason: 'already extracted' };
   }
   if (!dataset) {
-    const known = [...deps.datasets.keys()].join(', ');
-    const reason = `no dataset for '${blobName}': the first folder must name a dataset (known: ${known})`;
+    const reason = undeclared?.reason ?? `no dataset for '${blobName}'`;
     await deps.manifest.failFile(fileId, reason, now());
     deps.log.warn(`extract: ${reason}`);
     return { status: 'failed', fileId, reason };

@@ -6,6 +6,7 @@ import { isoText } from '../dataset-tables.js';
 import { ADD_DEAD_LETTERED, BEGIN_FILE, FAIL_FILE, FINISH_EXTRACT, LIST_FILES, SELECT_FILE } from './mssql-statements.js';
 import type { Row, TsqlSession } from './tsql-session.js';
 import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
+import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
 
 const isoOrNull = (value: unknown): string | null => (value == null ? null : isoText(value));
 
@@ -75,6 +76,8 @@ export class MssqlManifestStore implements ManifestStore {
   }
 
   async listFiles(options: { state?: FileState; dataset?: string; limit?: number } = {}): Promise<readonly FileManifest[]> {
+    // No file is recorded under a longer name (extract checks folder names), and the parameter holds no more.
+    if (options.dataset !== undefined && options.dataset.length > DATASET_NAME_LENGTH) return [];
     const result = await this.session.query('listFiles', LIST_FILES, {
       limit: options.limit ?? 1000,
       state: options.state ?? null,

@@ -7,6 +7,7 @@ import { windowColumnNames, type DatasetTables } from '../dataset-tables.js';
 import type { MigrationScripts } from '../schema-migrations.js';
 import { quoteTsql as q } from '../sql-identifier.js';
 import { BIGINT, DATETIME2, INT, nvarchar, tsqlColumnType, tsqlTypeText, type TsqlStatement } from './tsql-types.js';
+import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
 
 const NAME = { name: nvarchar(128) };
 
@@ -59,7 +60,7 @@ export const MSSQL_INSERT_SCHEMA_VERSION: TsqlStatement = {
 export const MSSQL_REGISTER_DATASET: TsqlStatement = {
   text: `UPDATE [etl_datasets] SET [version] = @version, [migrated_at] = @at WHERE [dataset] = @dataset;
 IF @@ROWCOUNT = 0 INSERT INTO [etl_datasets] ([dataset], [version], [migrated_at]) VALUES (@dataset, @version, @at)`,
-  parameters: { dataset: nvarchar(63), version: INT, at: DATETIME2 },
+  parameters: { dataset: nvarchar(DATASET_NAME_LENGTH), version: INT, at: DATETIME2 },
 };
 
 export const MSSQL_MIGRATION_STEPS: Readonly<Record<number, readonly DdlStep[]>> = {

@@ -9,8 +9,10 @@ import { quoteTsql as q } from '../sql-identifier.js';
 import { factsRowsType, windowColumnType } from './mssql-schema.js';
 import { BIGINT, DATE, DATETIME2, FLOAT, INT, nvarchar, type TsqlStatement, type TsqlType } from './tsql-types.js';
 import { FILE_ERROR_LENGTH } from '../fit-text.js';
+import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
 
 const FILE_ID = nvarchar(400);
+const DATASET = nvarchar(DATASET_NAME_LENGTH);
 const LEDGER_ID = nvarchar(800);
 
 // --- ledger ---------------------------------------------------------------------------------------
@@ -52,7 +54,7 @@ export const BEGIN_FILE: TsqlStatement = {
   text: `INSERT INTO [etl_files] ([file_id], [dataset], [blob_name], [blob_etag], [state], [received_at], [updated_at])
 SELECT @fileId, @dataset, @blobName, @blobEtag, N'extracting', @receivedAt, @receivedAt
 WHERE NOT EXISTS (SELECT 1 FROM [etl_files] WITH (UPDLOCK, HOLDLOCK) WHERE [file_id] = @fileId)`,
-  parameters: { fileId: FILE_ID, dataset: nvarchar(63), blobName: nvarchar(1024), blobEtag: nvarchar(128), receivedAt: DATETIME2 },
+  parameters: { fileId: FILE_ID, dataset: DATASET, blobName: nvarchar(1024), blobEtag: nvarchar(128), receivedAt: DATETIME2 },
 };
 
 export const FINISH_EXTRACT: TsqlStatement = {
@@ -91,7 +93,7 @@ export const LIST_FILES: TsqlStatement = {
   text: `SELECT TOP (@limit) ${FILE_COLUMNS} FROM [etl_files]
 WHERE (@state IS NULL OR [state] = @state) AND (@dataset IS NULL OR [dataset] = @dataset)
 ORDER BY [received_at] DESC, [file_id]`,
-  parameters: { limit: INT, state: nvarchar(16), dataset: nvarchar(63) },
+  parameters: { limit: INT, state: nvarchar(16), dataset: DATASET },
 };
 
 // --- outbox ---------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ IF @@ROWCOUNT = 0
     id: nvarchar(400),
     stage: nvarchar(16),
     source: nvarchar(200),
-    dataset: nvarchar(63),
+    dataset: DATASET,
     fileId: FILE_ID,
     partitionKey: nvarchar(400),
     body: nvarchar('max'),

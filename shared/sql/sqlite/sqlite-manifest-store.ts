@@ -5,6 +5,7 @@ import type { FileManifest, FileState } from '../../ports/file-manifest.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { sqliteCall } from './sqlite-support.js';
 import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
+import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
 
 interface FileRow {
   file_id: string;
@@ -137,7 +138,9 @@ export class SqliteManifestStore implements ManifestStore {
     });
   }
 
-  listFiles(options: { state?: FileState; dataset?: string; limit?: number } = {}): Promise<readonly FileManifest[]> {
+  async listFiles(options: { state?: FileState; dataset?: string; limit?: number } = {}): Promise<readonly FileManifest[]> {
+    // No file is recorded under a longer name (extract checks folder names), as on Azure SQL.
+    if (options.dataset !== undefined && options.dataset.length > DATASET_NAME_LENGTH) return [];
     return sqliteCall('listFiles', () =>
       (
         this.list.all({ state: options.state ?? null, dataset: options.dataset ?? null, limit: options.limit ?? 1000 }) as FileRow[]

@@ -471,6 +471,8 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(failed?.error?.length).toBeGreaterThanOrEqual(FILE_ERROR_LENGTH - 1);
       expect(failed?.error?.endsWith('…')).toBe(true);
       expect(reason.startsWith((failed?.error ?? '').slice(0, -1))).toBe(true);
+      // A name no file can be recorded under matches nothing (and is not sent to the database).
+      expect(await store.manifest.listFiles({ dataset: 'x'.repeat(64) })).toEqual([]);
     });
 
     it('treats SQL in values and file names as data', async () => {
