@@ -2,6 +2,7 @@
  * The `mssql` pool configuration for a `SqlConfig`, built as plain data (tests check it without
  * connecting). Managed identity uses the driver's own Entra modes, so no token code lives here.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import type { config as MssqlConfig } from 'mssql';
 import { EtlError } from '../../errors/etl-error.js';
 import type { SqlConfig } from '../sql-config.js';
@@ -15,6 +16,11 @@ export interface PoolConfigOptions {
    * `msi-app-service`: `azure-active-directory-msi-app-service`, App Service / Functions only.
    */
   readonly identityMode?: 'default' | 'msi-app-service';
+  /**
+   * Signs in with this credential instead (the driver's `token-credential` mode): the deploy
+   * tooling passes the Azure CLI's, so a workstation never falls back to probing for a managed identity.
+   */
+  readonly credential?: TokenCredential;
   /** Parses a connection string (mssql's own parser, injected so this module stays pure). */
   readonly parseConnectionString?: (connectionString: string) => MssqlConfig;
 }
@@ -34,8 +40,9 @@ export function mssqlPoolConfig(config: MssqlSqlConfig, options: PoolConfigOptio
     database: config.database,
     port: 1433,
     options: { encrypt: true, trustServerCertificate: false, appName: 'scalable-etl' },
-    authentication:
-      options.identityMode === 'msi-app-service'
+    authentication: options.credential
+      ? { type: 'token-credential', options: { credential: options.credential } }
+      : options.identityMode === 'msi-app-service'
         ? { type: 'azure-active-directory-msi-app-service', options: clientId }
         : { type: 'azure-active-directory-default', options: clientId },
     pool,

@@ -29,6 +29,11 @@ describe('mssqlPoolConfig', () => {
     });
   });
 
+  it('signs in with a given token credential (the deploy tooling passes the Azure CLI one)', () => {
+    const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
+    expect(mssqlPoolConfig({ ...base, auth: 'managed-identity' }, { credential }).authentication).toEqual({ type: 'token-credential', options: { credential } });
+  });
+
   it('parses a connection string with mssql and still sizes the pool from config', () => {
     const config = mssqlPoolConfig(
       { ...base, server: '', database: '', auth: 'connection-string', connectionString: 'Server=tcp:127.0.0.1,14330;Database=etl_test;User Id=sa;Password=x;Encrypt=true;TrustServerCertificate=true' },
