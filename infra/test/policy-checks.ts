@@ -73,6 +73,8 @@ const taggableByType = new Map<string, boolean>();
 export function isTaggableResourceType(terraformType: string): boolean {
   const cached = taggableByType.get(terraformType);
   if (cached !== undefined) return cached;
+  // Terraform's own resources (terraform_data) are not Azure resources: nothing to tag.
+  if (!terraformType.startsWith('azurerm_')) return false;
   const directory = terraformType.replace(/^azurerm_/, '').replaceAll('_', '-');
   const module = requireFromHere(`@cdktf/provider-azurerm/lib/${directory}/index.js`) as Record<string, unknown>;
   const resourceClass = Object.values(module).find(

@@ -2,6 +2,9 @@
  * Both stacks synthesized with default and non-default parameters: the resources the acceptance
  * list names are there, with the properties that matter.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   at,
@@ -197,6 +200,40 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
     const auth = manifestsOfKind(stack, 'TriggerAuthentication');
     expect(auth).toHaveLength(1);
     expect(at(auth[0], 'spec', 'podIdentity', 'provider')).toBe('azure-workload');
+  });
+
+  it('serverless: deploys the workbook of dashboards/ with its resource pickers set to this stack', () => {
+    const stack = synthesized.serverless;
+    const workbook = onlyResource(stack, 'azurerm_application_insights_workbook');
+    expect(workbook.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(workbook.source_id).toMatch(/^\$\{lower\(azurerm_application_insights\.[^.]+\.id\)\}$/);
+    const deployed = JSON.parse(String(workbook.data_json)) as { items: Array<{ name: string; content: { parameters?: Array<{ name: string; value?: unknown }> } }> };
+    const file = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'dashboards', 'azure-monitor-workbook.json'), 'utf8')) as typeof deployed;
+    // The same items as the file, only the resource parameters preset.
+    expect(deployed.items.map((item) => item.name)).toEqual(file.items.map((item) => item.name));
+    const preset = Object.fromEntries(deployed.items.flatMap((item) => item.content.parameters ?? []).map((parameter) => [parameter.name, parameter.value]));
+    expect(referencedResource(stack, preset.AppInsights)?.type).toBe('azurerm_application_insights');
+    expect(referencedResource(stack, preset.EventHubNamespace)?.type).toBe('azurerm_eventhub_namespace');
+    expect(referencedResource(stack, preset.FunctionApp)?.type).toBe('azurerm_function_app_flex_consumption');
+    expect(preset.Subscription).toMatch(/^\/subscriptions\/\$\{data\.azurerm_client_config\.[^.]+\.subscription_id\}$/);
+    expect(Object.keys(stack.json.output ?? {})).toContain('workbook_url');
+  });
+
+  it('aks-keda: imports the Grafana dashboard of dashboards/ into the Managed Grafana it creates', () => {
+    const stack = synthesized.aksKeda;
+    const imports = resourcesOf(stack, 'terraform_data');
+    expect(imports).toHaveLength(1);
+    const [, body] = imports[0]!;
+    const command = String(at(body, 'provisioner', 0, 'local-exec', 'command'));
+    expect(command).toMatch(/az grafana dashboard import --resource-group \$\{azurerm_resource_group\.[^.]+\.name\} --name \$\{azurerm_dashboard_grafana\.[^.]+\.name\} --definition dashboards\/grafana-dashboard\.json --overwrite true/);
+    expect(at(body, 'triggers_replace', 'grafanaId')).toMatch(/^\$\{azurerm_dashboard_grafana\.[^.]+\.id\}$/);
+    const file = readFileSync(join(import.meta.dirname, '..', '..', 'dashboards', 'grafana-dashboard.json'), 'utf8');
+    expect(at(body, 'triggers_replace', 'dashboardSha256')).toBe(createHash('sha256').update(file).digest('hex'));
+    // The import waits for the deployer's Grafana Admin role, and reads the file written beside the stack.
+    const dependsOn = (body.depends_on as string[]).map((reference) => referencedResource(stack, `\${${reference}.id}`)?.body.role_definition_name);
+    expect(dependsOn).toContain('Grafana Admin');
+    expect(stack.files['dashboards/grafana-dashboard.json']).toBe(file);
+    expect(String(stack.json.output?.grafana_dashboard_url?.value)).toMatch(/^\$\{azurerm_dashboard_grafana\.[^.]+\.endpoint\}\/d\/scalable-etl-pipeline$/);
   });
 
   it('tags resources with the standard and the configured tags', () => {

@@ -22,6 +22,8 @@ export interface SynthesizedStack {
   readonly json: TerraformJson;
   /** Kubernetes manifests written beside the stack, by file name (aks-keda only). */
   readonly manifests: Readonly<Record<string, JsonObject>>;
+  /** Every other file written beside the stack, by its path in the stack's folder. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
 export interface SynthesizedApp {
@@ -50,7 +52,9 @@ function readStack(outdir: string, name: string): SynthesizedStack {
   const manifests: Record<string, JsonObject> = {};
   const k8s = join(directory, 'k8s');
   for (const file of safeReaddir(k8s)) manifests[file] = JSON.parse(readFileSync(join(k8s, file), 'utf8')) as JsonObject;
-  return { name, json, manifests };
+  const files: Record<string, string> = {};
+  for (const file of safeReaddir(join(directory, 'dashboards'))) files[`dashboards/${file}`] = readFileSync(join(directory, 'dashboards', file), 'utf8');
+  return { name, json, manifests, files };
 }
 
 function safeReaddir(directory: string): string[] {

@@ -17,6 +17,8 @@ import { writeManifestsOnSynthesis } from './kubernetes-manifest-files.js';
 import { FUNCTIONS_SERVICE_ACCOUNT, kubernetesManifests, type KubernetesManifest } from './kubernetes-manifests.js';
 import { ManagedPrometheus } from './managed-prometheus.js';
 import { WorkloadIdentity } from './workload-identity.js';
+import { GrafanaDashboardImport } from './grafana-dashboard-import.js';
+import { STACK_OUTPUTS } from '../stack-outputs.js';
 
 /** Image repository in the stack's registry; the README shows how to build and push it. */
 export const IMAGE_REPOSITORY = 'scalable-etl';
@@ -49,7 +51,7 @@ export class AksKedaStack extends TerraformStack {
       namespace: parameters.aks.namespace,
       functionsServiceAccount: FUNCTIONS_SERVICE_ACCOUNT,
     });
-    new ManagedPrometheus(this, 'prometheus', {
+    const prometheus = new ManagedPrometheus(this, 'prometheus', {
       ...placement,
       workspaceName: names.monitorWorkspace,
       grafanaName: names.grafana,
@@ -92,9 +94,19 @@ export class AksKedaStack extends TerraformStack {
       value: foundation.monitoring.applicationInsights.connectionString,
       sensitive: true,
     });
-    new TerraformOutput(this, 'resource_group_name', { value: foundation.resourceGroup.name });
-    new TerraformOutput(this, 'cluster_name', { value: aks.cluster.name });
-    new TerraformOutput(this, 'registry_login_server', { value: aks.registryLoginServer });
-    new TerraformOutput(this, 'sql_server_host_name', { value: foundation.sql.serverHostName });
+    const dashboard = new GrafanaDashboardImport(this, 'grafana-dashboard', {
+      grafana: prometheus.grafana,
+      resourceGroupName: foundation.resourceGroup.name,
+      dependsOn: [prometheus.deployerGrafanaAdmin],
+    });
+
+    foundation.addOutputs(this);
+    const o = STACK_OUTPUTS;
+    new TerraformOutput(this, o.clusterName, { value: aks.cluster.name });
+    new TerraformOutput(this, o.registryName, { value: aks.registry.name });
+    new TerraformOutput(this, o.registryLoginServer, { value: aks.registryLoginServer });
+    new TerraformOutput(this, o.namespace, { value: parameters.aks.namespace });
+    new TerraformOutput(this, o.hostId, { value: names.hostId });
+    new TerraformOutput(this, o.grafanaUrl, { value: `${prometheus.grafana.endpoint}/d/${dashboard.dashboardUid}` });
   }
 }

@@ -7,6 +7,7 @@ import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monit
 import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule/index.js';
 import { MonitorDataCollectionRuleAssociation } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule-association/index.js';
 import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace/index.js';
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
 import { Construct } from 'constructs';
 import { grantRole } from '../building-blocks/role-grant.js';
 
@@ -26,6 +27,8 @@ const WORKSPACE_DESTINATION = 'MonitoringAccount';
 export class ManagedPrometheus extends Construct {
   readonly workspace: MonitorWorkspace;
   readonly grafana: DashboardGrafana;
+  /** The deployer's Grafana Admin assignment; the dashboard import waits for it. */
+  readonly deployerGrafanaAdmin: RoleAssignment;
 
   constructor(scope: Construct, id: string, props: ManagedPrometheusProps) {
     super(scope, id);
@@ -73,7 +76,7 @@ export class ManagedPrometheus extends Construct {
       resourceId: this.workspace.id,
       reason: 'Grafana queries the Prometheus metrics',
     });
-    grantRole(this, 'deployer-grafana-admin', {
+    this.deployerGrafanaAdmin = grantRole(this, 'deployer-grafana-admin', {
       role: 'Grafana Admin',
       principalId: props.adminObjectId,
       resourceId: this.grafana.id,

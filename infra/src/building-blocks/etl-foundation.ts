@@ -7,9 +7,11 @@ import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EtlInfraParameters } from '../parameters.js';
 import type { ResourceNames } from '../resource-names.js';
+import { STACK_OUTPUTS } from '../stack-outputs.js';
 import { EtlEventHubs } from './etl-event-hubs.js';
 import { EtlMonitoring } from './etl-monitoring.js';
 import { EtlSql } from './etl-sql.js';
@@ -63,6 +65,26 @@ export class EtlFoundation extends Construct {
     });
     this.functionsIdentity = new UserAssignedIdentity(this, 'functions-identity', { ...placement, name: names.functionsIdentity });
     this.functionsIdentityGrants = this.grantFunctionsIdentity();
+    // The deploy command's smoke test (and `npm run load-test --status-url`) uploads with the
+    // deployer's Azure CLI identity: the account takes no shared keys.
+    grantRole(this, 'deployer-blob-contributor', {
+      role: 'Storage Blob Data Contributor',
+      principalId: this.clientConfig.objectId,
+      resourceId: this.storage.account.id,
+      reason: 'the deployer uploads test files to landing and reads the host keys',
+    });
+  }
+
+  /** The outputs every stack has (names in stack-outputs.ts), for the deploy command. */
+  addOutputs(stack: Construct): void {
+    const o = STACK_OUTPUTS;
+    new TerraformOutput(stack, o.resourceGroup, { value: this.resourceGroup.name });
+    new TerraformOutput(stack, o.storageAccount, { value: this.storage.account.name });
+    new TerraformOutput(stack, o.sqlServerName, { value: this.sql.server.name });
+    new TerraformOutput(stack, o.sqlServerHostName, { value: this.sql.serverHostName });
+    new TerraformOutput(stack, o.sqlDatabase, { value: this.sql.database.name });
+    new TerraformOutput(stack, o.functionsIdentityName, { value: this.functionsIdentity.name });
+    new TerraformOutput(stack, o.functionsIdentityClientId, { value: this.functionsIdentity.clientId });
   }
 
   private grantFunctionsIdentity(): RoleAssignment[] {

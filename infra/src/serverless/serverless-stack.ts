@@ -13,6 +13,8 @@ import type { EtlInfraParameters } from '../parameters.js';
 import { resourceNames } from '../resource-names.js';
 import { azureAppSettings } from '../settings/azure-app-settings.js';
 import { flexAppSettings } from '../settings/flex-app-settings.js';
+import { STACK_OUTPUTS } from '../stack-outputs.js';
+import { PipelineWorkbook } from './pipeline-workbook.js';
 
 /** Blob container Flex Consumption deploys the app package to (`az functionapp deployment`). */
 export const DEPLOYMENT_CONTAINER = 'app-package';
@@ -70,10 +72,18 @@ export class ServerlessStack extends TerraformStack {
       dependsOn: foundation.functionsIdentityGrants,
     });
 
-    new TerraformOutput(this, 'function_app_name', { value: this.functionApp.name });
-    new TerraformOutput(this, 'resource_group_name', { value: foundation.resourceGroup.name });
-    new TerraformOutput(this, 'storage_account_name', { value: foundation.storage.account.name });
-    new TerraformOutput(this, 'functions_identity_name', { value: identity.name });
-    new TerraformOutput(this, 'sql_server_host_name', { value: foundation.sql.serverHostName });
+    const workbook = new PipelineWorkbook(this, 'dashboard', {
+      ...placement,
+      uniqueName: names.functionApp,
+      subscriptionId: foundation.clientConfig.subscriptionId,
+      applicationInsightsId: foundation.monitoring.applicationInsights.id,
+      eventHubsNamespaceId: foundation.eventHubs.namespace.id,
+      functionAppId: this.functionApp.id,
+    });
+
+    foundation.addOutputs(this);
+    new TerraformOutput(this, STACK_OUTPUTS.functionAppName, { value: this.functionApp.name });
+    new TerraformOutput(this, STACK_OUTPUTS.functionAppHostName, { value: this.functionApp.defaultHostname });
+    new TerraformOutput(this, STACK_OUTPUTS.workbookUrl, { value: `https://portal.azure.com/#resource${workbook.workbook.id}/workbook` });
   }
 }
