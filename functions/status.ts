@@ -3,7 +3,7 @@
  * via `?id=`, `/api/deadletters` (optional `?all=true&limit=`, default 1,000), `/api/summary`,
  * `/api/health`. Function-key protected in Azure.
  */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { FileState } from '../shared/ports/file-manifest.js';
 import { StatusService } from '../shared/status/status-service.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
@@ -53,13 +53,18 @@ export async function summaryEndpoint(): Promise<HttpResponseInit> {
   return { jsonBody: await (await statusService()).summary() };
 }
 
-export async function healthEndpoint(): Promise<HttpResponseInit> {
+/**
+ * Anonymous (probes carry no key), so a failure answers with a generic message: the reason can name
+ * servers, settings and their values, and goes to the log instead.
+ */
+export async function healthEndpoint(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const runtime = await getEtlRuntime();
     await runtime.store.manifest.listFiles({ limit: 1 });
     return { jsonBody: { status: 'ok' } };
   } catch (error) {
-    return { status: 503, jsonBody: { status: 'unavailable', error: (error as Error).message } };
+    context.error(`health: the pipeline is unavailable: ${(error as Error).message}`);
+    return { status: 503, jsonBody: { status: 'unavailable' } };
   }
 }
 
