@@ -124,10 +124,20 @@ describe.each([
     }
   });
 
-  it('runs no Kubernetes container privileged or with a secret in its env', () => {
+  it('runs every pod as non-root, without capabilities or privilege escalation, on an unprivileged port', () => {
     for (const deployment of manifestsOfKind(synthesized.aksKeda, 'Deployment')) {
-      const container = at(deployment, 'spec', 'template', 'spec', 'containers', 0);
+      const pod = at(deployment, 'spec', 'template', 'spec');
+      expect(at(pod, 'securityContext', 'runAsNonRoot')).toBe(true);
+      expect(at(pod, 'securityContext', 'runAsUser')).toBeGreaterThan(0);
+      expect(at(pod, 'securityContext', 'seccompProfile', 'type')).toBe('RuntimeDefault');
+      const container = at(pod, 'containers', 0);
       expect(at(container, 'securityContext', 'allowPrivilegeEscalation')).toBe(false);
+      expect(at(container, 'securityContext', 'capabilities', 'drop')).toEqual(['ALL']);
+      expect(at(container, 'securityContext', 'privileged') ?? false).toBe(false);
+      const port = at(container, 'ports', 0, 'containerPort') as number;
+      expect(port).toBeGreaterThanOrEqual(1024);
+      expect(at(container, 'readinessProbe', 'httpGet', 'port')).toBe(port);
+      expect(at(deployment, 'spec', 'template', 'metadata', 'annotations', 'prometheus.io/port')).toBe(String(port));
       expect(at(deployment, 'spec', 'template', 'metadata', 'labels', 'azure.workload.identity/use')).toBe('true');
     }
   });

@@ -26,10 +26,15 @@ export const WORKLOAD_FUNCTIONS: Readonly<Record<FunctionWorkload, readonly stri
 /** Functions every pod runs: its own Prometheus counters (`/api/metrics`) and a health probe. */
 export const PER_POD_FUNCTIONS: readonly string[] = ['metrics', 'health'];
 
+/** The image's unprivileged HTTP port (ASPNETCORE_URLS in the Dockerfile; docs/functions-host.md). */
+export const CONTAINER_HTTP_PORT = 8080;
+/** The image's numeric non-root user (the Dockerfile's USER): Kubernetes checks runAsNonRoot only against a number. */
+export const CONTAINER_USER_ID = 10001;
+
 /** Annotations that let managed Prometheus scrape each pod's `/api/metrics` (see dashboards/README.md). */
 export const PROMETHEUS_SCRAPE_ANNOTATIONS = {
   'prometheus.io/scrape': 'true',
-  'prometheus.io/port': '80',
+  'prometheus.io/port': String(CONTAINER_HTTP_PORT),
   'prometheus.io/path': '/api/metrics',
 } as const;
 
@@ -77,21 +82,27 @@ export function deploymentManifest(input: FunctionWorkloadsInput, workload: Func
         metadata: { labels: { ...labels, 'azure.workload.identity/use': 'true' }, annotations: { ...PROMETHEUS_SCRAPE_ANNOTATIONS } },
         spec: {
           serviceAccountName: input.serviceAccountName,
-          // Let in-flight batches finish; the host checkpoints after each batch (FUNCTIONS-HOST.md §2).
+          // Let in-flight batches finish; the host checkpoints after each batch (docs/functions-host.md).
           terminationGracePeriodSeconds: 60,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: CONTAINER_USER_ID,
+            runAsGroup: CONTAINER_USER_ID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: 'functions',
               image: input.image,
               env,
               // Every pod serves HTTP: /api/metrics and /api/health; only status is behind a Service.
-              ports: [{ name: 'http', containerPort: 80 }],
+              ports: [{ name: 'http', containerPort: CONTAINER_HTTP_PORT }],
               resources: {
                 requests: { cpu: input.resources.cpu, memory: input.resources.memory },
                 limits: { memory: input.resources.memory },
               },
-              readinessProbe: { httpGet: { path: '/api/health', port: 80 }, periodSeconds: 10 },
-              securityContext: { allowPrivilegeEscalation: false },
+              readinessProbe: { httpGet: { path: '/api/health', port: CONTAINER_HTTP_PORT }, periodSeconds: 10 },
+              securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
             },
           ],
         },
