@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.local/**', '**/cdktf.out/**', 'infra/.gen/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.local/**', '**/cdktf.out/**', 'infra/.gen/**', 'infra/.deploy/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

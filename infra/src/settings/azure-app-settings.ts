@@ -6,7 +6,7 @@
 import type { AppSettingName } from '../../../shared/config/app-settings.js';
 import type { EventHubsParameters } from '../parameters.js';
 
-/** Functions host credential kind for identity-based connections (FUNCTIONS-HOST.md §6). */
+/** Functions host credential kind for identity-based connections (docs/functions-host.md). */
 export type IdentityCredentialKind = 'managedidentity' | 'workloadidentity';
 
 export interface AzureAppSettingsInput {
@@ -47,6 +47,9 @@ export function azureAppSettings(input: AzureAppSettingsInput): AzureAppSettings
     ETL_SQL_SERVER: input.sqlServerHostName,
     ETL_SQL_DATABASE: input.sqlDatabaseName,
     ETL_SQL_CLIENT_ID: identity.clientId,
+    // The deploy command migrates (infra/deploy/database-access.ts); the app's database user has
+    // no DDL rights, so it must not try at start.
+    ETL_SQL_MIGRATE_ON_START: 'false',
     APPLICATIONINSIGHTS_CONNECTION_STRING: input.applicationInsightsConnectionString,
   };
 }
