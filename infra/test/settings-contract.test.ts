@@ -86,6 +86,8 @@ describe.each([
     expect(settings.ETL_TRANSFORM_CONSUMER_GROUP).toBe(hubs.transformConsumerGroup);
     expect(settings.ETL_AGGREGATE_CONSUMER_GROUP).toBe(hubs.aggregateConsumerGroup);
     expect(settings.ETL_SQL_DRIVER).toBe('mssql');
+    // The deploy command migrates; the app's database user has no DDL rights.
+    expect(settings.ETL_SQL_MIGRATE_ON_START).toBe('false');
     expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
     expect(referencedResource(stack, settings.AzureWebJobsStorage__accountName)?.type).toBe('azurerm_storage_account');
     expect(settings.ETL_EVENTHUB__fullyQualifiedNamespace).toBe(`${String(onlyResource(stack, 'azurerm_eventhub_namespace').name)}.servicebus.windows.net`);
