@@ -27,7 +27,7 @@ export interface ResourceNames {
   readonly scalerIdentity: string;
   readonly monitorWorkspace: string;
   readonly grafana: string;
-  /** The Functions host id shared by all pods or instances (FUNCTIONS-HOST.md §6). */
+  /** The Functions host id shared by all pods or instances (docs/functions-host.md). */
   readonly hostId: string;
 }
 

@@ -2,7 +2,7 @@
  * KEDA objects: one TriggerAuthentication using Azure workload identity, and one ScaledObject per
  * consumer: azure-queue for extract (landing-events), azure-eventhub for transform and aggregate.
  * The Event Hubs scaler reads the checkpoints the Functions extension ≥5 writes: blob metadata in
- * `azure-webjobs-eventhub` (FUNCTIONS-HOST.md §4); the default `azureFunction` strategy would read
+ * `azure-webjobs-eventhub` (docs/functions-host.md); the default `azureFunction` strategy would read
  * the legacy layout and see no progress.
  */
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { APP_SETTINGS } from '../../../shared/config/app-settings.js';
 import { grantRole } from './role-grant.js';
 
-/** Container the Functions Event Hubs extension (≥5) keeps checkpoints in (FUNCTIONS-HOST.md §4). */
+/** Container the Functions Event Hubs extension (≥5) keeps checkpoints in (docs/functions-host.md). */
 export const CHECKPOINT_CONTAINER = 'azure-webjobs-eventhub';
 /** Queue Event Grid delivers landing BlobCreated events to; `extract` is a queue trigger on it. */
 export const LANDING_EVENTS_QUEUE = 'landing-events';

@@ -3,7 +3,7 @@
  * the app's contract. The settings-contract test allows exactly these names besides the app's.
  */
 export const HOST_SETTINGS = {
-  /** Same host id on every pod, else each pod gets its own id and singletons (FUNCTIONS-HOST.md §6). */
+  /** Same host id on every pod, else each pod gets its own id and singletons (docs/functions-host.md). */
   hostId: 'AzureFunctionsWebHost__hostid',
 } as const;
 
