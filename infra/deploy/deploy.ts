@@ -384,9 +384,9 @@ export function fillManifests(sourceDir: string, targetDir: string, outputs: Rea
  * when nothing else is configured, as in the aks-keda pods. Read with the Azure CLI's identity.
  */
 export async function readHostKeyFromStorage(blobEndpoint: string, hostId: string): Promise<string> {
-  const { AzureCliCredential } = await import('@azure/identity');
-  const { BlobServiceClient } = await import('@azure/storage-blob');
-  const blob = new BlobServiceClient(blobEndpoint, new AzureCliCredential()).getContainerClient('azure-webjobs-secrets').getBlobClient(`${hostId}/host.json`);
+  // The load test's client for a running pipeline's storage: the endpoint with the Azure CLI's identity.
+  const { remoteBlobService } = await import('../../load-tests/remote-target.js');
+  const blob = (await remoteBlobService(blobEndpoint)).getContainerClient('azure-webjobs-secrets').getBlobClient(`${hostId}/host.json`);
   const text = (await blob.downloadToBuffer()).toString('utf8');
   const secrets = safeJson<{ functionKeys?: Array<{ name: string; value: string; encrypted?: boolean }> }>(text);
   const key = secrets?.functionKeys?.find((candidate) => candidate.name === 'default');
