@@ -103,8 +103,26 @@ describe('mergeWindowPartials', () => {
 });
 
 describe('windowDimensionKey', () => {
-  it('joins dimension values in declaration order, NULL as empty', () => {
+  it('encodes dimension values in declaration order, NULL as empty', () => {
     expect(windowDimensionKey(iotEventsDataset, { device_type: 'motion' })).toBe('motion');
-    expect(windowDimensionKey({ ...iotEventsDataset, dimensions: ['device_type', 'location'] }, { device_type: 'motion', location: null })).toBe('motion\u001f');
+    expect(windowDimensionKey({ ...iotEventsDataset, dimensions: ['device_type', 'location'] }, { device_type: 'motion', location: null })).toBe('6:motion0:');
+  });
+
+  it('keeps two dimension tuples apart whatever characters their values hold', () => {
+    const dataset = { ...iotEventsDataset, dimensions: ['device_type', 'location'] };
+    // U+001F passes validation in a string field; joined with it, these two tuples merged into one window.
+    const [first, second] = randomFacts(seededRandom(3), 2) as [Fact, Fact];
+    const facts = [
+      { ...first, values: { ...first.values, device_type: 'motion', location: 'a\u001fb' }, windowStart: first.windowStart },
+      { ...second, values: { ...second.values, device_type: 'motion\u001fa', location: 'b' }, windowStart: first.windowStart },
+    ];
+    const partials = partialsFromFacts(dataset, facts);
+    expect(partials.map((partial) => [partial.dimensions, partial.count])).toEqual(
+      expect.arrayContaining([
+        [{ device_type: 'motion', location: 'a\u001fb' }, 1],
+        [{ device_type: 'motion\u001fa', location: 'b' }, 1],
+      ]),
+    );
+    expect(partials).toHaveLength(2);
   });
 });

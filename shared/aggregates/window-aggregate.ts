@@ -6,24 +6,21 @@
  * `sumOfSquares` are floating-point sums, associative up to rounding (about 1e-15 relative).
  */
 import { EtlError } from '../errors/etl-error.js';
-import type { DatasetDeclaration, Fact, TypedRow, TypedValue } from '../datasets/dataset-declaration.js';
-import { KEY_SEPARATOR } from '../transform/to-fact.js';
+import type { DatasetDeclaration, Fact, TypedRow } from '../datasets/dataset-declaration.js';
+import { encodeTuple, valueText } from '../datasets/value-tuple.js';
 import { mergeSketches, QuantileSketch } from './quantile-sketch.js';
 import type { MeasureSummary, SerializedSketch, WindowPartial } from './window-partial.js';
 
 const EMPTY_SUMMARY: MeasureSummary = Object.freeze({ count: 0, sum: 0, sumOfSquares: 0, min: 0, max: 0 });
 
-function dimensionText(value: TypedValue | undefined): string {
-  return value === null || value === undefined ? '' : String(value);
-}
+const dimensionText = valueText;
 
-/** The dimension values of a row in the dataset's `dimensions` order, joined with U+001F. */
+/** The dimension values of a row in the dataset's `dimensions` order, as one tuple text (value-tuple.ts). */
 export function windowDimensionKey(dataset: DatasetDeclaration, row: TypedRow): string {
   const dimensions = dataset.dimensions;
   if (dimensions.length === 0) return '';
-  let key = dimensionText(row[dimensions[0] as string]);
-  for (let i = 1; i < dimensions.length; i++) key += KEY_SEPARATOR + dimensionText(row[dimensions[i] as string]);
-  return key;
+  if (dimensions.length === 1) return dimensionText(row[dimensions[0] as string]);
+  return encodeTuple(dimensions.map((name) => dimensionText(row[name])));
 }
 
 /** The partial of a window and dimension value with no rows yet: the identity of merge. */
@@ -35,7 +32,7 @@ export function emptyWindowPartial(dataset: DatasetDeclaration, windowStart: str
     windowStart,
     windowMinutes: dataset.windowMinutes,
     dimensions: ordered,
-    dimensionKey: dataset.dimensions.map((name) => ordered[name]).join(KEY_SEPARATOR),
+    dimensionKey: dataset.dimensions.length === 0 ? '' : encodeTuple(dataset.dimensions.map((name) => ordered[name] as string)),
     count: 0,
     measures: Object.fromEntries(dataset.measures.map((name) => [name, EMPTY_SUMMARY])),
     sketches: Object.fromEntries(dataset.quantileMeasures.map((name) => [name, QuantileSketch.empty().toJSON()])),
@@ -80,7 +77,8 @@ export function partialsFromFacts(dataset: DatasetDeclaration, facts: readonly F
   const sketchSlot = quantileMeasures.map((name) => measures.indexOf(name));
   for (const fact of facts) {
     const dimensionKey = windowDimensionKey(dataset, fact.values);
-    const groupKey = `${fact.windowStart}${KEY_SEPARATOR}${dimensionKey}`;
+    // Window starts are all 24 characters long, so the key splits one way only.
+    const groupKey = `${fact.windowStart}${dimensionKey}`;
     let group = groups.get(groupKey);
     if (group === undefined) {
       group = {

@@ -35,8 +35,9 @@ export interface WindowPartial {
   /** Dimension column → value (values as text; null becomes ''). */
   readonly dimensions: Readonly<Record<string, string>>;
   /**
-   * Stable text of `dimensions`: the values in the dataset's `dimensions` order joined with U+001F
-   * (null as ''). Part of the window's SQL key and the `aggregates` partition key.
+   * Stable text of `dimensions`: the values in the dataset's `dimensions` order as one tuple text
+   * (shared/datasets/value-tuple.ts; null as ''). Part of the window's SQL key and the `aggregates`
+   * partition key.
    */
   readonly dimensionKey: string;
   readonly count: number;

@@ -158,7 +158,7 @@ const datasetSchema = z
     const dimensionColumns = dataset.dimensions.map((name, index) => requireColumn(['dimensions', index], name, false));
     const keyLength = dimensionKeyLength(dimensionColumns.map((column) => (column === undefined ? 0 : valueTextLength(column))));
     if (keyLength > MAX_DIMENSION_KEY_LENGTH) {
-      issue(['dimensions'], `dimension values joined take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`);
+      issue(['dimensions'], `dimension values encoded together take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`);
     }
     dataset.measures.forEach((name, index) => {
       const column = requireColumn(['measures', index], name, false);

@@ -33,8 +33,8 @@ describe('docs/datasets.md', () => {
       facts.push(toFact(dataset, result.row, 'doc', item.rowNumber));
     }
     expect(facts.map((fact) => [fact.key, fact.windowStart])).toEqual([
-      ['5f0c1c8e-6a1e-4c4e-9d3b-2f1f3c2a9b10\u001f1', '2026-05-01T07:15:00.000Z'],
-      ['5f0c1c8e-6a1e-4c4e-9d3b-2f1f3c2a9b10\u001f2', '2026-05-01T07:15:00.000Z'],
+      ['36:5f0c1c8e-6a1e-4c4e-9d3b-2f1f3c2a9b101:1', '2026-05-01T07:15:00.000Z'],
+      ['36:5f0c1c8e-6a1e-4c4e-9d3b-2f1f3c2a9b101:2', '2026-05-01T07:15:00.000Z'],
     ]);
     expect(facts[1]?.values).toMatchObject({ gift: true, note: 'gift wrap, please', amount: 5 });
   });

@@ -4,6 +4,7 @@
  * and window columns) all use, so a value the declaration allows always fits the column it lands in.
  */
 import type { ColumnDeclaration } from './dataset-declaration.js';
+import { encodedTupleLength } from './value-tuple.js';
 
 /** A `string` column's `maxLength` when it declares none. */
 export const DEFAULT_STRING_MAX_LENGTH = 256;
@@ -37,8 +38,7 @@ export function valueTextLength(column: Pick<ColumnDeclaration, 'type' | 'maxLen
  * what the window tables are keyed by (`dimension_key`), so its column is sized from this.
  */
 export function dimensionKeyLength(valueLengths: readonly number[]): number {
-  // The values joined with one separator character between them.
-  return valueLengths.reduce((sum, length) => sum + length, Math.max(0, valueLengths.length - 1));
+  return encodedTupleLength(valueLengths);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '../datasets/dataset-declaration.js';
 import type { MeasureSummary, SerializedSketch, WindowPartial } from '../aggregates/window-partial.js';
 import { dimensionKeyLength, valueTextLength } from '../datasets/value-text-length.js';
+import { encodeTuple } from '../datasets/value-tuple.js';
 import { EtlError } from '../errors/etl-error.js';
 import { assertIdentifier } from './sql-identifier.js';
 
@@ -51,9 +52,6 @@ export interface DatasetTables {
   /** Longest `dimension_key` of the window table (at least 1: an empty dimension list keys by ''). */
   readonly dimensionKeyLength: number;
 }
-
-/** Separator of key and dimension-key parts (U+001F), as the pipeline uses it. */
-export const KEY_SEPARATOR = '\u001f';
 
 /** Derived facts columns: their SQL types. `file_id` is long enough for a path-based id. */
 const DERIVED_FACT_COLUMNS: readonly FactColumn[] = [
@@ -181,7 +179,8 @@ export function dimensionText(type: SqlValueType, value: unknown): string {
 
 /** The dimension key of a row, given its dimension values in declaration order. */
 export function dimensionKeyOf(tables: DatasetTables, values: readonly unknown[]): string {
-  return tables.dimensionColumns.map((column, index) => dimensionText(column.type, values[index])).join(KEY_SEPARATOR);
+  if (tables.dimensionColumns.length === 0) return '';
+  return encodeTuple(tables.dimensionColumns.map((column, index) => dimensionText(column.type, values[index])));
 }
 
 /** Window-table values of a partial, by column name. Empty min/max (±Infinity) are stored as NULL. */

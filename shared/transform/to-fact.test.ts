@@ -52,6 +52,25 @@ describe('toFact', () => {
     const fact = toFact(dataset, row, 'f', 3);
     expect(fact.windowStart).toBe('2026-05-05T10:30:00.000Z');
     expect(toFact(dataset, { ...row, at: '2026-05-05T10:45:00.000Z' }, 'f', 3).windowStart).toBe('2026-05-05T10:45:00.000Z');
-    expect(factKey(dataset, row)).toBe('a\u001f2');
+    expect(factKey(dataset, row)).toBe('1:a1:2');
+  });
+
+  it('gives rows different keys whenever their key values differ, whatever characters they hold', () => {
+    const dataset = parseDatasetDeclaration({
+      name: 'pairs',
+      columns: [
+        { name: 'a', type: 'string', required: true, maxLength: 64 },
+        { name: 'b', type: 'string', required: true, maxLength: 64 },
+        { name: 'at', type: 'timestamp', required: true },
+      ],
+      key: ['a', 'b'],
+      partitionKey: 'a',
+      eventTime: 'at',
+    });
+    const at = '2026-05-05T10:00:00.000Z';
+    // U+001F passes validation in a string field; joined with it, these two keys were one.
+    const pairs = [['x\u001fy', 'z'], ['x', 'y\u001fz'], ['1:x', 'y'], ['1', 'x1:y'], ['x:', ':y'], ['x', '::y']];
+    const keys = pairs.map(([a, b]) => factKey(dataset, { a: a as string, b: b as string, at }));
+    expect(new Set(keys).size).toBe(pairs.length);
   });
 });

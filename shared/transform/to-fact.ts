@@ -3,22 +3,14 @@
  * its event time (UTC date, hour and window start). Pure; the caller supplies the provenance.
  */
 import { EtlError } from '../errors/etl-error.js';
-import type { DatasetDeclaration, Fact, TypedRow, TypedValue } from '../datasets/dataset-declaration.js';
+import type { DatasetDeclaration, Fact, TypedRow } from '../datasets/dataset-declaration.js';
+import { encodeTuple, valueText } from '../datasets/value-tuple.js';
 
-/** Joins key parts; a control character that CSV text practically never holds. */
-export const KEY_SEPARATOR = '\u001f';
-
-function keyText(value: TypedValue | undefined): string {
-  return value === null || value === undefined ? '' : String(value);
-}
-
-/** The dataset key of a row: its key column values joined with U+001F. */
+/** The dataset key of a row: its key column values as one tuple text (value-tuple.ts). */
 export function factKey(dataset: DatasetDeclaration, row: TypedRow): string {
   const key = dataset.key;
-  if (key.length === 1) return keyText(row[key[0] as string]);
-  let text = keyText(row[key[0] as string]);
-  for (let i = 1; i < key.length; i++) text += KEY_SEPARATOR + keyText(row[key[i] as string]);
-  return text;
+  if (key.length === 1) return valueText(row[key[0] as string]);
+  return encodeTuple(key.map((name) => valueText(row[name])));
 }
 
 /**

@@ -13,6 +13,7 @@ import { datasetStatements, CHUNK_LOADED, CLAIM_LEDGER, INSERT_OUTBOX } from './
 import { factsTable } from './mssql-session.js';
 import { assertOneDataset, distinctByKey, ManifestDeltas } from '../chunk-load-support.js';
 import type { TsqlRunner, TsqlSession } from './tsql-session.js';
+import { encodeTuple } from '../../datasets/value-tuple.js';
 
 /** One spelling of a key value for both the bound fact and the value OUTPUT returns. */
 function canonicalKeyPart(type: SqlValueType, value: unknown): string {
@@ -91,7 +92,7 @@ export class MssqlFactLoader implements FactLoader {
     if (inserted.rows.length === facts.length) return [...facts];
     const keyIndexes = tables.keyColumns.map((key) => tables.factColumns.indexOf(key));
     const spell = (values: readonly unknown[]) =>
-      tables.keyColumns.map((column, index) => canonicalKeyPart(column.type, values[index])).join('\u001f');
+      encodeTuple(tables.keyColumns.map((column, index) => canonicalKeyPart(column.type, values[index])));
     const fresh = new Set(inserted.rows.map((row) => spell(tables.keyColumns.map((column) => row[column.name]))));
     return facts.filter((fact) => {
       const values = factRowValues(tables, fact);

@@ -2,7 +2,7 @@
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { DailyPercentileRow, FactQuery, ReportQuery } from '../../ports/etl-store.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { datasetTables, dimensionKeyOf, dimensionText, isoText } from '../dataset-tables.js';
+import { datasetTables, dimensionKeyOf, isoText } from '../dataset-tables.js';
 import { datasetStatements } from './mssql-statements.js';
 import type { TsqlSession } from './tsql-session.js';
 
@@ -73,7 +73,7 @@ export class MssqlReportQuery implements ReportQuery, FactQuery {
       .filter(
         (row) =>
           options.dimensionKey === undefined ||
-          tables.dimensionColumns.map((column) => dimensionText(column.type, row[column.name])).join('\u001f') === options.dimensionKey,
+          dimensionKeyOf(tables, tables.dimensionColumns.map((column) => row[column.name])) === options.dimensionKey,
       )
       .map((row) => Number(row[measure]));
   }

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { DailyReportDeclaration, DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { DailyPercentileRow, FactQuery, ReportQuery } from '../../ports/etl-store.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { datasetTables, dimensionKeyOf, dimensionText, isoText } from '../dataset-tables.js';
+import { datasetTables, dimensionKeyOf, isoText } from '../dataset-tables.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall } from './sqlite-support.js';
 
@@ -130,8 +130,7 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
         .filter(
           (row) =>
             options.dimensionKey === undefined ||
-            tables.dimensionColumns.map((column, index) => dimensionText(column.type, row[index + 1])).join('\u001f') ===
-              options.dimensionKey,
+            dimensionKeyOf(tables, tables.dimensionColumns.map((_, index) => row[index + 1])) === options.dimensionKey,
         )
         .map((row) => Number(row[0]));
     });

@@ -4,6 +4,7 @@
  * shared/aggregates; the stores only need *a* merge function).
  */
 import type { DatasetDeclaration, Fact, TypedRow } from '../../datasets/dataset-declaration.js';
+import { factKey } from '../../transform/to-fact.js';
 
 export function contractDataset(name: string, report?: Partial<NonNullable<DatasetDeclaration['report']>>): DatasetDeclaration {
   return {
@@ -53,7 +54,7 @@ export function makeFact(dataset: DatasetDeclaration, values: TypedRow, fileId: 
   const windowMs = dataset.windowMinutes * 60_000;
   return {
     values,
-    key: dataset.key.map((column) => String(values[column] ?? '')).join('\u001f'),
+    key: factKey(dataset, values),
     eventDate: at.toISOString().slice(0, 10),
     eventHour: at.getUTCHours(),
     windowStart: new Date(Math.floor(at.getTime() / windowMs) * windowMs).toISOString(),
@@ -115,7 +116,7 @@ export function expectedDailyPercentile(
 /**
  * A dataset whose declared sizes are at the limits the declaration allows: a composite key of
  * exactly 900 index bytes (446 characters of text + an integer), four dimensions whose longest
- * values join to 433 of the 440 characters a dimension key may have, text columns of 4000 (the
+ * values encode to exactly the 440 characters a dimension key may have, text columns of 4000 (the
  * longest NVARCHAR with a size) and 20,000 characters (NVARCHAR(MAX)).
  */
 export function maximalDataset(name: string): DatasetDeclaration {
@@ -126,7 +127,7 @@ export function maximalDataset(name: string): DatasetDeclaration {
       { name: 'code', type: 'string', required: true, maxLength: 446 },
       { name: 'seq', type: 'integer', required: true },
       { name: 'at', type: 'timestamp', required: true },
-      { name: 'region', type: 'string', required: true, maxLength: 300 },
+      { name: 'region', type: 'string', required: true, maxLength: 297 },
       { name: 'kind', type: 'enum', values: ['a', 'k'.repeat(100)] },
       { name: 'flag', type: 'boolean' },
       { name: 'ratio', type: 'number' },
@@ -162,7 +163,7 @@ export function maximalRows(count: number): TypedRow[] {
     code: textOfLength(446, `${index}:`),
     seq: index % 2 === 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER,
     at: index % 2 === 0 ? '9999-12-31T23:59:59.999Z' : '1000-01-01T00:00:00.000Z',
-    region: textOfLength(300, `r${index % 2}:`),
+    region: textOfLength(297, `r${index % 2}:`),
     kind: 'k'.repeat(100),
     flag: false,
     ratio: -0.0000012345678901234567,
@@ -171,4 +172,25 @@ export function maximalRows(count: number): TypedRow[] {
     note: textOfLength(4000, `n${index}`),
     body: textOfLength(20_000, `b${index}`),
   }));
+}
+
+/** Two text columns that are both the key and the dimensions, for values holding would-be separators. */
+export function pairDataset(name: string): DatasetDeclaration {
+  return {
+    name,
+    version: 1,
+    columns: [
+      { name: 'a', type: 'string', required: true, maxLength: 32 },
+      { name: 'b', type: 'string', required: true, maxLength: 32 },
+      { name: 'at', type: 'timestamp', required: true },
+      { name: 'v', type: 'number' },
+    ],
+    key: ['a', 'b'],
+    partitionKey: 'a',
+    eventTime: 'at',
+    dimensions: ['a', 'b'],
+    measures: ['v'],
+    quantileMeasures: [],
+    windowMinutes: 1,
+  };
 }

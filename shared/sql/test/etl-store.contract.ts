@@ -22,6 +22,7 @@ import {
   makeFact,
   maximalDataset,
   maximalRows,
+  pairDataset,
   random,
   textOfLength,
   type EventSpec,
@@ -445,6 +446,32 @@ export function describeEtlStoreContract(target: ContractTarget): void {
         ['1000-01-01', rows[1]?.region],
         ['9999-12-31', rows[0]?.region],
       ]);
+    });
+
+    it('keeps apart rows whose key and dimension values differ only where a separator could fall', async () => {
+      const { store, dataset, fileId } = await setup(undefined, pairDataset);
+      await begin(store, dataset, fileId);
+      // U+001F passes validation in a string field: joined with it, both rows had one key and one dimension tuple.
+      const rows = [
+        { a: 'x\u001fy', b: 'z', at: '2026-11-20T10:00:00.000Z', v: 1 },
+        { a: 'x', b: 'y\u001fz', at: '2026-11-20T10:00:30.000Z', v: 2 },
+      ];
+      let fresh: readonly Fact[] = [];
+      const loaded = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: rows.map((row, index) => makeFact(dataset, row, fileId, index + 1)) }, (newFacts) => {
+        fresh = newFacts;
+        return [];
+      });
+      expect(loaded).toMatchObject({ loaded: 2, duplicates: 0 });
+      const partials = partialsFromFacts(dataset, fresh).map((partial) => ({ partialId: `${fileId}/0/${partial.dimensionKey}`, partial }));
+      expect(await store.windows.mergePartials(dataset, partials, mergeWindowPartials)).toEqual({ applied: 2, alreadyApplied: 0 });
+      const windows = await store.windows.listWindows(dataset);
+      expect(windows.map((window) => [window.dimensions, window.count])).toEqual(
+        expect.arrayContaining([
+          [{ a: 'x\u001fy', b: 'z' }, 1],
+          [{ a: 'x', b: 'y\u001fz' }, 1],
+        ]),
+      );
+      expect((await store.query.groupByWindow(dataset)).map((group) => group.dimensionKey).sort()).toEqual(windows.map((window) => window.dimensionKey).sort());
     });
 
     it('writes the outbox of partials with the longest dimension key a declaration allows', async () => {

@@ -671,7 +671,7 @@ GO
 IF NOT EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
 CREATE TABLE [meter_readings_windows_15m] (
   [window_start] DATETIME2(3) NOT NULL,
-  [dimension_key] NVARCHAR(11) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  [dimension_key] NVARCHAR(14) COLLATE Latin1_General_100_BIN2 NOT NULL,
   [count] BIGINT NOT NULL,
   [region] NVARCHAR(5) NOT NULL,
   [estimated] NVARCHAR(5) NOT NULL,
@@ -695,19 +695,19 @@ WHERE NOT EXISTS (SELECT 1 FROM [meter_readings_facts] AS f WITH (UPDLOCK, HOLDL
 GO
 
 -- meter_readings.select_window_for_update
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(14)
 -- parsed by node-sql-parser: yes
 SELECT [window_start], [dimension_key], [count], [region], [estimated], [kwh_count], [kwh_sum], [kwh_sum_of_squares], [kwh_min], [kwh_max], [updated_at] FROM [meter_readings_windows_15m] WITH (UPDLOCK, HOLDLOCK) WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
 
 -- meter_readings.insert_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(5), @w4 NVARCHAR(5), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(14), @w2 BIGINT, @w3 NVARCHAR(5), @w4 NVARCHAR(5), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 INSERT INTO [meter_readings_windows_15m] ([window_start], [dimension_key], [count], [region], [estimated], [kwh_count], [kwh_sum], [kwh_sum_of_squares], [kwh_min], [kwh_max], [updated_at]) VALUES (@w0, @w1, @w2, @w3, @w4, @w5, @w6, @w7, @w8, @w9, @w10)
 GO
 
 -- meter_readings.update_window
--- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(11), @w2 BIGINT, @w3 NVARCHAR(5), @w4 NVARCHAR(5), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(14), @w2 BIGINT, @w3 NVARCHAR(5), @w4 NVARCHAR(5), @w5 BIGINT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 FLOAT, @w10 DATETIME2(3)
 -- parsed by node-sql-parser: yes
 UPDATE [meter_readings_windows_15m] SET [count] = @w2, [region] = @w3, [estimated] = @w4, [kwh_count] = @w5, [kwh_sum] = @w6, [kwh_sum_of_squares] = @w7, [kwh_min] = @w8, [kwh_max] = @w9, [updated_at] = @w10 WHERE [window_start] = @w0 AND [dimension_key] = @w1
 GO
