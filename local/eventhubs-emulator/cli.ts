@@ -1,12 +1,16 @@
 /**
- * `npm run emulator -- --config <file> [--data-dir <dir>] [--port 5672] [--host 127.0.0.1] [--metrics-port <n>]`
- * Starts the emulator, prints the connection string on stdout, and stops cleanly on SIGINT/SIGTERM.
+ * `npm run emulator -- --config <file> [--data-dir <dir>] [--port 5672] [--host 127.0.0.1] [--metrics-port <n>]
+ *   [--tls-port 5671 --tls-cert cert.pem --tls-key key.pem]`
+ * Starts the emulator, prints the connection string on stdout (then the TLS one, with a TLS
+ * listener), and stops cleanly on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { startEventHubsEmulator, type EmulatorConfig } from './index.js';
 
 const USAGE = `Usage: eventhubs-emulator --config <file.json> [--data-dir <dir>] [--port 5672] [--host 127.0.0.1] [--metrics-port <port>]
-Without --config, one hub 'eh1' with 4 partitions is served. Without --data-dir, events live in memory only.`;
+                          [--tls-port 5671 --tls-cert <cert.pem> --tls-key <key.pem>]
+Without --config, one hub 'eh1' with 4 partitions is served. Without --data-dir, events live in memory only.
+--tls-port adds a listener speaking AMQP over TLS (PEM certificate chain and key), for SDKs that always use TLS.`;
 
 const DEFAULT_CONFIG: EmulatorConfig = { eventHubs: [{ name: 'eh1', partitionCount: 4 }] };
 
@@ -25,6 +29,9 @@ async function main(): Promise<void> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'tls-port': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -38,8 +45,12 @@ async function main(): Promise<void> {
     port: portOption(values.port, 'port') ?? 5672,
     host: values.host,
     metricsPort: portOption(values['metrics-port'], 'metrics-port'),
+    tlsPort: portOption(values['tls-port'], 'tls-port'),
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
   });
   console.log(emulator.connectionString);
+  if (emulator.tlsConnectionString) console.log(emulator.tlsConnectionString);
   if (emulator.metricsUrl) console.error(`[eventhubs-emulator] metrics: ${emulator.metricsUrl}`);
   let stopping = false;
   const stop = (signal: string) => {

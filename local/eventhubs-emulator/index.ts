@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EmulatorMetrics } from './broker/emulator-metrics.js';
 import { EventHubBroker } from './broker/event-hub-broker.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-http-server.js';
-import { AmqpServer } from './amqp/amqp-server.js';
+import { AmqpServer, type TlsListenerOptions } from './amqp/amqp-server.js';
 import { EtlError } from '../../shared/errors/etl-error.js';
 import { parseEmulatorConfig } from './config/config-schema.js';
 import { normalizeConfig, type EmulatorConfig } from './config/emulator-config.js';
@@ -28,6 +28,15 @@ export interface EventHubsEmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * A second listener speaking AMQP over TLS, for SDKs that always dial TLS (Python's dials 5671):
+   * 0 = a free port; needs `tlsCert` and `tlsKey`. Undefined = plain AMQP only.
+   */
+  tlsPort?: number;
+  /** Path of the TLS listener's certificate chain (PEM). */
+  tlsCert?: string;
+  /** Path of the TLS listener's private key (PEM). */
+  tlsKey?: string;
   /** HTTP health + Prometheus metrics; 0 = free port; undefined = off. */
   metricsPort?: number;
   /** Default: console.error lines with a prefix; tests pass a no-op. */
@@ -38,6 +47,9 @@ export interface RunningEventHubsEmulator {
   /** `Endpoint=sb://localhost:PORT;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;` */
   connectionString: string;
   port: number;
+  /** With a TLS listener: its port, and a connection string without `UseDevelopmentEmulator`, so SDKs use TLS. */
+  tlsPort?: number;
+  tlsConnectionString?: string;
   metricsUrl?: string;
   /** Flushes and closes everything. */
   close(): Promise<void>;
@@ -50,9 +62,39 @@ const RETENTION_CHECK_MS = 30_000;
 export const DEFAULT_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_KEY_VALUE = 'SAS_KEY_VALUE';
 
-export function emulatorConnectionString(port: number): string {
-  const endpoint = port === 5672 ? 'sb://localhost' : `sb://localhost:${port}`;
+/** The host clients dial: `localhost` for loopback and wildcard listeners, else the address listened on. */
+function endpointHost(host: string): string {
+  if (['127.0.0.1', '::1', 'localhost', '0.0.0.0', '::'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Plain AMQP: `UseDevelopmentEmulator=true` makes the SDKs skip TLS; 5672 is their default port for it. */
+export function emulatorConnectionString(port: number, host = '127.0.0.1'): string {
+  const endpoint = port === 5672 ? `sb://${endpointHost(host)}` : `sb://${endpointHost(host)}:${port}`;
   return `Endpoint=${endpoint};SharedAccessKeyName=${DEFAULT_KEY_NAME};SharedAccessKey=${DEFAULT_KEY_VALUE};UseDevelopmentEmulator=true;`;
+}
+
+/** AMQP over TLS, as against Azure; 5671 is the SDKs' default port for it. */
+export function emulatorTlsConnectionString(port: number, host = '127.0.0.1'): string {
+  const endpoint = port === 5671 ? `sb://${endpointHost(host)}` : `sb://${endpointHost(host)}:${port}`;
+  return `Endpoint=${endpoint};SharedAccessKeyName=${DEFAULT_KEY_NAME};SharedAccessKey=${DEFAULT_KEY_VALUE};`;
+}
+
+/** Reads the TLS listener's certificate and key; all three options or none. */
+async function loadTls(options: EventHubsEmulatorOptions): Promise<TlsListenerOptions | undefined> {
+  const { tlsPort, tlsCert, tlsKey } = options;
+  if (tlsPort === undefined && tlsCert === undefined && tlsKey === undefined) return undefined;
+  if (tlsPort === undefined || tlsCert === undefined || tlsKey === undefined) {
+    throw new EtlError('INVALID_CONFIG', 'A TLS listener needs all of tlsPort, tlsCert and tlsKey (--tls-port, --tls-cert, --tls-key).');
+  }
+  const read = async (path: string, what: string) => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new EtlError('INVALID_CONFIG', `Cannot read the TLS ${what} '${path}': ${(error as Error).message}`, { cause: error });
+    }
+  };
+  return { port: tlsPort, cert: await read(tlsCert, 'certificate'), key: await read(tlsKey, 'private key') };
 }
 
 async function loadConfig(config: EmulatorConfig | string): Promise<EmulatorConfig> {
@@ -89,6 +131,8 @@ async function readOrCreateHubCreatedAt(directory: string, now: number): Promise
 export async function startEventHubsEmulator(options: EventHubsEmulatorOptions): Promise<RunningEventHubsEmulator> {
   const log = options.log ?? ((line: string) => console.error(`[eventhubs-emulator] ${line}`));
   const config = normalizeConfig(await loadConfig(options.config));
+  const tls = await loadTls(options);
+  const host = options.host ?? '127.0.0.1';
   const startedAt = Date.now();
   const dataDir = options.dataDir;
   const hubDirectory = (hub: string) => join(dataDir ?? '', hub.toLowerCase());
@@ -120,15 +164,17 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
   }
   const server = new AmqpServer({
     broker,
-    host: options.host ?? '127.0.0.1',
+    host,
     port: options.port ?? 5672,
+    tls,
     namespaceHost: 'localhost',
     log,
   });
-  let port: number;
+  let ports: { port: number; tlsPort?: number };
   try {
-    port = await server.listen();
+    ports = await server.listen();
   } catch (error) {
+    await server.close();
     await broker.close();
     await unlock();
     throw error;
@@ -136,7 +182,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
   let metricsServer: MetricsServer | undefined;
   if (options.metricsPort !== undefined) {
     try {
-      metricsServer = await startMetricsServer(broker, options.host ?? '127.0.0.1', options.metricsPort);
+      metricsServer = await startMetricsServer(broker, host, options.metricsPort);
     } catch (error) {
       await server.close();
       await broker.close();
@@ -148,9 +194,11 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
   const retention = setInterval(() => broker.applyRetention(), RETENTION_CHECK_MS);
   retention.unref();
   let closing: Promise<void> | undefined;
+  const { port, tlsPort } = ports;
   return {
-    connectionString: emulatorConnectionString(port),
+    connectionString: emulatorConnectionString(port, host),
     port,
+    ...(tlsPort === undefined ? {} : { tlsPort, tlsConnectionString: emulatorTlsConnectionString(tlsPort, host) }),
     metricsUrl: metricsServer?.url,
     close() {
       closing ??= (async () => {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import rhea, { type Connection, type EventContext, type link as Link } from 'rhea';
 import type { EventHubBroker } from '../broker/event-hub-broker.js';
 import { parseEntityAddress } from '../core/entity-address.js';
@@ -7,12 +8,22 @@ import { handleCbsRequest, isAuthorized, type CbsRequest } from './cbs-endpoint.
 import { ConnectionState } from './connection-state.js';
 import { attachIncoming, attachOutgoing, type AttachContext } from './link-attach.js';
 import { handleManagementRequest, type ManagementRequest } from './management-endpoint.js';
+import { completePerformative, type RheaPerformative } from './performative-fields.js';
 import { replyMessage } from './request-reply.js';
+
+/** The TLS listener's port and PEM-encoded certificate chain and private key. */
+export interface TlsListenerOptions {
+  port: number;
+  cert: string | Buffer;
+  key: string | Buffer;
+}
 
 export interface AmqpServerOptions {
   broker: EventHubBroker;
   host: string;
   port: number;
+  /** A second listener speaking AMQP over TLS (what SDKs that always use TLS dial, port 5671 on Azure). */
+  tls?: TlsListenerOptions;
   /** Host name the SDK sees in entity names (`localhost`). */
   namespaceHost: string;
   log: (line: string) => void;
@@ -20,13 +31,24 @@ export interface AmqpServerOptions {
 
 /** Largest frame we accept; the SDK honours the value we announce, so anything bigger is garbage. */
 export const MAX_FRAME_BYTES = 1_048_576 + 4096;
+/** Highest channel a client may begin a session on, as Azure announces it (so at most 5,000 sessions). */
+export const CHANNEL_MAX = 4999;
+/** Idle time-out Azure announces; rhea closes a connection silent for this long. */
+const IDLE_TIMEOUT_MS = 240_000;
 /** Credit each producer link gets; bounds the bytes in flight per link to about this many MB. */
 const INGEST_CREDIT = 64;
 
+/** Frames that belong to a session: rhea refuses them on a channel without one. */
+const SESSION_FRAMES = ['attach', 'detach', 'flow', 'transfer', 'disposition'] as const;
+
 interface ConnectionInternals {
+  remote_channel_map: Record<number, unknown>;
+  on_end(frame: { channel: number }): void;
   frame_size?: number;
   previous_input?: Buffer | null;
+  socket?: net.Socket;
   input(buffer: Buffer): void;
+  _write_frame(channel: number | undefined, frame: RheaPerformative | undefined, payload?: Buffer): void;
 }
 
 /**
@@ -38,23 +60,40 @@ export class AmqpServer {
   private readonly container = rhea.create_container({ id: 'eventhubs-emulator' });
   private readonly states = new Map<Connection, ConnectionState>();
   private readonly sockets = new Set<net.Socket>();
-  private server: net.Server | undefined;
+  private readonly servers: net.Server[] = [];
 
   constructor(private readonly options: AmqpServerOptions) {
     this.wire();
   }
 
-  async listen(): Promise<number> {
-    const server = net.createServer((socket) => this.accept(socket));
-    this.server = server;
+  /** Starts the plain listener and, when configured, the TLS one; returns their ports. */
+  async listen(): Promise<{ port: number; tlsPort?: number }> {
+    const port = await this.listenOn(net.createServer((socket) => this.accept(socket)), this.options.port, 'amqp');
+    const tlsOptions = this.options.tls;
+    if (!tlsOptions) return { port };
+    let server: tls.Server;
+    try {
+      server = tls.createServer({ cert: tlsOptions.cert, key: tlsOptions.key }, (socket) => this.accept(socket));
+    } catch (error) {
+      throw new Error(`The TLS certificate or key cannot be used: ${(error as Error).message}`, { cause: error });
+    }
+    // By then Node has let go of the peer's address; a client that does not trust the certificate
+    // shows up here as a hang-up.
+    server.on('tlsClientError', (error) => this.options.log(`TLS handshake failed: ${error.message} (does the client trust the emulator's certificate?)`));
+    const tlsPort = await this.listenOn(server, tlsOptions.port, 'amqps');
+    return { port, tlsPort };
+  }
+
+  private async listenOn(server: net.Server, port: number, scheme: string): Promise<number> {
+    this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
+      server.listen(port, this.options.host, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    server.on('error', (error) => this.options.log(`listener error: ${error.message}`));
+    server.on('error', (error) => this.options.log(`${scheme} listener error: ${error.message}`));
     return (server.address() as net.AddressInfo).port;
   }
 
@@ -62,22 +101,63 @@ export class AmqpServer {
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined);
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // A peer that just goes away is what the AMQP layer reports; TLS failures are worth a line.
+      if (socket instanceof tls.TLSSocket && error.code !== 'ECONNRESET' && error.code !== 'EPIPE') {
+        this.options.log(`TLS connection with ${peer} failed: ${error.message}`);
+      }
+    });
     const connection = this.container.create_connection({
       id: `conn-${socket.remotePort}`,
       container_id: 'eventhubs-emulator',
       max_frame_size: MAX_FRAME_BYTES,
-      channel_max: 4095,
-      idle_time_out: 120_000,
+      channel_max: CHANNEL_MAX,
+      idle_time_out: IDLE_TIMEOUT_MS,
       autoaccept: false,
       autosettle: true,
       credit_window: INGEST_CREDIT,
       properties: { product: 'ScalableETL Event Hubs emulator' },
     } as never) as Connection;
     this.guardFrameSize(connection);
+    this.writeCompleteFrames(connection);
+    this.tolerateFramesAfterEnd(connection);
     this.states.set(connection, new ConnectionState(connection));
     this.options.broker.metrics.openConnections++;
     (connection as unknown as { accept(socket: net.Socket): void }).accept(socket);
+  }
+
+  /**
+   * Python's client ends a session and then detaches the links it still had on it. rhea calls that a
+   * protocol error and drops the socket, so the client never gets its close answered; Azure lets it
+   * pass. Frames on a channel the client itself ended are ignored; other unknown channels stay errors.
+   */
+  private tolerateFramesAfterEnd(connection: Connection): void {
+    const internals = connection as unknown as ConnectionInternals & Record<string, (frame: { channel: number }) => void>;
+    const endedByPeer = new Set<number>();
+    const onEnd = internals.on_end.bind(connection);
+    internals.on_end = (frame) => {
+      onEnd(frame);
+      endedByPeer.add(frame.channel);
+    };
+    for (const name of SESSION_FRAMES) {
+      const handle = internals[`on_${name}`].bind(connection);
+      internals[`on_${name}`] = (frame) => {
+        if (internals.remote_channel_map[frame.channel] === undefined && endedByPeer.has(frame.channel)) return;
+        endedByPeer.delete(frame.channel);
+        handle(frame);
+      };
+    }
+  }
+
+  /** Every performative leaves with all its fields, as Azure writes them (see performative-fields.ts). */
+  private writeCompleteFrames(connection: Connection): void {
+    const internals = connection as unknown as ConnectionInternals;
+    const write = internals._write_frame.bind(connection);
+    internals._write_frame = (channel, frame, payload) => {
+      completePerformative(frame);
+      write(channel, frame, payload);
+    };
   }
 
   /** rhea buffers whatever frame size a peer announces; refuse anything above our limit before it does. */
@@ -194,9 +274,9 @@ export class AmqpServer {
             address.kind === 'cbs'
               ? handleCbsRequest(request, state, broker.config.sasKeys, broker.clock())
               : this.managementReply(request, state);
-          const channel = request.reply_to ? state.replyChannels.get(request.reply_to) : undefined;
+          const channel = state.replyChannelFor(address.kind, request.reply_to, receiver.session);
           if (!channel) {
-            log(`no reply link '${String(request.reply_to)}' for a ${address.kind} request`);
+            log(`no reply link ${request.reply_to === undefined ? `for $${address.kind} on this connection` : `'${request.reply_to}'`}; the reply is dropped`);
             return;
           }
           channel.send(reply);
@@ -227,6 +307,14 @@ export class AmqpServer {
     container.on('receiver_close', closeLink);
     container.on('sender_error', (context: EventContext) => log(`receiver link '${context.sender?.name}' closed by client: ${String((context.sender?.error as { condition?: string } | undefined)?.condition ?? '')}`));
     container.on('receiver_error', (context: EventContext) => log(`sender link '${context.receiver?.name}' closed by client: ${String((context.receiver?.error as { condition?: string } | undefined)?.condition ?? '')}`));
+
+    container.on('session_open', (context: EventContext) => {
+      const channel = (context.session as unknown as { remote: { channel?: number } }).remote.channel ?? 0;
+      if (channel > CHANNEL_MAX) {
+        log(`closing connection ${context.connection.options.id}: session on channel ${channel} above channel-max ${CHANNEL_MAX}`);
+        this.abort(context.connection, Conditions.framingError, `Channel ${channel} is above the channel-max of ${CHANNEL_MAX}.`);
+      }
+    });
 
     container.on('session_close', (context: EventContext) => {
       const state = this.states.get(context.connection);
@@ -262,8 +350,7 @@ export class AmqpServer {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    const servers = this.servers.splice(0);
     for (const connection of this.states.keys()) {
       try {
         connection.close({ condition: 'amqp:connection:forced', description: 'The emulator is shutting down.' });
@@ -273,6 +360,6 @@ export class AmqpServer {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }

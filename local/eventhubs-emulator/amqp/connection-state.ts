@@ -1,4 +1,4 @@
-import type { Connection, link as Link, Sender } from 'rhea';
+import type { Connection, link as Link, Sender, Session } from 'rhea';
 
 /** What a link does when the connection routes an event to it. */
 export interface LinkHandler {
@@ -16,10 +16,16 @@ export interface DeliveryLike {
   reject(error: { condition: string; description: string }): void;
 }
 
+/** The request/response nodes a client talks to. */
+export type ReplyNode = 'cbs' | 'management';
+
 /** A request/response reply link ($cbs, $management): queues replies until the client gives credit. */
 export class ReplyChannel implements LinkHandler {
   private readonly queue: object[] = [];
-  constructor(readonly sender: Sender) {}
+  constructor(
+    readonly sender: Sender,
+    readonly node: ReplyNode,
+  ) {}
 
   send(message: object): void {
     this.queue.push(message);
@@ -35,9 +41,9 @@ export class ReplyChannel implements LinkHandler {
   }
 }
 
-/** Per-connection bookkeeping: reply links by name and address, open link handlers, granted tokens. */
+/** Per-connection bookkeeping: reply links, open link handlers, granted tokens. */
 export class ConnectionState {
-  readonly replyChannels = new Map<string, ReplyChannel>();
+  private readonly replyChannels = new Set<ReplyChannel>();
   readonly handlers = new Map<Link, LinkHandler>();
   /** Audience paths (lower case, without scheme and host) that a valid token was put for. */
   readonly authorizedPaths = new Set<string>();
@@ -45,6 +51,26 @@ export class ConnectionState {
 
   add(link: Link, handler: LinkHandler): void {
     this.handlers.set(link, handler);
+    if (handler instanceof ReplyChannel) this.replyChannels.add(handler);
+  }
+
+  /**
+   * Where the reply to a request on `node` goes: the link that `replyTo` names (by link name or
+   * target address), as JavaScript, .NET, Java and Go clients set it; without a `reply-to` (Python's
+   * pyamqp sends none), the reply link to the same node on the request's session, else on the connection.
+   */
+  replyChannelFor(node: ReplyNode, replyTo: string | undefined, session: Session): ReplyChannel | undefined {
+    let sameNode: ReplyChannel | undefined;
+    for (const channel of this.replyChannels) {
+      if (replyTo !== undefined) {
+        if (channel.sender.name === replyTo || channel.sender.target?.address === replyTo) return channel;
+        continue;
+      }
+      if (channel.node !== node) continue;
+      if (channel.sender.session === session) return channel;
+      sameNode ??= channel;
+    }
+    return sameNode;
   }
 
   /** Runs the link's cleanup once; returns whether there was something to clean. */
@@ -52,7 +78,7 @@ export class ConnectionState {
     const handler = this.handlers.get(link);
     if (!handler) return false;
     this.handlers.delete(link);
-    for (const [name, channel] of this.replyChannels) if (channel === handler) this.replyChannels.delete(name);
+    if (handler instanceof ReplyChannel) this.replyChannels.delete(handler);
     try {
       handler.onClose();
     } catch {

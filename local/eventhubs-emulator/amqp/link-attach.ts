@@ -1,4 +1,4 @@
-import type { Receiver, Sender } from 'rhea';
+import rhea, { type Receiver, type Sender } from 'rhea';
 import type { EventHubBroker } from '../broker/event-hub-broker.js';
 import { parseEntityAddress } from '../core/entity-address.js';
 import { parseStartPosition, type StartPosition } from '../core/event-position-filter.js';
@@ -11,12 +11,35 @@ import { IngestLink, MAX_MESSAGE_BYTES } from './ingest-link.js';
 
 /** Link fields rhea keeps but does not type. */
 interface LinkInternals {
-  local: { attach: { snd_settle_mode?: number; max_message_size?: number; offered_capabilities?: unknown; properties?: unknown } };
+  local: {
+    attach: { snd_settle_mode?: number; rcv_settle_mode?: number; max_message_size?: number; offered_capabilities?: unknown; properties?: unknown };
+  };
+  remote: { attach?: { snd_settle_mode?: number } };
 }
+
+const { types } = rhea;
 
 const SELECTOR_FILTER = 'apache.org:selector-filter:string';
 const RUNTIME_METRIC_CAPABILITY = 'com.microsoft:enable-receiver-runtime-metric';
 const EPOCH_PROPERTY = 'com.microsoft:epoch';
+
+/** Settle modes (AMQP 1.0 §2.8.2, §2.8.3): mixed for the sender, first for the receiver. */
+const SENDER_SETTLE_MIXED = 2;
+const RECEIVER_SETTLE_FIRST = 0;
+
+/**
+ * Fields every attach answer states, as Azure's do: both settle modes (the sender's as the client
+ * asked, a link handler may choose its own: delivery links send pre-settled; the receiver's as
+ * `first`, the one mode the emulator settles in) and a properties map. Python's client merges the
+ * answer's properties into its own with `dict.update`, so an answer without a map breaks every
+ * link it opened with properties (its producers send `com.microsoft:timeout`).
+ */
+export function stateAttachFields(link: Receiver | Sender): void {
+  const internals = link as unknown as LinkInternals;
+  internals.local.attach.snd_settle_mode = internals.remote.attach?.snd_settle_mode ?? SENDER_SETTLE_MIXED;
+  internals.local.attach.rcv_settle_mode = RECEIVER_SETTLE_FIRST;
+  internals.local.attach.properties ??= {};
+}
 
 export interface AttachContext {
   broker: EventHubBroker;
@@ -39,6 +62,7 @@ function notAuthorized(path: string): AmqpErrorInfo {
 
 /** The client attached a sender: we receive. $cbs and $management take requests; hubs take events. */
 export function attachIncoming(receiver: Receiver, context: AttachContext): AttachResult {
+  stateAttachFields(receiver);
   const address = receiver.target?.address;
   receiver.set_target({ address });
   receiver.set_source({ address: receiver.source?.address });
@@ -91,16 +115,13 @@ function startSequenceNumber(position: StartPosition, log: PartitionLog): number
 
 /** The client attached a receiver: we send. Reply links for $cbs/$management, else a partition reader. */
 export function attachOutgoing(sender: Sender, context: AttachContext): AttachResult {
+  stateAttachFields(sender);
   const address = sender.source?.address;
   sender.set_source({ address });
   sender.set_target({ address: sender.target?.address });
   const entity = parseEntityAddress(address);
   if (entity?.kind === 'cbs' || entity?.kind === 'management') {
-    const channel = new ReplyChannel(sender);
-    context.state.replyChannels.set(sender.name, channel);
-    const target = sender.target?.address;
-    if (target) context.state.replyChannels.set(target, channel);
-    return { handler: channel };
+    return { handler: new ReplyChannel(sender, entity.kind) };
   }
   if (!entity || entity.kind !== 'consumer') {
     return { error: { condition: Conditions.notFound, description: `The link address '${String(address)}' is not a consumer group partition ('<hub>/ConsumerGroups/<group>/Partitions/<id>').` } };
@@ -137,6 +158,8 @@ export function attachOutgoing(sender: Sender, context: AttachContext): AttachRe
   // Pre-settled: the SDK accepts everything it gets, so tracking settlement would only cost round trips.
   internals.snd_settle_mode = 1;
   if (capabilities.length > 0) internals.offered_capabilities = capabilities;
+  // The owner level in effect, stated back as a long, the type the clients send it as.
+  if (ownerLevel !== undefined) internals.properties = { [EPOCH_PROPERTY]: types.wrap_long(ownerLevel) };
 
   const reader = new DeliveryLink(
     sender,

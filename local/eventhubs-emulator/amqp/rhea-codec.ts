@@ -1,5 +1,5 @@
 /**
- * rhea's AMQP type codec, with the members its typings leave out (Reader, Writer, Map32) declared here
+ * rhea's AMQP type codec, with the members its typings leave out (Reader, Writer, Map32, Null) declared here
  * once, so the rest of the emulator stays free of casts.
  */
 import rhea from 'rhea';
@@ -21,6 +21,7 @@ interface CodecExtras {
   Reader: new (buffer: Buffer) => AmqpReader;
   Writer: new () => AmqpWriter;
   Map32(items: Typed[]): Typed;
+  Null(): Typed;
 }
 
 export const amqpTypes = rhea.types as typeof rhea.types & CodecExtras;
