@@ -17,6 +17,7 @@ export const Conditions = {
   framingError: 'amqp:connection:framing-error',
   argumentOutOfRange: 'com.microsoft:argument-out-of-range',
   argumentError: 'com.microsoft:argument-error',
+  serverBusy: 'com.microsoft:server-busy',
 } as const;
 
 /** The text the SDK recognises as MessagingEntityNotFoundError. */

@@ -1,12 +1,12 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import rhea, { type Connection, type EventContext, type link as Link } from 'rhea';
+import rhea, { type Connection, type EventContext, type link as Link, type Receiver } from 'rhea';
 import type { EventHubBroker } from '../broker/event-hub-broker.js';
 import { parseEntityAddress } from '../core/entity-address.js';
 import { Conditions } from './amqp-conditions.js';
 import { handleCbsRequest, isAuthorized, type CbsRequest } from './cbs-endpoint.js';
 import { ConnectionState } from './connection-state.js';
-import { attachIncoming, attachOutgoing, type AttachContext } from './link-attach.js';
+import { attachIncoming, attachOutgoing, stateAttachFields, type AttachContext } from './link-attach.js';
 import { handleManagementRequest, type ManagementRequest } from './management-endpoint.js';
 import { completePerformative, type RheaPerformative } from './performative-fields.js';
 import { replyMessage } from './request-reply.js';
@@ -37,6 +37,8 @@ export const CHANNEL_MAX = 4999;
 const IDLE_TIMEOUT_MS = 240_000;
 /** Credit each producer link gets; bounds the bytes in flight per link to about this many MB. */
 const INGEST_CREDIT = 64;
+/** A connection refused for the connection limit that never attaches a link is dropped after this. */
+const REFUSED_CONNECTION_GRACE_MS = 10_000;
 
 /** Frames that belong to a session: rhea refuses them on a channel without one. */
 const SESSION_FRAMES = ['attach', 'detach', 'flow', 'transfer', 'disposition'] as const;
@@ -46,7 +48,6 @@ interface ConnectionInternals {
   on_end(frame: { channel: number }): void;
   frame_size?: number;
   previous_input?: Buffer | null;
-  socket?: net.Socket;
   input(buffer: Buffer): void;
   _write_frame(channel: number | undefined, frame: RheaPerformative | undefined, payload?: Buffer): void;
 }
@@ -59,6 +60,8 @@ interface ConnectionInternals {
 export class AmqpServer {
   private readonly container = rhea.create_container({ id: 'eventhubs-emulator' });
   private readonly states = new Map<Connection, ConnectionState>();
+  /** Connections accepted beyond `limits.maxConnections`: they get an open and an error close. */
+  private readonly refused = new Set<Connection>();
   private readonly sockets = new Set<net.Socket>();
   private readonly servers: net.Server[] = [];
 
@@ -122,8 +125,14 @@ export class AmqpServer {
     this.guardFrameSize(connection);
     this.writeCompleteFrames(connection);
     this.tolerateFramesAfterEnd(connection);
-    this.states.set(connection, new ConnectionState(connection));
-    this.options.broker.metrics.openConnections++;
+    if (this.states.size >= this.options.broker.config.limits.maxConnections) {
+      // Its attaches are refused, then it is closed (see refusedForLimits).
+      this.refused.add(connection);
+      setTimeout(() => socket.destroy(), REFUSED_CONNECTION_GRACE_MS).unref();
+    } else {
+      this.states.set(connection, new ConnectionState(connection));
+      this.options.broker.metrics.openConnections++;
+    }
     (connection as unknown as { accept(socket: net.Socket): void }).accept(socket);
   }
 
@@ -198,6 +207,41 @@ export class AmqpServer {
     };
   }
 
+  /**
+   * Refuses an attach that a limit does not admit: on a connection beyond `limits.maxConnections`
+   * (which is closed after it), or beyond `limits.maxLinksPerConnection`. The attach is answered and
+   * detached with `amqp:resource-limit-exceeded`, so the SDK's pending operation fails at once with
+   * QuotaExceededError. (Closing the connection right after its open, the other way to refuse it,
+   * leaves the JavaScript SDK waiting out its 60 s operation timeout on a connection it thinks is open.)
+   */
+  private refusedForLimits(link: Link, state: ConnectionState | undefined): boolean {
+    const { limits } = this.options.broker.config;
+    const connection = link.connection;
+    let error: { condition: string; description: string } | undefined;
+    const { limitRefusals } = this.options.broker.metrics;
+    if (this.refused.has(connection)) {
+      limitRefusals.connections++;
+      error = {
+        condition: Conditions.resourceLimitExceeded,
+        description: `The maximum number of connections (${limits.maxConnections}) for the namespace has been reached. Close connections that are not in use, or raise limits.maxConnections.`,
+      };
+    } else if (state && state.handlers.size >= limits.maxLinksPerConnection) {
+      limitRefusals.links++;
+      this.options.log(`refused a link on ${connection.options.id}: ${limits.maxLinksPerConnection} links are open on it (limits.maxLinksPerConnection)`);
+      error = {
+        condition: Conditions.resourceLimitExceeded,
+        description: `Cannot open more than ${limits.maxLinksPerConnection} links on one connection. Close links that are not in use, or raise limits.maxLinksPerConnection.`,
+      };
+    }
+    if (!error) return false;
+    stateAttachFields(link as Receiver);
+    link.set_source({ address: link.source?.address });
+    link.set_target({ address: link.target?.address });
+    link.close(error);
+    if (this.refused.has(connection)) connection.close(error);
+    return true;
+  }
+
   /** With SAS verification on, management needs a token put for the hub on this connection. */
   private managementReply(request: ManagementRequest, state: ConnectionState): object {
     const hub = request.application_properties?.name;
@@ -230,6 +274,7 @@ export class AmqpServer {
       const receiver = context.receiver!;
       const state = this.states.get(context.connection);
       this.guard('attach', receiver, context, () => {
+        if (this.refusedForLimits(receiver, state)) return;
         if (!state) return;
         const result = attachIncoming(receiver, this.attachContext(state));
         if ('error' in result) {
@@ -246,6 +291,7 @@ export class AmqpServer {
       const sender = context.sender!;
       const state = this.states.get(context.connection);
       this.guard('attach', sender, context, () => {
+        if (this.refusedForLimits(sender, state)) return;
         if (!state) return;
         const result = attachOutgoing(sender, this.attachContext(state));
         if ('error' in result) {
@@ -308,6 +354,11 @@ export class AmqpServer {
     container.on('sender_error', (context: EventContext) => log(`receiver link '${context.sender?.name}' closed by client: ${String((context.sender?.error as { condition?: string } | undefined)?.condition ?? '')}`));
     container.on('receiver_error', (context: EventContext) => log(`sender link '${context.receiver?.name}' closed by client: ${String((context.receiver?.error as { condition?: string } | undefined)?.condition ?? '')}`));
 
+    container.on('connection_open', (context: EventContext) => {
+      if (!this.refused.has(context.connection)) return;
+      log(`refusing connection ${context.connection.options.id}: ${broker.config.limits.maxConnections} connections are open (limits.maxConnections)`);
+    });
+
     container.on('session_open', (context: EventContext) => {
       const channel = (context.session as unknown as { remote: { channel?: number } }).remote.channel ?? 0;
       if (channel > CHANNEL_MAX) {
@@ -326,6 +377,7 @@ export class AmqpServer {
     container.on('session_error', (context: EventContext) => log(`session closed with error on ${context.connection.options.id}`));
 
     const dropConnection = (context: EventContext) => {
+      this.refused.delete(context.connection);
       const state = this.states.get(context.connection);
       if (!state) return;
       this.states.delete(context.connection);
@@ -351,7 +403,7 @@ export class AmqpServer {
 
   async close(): Promise<void> {
     const servers = this.servers.splice(0);
-    for (const connection of this.states.keys()) {
+    for (const connection of [...this.states.keys(), ...this.refused]) {
       try {
         connection.close({ condition: 'amqp:connection:forced', description: 'The emulator is shutting down.' });
       } catch {

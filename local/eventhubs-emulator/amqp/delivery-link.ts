@@ -9,6 +9,7 @@ import { encodeDelivery } from './event-message-encoder.js';
 interface RheaSenderCounters {
   credit: number;
   delivery_count: number;
+  connection: { socket?: { writableLength: number } };
   session: {
     outgoing: {
       /** Deliveries handed to the session and not yet fully written are ids in [next_pending_delivery, next_delivery_id). */
@@ -19,6 +20,13 @@ interface RheaSenderCounters {
     };
   };
 }
+
+/**
+ * How soon a reader held back by a full socket buffer (see `maxUnreadBytes`) looks again. It tops the
+ * buffer up as it drains rather than once it is empty (Node's 'drain'), so a busy machine's
+ * scheduling gaps do not starve a fast reader.
+ */
+const OUTPUT_RETRY_MS = 5;
 
 /** How soon to look again when the peer's session window, not credit, held us back. */
 const WINDOW_RETRY_MS = 2;
@@ -37,6 +45,7 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
   /** Transfers handed to rhea; rhea counts the ones it has written in `delivery_count`. */
   private sent = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private continuation: NodeJS.Immediate | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -47,6 +56,12 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
     readonly ownerLevel: number | undefined,
     private readonly withRuntimeInfo: boolean,
     private readonly counters: PartitionCounters,
+    /**
+     * `limits.maxUnreadBytesPerConnection`: no transfers are handed to rhea while the connection's
+     * socket holds more than this that the client has not read. A client that grants credit and then
+     * reads slowly would otherwise make the server buffer up to credit × event size.
+     */
+    private readonly maxUnreadBytes: number,
   ) {
     this.nextSequenceNumber = startSequenceNumber;
     this.unsubscribe = partition.onAppend(() => this.onSendable());
@@ -57,7 +72,14 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
     this.pumping = true;
     try {
       const log = this.partition.log;
+      // rhea writes what it is handed on the next tick, so a pass stops at the high-water mark and
+      // goes on right after rhea has written it, when the socket's buffer can be checked.
+      let passBytes = 0;
       while (!this.closed && this.budget() > 0) {
+        if (passBytes >= this.maxUnreadBytes) {
+          this.continueSoon();
+          break;
+        }
         const info = log.info();
         if (this.nextSequenceNumber > info.lastSequenceNumber) break;
         // Retention may have removed events the reader had not reached yet: continue from the oldest held.
@@ -75,6 +97,8 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
           this.nextSequenceNumber = event.sequenceNumber + 1;
           this.counters.eventsOut++;
           this.counters.bytesOut += payload.length;
+          passBytes += payload.length;
+          if (passBytes >= this.maxUnreadBytes) break;
         }
       }
     } finally {
@@ -87,11 +111,16 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
    * (on the next tick), so transfers it still holds count against the credit. And nothing is handed
    * over beyond what the peer's session window admits: rhea writes everything we hand it before it
    * reads the next frame, so a detach never finds transfers of ours still queued, which rhea would
-   * send after the detach (the client then drops the connection on the unknown handle).
+   * send after the detach (the client then drops the connection on the unknown handle). Nor while
+   * the socket holds more than `maxUnreadBytes` that the client has not read.
    */
   private budget(): number {
     if (!this.sender.sendable()) return 0;
     const link = this.sender as unknown as RheaSenderCounters;
+    if ((link.connection.socket?.writableLength ?? 0) > this.maxUnreadBytes) {
+      this.retryLater(OUTPUT_RETRY_MS);
+      return 0;
+    }
     const outgoing = link.session.outgoing;
     const byCredit = link.credit - (this.sent - link.delivery_count);
     const byWindow = outgoing.transfer_window() - (outgoing.next_delivery_id - outgoing.next_pending_delivery);
@@ -99,13 +128,21 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
     return Math.min(byCredit, byWindow);
   }
 
-  /** A session flow that reopens the window carries no link event, so look again shortly. */
-  private retryLater(): void {
+  private continueSoon(): void {
+    if (this.continuation || this.closed) return;
+    this.continuation = setImmediate(() => {
+      this.continuation = undefined;
+      this.onSendable();
+    });
+  }
+
+  /** Neither a session flow that reopens the window nor a socket that drains is a link event: look again. */
+  private retryLater(delayMs = WINDOW_RETRY_MS): void {
     if (this.retryTimer || this.closed) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.onSendable();
-    }, WINDOW_RETRY_MS);
+    }, delayMs);
   }
 
   onDrain(): void {
@@ -123,6 +160,7 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
     if (this.closed) return;
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.continuation) clearImmediate(this.continuation);
     this.unsubscribe();
     this.partition.readers(this.consumerGroup).remove(this);
   }

@@ -1,6 +1,7 @@
 import type { Receiver } from 'rhea';
 import type { HubState, PartitionState } from '../broker/event-hub-broker.js';
 import type { EmulatorMetrics } from '../broker/emulator-metrics.js';
+import type { MemoryBudget } from '../broker/memory-budget.js';
 import { Conditions } from './amqp-conditions.js';
 import type { DeliveryLike, LinkHandler } from './connection-state.js';
 import { MalformedMessageError, splitTransfer } from './event-message-decoder.js';
@@ -21,6 +22,7 @@ export class IngestLink implements LinkHandler {
     private readonly hub: HubState,
     private readonly fixedPartition: PartitionState | undefined,
     private readonly metrics: EmulatorMetrics,
+    private readonly memory: MemoryBudget,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -48,15 +50,23 @@ export class IngestLink implements LinkHandler {
       delivery.accept();
       return;
     }
+    const reservation = this.memory.reserve(payload.length);
+    if ('condition' in reservation) {
+      this.metrics.limitRefusals.memory++;
+      delivery.reject(reservation);
+      return;
+    }
     const partition = this.fixedPartition ?? this.hub.choosePartition(split.envelopeKey ?? split.records[0].partitionKey);
     const counters = this.metrics.counters(this.hub.name, partition.id);
     partition.append(split.records).then(
       () => {
+        reservation.release();
         counters.eventsIn += split.records.length;
         counters.bytesIn += payload.length;
         if (!this.closed) delivery.accept();
       },
       (error: unknown) => {
+        reservation.release();
         this.log(`append to ${this.hub.name}/${partition.id} failed: ${String(error)}`);
         if (!this.closed) delivery.reject({ condition: Conditions.internalError, description: 'The event could not be stored.' });
       },

@@ -79,7 +79,7 @@ export function attachIncoming(receiver: Receiver, context: AttachContext): Atta
     if (!partition) return { error: invalidPartition(hub.partitions.length) };
   }
   (receiver as unknown as LinkInternals).local.attach.max_message_size = MAX_MESSAGE_BYTES;
-  return { handler: new IngestLink(receiver, hub, partition, context.broker.metrics, context.log) };
+  return { handler: new IngestLink(receiver, hub, partition, context.broker.metrics, context.broker.memory, context.log) };
 }
 
 function invalidPartition(count: number): AmqpErrorInfo {
@@ -169,6 +169,7 @@ export function attachOutgoing(sender: Sender, context: AttachContext): AttachRe
     ownerLevel,
     withRuntimeInfo,
     context.broker.metrics.counters(hub.name, partition.id),
+    context.broker.config.limits.maxUnreadBytesPerConnection,
   );
   const admitted = partition.readers(entity.consumerGroup).admit(reader);
   if (!admitted.admitted) {

@@ -11,6 +11,8 @@ export class EmulatorMetrics {
   readonly partitions = new Map<string, PartitionCounters>();
   openConnections = 0;
   openLinks = 0;
+  /** Attaches and transfers refused by each of the configured limits. */
+  readonly limitRefusals = { connections: 0, links: 0, memory: 0 };
   /** Group-commit writes of the file logs, and the events they carried. */
   logFlushes = 0;
   loggedEvents = 0;

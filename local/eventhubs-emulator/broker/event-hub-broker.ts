@@ -2,6 +2,7 @@ import type { NormalizedConfig, NormalizedEventHub } from '../config/emulator-co
 import { partitionIndexForKey } from '../core/partition-key-hash.js';
 import type { EventRecord, PartitionLog } from '../storage/partition-log.js';
 import { EmulatorMetrics } from './emulator-metrics.js';
+import { MemoryBudget } from './memory-budget.js';
 import { ReaderRegistry } from './reader-registry.js';
 
 /** Opens (or creates) the log of one partition. */
@@ -82,12 +83,25 @@ export class HubState {
 /** All hubs of the namespace. Hub names are matched case-insensitively, like the service. */
 export class EventHubBroker {
   private readonly hubs = new Map<string, HubState>();
+  /** Event bytes in memory, capped by `limits.maxMemoryBytes`; ingest reserves before it appends. */
+  readonly memory: MemoryBudget;
 
   private constructor(
     readonly config: NormalizedConfig,
     readonly clock: () => number,
     readonly metrics: EmulatorMetrics,
-  ) {}
+  ) {
+    this.memory = new MemoryBudget(config.limits.maxMemoryBytes, () => this.bytesHeldInMemory());
+  }
+
+  /** Bytes of the events that partitions without a data directory hold. */
+  private bytesHeldInMemory(): number {
+    let bytes = 0;
+    for (const hub of this.hubs.values()) {
+      for (const partition of hub.partitions) if (partition.log.holdsEventsInMemory) bytes += partition.log.info().retainedBytes;
+    }
+    return bytes;
+  }
 
   static async open(
     config: NormalizedConfig,

@@ -39,6 +39,14 @@ const ourConfig = z.strictObject({
       segmentBytes: z.number().int().min(1024, 'must be at least 1024').optional(),
     })
     .optional(),
+  limits: z
+    .strictObject({
+      maxConnections: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+      maxLinksPerConnection: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+      maxMemoryBytes: z.number().int('must be a whole number').min(1_048_576, 'must be at least 1048576 (one event of the largest size)').optional(),
+      maxUnreadBytesPerConnection: z.number().int('must be a whole number').min(1_048_576, 'must be at least 1048576 (one event of the largest size)').optional(),
+    })
+    .optional(),
 });
 
 /** The official emulator writes PartitionCount as a string ("2"); numbers are accepted too. */

@@ -33,6 +33,29 @@ export interface EmulatorConfig {
     /** Size at which a partition starts a new segment file; retention deletes whole segments. Default 64 MiB. */
     segmentBytes?: number;
   };
+  /** Caps that keep one client from taking the emulator down; defaults follow Azure's quotas. */
+  limits?: EmulatorLimits;
+}
+
+/**
+ * Resource caps, answered with the AMQP errors Azure gives so the SDKs raise their usual errors
+ * (see docs/eventhubs-wire-protocol.md, "Limits").
+ */
+export interface EmulatorLimits {
+  /** Open AMQP connections, plain and TLS together. Default 5,000 (Standard tier, per namespace). */
+  maxConnections?: number;
+  /** Links on one connection, $cbs and $management included. Default 5,000. */
+  maxLinksPerConnection?: number;
+  /**
+   * Event bytes held in memory: all events without a data directory, events received and not yet
+   * written with one. Default 1 GiB.
+   */
+  maxMemoryBytes?: number;
+  /**
+   * Bytes sent to a connection that its client has not read yet, above which readers on it pause.
+   * Default 64 MiB.
+   */
+  maxUnreadBytesPerConnection?: number;
 }
 
 export interface NormalizedEventHub {
@@ -48,7 +71,15 @@ export interface NormalizedConfig {
   readonly eventHubs: readonly NormalizedEventHub[];
   readonly sasKeys?: Readonly<Record<string, string>>;
   readonly persistence: { readonly sync: 'fsync' | 'none'; readonly segmentBytes: number };
+  readonly limits: Readonly<Required<EmulatorLimits>>;
 }
+
+export const DEFAULT_LIMITS: Readonly<Required<EmulatorLimits>> = {
+  maxConnections: 5000,
+  maxLinksPerConnection: 5000,
+  maxMemoryBytes: 1024 * 1024 * 1024,
+  maxUnreadBytesPerConnection: 64 * 1024 * 1024,
+};
 
 export const DEFAULT_NAMESPACE = 'emulatorns1';
 export const DEFAULT_RETENTION_HOURS = 24;
@@ -60,6 +91,12 @@ export function normalizeConfig(config: EmulatorConfig): NormalizedConfig {
     persistence: {
       sync: config.persistence?.sync ?? 'fsync',
       segmentBytes: config.persistence?.segmentBytes ?? 64 * 1024 * 1024,
+    },
+    limits: {
+      maxConnections: config.limits?.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+      maxLinksPerConnection: config.limits?.maxLinksPerConnection ?? DEFAULT_LIMITS.maxLinksPerConnection,
+      maxMemoryBytes: config.limits?.maxMemoryBytes ?? DEFAULT_LIMITS.maxMemoryBytes,
+      maxUnreadBytesPerConnection: config.limits?.maxUnreadBytesPerConnection ?? DEFAULT_LIMITS.maxUnreadBytesPerConnection,
     },
     eventHubs: config.eventHubs.map((hub) => {
       const groups = new Set<string>(['$default']);

@@ -35,6 +35,13 @@ export function renderPrometheus(broker: EventHubBroker): string {
   metric('eventhubs_emulator_partition_retained_bytes', 'gauge', 'Bytes held by the partition log.', gauge((info) => info.retainedBytes));
   metric('eventhubs_emulator_open_connections', 'gauge', 'Open AMQP connections.', [['', metrics.openConnections]]);
   metric('eventhubs_emulator_open_links', 'gauge', 'Open AMQP links (senders, receivers, $cbs and $management).', [['', metrics.openLinks]]);
+  metric('eventhubs_emulator_memory_bytes', 'gauge', 'Event bytes held in memory (limits.maxMemoryBytes caps them).', [['', broker.memory.usedBytes()]]);
+  metric(
+    'eventhubs_emulator_limit_refusals_total',
+    'counter',
+    'Attaches and transfers refused by a limit (limits.maxConnections, maxLinksPerConnection, maxMemoryBytes).',
+    Object.entries(metrics.limitRefusals).map(([limit, count]): [string, number] => [`{limit="${limit}"}`, count]),
+  );
   metric('eventhubs_emulator_log_flushes_total', 'counter', 'Group-commit writes to the partition logs.', [['', metrics.logFlushes]]);
   metric('eventhubs_emulator_logged_events_total', 'counter', 'Events made durable by those writes.', [['', metrics.loggedEvents]]);
   return `${lines.join('\n')}\n`;
@@ -53,6 +60,9 @@ export async function startMetricsServer(broker: EventHubBroker, host: string, p
         eventHubs: broker.allHubs().map((hub) => ({ name: hub.name, partitions: hub.partitions.length })),
         openConnections: broker.metrics.openConnections,
         openLinks: broker.metrics.openLinks,
+        memoryBytes: broker.memory.usedBytes(),
+        limits: broker.config.limits,
+        limitRefusals: broker.metrics.limitRefusals,
       };
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     } else if (path === '/metrics') {

@@ -61,6 +61,7 @@ function segmentName(baseOffset: number): string {
  * record is checked (length, CRC-32, sequence); a torn or corrupt tail is cut off, never served.
  */
 export class FilePartitionLog implements PartitionLog {
+  readonly holdsEventsInMemory: boolean = false;
   private readonly index = new EventIndex();
   private readonly segments: Segment[] = [];
   private pending: PendingEvent[] = [];

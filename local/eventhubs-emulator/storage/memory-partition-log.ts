@@ -3,6 +3,7 @@ import { storedSize, type EventRecord, type PartitionLog, type PartitionLogInfo,
 
 /** A partition log held in memory only: quick tests and `dataDir`-less runs. Nothing survives close. */
 export class MemoryPartitionLog implements PartitionLog {
+  readonly holdsEventsInMemory: boolean = true;
   private readonly index = new EventIndex();
   private records: EventRecord[] = [];
   /** Sequence number of records[0]. */

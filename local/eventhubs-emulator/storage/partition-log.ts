@@ -40,6 +40,8 @@ export interface PartitionLogInfo {
 }
 
 export interface PartitionLog {
+  /** Whether held events live in process memory (they count against `limits.maxMemoryBytes`). */
+  readonly holdsEventsInMemory: boolean;
   info(): PartitionLogInfo;
   /**
    * Stamps and appends events in order. Sequence numbers are assigned at once (so concurrent appends
