@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { EtlError } from '../errors/etl-error.js';
+import { IANAZone } from 'luxon';
 import { DERIVED_COLUMNS, type DatasetDeclaration } from './dataset-declaration.js';
+import { headerKey, uniqueSqlNames } from './column-names.js';
 import { dimensionKeyLength, MAX_DIMENSION_KEY_LENGTH, valueTextLength } from './value-text-length.js';
 
 /** Identifiers become SQL identifiers and blob path segments (see dataset-declaration.ts). */
@@ -20,16 +22,63 @@ export function isDatasetName(name: string): boolean {
   return IDENTIFIER.test(name);
 }
 
+/** One character, not a line break: what a delimiter, quote, escape or comment marker can be. */
+const oneCharacter = z.string().length(1).refine((text) => text !== '\n' && text !== '\r', 'may not be a line break');
+
+const csvSchema = z
+  .strictObject({
+    delimiter: oneCharacter.default(','),
+    quote: oneCharacter.default('"'),
+    escape: oneCharacter.optional(),
+    encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).default('utf-8'),
+    skipRows: z.number().int().nonnegative().default(0),
+    comment: oneCharacter.optional(),
+    headerMatch: z.enum(['exact', 'ignore-case-and-spaces']).default('exact'),
+  })
+  .transform((csv) => ({ ...csv, escape: csv.escape ?? csv.quote }))
+  .refine((csv) => csv.delimiter !== csv.quote && csv.delimiter !== csv.comment && csv.quote !== csv.comment, 'delimiter, quote and comment must differ');
+
 const columnSchema = z.strictObject({
   name: identifier,
-  type: z.enum(['string', 'uuid', 'integer', 'number', 'boolean', 'timestamp', 'enum']),
+  header: z.string().min(1).max(1000).optional(),
+  type: z.enum(['string', 'uuid', 'integer', 'number', 'boolean', 'timestamp', 'date', 'enum']),
   required: z.boolean().optional(),
   values: z.array(z.string().min(1)).min(1).optional(),
   min: z.number().optional(),
   max: z.number().optional(),
   maxLength: z.number().int().positive().optional(),
   pattern: z.string().optional(),
+  formats: z.array(z.string().min(1)).min(1).optional(),
+  timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'not an IANA time zone (e.g. Europe/Berlin, UTC)').optional(),
+  decimalSeparator: z.enum(['.', ',']).optional(),
+  thousandsSeparator: z.enum([',', '.', ' ', "'", '_', '\u00a0', '\u202f']).optional(),
+  trueValues: z.array(z.string().trim().min(1)).min(1).optional(),
+  falseValues: z.array(z.string().trim().min(1)).min(1).optional(),
 });
+
+/**
+ * A column may give only its `header`: its SQL name is then derived (column-names.ts) before the
+ * declaration is checked, so every later rule sees names.
+ */
+function withDerivedNames(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || !Array.isArray((input as { columns?: unknown }).columns)) return input;
+  const columns = (input as { columns: unknown[] }).columns;
+  const plain = columns.map((column) =>
+    column !== null && typeof column === 'object'
+      ? { name: typeof (column as { name?: unknown }).name === 'string' ? ((column as { name: string }).name) : undefined, header: (column as { header?: unknown }).header }
+      : {},
+  );
+  if (plain.every((column) => column.name !== undefined || typeof column.header !== 'string')) return input;
+  const names = uniqueSqlNames(plain.map((column) => ({ name: column.name, header: typeof column.header === 'string' ? column.header : undefined })));
+  return {
+    ...input,
+    columns: columns.map((column, index) =>
+      column !== null && typeof column === 'object' && (column as { name?: unknown }).name === undefined && typeof (column as { header?: unknown }).header === 'string'
+        ? { name: names[index], ...column }
+        : column,
+    ),
+  };
+}
 
 const reportSchema = z.strictObject({
   measure: identifier,
@@ -73,6 +122,8 @@ function keyBytes(column: DeclaredColumn): number {
       return 1;
     case 'timestamp':
       return 8;
+    case 'date':
+      return 3;
     default:
       return 2 * valueTextLength(column);
   }
@@ -83,9 +134,10 @@ const datasetSchema = z
     name: identifier,
     version: z.number().int().positive().default(1),
     description: z.string().optional(),
+    csv: csvSchema.default({ delimiter: ',', quote: '"', escape: '"', encoding: 'utf-8', skipRows: 0, headerMatch: 'exact' }),
     columns: z.array(columnSchema).min(1),
-    key: z.array(identifier).min(1),
-    partitionKey: identifier,
+    key: z.array(identifier).default([]),
+    partitionKey: identifier.optional(),
     eventTime: identifier,
     dimensions: z.array(identifier).default([]),
     measures: z.array(identifier).default([]),
@@ -126,6 +178,30 @@ const datasetSchema = z
           issue(at('pattern'), `not a valid regular expression: ${(error as Error).message}`);
         }
       }
+      const temporal = column.type === 'date' || column.type === 'timestamp';
+      if (!temporal && column.formats !== undefined) issue(at('formats'), 'only date and timestamp columns take formats');
+      if (column.type !== 'timestamp' && column.timeZone !== undefined) issue(at('timeZone'), 'only timestamp columns take timeZone');
+      if (!numeric && column.decimalSeparator !== undefined) issue(at('decimalSeparator'), 'only integer and number columns take decimalSeparator');
+      if (!numeric && column.thousandsSeparator !== undefined) issue(at('thousandsSeparator'), 'only integer and number columns take thousandsSeparator');
+      if ((column.decimalSeparator ?? '.') === column.thousandsSeparator) issue(at('thousandsSeparator'), 'must differ from the decimal separator');
+      for (const field of ['trueValues', 'falseValues'] as const) {
+        if (column.type !== 'boolean' && column[field] !== undefined) issue(at(field), `only boolean columns take ${field}`);
+      }
+      if (column.type === 'boolean' && (column.trueValues === undefined) !== (column.falseValues === undefined)) {
+        issue(at(column.trueValues === undefined ? 'trueValues' : 'falseValues'), 'declare trueValues and falseValues together');
+      }
+      const falseWords = new Set((column.falseValues ?? []).map((word) => word.toLowerCase()));
+      const both = (column.trueValues ?? []).filter((word) => falseWords.has(word.toLowerCase()));
+      if (both.length > 0) issue(at('falseValues'), `'${both[0]}' is both true and false`);
+    });
+
+    // Each header must name one column under the dataset's matching rule.
+    const headers = new Map<string, string>();
+    dataset.columns.forEach((column, index) => {
+      const key = headerKey(column.header ?? column.name, dataset.csv.headerMatch);
+      const other = headers.get(key);
+      if (other !== undefined) issue(['columns', index, 'header'], `matches the same file header as column '${other}' (${dataset.csv.headerMatch})`);
+      else headers.set(key, column.name);
     });
 
     const rowCharacters = dataset.columns.reduce((sum, column) => sum + valueTextLength(column), 0);
@@ -144,18 +220,24 @@ const datasetSchema = z
       if (mustBeRequired && column.required !== true) issue(path, `column '${name}' must be required: true`);
       return column;
     };
+    // No key: a row is identified by a hash of its values (`row_hash`), 64 hex characters.
     const keyColumns = dataset.key.map((name, index) => requireColumn(['key', index], name, true));
     if (new Set(dataset.key).size !== dataset.key.length) issue(['key'], 'lists a column twice');
     const bytes = keyColumns.reduce((sum, column) => sum + (column === undefined ? 0 : keyBytes(column)), 0);
     if (bytes > MAX_KEY_BYTES) {
       issue(['key'], `key columns take up to ${bytes} bytes in a SQL index key, more than ${MAX_KEY_BYTES} (text counts 2 bytes a character): lower their maxLength`);
     }
-    requireColumn(['partitionKey'], dataset.partitionKey, true);
+    if (dataset.partitionKey !== undefined) requireColumn(['partitionKey'], dataset.partitionKey, true);
     const eventTime = requireColumn(['eventTime'], dataset.eventTime, true);
-    if (eventTime !== undefined && eventTime.type !== 'timestamp') {
-      issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp, not ${eventTime.type}`);
+    if (eventTime !== undefined && eventTime.type !== 'timestamp' && eventTime.type !== 'date') {
+      issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp or date, not ${eventTime.type}`);
     }
     const dimensionColumns = dataset.dimensions.map((name, index) => requireColumn(['dimensions', index], name, false));
+    // Dimensions are columns of the window table too, beside its own and the measures' columns.
+    const windowColumns = new Set(['window_start', 'dimension_key', 'count', 'updated_at', ...dataset.measures.flatMap((m) => ['count', 'sum', 'sum_of_squares', 'min', 'max'].map((part) => `${m}_${part}`))]);
+    dataset.dimensions.forEach((name, index) => {
+      if (windowColumns.has(name)) issue(['dimensions', index], `'${name}' is also a column of the window table: rename the column`);
+    });
     const keyLength = dimensionKeyLength(dimensionColumns.map((column) => (column === undefined ? 0 : valueTextLength(column))));
     if (keyLength > MAX_DIMENSION_KEY_LENGTH) {
       issue(['dimensions'], `dimension values encoded together take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`);
@@ -212,7 +294,7 @@ function deepFreeze<T>(value: T): T {
  * @throws EtlError('INVALID_DATASET') listing each problem as `<field path>: <what is wrong>`.
  */
 export function parseDatasetDeclaration(input: unknown, source?: string): DatasetDeclaration {
-  const result = datasetSchema.safeParse(input);
+  const result = datasetSchema.safeParse(withDerivedNames(input));
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
     const prefix = source === undefined ? 'invalid dataset declaration' : `invalid dataset declaration in ${source}`;

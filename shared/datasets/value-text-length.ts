@@ -12,7 +12,7 @@ export const DEFAULT_STRING_MAX_LENGTH = 256;
 /**
  * Longest text of one typed value, in UTF-16 code units (what JavaScript's `length` and SQL
  * Server's NVARCHAR both count). Numbers as JavaScript prints them: `-9007199254740991` (17) for
- * integers, `-0.0000012345678901234567` (25) for numbers; timestamps in canonical UTC (24).
+ * integers, `-0.0000012345678901234567` (25) for numbers; timestamps in canonical UTC (24), dates 10.
  */
 export function valueTextLength(column: Pick<ColumnDeclaration, 'type' | 'maxLength' | 'values'>): number {
   switch (column.type) {
@@ -30,6 +30,8 @@ export function valueTextLength(column: Pick<ColumnDeclaration, 'type' | 'maxLen
       return 5; // 'false'
     case 'timestamp':
       return 24;
+    case 'date':
+      return 10;
   }
 }
 

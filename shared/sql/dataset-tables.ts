@@ -62,6 +62,9 @@ const DERIVED_FACT_COLUMNS: readonly FactColumn[] = [
   { name: 'row_number', type: 'integer', required: true, maxLength: 17 },
 ];
 
+/** The key column of a dataset that declares no key: the SHA-256 of the row, in hex. */
+const ROW_HASH_COLUMN: FactColumn = { name: 'row_hash', type: 'string', required: true, maxLength: 64 };
+
 /** Fixed window-table columns; dimension and measure columns must not collide with them. */
 const WINDOW_FIXED_COLUMNS = ['window_start', 'dimension_key', 'count', 'updated_at'];
 
@@ -87,7 +90,8 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
       maxLength: valueTextLength(column),
     };
   });
-  const factColumns = [...declared, ...DERIVED_FACT_COLUMNS];
+  // A dataset without a key is keyed by the row's hash (to-fact.ts).
+  const factColumns = [...declared, ...DERIVED_FACT_COLUMNS, ...(dataset.key.length === 0 ? [ROW_HASH_COLUMN] : [])];
   const byName = new Map(factColumns.map((column) => [column.name, column]));
   const pick = (names: readonly string[], role: string): FactColumn[] =>
     names.map((name) => {
@@ -95,7 +99,7 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
       if (!column) throw new EtlError('INVALID_DATASET', `${dataset.name}: ${role} column ${name} is not declared`);
       return column;
     });
-  const keyColumns = pick(dataset.key, 'key');
+  const keyColumns = pick(dataset.key.length === 0 ? [ROW_HASH_COLUMN.name] : dataset.key, 'key');
   if (keyColumns.length === 0) throw new EtlError('INVALID_DATASET', `${dataset.name}: a key column is required`);
   const dimensionColumns = pick(dataset.dimensions, 'dimension');
   for (const measure of pick(dataset.measures, 'measure')) {
@@ -142,38 +146,39 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
   return tables;
 }
 
+/** How a derived facts column gets its value from a fact; undefined for a declared column. */
+export function derivedFactValue(name: string): ((fact: Fact) => string | number) | undefined {
+  switch (name) {
+    case 'event_date':
+      return (fact) => fact.eventDate;
+    case 'event_hour':
+      return (fact) => fact.eventHour;
+    case 'window_start':
+      return (fact) => fact.windowStart;
+    case 'file_id':
+      return (fact) => fact.fileId;
+    case 'row_number':
+      return (fact) => fact.rowNumber;
+    case 'row_hash':
+      return (fact) => fact.key;
+    default:
+      return undefined;
+  }
+}
+
 /** The values of one fact in `factColumns` order, as JS values (adapters convert for their driver). */
 export function factRowValues(tables: DatasetTables, fact: Fact): TypedValue[] {
-  const values: TypedValue[] = [];
-  for (const column of tables.factColumns) {
-    switch (column.name) {
-      case 'event_date':
-        values.push(fact.eventDate);
-        break;
-      case 'event_hour':
-        values.push(fact.eventHour);
-        break;
-      case 'window_start':
-        values.push(fact.windowStart);
-        break;
-      case 'file_id':
-        values.push(fact.fileId);
-        break;
-      case 'row_number':
-        values.push(fact.rowNumber);
-        break;
-      default:
-        values.push(fact.values[column.name] ?? null);
-    }
-  }
-  return values;
+  return tables.factColumns.map((column) => {
+    const derived = derivedFactValue(column.name);
+    return derived === undefined ? (fact.values[column.name] ?? null) : derived(fact);
+  });
 }
 
 /** A dimension value as window partials spell it: text, null as ''. */
 export function dimensionText(type: SqlValueType, value: unknown): string {
   if (value === null || value === undefined) return '';
   if (type === 'boolean') return value === true || value === 1 ? 'true' : 'false';
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return type === 'date' ? value.toISOString().slice(0, 10) : value.toISOString();
   return String(value);
 }
 

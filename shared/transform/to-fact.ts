@@ -4,12 +4,22 @@
  */
 import { EtlError } from '../errors/etl-error.js';
 import type { DatasetDeclaration, Fact, TypedRow } from '../datasets/dataset-declaration.js';
+import { createHash } from 'node:crypto';
 import { encodeTuple, valueText } from '../datasets/value-tuple.js';
 
-/** The dataset key of a row: its key column values as one tuple text (value-tuple.ts). */
+/**
+ * The dataset key of a row: its key column values as one tuple text (value-tuple.ts). A dataset
+ * that declares no key is keyed by the row itself: the SHA-256 (hex) of all its typed values in
+ * declaration order, as one tuple text. Values are compared after typing, so rows that differ
+ * only in how a value is written (`1.0` and `1`, spaces around a field, `2026-01-01T01:00+01:00`
+ * and `2026-01-01T00:00Z`) are the same row.
+ */
 export function factKey(dataset: DatasetDeclaration, row: TypedRow): string {
   const key = dataset.key;
   if (key.length === 1) return valueText(row[key[0] as string]);
+  if (key.length === 0) {
+    return createHash('sha256').update(encodeTuple(dataset.columns.map((column) => valueText(row[column.name]))), 'utf8').digest('hex');
+  }
   return encodeTuple(key.map((name) => valueText(row[name])));
 }
 
@@ -30,7 +40,9 @@ export function windowStartOf(instant: string, windowMinutes: number): string {
  *   validateRow guarantees it, because the schema makes the event-time column required).
  */
 export function toFact(dataset: DatasetDeclaration, row: TypedRow, fileId: string, rowNumber: number): Fact {
-  const eventTime = row[dataset.eventTime];
+  const value = row[dataset.eventTime];
+  // A date places the row at 00:00 UTC of that day.
+  const eventTime = typeof value === 'string' && value.length === 10 ? `${value}T00:00:00.000Z` : value;
   if (typeof eventTime !== 'string' || eventTime.length !== 24) {
     throw new EtlError('INTERNAL', `row ${rowNumber} of ${fileId}: event time ${dataset.eventTime} is not a validated timestamp`);
   }

@@ -5,6 +5,7 @@
 import type { ColumnDeclaration, TypedValue } from '../datasets/dataset-declaration.js';
 import { DEFAULT_STRING_MAX_LENGTH } from '../datasets/value-text-length.js';
 import { parseIsoInstant } from './iso-instant.js';
+import { dateReader, isoDate, timestampReader } from './date-time-formats.js';
 
 /** Why one field is bad; the message already names the column. */
 export class Rejection {
@@ -71,8 +72,37 @@ export function quote(text: string): string {
   return text.length > SHOWN_TEXT_LENGTH ? `'${text.slice(0, SHOWN_TEXT_LENGTH)}…'` : `'${text}'`;
 }
 
-function rangeChecker(column: ColumnDeclaration, kind: string, parse: (text: string) => number | undefined): ColumnChecker {
+/** Control characters other than tab, line feed and carriage return: never part of text a person would call valid. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * Number text with declared separators as plain decimal text (`1.234,5` → `1234.5` for `,` and
+ * `.`), or undefined when the grouping is wrong: groups after the first must have three digits.
+ */
+function withSeparators(decimal: string, thousands: string | undefined): (text: string) => string | undefined {
+  const group = thousands === undefined ? undefined : new RegExp(`^[-+]?\\d{1,3}(?:${thousands.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d{3})+(?:$|[${decimal === '.' ? '.' : ','}eE])`);
+  return (text) => {
+    let plain = text;
+    if (thousands !== undefined && plain.includes(thousands)) {
+      if (!group?.test(plain)) return undefined;
+      plain = plain.split(thousands).join('');
+    }
+    if (decimal === ',') {
+      if (plain.includes('.')) return undefined;
+      plain = plain.replace(',', '.');
+    }
+    return plain;
+  };
+}
+
+function rangeChecker(column: ColumnDeclaration, kind: string, parsePlain: (text: string) => number | undefined): ColumnChecker {
   const { name, min, max } = column;
+  const custom = column.decimalSeparator !== undefined || column.thousandsSeparator !== undefined;
+  const normalise = custom ? withSeparators(column.decimalSeparator ?? '.', column.thousandsSeparator) : undefined;
+  const parse = normalise === undefined ? parsePlain : (text: string) => {
+    const plain = normalise(text);
+    return plain === undefined ? undefined : parsePlain(plain);
+  };
   return (text) => {
     const value = parse(text);
     if (value === undefined) return new Rejection(`${name}: ${quote(text)} is not ${kind}`);
@@ -91,6 +121,8 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
       const pattern = column.pattern === undefined ? undefined : new RegExp(`^(?:${column.pattern})$`, 'u');
       return (text) => {
         if (text.length > maxLength) return new Rejection(`${name}: ${text.length} characters, longer than ${maxLength}`);
+        const control = CONTROL.exec(text);
+        if (control !== null) return new Rejection(`${name}: holds the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at position ${control.index + 1}`);
         if (pattern !== undefined && !pattern.test(text)) return new Rejection(`${name}: ${quote(text)} does not match ${column.pattern}`);
         return text;
       };
@@ -105,15 +137,31 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
       });
     case 'number':
       return rangeChecker(column, 'a finite number', decimalNumber);
-    case 'boolean':
+    case 'boolean': {
+      const trueWords: ReadonlySet<string> = column.trueValues === undefined ? TRUE_WORDS : new Set(column.trueValues.map((word) => word.toLowerCase()));
+      const falseWords: ReadonlySet<string> = column.falseValues === undefined ? FALSE_WORDS : new Set(column.falseValues.map((word) => word.toLowerCase()));
+      const words = column.trueValues === undefined ? 'true/false/1/0/yes/no' : [...trueWords, ...falseWords].join('/');
       return (text) => {
         const word = text.toLowerCase();
-        if (TRUE_WORDS.has(word)) return true;
-        if (FALSE_WORDS.has(word)) return false;
-        return new Rejection(`${name}: ${quote(text)} is not a boolean (true/false/1/0/yes/no)`);
+        if (trueWords.has(word)) return true;
+        if (falseWords.has(word)) return false;
+        return new Rejection(`${name}: ${quote(text)} is not a boolean (${words})`);
       };
-    case 'timestamp':
-      return (text) => parseIsoInstant(text) ?? new Rejection(`${name}: ${quote(text)} is not an ISO-8601 instant with a zone`);
+    }
+    case 'timestamp': {
+      if (column.formats === undefined && column.timeZone === undefined) {
+        return (text) => parseIsoInstant(text) ?? new Rejection(`${name}: ${quote(text)} is not an ISO-8601 instant with a zone`);
+      }
+      const read = timestampReader(column.formats, column.timeZone);
+      const expected = column.formats === undefined ? `an ISO-8601 date and time (zone ${column.timeZone} when none is written)` : `a timestamp in ${column.formats.join(' or ')}`;
+      // The canonical form first: it needs no library and is what transform sees from most files.
+      return (text) => (column.formats === undefined ? parseIsoInstant(text) : undefined) ?? read(text) ?? new Rejection(`${name}: ${quote(text)} is not ${expected}`);
+    }
+    case 'date': {
+      const read = column.formats === undefined ? isoDate : dateReader(column.formats);
+      const expected = column.formats === undefined ? 'an ISO-8601 date (yyyy-MM-dd)' : `a date in ${column.formats.join(' or ')}`;
+      return (text) => read(text) ?? new Rejection(`${name}: ${quote(text)} is not ${expected}`);
+    }
     case 'enum': {
       const values = column.values ?? [];
       const allowed: ReadonlySet<string> = new Set(values);

@@ -30,13 +30,12 @@ function compile(dataset: DatasetDeclaration): CompiledDataset {
 
 /**
  * Types `fields` (one CSV row, in file order) by the dataset's columns. `binding` says which field
- * holds which column; a bound header has exactly the declared columns, so a row must have as many
- * fields as the dataset has columns.
+ * holds which column; a row must have as many fields as the header it was bound from.
  */
 export function validateRow(dataset: DatasetDeclaration, binding: HeaderBinding, fields: readonly string[]): RowValidation {
   const { names, checkers } = compile(dataset);
   const count = names.length;
-  if (fields.length !== count) return { ok: false, reason: `expected ${count} fields, got ${fields.length}` };
+  if (fields.length !== binding.fieldCount) return { ok: false, reason: `expected ${binding.fieldCount} fields, got ${fields.length}` };
   const indexes = binding.indexes;
   const row: Record<string, TypedValue> = {};
   for (let i = 0; i < count; i++) {

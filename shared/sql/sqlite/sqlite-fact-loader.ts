@@ -12,7 +12,7 @@
 import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
-import { datasetTables, type DatasetTables } from '../dataset-tables.js';
+import { datasetTables, derivedFactValue, type DatasetTables } from '../dataset-tables.js';
 import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
@@ -30,22 +30,8 @@ interface InsertPlan {
  */
 function sqliteRowBuilder(tables: DatasetTables): (fact: Fact) => (string | number | null)[] {
   const accessors = tables.factColumns.map((column): ((fact: Fact) => string | number | null) => {
-    switch (column.name) {
-      case 'event_date':
-        return (fact) => fact.eventDate;
-      case 'event_hour':
-        return (fact) => fact.eventHour;
-      case 'window_start':
-        return (fact) => fact.windowStart;
-      case 'file_id':
-        return (fact) => fact.fileId;
-      case 'row_number':
-        return (fact) => fact.rowNumber;
-      default: {
-        const name = column.name;
-        return (fact) => toSqliteValue(fact.values[name]);
-      }
-    }
+    const name = column.name;
+    return derivedFactValue(name) ?? ((fact) => toSqliteValue(fact.values[name]));
   });
   // One array, refilled per row: better-sqlite3 copies the values when it binds them, and a fresh
   // 14-element array per fact was a good part of transform's garbage.

@@ -194,3 +194,24 @@ export function pairDataset(name: string): DatasetDeclaration {
     windowMinutes: 1,
   };
 }
+
+/** A dataset as a real-world file declares it: no key, a date event time, SQL names that are T-SQL keywords. */
+export function keylessDataset(name: string): DatasetDeclaration {
+  return {
+    name,
+    version: 1,
+    columns: [
+      { name: 'date', header: 'Date', type: 'date', required: true },
+      { name: 'order', header: 'Order', type: 'string', maxLength: 20 },
+      { name: 'select', header: 'Select?', type: 'boolean' },
+      { name: 'count', header: 'Count', type: 'integer' },
+    ],
+    key: [],
+    eventTime: 'date',
+    dimensions: ['order'],
+    measures: ['count'],
+    quantileMeasures: [],
+    windowMinutes: 1440,
+    report: { measure: 'count', dimension: 'order', percentile: 0.5, sigma: 3, minDistinctEvents: 1 },
+  };
+}

@@ -23,12 +23,14 @@ import {
   maximalDataset,
   maximalRows,
   pairDataset,
+  keylessDataset,
   random,
   textOfLength,
   type EventSpec,
 } from './contract-fixtures.js';
 import { mergeWindowPartials, partialsFromFacts } from '../../aggregates/window-aggregate.js';
 import { parseDatasetDeclaration } from '../../datasets/dataset-schema.js';
+import { toFact } from '../../transform/to-fact.js';
 import { outboxDraftsFor } from '../../handlers/outbox-drafts.js';
 import { partialIdOf } from '../../messages/partials-event.js';
 import { FILE_ERROR_LENGTH } from '../fit-text.js';
@@ -472,6 +474,34 @@ export function describeEtlStoreContract(target: ContractTarget): void {
         ]),
       );
       expect((await store.query.groupByWindow(dataset)).map((group) => group.dimensionKey).sort()).toEqual(windows.map((window) => window.dimensionKey).sort());
+    });
+
+    it('loads a dataset without a key: rows equal once typed are one row, the rest count as duplicates', async () => {
+      const { store, dataset, fileId } = await setup(undefined, keylessDataset);
+      expect(parseDatasetDeclaration(dataset).key).toEqual([]);
+      await begin(store, dataset, fileId);
+      const rows = [
+        { date: '2012-01-01', order: 'a', select: true, count: 1 },
+        { date: '2012-01-01', order: 'a', select: true, count: 1 }, // the same row again
+        { date: '2012-01-01', order: 'a', select: false, count: 1 },
+        { date: '2012-01-02', order: null, select: null, count: null },
+      ];
+      const chunk = rows.map((row, index) => toFact(dataset, row, fileId, index + 1));
+      let fresh: readonly Fact[] = [];
+      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, (newFacts) => {
+        fresh = newFacts;
+        return [];
+      })).toMatchObject({ loaded: 3, duplicates: 1 });
+      // The same file again (a re-upload): every row is a duplicate.
+      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/1`, facts: chunk }, () => [])).toMatchObject({ loaded: 0, duplicates: 4 });
+      const partials = partialsFromFacts(dataset, fresh).map((partial) => ({ partialId: `${fileId}/0/${partial.windowStart}/${partial.dimensionKey}`, partial }));
+      await store.windows.mergePartials(dataset, partials, mergeWindowPartials);
+      expect((await store.windows.listWindows(dataset)).map((window) => [window.windowStart, window.dimensions.order, window.count])).toEqual([
+        ['2012-01-01T00:00:00.000Z', 'a', 2],
+        ['2012-01-02T00:00:00.000Z', '', 1],
+      ]);
+      // The report counts rows with a value of its measure: the 2 January row has none.
+      expect((await store.report.dailyPercentile(dataset)).map((row) => [row.day, row.dimension, row.events])).toEqual([['2012-01-01', 'a', 2]]);
     });
 
     it('writes the outbox of partials with the longest dimension key a declaration allows', async () => {

@@ -10,7 +10,7 @@ import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import { datasetTables } from '../dataset-tables.js';
 import { mssqlStatementCatalog } from '../mssql/mssql-statement-catalog.js';
 import { tsqlTypeText } from '../mssql/tsql-types.js';
-import { contractDataset } from './contract-fixtures.js';
+import { contractDataset, keylessDataset } from './contract-fixtures.js';
 
 const compositeKeyDataset: DatasetDeclaration = {
   name: 'meter_readings',
@@ -31,7 +31,7 @@ const compositeKeyDataset: DatasetDeclaration = {
   windowMinutes: 15,
 };
 
-const datasets = [iotEventsDataset, contractDataset('contract_events'), compositeKeyDataset];
+const datasets = [iotEventsDataset, contractDataset('contract_events'), compositeKeyDataset, keylessDataset('real_world')];
 const catalog = mssqlStatementCatalog(datasets);
 const parser = new nodeSqlParser.Parser();
 

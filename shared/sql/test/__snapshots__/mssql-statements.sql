@@ -739,3 +739,155 @@ GO
 SELECT [kwh], [region], [estimated] FROM [meter_readings_facts]
 WHERE [kwh] IS NOT NULL AND (@windowStart IS NULL OR [window_start] = @windowStart)
 GO
+
+-- real_world.create.real_world_facts
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: yes
+IF NOT EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
+CREATE TABLE [real_world_facts] (
+  [date] DATE NOT NULL,
+  [order] NVARCHAR(20) NULL,
+  [select] BIT NULL,
+  [count] BIGINT NULL,
+  [event_date] DATE NOT NULL,
+  [event_hour] BIGINT NOT NULL,
+  [window_start] DATETIME2(3) NOT NULL,
+  [file_id] NVARCHAR(400) NOT NULL,
+  [row_number] BIGINT NOT NULL,
+  [row_hash] NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  CONSTRAINT [real_world_facts_pk] PRIMARY KEY NONCLUSTERED ([row_hash])
+)
+GO
+
+-- real_world.create.real_world_facts_by_window
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: yes
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = @name)
+CREATE CLUSTERED INDEX [real_world_facts_by_window] ON [real_world_facts] ([window_start])
+GO
+
+-- real_world.create.real_world_facts_rows
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: no (reviewed by hand)
+IF NOT EXISTS (SELECT 1 FROM sys.types WHERE name = @name AND is_table_type = 1 AND schema_id = SCHEMA_ID())
+CREATE TYPE [real_world_facts_rows] AS TABLE (
+  [date] DATE NOT NULL,
+  [order] NVARCHAR(20) NULL,
+  [select] BIT NULL,
+  [count] BIGINT NULL,
+  [event_date] DATE NOT NULL,
+  [event_hour] BIGINT NOT NULL,
+  [window_start] DATETIME2(3) NOT NULL,
+  [file_id] NVARCHAR(400) NOT NULL,
+  [row_number] BIGINT NOT NULL,
+  [row_hash] NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  PRIMARY KEY ([row_hash])
+)
+GO
+
+-- real_world.create.real_world_facts_by_day
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: yes
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = @name)
+CREATE INDEX [real_world_facts_by_day] ON [real_world_facts] ([event_date], [order]) INCLUDE ([count])
+GO
+
+-- real_world.create.real_world_windows_1440m
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: yes
+IF NOT EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
+CREATE TABLE [real_world_windows_1440m] (
+  [window_start] DATETIME2(3) NOT NULL,
+  [dimension_key] NVARCHAR(20) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  [count] BIGINT NOT NULL,
+  [order] NVARCHAR(20) NOT NULL,
+  [count_count] BIGINT NOT NULL,
+  [count_sum] FLOAT NOT NULL,
+  [count_sum_of_squares] FLOAT NOT NULL,
+  [count_min] FLOAT NULL,
+  [count_max] FLOAT NULL,
+  [updated_at] DATETIME2(3) NOT NULL,
+  CONSTRAINT [real_world_windows_1440m_pk] PRIMARY KEY CLUSTERED ([window_start], [dimension_key])
+)
+GO
+
+-- real_world.insert_facts
+-- parameters: @rows real_world_facts_rows READONLY
+-- parsed by node-sql-parser: no (reviewed by hand)
+INSERT INTO [real_world_facts] ([date], [order], [select], [count], [event_date], [event_hour], [window_start], [file_id], [row_number], [row_hash])
+OUTPUT inserted.[row_hash]
+SELECT r.[date], r.[order], r.[select], r.[count], r.[event_date], r.[event_hour], r.[window_start], r.[file_id], r.[row_number], r.[row_hash] FROM @rows AS r
+WHERE NOT EXISTS (SELECT 1 FROM [real_world_facts] AS f WITH (UPDLOCK, HOLDLOCK) WHERE f.[row_hash] = r.[row_hash])
+GO
+
+-- real_world.select_window_for_update
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(20)
+-- parsed by node-sql-parser: yes
+SELECT [window_start], [dimension_key], [count], [order], [count_count], [count_sum], [count_sum_of_squares], [count_min], [count_max], [updated_at] FROM [real_world_windows_1440m] WITH (UPDLOCK, HOLDLOCK) WHERE [window_start] = @w0 AND [dimension_key] = @w1
+GO
+
+-- real_world.insert_window
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(20), @w2 BIGINT, @w3 NVARCHAR(20), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 DATETIME2(3)
+-- parsed by node-sql-parser: yes
+INSERT INTO [real_world_windows_1440m] ([window_start], [dimension_key], [count], [order], [count_count], [count_sum], [count_sum_of_squares], [count_min], [count_max], [updated_at]) VALUES (@w0, @w1, @w2, @w3, @w4, @w5, @w6, @w7, @w8, @w9)
+GO
+
+-- real_world.update_window
+-- parameters: @w0 DATETIME2(3), @w1 NVARCHAR(20), @w2 BIGINT, @w3 NVARCHAR(20), @w4 BIGINT, @w5 FLOAT, @w6 FLOAT, @w7 FLOAT, @w8 FLOAT, @w9 DATETIME2(3)
+-- parsed by node-sql-parser: yes
+UPDATE [real_world_windows_1440m] SET [count] = @w2, [order] = @w3, [count_count] = @w4, [count_sum] = @w5, [count_sum_of_squares] = @w6, [count_min] = @w7, [count_max] = @w8, [updated_at] = @w9 WHERE [window_start] = @w0 AND [dimension_key] = @w1
+GO
+
+-- real_world.list_windows
+-- parameters: @limit BIGINT, @from DATETIME2(3), @to DATETIME2(3)
+-- parsed by node-sql-parser: yes
+SELECT TOP (@limit) [window_start], [dimension_key], [count], [order], [count_count], [count_sum], [count_sum_of_squares], [count_min], [count_max], [updated_at] FROM [real_world_windows_1440m]
+WHERE (@from IS NULL OR [window_start] >= @from) AND (@to IS NULL OR [window_start] < @to)
+ORDER BY [window_start], [dimension_key]
+GO
+
+-- real_world.count_facts
+-- parameters: @fileId NVARCHAR(400)
+-- parsed by node-sql-parser: no (reviewed by hand)
+SELECT COUNT_BIG(*) AS [n] FROM [real_world_facts] WHERE @fileId IS NULL OR [file_id] = @fileId
+GO
+
+-- real_world.group_by_window
+-- parameters: none
+-- parsed by node-sql-parser: yes
+SELECT [window_start], [order], COUNT(*) AS [n], SUM(CAST([count] AS FLOAT)) AS [sum0], MIN([count]) AS [min0], MAX([count]) AS [max0]
+FROM [real_world_facts] GROUP BY [window_start], [order]
+GO
+
+-- real_world.daily_percentile
+-- parameters: @from DATE, @to DATE, @minEvents BIGINT, @sigma FLOAT, @percentile FLOAT
+-- parsed by node-sql-parser: yes
+WITH base AS (
+  SELECT [event_date] AS [day], COALESCE(CAST([order] AS NVARCHAR(4000)), N'') AS [dimension], CAST([count] AS FLOAT) AS [v]
+  FROM [real_world_facts]
+  WHERE [count] IS NOT NULL AND (@from IS NULL OR [event_date] >= @from) AND (@to IS NULL OR [event_date] <= @to)
+), stats AS (
+  SELECT [day], [dimension], COUNT(*) AS [events], AVG([v]) AS [mean] FROM base GROUP BY [day], [dimension] HAVING COUNT(*) >= @minEvents
+), spread AS (
+  SELECT s.[day], s.[dimension], s.[events], s.[mean], SQRT(AVG((b.[v] - s.[mean]) * (b.[v] - s.[mean]))) AS [stddev]
+  FROM base AS b JOIN stats AS s ON s.[day] = b.[day] AND s.[dimension] = b.[dimension]
+  GROUP BY s.[day], s.[dimension], s.[events], s.[mean]
+), kept AS (
+  SELECT b.[day], b.[dimension], b.[v],
+    ROW_NUMBER() OVER (PARTITION BY b.[day], b.[dimension] ORDER BY b.[v]) AS [position],
+    COUNT(*) OVER (PARTITION BY b.[day], b.[dimension]) AS [kept]
+  FROM base AS b JOIN spread AS s ON s.[day] = b.[day] AND s.[dimension] = b.[dimension]
+  WHERE ABS(b.[v] - s.[mean]) <= @sigma * s.[stddev]
+)
+SELECT s.[day], s.[dimension], s.[events], s.[mean], s.[stddev], k.[kept], k.[v] AS [percentile]
+FROM kept AS k JOIN spread AS s ON s.[day] = k.[day] AND s.[dimension] = k.[dimension]
+WHERE CAST(k.[position] AS FLOAT) / k.[kept] >= @percentile AND CAST(k.[position] - 1 AS FLOAT) / k.[kept] < @percentile
+ORDER BY s.[day], s.[dimension]
+GO
+
+-- real_world.measure_values.count
+-- parameters: @windowStart DATETIME2(3)
+-- parsed by node-sql-parser: yes
+SELECT [count], [order] FROM [real_world_facts]
+WHERE [count] IS NOT NULL AND (@windowStart IS NULL OR [window_start] = @windowStart)
+GO
