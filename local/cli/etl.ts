@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_STATE_DIR } from './local-stack.js';
 import { uploadCsv } from './upload-file.js';
-import { formatReport } from './report-printer.js';
+import { printDailyReport } from './report-printer.js';
 import { describeFile } from './progress-reporter.js';
 import { StatusService } from '../../shared/status/status-service.js';
 import { closeEtlRuntime, getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
@@ -141,9 +141,8 @@ async function main(argv: string[]): Promise<number> {
       return withRuntime(async (runtime) => {
         const dataset = runtime.datasets.get(values.dataset);
         if (!dataset) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
-        const rows = await runtime.store.report.dailyPercentile(dataset);
-        if (values.json) print(rows);
-        else for (const line of formatReport(dataset, rows, values.csv ? 'csv' : 'table')) print(line);
+        if (values.json) print(dataset.report === undefined ? [] : await runtime.store.report.dailyPercentile(dataset));
+        else await printDailyReport(runtime, dataset, values.csv ? 'csv' : 'table', print);
         return 0;
       });
     case 'upload': {

@@ -21,7 +21,8 @@ export function formatReport(dataset: DatasetDeclaration, rows: readonly DailyPe
   return [title, line(header), ...body.map(line), ...(body.length === 0 ? ['(no day has enough events yet)'] : [])];
 }
 
+/** The report of one dataset, or a line saying that the dataset declares none. */
 export async function printDailyReport(runtime: EtlRuntime, dataset: DatasetDeclaration, format: ReportFormat, print: (line: string) => void): Promise<void> {
-  const rows = await runtime.store.report.dailyPercentile(dataset);
+  const rows = dataset.report === undefined ? [] : await runtime.store.report.dailyPercentile(dataset);
   for (const line of formatReport(dataset, rows, format)) print(line);
 }

@@ -15,7 +15,6 @@ import { ProgressReporter } from './progress-reporter.js';
 import { printDailyReport } from './report-printer.js';
 import { StatusService } from '../../shared/status/status-service.js';
 import { getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
-import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
 import { SCALING_MODES } from '../scaler/scaling-formulas.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -130,6 +129,7 @@ Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops ev
   const runtime = await getEtlRuntime();
   const reporter = new ProgressReporter(new StatusService(runtime.store.manifest, runtime.deadLetters), (line) => console.log(`  ${line}`));
   let reportedIdle = false;
+  const reported = new Set<string>();
   for (;;) {
     if (stopping) return 0;
     const files = await reporter.tick().catch((error: unknown) => {
@@ -140,9 +140,16 @@ Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops ev
     if (!busy && files.length > 0 && !reportedIdle) {
       reportedIdle = true;
       await new Promise((resolve) => setTimeout(resolve, 1500)); // let the last partials merge
-      await printDailyReport(runtime, iotEventsDataset, 'table', (line) => console.log(line)).catch((error: unknown) =>
-        console.error(`report: ${(error as Error).message}`),
-      );
+      // The report of each dataset a file completed in since the last one printed.
+      const completed = files.filter((file) => file.state === 'complete' && !reported.has(file.fileId));
+      for (const file of completed) reported.add(file.fileId);
+      for (const name of new Set(completed.map((file) => file.dataset))) {
+        const dataset = runtime.datasets.get(name);
+        if (dataset === undefined) continue;
+        await printDailyReport(runtime, dataset, 'table', (line) => console.log(line)).catch((error: unknown) =>
+          console.error(`report: ${(error as Error).message}`),
+        );
+      }
       if (values.once) {
         await stop(files.every((file) => file.state === 'complete') ? 0 : 1);
         return 0;
