@@ -24,9 +24,23 @@ export type CsvItem =
   | { kind: 'row'; rowNumber: number; fields: string[]; raw: string }
   | { kind: 'error'; rowNumber: number; raw: string; reason: string };
 
+/** The file's dialect as the parser needs it: single ASCII characters (CsvDialect in the declaration). */
+export interface CsvParseDialect {
+  readonly delimiter: string;
+  readonly quote: string;
+  /** Escapes a quote inside a quoted field; the quote itself (doubled, RFC 4180) by default. */
+  readonly escape: string;
+  /** Lines before the header to skip. */
+  readonly skipRows: number;
+  /** Lines starting with this character are skipped and not counted. */
+  readonly comment?: string;
+}
+
 export interface CsvReadOptions {
   /** Longest record, in bytes, before it becomes an error item. Default 1 MiB. */
   readonly maxRecordBytes?: number;
+  /** Default: comma, double quote escaped by doubling, no lines skipped, no comments. */
+  readonly dialect?: CsvParseDialect;
   /**
    * Split records without quotes at their commas instead of handing them to csv-parse. Same
    * fields either way (a differential test checks it); about 2.5× faster. Records with quoted
@@ -39,8 +53,6 @@ export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 /** How much of an oversized record is kept as its `raw` text. */
 const OVERSIZE_PREVIEW_BYTES = 1024;
 
-const COMMA = 0x2c;
-const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -52,6 +64,10 @@ const QUOTED = 2;
 const QUOTE_IN_QUOTED = 3;
 /** CR after a closing quote: only LF may follow. */
 const CARRIAGE_RETURN_AFTER_QUOTE = 4;
+/** After the escape character inside a quoted field (when it is not the quote): the next byte is text. */
+const ESCAPED_IN_QUOTED = 5;
+/** A line skipped whole: one of the lines before the header, or a comment. */
+const SKIPPED_LINE = 6;
 
 /** A complete record found by the scanner, as offsets into the current buffer. */
 interface ScannedRecord {
@@ -67,15 +83,27 @@ interface ScannedRecord {
   readonly fields?: string[];
 }
 
-const CSV_PARSE_OPTIONS: CsvParseOptions = {
-  bom: false,
-  delimiter: ',',
-  quote: '"',
-  escape: '"',
-  record_delimiter: ['\r\n', '\n'],
-  relax_column_count: true,
-  skip_empty_lines: true,
-};
+function csvParseOptions(dialect: CsvParseDialect): CsvParseOptions {
+  return {
+    bom: false,
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    escape: dialect.escape,
+    record_delimiter: ['\r\n', '\n'],
+    relax_column_count: true,
+    skip_empty_lines: true,
+  };
+}
+
+const DEFAULT_DIALECT: CsvParseDialect = { delimiter: ',', quote: '"', escape: '"', skipRows: 0 };
+
+/** The byte of a one-character ASCII dialect setting. */
+function asciiByte(what: string, text: string): number {
+  if (text.length !== 1 || text.charCodeAt(0) > 0x7f || text === '\n' || text === '\r') {
+    throw new EtlError('INVALID_CONFIG', `the CSV ${what} must be one ASCII character other than a line break, got ${JSON.stringify(text)}`);
+  }
+  return text.charCodeAt(0);
+}
 
 function decodeLossy(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -88,6 +116,16 @@ function decodeLossy(bytes: Uint8Array): string {
 export class CsvChunkParser {
   private readonly maxRecordBytes: number;
   private readonly splitUnquoted: boolean;
+  private readonly delimiterText: string;
+  private readonly delimiter: number;
+  private readonly quote: number;
+  /** The escape byte, or -1 when quotes escape themselves by doubling. */
+  private readonly escape: number;
+  /** The comment byte, or -1 for none. */
+  private readonly comment: number;
+  private readonly parseOptions: CsvParseOptions;
+  /** Lines before the header still to skip. */
+  private linesToSkip: number;
   /** Bytes of the record in progress carried over from the previous chunk (empty when oversized). */
   private carry: Buffer = Buffer.alloc(0);
   private bomChecked = false;
@@ -116,6 +154,15 @@ export class CsvChunkParser {
     }
     this.maxRecordBytes = maxRecordBytes;
     this.splitUnquoted = options.splitUnquotedRecords ?? true;
+    const dialect = options.dialect ?? DEFAULT_DIALECT;
+    this.delimiterText = dialect.delimiter;
+    this.delimiter = asciiByte('delimiter', dialect.delimiter);
+    this.quote = asciiByte('quote', dialect.quote);
+    const escape = asciiByte('escape', dialect.escape);
+    this.escape = escape === this.quote ? -1 : escape;
+    this.comment = dialect.comment === undefined ? -1 : asciiByte('comment', dialect.comment);
+    this.linesToSkip = dialect.skipRows;
+    this.parseOptions = csvParseOptions(dialect);
   }
 
   push(chunk: Uint8Array | string): CsvItem[] {
@@ -187,10 +234,34 @@ export class CsvChunkParser {
     // Index of the byte that takes the record in progress past maxRecordBytes.
     let oversizeAt = scanFrom + this.maxRecordBytes - this.recordBytes;
 
+    const DELIMITER = this.delimiter;
+    const QUOTE = this.quote;
+    const ESCAPE = this.escape;
     // Position of the next quote at or after the fast path's record start (length: none left).
     let nextQuote = -1;
     let i = scanFrom;
     while (i < length) {
+      // A line skipped whole (before the header, or a comment): to its LF, not judged, not counted.
+      // Only checked at a record's start (a skipped line carried over from the last chunk is one).
+      if (i === recordStart && (state === SKIPPED_LINE || (state === FIELD_START && fieldCount === 1 && this.oversizePreview === undefined && (this.linesToSkip > 0 || buffer[i] === this.comment)))) {
+        if (state !== SKIPPED_LINE && buffer[i] !== this.comment) this.linesToSkip -= 1;
+        const lineEnd = buffer.indexOf(LF, i);
+        if (lineEnd < 0) {
+          state = SKIPPED_LINE;
+          i = length;
+          recordStart = length;
+          scanFrom = length;
+          break;
+        }
+        state = FIELD_START;
+        previousWasCarriageReturn = false;
+        i = lineEnd + 1;
+        recordStart = i;
+        scanFrom = i;
+        this.recordBytes = 0;
+        oversizeAt = i + this.maxRecordBytes;
+        continue;
+      }
       // Fast path, at the start of a record: a line without quotes needs no byte-by-byte scan.
       if (i === recordStart && state === FIELD_START && fieldCount === 1 && this.oversizePreview === undefined && this.splitUnquoted) {
         const lineEnd = buffer.indexOf(LF, i);
@@ -203,7 +274,7 @@ export class CsvChunkParser {
             const end = lineEnd > i && buffer[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
             if (end > i) {
               const raw = buffer.toString('utf8', i, end);
-              this.completeRecord(buffer, i, end, items, run, raw, raw.split(','));
+              this.completeRecord(buffer, i, end, items, run, raw, raw.split(this.delimiterText));
             }
             i = lineEnd + 1;
             recordStart = i;
@@ -214,7 +285,7 @@ export class CsvChunkParser {
         }
       }
       const byte = buffer[i] as number;
-      if (byte === LF && state !== QUOTED) {
+      if (byte === LF && state !== QUOTED && state !== ESCAPED_IN_QUOTED) {
         // CR before LF belongs to the line end (a CR inside quotes was followed by a quote, not LF).
         const end = previousWasCarriageReturn ? i - 1 : i;
         this.fieldCount = fieldCount;
@@ -237,11 +308,11 @@ export class CsvChunkParser {
           if (byte === QUOTE) {
             state = QUOTED;
             hasQuotes = true;
-          } else if (byte === COMMA) fieldCount++;
+          } else if (byte === DELIMITER) fieldCount++;
           else state = UNQUOTED;
           break;
         case UNQUOTED:
-          if (byte === COMMA) {
+          if (byte === DELIMITER) {
             fieldCount++;
             state = FIELD_START;
           } else if (byte === QUOTE) {
@@ -249,11 +320,15 @@ export class CsvChunkParser {
           }
           break;
         case QUOTED:
-          if (byte === QUOTE) state = QUOTE_IN_QUOTED;
+          if (byte === ESCAPE) state = ESCAPED_IN_QUOTED;
+          else if (byte === QUOTE) state = QUOTE_IN_QUOTED;
+          break;
+        case ESCAPED_IN_QUOTED:
+          state = QUOTED;
           break;
         case QUOTE_IN_QUOTED:
-          if (byte === QUOTE) state = QUOTED;
-          else if (byte === COMMA) {
+          if (byte === QUOTE && ESCAPE < 0) state = QUOTED;
+          else if (byte === DELIMITER) {
             fieldCount++;
             state = FIELD_START;
           } else if (byte === CR) state = CARRIAGE_RETURN_AFTER_QUOTE;
@@ -265,8 +340,8 @@ export class CsvChunkParser {
           break;
         case CARRIAGE_RETURN_AFTER_QUOTE:
           this.quoteProblem ??= `text after the closing quote of field ${fieldCount}`;
-          state = byte === COMMA ? FIELD_START : UNQUOTED;
-          if (byte === COMMA) fieldCount++;
+          state = byte === DELIMITER ? FIELD_START : UNQUOTED;
+          if (byte === DELIMITER) fieldCount++;
           break;
       }
       previousWasCarriageReturn = byte === CR;
@@ -284,8 +359,8 @@ export class CsvChunkParser {
     this.recordHasQuotes = hasQuotes;
 
     if (atEnd) {
-      if (this.recordBytes > 0 || state !== FIELD_START || fieldCount > 1) {
-        if (state === QUOTED) this.quoteProblem ??= `a quoted field ${fieldCount} is not closed at the end of the file`;
+      if (state !== SKIPPED_LINE && (this.recordBytes > 0 || state !== FIELD_START || fieldCount > 1)) {
+        if (state === QUOTED || state === ESCAPED_IN_QUOTED) this.quoteProblem ??= `a quoted field ${fieldCount} is not closed at the end of the file`;
         let end = length;
         if (state === CARRIAGE_RETURN_AFTER_QUOTE || (previousWasCarriageReturn && state !== QUOTED)) end = length - 1;
         this.completeRecord(buffer, recordStart, end, items, run);
@@ -376,7 +451,7 @@ export class CsvChunkParser {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
         quotedFrom = -1;
         const raw = record.raw ?? buffer.toString('utf8', record.start, record.end);
-        items.push({ kind: 'row', rowNumber: record.rowNumber, fields: record.fields ?? raw.split(','), raw });
+        items.push({ kind: 'row', rowNumber: record.rowNumber, fields: record.fields ?? raw.split(this.delimiterText), raw });
       }
     }
     if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, run.length, items);
@@ -409,7 +484,7 @@ export class CsvChunkParser {
 
   private parseRecords(bytes: Buffer): string[][] | undefined {
     try {
-      return parseCsvSync(bytes, CSV_PARSE_OPTIONS) as string[][];
+      return parseCsvSync(bytes, this.parseOptions) as string[][];
     } catch {
       return undefined;
     }

@@ -2,9 +2,58 @@
  * Streaming CSV reading: a thin async shell around the pure CsvChunkParser. Memory stays bounded
  * by the coalescing size plus one record, whatever the file size.
  */
-import { CsvChunkParser, type CsvItem, type CsvReadOptions } from './csv-chunk-parser.js';
+import { CsvChunkParser, type CsvItem, type CsvReadOptions as ParserOptions } from './csv-chunk-parser.js';
+import { TextDecoder } from 'node:util';
+import type { CsvEncoding } from '../datasets/dataset-declaration.js';
 
-export type { CsvItem, CsvReadOptions } from './csv-chunk-parser.js';
+export type { CsvItem, CsvParseDialect } from './csv-chunk-parser.js';
+
+export interface CsvReadOptions extends ParserOptions {
+  /** The encoding of a file without a byte order mark (default UTF-8). A BOM always wins. */
+  readonly encoding?: CsvEncoding;
+}
+
+/**
+ * Byte chunks as the parser takes them: UTF-8 bytes pass through untouched (the fast path);
+ * UTF-16 and Windows-1252 are decoded to text, as a stream (a character split between chunks is
+ * kept whole). A byte order mark decides the encoding whatever was declared: UTF-8 (EF BB BF),
+ * UTF-16 LE (FF FE), UTF-16 BE (FE FF).
+ */
+async function* inUtf8(input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, declared: CsvEncoding): AsyncIterable<Uint8Array | string> {
+  let decoder: TextDecoder | undefined;
+  let head: Buffer | undefined = Buffer.alloc(0);
+  for await (const chunk of input) {
+    if (typeof chunk === 'string') {
+      yield chunk;
+      continue;
+    }
+    if (head !== undefined) {
+      // The first bytes decide the encoding: gather at least three.
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 3) continue;
+      const bom = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 'utf-8' : undefined;
+      const encoding = bom ?? declared;
+      if (encoding !== 'utf-8') decoder = new TextDecoder(encoding);
+      const first = head;
+      head = undefined;
+      if (decoder === undefined) yield first;
+      else yield decoder.decode(first, { stream: true });
+      continue;
+    }
+    if (decoder === undefined) yield chunk;
+    else yield decoder.decode(chunk, { stream: true });
+  }
+  if (head !== undefined && head.length > 0) {
+    // A file of fewer than three bytes: no room for a BOM that changes anything but UTF-16's two.
+    if (head[0] === 0xff && head[1] === 0xfe) yield new TextDecoder('utf-16le').decode(head);
+    else if (head[0] === 0xfe && head[1] === 0xff) yield new TextDecoder('utf-16be').decode(head);
+    else if (declared === 'utf-8') yield head;
+    else yield new TextDecoder(declared).decode(head);
+  } else if (decoder !== undefined) {
+    const rest = decoder.decode();
+    if (rest !== '') yield rest;
+  }
+}
 export { DEFAULT_MAX_RECORD_BYTES } from './csv-chunk-parser.js';
 
 /**
@@ -40,6 +89,7 @@ export async function* readCsvBatches(
   options?: CsvReadOptions,
 ): AsyncIterable<readonly CsvItem[]> {
   const parser = new CsvChunkParser(options);
+  input = inUtf8(input, options?.encoding ?? 'utf-8');
   // Chunks of one kind (text or bytes) are gathered; text is joined as text so that a surrogate
   // pair split across chunks stays whole.
   let texts: string[] = [];

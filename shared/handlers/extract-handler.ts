@@ -8,7 +8,7 @@
  * so a retried trigger or an identical re-upload counts no row twice.
  */
 import { createHash } from 'node:crypto';
-import type { DatasetDeclaration } from '../datasets/dataset-declaration.js';
+import { DEFAULT_CSV_DIALECT, type DatasetDeclaration } from '../datasets/dataset-declaration.js';
 import { datasetForBlobName, undeclaredDatasetOf } from '../datasets/dataset-registry.js';
 import { readCsvBatches } from '../csv/csv-reader.js';
 import { bindHeader } from '../validation/header-binding.js';
@@ -175,7 +175,10 @@ async function extractRows(
   partitionIds: readonly string[],
   rejected: RejectedRowWriter,
 ): Promise<{ totalRows: number; validRows: number; rejectedRows: number; chunks: number } | { headerError: string }> {
-  const keyColumn = dataset.columns.findIndex((column) => column.name === dataset.partitionKey);
+  // Without a partition key, rows are spread by their whole text (each row still goes to one partition).
+  const keyColumn = dataset.partitionKey === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionKey);
+  const csv = dataset.csv ?? DEFAULT_CSV_DIALECT;
+  let header: readonly string[] = [];
   const pending = new Map<number, PendingChunk>();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -209,11 +212,12 @@ async function extractRows(
   };
 
   // Batches, not single items: a promise per row was a large share of what each row allocated.
-  for await (const items of readCsvBatches(content)) {
+  for await (const items of readCsvBatches(content, { dialect: csv, encoding: csv.encoding })) {
     for (const item of items) {
       if (item.kind === 'header') {
         binding = bindHeader(dataset, item.fields);
         if (!binding.ok) return { headerError: `wrong header: ${binding.reason}` };
+        header = item.fields;
         continue;
       }
       totalRows += 1;
@@ -223,6 +227,11 @@ async function extractRows(
         continue;
       }
       if (!binding?.ok) throw new EtlError('INTERNAL', 'the CSV reader yielded a row before the header');
+      if (item.fields[0] === header[0] && item.fields.every((field, index) => field === header[index])) {
+        rejectedRows += 1;
+        await rejected.write({ rowNumber: item.rowNumber, raw: item.raw, reason: 'the header again: a line repeats the header (files joined together?)' });
+        continue;
+      }
       const validation = validateRow(dataset, binding.binding, item.fields);
       if (!validation.ok) {
         rejectedRows += 1;
@@ -231,7 +240,7 @@ async function extractRows(
       }
       validRows += 1;
       const fields = binding.binding.indexes.map((index) => (item.fields[index] ?? '').trim());
-      const partitionIndex = partitionIndexFor(fields[keyColumn] ?? '', partitionIds.length);
+      const partitionIndex = partitionIndexFor(keyColumn < 0 ? item.raw : (fields[keyColumn] ?? ''), partitionIds.length);
       let chunk = pending.get(partitionIndex);
       if (!chunk) {
         chunk = { rows: encoder.startChunk(), bytes: 0 };
