@@ -21,9 +21,14 @@ import { runSmokeTest, SMOKE_TEST_ROWS, waitForHealth, type RunLoadTest, type Sm
 
 export type { DeployStack } from './prerequisites.js';
 
+/**
+ * The database step comes right after apply: the app's schema and its identity's user exist before
+ * any code runs. On AKS the pods' readiness probe (`/api/health`) reads the database, so the
+ * kubernetes step's rollout wait could never end before them.
+ */
 export const DEPLOY_STEPS = {
-  serverless: ['prerequisites', 'package', 'synth', 'apply', 'publish', 'database', 'smoke-test'],
-  'aks-keda': ['prerequisites', 'build', 'synth', 'apply', 'image', 'kubernetes', 'database', 'smoke-test'],
+  serverless: ['prerequisites', 'package', 'synth', 'apply', 'database', 'publish', 'smoke-test'],
+  'aks-keda': ['prerequisites', 'build', 'synth', 'apply', 'database', 'image', 'kubernetes', 'smoke-test'],
 } as const satisfies Record<DeployStack, readonly string[]>;
 export const DESTROY_STEPS = ['prerequisites', 'synth', 'destroy'] as const;
 /** Steps that run even when resuming later: they create nothing, and later steps need what they find. */

@@ -86,10 +86,14 @@ function harness(stack: DeployOptions['stack'], rules: readonly ScriptRule[], ov
   const workDir = mkdtempSync(join(work, `${stack}-`));
   // The package step is skipped by `from: 'apply'`; publish needs a zip to be there.
   writeFileSync(join(workDir, PACKAGE_FILE_NAME), 'zip');
+  const record = (line: string) => {
+    database.push(line);
+    runner.note(`database: ${line}`);
+  };
   const session: DatabaseSession = {
-    migrate: async () => void database.push('migrate'),
-    run: async (_statement, values) => void database.push(`user ${String(values.userName)} ${String(values.clientId)}`),
-    close: async () => void database.push('close'),
+    migrate: async () => record('migrate'),
+    run: async (_statement, values) => record(`user ${String(values.userName)} ${String(values.clientId)}`),
+    close: async () => record('close'),
   };
   const options: DeployOptions = {
     action: 'deploy',
@@ -129,6 +133,9 @@ describe('npm run deploy, against recorded answers', () => {
       `terraform ${chdir} apply -input=false -auto-approve -no-color`,
       `terraform ${chdir} output -json`,
       'az functionapp config appsettings delete --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --setting-names AzureWebJobsStorage --output none',
+      'database: migrate',
+      `database: user id-etl-dev-fx-functions ${CLIENT_ID}`,
+      'database: close',
       `az functionapp deployment source config-zip --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --src ${join(h.options.workDir, PACKAGE_FILE_NAME)} --output none`,
       'az functionapp keys list --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --query functionKeys.default --output tsv',
     ]);
@@ -147,6 +154,19 @@ describe('npm run deploy, against recorded answers', () => {
     expect(text).toContain('Dashboard (Azure Monitor workbook): https://portal.azure.com/#resource/');
     // The function key never reaches the output.
     expect(text).not.toContain('the-function-key');
+  });
+
+  it("creates the schema and the function identity's user before any code runs (the pods' readiness probe reads the database)", async () => {
+    for (const stack of ['serverless', 'aks-keda'] as const) {
+      const h = harness(stack, []);
+      expect((await runDeploy(h.options)).ok, stack).toBe(true);
+      const user = h.runner.indexOf(/^database: user /);
+      expect(user, stack).toBeGreaterThan(h.runner.indexOf(/ apply -input=false/));
+      // The first command that starts the app: the zip deployment, or the image the pods run.
+      const firstCode = h.runner.indexOf(stack === 'serverless' ? /config-zip/ : /^az acr build|^kubectl .* apply --filename/);
+      expect(firstCode, stack).toBeGreaterThan(0);
+      expect(user, stack).toBeLessThan(firstCode);
+    }
   });
 
   it('runs the removal of AzureWebJobsStorage after every apply, also when a role assignment made the first one fail', async () => {

@@ -133,9 +133,9 @@ describe('npm run deploy -- --dry-run', () => {
       `terraform -chdir=${stackDir} apply -input=false -auto-approve -no-color`,
       `terraform -chdir=${stackDir} output -json`,
       'az functionapp config appsettings delete --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --setting-names AzureWebJobsStorage --output none',
-      `az functionapp deployment source config-zip --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --src ${join(workDir, PACKAGE_FILE_NAME)} --output none`,
       "az sql server firewall-rule create --resource-group rg-etl-dev-fx --server sql-etl-dev-fx-x1 --name '<etl-deploy-yyyymmddhhmmss>' --start-ip-address '<your public address>' --end-ip-address '<your public address>' --output none",
       "az sql server firewall-rule delete --resource-group rg-etl-dev-fx --server sql-etl-dev-fx-x1 --name '<etl-deploy-yyyymmddhhmmss>' --output none",
+      `az functionapp deployment source config-zip --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --src ${join(workDir, PACKAGE_FILE_NAME)} --output none`,
       'az functionapp keys list --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --query functionKeys.default --output tsv',
     ]);
     expect(printed.serverless).toContain('CREATE USER');
@@ -150,12 +150,12 @@ describe('npm run deploy -- --dry-run', () => {
     expect(list.slice(0, 5)).toEqual(['az version --output json', 'az account show --output json', 'terraform version -json', 'kubectl version --client --output json', 'az extension show --name amg --output json']);
     const expectedOrder = [
       / apply -input=false -auto-approve/,
+      /^az sql server firewall-rule create /,
+      /^az sql server firewall-rule delete /,
       /^az acr build --registry cretldevaksx1 --image scalable-etl:latest /,
       /^az aks get-credentials /,
       /^kubectl --kubeconfig \S+ apply --filename \S+k8s-aks-keda$/,
       /^kubectl --kubeconfig \S+ rollout status deployment\/etl-status/,
-      /^az sql server firewall-rule create /,
-      /^az sql server firewall-rule delete /,
       /^kubectl --kubeconfig \S+ port-forward --namespace etl svc\/etl-status 8080:80 &$/,
     ];
     let from = 0;

@@ -44,6 +44,11 @@ export class ScriptedRunner implements CommandRunner {
     };
   }
 
+  /** Records something a stand-in did (the database step's statements), in order with the commands. */
+  note(line: string): void {
+    this.calls.push(line);
+  }
+
   /** Index of the first call matching, or -1. */
   indexOf(pattern: RegExp, from = 0): number {
     return this.calls.findIndex((line, index) => index >= from && pattern.test(line));
