@@ -251,9 +251,13 @@ class DeployRun {
     if (this.options.stack === 'serverless') {
       const group = await this.output(STACK_OUTPUTS.resourceGroup);
       const app = await this.output(STACK_OUTPUTS.functionAppName);
-      const key = await this.run({ program: 'az', args: ['functionapp', 'keys', 'list', '--resource-group', group, '--name', app, '--query', 'functionKeys.default', '--output', 'tsv'], secretOutput: true });
       const statusUrl = `https://${await this.output(STACK_OUTPUTS.functionAppHostName)}/api`;
-      await this.smokeAgainst({ blobEndpoint, statusUrl, functionKey: key.stdout.trim() || undefined }, timeoutSeconds);
+      // Listing keys goes through the running host, which a new app has yet to start: health first (anonymous).
+      await this.waitUntilHealthy(statusUrl);
+      const key = await this.run({ program: 'az', args: ['functionapp', 'keys', 'list', '--resource-group', group, '--name', app, '--query', 'functionKeys.default', '--output', 'tsv'], secretOutput: true });
+      const functionKey = key.stdout.trim();
+      if (functionKey === '' && !this.options.dryRun) throw new Error(`the function app has no default function key (az functionapp keys list -g ${group} -n ${app}); the status API cannot be called without one`);
+      await this.smokeAgainst({ blobEndpoint, statusUrl, functionKey: functionKey || undefined }, timeoutSeconds);
       return;
     }
     // The status service is cluster-internal: forwarded to a free local port for the test.
@@ -262,13 +266,25 @@ class DeployRun {
     const forward = this.options.runner.start(this.kubectl('port-forward', '--namespace', namespace, 'svc/etl-status', `${port}:80`));
     try {
       await forward.waitForOutput(/Forwarding from/, 60_000);
+      const statusUrl = `http://127.0.0.1:${port}/api`;
+      // The host writes its keys when it first starts.
+      await this.waitUntilHealthy(statusUrl);
       const hostId = await this.output(STACK_OUTPUTS.hostId);
       const functionKey = this.options.dryRun ? undefined : await (this.options.readHostKey ?? readHostKeyFromStorage)(blobEndpoint, hostId);
       if (this.options.dryRun) this.log(`  (reads the host's function key from ${blobEndpoint}/azure-webjobs-secrets/${hostId}/host.json with the Azure CLI's identity)`);
-      await this.smokeAgainst({ blobEndpoint, statusUrl: `http://127.0.0.1:${port}/api`, functionKey }, timeoutSeconds);
+      await this.smokeAgainst({ blobEndpoint, statusUrl, functionKey }, timeoutSeconds);
     } finally {
       await forward.stop();
     }
+  }
+
+  /** Until `/api/health` answers 200: a new app starts cold, a paused database wakes up. */
+  private async waitUntilHealthy(statusUrl: string): Promise<void> {
+    if (this.options.dryRun) {
+      this.log(`  would wait until ${statusUrl}/health answers (at most 10 min: a new app starts cold, a paused database wakes up)`);
+      return;
+    }
+    await (this.options.waitForHealth ?? ((url: string) => waitForHealth(url, 10 * 60_000, this.log)))(statusUrl);
   }
 
   private async smokeAgainst(target: SmokeTestTarget, timeoutSeconds: number): Promise<void> {
@@ -276,7 +292,6 @@ class DeployRun {
       this.log(`  would upload a generated ${SMOKE_TEST_ROWS.toLocaleString('en-US')}-row file to ${target.blobEndpoint}/landing/iot_events/ and follow it on ${target.statusUrl}/files until complete (at most ${timeoutSeconds / 60} min)`);
       return;
     }
-    await (this.options.waitForHealth ?? ((url: string) => waitForHealth(url, 10 * 60_000, this.log)))(target.statusUrl);
     await runSmokeTest(target, { workDir: this.options.workDir, timeoutSeconds, log: this.log, runLoadTest: this.options.runLoadTest });
   }
 

@@ -111,7 +111,7 @@ function harness(stack: DeployOptions['stack'], rules: readonly ScriptRule[], ov
       loadTests.push(loadOptions as unknown as Record<string, unknown>);
       return outcome(true);
     },
-    waitForHealth: async () => {},
+    waitForHealth: async (statusUrl) => runner.note(`health: ${statusUrl}`),
     readHostKey: async () => 'host-key-from-storage',
     sleep: async () => {},
     ...overrides,
@@ -137,6 +137,8 @@ describe('npm run deploy, against recorded answers', () => {
       `database: user id-etl-dev-fx-functions ${CLIENT_ID}`,
       'database: close',
       `az functionapp deployment source config-zip --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --src ${join(h.options.workDir, PACKAGE_FILE_NAME)} --output none`,
+      // The anonymous health endpoint first: listing keys needs a running host, and a new app starts cold.
+      'health: https://func-etl-dev-fx-x1.azurewebsites.net/api',
       'az functionapp keys list --resource-group rg-etl-dev-fx --name func-etl-dev-fx-x1 --query functionKeys.default --output tsv',
     ]);
     // The synthesized stack is what terraform was pointed at.
@@ -218,6 +220,14 @@ describe('npm run deploy, against recorded answers', () => {
     expect(text).toContain('npm run deploy -- --stack serverless --from apply');
   });
 
+  it('fails the smoke test with a clear message when the app has no default function key', async () => {
+    const h = harness('serverless', [{ match: /^az functionapp keys list /, answer: { stdout: '\n' } }], { from: 'smoke-test' });
+    const result = await runDeploy(h.options);
+    expect(result).toMatchObject({ ok: false, failedStep: 'smoke-test' });
+    expect(h.loadTests).toEqual([]);
+    expect(h.lines.join('\n')).toContain('no default function key');
+  });
+
   it('fails the smoke test when the file does not complete in time, naming the stage it reached', async () => {
     const h = harness('serverless', [], { from: 'smoke-test', runLoadTest: async () => outcome(false), smokeTestTimeoutSeconds: 120 });
     const result = await runDeploy(h.options);
@@ -242,6 +252,7 @@ describe('npm run deploy, against recorded answers', () => {
       /^kubectl --kubeconfig \S+ rollout restart deployment --namespace etl --selector app=scalable-etl/,
       /^kubectl --kubeconfig \S+ rollout status deployment\/etl-status --namespace etl --timeout 600s/,
       /^kubectl --kubeconfig \S+ port-forward --namespace etl svc\/etl-status \d+:80 &/,
+      /^health: http:\/\/127\.0\.0\.1:\d+\/api$/,
       /^stop: kubectl .* port-forward/,
     ];
     let at = 0;
