@@ -113,6 +113,12 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
     expect(app.storage_authentication_type).toBe('UserAssignedIdentity');
     expect(referencedResource(stack, app.storage_user_assigned_identity_id)?.type).toBe('azurerm_user_assigned_identity');
     expect(at(app, 'identity', 'type')).toBe('UserAssigned');
+    // The endpoint names the container by a literal, which carries no dependency: the app is
+    // created only once its deployment container exists.
+    const endpoint = String(app.storage_container_endpoint);
+    const [containerKey, container] = resourcesOf(stack, 'azurerm_storage_container').find(([, body]) => endpoint.endsWith(`}${String(body.name)}`))!;
+    expect(container, endpoint).toBeDefined();
+    expect(app.depends_on).toContain(`azurerm_storage_container.${containerKey}`);
   });
 
   it('aks-keda: runs AKS with workload identity, the KEDA add-on, managed Prometheus and Grafana, and a registry', () => {

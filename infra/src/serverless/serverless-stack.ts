@@ -68,8 +68,9 @@ export class ServerlessStack extends TerraformStack {
         applicationInsightsConnectionString: settings.applicationInsightsConnectionString,
       },
       appSettings: { ...settings.appSettings },
-      // The host reads its deployment package and locks with this identity from the first start.
-      dependsOn: foundation.functionsIdentityGrants,
+      // The host reads its deployment package and locks with this identity from the first start;
+      // the endpoint names the container by a literal, so its existence is a dependency of its own.
+      dependsOn: [...foundation.functionsIdentityGrants, foundation.storage.containers[DEPLOYMENT_CONTAINER]!],
     });
 
     const workbook = new PipelineWorkbook(this, 'dashboard', {
