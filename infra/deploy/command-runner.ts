@@ -42,6 +42,12 @@ export function describeCommand(command: Pick<Command, 'program' | 'args'>): str
   return [command.program, ...command.args].map(shellQuote).join(' ');
 }
 
+/** The command with its extra environment in front (`NAME=value program …`), as a person would type it. */
+export function describeCommandWithEnv(command: Pick<Command, 'program' | 'args' | 'env'>): string {
+  const assignments = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${shellQuote(value)} `);
+  return `${assignments.join('')}${describeCommand(command)}`;
+}
+
 function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -74,6 +74,8 @@ export interface DeployOptions {
   readonly readHostKey?: (blobEndpoint: string, hostId: string) => Promise<string>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => Date;
+  /** The environment Terraform inherits (default: this process's), checked in the prerequisites. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface DeployResult {
@@ -85,6 +87,8 @@ export interface DeployResult {
 
 class DeployRun {
   private terraformProgram?: string;
+  /** The Azure CLI's subscription: Terraform is pointed at it, so every step works in one subscription. */
+  private subscriptionId?: string;
   private outputValues?: Record<string, string>;
   readonly stackDir: string;
 
@@ -105,14 +109,16 @@ class DeployRun {
   }
 
   tf(...args: string[]): Command {
-    return { program: this.terraform, args: [`-chdir=${this.stackDir}`, ...args] };
+    const env = this.subscriptionId === undefined ? undefined : { ARM_SUBSCRIPTION_ID: this.subscriptionId };
+    return { program: this.terraform, args: [`-chdir=${this.stackDir}`, ...args], env };
   }
 
   async prerequisites(): Promise<void> {
     if (this.options.dryRun) this.log('  (dry run: the checks are listed, not run)');
-    const found = await checkPrerequisites(this.options.runner, this.options.action === 'destroy' ? 'destroy' : this.options.stack, this.options.terraform);
+    const found = await checkPrerequisites(this.options.runner, this.options.action === 'destroy' ? 'destroy' : this.options.stack, this.options.terraform, this.options.env);
     this.terraformProgram = found.terraform;
-    if (!this.options.dryRun) this.log(`  subscription ${found.subscription.name} (${found.subscription.id}) as ${found.subscription.user}; ${found.terraform}`);
+    this.subscriptionId = found.subscription.id;
+    if (!this.options.dryRun) this.log(`  subscription ${found.subscription.name} (${found.subscription.id}) as ${found.subscription.user}; ${found.terraform} runs with ARM_SUBSCRIPTION_ID set to it`);
   }
 
   synth(): void {

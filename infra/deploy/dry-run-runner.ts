@@ -3,7 +3,7 @@
  * few commands whose output a later step reads (the Terraform outputs, the tool versions) with
  * what is known before deployment, so the list shows the real names and arguments.
  */
-import { describeCommand, type BackgroundCommand, type Command, type CommandResult, type CommandRunner } from './command-runner.js';
+import { describeCommandWithEnv, type BackgroundCommand, type Command, type CommandResult, type CommandRunner } from './command-runner.js';
 
 export type DryRunAnswer = (command: Command) => string | undefined;
 
@@ -30,7 +30,7 @@ export class DryRunRunner implements CommandRunner {
   }
 
   private record(command: Command, suffix = ''): void {
-    const line = `${command.cwd ? `(cd ${command.cwd} && ` : ''}${describeCommand(command)}${command.cwd ? ')' : ''}${suffix}`;
+    const line = `${command.cwd ? `(cd ${command.cwd} && ` : ''}${describeCommandWithEnv(command)}${command.cwd ? ')' : ''}${suffix}`;
     this.commands.push(line);
     this.print(`    $ ${line}`);
   }

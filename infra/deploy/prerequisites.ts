@@ -28,8 +28,19 @@ export class PrerequisitesError extends Error {
   }
 }
 
-/** `preferred`: the `--terraform` option; absent: terraform if installed, else tofu. */
-export async function checkPrerequisites(runner: CommandRunner, stack: DeployStack | 'destroy', preferred?: string): Promise<Prerequisites> {
+/**
+ * Variables that make the azurerm provider sign in as something other than the Azure CLI's
+ * identity (its client-secret, certificate, managed-identity and OIDC modes come before the CLI).
+ * Terraform would then make that principal the SQL admin and give it the deployer's roles, while
+ * the database step and the smoke test sign in as the CLI's identity: refused up front.
+ */
+const OTHER_TERRAFORM_SIGN_INS = ['ARM_CLIENT_ID', 'ARM_CLIENT_SECRET', 'ARM_CLIENT_CERTIFICATE_PATH', 'ARM_OIDC_TOKEN', 'ARM_USE_MSI', 'ARM_USE_OIDC', 'ARM_USE_AKS_WORKLOAD_IDENTITY'] as const;
+
+/**
+ * `preferred`: the `--terraform` option; absent: terraform if installed, else tofu. `env`: the
+ * environment Terraform will inherit.
+ */
+export async function checkPrerequisites(runner: CommandRunner, stack: DeployStack | 'destroy', preferred?: string, env: NodeJS.ProcessEnv = process.env): Promise<Prerequisites> {
   const problems: string[] = [];
   let subscription: Prerequisites['subscription'] | undefined;
 
@@ -48,6 +59,7 @@ export async function checkPrerequisites(runner: CommandRunner, stack: DeploySta
       subscription = { id: parsed.id, name: parsed.name ?? parsed.id, user: parsed.user?.name ?? 'unknown user' };
     }
   }
+  problems.push(...terraformSignInProblems(env, subscription?.id));
 
   const terraform = await findTerraform(runner, preferred, problems);
 
@@ -60,6 +72,23 @@ export async function checkPrerequisites(runner: CommandRunner, stack: DeploySta
 
   if (problems.length > 0 || subscription === undefined || terraform === undefined) throw new PrerequisitesError(problems);
   return { terraform, subscription };
+}
+
+/** What in the environment would make Terraform work as another identity, or in another subscription, than the az commands. */
+function terraformSignInProblems(env: NodeJS.ProcessEnv, cliSubscription: string | undefined): string[] {
+  const problems: string[] = [];
+  const set = OTHER_TERRAFORM_SIGN_INS.filter((name) => {
+    const value = env[name]?.trim() ?? '';
+    return value !== '' && value.toLowerCase() !== 'false';
+  });
+  if (set.length > 0) {
+    problems.push(`${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set: Terraform would sign in with ${set.length === 1 ? 'it' : 'them'}, while the database step and the smoke test use the Azure CLI's identity; unset ${set.length === 1 ? 'it' : 'them'} (the deploy signs in with az login throughout)`);
+  }
+  const armSubscription = env.ARM_SUBSCRIPTION_ID?.trim();
+  if (armSubscription && cliSubscription && armSubscription.toLowerCase() !== cliSubscription.toLowerCase()) {
+    problems.push(`ARM_SUBSCRIPTION_ID is ${armSubscription} but the Azure CLI's subscription is ${cliSubscription}: run az account set --subscription ${armSubscription}, or unset ARM_SUBSCRIPTION_ID`);
+  }
+  return problems;
 }
 
 async function findTerraform(runner: CommandRunner, preferred: string | undefined, problems: string[]): Promise<string | undefined> {

@@ -114,6 +114,7 @@ function harness(stack: DeployOptions['stack'], rules: readonly ScriptRule[], ov
     waitForHealth: async (statusUrl) => runner.note(`health: ${statusUrl}`),
     readHostKey: async () => 'host-key-from-storage',
     sleep: async () => {},
+    env: {},
     ...overrides,
   };
   return { runner, lines, database, loadTests, options };
@@ -195,6 +196,32 @@ describe('npm run deploy, against recorded answers', () => {
     const text = h.lines.join('\n');
     expect(text).toContain('run az login');
     expect(text).toContain('Nothing was created.');
+  });
+
+  it("runs Terraform in the Azure CLI's subscription, the one every az command of the deploy uses", async () => {
+    const h = harness('serverless', []);
+    expect((await runDeploy(h.options)).ok).toBe(true);
+    const terraform = h.runner.commands.filter((command) => command.program === 'terraform' && command.args.some((arg) => /^(init|apply|output)$/.test(arg)));
+    expect(terraform.length).toBeGreaterThanOrEqual(3);
+    for (const command of terraform) expect(command.env, command.args.join(' ')).toMatchObject({ ARM_SUBSCRIPTION_ID: '00000000-0000-0000-0000-0000000000aa' });
+  });
+
+  it('stops before anything is created when Terraform would sign in or deploy elsewhere than the Azure CLI', async () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ ARM_CLIENT_ID: 'a-service-principal', ARM_CLIENT_SECRET: 's' }, 'ARM_CLIENT_ID'],
+      [{ ARM_USE_MSI: 'true' }, 'ARM_USE_MSI'],
+      [{ ARM_SUBSCRIPTION_ID: '11111111-1111-1111-1111-111111111111' }, 'az account set --subscription 11111111-1111-1111-1111-111111111111'],
+    ];
+    for (const [env, expected] of cases) {
+      const h = harness('serverless', [], { from: undefined, env });
+      const result = await runDeploy(h.options);
+      expect(result, expected).toMatchObject({ ok: false, failedStep: 'prerequisites' });
+      expect(h.runner.calls.some((line) => /terraform .*(init|apply)/.test(line))).toBe(false);
+      expect(h.lines.join('\n')).toContain(expected);
+    }
+    // The same subscription in both is fine.
+    const same = harness('serverless', [], { env: { ARM_SUBSCRIPTION_ID: '00000000-0000-0000-0000-0000000000aa', ARM_USE_MSI: 'false' } });
+    expect((await runDeploy(same.options)).ok).toBe(true);
   });
 
   it('reports every missing tool at once (Terraform, kubectl, the Grafana extension)', async () => {
