@@ -12,6 +12,8 @@ import type { EtlInfraParameters } from '../src/parameters.js';
 import { DEPLOY_TIME_VALUES } from '../src/aks-keda/deploy-time-values.js';
 import { IMAGE_REPOSITORY } from '../src/aks-keda/aks-keda-stack.js';
 import { MANIFEST_DIRECTORY } from '../src/aks-keda/kubernetes-manifest-files.js';
+import { dashboardImportCommand } from '../src/aks-keda/grafana-dashboard-import.js';
+import { resourceNames } from '../src/resource-names.js';
 import { plannedOutputs, STACK_OUTPUTS } from '../src/stack-outputs.js';
 import { CommandFailedError, runChecked, type Command, type CommandRunner } from './command-runner.js';
 import { firewallRuleCommand, grantDatabaseAccess, openWithAzureCli, publicAddressFromLookup, USER_GRANTS_TSQL, type DatabaseTarget, type OpenDatabase } from './database-access.js';
@@ -146,6 +148,10 @@ class DeployRun {
   async apply(): Promise<void> {
     await this.run(this.tf('init', '-input=false', '-no-color'));
     const apply = { ...this.tf('apply', '-input=false', '-auto-approve', '-no-color'), stream: true };
+    if (this.options.dryRun && this.options.stack === 'aks-keda') {
+      const names = resourceNames(this.options.parameters, 'aks');
+      this.log(`  (during the apply, in the stack's folder, Terraform runs: ${dashboardImportCommand(names.resourceGroup, names.grafana)})`);
+    }
     const first = await this.options.runner.run(apply);
     if (first.exitCode !== 0) {
       if (!ROLE_PROPAGATION.test(`${first.stdout}\n${first.stderr}`)) throw new CommandFailedError(apply, first);
@@ -234,6 +240,7 @@ class DeployRun {
     };
     if (this.options.dryRun) {
       const rule = '<etl-deploy-yyyymmddhhmmss>';
+      this.log("  (the firewall rule only if the server refuses this machine's address; its refusal names the address)");
       await this.options.runner.run(firewallRuleCommand('create', target, rule));
       this.log(`  (signed in with the Azure CLI's token) the app's migrations on ${target.serverHostName}/${target.databaseName}, then:`);
       for (const line of USER_GRANTS_TSQL.text.split('\n')) this.log(`      ${line}`);

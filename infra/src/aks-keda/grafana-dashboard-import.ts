@@ -26,6 +26,17 @@ export interface GrafanaDashboardImportProps {
   readonly dependsOn: readonly ITerraformDependable[];
 }
 
+/** The import as the provisioner runs it (in the stack's folder), also printed by the deploy's dry run. */
+export function dashboardImportCommand(resourceGroupName: string, grafanaName: string): string {
+  return [
+    'az grafana dashboard import',
+    `--resource-group ${resourceGroupName}`,
+    `--name ${grafanaName}`,
+    `--definition ${GRAFANA_DASHBOARD_FILE}`,
+    '--overwrite true --only-show-errors --output none',
+  ].join(' ');
+}
+
 export class GrafanaDashboardImport extends Construct {
   readonly resource: DataResource;
   /** The dashboard's uid, for its URL: `<grafana endpoint>/d/<uid>`. */
@@ -36,13 +47,7 @@ export class GrafanaDashboardImport extends Construct {
     const dashboard = readDashboard('grafana-dashboard.json');
     this.dashboardUid = (JSON.parse(dashboard) as { uid: string }).uid;
     writeFilesOnSynthesis(scope, () => [{ path: GRAFANA_DASHBOARD_FILE, content: dashboard }]);
-    const importCommand = [
-      'az grafana dashboard import',
-      `--resource-group ${props.resourceGroupName}`,
-      `--name ${props.grafana.name}`,
-      `--definition ${GRAFANA_DASHBOARD_FILE}`,
-      '--overwrite true --only-show-errors --output none',
-    ].join(' ');
+    const importCommand = dashboardImportCommand(props.resourceGroupName, props.grafana.name);
     this.resource = new DataResource(this, 'import', {
       triggersReplace: { dashboardSha256: sha256(dashboard), grafanaId: props.grafana.id },
       dependsOn: [...props.dependsOn],

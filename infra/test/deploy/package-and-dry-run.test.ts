@@ -164,6 +164,8 @@ describe('npm run deploy -- --dry-run', () => {
       expect(index, String(pattern)).toBeGreaterThanOrEqual(0);
       from = index + 1;
     }
+    // What Terraform itself runs during the apply is listed too.
+    expect(printed['aks-keda']).toContain('az grafana dashboard import --resource-group rg-etl-dev-aks --name amg-etldevx1 --definition dashboards/grafana-dashboard.json');
     expect(printed['aks-keda']).toContain('Dry run done.');
   });
 });
