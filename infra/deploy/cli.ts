@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (action === 'package') {
     const built = await packageFunctionApp({ repositoryRoot: REPOSITORY_ROOT, workDir });
-    console.log(`${relative(process.cwd(), built.zipPath)}: ${formatBytes(built.bytes)}, ${built.files.toLocaleString('en-US')} files, ${built.dependencies.length} production packages`);
+    console.log(`${relative(process.cwd(), built.zipPath)}: ${formatBytes(built.bytes)}, ${built.files.toLocaleString('en-US')} files, ${built.dependencies.length} production packages${built.reused ? ' (unchanged, kept)' : ''}`);
     return 0;
   }
   if (action !== 'deploy' && action !== 'destroy') throw new Error(USAGE);

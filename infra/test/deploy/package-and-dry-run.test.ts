@@ -125,6 +125,8 @@ describe('npm run deploy -- --dry-run', () => {
     const stackDir = join(workDir, 'cdktf.out', 'stacks', 'serverless');
     expect(existsSync(join(stackDir, 'cdk.tf.json'))).toBe(true);
     expect(existsSync(join(workDir, PACKAGE_FILE_NAME))).toBe(true);
+    // Nothing changed since `npm run package` wrote the zip into the same work folder: kept, not deflated again.
+    expect(printed.serverless).toMatch(/scalable-etl-functions\.zip is up to date \([\d,]+ files/);
     expect(commands('serverless')).toEqual([
       'az version --output json',
       'az account show --output json',
