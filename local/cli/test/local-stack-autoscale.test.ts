@@ -53,11 +53,12 @@ describe('local stack with autoscaling', () => {
     const generated = generateIotCsv({ rows: 4000, seed: 11, duplicateRate: 0, badRowRate: 0, spreadMinutes: 60 });
     let text = '';
     for await (const chunk of generated.chunks) text += chunk;
-    await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/autoscale.csv').upload(text, Buffer.byteLength(text));
+    await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/autoscale.csv').upload(text, Buffer.byteLength(text));
 
     const scaler = stack.scaler!;
-    // One generous bound on the whole run, which only catches a hang: alone this takes ~15 s.
-    const deadline = Date.now() + 150_000;
+    // One bound on the whole run, which only catches a hang: alone this takes ~15 s, but with the
+    // shared 2-core machine many times oversubscribed it has taken 150 s.
+    const deadline = Date.now() + 300_000;
     const left = () => Math.max(0, deadline - Date.now());
     await waitFor('a scale-out', () => (scaler.history.some((sample) => sample.instances > 1) ? true : undefined), left());
     const runtime = await getEtlRuntime();
@@ -76,5 +77,5 @@ describe('local stack with autoscaling', () => {
     expect(peak).toBeLessThanOrEqual(3);
     expect(lines.some((line) => /functions: lag \d+ .*instances 1→[23]/.test(line))).toBe(true);
     expect(lines.some((line) => /instances [23]→1/.test(line))).toBe(true);
-  }, 170_000);
+  }, 330_000);
 });
