@@ -7,24 +7,13 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, Service, ServiceAccount, type IEnvVar } from 'kubernetes-models/v1';
 import { HOST_SETTINGS, MAX_FUNCTIONS_PER_WORKLOAD, functionListSetting } from '../settings/host-settings.js';
 import type { AzureAppSettings } from '../settings/azure-app-settings.js';
+import { FUNCTION_GROUPS, FUNCTION_GROUP_NAMES, PER_INSTANCE_FUNCTIONS, type FunctionGroup } from '../../../shared/config/function-groups.js';
 
-/** The functions the app registers (functions/*.ts) and how each is scaled on AKS. */
-export const FUNCTION_WORKLOADS = ['extract', 'transform', 'aggregate', 'status'] as const;
-export type FunctionWorkload = (typeof FUNCTION_WORKLOADS)[number];
-
-/**
- * The function names (functions/*.ts) each Deployment runs. The status group also carries the
- * outbox relay timer: one always-on replica is enough for it, and the KEDA-scaled groups may be at zero.
- */
-export const WORKLOAD_FUNCTIONS: Readonly<Record<FunctionWorkload, readonly string[]>> = {
-  extract: ['extract'],
-  transform: ['transform'],
-  aggregate: ['aggregate'],
-  status: ['files', 'deadletters', 'summary', 'outboxRelay'],
-};
-
-/** Functions every pod runs: its own Prometheus counters (`/api/metrics`) and a health probe. */
-export const PER_POD_FUNCTIONS: readonly string[] = ['metrics', 'health'];
+/** One Deployment per function group of the app's catalogue (shared/config/function-groups.ts). */
+export const FUNCTION_WORKLOADS = FUNCTION_GROUP_NAMES;
+export type FunctionWorkload = FunctionGroup;
+export const WORKLOAD_FUNCTIONS: Readonly<Record<FunctionWorkload, readonly string[]>> = FUNCTION_GROUPS;
+export const PER_POD_FUNCTIONS = PER_INSTANCE_FUNCTIONS;
 
 /** The image's unprivileged HTTP port (ASPNETCORE_URLS in the Dockerfile; docs/functions-host.md). */
 export const CONTAINER_HTTP_PORT = 8080;
