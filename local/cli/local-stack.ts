@@ -13,6 +13,8 @@ import { startEventHubsEmulator } from '../eventhubs-emulator/index.js';
 import { startEmulatorProcess } from './emulator-process.js';
 import { startLocalFunctionsHost } from '../host/local-functions-host.js';
 import { APP_SETTINGS, EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } from '../../shared/config/app-settings.js';
+import { hubSettings, loadEtlConfig, type EtlConfig } from '../../shared/config/etl-config.js';
+import { FUNCTION_GROUPS, ALWAYS_ON_GROUP, PER_INSTANCE_FUNCTIONS, TRIGGERED_GROUPS, type FunctionGroup } from '../../shared/config/function-groups.js';
 import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
 import { readHostJson } from './host-json.js';
@@ -31,16 +33,12 @@ export interface ServiceProcessInfo {
 export const FUNCTION_PLACEMENTS = ['shared', 'per-function'] as const;
 export type FunctionPlacement = (typeof FUNCTION_PLACEMENTS)[number];
 
-/** Trigger types the front process keeps under 'per-function' placement. */
-const FRONT_TRIGGER_TYPES = ['httpTrigger', 'timerTrigger'];
 /**
- * The app's functions that get processes of their own under 'per-function' placement: all but the
- * HTTP and timer ones. Listed so that instance counts are checked before anything starts; the
- * placement test checks the list against what the host registers.
+ * The function groups that get processes of their own under 'per-function' placement: every group
+ * of the app's catalogue but the always-on one, which the front process runs. Instance counts name
+ * these groups and are checked before anything starts.
  */
-export const OWN_PROCESS_FUNCTIONS: readonly string[] = ['extract', 'transform', 'aggregate'];
-/** HTTP functions each per-function child also runs, so its metrics can be scraped and its health probed. */
-const CHILD_HTTP_FUNCTIONS = ['metrics', 'health'];
+export const OWN_PROCESS_GROUPS: readonly FunctionGroup[] = TRIGGERED_GROUPS;
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const FUNCTIONS_ENTRY = join(REPOSITORY_ROOT, 'functions', 'index.ts');
@@ -88,6 +86,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** The settings the app reads (also written to `<stateDir>/settings.json` for the CLI). */
   readonly settings: Readonly<Record<string, string>>;
+  /** The same settings validated, as the app reads them: container, hub and consumer-group names. */
+  readonly config: EtlConfig;
   readonly storageConnectionString: string;
   readonly eventHubsConnectionString: string;
   readonly httpUrl: string | undefined;
@@ -121,8 +121,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       throw new Error(`no function ${unknown.map((name) => `'${name}'`).join(', ')} runs in processes of its own; those that do: ${known.join(', ')}`);
     }
   };
-  unknownFunctions(OWN_PROCESS_FUNCTIONS);
+  unknownFunctions(OWN_PROCESS_GROUPS);
   const stateDir = resolve(options.stateDir);
+  // The names come from the settings the hosts will read, checked before anything starts.
+  const hubs = hubSettings(options.settings);
   await mkdir(join(stateDir, 'azurite'), { recursive: true });
   await mkdir(join(stateDir, 'eventhubs'), { recursive: true });
 
@@ -140,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     closers.push(() => azurite.close());
 
-    const emulatorConfig = pipelineEmulatorConfig(options.partitions ?? 4);
+    const emulatorConfig = pipelineEmulatorConfig(options.partitions ?? 4, hubs);
     const emulatorLog = (line: string) => log(`[eventhubs] ${line}`);
     const emulator: { connectionString: string; pid?: number; close(): Promise<void> } =
       options.emulator === 'in-process'
@@ -158,31 +160,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { service: 'eventhubs', pid: emulator.pid ?? process.pid },
     ];
 
-    // Every setting with a default is written out: binding expressions such as %ETL_RECORDS_HUB% are
-    // resolved from the environment by the host, as in Azure, where infra writes them all.
-    const defaults = Object.fromEntries(
-      Object.entries(APP_SETTINGS).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])),
-    ) as Record<string, string>;
     const settings: Record<string, string> = {
-      ...defaults,
+      ...defaultSettings(),
       AzureWebJobsStorage: azurite.connectionString,
       ETL_EVENTHUB: emulator.connectionString,
       ETL_SQL_DRIVER: 'sqlite',
       ETL_SQLITE_PATH: join(stateDir, 'etl.sqlite'),
       ...options.settings,
     };
+    const config = loadEtlConfig(settings);
     Object.assign(process.env, settings);
     await writeFile(join(stateDir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
 
     const blobService = BlobServiceClient.fromConnectionString(azurite.connectionString);
-    for (const name of ['landing', 'rejected', 'deadletters', EVENTHUB_CHECKPOINT_CONTAINER]) {
+    for (const name of [...Object.values(config.containers), EVENTHUB_CHECKPOINT_CONTAINER]) {
       await blobService.getContainerClient(name).createIfNotExists();
     }
     const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
     await queues.getQueueClient(LANDING_EVENTS_QUEUE).createIfNotExists();
 
     if (options.functionsHost === false) {
-      return { settings, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, hostProcesses: [], serviceProcesses, close: closeAll };
+      return { settings, config, storageConnectionString: azurite.connectionString, eventHubsConnectionString: emulator.connectionString, httpUrl: undefined, blobService, hostProcesses: [], serviceProcesses, close: closeAll };
     }
     const hostJson = await readHostJson(join(REPOSITORY_ROOT, 'host.json'));
     const host = await startLocalFunctionsHost({
@@ -190,8 +188,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       hostJson,
       hostId: 'scalable-etl-local',
       httpPort: free ? 0 : 7071,
-      landingScan: { container: 'landing', queue: LANDING_EVENTS_QUEUE, intervalMs: options.scanIntervalMs ?? 500 },
-      triggerTypes: placement === 'per-function' ? FRONT_TRIGGER_TYPES : undefined,
+      landingScan: { container: config.containers.landing, queue: LANDING_EVENTS_QUEUE, intervalMs: options.scanIntervalMs ?? 500 },
+      functions: placement === 'per-function' ? [...FUNCTION_GROUPS[ALWAYS_ON_GROUP], ...PER_INSTANCE_FUNCTIONS] : undefined,
       eventHubs: options.fastLoadBalancing ? { loadBalancingUpdateIntervalMs: 1000, partitionOwnershipExpirationIntervalMs: 5000 } : undefined,
       log: (level, message) => {
         if (level !== 'debug' && level !== 'trace') log(`[host] ${message}`);
@@ -202,8 +200,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await closeEtlRuntime();
     });
     const hostProcesses: HostProcessInfo[] = [{ instanceId: 'host-1', pid: process.pid, functions: host.functions, httpUrl: host.httpUrl }];
-    const startInstance = async (instance: number, functions?: readonly string[]) => {
-      const instanceId = functions === undefined ? `host-${instance}` : `${functions[0]}-${instance}`;
+    const startInstance = async (instance: number, group?: FunctionGroup) => {
+      const instanceId = group === undefined ? `host-${instance}` : `${group}-${instance}`;
+      const functions = group === undefined ? undefined : [...FUNCTION_GROUPS[group], ...PER_INSTANCE_FUNCTIONS];
       const extra = await startExtraHost({
         repositoryRoot: REPOSITORY_ROOT,
         entryModule: FUNCTIONS_ENTRY,
@@ -219,20 +218,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     let scaler: LocalScaler | undefined;
     if (placement === 'per-function') {
-      // One group per function the front process left out, each on `instances` processes of its own.
-      const running = new Set(host.functions);
-      const groups = host.registered.filter((fn) => !running.has(fn.name) && !CHILD_HTTP_FUNCTIONS.includes(fn.name)).map((fn) => fn.name);
-      // Checked before anything started against OWN_PROCESS_FUNCTIONS; this guards that list.
-      unknownFunctions(groups);
-      for (const name of groups) {
-        for (let instance = 1; instance <= (functionInstances[name] ?? options.instances ?? 1); instance += 1) {
-          const extra = await startInstance(instance, [name, ...CHILD_HTTP_FUNCTIONS]);
+      checkCatalogue(host.registered.map((fn) => fn.name));
+      for (const group of OWN_PROCESS_GROUPS) {
+        for (let instance = 1; instance <= (functionInstances[group] ?? options.instances ?? 1); instance += 1) {
+          const extra = await startInstance(instance, group);
           closers.push(() => extra.stop());
           hostProcesses.push(extra);
         }
       }
     } else if (options.autoscale) {
-      const running = await startPipelineAutoscaler({ autoscale: options.autoscale, settings, hostJson, initialInstances: options.instances ?? 1, startInstance: (instance) => startInstance(instance), log });
+      const running = await startPipelineAutoscaler({ autoscale: options.autoscale, settings, hubs: config.hubs, hostJson, initialInstances: options.instances ?? 1, startInstance: (instance) => startInstance(instance), log });
       closers.push(() => running.close());
       scaler = running.scaler;
     } else {
@@ -245,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     return {
       settings,
+      config,
       storageConnectionString: azurite.connectionString,
       eventHubsConnectionString: emulator.connectionString,
       httpUrl: host.httpUrl,
@@ -258,4 +254,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * Every setting with a default: binding expressions such as %ETL_RECORDS_HUB% are resolved from the
+ * environment by the host, as in Azure, where infra writes them all.
+ */
+function defaultSettings(): Record<string, string> {
+  return Object.fromEntries(Object.entries(APP_SETTINGS).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])));
+}
+
+/** The function catalogue must place every function the app registers, or a placement would drop it. */
+function checkCatalogue(registered: readonly string[]): void {
+  const placed = new Set<string>([...Object.values(FUNCTION_GROUPS).flat(), ...PER_INSTANCE_FUNCTIONS]);
+  const missing = registered.filter((name) => !placed.has(name));
+  if (missing.length > 0) throw new Error(`functions ${missing.join(', ')} are in no group of shared/config/function-groups.ts`);
 }

@@ -1,13 +1,17 @@
 /** The Event Hubs the pipeline uses, as the local emulator's configuration. */
 import type { EmulatorConfig } from '../eventhubs-emulator/index.js';
+import { hubSettings, type EtlConfig } from '../../shared/config/etl-config.js';
 
-export function pipelineEmulatorConfig(partitions: number): EmulatorConfig {
+/** A consumer group on the records hub for reading it again from the start (`npm run etl`, the tests). */
+export const REPLAY_CONSUMER_GROUP = 'replay';
+
+/** The hubs and consumer groups the app's settings name (their defaults unless given), each with `partitions` partitions. */
+export function pipelineEmulatorConfig(partitions: number, hubs: EtlConfig['hubs'] = hubSettings()): EmulatorConfig {
   return {
     namespace: 'localhost',
     eventHubs: [
-      // `replay` lets a user (and the end-to-end test) re-read the records hub from the start.
-      { name: 'records', partitionCount: partitions, consumerGroups: ['$default', 'transform', 'replay'] },
-      { name: 'aggregates', partitionCount: partitions, consumerGroups: ['$default', 'aggregate'] },
+      { name: hubs.records, partitionCount: partitions, consumerGroups: ['$default', hubs.transformConsumerGroup, REPLAY_CONSUMER_GROUP] },
+      { name: hubs.aggregates, partitionCount: partitions, consumerGroups: ['$default', hubs.aggregateConsumerGroup] },
     ],
   };
 }

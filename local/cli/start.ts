@@ -110,9 +110,9 @@ Connection strings
   Event Hubs:         ${stack.eventHubsConnectionString}
   Status API:         ${stack.httpUrl ?? '(off)'}/api/summary   ${stack.httpUrl ?? ''}/api/files   ${stack.httpUrl ?? ''}/api/deadletters
 ${processes}
-Drop CSV files into the 'landing' container under a dataset folder, e.g.:
+Drop CSV files into the '${stack.config.containers.landing}' container under a dataset folder, e.g.:
   AZURE_CORE_COLLECT_TELEMETRY=false az storage blob upload --connection-string "${defaultPorts ? 'UseDevelopmentStorage=true' : stack.storageConnectionString}" \\
-      --container-name landing --name iot_events/my-file.csv --file ./my-file.csv
+      --container-name ${stack.config.containers.landing} --name iot_events/my-file.csv --file ./my-file.csv
   (az CLI 2.45 from Debian wants the full connection string above instead of UseDevelopmentStorage=true)
   or: npm run etl -- upload ./my-file.csv
 Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops everything.
@@ -121,9 +121,10 @@ Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops ev
   const marker = join(stateDir, 'sample-uploaded');
   if (!values['no-sample'] && !existsSync(marker)) {
     const name = `iot_events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
-    const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows: sampleRows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 2 * 24 * 60 });
+    const landing = stack.config.containers.landing;
+    const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows: sampleRows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 2 * 24 * 60 }, landing);
     await writeFile(marker, `${name}\n`);
-    console.log(`Uploaded a generated sample: landing/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`);
+    console.log(`Uploaded a generated sample: ${landing}/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`);
   }
 
   const runtime = await getEtlRuntime();

@@ -45,7 +45,7 @@ const stack = await startLocalStack({
 });
 try {
   const startedAt = Date.now();
-  await uploadGeneratedIotCsv(stack.blobService, 'iot_events/compare.csv', { rows: Number(values.rows), seed: 5, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 600 });
+  await uploadGeneratedIotCsv(stack.blobService, 'iot_events/compare.csv', { rows: Number(values.rows), seed: 5, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 600 }, stack.config.containers.landing);
   const runtime = await getEtlRuntime();
   const scaler = stack.scaler!;
   let completeSeconds: number | undefined;

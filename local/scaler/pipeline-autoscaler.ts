@@ -8,6 +8,7 @@ import { DEFAULT_SCALER_POLL_MS, LocalScaler } from './local-scaler.js';
 import type { ScalingMode } from './scaling-formulas.js';
 import type { FunctionsScalingOptions } from './functions-target-scaling.js';
 import { KEDA_SCALING_DEFAULTS, type KedaScalingOptions } from './keda-hpa-scaling.js';
+import type { EtlConfig } from '../../shared/config/etl-config.js';
 
 export interface PipelineAutoscaleOptions {
   readonly mode: ScalingMode;
@@ -36,8 +37,10 @@ export function withScaleInHold(options: Omit<PipelineAutoscaleOptions, 'functio
 
 export async function startPipelineAutoscaler(options: {
   readonly autoscale: PipelineAutoscaleOptions;
-  /** The settings the hosts run with (connections, hub and consumer-group names). */
+  /** The settings the hosts run with (their connections). */
   readonly settings: Readonly<Record<string, string>>;
+  /** The hub and consumer-group names the hosts read from those settings. */
+  readonly hubs: EtlConfig['hubs'];
   /** The app's host.json: its Event Hubs batch size and target threshold set the Functions target, as in Azure. */
   readonly hostJson?: Readonly<Record<string, unknown>>;
   readonly initialInstances: number;
@@ -54,8 +57,8 @@ export async function startPipelineAutoscaler(options: {
     eventHubsConnectionString: setting('ETL_EVENTHUB'),
     storageConnectionString: setting('AzureWebJobsStorage'),
     hubs: [
-      { eventHubName: setting('ETL_RECORDS_HUB'), consumerGroup: setting('ETL_TRANSFORM_CONSUMER_GROUP') },
-      { eventHubName: setting('ETL_AGGREGATES_HUB'), consumerGroup: setting('ETL_AGGREGATE_CONSUMER_GROUP') },
+      { eventHubName: options.hubs.records, consumerGroup: options.hubs.transformConsumerGroup },
+      { eventHubName: options.hubs.aggregates, consumerGroup: options.hubs.aggregateConsumerGroup },
     ],
   });
   const pool = new HostProcessPool(options.startInstance);

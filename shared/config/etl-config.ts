@@ -120,17 +120,22 @@ function sqlSettings(env: Env): SqlSettings {
   };
 }
 
+/** The hub and consumer-group names alone (e.g. to declare them on the local emulator); defaults when `env` has none. */
+export function hubSettings(env: Env = {}): EtlConfig['hubs'] {
+  return {
+    records: parse(env, 'ETL_RECORDS_HUB', hubName),
+    aggregates: parse(env, 'ETL_AGGREGATES_HUB', hubName),
+    transformConsumerGroup: parse(env, 'ETL_TRANSFORM_CONSUMER_GROUP', hubName),
+    aggregateConsumerGroup: parse(env, 'ETL_AGGREGATE_CONSUMER_GROUP', hubName),
+  };
+}
+
 /** Read and validate the configuration. Throws EtlError('INVALID_CONFIG') naming the bad setting. */
 export function loadEtlConfig(env: Env = process.env): EtlConfig {
   return Object.freeze({
     storage: connection(env, 'AzureWebJobsStorage', 'accountName'),
     eventHubs: connection(env, 'ETL_EVENTHUB', 'fullyQualifiedNamespace'),
-    hubs: {
-      records: parse(env, 'ETL_RECORDS_HUB', hubName),
-      aggregates: parse(env, 'ETL_AGGREGATES_HUB', hubName),
-      transformConsumerGroup: parse(env, 'ETL_TRANSFORM_CONSUMER_GROUP', hubName),
-      aggregateConsumerGroup: parse(env, 'ETL_AGGREGATE_CONSUMER_GROUP', hubName),
-    },
+    hubs: hubSettings(env),
     containers: {
       landing: parse(env, 'ETL_LANDING_CONTAINER', containerName),
       rejected: parse(env, 'ETL_REJECTED_CONTAINER', containerName),

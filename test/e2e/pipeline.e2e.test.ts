@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
+import { REPLAY_CONSUMER_GROUP } from '../../local/cli/pipeline-hubs.js';
+import { EVENTHUB_CHECKPOINT_CONTAINER } from '../../shared/config/app-settings.js';
 import { getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
 import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
@@ -60,7 +62,7 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   const afterPoisonRows = 300;
   const poisonText = 'this is not a chunk event';
   const upload = (name: string, text: string) =>
-    stack.blobService.getContainerClient('landing').getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+    stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
 
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'etl-e2e-'));
@@ -91,7 +93,7 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
     await upload('iot_events/re-upload.csv', splitCsv(parts[0]!, 5)[0]!);
     await waitFor('the re-upload to complete', settled(4));
     // An event that is not a chunk, then a file behind it on the same hub.
-    const producer = new EventHubProducerClient(stack.eventHubsConnectionString, 'records');
+    const producer = new EventHubProducerClient(stack.eventHubsConnectionString, stack.config.hubs.records);
     try {
       await producer.sendBatch([{ body: poisonText }], { partitionId: '0' });
     } finally {
@@ -131,9 +133,9 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
 
   it('does not extract the same content at the same path twice', async () => {
     const before = await runtime.store.manifest.listFiles({ limit: 100 });
-    const part = (await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/part-1.csv').downloadToBuffer()).toString('utf8');
+    const part = (await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/part-1.csv').downloadToBuffer()).toString('utf8');
     await upload('iot_events/part-1.csv', part);
-    const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: 'landing', blobName: 'iot_events/part-1.csv' });
+    const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: stack.config.containers.landing, blobName: 'iot_events/part-1.csv' });
     expect(outcome).toMatchObject({ status: 'skipped', reason: 'already extracted' });
     const after = await runtime.store.manifest.listFiles({ limit: 100 });
     expect(after.map((file) => file.fileId).sort()).toEqual(before.map((file) => file.fileId).sort());
@@ -143,8 +145,8 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   it('shares the partitions between the two host instances through the checkpoint store', async () => {
     const owners = await waitFor('both instances to own partitions', async () => {
       const found = new Set<string>();
-      const container = stack.blobService.getContainerClient('azure-webjobs-eventhub');
-      for await (const blob of container.listBlobsFlat({ prefix: 'localhost/records/transform/ownership/', includeMetadata: true })) {
+      const container = stack.blobService.getContainerClient(EVENTHUB_CHECKPOINT_CONTAINER);
+      for await (const blob of container.listBlobsFlat({ prefix: `localhost/${stack.config.hubs.records}/${stack.config.hubs.transformConsumerGroup}/ownership/`, includeMetadata: true })) {
         if (blob.metadata?.ownerid) found.add(blob.metadata.ownerid);
       }
       return found.size >= 2 ? found : undefined;
@@ -160,7 +162,7 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
 
   it('writes every rejected row with its reason to the rejected container', async () => {
     const file = files.find((candidate) => candidate.rejectedRows > 0)!;
-    const blob = stack.blobService.getContainerClient('rejected').getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
+    const blob = stack.blobService.getContainerClient(stack.config.containers.rejected).getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
     const lines = (await blob.downloadToBuffer()).toString('utf8').trim().split('\n');
     expect(lines).toHaveLength(file.rejectedRows);
     const first = JSON.parse(lines[0]!) as { rowNumber: number; reason: string; raw: string };
@@ -201,7 +203,7 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
     const before = await runtime.store.manifest.listFiles({ limit: 100 });
     const factsBefore = await runtime.store.query.countFacts(dataset);
     const totalChunks = before.reduce((sum, file) => sum + file.chunks, 0);
-    const consumer = new EventHubConsumerClient('replay', stack.eventHubsConnectionString, 'records');
+    const consumer = new EventHubConsumerClient(REPLAY_CONSUMER_GROUP, stack.eventHubsConnectionString, stack.config.hubs.records);
     let seen = 0;
     let alreadyApplied = 0;
     let failure: Error | undefined;

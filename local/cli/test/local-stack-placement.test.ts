@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OWN_PROCESS_FUNCTIONS, startLocalStack, type LocalStack } from '../local-stack.js';
+import { OWN_PROCESS_GROUPS, startLocalStack, type LocalStack } from '../local-stack.js';
 import { generateIotCsv } from '../../../load-tests/iot-csv-generator.js';
 import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../../../shared/datasets/iot-events.js';
@@ -63,12 +63,12 @@ describe("local stack with the 'per-function' placement", () => {
     expect(new Set(byFunction('transform').map((owner) => owner.pid)).size).toBe(2);
     // The list instance counts are checked against before the stack starts is what got processes.
     const children = new Set(stack.hostProcesses.slice(1).flatMap((owner) => owner.functions.filter((name) => !['health', 'metrics'].includes(name))));
-    expect([...children].sort()).toEqual([...OWN_PROCESS_FUNCTIONS].sort());
+    expect([...children].sort()).toEqual([...OWN_PROCESS_GROUPS].sort());
 
     const generated = generateIotCsv({ rows: 3000, seed: 5, duplicateRate: 0, badRowRate: 0, spreadMinutes: 30 });
     let text = '';
     for await (const chunk of generated.chunks) text += chunk;
-    await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/placement.csv').upload(text, Buffer.byteLength(text));
+    await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/placement.csv').upload(text, Buffer.byteLength(text));
 
     const runtime = await getEtlRuntime();
     const file = await waitFor<FileManifest>('the file to complete', async () => {
