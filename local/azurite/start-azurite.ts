@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EtlError } from '../../shared/errors/etl-error.js';
+import type { ChildExit } from '../supervision/child-supervisor.js';
+import { exitWithParent } from '../supervision/exit-with-parent.js';
 
 /** The well-known development account every Azure tool knows (public, not a secret). */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -39,6 +41,10 @@ export interface RunningAzurite {
   readonly tablePort: number;
   /** The Azurite process. */
   readonly pid: number;
+  /** Settles when the process has exited, for whatever reason. */
+  readonly exited: Promise<ChildExit>;
+  /** Its last lines of output (access log lines only when not silent). */
+  recentOutput(): readonly string[];
   /** Stops Azurite and waits for the process to exit. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -90,8 +96,11 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
 
   // Its own process group: a Ctrl-C in the terminal goes to the whole foreground group, and Azurite
   // must outlive the first moments of shutdown so that the host can release its leases; close() stops it.
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // It stops itself when this process is gone without stopping it (exit-with-parent).
+  const guard = exitWithParent();
+  const child = spawn(process.execPath, [...guard.execArgv, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...guard.env } });
+  const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  const recent: string[] = [];
   // If the caller exits without close() (a crashed test run), take Azurite along rather than orphan it.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
@@ -99,12 +108,14 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   process.once('exit', killOnExit);
   void exited.then(() => process.removeListener('exit', killOnExit));
   try {
-    const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000, options.log);
+    const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000, recent, options.log);
     let closing: Promise<void> | undefined;
     return {
       connectionString: azuriteConnectionString(ports),
       ...ports,
       pid: child.pid!,
+      exited,
+      recentOutput: () => [...recent],
       close: () => (closing ??= stop(child, exited)),
     };
   } catch (error) {
@@ -113,14 +124,15 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   }
 }
 
+/** Resolves with the ports once all three services listen; keeps the last 20 output lines in `recent` for good. */
 function waitForPorts(
   child: ChildProcess,
   timeoutMs: number,
+  recent: string[],
   log: ((line: string) => void) | undefined,
 ): Promise<{ blobPort: number; queuePort: number; tablePort: number }> {
   return new Promise((resolvePorts, reject) => {
     const ports: Partial<Record<Service, number>> = {};
-    const recent: string[] = [];
     let pending = '';
     const timer = setTimeout(
       () => fail(`Azurite did not start within ${timeoutMs} ms. Output: ${recent.join(' | ')}`),
@@ -158,7 +170,7 @@ function waitForPorts(
   });
 }
 
-async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
+async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   // Azurite closes its servers on SIGTERM; a stuck keep-alive socket must not hang the caller.

@@ -1,19 +1,33 @@
 /**
  * The Event Hubs emulator in its own process (its CLI), so that AMQP framing and log writes run on
  * the second core instead of sharing the functions host's event loop. Its own process group, like
- * Azurite: Ctrl-C reaches the stack's shutdown first, which then stops it in order.
+ * Azurite: Ctrl-C reaches the stack's shutdown first, which then stops it in order; it stops itself
+ * when the stack's process is gone (exit-with-parent).
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EmulatorConfig } from '../eventhubs-emulator/index.js';
+import type { ChildExit } from '../supervision/child-supervisor.js';
+import { exitWithParent } from '../supervision/exit-with-parent.js';
 
 export interface EmulatorProcess {
   readonly connectionString: string;
+  /** The AMQP port it listens on (a restart asks for the same one, so the connection string holds). */
+  readonly port: number;
   readonly pid: number;
+  /** Settles when the process has exited, for whatever reason. */
+  readonly exited: Promise<ChildExit>;
+  recentOutput(): readonly string[];
   close(): Promise<void>;
+}
+
+/** The port in an emulator connection string (`sb://localhost` alone is the AMQP default, 5672). */
+export function connectionStringPort(connectionString: string): number {
+  const match = /Endpoint=sb:\/\/[^;/:]+(?::(\d+))?/i.exec(connectionString);
+  if (!match) throw new Error(`the emulator printed no endpoint: ${connectionString}`);
+  return match[1] === undefined ? 5672 : Number(match[1]);
 }
 
 export async function startEmulatorProcess(options: {
@@ -25,25 +39,47 @@ export async function startEmulatorProcess(options: {
 }): Promise<EmulatorProcess> {
   const configFile = join(options.dataDir, 'emulator-config.json');
   await writeFile(configFile, JSON.stringify(options.config, null, 2) + '\n');
+  const guard = exitWithParent();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(options.repositoryRoot, 'local', 'eventhubs-emulator', 'cli.ts'), '--config', configFile, '--data-dir', options.dataDir, '--port', String(options.port)],
-    { cwd: options.repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    [
+      ...guard.execArgv,
+      '--import',
+      'tsx',
+      join(options.repositoryRoot, 'local', 'eventhubs-emulator', 'cli.ts'),
+      '--config',
+      configFile,
+      '--data-dir',
+      options.dataDir,
+      '--port',
+      String(options.port),
+    ],
+    { cwd: options.repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...guard.env } },
   );
+  const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  createInterface({ input: child.stderr! }).on('line', (line) => options.log(line.replace(/^\[eventhubs-emulator\] /, '')));
+  void exited.then(() => process.removeListener('exit', killOnExit));
+  const recent: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    options.log(line.replace(/^\[eventhubs-emulator\] /, ''));
+  });
   const connectionString = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve(line.trim()));
-    child.once('exit', (code) => reject(new Error(`the Event Hubs emulator exited with code ${code} before it was ready (is port ${options.port} taken?)`)));
+    void exited.then((exit) =>
+      reject(new Error(`the Event Hubs emulator exited (code ${exit.code}, signal ${exit.signal}) before it was ready (is port ${options.port} taken?)`)),
+    );
   });
   return {
     connectionString,
+    port: connectionStringPort(connectionString),
     pid: child.pid!,
+    exited,
+    recentOutput: () => [...recent],
     async close() {
-      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
       child.kill('SIGTERM'); // the emulator flushes its logs on SIGTERM
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
