@@ -6,7 +6,7 @@
  *     [--http-port 0] [--host-id id] [--instance-id id] [--functions a,b]
  *     [--landing-container landing --landing-queue landing-events --scan-interval-ms 1000]
  *     [--lb-interval-ms 10000 --ownership-expiry-ms 60000] [--shutdown-timeout-ms 60000]
- *     [--blob-scan-interval-ms 1000]
+ *     [--blob-scan-interval-ms 1000] [--queue-visibility-seconds 600]
  *
  * Settings (connections) come from the environment. When ready it prints one JSON line
  * `{"event":"ready","pid":…,"httpUrl":…,"functions":[…]}` (and sends it over IPC when there is a
@@ -23,6 +23,12 @@ function numberOption(value: string | undefined, name: string): number | undefin
   if (value === undefined) return undefined;
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative number, got "${value}"`);
+  return parsed;
+}
+
+function positiveOption(value: string | undefined, name: string): number | undefined {
+  const parsed = numberOption(value, name);
+  if (parsed === 0) throw new Error(`--${name} must be above 0`);
   return parsed;
 }
 
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
       'ownership-expiry-ms': { type: 'string' },
       'shutdown-timeout-ms': { type: 'string' },
       'blob-scan-interval-ms': { type: 'string' },
+      'queue-visibility-seconds': { type: 'string' },
     },
     strict: true,
   });
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
             intervalMs: numberOption(values['scan-interval-ms'], 'scan-interval-ms') ?? 1000,
           },
     blobs: { scanIntervalMs: numberOption(values['blob-scan-interval-ms'], 'blob-scan-interval-ms') },
+    queues: { processingVisibilitySeconds: positiveOption(values['queue-visibility-seconds'], 'queue-visibility-seconds') },
     eventHubs: {
       loadBalancingUpdateIntervalMs: numberOption(values['lb-interval-ms'], 'lb-interval-ms'),
       partitionOwnershipExpirationIntervalMs: numberOption(values['ownership-expiry-ms'], 'ownership-expiry-ms'),

@@ -14,6 +14,7 @@ import {
   type EventPosition,
   type PartitionContext,
   type ReceivedEventData,
+  type CheckpointStore,
   type Subscription,
 } from '@azure/event-hubs';
 import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
@@ -41,6 +42,24 @@ interface PartitionBuffer {
   events: ReceivedEventData[];
   firstBufferedAt: number;
   batches: number;
+}
+
+/**
+ * A host that restarts under the same instance id finds the ownerships its previous process left
+ * behind. The load balancer would count them as its own without reading them, so those partitions
+ * would sit idle until the ownerships expired; given up here, as a clean stop gives them up, they are
+ * claimed at the first load-balancing pass (docs/functions-host.md).
+ */
+async function releaseOwnershipsOfEarlierLife(
+  store: Pick<CheckpointStore, 'listOwnership' | 'claimOwnership'>,
+  client: Pick<EventHubConsumerClient, 'fullyQualifiedNamespace' | 'eventHubName'>,
+  consumerGroup: string,
+  instanceId: string,
+): Promise<void> {
+  const ownerships = await store.listOwnership(client.fullyQualifiedNamespace, client.eventHubName, consumerGroup);
+  const stale = ownerships.filter((ownership) => ownership.ownerId === instanceId);
+  // Conditional on each blob's etag: one another instance claimed in the meantime stays theirs.
+  if (stale.length > 0) await store.claimOwnership(stale.map((ownership) => ({ ...ownership, ownerId: '' })));
 }
 
 export class EventHubListener implements TriggerListener {
@@ -86,6 +105,7 @@ export class EventHubListener implements TriggerListener {
         ? new EventHubConsumerClient(consumerGroup, connection, checkpointStore, clientOptions)
         : new EventHubConsumerClient(consumerGroup, connection, eventHubName, checkpointStore, clientOptions);
     this.#client = client;
+    await releaseOwnershipsOfEarlierLife(checkpointStore, client, consumerGroup, instanceId);
     const needsMinimum = eventHubs.minEventBatchSize > 1;
     this.#subscription = client.subscribe(
       {
