@@ -3,9 +3,10 @@
  * the checkpoint store) and the landing queue with the in-process host, as scaled-out instances do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ChildExit } from '../supervision/child-supervisor.js';
+import { exitWithParent } from '../supervision/exit-with-parent.js';
 
 /** A Functions host process of the local stack: which functions it runs, and where. */
 export interface HostProcessInfo {
@@ -18,21 +19,29 @@ export interface HostProcessInfo {
 }
 
 export interface ExtraHost extends HostProcessInfo {
+  /** Settles when the process has exited, for whatever reason. */
+  readonly exited: Promise<ChildExit>;
+  recentOutput(): readonly string[];
   stop(): Promise<void>;
 }
 
-export async function startExtraHost(options: {
-  repositoryRoot: string;
-  entryModule: string;
-  hostId: string;
-  instanceId: string;
-  settings: Readonly<Record<string, string>>;
-  log: (line: string) => void;
-  fastLoadBalancing?: boolean;
+export interface ExtraHostOptions {
+  readonly repositoryRoot: string;
+  readonly entryModule: string;
+  readonly hostId: string;
+  /** Also its partition owner id: kept across restarts, so a restarted host finds what it owned. */
+  readonly instanceId: string;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly log: (line: string) => void;
+  readonly fastLoadBalancing?: boolean;
   /** Only these functions (default: all the entry module registers). */
-  functions?: readonly string[];
-}): Promise<ExtraHost> {
-  const args = [
+  readonly functions?: readonly string[];
+  /** How long a landing message stays invisible while extract runs (renewed at half-time). */
+  readonly queueVisibilitySeconds?: number;
+}
+
+function hostArguments(options: ExtraHostOptions): string[] {
+  return [
     '--import',
     'tsx',
     join(options.repositoryRoot, 'local', 'host', 'host-process.ts'),
@@ -48,15 +57,32 @@ export async function startExtraHost(options: {
     '0',
     ...(options.fastLoadBalancing ? ['--lb-interval-ms', '1000', '--ownership-expiry-ms', '5000'] : []),
     ...(options.functions ? ['--functions', options.functions.join(',')] : []),
+    ...(options.queueVisibilitySeconds === undefined ? [] : ['--queue-visibility-seconds', String(options.queueVisibilitySeconds)]),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, {
+}
+
+export async function startExtraHost(options: ExtraHostOptions): Promise<ExtraHost> {
+  const guard = exitWithParent();
+  // Its own process group, like Azurite and the emulator: a Ctrl-C reaches the stack first, which
+  // stops its hosts in order; the guard stops it when the stack's process is gone.
+  const child: ChildProcess = spawn(process.execPath, [...guard.execArgv, ...hostArguments(options)], {
     cwd: options.repositoryRoot,
-    env: { ...process.env, ...options.settings },
+    env: { ...process.env, ...options.settings, ...guard.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
+  const recent: string[] = [];
+  const output = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    options.log(`[${options.instanceId}] ${line}`);
+  };
   const ready = new Promise<{ httpUrl?: string; functions?: string[] }>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('"event":"ready"')) {
         try {
           resolve(JSON.parse(line) as { httpUrl?: string; functions?: string[] });
@@ -64,21 +90,21 @@ export async function startExtraHost(options: {
           child.kill('SIGKILL');
           reject(new Error(`host ${options.instanceId} announced itself in a line that is not JSON: ${(error as Error).message}`));
         }
-      }
-      else if (!line.startsWith('{')) options.log(`[${options.instanceId}] ${line}`);
+      } else if (!line.startsWith('{')) output(line);
     });
-    child.once('exit', (code) => reject(new Error(`host ${options.instanceId} exited with code ${code} before it was ready`)));
+    void exited.then((exit) => reject(new Error(`host ${options.instanceId} exited (code ${exit.code}, signal ${exit.signal}) before it was ready`)));
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => options.log(`[${options.instanceId}] ${line}`));
+  createInterface({ input: child.stderr! }).on('line', output);
   const announced = await ready;
   return {
     instanceId: options.instanceId,
     pid: child.pid!,
     httpUrl: announced.httpUrl ?? undefined,
     functions: announced.functions ?? [],
+    exited,
+    recentOutput: () => [...recent],
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;

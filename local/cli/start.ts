@@ -87,16 +87,25 @@ async function main(): Promise<number> {
   });
 
   let stopping = false;
-  const stop = async (code: number) => {
+  const stop = async (code: number, why?: string) => {
     if (stopping) return;
     stopping = true;
-    console.log('\nShutting down…');
+    console.log(`\n${why ?? 'Shutting down'}…`);
     await stack.close();
     console.log('Stopped. State is kept; `npm start` resumes.');
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  process.on('SIGHUP', () => void stop(0, 'The terminal closed: shutting down'));
+  // A child that kept dying: the stack has stopped itself.
+  void stack.failure.then((error) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\nnpm start stopped: ${error.message}`);
+    process.exit(1);
+  });
+  watchLauncher(() => void stop(1, 'The process that started npm start is gone: shutting down'));
 
   const defaultPorts = !values['free-ports'];
   const children = stack.hostProcesses.slice(1);
@@ -160,6 +169,20 @@ Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops ev
     if (busy) reportedIdle = false;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+/**
+ * `npm start` runs this file under a launcher (tsx's CLI, under npm); when the launcher is killed
+ * without passing a signal on, the stack stops rather than run on unowned.
+ */
+function watchLauncher(onGone: () => void): void {
+  const launcher = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === launcher) return;
+    clearInterval(timer);
+    onGone();
+  }, 1000);
+  timer.unref();
 }
 
 main().then(

@@ -1,0 +1,93 @@
+/**
+ * The local stack's storage and Event Hubs services, started under supervision: Azurite and (unless
+ * it runs in this process) the Event Hubs emulator are watched and started again on the same ports
+ * and state when they die, so the connection strings every host holds stay valid.
+ */
+import { join } from 'node:path';
+import { startAzurite, type RunningAzurite } from '../azurite/start-azurite.js';
+import { startEventHubsEmulator, type EmulatorConfig } from '../eventhubs-emulator/index.js';
+import type { ChildSupervisor, Supervised, SupervisedChild } from '../supervision/child-supervisor.js';
+import type { StackProcessRegistry } from '../supervision/stack-processes.js';
+import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
+
+/** A process of the stack's storage or Event Hubs service (this one, when the emulator runs in-process). */
+export interface ServiceProcessInfo {
+  readonly service: 'azurite' | 'eventhubs';
+  /** The current process: a new one after a restart. */
+  readonly pid: number;
+}
+
+/** What starting children needs: where state lives, who watches them, where they are written down. */
+export interface StackContext {
+  readonly repositoryRoot: string;
+  readonly stateDir: string;
+  /** 'free': any free ports on the first start (restarts keep them). */
+  readonly ports: 'default' | 'free';
+  readonly supervisor: ChildSupervisor;
+  readonly registry: StackProcessRegistry;
+  readonly log: (line: string) => void;
+  /** Runs at shutdown, last added first. */
+  onClose(close: () => Promise<void>): void;
+}
+
+export interface RunningServices {
+  readonly storageConnectionString: string;
+  readonly eventHubsConnectionString: string;
+  readonly serviceProcesses: readonly ServiceProcessInfo[];
+}
+
+/** Supervises `start`'s process under `role`, records each of its processes, and stops it at shutdown. */
+export async function superviseChild<T extends SupervisedChild>(
+  context: StackContext,
+  role: string,
+  start: () => Promise<T>,
+): Promise<Supervised<T>> {
+  const supervised = await context.supervisor.supervise(role, start, (child) => context.registry.add(role, child.pid));
+  context.onClose(async () => {
+    await supervised.stop();
+    await context.registry.remove(role);
+  });
+  return supervised;
+}
+
+export async function startServices(context: StackContext, emulatorConfig: EmulatorConfig, emulatorMode: 'process' | 'in-process'): Promise<RunningServices> {
+  const free = context.ports === 'free';
+  const location = join(context.stateDir, 'azurite');
+  let ports = free ? { blobPort: 0, queuePort: 0, tablePort: 0 } : { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+  const azurite = await superviseChild(context, 'azurite', async () => {
+    const running = await startAzurite({ location, ...ports });
+    ports = { blobPort: running.blobPort, queuePort: running.queuePort, tablePort: running.tablePort };
+    return asChild(running);
+  });
+
+  const dataDir = join(context.stateDir, 'eventhubs');
+  const emulatorLog = (line: string) => context.log(`[eventhubs] ${line}`);
+  let port = free ? 0 : 5672;
+  if (emulatorMode === 'in-process') {
+    const emulator = await startEventHubsEmulator({ config: emulatorConfig, dataDir, port, log: emulatorLog });
+    context.onClose(() => emulator.close());
+    return {
+      storageConnectionString: azurite.current.running.connectionString,
+      eventHubsConnectionString: emulator.connectionString,
+      serviceProcesses: [{ service: 'azurite', get pid() { return azurite.current.pid; } }, { service: 'eventhubs', pid: process.pid }],
+    };
+  }
+  const emulator = await superviseChild(context, 'eventhubs', async () => {
+    const running = await startEmulatorProcess({ repositoryRoot: context.repositoryRoot, config: emulatorConfig, dataDir, port, log: emulatorLog });
+    port = running.port;
+    return asChild(running);
+  });
+  return {
+    storageConnectionString: azurite.current.running.connectionString,
+    eventHubsConnectionString: emulator.current.running.connectionString,
+    serviceProcesses: [
+      { service: 'azurite', get pid() { return azurite.current.pid; } },
+      { service: 'eventhubs', get pid() { return emulator.current.pid; } },
+    ],
+  };
+}
+
+/** A service process as the supervisor sees it, with the service's own handle beside. */
+function asChild<T extends RunningAzurite | EmulatorProcess>(running: T): SupervisedChild & { readonly running: T } {
+  return { running, pid: running.pid, exited: running.exited, recentOutput: running.recentOutput, stop: () => running.close() };
+}
