@@ -173,8 +173,9 @@ function waitForPorts(
 async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  // Azurite closes its servers on SIGTERM; a stuck keep-alive socket must not hang the caller.
-  const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  // Azurite closes its servers on SIGTERM and then saves its metadata (it saves only every 5 s
+  // otherwise); a stuck keep-alive socket must not hang the caller, but a slow save must not be cut.
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(killTimer);
 }

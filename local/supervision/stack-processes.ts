@@ -24,7 +24,10 @@ interface ProcessesFile {
 }
 
 const FILE_NAME = 'processes.json';
-const TERM_GRACE_MS = 5_000;
+/** Roles whose clean stop saves state (Azurite's metadata, the emulator's logs): they get longer. */
+const SERVICE_ROLES: readonly string[] = ['azurite', 'eventhubs'];
+const HOST_GRACE_MS = 5_000;
+const SERVICE_GRACE_MS = 30_000;
 
 /** When `pid` started (system clock ticks since boot on Linux), or undefined when no such process runs. */
 export function processStarted(pid: number): string | undefined {
@@ -81,7 +84,9 @@ export class StackProcessRegistry {
 
   /**
    * Takes the state folder for this process: refuses when another live stack uses it, ends the
-   * children a dead one left (SIGTERM, then SIGKILL after 5 s) and reports them through `log`.
+   * children a dead one left and reports them through `log`: host processes first (SIGTERM, then
+   * SIGKILL after 5 s), then Azurite and the emulator, whose clean stop saves their data and may wait
+   * for the hosts' connections to close (SIGTERM, SIGKILL after 30 s).
    */
   static async claim(stateDir: string, log: (line: string) => void): Promise<StackProcessRegistry> {
     const previous = await readProcessesFile(join(stateDir, FILE_NAME));
@@ -90,7 +95,8 @@ export class StackProcessRegistry {
     }
     const leftovers = (previous?.children ?? []).filter(isRunning);
     if (leftovers.length > 0) {
-      await endProcesses(leftovers);
+      await endProcesses(leftovers.filter((left) => !SERVICE_ROLES.includes(left.role)), HOST_GRACE_MS);
+      await endProcesses(leftovers.filter((left) => SERVICE_ROLES.includes(left.role)), SERVICE_GRACE_MS);
       log(`[supervisor] ended ${leftovers.length} process(es) an earlier run left in ${stateDir}: ${leftovers.map((left) => `${left.role} (pid ${left.pid})`).join(', ')}`);
     }
     const registry = new StackProcessRegistry(stateDir);
@@ -136,7 +142,7 @@ async function readProcessesFile(file: string): Promise<ProcessesFile | undefine
   }
 }
 
-async function endProcesses(processes: readonly RecordedProcess[]): Promise<void> {
+async function endProcesses(processes: readonly RecordedProcess[], graceMs: number): Promise<void> {
   const signal = (recorded: RecordedProcess, name: NodeJS.Signals) => {
     try {
       process.kill(recorded.pid, name);
@@ -145,9 +151,9 @@ async function endProcesses(processes: readonly RecordedProcess[]): Promise<void
     }
   };
   for (const recorded of processes) signal(recorded, 'SIGTERM');
-  const deadline = Date.now() + TERM_GRACE_MS;
+  const deadline = Date.now() + graceMs;
   while (processes.some(isRunning) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   for (const recorded of processes.filter(isRunning)) signal(recorded, 'SIGKILL');
-  const killDeadline = Date.now() + TERM_GRACE_MS;
+  const killDeadline = Date.now() + HOST_GRACE_MS;
   while (processes.some(isRunning) && Date.now() < killDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
