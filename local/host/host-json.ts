@@ -37,6 +37,17 @@ const eventHubsSchema = z
         enqueuedTimeUtc: z.string().optional(),
       })
       .default({ type: 'fromStart' }),
+    // The extension's defaults (EventHubsRetryOptions). The JS SDK's own would wait 30 s between
+    // attempts, so a consumer came back long after the hub did (docs/fault-injection.md).
+    clientRetryOptions: z
+      .object({
+        mode: z.enum(['exponential', 'fixed']).default('exponential'),
+        tryTimeout: timeSpan.default(60_000),
+        delay: timeSpan.default(800),
+        maximumDelay: timeSpan.default(60_000),
+        maximumRetries: z.number().int().nonnegative().default(3),
+      })
+      .default({ mode: 'exponential', tryTimeout: 60_000, delay: 800, maximumDelay: 60_000, maximumRetries: 3 }),
   })
   .loose();
 

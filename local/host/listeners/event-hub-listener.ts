@@ -9,6 +9,7 @@
  */
 import {
   EventHubConsumerClient,
+  RetryMode,
   earliestEventPosition,
   latestEventPosition,
   type EventPosition,
@@ -88,8 +89,16 @@ export class EventHubListener implements TriggerListener {
     const container = new ContainerClient(storage, CHECKPOINT_CONTAINER);
     await container.createIfNotExists();
 
+    const retry = eventHubs.clientRetryOptions;
     const clientOptions = {
       identifier: instanceId,
+      retryOptions: {
+        mode: retry.mode === 'exponential' ? RetryMode.Exponential : RetryMode.Fixed,
+        timeoutInMs: retry.tryTimeout,
+        retryDelayInMs: retry.delay,
+        maxRetryDelayInMs: retry.maximumDelay,
+        maxRetries: retry.maximumRetries,
+      },
       loadBalancingOptions: {
         strategy: 'greedy' as const,
         // Always set: the SDK spreads these over its defaults, so an undefined here would replace its

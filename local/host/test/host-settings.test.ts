@@ -12,6 +12,7 @@ describe('host.json', () => {
       batchCheckpointFrequency: 1,
       prefetchCount: 300,
       initialOffsetOptions: { type: 'fromStart' },
+      clientRetryOptions: { mode: 'exponential', tryTimeout: 60_000, delay: 800, maximumDelay: 60_000, maximumRetries: 3 },
     });
     expect(config.extensions.queues).toMatchObject({ maxDequeueCount: 5, visibilityTimeout: 0, messageEncoding: 'base64' });
     expect(config.extensions.http.routePrefix).toBe('api');
@@ -26,6 +27,8 @@ describe('host.json', () => {
     expect(config.extensions.eventHubs.maxEventBatchSize).toBe(50);
     expect(config.extensions.eventHubs.maxWaitTime).toBe(5_000);
     expect(config.extensions.eventHubs.initialOffsetOptions.type).toBe('fromEnd');
+    const retry = parseHostJson({ extensions: { eventHubs: { clientRetryOptions: { mode: 'fixed', delay: '00:00:02', maximumRetries: 5 } } } });
+    expect(retry.extensions.eventHubs.clientRetryOptions).toEqual({ mode: 'fixed', tryTimeout: 60_000, delay: 2_000, maximumDelay: 60_000, maximumRetries: 5 });
     expect(parseTimeSpan('1.02:03:04.5')).toBe(((26 * 60 + 3) * 60 + 4) * 1000 + 500);
   });
 
