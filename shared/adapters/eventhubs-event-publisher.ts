@@ -11,12 +11,21 @@ import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js'
 /** The slice of the producer client this adapter needs. */
 export type EventHubProducerLike = Pick<EventHubProducerClient, 'createBatch' | 'sendBatch' | 'getPartitionIds' | 'close'>;
 
+/**
+ * How long one send may wait for the hub's answer before it is sent again, and how often. The SDK
+ * leaves a send that was in flight when its connection dropped waiting for the try timeout (60 s at
+ * the least) although it reconnects at once: sent again, it goes out on the new link. A send that
+ * did arrive is then delivered twice, which every consumer of the hubs handles (docs/functions-host.md).
+ */
+export const SEND_ATTEMPT = { timeoutMs: 20_000, attempts: 3 };
+
 export class EventHubsEventPublisher implements EventPublisher {
   private partitionIdsPromise: Promise<readonly string[]> | undefined;
 
   constructor(
     private readonly producer: EventHubProducerLike,
     private readonly hub: string,
+    private readonly sendAttempt: { readonly timeoutMs: number; readonly attempts: number } = SEND_ATTEMPT,
   ) {}
 
   partitionIds(): Promise<readonly string[]> {
@@ -54,13 +63,26 @@ export class EventHubsEventPublisher implements EventPublisher {
       if (batch.count === 0) {
         throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
       }
-      await this.producer.sendBatch(batch);
+      await this.send(batch);
       batch = await this.producer.createBatch(options);
       if (!batch.tryAdd(event)) {
         throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
       }
     }
-    if (batch.count > 0) await this.producer.sendBatch(batch);
+    if (batch.count > 0) await this.send(batch);
+  }
+
+  /** One batch, sent again when the hub did not answer within the attempt's time. */
+  private async send(batch: Awaited<ReturnType<EventHubProducerLike['createBatch']>>): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const deadline = AbortSignal.timeout(this.sendAttempt.timeoutMs);
+      try {
+        await this.producer.sendBatch(batch, { abortSignal: deadline });
+        return;
+      } catch (error) {
+        if (!deadline.aborted || attempt >= this.sendAttempt.attempts) throw error;
+      }
+    }
   }
 
   async close(): Promise<void> {
