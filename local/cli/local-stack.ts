@@ -189,6 +189,22 @@ function defaultSettings(): Record<string, string> {
   return Object.fromEntries(Object.entries(APP_SETTINGS).flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])));
 }
 
+/** Settings the local stack decides itself: its connections and its database. */
+const STACK_OWNED_SETTINGS: readonly string[] = ['AzureWebJobsStorage', 'ETL_EVENTHUB', 'ETL_SQL_DRIVER', 'ETL_SQLITE_PATH'];
+
+/**
+ * The app settings in `env` that apply everywhere (`scope: 'all'`: hub names, chunk sizes, retries),
+ * for `npm start` to pass on, as the app would read them; the stack's own connections are left out.
+ */
+export function appSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(APP_SETTINGS).flatMap(([name, spec]) => {
+      const value = env[name];
+      return spec.scope === 'all' && !STACK_OWNED_SETTINGS.includes(name) && value !== undefined && value.trim() !== '' ? [[name, value]] : [];
+    }),
+  );
+}
+
 /** The containers and the landing queue the configuration names. */
 async function createStorageResources(connectionString: string, config: EtlConfig): Promise<BlobServiceClient> {
   const blobService = BlobServiceClient.fromConnectionString(connectionString);

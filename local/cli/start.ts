@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, startLocalStack } from './local-stack.js';
+import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, appSettingsFromEnvironment, startLocalStack } from './local-stack.js';
 import { oneOf, parseInstances } from './cli-options.js';
 import { uploadGeneratedIotCsv } from './upload-file.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -81,6 +81,8 @@ async function main(): Promise<number> {
     functionInstances: instances.perFunction,
     placement,
     autoscale: autoscale === undefined ? undefined : { mode: autoscale, max: maxInstances, pollMs: scalePollMs },
+    // App settings in the environment (ETL_CHUNK_MAX_ROWS=500 npm start) apply as they would in Azure.
+    settings: appSettingsFromEnvironment(),
     log: (line) => {
       if (!line.includes('[host]') || /error|fail|dead-letter/i.test(line)) console.log(line);
     },

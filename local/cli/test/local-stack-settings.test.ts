@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventHubConsumerClient } from '@azure/event-hubs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../local-stack.js';
+import { appSettingsFromEnvironment, startLocalStack, type LocalStack } from '../local-stack.js';
 import { uploadGeneratedIotCsv } from '../upload-file.js';
 import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
 import type { FileManifest } from '../../../shared/ports/file-manifest.js';
@@ -61,6 +61,20 @@ describe('local stack settings', () => {
     const rejected = stack.blobService.getContainerClient('bad-rows').listBlobsFlat();
     expect((await rejected.next()).done).toBe(false);
   }, 120_000);
+
+  it('takes from the environment the settings that apply everywhere, not the stack connections', () => {
+    const environment = {
+      ETL_CHUNK_MAX_ROWS: '500',
+      ETL_RECORDS_HUB: 'rows',
+      ETL_MAX_ATTEMPTS: ' ',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      ETL_SQLITE_PATH: '/elsewhere.sqlite',
+      ETL_SQL_DRIVER: 'mssql',
+      APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x',
+      PATH: '/usr/bin',
+    };
+    expect(appSettingsFromEnvironment(environment)).toEqual({ ETL_CHUNK_MAX_ROWS: '500', ETL_RECORDS_HUB: 'rows' });
+  });
 
   it('refuses a name the app would refuse, before anything starts', async () => {
     const refusedDir = join(tmpdir(), `etl-settings-refused-${process.pid}-${Date.now()}`);
