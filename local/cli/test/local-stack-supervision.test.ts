@@ -49,7 +49,7 @@ describe('local stack supervision', () => {
     const transform = stack.hostProcesses.find((info) => info.instanceId === 'transform-1')!;
     const emulator = stack.serviceProcesses.find((info) => info.service === 'eventhubs')!;
     const [transformPid, emulatorPid] = [transform.pid, emulator.pid];
-    const expected = await uploadGeneratedIotCsv(stack.blobService, 'iot_events/killed.csv', { rows: 20_000, seed: 21, duplicateRate: 0.01, badRowRate: 0.01 }, stack.config.containers.landing);
+    const expected = await uploadGeneratedIotCsv(stack.blobService, 'iot_events/killed.csv', { rows: 10_000, seed: 21, duplicateRate: 0.01, badRowRate: 0.01 }, stack.config.containers.landing);
 
     // Transform is loading: kill it, then the emulator, while the file is in flight.
     await waitFor('transform to load the first chunks', async () => {
