@@ -1,20 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { EventHubProducerClient } from '@azure/event-hubs';
-import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
-import { ContainerClient } from '@azure/storage-blob';
+import type { EventHubProducerClient } from '@azure/event-hubs';
+import type { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.js';
-import { startEventHubsEmulator } from '../../eventhubs-emulator/index.js';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
 import { callsOf } from './fixtures/recorder.js';
+import { startHubServices, type HubServices } from './fixtures/hub-services.js';
 import { waitForOwnerReader } from './owner-reader.js';
 import { waitFor } from './wait-for.js';
 
 const HUB = 'options-hub';
 
 describe('event hub trigger with host.json options', () => {
-  let azurite: RunningAzurite;
-  let emulator: Awaited<ReturnType<typeof startEventHubsEmulator>>;
+  let services: HubServices;
   let host: LocalFunctionsHost;
   let producer: EventHubProducerClient;
   let checkpoints: BlobCheckpointStore;
@@ -28,17 +25,8 @@ describe('event hub trigger with host.json options', () => {
     (await checkpoints.listCheckpoints(producer.fullyQualifiedNamespace, HUB, 'batch')).find((c) => c.partitionId === '0')?.sequenceNumber;
 
   beforeAll(async () => {
-    azurite = await startAzurite();
-    emulator = await startEventHubsEmulator({
-      config: { namespace: 'localhost', eventHubs: [{ name: HUB, partitionCount: 1, consumerGroups: ['$default', 'batch', 'single'] }] },
-      port: 0,
-      log: () => {},
-    });
-    process.env.AzureWebJobsStorage = azurite.connectionString;
-    process.env.FIXTURE_EVENTHUB = emulator.connectionString;
-    process.env.FIXTURE_HUB = HUB;
-    producer = new EventHubProducerClient(emulator.connectionString, HUB);
-    checkpoints = new BlobCheckpointStore(new ContainerClient(azurite.connectionString, 'azure-webjobs-eventhub'));
+    services = await startHubServices(HUB, 1);
+    ({ producer, store: checkpoints } = services);
     // Already on the hub before the host starts: fromEnd must skip them.
     await send(-3, -2, -1);
     host = await startLocalFunctionsHost({
@@ -54,17 +42,15 @@ describe('event hub trigger with host.json options', () => {
   });
 
   afterAll(async () => {
-    await producer?.close();
     await host?.close();
-    await emulator?.close();
-    await azurite?.close();
+    await services?.close();
   });
 
   it('starts at the end, waits for minEventBatchSize up to maxWaitTime, and checkpoints every second batch', async () => {
     // Let the processor claim the partition and open its receiver at the end of the stream: only
     // what is sent after that attach reaches it.
     await waitFor('the partition to be owned', async () => (await checkpoints.listOwnership(producer.fullyQualifiedNamespace, HUB, 'batch')).length === 1);
-    await waitForOwnerReader(emulator.connectionString, HUB, 'batch', '0');
+    await waitForOwnerReader(services.emulator.connectionString, HUB, 'batch', '0');
     const startedAt = Date.now();
     await send(1, 2);
     const [short] = await waitFor('the short batch after maxWaitTime', () => callsOf('hubBatch').length > 0 && callsOf('hubBatch'));

@@ -4,51 +4,31 @@
  * ownerships expire (10 minutes here), and leave another live owner's partitions alone.
  */
 import { fileURLToPath } from 'node:url';
-import { EventHubProducerClient } from '@azure/event-hubs';
-import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
-import { ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.js';
-import { startEventHubsEmulator } from '../../eventhubs-emulator/index.js';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
 import { callsOf } from './fixtures/recorder.js';
+import { startHubServices, type HubServices } from './fixtures/hub-services.js';
 import { waitFor } from './wait-for.js';
 
 const HUB = 'restart-hub';
 const EXPIRY_MS = 600_000;
 
 describe('event hub trigger after a restart under the same instance id', () => {
-  let azurite: RunningAzurite;
-  let emulator: Awaited<ReturnType<typeof startEventHubsEmulator>>;
-  let producer: EventHubProducerClient;
-  let store: BlobCheckpointStore;
+  let services: HubServices;
   let host: LocalFunctionsHost | undefined;
 
   beforeAll(async () => {
-    azurite = await startAzurite();
-    emulator = await startEventHubsEmulator({
-      config: { namespace: 'localhost', eventHubs: [{ name: HUB, partitionCount: 2, consumerGroups: ['batch', 'single'] }] },
-      port: 0,
-      log: () => {},
-    });
-    process.env.AzureWebJobsStorage = azurite.connectionString;
-    process.env.FIXTURE_EVENTHUB = emulator.connectionString;
-    process.env.FIXTURE_HUB = HUB;
-    producer = new EventHubProducerClient(emulator.connectionString, HUB);
-    const container = new ContainerClient(azurite.connectionString, 'azure-webjobs-eventhub');
-    await container.createIfNotExists();
-    store = new BlobCheckpointStore(container);
+    services = await startHubServices(HUB, 2);
   });
 
   afterAll(async () => {
     await host?.close();
-    await producer?.close();
-    await emulator?.close();
-    await azurite?.close();
+    await services?.close();
   });
 
   it('claims the partitions its earlier process owned at once, and only those', async () => {
     // What a host killed a moment ago leaves: partition 0 owned by 'host-x', partition 1 by a live 'host-y'.
+    const { producer, store } = services;
     const namespace = producer.fullyQualifiedNamespace;
     const owned = (partitionId: string, ownerId: string) => ({ fullyQualifiedNamespace: namespace, eventHubName: HUB, consumerGroup: 'batch', partitionId, ownerId });
     expect(await store.claimOwnership([owned('0', 'host-x'), owned('1', 'host-y')])).toHaveLength(2);

@@ -1,50 +1,35 @@
 import { fileURLToPath } from 'node:url';
-import { EventHubProducerClient } from '@azure/event-hubs';
-import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
-import { ContainerClient } from '@azure/storage-blob';
+import type { EventHubProducerClient } from '@azure/event-hubs';
+import type { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.js';
-import { startEventHubsEmulator } from '../../eventhubs-emulator/index.js';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
 import { callsOf } from './fixtures/recorder.js';
+import { startHubServices, type HubServices } from './fixtures/hub-services.js';
 import { waitFor } from './wait-for.js';
 
 const HUB = 'fixture-hub';
-type Emulator = Awaited<ReturnType<typeof startEventHubsEmulator>>;
 
 describe('event hub trigger', () => {
-  let azurite: RunningAzurite;
-  let emulator: Emulator;
+  let services: HubServices;
   let host: LocalFunctionsHost;
   let producer: EventHubProducerClient;
   let checkpoints: BlobCheckpointStore;
   const hostLog: string[] = [];
 
   beforeAll(async () => {
-    azurite = await startAzurite();
-    emulator = await startEventHubsEmulator({
-      config: { namespace: 'localhost', eventHubs: [{ name: HUB, partitionCount: 2, consumerGroups: ['$default', 'batch', 'single'] }] },
-      port: 0,
-      log: () => {},
-    });
-    process.env.AzureWebJobsStorage = azurite.connectionString;
-    process.env.FIXTURE_EVENTHUB = emulator.connectionString;
-    process.env.FIXTURE_HUB = HUB;
+    services = await startHubServices(HUB, 2);
+    ({ producer, store: checkpoints } = services);
     host = await startLocalFunctionsHost({
       entryModules: [fileURLToPath(new URL('./fixtures/hub-functions.ts', import.meta.url))],
       hostJson: { version: '2.0', extensions: { eventHubs: { maxEventBatchSize: 10, prefetchCount: 20 } } },
       eventHubs: { loadBalancingUpdateIntervalMs: 500, partitionOwnershipExpirationIntervalMs: 3000 },
       log: (level, message) => hostLog.push(`${level} ${message}`),
     });
-    producer = new EventHubProducerClient(emulator.connectionString, HUB);
-    checkpoints = new BlobCheckpointStore(new ContainerClient(azurite.connectionString, 'azure-webjobs-eventhub'));
   });
 
   afterAll(async () => {
-    await producer?.close();
     await host?.close();
-    await emulator?.close();
-    await azurite?.close();
+    await services?.close();
   });
 
   async function checkpointOf(partitionId: string, group: string): Promise<number | undefined> {
