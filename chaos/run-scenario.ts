@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LANDING_VISIBILITY_SECONDS } from '../local/cli/stack-hosts.js';
 import { uploadGeneratedIotCsv } from '../local/cli/upload-file.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import type { EtlRuntime } from '../shared/runtime/etl-runtime.js';
@@ -42,6 +43,11 @@ export interface Scenario {
   afterFault?(context: ChaosContext): Promise<void>;
   /** Dead letters the fault must leave, each with its reason (default none). */
   readonly expectedDeadLetters?: number;
+  /**
+   * The fault may hand a landing message out again while its extract still runs (Azurite, killed,
+   * forgets a renewal). Otherwise a second extract of a file is a violation: the renewal failed.
+   */
+  readonly landingMayReturn?: boolean;
 }
 
 /** Thrown by a scenario that cannot run on this machine (it says why); its row says "skipped". */
@@ -126,7 +132,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const { completeAt, settledAt } = await waitSettled(context, options.settleTimeoutMs ?? 15 * 60_000);
     const report = await checkInvariants(await stack.runtime(), iotEventsDataset, uploaded);
     const letters = report.deadLetters;
-    const violations = [...report.violations];
+    const violations = [...report.violations, ...(await checkLandingDeliveries(context, scenario))];
     if (letters !== (scenario.expectedDeadLetters ?? 0)) violations.push(`${letters} dead letters, the fault should leave ${scenario.expectedDeadLetters ?? 0}`);
     return {
       name: scenario.name,
@@ -177,6 +183,24 @@ async function settlement(context: ChaosContext): Promise<'running' | 'complete'
   const facts = await runtime.store.query.countFacts(iotEventsDataset);
   const windows = await runtime.store.windows.listWindows(iotEventsDataset, { limit: 10_000_000 });
   return windows.reduce((sum, window) => sum + window.count, 0) === facts ? 'settled' : 'complete';
+}
+
+/**
+ * Each file's landing message taken once: extract logs one line per file it runs to the end (or
+ * skips as already extracted), so two such lines mean the message was handed out again while its
+ * extract ran. The note says how long extract took against the processing visibility it renews.
+ */
+async function checkLandingDeliveries(context: ChaosContext, scenario: Scenario): Promise<string[]> {
+  const violations: string[] = [];
+  const files = await ourFiles(context);
+  for (const { blobName } of context.uploaded) {
+    const runs = context.stack.output.filter((line) => line.includes(`extract: ${blobName} (file `)).length;
+    const manifest = files.find((file) => file.blobName === blobName);
+    const took = manifest?.extractedAt ? (Date.parse(manifest.extractedAt) - Date.parse(manifest.receivedAt)) / 1000 : undefined;
+    context.note(`${blobName}: extract ran ${runs} time(s)${took === undefined ? '' : `, ${took.toFixed(0)} s from first take to done (landing visibility ${LANDING_VISIBILITY_SECONDS} s, renewed at half-time)`}`);
+    if (runs > 1 && !scenario.landingMayReturn) violations.push(`${blobName}: its landing message was handed out again while extract ran (${runs} extract runs)`);
+  }
+  return violations;
 }
 
 /** The manifests of the scenario's uploads (one each, once extract has seen them). */

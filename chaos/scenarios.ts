@@ -13,6 +13,7 @@ import { EVENTHUB_CHECKPOINT_CONTAINER } from '../shared/config/app-settings.js'
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { REPOSITORY_ROOT, FUNCTIONS_ENTRY } from '../local/cli/local-stack.js';
 import { startExtraHost, type ExtraHost } from '../local/cli/extra-host-processes.js';
+import { LANDING_VISIBILITY_SECONDS } from '../local/cli/stack-hosts.js';
 import { processStarted } from '../local/supervision/stack-processes.js';
 import { ourFiles, SkipScenario, waitUntil, type ChaosContext, type Scenario } from './run-scenario.js';
 
@@ -65,7 +66,7 @@ async function extraHosts(context: ChaosContext, count: number): Promise<ExtraHo
         hostId: 'scalable-etl-local',
         instanceId: `chaos-${index + 1}`,
         settings: context.stack.settings,
-        queueVisibilitySeconds: 30,
+        queueVisibilitySeconds: LANDING_VISIBILITY_SECONDS,
         log: () => {},
       }),
     ),
@@ -127,6 +128,7 @@ export function chaosScenarios(options: { readonly rows: number }): Scenario[] {
       name: 'azurite-kill',
       fault: 'kill -9 Azurite',
       args: PER_FUNCTION,
+      landingMayReturn: true,
       inject: async (context) => {
         await whileLoading(context);
         return killChild(context, 'azurite');
