@@ -3,12 +3,20 @@ import type { DatasetDeclaration } from '../../shared/datasets/dataset-declarati
 import type { DailyPercentileRow } from '../../shared/ports/etl-store.js';
 import type { EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { csvLine } from '../../shared/csv/csv-line.js';
+import { datasetTables } from '../../shared/sql/dataset-tables.js';
 
 export type ReportFormat = 'table' | 'csv';
 
 export function formatReport(dataset: DatasetDeclaration, rows: readonly DailyPercentileRow[], format: ReportFormat): string[] {
   const report = dataset.report;
-  if (!report) return [`dataset ${dataset.name} declares no report`];
+  if (!report) {
+    // Say why there is nothing to show: a dataset without an event time cannot have a report.
+    return [
+      dataset.eventTime === undefined
+        ? `dataset ${dataset.name} has no event time: it loads facts only (table ${datasetTables(dataset).factsTable}), without window aggregates or a report`
+        : `dataset ${dataset.name} declares no report`,
+    ];
+  }
   const percentileLabel = `p${Math.round(report.percentile * 100)}_${report.measure}`;
   const header = ['day', report.dimension, 'events', 'mean', 'stddev', 'kept', percentileLabel];
   const body = rows.map((row) => [row.day, row.dimension, String(row.events), row.mean.toFixed(3), row.stddev.toFixed(3), String(row.kept), row.percentile.toFixed(3)]);

@@ -76,13 +76,16 @@ export function partialsFromFacts(dataset: DatasetDeclaration, facts: readonly F
   const { measures, quantileMeasures, dimensions } = dataset;
   const sketchSlot = quantileMeasures.map((name) => measures.indexOf(name));
   for (const fact of facts) {
+    // A dataset without an event time has no windows (its facts carry no window start).
+    const windowStart = fact.windowStart;
+    if (windowStart === null) continue;
     const dimensionKey = windowDimensionKey(dataset, fact.values);
     // Window starts are all 24 characters long, so the key splits one way only.
-    const groupKey = `${fact.windowStart}${dimensionKey}`;
+    const groupKey = `${windowStart}${dimensionKey}`;
     let group = groups.get(groupKey);
     if (group === undefined) {
       group = {
-        windowStart: fact.windowStart,
+        windowStart,
         dimensions: dimensionsOf(dimensions, fact.values),
         dimensionKey,
         count: 0,

@@ -106,8 +106,11 @@ export interface DatasetDeclaration {
   readonly key: readonly string[];
   /** Column whose value picks the Event Hubs partition (ordering per entity); none: rows are spread by their text. */
   readonly partitionKey?: string;
-  /** `timestamp` or `date` column that places a row in time windows (a date at 00:00 UTC). */
-  readonly eventTime: string;
+  /**
+   * `timestamp` or `date` column that places a row in time windows (a date at 00:00 UTC). None:
+   * the dataset loads facts only (no window aggregates, dimensions, measures or report).
+   */
+  readonly eventTime?: string;
   /** Columns aggregates are grouped by (besides the window). */
   readonly dimensions: readonly string[];
   /** Numeric columns aggregated as count/avg/min/max. */
@@ -143,16 +146,19 @@ export interface Fact {
   readonly values: TypedRow;
   /** The key columns as one tuple text (value-tuple.ts), or the row hash when the dataset declares no key. */
   readonly key: string;
-  /** `YYYY-MM-DD` (UTC) of the event time. */
-  readonly eventDate: string;
-  /** 0–23 (UTC) of the event time. */
-  readonly eventHour: number;
-  /** Start of the event's window, UTC ISO string. */
-  readonly windowStart: string;
+  /** `YYYY-MM-DD` (UTC) of the event time; null when the dataset has no event time. */
+  readonly eventDate: string | null;
+  /** 0–23 (UTC) of the event time; null when the dataset has no event time. */
+  readonly eventHour: number | null;
+  /** Start of the event's window, UTC ISO string; null when the dataset has no event time. */
+  readonly windowStart: string | null;
   /** File and 1-based data row number (header excluded) the row came from. */
   readonly fileId: string;
   readonly rowNumber: number;
 }
 
-/** Column names the pipeline adds to facts tables (`row_hash` is the key of a dataset that declares none). */
+/**
+ * Column names the pipeline adds to facts tables (`row_hash` is the key of a dataset that declares
+ * none; `event_date`, `event_hour` and `window_start` are left out when it has no event time).
+ */
 export const DERIVED_COLUMNS = ['event_date', 'event_hour', 'window_start', 'file_id', 'row_number', 'row_hash'] as const;

@@ -37,6 +37,13 @@ describe('parseDatasetDeclaration', () => {
     expect(Object.isFrozen(dataset.columns[0])).toBe(true);
   });
 
+  it('accepts a dataset without an event time: it loads facts only', () => {
+    const { eventTime: _eventTime, measures: _measures, ...declaration } = minimal();
+    const dataset = parseDatasetDeclaration(declaration);
+    expect(dataset.eventTime).toBeUndefined();
+    expect([dataset.dimensions, dataset.measures, dataset.report]).toEqual([[], [], undefined]);
+  });
+
   it('accepts the built-in IoT dataset as docs/datasets.md describes it', () => {
     expect(iotEventsDataset.name).toBe('iot_events');
     expect(iotEventsDataset.columns.map((column) => column.name)).toEqual([
@@ -62,6 +69,8 @@ describe('parseDatasetDeclaration', () => {
     ['dimensions too long for the window key', (d: ReturnType<typeof minimal>) => void Object.assign(d, { dimensions: ['shop', 'order_id'] }, Object.assign(d.columns[1]!, { maxLength: 420 })), /dimensions: dimension values encoded together take up to 463 characters, more than 440/],
     ['rows too long for one event', (d: ReturnType<typeof minimal>) => void (d.columns as object[]).push({ name: 'notes', type: 'string', maxLength: 100_000 }), /columns: a row may hold up to 100341 characters, more than 100000/],
     ['a report dimension too long for the report index', (d: ReturnType<typeof minimal>) => void Object.assign(d, { report: { measure: 'amount', dimension: 'shop', percentile: 0.9, sigma: 3, minDistinctEvents: 1 } }, Object.assign(d.columns[1]!, { maxLength: 900 })), /report\.dimension: column 'shop' takes up to 1800 bytes in the report's SQL index, more than 1697/],
+    ['measures without an event time', (d: ReturnType<typeof minimal>) => void delete (d as { eventTime?: string }).eventTime, /measures: needs eventTime: aggregates are kept per time window/],
+    ['a report without an event time', (d: ReturnType<typeof minimal>) => void Object.assign(d, { measures: [], eventTime: undefined, report: { measure: 'amount', dimension: 'shop', percentile: 0.9, sigma: 3, minDistinctEvents: 1 } }), /report: needs eventTime: the report is kept per day/],
     ['a bad pattern', (d: ReturnType<typeof minimal>) => void Object.assign(d.columns[1]!, { pattern: '(' }), /columns\[1\]\.pattern: not a valid regular expression/],
   ])('names the field for %s', (_label, mutate, expected) => {
     const declaration = minimal();

@@ -138,7 +138,7 @@ const datasetSchema = z
     columns: z.array(columnSchema).min(1),
     key: z.array(identifier).default([]),
     partitionKey: identifier.optional(),
-    eventTime: identifier,
+    eventTime: identifier.optional(),
     dimensions: z.array(identifier).default([]),
     measures: z.array(identifier).default([]),
     quantileMeasures: z.array(identifier).default([]),
@@ -228,9 +228,17 @@ const datasetSchema = z
       issue(['key'], `key columns take up to ${bytes} bytes in a SQL index key, more than ${MAX_KEY_BYTES} (text counts 2 bytes a character): lower their maxLength`);
     }
     if (dataset.partitionKey !== undefined) requireColumn(['partitionKey'], dataset.partitionKey, true);
-    const eventTime = requireColumn(['eventTime'], dataset.eventTime, true);
-    if (eventTime !== undefined && eventTime.type !== 'timestamp' && eventTime.type !== 'date') {
-      issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp or date, not ${eventTime.type}`);
+    if (dataset.eventTime === undefined) {
+      // No event time, no windows: what only windows and the daily report use cannot be declared.
+      for (const field of ['dimensions', 'measures', 'quantileMeasures'] as const) {
+        if (dataset[field].length > 0) issue([field], 'needs eventTime: aggregates are kept per time window');
+      }
+      if (dataset.report !== undefined) issue(['report'], 'needs eventTime: the report is kept per day');
+    } else {
+      const eventTime = requireColumn(['eventTime'], dataset.eventTime, true);
+      if (eventTime !== undefined && eventTime.type !== 'timestamp' && eventTime.type !== 'date') {
+        issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp or date, not ${eventTime.type}`);
+      }
     }
     const dimensionColumns = dataset.dimensions.map((name, index) => requireColumn(['dimensions', index], name, false));
     // Dimensions are columns of the window table too, beside its own and the measures' columns.

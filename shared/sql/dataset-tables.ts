@@ -53,6 +53,9 @@ export interface DatasetTables {
   readonly dimensionKeyLength: number;
 }
 
+/** The derived facts columns that come from the event time: a dataset without one has none of them. */
+const EVENT_TIME_COLUMNS: ReadonlySet<string> = new Set(['event_date', 'event_hour', 'window_start']);
+
 /** Derived facts columns: their SQL types. `file_id` is long enough for a path-based id. */
 const DERIVED_FACT_COLUMNS: readonly FactColumn[] = [
   { name: 'event_date', type: 'date', required: true, maxLength: 10 },
@@ -91,7 +94,8 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
     };
   });
   // A dataset without a key is keyed by the row's hash (to-fact.ts).
-  const factColumns = [...declared, ...DERIVED_FACT_COLUMNS, ...(dataset.key.length === 0 ? [ROW_HASH_COLUMN] : [])];
+  const derived = dataset.eventTime === undefined ? DERIVED_FACT_COLUMNS.filter((column) => !EVENT_TIME_COLUMNS.has(column.name)) : DERIVED_FACT_COLUMNS;
+  const factColumns = [...declared, ...derived, ...(dataset.key.length === 0 ? [ROW_HASH_COLUMN] : [])];
   const byName = new Map(factColumns.map((column) => [column.name, column]));
   const pick = (names: readonly string[], role: string): FactColumn[] =>
     names.map((name) => {
@@ -147,7 +151,7 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
 }
 
 /** How a derived facts column gets its value from a fact; undefined for a declared column. */
-export function derivedFactValue(name: string): ((fact: Fact) => string | number) | undefined {
+export function derivedFactValue(name: string): ((fact: Fact) => string | number | null) | undefined {
   switch (name) {
     case 'event_date':
       return (fact) => fact.eventDate;

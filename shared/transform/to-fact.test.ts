@@ -73,4 +73,24 @@ describe('toFact', () => {
     const keys = pairs.map(([a, b]) => factKey(dataset, { a: a as string, b: b as string, at }));
     expect(new Set(keys).size).toBe(pairs.length);
   });
+
+  it('places a row of a dataset without an event time in no day, hour or window', () => {
+    const dataset = parseDatasetDeclaration({
+      name: 'products',
+      columns: [
+        { name: 'sku', type: 'string', required: true },
+        { name: 'price', type: 'number' },
+      ],
+      key: ['sku'],
+    });
+    expect(toFact(dataset, { sku: 'a-1', price: 2.5 }, 'f', 7)).toEqual({
+      values: { sku: 'a-1', price: 2.5 },
+      key: factKey(dataset, { sku: 'a-1', price: 2.5 }),
+      eventDate: null,
+      eventHour: null,
+      windowStart: null,
+      fileId: 'f',
+      rowNumber: 7,
+    });
+  });
 });

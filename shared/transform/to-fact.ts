@@ -40,6 +40,10 @@ export function windowStartOf(instant: string, windowMinutes: number): string {
  *   validateRow guarantees it, because the schema makes the event-time column required).
  */
 export function toFact(dataset: DatasetDeclaration, row: TypedRow, fileId: string, rowNumber: number): Fact {
+  if (dataset.eventTime === undefined) {
+    // Facts only: the row is in no day, hour or window.
+    return { values: row, key: factKey(dataset, row), eventDate: null, eventHour: null, windowStart: null, fileId, rowNumber };
+  }
   const value = row[dataset.eventTime];
   // A date places the row at 00:00 UTC of that day.
   const eventTime = typeof value === 'string' && value.length === 10 ? `${value}T00:00:00.000Z` : value;

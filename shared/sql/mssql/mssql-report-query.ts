@@ -37,6 +37,8 @@ export class MssqlReportQuery implements ReportQuery, FactQuery {
   }
 
   async groupByWindow(dataset: DatasetDeclaration) {
+    // A dataset without an event time has no windows (and its facts no window_start).
+    if (dataset.eventTime === undefined) return [];
     const tables = datasetTables(dataset);
     const result = await this.session.query('groupByWindow', datasetStatements(tables).groupByWindow);
     const groups = new Map<string, { windowStart: string; dimensionKey: string; count: number; measures: Record<string, { sum: number; min: number; max: number }> }>();

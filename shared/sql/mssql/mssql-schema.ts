@@ -187,11 +187,10 @@ export function mssqlDatasetSteps(tables: DatasetTables): DdlStep[] {
       tables.factsTable,
       `CREATE TABLE ${q(tables.factsTable)} (\n  ${columns.join(',\n  ')},\n  CONSTRAINT ${q(`${tables.factsTable}_pk`)} PRIMARY KEY NONCLUSTERED (${key})\n)`,
     ),
-    step(
-      'index',
-      `${tables.factsTable}_by_window`,
-      `CREATE CLUSTERED INDEX ${q(`${tables.factsTable}_by_window`)} ON ${q(tables.factsTable)} ([window_start])`,
-    ),
+    // Without an event time there are no windows: rows are clustered in the order files load them.
+    tables.dataset.eventTime === undefined
+      ? step('index', `${tables.factsTable}_by_file`, `CREATE CLUSTERED INDEX ${q(`${tables.factsTable}_by_file`)} ON ${q(tables.factsTable)} ([file_id], [row_number])`)
+      : step('index', `${tables.factsTable}_by_window`, `CREATE CLUSTERED INDEX ${q(`${tables.factsTable}_by_window`)} ON ${q(tables.factsTable)} ([window_start])`),
     // A chunk travels as one table-valued parameter of this type; its key makes in-chunk duplicates impossible.
     step(
       'type',

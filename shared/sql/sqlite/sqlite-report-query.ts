@@ -71,6 +71,8 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
 
   groupByWindow(dataset: DatasetDeclaration) {
     return sqliteCall('groupByWindow', () => {
+      // A dataset without an event time has no windows (and its facts no window_start).
+      if (dataset.eventTime === undefined) return [];
       const tables = datasetTables(dataset);
       const dimensions = tables.dimensionColumns.map((column) => q(column.name));
       const measures = dataset.measures.flatMap((measure) => [

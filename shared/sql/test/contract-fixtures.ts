@@ -50,6 +50,7 @@ export function uuidFor(n: number): string {
 }
 
 export function makeFact(dataset: DatasetDeclaration, values: TypedRow, fileId: string, rowNumber: number): Fact {
+  if (dataset.eventTime === undefined) return { values, key: factKey(dataset, values), eventDate: null, eventHour: null, windowStart: null, fileId, rowNumber };
   const at = new Date(String(values[dataset.eventTime]));
   const windowMs = dataset.windowMinutes * 60_000;
   return {
@@ -213,5 +214,23 @@ export function keylessDataset(name: string): DatasetDeclaration {
     quantileMeasures: [],
     windowMinutes: 1440,
     report: { measure: 'count', dimension: 'order', percentile: 0.5, sigma: 3, minDistinctEvents: 1 },
+  };
+}
+
+/** A reference list with no date or time column: facts only, no windows, no report. */
+export function timelessDataset(name: string): DatasetDeclaration {
+  return {
+    name,
+    version: 1,
+    columns: [
+      { name: 'sku', header: 'SKU', type: 'string', required: true, maxLength: 16 },
+      { name: 'title', header: 'Product Title', type: 'string', maxLength: 80 },
+      { name: 'price', header: 'Price €', type: 'number' },
+    ],
+    key: ['sku'],
+    dimensions: [],
+    measures: [],
+    quantileMeasures: [],
+    windowMinutes: 1,
   };
 }

@@ -24,6 +24,7 @@ import {
   maximalRows,
   pairDataset,
   keylessDataset,
+  timelessDataset,
   random,
   textOfLength,
   type EventSpec,
@@ -502,6 +503,25 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       ]);
       // The report counts rows with a value of its measure: the 2 January row has none.
       expect((await store.report.dailyPercentile(dataset)).map((row) => [row.day, row.dimension, row.events])).toEqual([['2012-01-01', 'a', 2]]);
+    });
+
+    it('loads a dataset without an event time: facts only, no window columns, no partials', async () => {
+      const { store, dataset, fileId } = await setup(undefined, timelessDataset);
+      expect(parseDatasetDeclaration(dataset).eventTime).toBeUndefined();
+      await begin(store, dataset, fileId);
+      const rows = [
+        { sku: 'a-1', title: 'Kettle', price: 19.5 },
+        { sku: 'a-2', title: null, price: null },
+        { sku: 'a-1', title: 'Kettle, again', price: 1 }, // the key again
+      ];
+      const chunk = rows.map((row, index) => toFact(dataset, row, fileId, index + 1));
+      const loaded = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, (newFacts, idPrefix) =>
+        outboxDraftsFor(dataset, idPrefix, newFacts, 'aggregates'),
+      );
+      expect(loaded).toMatchObject({ loaded: 2, duplicates: 1, outbox: [] });
+      expect(await store.query.countFacts(dataset, { fileId })).toBe(2);
+      expect(await store.query.groupByWindow(dataset)).toEqual([]);
+      expect(await store.windows.listWindows(dataset)).toEqual([]);
     });
 
     it('writes the outbox of partials with the longest dimension key a declaration allows', async () => {
