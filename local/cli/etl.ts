@@ -1,5 +1,6 @@
 /**
- * `npm run etl -- <command>`: status, dead letters, replay, report and uploads, against the local
+ * `npm run etl -- <command>`: status, dead letters, replay, report, uploads and drafting a dataset
+ * declaration from a file (infer-dataset.ts). All but the last work against the local
  * stack (settings from `.local/settings.json`, written by `npm start`) or against Azure (settings
  * from the environment, the same names the function app reads).
  */
@@ -9,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_STATE_DIR } from './local-stack.js';
 import { uploadCsv } from './upload-file.js';
 import { printDailyReport } from './report-printer.js';
+import { runInferDataset } from './infer-dataset.js';
 import { describeFile } from './progress-reporter.js';
 import { StatusService } from '../../shared/status/status-service.js';
 import { closeEtlRuntime, getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
@@ -30,6 +32,8 @@ Commands
   report [--csv] [--dataset D] the daily percentile report (default dataset iot_events)
   upload <file.csv> [--dataset D] [--name N]
                                upload a CSV into landing/<dataset>/<name>
+  infer-dataset <file.csv> --name D [--out F]
+                               draft a dataset declaration from a file (--help: its options)
 Options
   --state-dir DIR              the local stack's state folder (default .local/)
   --json                       machine-readable output where it applies`;
@@ -50,6 +54,8 @@ async function withRuntime<T>(work: (runtime: EtlRuntime) => Promise<T>): Promis
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Needs no local stack, and has options of its own.
+  if (argv[0] === 'infer-dataset') return runInferDataset(argv.slice(1), (line) => console.log(line));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
