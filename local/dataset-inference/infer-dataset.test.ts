@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inferDataset } from './infer-dataset.js';
 import { runInferDataset } from '../cli/infer-dataset.js';
 import { parseDatasetDeclaration } from '../../shared/datasets/dataset-schema.js';
+import { utf16le, windows1252 } from '../../test/e2e/dataset-stack.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'infer-dataset-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -20,9 +21,6 @@ function file(name: string, content: string | Buffer): string {
   return path;
 }
 
-/** Windows-1252 bytes of text that stays within Latin-1 apart from the euro sign (0x80). */
-const windows1252 = (text: string) => Buffer.concat(text.split('€').flatMap((part, index) => (index === 0 ? [Buffer.from(part, 'latin1')] : [Buffer.from([0x80]), Buffer.from(part, 'latin1')])));
-const utf16le = (text: string, bom = true) => Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, 'utf16le')]);
 const columnsOf = (declaration: Record<string, unknown>) => declaration.columns as Record<string, unknown>[];
 const column = (declaration: Record<string, unknown>, name: string) => columnsOf(declaration).find((entry) => entry.name === name);
 

@@ -11,13 +11,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
-import { getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import type { LocalStack } from '../../local/cli/local-stack.js';
+import type { EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import type { FileManifest } from '../../shared/ports/file-manifest.js';
 import { rejectedBlobName } from '../../shared/adapters/blob-rejected-row-sink.js';
-import { waitFor as pollFor } from '../../local/host/test/wait-for.js';
-
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> => pollFor(what, probe, timeoutMs, 250);
+import { settledFiles, startDatasetStack, utf16le } from './dataset-stack.js';
 
 /**
  * Facts only (no event time), a key, and a text column with a length limit. Each file lands in a
@@ -71,9 +69,9 @@ function hundredMegabyteLine(): Readable {
 
 const corpus: readonly CorpusFile[] = [
   // Encodings and byte order marks.
-  { name: 'utf16le-bom', content: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}\r\n${rows(3).join('\r\n')}\r\n`, 'utf16le')]), outcome: { state: 'complete', total: 3, rejected: 0 } },
+  { name: 'utf16le-bom', content: utf16le(`${HEADER}\r\n${rows(3).join('\r\n')}\r\n`), outcome: { state: 'complete', total: 3, rejected: 0 } },
   { name: 'utf16be-bom', content: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(`${HEADER}\n${rows(3).join('\n')}\n`, 'utf16le').swap16()]), outcome: { state: 'complete', total: 3, rejected: 0 } },
-  { name: 'utf16le-no-bom', content: Buffer.from(`${HEADER}\n${rows(3).join('\n')}\n`, 'utf16le'), outcome: { state: 'failed', error: /header/ } },
+  { name: 'utf16le-no-bom', content: utf16le(`${HEADER}\n${rows(3).join('\n')}\n`, false), outcome: { state: 'failed', error: /header/ } },
   { name: 'utf8-bom-crlf', content: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${HEADER}\r\n${rows(3).join('\r\n')}\r\n`)]), outcome: { state: 'complete', total: 3, rejected: 0 } },
   { name: 'bom-only', content: Buffer.from([0xef, 0xbb, 0xbf]), outcome: { state: 'complete', total: 0, rejected: 0 } },
   { name: 'windows-1252-bytes', content: Buffer.concat([lf(HEADER, '1,ok,1'), Buffer.from('2,Gr\xfc\xdfe,2\n', 'latin1'), lf('3,ok,3')]), outcome: { state: 'complete', total: 3, rejected: 1, reasons: [/UTF-8/] } },
@@ -154,26 +152,14 @@ describe('bad input corpus, end to end on one local stack', { timeout: 300_000 }
       const declaration = { name: datasetOf(file), ...DATASET, ...(file.delimiter === undefined ? {} : { csv: { delimiter: file.delimiter } }) };
       await writeFile(join(datasetsDir, `${declaration.name}.json`), JSON.stringify(declaration));
     }
-    stack = await startLocalStack({
-      stateDir: join(folder, 'state'),
-      ports: 'free',
-      partitions: 2,
-      scanIntervalMs: 200,
-      fastLoadBalancing: true,
-      settings: { ETL_DATASETS_DIR: datasetsDir },
-      log: () => {},
-    });
-    runtime = await getEtlRuntime();
+    ({ stack, runtime } = await startDatasetStack(folder, datasetsDir));
     const landing = stack.blobService.getContainerClient('landing');
     for (const file of corpus) {
       const blob = landing.getBlockBlobClient(`${datasetOf(file)}/${file.name}.csv`);
       if (Buffer.isBuffer(file.content)) await blob.uploadData(file.content);
       else await blob.uploadStream(file.content(), 4 * 1024 * 1024, 2);
     }
-    const settled = await waitFor('every file of the corpus to complete or fail', async () => {
-      const list = await runtime.store.manifest.listFiles({ limit: 1000 });
-      return list.length === corpus.length && list.every((file) => file.state === 'complete' || file.state === 'failed') ? list : undefined;
-    });
+    const settled = await settledFiles(runtime, corpus.length);
     const rejected = stack.blobService.getContainerClient('rejected');
     const db = new Database(join(folder, 'state', 'etl.sqlite'), { readonly: true });
     try {

@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
+import type { LocalStack } from '../../local/cli/local-stack.js';
 import { inferDataset, type Inference } from '../../local/dataset-inference/infer-dataset.js';
-import { getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import type { EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import type { FileManifest } from '../../shared/ports/file-manifest.js';
-import { waitFor as pollFor } from '../../local/host/test/wait-for.js';
-
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> => pollFor(what, probe, timeoutMs, 200);
+import { waitFor } from '../../local/host/test/wait-for.js';
+import { settledFiles, startDatasetStack, utf16le, windows1252 } from './dataset-stack.js';
 
 interface Shape {
   readonly dataset: string;
@@ -30,9 +29,6 @@ interface Shape {
 }
 
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
-/** Windows-1252 bytes of Latin-1 text plus the euro sign (0x80). */
-const windows1252 = (text: string) => Buffer.concat(text.split('€').flatMap((part, index) => (index === 0 ? [] : [Buffer.from([0x80])]).concat(Buffer.from(part, 'latin1'))));
 
 function headersWithSymbols(): Shape {
   const lines = ['Order ID,Placed At (UTC),Shop Name,Amount $,Paid?,Note #'];
@@ -117,23 +113,10 @@ describe('real-world file shapes, drafted by infer-dataset, on one local stack',
       drafts.set(shape.dataset, inference);
       await writeFile(join(datasetsDir, `${shape.dataset}.json`), JSON.stringify(inference.draft.declaration, null, 2));
     }
-    stack = await startLocalStack({
-      stateDir: join(folder, 'state'),
-      ports: 'free',
-      partitions: 2,
-      scanIntervalMs: 200,
-      fastLoadBalancing: true,
-      settings: { ETL_DATASETS_DIR: datasetsDir, ETL_CHUNK_MAX_ROWS: '16' },
-      log: () => {},
-    });
-    runtime = await getEtlRuntime();
+    ({ stack, runtime } = await startDatasetStack(folder, datasetsDir, { ETL_CHUNK_MAX_ROWS: '16' }));
     const landing = stack.blobService.getContainerClient('landing');
     for (const shape of shapes) await landing.getBlockBlobClient(`${shape.dataset}/export.csv`).uploadData(shape.bytes);
-    const settled = await waitFor('every file to complete', async () => {
-      const list = await runtime.store.manifest.listFiles({ limit: 100 });
-      return list.length === shapes.length && list.every((file) => file.state === 'complete' || file.state === 'failed') ? list : undefined;
-    });
-    for (const file of settled) files.set(file.dataset, file);
+    for (const file of await settledFiles(runtime, shapes.length)) files.set(file.dataset, file);
   }, 240_000);
 
   afterAll(async () => {
@@ -202,10 +185,15 @@ describe('real-world file shapes, drafted by infer-dataset, on one local stack',
   it('aggregates the windows of a drafted dataset with an event time', async () => {
     const dataset = runtime.datasets.get('tabs');
     expect(dataset?.measures).toEqual(['value']);
-    const windows = await waitFor('the tabs windows', async () => {
-      const list = await runtime.store.windows.listWindows(dataset!, { limit: 1000 });
-      return list.reduce((sum, window) => sum + window.count, 0) === 50 ? list : undefined;
-    });
+    const windows = await waitFor(
+      'the tabs windows',
+      async () => {
+        const list = await runtime.store.windows.listWindows(dataset!, { limit: 1000 });
+        return list.reduce((sum, window) => sum + window.count, 0) === 50 ? list : undefined;
+      },
+      120_000,
+      200,
+    );
     expect(windows.length).toBeGreaterThan(0);
   });
 });
