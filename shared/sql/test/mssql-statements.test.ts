@@ -10,7 +10,8 @@ import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import { datasetTables } from '../dataset-tables.js';
 import { mssqlStatementCatalog } from '../mssql/mssql-statement-catalog.js';
 import { tsqlTypeText } from '../mssql/tsql-types.js';
-import { contractDataset, keylessDataset } from './contract-fixtures.js';
+import { contractDataset, keylessDataset, timelessDataset } from './contract-fixtures.js';
+import { mssqlDatasetSteps } from '../mssql/mssql-schema.js';
 
 const compositeKeyDataset: DatasetDeclaration = {
   name: 'meter_readings',
@@ -134,5 +135,16 @@ describe('T-SQL statements of MssqlEtlStore (generated, no server)', () => {
       })
       .join('\n');
     await expect(text).toMatchFileSnapshot('__snapshots__/mssql-statements.sql');
+  });
+
+  it('creates the facts of a dataset without an event time with its own columns only, clustered by file', () => {
+    const ddl = mssqlDatasetSteps(datasetTables(timelessDataset('products'))).map((step) => step.statement.text).join('\n');
+    const facts = /CREATE TABLE \[products_facts\] \(([\s\S]*?)\n\)/.exec(ddl)?.[1] ?? '';
+    expect(facts.split(',\n').map((line) => line.trim().split(' ')[0])).toEqual(['[sku]', '[title]', '[price]', '[file_id]', '[row_number]', 'CONSTRAINT']);
+    // Sizes come from the declaration: maxLength 16 and 80.
+    expect(facts).toContain('[sku] NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL');
+    expect(facts).toContain('[title] NVARCHAR(80) NULL');
+    expect(ddl).toContain('CREATE CLUSTERED INDEX [products_facts_by_file] ON [products_facts] ([file_id], [row_number])');
+    expect(ddl).not.toMatch(/\[event_date\]|\[event_hour\]|CLUSTERED INDEX [^\n]*\[window_start\]/);
   });
 });
