@@ -27,7 +27,7 @@ export interface SqlParameters {
   readonly autoPauseDelayMinutes: number;
   readonly maxSizeGb: number;
   readonly databaseName: string;
-  /** Entra admin of the server; absent: the identity that runs `cdktf deploy`. */
+  /** Entra admin of the server; absent: the identity that runs the deploy. */
   readonly entraAdmin?: { readonly login: string; readonly objectId: string };
 }
 

@@ -17,7 +17,7 @@ export interface ManagedPrometheusProps {
   readonly location: string;
   readonly resourceGroupName: string;
   readonly clusterId: string;
-  /** Gets Grafana Admin on the Grafana instance: whoever runs `cdktf deploy`. */
+  /** Gets Grafana Admin on the Grafana instance: whoever runs the deploy. */
   readonly adminObjectId: string;
 }
 

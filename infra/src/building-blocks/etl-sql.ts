@@ -1,8 +1,8 @@
 /**
  * Azure SQL logical server with Entra-only authentication (no SQL logins, no password anywhere) and
- * one database, serverless by default. The function identity becomes a database user by the
- * documented step in infra/README.md (T-SQL `CREATE USER … FROM EXTERNAL PROVIDER` needs an Entra
- * token of the server admin, which Terraform's azurerm provider cannot issue).
+ * one database, serverless by default. The function identity becomes a database user in the
+ * deploy's database step (infra/deploy/database-access.ts): T-SQL run with the server admin's
+ * Entra token, which Terraform's azurerm provider cannot issue.
  */
 import { MssqlDatabase } from '@cdktf/provider-azurerm/lib/mssql-database/index.js';
 import { MssqlFirewallRule } from '@cdktf/provider-azurerm/lib/mssql-firewall-rule/index.js';
@@ -16,7 +16,7 @@ export interface EtlSqlProps {
   readonly resourceGroupName: string;
   readonly tenantId: string;
   readonly parameters: SqlParameters;
-  /** Used as Entra admin when the parameters name none: whoever runs `cdktf deploy`. */
+  /** Used as Entra admin when the parameters name none: whoever runs the deploy (Terraform signs in as the Azure CLI). */
   readonly deployerObjectId: string;
 }
 
