@@ -183,8 +183,8 @@ class DeployRun {
   zipPath?: string;
 
   async build(): Promise<void> {
-    await compileApp(this.options.repositoryRoot, join(this.options.workDir, 'build'));
-    this.log('  the app compiles');
+    const { compiled } = await compileApp(this.options.repositoryRoot, join(this.options.workDir, 'build'));
+    this.log(compiled ? '  the app compiles' : '  the app compiles (unchanged since it last compiled here)');
   }
 
   async publish(): Promise<void> {

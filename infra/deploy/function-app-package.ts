@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { zipSync, type Zippable } from 'fflate';
 
@@ -59,7 +59,8 @@ export async function packageFunctionApp(options: PackageOptions): Promise<Funct
   const log = options.log ?? (() => {});
   const root = options.repositoryRoot;
   mkdirSync(options.workDir, { recursive: true });
-  const distDir = await compileApp(root, join(options.workDir, 'build'));
+  const { distDir, compiled } = await compileApp(root, join(options.workDir, 'build'));
+  log(compiled ? 'compiled the app' : 'the compiled app is up to date (no source, configuration or type it read changed since)');
   const entries: PackageEntry[] = [
     { path: 'host.json', source: join(root, 'host.json') },
     { path: 'package.json', data: Buffer.from(`${JSON.stringify(deployedPackageJson(root), null, 2)}\n`) },
@@ -113,14 +114,29 @@ export function packageInputsFingerprint(entries: readonly PackageEntry[]): stri
   return hash.digest('hex');
 }
 
+export interface CompiledApp {
+  readonly distDir: string;
+  /** False: nothing tsc read changed since the last compile here, so it did not run. */
+  readonly compiled: boolean;
+}
+
 /**
  * `tsc -p tsconfig.build.json` into `buildDir/dist`, incrementally (the build info stays beside
  * it). Output whose source is gone is removed, so a deleted function cannot ship from an old build.
+ * Even with nothing to do, tsc takes seconds to load itself and the program; so it does not run
+ * when the inputs' fingerprint (compileInputs) equals the one stored after the last compile.
  */
-export async function compileApp(root: string, buildDir: string): Promise<string> {
+export async function compileApp(root: string, buildDir: string): Promise<CompiledApp> {
   const distDir = join(buildDir, 'dist');
+  const stampPath = join(buildDir, 'compile.inputs');
+  const inputsBefore = compileInputs(root, buildDir);
+  if (inputsBefore !== undefined && existsSync(distDir) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === packageInputsFingerprint(inputsBefore)) {
+    return { distDir, compiled: false };
+  }
+  rmSync(stampPath, { force: true });
+  const started = Date.now();
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', distDir, '--incremental', '--tsBuildInfoFile', join(buildDir, 'tsconfig.tsbuildinfo')];
+  const args = [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', distDir, '--incremental', '--tsBuildInfoFile', join(buildDir, BUILD_INFO_FILE)];
   try {
     await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
@@ -131,7 +147,43 @@ export async function compileApp(root: string, buildDir: string): Promise<string
     const source = join(root, relative(distDir, file)).replace(/\.js(\.map)?$/, '.ts');
     if (!existsSync(source)) rmSync(file);
   }
-  return distDir;
+  const inputs = compileInputs(root, buildDir);
+  // A file saved while tsc ran may be missing from this output: without a stamp the next run compiles.
+  if (inputs !== undefined && inputs.every((entry) => statSync(entry.source!).mtimeMs < started)) {
+    writeFileSync(stampPath, packageInputsFingerprint(inputs));
+  }
+  return { distDir, compiled: true };
+}
+
+const BUILD_INFO_FILE = 'tsconfig.tsbuildinfo';
+
+/**
+ * Everything a compile depends on: both tsconfig files, every file the last compile read (its build
+ * info's `fileNames`: sources, the libraries' declarations, TypeScript's own lib files) and every
+ * file in the folders tsconfig.build.json includes, so an added source counts too. Undefined when
+ * that cannot be known (no build info yet, or a file it names is gone): then tsc runs.
+ */
+export function compileInputs(root: string, buildDir: string): PackageEntry[] | undefined {
+  const buildInfo = readJson<{ fileNames?: unknown }>(join(buildDir, BUILD_INFO_FILE));
+  const included = readJson<{ include?: unknown }>(join(root, 'tsconfig.build.json'))?.include;
+  if (!Array.isArray(buildInfo?.fileNames) || !Array.isArray(included)) return undefined;
+  const files = new Set<string>([join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json')]);
+  for (const name of buildInfo.fileNames) if (typeof name === 'string') files.add(resolve(buildDir, name));
+  for (const folder of included) if (typeof folder === 'string') for (const file of listFiles(join(root, folder), (name) => name !== 'node_modules')) files.add(file);
+  const entries: PackageEntry[] = [];
+  for (const file of [...files].sort()) {
+    if (!existsSync(file)) return undefined;
+    entries.push({ path: toZipPath(relative(root, file)), source: file });
+  }
+  return entries;
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 function deployedPackageJson(root: string): Record<string, unknown> {

@@ -127,6 +127,8 @@ describe('npm run deploy -- --dry-run', () => {
     expect(existsSync(join(workDir, PACKAGE_FILE_NAME))).toBe(true);
     // Nothing changed since `npm run package` wrote the zip into the same work folder: kept, not deflated again.
     expect(printed.serverless).toMatch(/scalable-etl-functions\.zip is up to date \([\d,]+ files/);
+    // Nor compiled again: tsc does not run when nothing it reads changed.
+    expect(printed.serverless).toContain('the compiled app is up to date');
     expect(commands('serverless')).toEqual([
       'az version --output json',
       'az account show --output json',
@@ -148,6 +150,7 @@ describe('npm run deploy -- --dry-run', () => {
     const stackDir = join(workDir, 'cdktf.out', 'stacks', 'aks-keda');
     expect(readdirSync(join(stackDir, 'k8s')).length).toBeGreaterThan(0);
     expect(existsSync(join(stackDir, 'dashboards', 'grafana-dashboard.json'))).toBe(true);
+    expect(printed['aks-keda']).toContain('the app compiles (unchanged since it last compiled here)');
     const list = commands('aks-keda');
     expect(list.slice(0, 5)).toEqual(['az version --output json', 'az account show --output json', 'terraform version -json', 'kubectl version --client --output json', 'az extension show --name amg --output json']);
     const expectedOrder = [

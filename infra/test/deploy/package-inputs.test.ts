@@ -1,12 +1,14 @@
 /**
  * The package step keeps a zip whose inputs are unchanged (deflating ~18,000 files is most of its
- * time): the fingerprint it compares must change with any entry's path, size, time or bytes.
+ * time), and skips tsc when nothing it reads changed: the fingerprint it compares must change with
+ * any entry's path, size, time or bytes, and the compile's inputs must hold every file tsc read and
+ * every file of the compiled folders.
  */
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageInputsFingerprint, type PackageEntry } from '../../deploy/function-app-package.js';
+import { compileInputs, packageInputsFingerprint, type PackageEntry } from '../../deploy/function-app-package.js';
 
 const work = mkdtempSync(join(tmpdir(), 'etl-package-inputs-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -34,5 +36,37 @@ describe('packageInputsFingerprint', () => {
     writeFileSync(file, 'export const changed = 1;\n');
     utimesSync(file, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:01Z'));
     expect(packageInputsFingerprint(entries())).not.toBe(touched);
+  });
+});
+
+describe('compileInputs', () => {
+  it('holds both tsconfig files, every file the last compile read and every file of the included folders', () => {
+    const root = join(work, 'repo');
+    const buildDir = join(work, 'build');
+    const write = (path: string, text: string) => {
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, text);
+    };
+    write(join(root, 'tsconfig.json'), '{}');
+    write(join(root, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['functions', 'shared'] }));
+    write(join(root, 'functions', 'index.ts'), "import '../shared/a.js';\n");
+    write(join(root, 'shared', 'a.ts'), 'export const a = 1;\n');
+    write(join(root, 'node_modules', 'lib', 'index.d.ts'), 'export declare const lib: number;\n');
+    // No compile yet: nothing says what tsc reads, so it runs.
+    expect(compileInputs(root, buildDir)).toBeUndefined();
+
+    write(join(buildDir, 'tsconfig.tsbuildinfo'), JSON.stringify({ fileNames: ['../repo/node_modules/lib/index.d.ts', '../repo/functions/index.ts', '../repo/shared/a.ts'] }));
+    const paths = () => compileInputs(root, buildDir)?.map((entry) => entry.path);
+    expect(paths()).toEqual(['functions/index.ts', 'node_modules/lib/index.d.ts', 'shared/a.ts', 'tsconfig.build.json', 'tsconfig.json']);
+    const first = packageInputsFingerprint(compileInputs(root, buildDir)!);
+
+    // A source added since the last compile is not in its build info, and still counts.
+    write(join(root, 'shared', 'b.ts'), 'export const b = 2;\n');
+    expect(paths()).toContain('shared/b.ts');
+    expect(packageInputsFingerprint(compileInputs(root, buildDir)!)).not.toBe(first);
+
+    // A file the last compile read is gone (a deleted source): tsc must run.
+    rmSync(join(root, 'shared', 'a.ts'));
+    expect(compileInputs(root, buildDir)).toBeUndefined();
   });
 });
