@@ -29,6 +29,10 @@ describe('line charts', () => {
     const instances = lineChartSvg({ title: 'i', xLabel: 'x', yLabel: 'y', series: [{ name: 'n', color: '#333', points: [[0, 1], [1, 4]] }], integerY: true });
     const yTickLabels = [...instances.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]*)</g)].map((match) => match[1]);
     expect(yTickLabels).toEqual(['0', '1', '2', '3', '4']);
+    // Charts shown side by side can share their axes: the ends are at least the given ones.
+    const shared = lineChartSvg({ title: 'i', xLabel: 'x', yLabel: 'y', series: [{ name: 'n', color: '#333', points: [[0, 1], [1, 4]] }], integerY: true, xAtLeast: 9, yAtLeast: 7 });
+    expect([...shared.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]*)</g)].map((match) => match[1])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8']);
+    expect([...shared.matchAll(/text-anchor="middle">([^<]*)</g)].map((match) => match[1])).toContain('10');
   });
 
 

@@ -39,6 +39,9 @@ export function lineChartSvg(options: {
   markers?: readonly { x: number; label: string }[];
   /** Values are whole numbers (instances): y ticks at whole numbers when there are few. */
   integerY?: boolean;
+  /** Axis ends at least this far (charts shown side by side share their axes). */
+  xAtLeast?: number;
+  yAtLeast?: number;
 }): string {
   const width = 860;
   const height = 360;
@@ -49,8 +52,8 @@ export function lineChartSvg(options: {
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
   const allPoints = options.series.flatMap((series) => series.points);
-  const xMax = niceCeiling(Math.max(...allPoints.map(([x]) => x), ...(options.markers ?? []).map((marker) => marker.x), 1));
-  const yMax = niceCeiling(Math.max(...allPoints.map(([, y]) => y), 1));
+  const xMax = niceCeiling(Math.max(...allPoints.map(([x]) => x), ...(options.markers ?? []).map((marker) => marker.x), options.xAtLeast ?? 0, 1));
+  const yMax = niceCeiling(Math.max(...allPoints.map(([, y]) => y), options.yAtLeast ?? 0, 1));
   const yTicks = options.integerY && Number.isInteger(yMax) && yMax <= 10 ? yMax : 5;
   const px = (x: number) => (left + (x / xMax) * plotWidth).toFixed(1);
   const py = (y: number) => (top + plotHeight - (y / yMax) * plotHeight).toFixed(1);
