@@ -269,12 +269,6 @@ export const LOCAL_MACHINE = {
     assumption('twice the poll’s own CPU: each request costs its server about what it costs the client', `the emulator's and Azurite's CPU over a ${STARTS} run of many polls`),
   ),
   landingScanSeconds: input(0.5, 's', 'landing scanner interval (local stand-in for Event Grid)', code('local/cli/local-stack.ts')),
-  sqliteBusyRetrySeconds: input(
-    0.01,
-    's',
-    "how long a process that found SQLite's write lock taken sleeps past its release",
-    assumption("SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 … 100 ms between tries; a transaction lasts a few hundred ms", 'the lock wait bench/pipeline-bench.ts prints with two transforms (--instances transform=2 --verbose)'),
-  ),
   loadBalancingSeconds: input(10, 's', 'the JavaScript SDK processor’s load-balancing cycle (greedy)', code('local/host/listeners/event-hub-listener.ts')),
   localQueueBatchSize: input(HOST_JSON.extensions.queues.batchSize, 'messages', 'landing messages the local host takes at once', code('local/host/host-json.ts')),
 } as const;

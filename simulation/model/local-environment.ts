@@ -21,7 +21,6 @@ export class LocalEnvironment implements Environment {
   readonly azurite: ShareGroup = { name: 'azurite', maxRate: 1 };
   readonly #inputs: SimulationInputs;
   readonly #processes = new Map<string, ShareGroup>();
-  readonly #lock: (() => void)[] = [];
   #locked = false;
 
   constructor(queue: EventQueue, inputs: SimulationInputs, options: { backgroundCores?: number } = {}) {
@@ -92,27 +91,35 @@ export class LocalEnvironment implements Environment {
   }
 
   /**
-   * Facts: SQLite's load under its one write lock, on the loading process's CPU. A process that finds
-   * the lock taken sleeps in SQLite's busy handler and takes it at its next try after the release.
-   * Window merges are in the aggregate's CPU.
+   * Facts: SQLite's load under its one write lock, on the loading process's CPU, then its commit. A
+   * writer that finds the lock taken sleeps in SQLite's busy handler and tries again on its schedule
+   * (sqliteDefaultBusyCallback: 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 ms, then 100 ms); the lock
+   * goes to whichever writer tries first after the release, not to the one that waited longest, and
+   * stays free until then. Window merges are in the aggregate's CPU.
    */
   writeRows(placement: Placement, rows: number, kind: 'facts' | 'windows', onDone: () => void): void {
     if (kind === 'windows' || rows <= 0) {
       this.queue.after(0, onDone);
       return;
     }
-    const load = (waited: boolean) => {
+    const work = this.#inputs.WORK_PER_ROW;
+    const load = () => {
       this.#locked = true;
-      const start = () =>
-        this.cores.run(placement.process, (rows * this.#inputs.WORK_PER_ROW.sqliteLoad) / 1e6 + this.#inputs.WORK_PER_ROW.sqliteCommitSeconds, () => {
-          this.#locked = false;
-          this.#lock.shift()?.();
-          onDone();
-        });
-      if (waited) this.queue.after(this.#inputs.LOCAL_MACHINE.sqliteBusyRetrySeconds, start);
-      else start();
+      this.cores.run(placement.process, (rows * work.sqliteLoad) / 1e6 + work.sqliteCommitSeconds, () => {
+        this.#locked = false;
+        onDone();
+      });
     };
-    if (this.#locked) this.#lock.push(() => load(true));
-    else load(false);
+    const attempt = (tries: number) => {
+      if (!this.#locked) {
+        load();
+        return;
+      }
+      this.queue.after(SQLITE_BUSY_DELAYS_MS[Math.min(tries, SQLITE_BUSY_DELAYS_MS.length - 1)]! / 1000, () => attempt(tries + 1));
+    };
+    attempt(0);
   }
 }
+
+/** SQLite's default busy handler's sleeps between tries, in ms (sqlite3.c, sqliteDefaultBusyCallback); 100 ms after the last. */
+export const SQLITE_BUSY_DELAYS_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100] as const;

@@ -41,7 +41,8 @@ function sideBySide(runs: readonly ComparedRun[], chart: (run: ComparedRun, axes
   const { unit, scale } = timeAxis(runs);
   const drafts = runs.map((run) => chart(run, { xAtLeast: 0, yAtLeast: 0 }));
   const xAtLeast = Math.max(...runs.map((run) => run.result.endedAt * scale));
-  const yAtLeast = Math.max(1, ...drafts.flatMap((draft) => draft.series.flatMap((series) => series.points.map(([, y]) => y))));
+  let yAtLeast = 1;
+  for (const draft of drafts) for (const series of draft.series) for (const [, y] of series.points) yAtLeast = Math.max(yAtLeast, y);
   return sideBySideSvg(
     drafts.map((draft) => lineChartSvg({ ...draft, series: draft.series.map((series) => ({ ...series, points: compactPoints(series.points) })), xLabel: `${unit} since the start`, xAtLeast, yAtLeast })),
   );

@@ -96,14 +96,25 @@ export function modelSampler(model: PipelineModel, groups: readonly string[], ex
   };
 }
 
-/** Runs the queue in sample steps until `done()` holds after a sample or `maxSeconds` passes. */
-export function runSampled(model: PipelineModel, sampler: Sampler, options: { sampleSeconds: number; maxSeconds: number; done: () => boolean }): number {
+/**
+ * Runs the queue in sample steps until `done()` holds after a sample or `maxSeconds` passes. A run
+ * that goes on longer than `maxSamples` steps keeps every other sample and doubles the step, so long
+ * backlogs stay chartable; utilization then covers the longer steps.
+ */
+export function runSampled(model: PipelineModel, sampler: Sampler, options: { sampleSeconds: number; maxSeconds: number; done: () => boolean; maxSamples?: number }): number {
   const queue = model.environment.queue;
+  const maxSamples = options.maxSamples ?? 4000;
+  let step = options.sampleSeconds;
   sampler.take();
-  for (let at = options.sampleSeconds; at <= options.maxSeconds + 1e-9; at += options.sampleSeconds) {
+  for (let at = step; at <= options.maxSeconds + 1e-9; at += step) {
     queue.runUntil(at);
     sampler.take();
     if (options.done()) return at;
+    if (sampler.samples.length >= maxSamples) {
+      const kept = sampler.samples.filter((_, index) => index % 2 === 0);
+      sampler.samples.splice(0, sampler.samples.length, ...kept);
+      step *= 2;
+    }
   }
   return options.maxSeconds;
 }
