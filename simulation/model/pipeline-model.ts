@@ -142,6 +142,8 @@ export class PipelineModel {
   /** Schedules every file of the workload. */
   offer(files: readonly SimulatedFile[]): void {
     for (const file of files) {
+      // Events carry a file's id, and settle into files[id].
+      if (file.id !== this.files.length) throw new RangeError(`file ids must run 0, 1, 2 … in order; got ${file.id} at ${this.files.length}`);
       const progress: FileProgress = { file, validRows: file.rows * this.inputs.DATA.validFraction, settledRows: 0 };
       this.files.push(progress);
       this.environment.queue.at(file.arriveAt, () =>

@@ -83,7 +83,7 @@ export class KedaOnAksPlatform {
     return Math.min(this.#options.maxReplicas ?? partitions, partitions);
   }
 
-  #options_(group: WorkerGroup, minInstances: number) {
+  #scalingOptionsFor(group: WorkerGroup, minInstances: number) {
     const aks = this.#inputs.AKS;
     return platformScalingOptions('keda', {
       minInstances,
@@ -103,7 +103,7 @@ export class KedaOnAksPlatform {
     const model = this.#model;
     const replicas = activeWorkers(model, group.name).length;
     const state = this.#states.get(group.name)!;
-    const { decision, state: next } = decideInstances({ now: model.now * 1000, currentInstances: replicas, ...group.trigger(model) }, state, this.#options_(group, this.#inputs.AKS.kedaMinReplicas));
+    const { decision, state: next } = decideInstances({ now: model.now * 1000, currentInstances: replicas, ...group.trigger(model) }, state, this.#scalingOptionsFor(group, this.#inputs.AKS.kedaMinReplicas));
     if (replicas === 0 || decision.desiredInstances === 0) {
       this.#states.set(group.name, next);
       this.#scaleTo(group, decision.desiredInstances);
@@ -123,7 +123,7 @@ export class KedaOnAksPlatform {
       const { decision, state } = decideInstances(
         { now: model.now * 1000, currentInstances: replicas, ...group.trigger(model) },
         this.#states.get(group.name)!,
-        this.#options_(group, Math.max(1, this.#inputs.AKS.kedaMinReplicas)),
+        this.#scalingOptionsFor(group, Math.max(1, this.#inputs.AKS.kedaMinReplicas)),
       );
       this.#states.set(group.name, state);
       this.#scaleTo(group, decision.desiredInstances);
