@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { calibratedValues, withInput } from '../calibration.js';
 import { planWorkload } from '../model/workloads.js';
 import { comparePlatforms, conclusionsOf } from '../run/compare-platforms.js';
-import { compactPoints, summaryTable, writeSimulationReport } from '../report/simulation-report.js';
+import { compactPoints, summaryTable, windowedRates, writeSimulationReport } from '../report/simulation-report.js';
 
 describe('the comparison report', () => {
   const inputs = withInput(withInput(calibratedValues(), 'EVENT_HUBS.capacityUnits', 10), 'SQL.vCores', 4);
@@ -40,6 +40,13 @@ describe('the comparison report', () => {
     expect(ticks(flex!)).toEqual(ticks(aks!));
     expect(readFileSync(join(directory, 'report.md'), 'utf8')).toContain('![Instances](instances.svg)');
     expect(readFileSync(join(directory, 'samples.csv'), 'utf8').split('\n')[0]).toContain('records_lag');
+  });
+
+  it('takes rates over a window, so counters that move in rounds do not draw a saw', () => {
+    // 1,000 rows land every 10 s, sampled every second, over 1,000 s: the window is 10 s.
+    const samples = Array.from({ length: 1001 }, (_, at) => ({ at, settledRows: Math.floor(at / 10) * 1000, extractedRows: 0 }) as unknown as (typeof runs)[number]['result']['samples'][number]);
+    const rates = windowedRates(samples, 'settledRows').slice(20);
+    for (const [, rate] of rates) expect(rate).toBeCloseTo(100, 6);
   });
 
   it('draws a step series with its steps only', () => {
