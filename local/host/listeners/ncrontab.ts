@@ -1,9 +1,11 @@
 /**
- * Timer schedules: six-field NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`)
- * with `*`, `*\/N`, lists, ranges, stepped ranges and English month/day names, or a TimeSpan
- * (`hh:mm:ss`, a fixed interval). Times are UTC, as in Azure without WEBSITE_TIME_ZONE. Day and
- * day-of-week must both match, as in NCrontab.
+ * Timer schedules: six-field NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`) or a
+ * TimeSpan (`hh:mm:ss`, a fixed interval), in UTC as in Azure without WEBSITE_TIME_ZONE. The cron
+ * arithmetic is croner's; this module only holds croner to what NCRONTAB accepts and means
+ * (docs/functions-host.md, "Timer trigger"): exactly six fields, day and day-of-week both matching,
+ * day-of-week 0-6, English names or their prefixes, none of croner's `?`, `L`, `W` and `#`.
  */
+import { Cron, type CronOptions } from 'croner';
 import { EtlError } from '../../../shared/errors/etl-error.js';
 import { parseTimeSpan } from '../host-json.js';
 
@@ -12,55 +14,38 @@ export interface Schedule {
   next(after: Date): Date;
 }
 
-const FIELDS = [
-  { name: 'second', min: 0, max: 59 },
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
-  { name: 'day-of-week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
-] as const;
+const FIELD_NAMES = ['second', 'minute', 'hour', 'day', 'month', 'day-of-week'] as const;
+const MONTH_FIELD = 4;
+const DAY_OF_WEEK_FIELD = 5;
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+/** Six fields, seconds first; day and day-of-week ANDed; `5/15` means 5 to the end, every 15. */
+const CRON_OPTIONS: CronOptions = { timezone: 'UTC', mode: '6-part', domAndDow: true, sloppyRanges: true };
 
 function invalid(expression: string, why: string): EtlError {
   return new EtlError('INVALID_CONFIG', `Timer schedule "${expression}" is invalid: ${why}.`);
 }
 
-function parseField(text: string, field: (typeof FIELDS)[number], expression: string): ReadonlySet<number> {
-  const names: readonly string[] = 'names' in field ? field.names : [];
-  const value = (token: string): number => {
-    const byName = names.indexOf(token.toLowerCase());
-    const number = byName >= 0 ? byName + field.min : Number(token);
-    // Day-of-week 7 is Sunday too.
-    const normalised = field.name === 'day-of-week' && number === 7 ? 0 : number;
-    if (!Number.isInteger(normalised) || normalised < field.min || normalised > field.max) {
-      throw invalid(expression, `${field.name} "${token}" is outside ${field.min}-${field.max}`);
-    }
-    return normalised;
-  };
-  const result = new Set<number>();
-  for (const part of text.split(',')) {
-    const [range, stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1 || range === undefined || range === '') {
-      throw invalid(expression, `${field.name} "${part}" has a bad step`);
-    }
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      from = field.min;
-      to = field.max;
-    } else if (range.includes('-')) {
-      const [low, high] = range.split('-');
-      from = value(low ?? '');
-      to = value(high ?? '');
-      if (from > to) throw invalid(expression, `${field.name} range "${range}" runs backwards`);
-    } else {
-      from = value(range);
-      to = stepText === undefined ? from : field.max;
-    }
-    for (let current = from; current <= to; current += step) result.add(current);
+/**
+ * One field in the form croner reads: names become numbers. NCrontab takes the first name (in
+ * calendar order) that starts with the word, ignoring case, so `Augu`, `SEPT` and `DECEM` are months.
+ */
+function normaliseField(text: string, index: number, expression: string): string {
+  const field = FIELD_NAMES[index] as string;
+  const names = index === MONTH_FIELD ? MONTHS : index === DAY_OF_WEEK_FIELD ? DAYS : [];
+  const numeric = text.replace(/[a-z]+/gi, (word) => {
+    const position = names.findIndex((name) => name.startsWith(word.toLowerCase()));
+    if (position < 0) throw invalid(expression, `${field} "${text}" holds "${word}", which is not ${names.length > 0 ? `a ${field} name` : 'a number'}`);
+    return String(index === MONTH_FIELD ? position + 1 : position);
+  });
+  if (!/^[0-9*,/-]+$/.test(numeric)) throw invalid(expression, `${field} "${text}" may hold only numbers, names, '*', ',', '-' and '/'`);
+  if (index === DAY_OF_WEEK_FIELD) {
+    // croner reads 7 as Sunday; NCrontab knows 0-6 only. A step (after '/') is not a day.
+    const days = numeric.split(',').flatMap((part) => (part.split('/')[0] ?? '').split('-'));
+    if (days.some((day) => Number(day) > 6)) throw invalid(expression, `day-of-week "${text}" is outside 0-6 (Sunday is 0)`);
   }
-  return result;
+  return numeric;
 }
 
 export function parseSchedule(expression: string): Schedule {
@@ -70,39 +55,22 @@ export function parseSchedule(expression: string): Schedule {
     if (intervalMs <= 0) throw invalid(expression, 'the interval must be positive');
     return { next: (after) => new Date(after.getTime() + intervalMs) };
   }
-  const parts = trimmed.split(/\s+/);
-  if (parts.length !== 6) throw invalid(expression, `expected 6 fields (second minute hour day month day-of-week), got ${parts.length}`);
-  const [seconds, minutes, hours, days, months, weekdays] = FIELDS.map((field, index) => parseField(parts[index] as string, field, expression)) as [
-    ReadonlySet<number>,
-    ReadonlySet<number>,
-    ReadonlySet<number>,
-    ReadonlySet<number>,
-    ReadonlySet<number>,
-    ReadonlySet<number>,
-  ];
+  const fields = trimmed.split(/\s+/);
+  if (fields.length !== 6) throw invalid(expression, `expected 6 fields (second minute hour day month day-of-week), got ${fields.length}`);
+  let cron: Cron;
+  try {
+    cron = new Cron(fields.map((field, index) => normaliseField(field, index, expression)).join(' '), CRON_OPTIONS);
+  } catch (error) {
+    if (error instanceof EtlError) throw error;
+    throw invalid(expression, (error as Error).message.replace(/^CronPattern: /, ''));
+  }
+  // A schedule such as 30 February parses but never fires: fail at start, like a syntax error.
+  if (cron.nextRun(new Date()) === null) throw invalid(expression, 'it never fires');
   return {
     next(after) {
-      const t = new Date(Math.floor(after.getTime() / 1000) * 1000 + 1000);
-      // Skip whole months, days, hours and minutes that cannot match; five years bounds impossible dates (Feb 30).
-      const limit = after.getTime() + 5 * 366 * 24 * 3600 * 1000;
-      while (t.getTime() <= limit) {
-        if (!months.has(t.getUTCMonth() + 1)) {
-          t.setUTCMonth(t.getUTCMonth() + 1, 1);
-          t.setUTCHours(0, 0, 0, 0);
-        } else if (!days.has(t.getUTCDate()) || !weekdays.has(t.getUTCDay())) {
-          t.setUTCDate(t.getUTCDate() + 1);
-          t.setUTCHours(0, 0, 0, 0);
-        } else if (!hours.has(t.getUTCHours())) {
-          t.setUTCHours(t.getUTCHours() + 1, 0, 0, 0);
-        } else if (!minutes.has(t.getUTCMinutes())) {
-          t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
-        } else if (!seconds.has(t.getUTCSeconds())) {
-          t.setUTCSeconds(t.getUTCSeconds() + 1, 0);
-        } else {
-          return new Date(t.getTime());
-        }
-      }
-      throw invalid(expression, 'it never fires');
+      const next = cron.nextRun(after);
+      if (next === null) throw invalid(expression, 'it never fires');
+      return next;
     },
   };
 }
