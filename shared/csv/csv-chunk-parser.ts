@@ -361,9 +361,9 @@ export class CsvChunkParser {
     if (atEnd) {
       if (state !== SKIPPED_LINE && (this.recordBytes > 0 || state !== FIELD_START || fieldCount > 1)) {
         if (state === QUOTED || state === ESCAPED_IN_QUOTED) this.quoteProblem ??= `a quoted field ${fieldCount} is not closed at the end of the file`;
-        let end = length;
-        if (state === CARRIAGE_RETURN_AFTER_QUOTE || (previousWasCarriageReturn && state !== QUOTED)) end = length - 1;
-        this.completeRecord(buffer, recordStart, end, items, run);
+        // Only LF and CRLF end a record (as in csv-parse): a CR at the very end of the file is data.
+        if (state === CARRIAGE_RETURN_AFTER_QUOTE) this.quoteProblem ??= `text after the closing quote of field ${fieldCount}`;
+        this.completeRecord(buffer, recordStart, length, items, run);
       }
       this.flushRun(buffer, run, items);
       this.carry = Buffer.alloc(0);

@@ -1,0 +1,148 @@
+/**
+ * Differential test: the CSV fast path (CsvChunkParser, fed in arbitrary chunks, with and without
+ * splitting unquoted records itself) returns exactly what csv-parse returns for the same bytes.
+ *
+ * csv-parse (with the options the parser gives it) is the oracle. Its records become the expected
+ * items by the parser's documented rules: the first record is the header; a record with another
+ * field count, or whose bytes are not UTF-8, is an error item; every other record is a row whose
+ * `raw` is the record's bytes without its line end. Where csv-parse stops at malformed quotes, the
+ * parser must agree on every record before, and report that record as malformed.
+ */
+import { isUtf8 } from 'node:buffer';
+import { parse as parseCsvSync, type InfoRecord, type Options as CsvParseOptions } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { isEtlError } from '../errors/etl-error.js';
+import { CsvChunkParser, type CsvItem } from './csv-chunk-parser.js';
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** What csv-parse is given: the same options the parser uses for quoted records. */
+const ORACLE_OPTIONS = {
+  bom: false,
+  delimiter: ',',
+  quote: '"',
+  escape: '"',
+  record_delimiter: ['\r\n', '\n'],
+  relax_column_count: true,
+  skip_empty_lines: true,
+  encoding: null,
+} as const satisfies CsvParseOptions;
+
+function splitAt(bytes: Buffer, offsets: readonly number[]): Buffer[] {
+  const positions = [...new Set(offsets.map((offset) => offset % (bytes.length + 1)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (const position of positions) {
+    parts.push(bytes.subarray(start, position));
+    start = position;
+  }
+  parts.push(bytes.subarray(start));
+  return parts;
+}
+
+type Outcome = { items: CsvItem[] } | { unreadable: string };
+
+function runParser(chunks: readonly Buffer[], splitUnquotedRecords: boolean): Outcome {
+  const parser = new CsvChunkParser({ splitUnquotedRecords });
+  try {
+    const items = chunks.flatMap((chunk) => parser.push(chunk));
+    return { items: [...items, ...parser.finish()] };
+  } catch (error) {
+    if (isEtlError(error) && error.code === 'UNREADABLE_FILE') return { unreadable: error.message };
+    throw error;
+  }
+}
+
+interface OracleRecord {
+  readonly fields: Buffer[];
+  /** Byte offset just past the record and its line end. */
+  readonly end: number;
+}
+
+/** csv-parse's records of `body`, up to where it stops, and whether it read all of it. */
+function csvParseRecords(body: Buffer): { records: OracleRecord[]; failed: boolean } {
+  const records: OracleRecord[] = [];
+  try {
+    parseCsvSync(body, {
+      ...ORACLE_OPTIONS,
+      // `encoding: null` makes the fields Buffers; csv-parse's types know only strings here.
+      on_record: (fields: string[], context: InfoRecord) => {
+        records.push({ fields: fields as unknown as Buffer[], end: context.bytes });
+        return fields;
+      },
+    });
+    return { records, failed: false };
+  } catch {
+    return { records, failed: true };
+  }
+}
+
+/** The record's bytes between `start` (after the previous record) and `end`: empty lines before it and its line end left out. */
+function recordBytes(body: Buffer, start: number, end: number): Buffer {
+  let from = start;
+  for (;;) {
+    if (body[from] === LF) from += 1;
+    else if (body[from] === CR && body[from + 1] === LF) from += 2;
+    else break;
+  }
+  let to = end;
+  if (to > from && body[to - 1] === LF) to -= body[to - 2] === CR && to - 2 >= from ? 2 : 1;
+  return body.subarray(from, to);
+}
+
+interface Expectation {
+  /** Items in order; when `malformedRow` is set, only those before it. */
+  readonly outcome: Outcome;
+  /** The row at which csv-parse stopped on malformed quotes. */
+  readonly malformedRow?: number;
+}
+
+function expectedFromCsvParse(file: Buffer): Expectation {
+  const body = file.subarray(0, 3).equals(BOM) ? file.subarray(3) : file;
+  const { records, failed } = csvParseRecords(body);
+  const [header, ...rows] = records;
+  if (header === undefined) return failed ? { outcome: { unreadable: 'malformed header' } } : { outcome: { items: [] } };
+  const headerBytes = recordBytes(body, 0, header.end);
+  if (!isUtf8(headerBytes) || header.fields.some((field) => field.includes(CR) || field.includes(LF))) return { outcome: { unreadable: 'unreadable header' } };
+  const items: CsvItem[] = [{ kind: 'header', fields: header.fields.map((field) => field.toString('utf8')) }];
+  let start = header.end;
+  rows.forEach((record, index) => {
+    const bytes = recordBytes(body, start, record.end);
+    start = record.end;
+    const rowNumber = index + 1;
+    const raw = bytes.toString('utf8');
+    if (record.fields.length !== header.fields.length) items.push({ kind: 'error', rowNumber, raw, reason: `expected ${header.fields.length} fields, got ${record.fields.length}` });
+    else if (!isUtf8(bytes)) items.push({ kind: 'error', rowNumber, raw, reason: 'invalid UTF-8' });
+    else items.push({ kind: 'row', rowNumber, fields: record.fields.map((field) => field.toString('utf8')), raw });
+  });
+  return failed ? { outcome: { items }, malformedRow: rows.length + 1 } : { outcome: { items } };
+}
+
+/** The parser, whatever the chunking and splitting mode, gives what csv-parse gives. */
+function agreesWithCsvParse(file: Buffer, offsets: readonly number[]): void {
+  const expected = expectedFromCsvParse(file);
+  for (const splitUnquoted of [true, false]) {
+    const actual = runParser(splitAt(file, offsets), splitUnquoted);
+    if ('unreadable' in expected.outcome) {
+      expect(actual).toHaveProperty('unreadable');
+      continue;
+    }
+    expect(actual).toHaveProperty('items');
+    const items = 'items' in actual ? actual.items : [];
+    if (expected.malformedRow === undefined) {
+      expect(items).toEqual(expected.outcome.items);
+      continue;
+    }
+    expect(items.slice(0, expected.outcome.items.length)).toEqual(expected.outcome.items);
+    expect(items[expected.outcome.items.length]).toMatchObject({ kind: 'error', rowNumber: expected.malformedRow, reason: expect.stringMatching(/^malformed quotes/) });
+  }
+}
+
+describe('CsvChunkParser against csv-parse', () => {
+  it('reads a CR at the very end of the file as data, as csv-parse does', () => {
+    // Only CRLF and LF end a record: a last lone CR stays in the field, or makes a closed quote malformed.
+    for (const text of ['a,b\n1,2\r', 'a,b\n1,"2"\r', 'a,b\n\r', 'a\n\r', 'a,b\r\n1,2\r\n\r']) agreesWithCsvParse(Buffer.from(text), []);
+  });
+});
