@@ -1,6 +1,8 @@
 /**
- * Differential test: the CSV fast path (CsvChunkParser, fed in arbitrary chunks, with and without
- * splitting unquoted records itself) returns exactly what csv-parse returns for the same bytes.
+ * Property-based differential test: the CSV fast path (CsvChunkParser, fed in arbitrary chunks, with
+ * and without splitting unquoted records itself) returns exactly what csv-parse returns for the same
+ * bytes, on generated inputs with quotes, commas, newlines inside quotes, CR/LF mixes, empty lines,
+ * a BOM and invalid UTF-8.
  *
  * csv-parse (with the options the parser gives it) is the oracle. Its records become the expected
  * items by the parser's documented rules: the first record is the header; a record with another
@@ -9,12 +11,14 @@
  * parser must agree on every record before, and report that record as malformed.
  */
 import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
 import { parse as parseCsvSync, type InfoRecord, type Options as CsvParseOptions } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { isEtlError } from '../errors/etl-error.js';
 import { CsvChunkParser, type CsvItem } from './csv-chunk-parser.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const QUOTE = Buffer.from('"');
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -29,6 +33,56 @@ const ORACLE_OPTIONS = {
   skip_empty_lines: true,
   encoding: null,
 } as const satisfies CsvParseOptions;
+
+/** Bytes fields are made of: CSV's special characters, multi-byte text, and invalid UTF-8. */
+const TEXT_PIECES = ['a', 'b', '1', ' ', '-', 'é', '😀', '\r'].map((text) => Buffer.from(text));
+const SPECIAL_PIECES = [',', '"', '\n', '\r\n', '""'].map((text) => Buffer.from(text));
+const INVALID_PIECES = [[0xff], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xc0, 0xaf]].map((bytes) => Buffer.from(bytes));
+
+const content = (pieces: Buffer[]) => fc.array(fc.constantFrom(...pieces), { maxLength: 6 }).map((parts) => Buffer.concat(parts));
+
+/** A field as a writer would put it: quoted (quotes doubled) when it must be, and sometimes anyway. */
+const wellFormedField = (pieces: Buffer[]) =>
+  fc.tuple(content(pieces), fc.boolean()).map(([text, quoteAnyway]) => {
+    const mustQuote = text.includes(0x22) || text.includes(0x2c) || text.includes(LF);
+    if (!mustQuote && !quoteAnyway) return text;
+    return Buffer.concat([QUOTE, Buffer.from(text.toString('latin1').replaceAll('"', '""'), 'latin1'), QUOTE]);
+  });
+
+const lineEnd = fc.constantFrom(Buffer.from('\n'), Buffer.from('\r\n'));
+
+/**
+ * A file a CSV writer could produce, give or take: a header, then records of about the header's
+ * width joined by LF or CRLF, with empty lines, an optional BOM and an optional last line end.
+ */
+const wellFormedFile = fc
+  .record({
+    bom: fc.boolean(),
+    header: fc.array(wellFormedField([...TEXT_PIECES.filter((piece) => !piece.includes(CR)), Buffer.from(','), Buffer.from('"')]), { minLength: 1, maxLength: 4 }),
+    records: fc.array(fc.tuple(fc.array(wellFormedField([...TEXT_PIECES, ...SPECIAL_PIECES, ...INVALID_PIECES]), { minLength: 1, maxLength: 5 }), lineEnd, fc.nat(2)), { maxLength: 12 }),
+    headerEnd: lineEnd,
+    lastLineEnd: fc.boolean(),
+  })
+  .map(({ bom, header, records, headerEnd, lastLineEnd }) => {
+    const parts: Buffer[] = bom ? [BOM] : [];
+    parts.push(Buffer.concat(header.flatMap((field, index) => (index === 0 ? [field] : [Buffer.from(','), field]))));
+    let end = headerEnd;
+    for (const [fields, recordEnd, emptyLines] of records) {
+      parts.push(end, ...Array.from({ length: emptyLines }, () => end));
+      parts.push(Buffer.concat(fields.flatMap((field, index) => (index === 0 ? [field] : [Buffer.from(','), field]))));
+      end = recordEnd;
+    }
+    if (lastLineEnd) parts.push(end);
+    return Buffer.concat(parts);
+  });
+
+/** Arbitrary bytes after a plain header: mostly malformed quoting, stray CRs, broken characters. */
+const arbitraryFile = fc
+  .tuple(fc.constantFrom('h1,h2\n', 'h\r\n', 'a,"b,c",d\n'), fc.array(fc.constantFrom(...TEXT_PIECES, ...SPECIAL_PIECES, ...INVALID_PIECES), { maxLength: 60 }))
+  .map(([header, pieces]) => Buffer.concat([Buffer.from(header), ...pieces]));
+
+/** Offsets to cut a file at, so that chunk boundaries fall anywhere (inside quotes, CRLF, characters). */
+const cuts = fc.array(fc.nat(), { maxLength: 4 });
 
 function splitAt(bytes: Buffer, offsets: readonly number[]): Buffer[] {
   const positions = [...new Set(offsets.map((offset) => offset % (bytes.length + 1)))].sort((a, b) => a - b);
@@ -141,6 +195,20 @@ function agreesWithCsvParse(file: Buffer, offsets: readonly number[]): void {
 }
 
 describe('CsvChunkParser against csv-parse', () => {
+  it('returns exactly what csv-parse returns on well-formed files with quotes, newlines, CR/LF mixes and invalid bytes', () => {
+    fc.assert(
+      fc.property(wellFormedFile, cuts, (file, offsets) => agreesWithCsvParse(file, offsets)),
+      { numRuns: Number(process.env.CSV_PROPERTY_RUNS ?? 400) },
+    );
+  });
+
+  it('agrees with csv-parse up to the first malformed record of arbitrary bytes, and reports that record', () => {
+    fc.assert(
+      fc.property(arbitraryFile, cuts, (file, offsets) => agreesWithCsvParse(file, offsets)),
+      { numRuns: Number(process.env.CSV_PROPERTY_RUNS ?? 400) },
+    );
+  });
+
   it('reads a CR at the very end of the file as data, as csv-parse does', () => {
     // Only CRLF and LF end a record: a last lone CR stays in the field, or makes a closed quote malformed.
     for (const text of ['a,b\n1,2\r', 'a,b\n1,"2"\r', 'a,b\n\r', 'a\n\r', 'a,b\r\n1,2\r\n\r']) agreesWithCsvParse(Buffer.from(text), []);
