@@ -26,6 +26,14 @@ describe('parsePrometheusText', () => {
     expect(sampleValue(parsed, 'wait_seconds_bucket', { le: '+Inf' })).toBe(2);
   });
 
+  it("reads Inf and NaN in any case, as Go's ParseFloat (and so Prometheus) does", () => {
+    const parsed = parsePrometheusText('# TYPE g gauge\ng{v="a"} Nan\ng{v="b"} -inf\ng{v="c"} +Infinity\ng{v="d"} NaN\n');
+    expect(sampleValue(parsed, 'g', { v: 'a' })).toBeNaN();
+    expect(sampleValue(parsed, 'g', { v: 'b' })).toBe(Number.NEGATIVE_INFINITY);
+    expect(sampleValue(parsed, 'g', { v: 'c' })).toBe(Number.POSITIVE_INFINITY);
+    expect(sampleValue(parsed, 'g', { v: 'd' })).toBeNaN();
+  });
+
   it.each([
     ['no final line feed', VALID.trimEnd()],
     ['a sample before its TYPE', 'jobs_total 1\n# TYPE jobs_total counter\n'],
@@ -36,6 +44,8 @@ describe('parsePrometheusText', () => {
     ['an unknown escape', '# TYPE a counter\na{k="\\t"} 1\n'],
     ['a label twice', '# TYPE a counter\na{k="1",k="2"} 1\n'],
     ['a value that is not a number', '# TYPE a counter\na one\n'],
+    ['a value that only starts like a number', '# TYPE a counter\na 1x\n'],
+    ['a spelt-out infinity with a typo', '# TYPE a counter\na infinit\n'],
     ['buckets that decrease', '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_count 1\n'],
     ['no +Inf bucket', '# TYPE h histogram\nh_bucket{le="1"} 2\nh_count 2\n'],
     ['a _count that differs from +Inf', '# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_count 3\n'],
