@@ -24,10 +24,11 @@ import { PrometheusPipelineMetrics } from '../telemetry/prometheus-pipeline-metr
 import { createPipelineMetrics } from '../telemetry/create-pipeline-metrics.js';
 
 /**
- * This process's Prometheus registry. Every runtime built here records into it and `/api/metrics`
- * serves it without building a runtime, so a scrape works even while the database is down.
+ * This process's Prometheus registry, with the process's own CPU, memory, heap, event-loop and GC
+ * metrics. Every runtime built here records into it and `/api/metrics` serves it without building a
+ * runtime, so a scrape works even while the database is down.
  */
-export const processPrometheusMetrics = new PrometheusPipelineMetrics();
+export const processPrometheusMetrics = new PrometheusPipelineMetrics({ processMetrics: true });
 
 export interface EtlRuntime {
   readonly config: EtlConfig;

@@ -56,7 +56,7 @@ describe('createPipelineMetrics', () => {
       expect(loader.calls).toEqual([]);
       expect(configured.applicationInsights).toBeUndefined();
       expect(configured.metrics).toBe(prometheus);
-      expect(prometheus.value('etl_facts_loaded_total', { dataset: 'iot_events' })).toBe(5);
+      expect(await prometheus.value('etl_facts_loaded_total', { dataset: 'iot_events' })).toBe(5);
     }
   });
 
@@ -78,7 +78,7 @@ describe('createPipelineMetrics', () => {
       { name: 'etl_last_batch_timestamp_seconds', value: 42, properties: { stage: 'transform' } },
     ]);
     expect(loader.client.flushes).toBe(1);
-    expect(prometheus.value('etl_rows_rejected_total', { dataset: 'iot_events' })).toBe(3);
+    expect(await prometheus.value('etl_rows_rejected_total', { dataset: 'iot_events' })).toBe(3);
   });
 
   it('keeps the pipeline running when the telemetry client throws', async () => {
@@ -91,7 +91,7 @@ describe('createPipelineMetrics', () => {
     const prometheus = new PrometheusPipelineMetrics();
     const configured = await createPipelineMetrics({ appInsightsConnectionString: 'InstrumentationKey=x' }, prometheus, async () => throwing);
     expect(() => configured.metrics.increment('etl_chunks_published_total', { dataset: 'iot_events' })).not.toThrow();
-    expect(prometheus.value('etl_chunks_published_total', { dataset: 'iot_events' })).toBe(1);
+    expect(await prometheus.value('etl_chunks_published_total', { dataset: 'iot_events' })).toBe(1);
   });
 
   it('imports the applicationinsights SDK nowhere in the app except dynamically, in the one loader', async () => {

@@ -70,17 +70,17 @@ describe('handler metrics', () => {
     if (outcome.status !== 'extracted') return;
 
     const labels = { dataset: dataset.name };
-    expect(metrics.value('etl_rows_extracted_total', labels)).toBe(outcome.totalRows);
-    expect(metrics.value('etl_rows_extracted_total', labels)).toBe(300);
-    expect(metrics.value('etl_rows_valid_total', labels)).toBe(outcome.validRows);
-    expect(metrics.value('etl_rows_rejected_total', labels)).toBe(outcome.rejectedRows);
+    expect(await metrics.value('etl_rows_extracted_total', labels)).toBe(outcome.totalRows);
+    expect(await metrics.value('etl_rows_extracted_total', labels)).toBe(300);
+    expect(await metrics.value('etl_rows_valid_total', labels)).toBe(outcome.validRows);
+    expect(await metrics.value('etl_rows_rejected_total', labels)).toBe(outcome.rejectedRows);
     expect(outcome.rejectedRows).toBeGreaterThan(0);
-    expect(metrics.value('etl_chunks_published_total', labels)).toBe(outcome.chunks);
+    expect(await metrics.value('etl_chunks_published_total', labels)).toBe(outcome.chunks);
     expect(outcome.chunks).toBeGreaterThan(2);
-    expect(metrics.value('etl_files_extracted_total', { dataset: dataset.name, outcome: 'extracted' })).toBe(1);
-    expect(metrics.value('etl_files_extracted_total', { dataset: dataset.name, outcome: 'skipped' })).toBe(1);
-    expect(metrics.value('etl_files_extracted_total', { dataset: 'unknown', outcome: 'failed' })).toBe(1);
-    expect(metrics.render()).toMatch(/^etl_extract_file_seconds_count\{dataset="iot_events"\} 1$/m);
+    expect(await metrics.value('etl_files_extracted_total', { dataset: dataset.name, outcome: 'extracted' })).toBe(1);
+    expect(await metrics.value('etl_files_extracted_total', { dataset: dataset.name, outcome: 'skipped' })).toBe(1);
+    expect(await metrics.value('etl_files_extracted_total', { dataset: 'unknown', outcome: 'failed' })).toBe(1);
+    expect(await metrics.render()).toMatch(/^etl_extract_file_seconds_count\{dataset="iot_events"\} 1$/m);
   });
 
   it('transform counts loads, duplicates, retries, dead letters and redeliveries', async () => {
@@ -101,18 +101,18 @@ describe('handler metrics', () => {
     expect(redelivered).toMatchObject({ alreadyApplied: 1 });
 
     const labels = { dataset: dataset.name };
-    expect(metrics.value('etl_chunk_events_processed_total', { ...labels, outcome: 'loaded' })).toBe(2);
-    expect(metrics.value('etl_chunk_events_processed_total', { ...labels, outcome: 'already_applied' })).toBe(1);
-    expect(metrics.value('etl_facts_loaded_total', labels)).toBe(17);
-    expect(metrics.value('etl_duplicate_rows_total', labels)).toBe(3);
-    expect(metrics.value('etl_retry_attempts_total', { stage: 'transform' })).toBe(2);
-    expect(metrics.value('etl_dead_letters_total', { stage: 'transform' })).toBe(1);
-    expect(metrics.value('etl_outbox_messages_published_total', {})).toBeGreaterThan(0);
-    expect(metrics.value('etl_outbox_publish_failures_total', {})).toBeUndefined();
-    const text = metrics.render();
+    expect(await metrics.value('etl_chunk_events_processed_total', { ...labels, outcome: 'loaded' })).toBe(2);
+    expect(await metrics.value('etl_chunk_events_processed_total', { ...labels, outcome: 'already_applied' })).toBe(1);
+    expect(await metrics.value('etl_facts_loaded_total', labels)).toBe(17);
+    expect(await metrics.value('etl_duplicate_rows_total', labels)).toBe(3);
+    expect(await metrics.value('etl_retry_attempts_total', { stage: 'transform' })).toBe(2);
+    expect(await metrics.value('etl_dead_letters_total', { stage: 'transform' })).toBe(1);
+    expect(await metrics.value('etl_outbox_messages_published_total', {})).toBeGreaterThan(0);
+    expect(await metrics.value('etl_outbox_publish_failures_total', {})).toBe(0);
+    const text = await metrics.render();
     expect(text).toMatch(/^etl_transform_batch_seconds_count 2$/m);
     expect(text).toMatch(/^etl_batch_events_sum\{stage="transform"\} 4$/m);
-    expect(metrics.value('etl_last_batch_timestamp_seconds', { stage: 'transform' })).toBeCloseTo(Date.now() / 1000, -2);
+    expect(await metrics.value('etl_last_batch_timestamp_seconds', { stage: 'transform' })).toBeCloseTo(Date.now() / 1000, -2);
   });
 
   it('aggregate counts merged and already-applied partials and dead letters', async () => {
@@ -129,10 +129,10 @@ describe('handler metrics', () => {
     expect(outcome).toMatchObject({ applied: partials, deadLettered: 1 });
     expect(again).toMatchObject({ applied: 0, alreadyApplied: partials });
 
-    expect(metrics.value('etl_partials_merged_total', { dataset: dataset.name, outcome: 'applied' })).toBe(partials);
-    expect(metrics.value('etl_partials_merged_total', { dataset: dataset.name, outcome: 'already_applied' })).toBe(partials);
-    expect(metrics.value('etl_dead_letters_total', { stage: 'aggregate' })).toBe(1);
-    expect(metrics.render()).toMatch(/^etl_aggregate_batch_seconds_count 2$/m);
+    expect(await metrics.value('etl_partials_merged_total', { dataset: dataset.name, outcome: 'applied' })).toBe(partials);
+    expect(await metrics.value('etl_partials_merged_total', { dataset: dataset.name, outcome: 'already_applied' })).toBe(partials);
+    expect(await metrics.value('etl_dead_letters_total', { stage: 'aggregate' })).toBe(1);
+    expect(await metrics.render()).toMatch(/^etl_aggregate_batch_seconds_count 2$/m);
   });
 
   it('the outbox relay counts the messages it publishes', async () => {
@@ -146,7 +146,7 @@ describe('handler metrics', () => {
     const relayed = await relayOutbox({ store: runtime.store, aggregates: runtime.aggregates, clock: runtime.clock, log: silentLogger, metrics }, { minAgeMs: 0, limit: 1000 });
     expect(loaded.outbox.length).toBeGreaterThan(0);
     expect(relayed).toBeGreaterThanOrEqual(loaded.outbox.length);
-    expect(metrics.value('etl_outbox_relayed_total', {})).toBe(relayed);
-    expect(metrics.value('etl_last_batch_timestamp_seconds', { stage: 'relay' })).toBeGreaterThan(0);
+    expect(await metrics.value('etl_outbox_relayed_total', {})).toBe(relayed);
+    expect(await metrics.value('etl_last_batch_timestamp_seconds', { stage: 'relay' })).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The one list of pipeline metrics. The app records only these names, the Prometheus endpoint and
- * Application Insights export them under exactly these names, the dashboards in `dashboards/` query
- * them (a test checks it) and the load-test collectors read them from here.
+ * The one list of metric names: the pipeline metrics, and the process metrics the project charts.
+ * The app records only these pipeline names, the Prometheus endpoint and Application Insights
+ * export them under exactly these names, the dashboards in `dashboards/` query them (a test checks
+ * it) and the load-test collectors read them from here.
  *
  * Names follow the Prometheus conventions (snake case, unit as suffix, counters end in `_total`),
  * and the same strings become `customMetrics.name` in Application Insights, so one name works in
@@ -158,6 +159,23 @@ export const METRIC_NAMES = Object.keys(PIPELINE_METRICS) as MetricName[];
 export function metricSpec(name: MetricName): MetricSpec {
   return PIPELINE_METRICS[name];
 }
+
+/**
+ * prom-client's default process metrics that the Grafana dashboard charts per process (per pod on
+ * AKS) and the load-test collectors read. Every process registry serves all of prom-client's
+ * defaults; these are the ones the project relies on (a test checks prom-client still serves them).
+ */
+export const PROCESS_METRIC_NAMES = [
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_heap_size_total_bytes',
+  'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_gc_duration_seconds',
+  'nodejs_version_info',
+] as const;
+
+export type ProcessMetricName = (typeof PROCESS_METRIC_NAMES)[number];
 
 /** Values of the `stage` label. */
 export type PipelineStage = 'extract' | 'transform' | 'aggregate' | 'relay';

@@ -13,7 +13,7 @@ import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
 import { iotEventsDataset } from '../datasets/iot-events.js';
 import type { FileManifest } from '../ports/file-manifest.js';
 import { parsePrometheusText, sampleValue, scrapeMetrics, sumOf, type ParsedExposition } from './prometheus-text-parser.js';
-import { METRIC_NAMES } from './metric-names.js';
+import { METRIC_NAMES, PROCESS_METRIC_NAMES } from './metric-names.js';
 import { waitFor as pollFor } from '../../local/host/test/wait-for.js';
 
 /** Polls every 200 ms; the deadline only bounds a hang. */
@@ -70,7 +70,17 @@ describe('/api/metrics on the local stack', () => {
   it('serves every metric of the list in the Prometheus text format, anonymously', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect([...metrics.types.keys()]).toEqual(METRIC_NAMES);
+    expect([...metrics.types.keys()].filter((name) => name.startsWith('etl_'))).toEqual(METRIC_NAMES);
+  });
+
+  it("serves the host process's CPU, memory, heap, event-loop and GC metrics beside them", () => {
+    for (const name of PROCESS_METRIC_NAMES) expect(metrics.types.has(name), name).toBe(true);
+    // This host runs in the test's process: its CPU time and resident memory are this process's.
+    expect(sampleValue(metrics, 'process_cpu_seconds_total')).toBeGreaterThan(1);
+    expect(sampleValue(metrics, 'process_resident_memory_bytes')).toBeGreaterThan(50 * 1024 * 1024);
+    expect(sampleValue(metrics, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
+    // Files went through: the heap has been collected at least once.
+    expect(sumOf(metrics, 'nodejs_gc_duration_seconds_count')).toBeGreaterThan(0);
   });
 
   it('is what scrapeMetrics (for the load-test collectors) reads', async () => {

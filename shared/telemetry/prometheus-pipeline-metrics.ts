@@ -1,109 +1,69 @@
 /**
- * Prometheus adapter: an in-memory registry of this process's series, rendered in the text
- * exposition format 0.0.4 for `/api/metrics`. Every pod (and the local host) serves its own
- * registry; Prometheus sums across pods. Small on purpose: counters, gauges and fixed-bucket
- * histograms over the names in metric-names.ts, nothing else.
+ * Prometheus adapter on prom-client: one registry per process holding the metrics of
+ * metric-names.ts (same names, kinds, labels and buckets), served at `/api/metrics` in the text
+ * exposition format. Every pod (and every local host process) serves its own registry; Prometheus
+ * sums across them. The process registry also carries prom-client's default process metrics
+ * (CPU seconds, resident memory, heap, event-loop lag, GC), charted per process on the dashboard.
  */
-import { PIPELINE_METRICS, metricSpec, type CounterName, type GaugeName, type HistogramName, type MetricLabels, type MetricName } from './metric-names.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { METRIC_NAMES, metricSpec, type CounterName, type GaugeName, type HistogramName, type MetricLabels, type MetricName } from './metric-names.js';
 import type { PipelineMetrics } from './pipeline-metrics.js';
-import { escapeHelp, formatLabels, formatSampleValue } from './prometheus-text-format.js';
 
-interface ValueSeries {
-  readonly labelValues: readonly string[];
-  value: number;
+export interface PrometheusPipelineMetricsOptions {
+  /**
+   * Also serve prom-client's default metrics of this process. Once per process: they observe
+   * process-wide state (GC, the event loop), so a second registry would only repeat them.
+   */
+  readonly processMetrics?: boolean;
 }
 
-interface HistogramSeries {
-  readonly labelValues: readonly string[];
-  /** Observations per bucket (not cumulative); the last slot is the `+Inf` bucket. */
-  readonly bucketCounts: number[];
-  sum: number;
-  count: number;
-}
-
-type Series = ValueSeries | HistogramSeries;
-
-function labelValuesOf(name: MetricName, labels: Readonly<Record<string, string>>): string[] {
-  return metricSpec(name).labels.map((label) => labels[label] ?? '');
-}
+type PromMetric = Counter | Gauge | Histogram;
 
 export class PrometheusPipelineMetrics implements PipelineMetrics {
-  private readonly series = new Map<MetricName, Map<string, Series>>();
+  readonly registry = new Registry();
+  private readonly metrics = new Map<MetricName, PromMetric>();
+
+  constructor(options: PrometheusPipelineMetricsOptions = {}) {
+    for (const name of METRIC_NAMES) {
+      const spec = metricSpec(name);
+      // A metric without labels is exported at zero from the start, so rate() and increase() have a zero to begin from.
+      const common = { name, help: spec.help, labelNames: [...spec.labels], registers: [this.registry] };
+      const metric =
+        spec.kind === 'counter' ? new Counter(common) : spec.kind === 'gauge' ? new Gauge(common) : new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
+      this.metrics.set(name, metric);
+    }
+    if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
+  }
 
   increment<N extends CounterName>(name: N, labels: MetricLabels<N>, value = 1): void {
     // A counter only goes up; a negative or non-finite step is a caller bug, dropped rather than thrown.
     if (!Number.isFinite(value) || value < 0) return;
-    this.valueSeries(name, labels).value += value;
+    (this.metrics.get(name) as Counter).inc(labels, value);
   }
 
   set<N extends GaugeName>(name: N, labels: MetricLabels<N>, value: number): void {
-    this.valueSeries(name, labels).value = value;
+    (this.metrics.get(name) as Gauge).set(labels, value);
   }
 
   observe<N extends HistogramName>(name: N, labels: MetricLabels<N>, value: number): void {
     if (Number.isNaN(value)) return;
-    const buckets = metricSpec(name).buckets ?? [];
-    const labelValues = labelValuesOf(name, labels);
-    const series = this.seriesOf(name, labelValues, () => ({ labelValues, bucketCounts: new Array<number>(buckets.length + 1).fill(0), sum: 0, count: 0 })) as HistogramSeries;
-    const index = buckets.findIndex((bound) => value <= bound);
-    series.bucketCounts[index === -1 ? buckets.length : index]! += 1;
-    series.sum += value;
-    series.count += 1;
+    (this.metrics.get(name) as Histogram).observe(labels, value);
   }
 
-  /** The current value of a counter or gauge series (undefined before its first record). */
-  value<N extends CounterName | GaugeName>(name: N, labels: MetricLabels<N>): number | undefined {
-    const series = this.series.get(name)?.get(JSON.stringify(labelValuesOf(name, labels)));
-    return series && 'value' in series ? series.value : undefined;
+  /** The current value of a counter or gauge series (undefined before its first record, for labelled ones). */
+  async value<N extends CounterName | GaugeName>(name: N, labels: MetricLabels<N>): Promise<number | undefined> {
+    const wanted: Readonly<Record<string, string>> = labels;
+    const { values } = await (this.metrics.get(name) as Counter | Gauge).get();
+    return values.find((sample) => Object.keys(wanted).length === Object.keys(sample.labels).length && Object.entries(wanted).every(([key, text]) => sample.labels[key] === text))?.value;
   }
 
-  /** Every metric in the list's order, in text exposition format 0.0.4, ending with a line feed. */
-  render(): string {
-    const lines: string[] = [];
-    for (const name of Object.keys(PIPELINE_METRICS) as MetricName[]) {
-      const spec = metricSpec(name);
-      lines.push(`# HELP ${name} ${escapeHelp(spec.help)}`, `# TYPE ${name} ${spec.kind}`);
-      const known = [...(this.series.get(name)?.values() ?? [])];
-      // A metric without labels is shown from the start, so rate() and increase() have a zero to begin from.
-      if (known.length === 0 && spec.labels.length === 0) {
-        known.push(spec.kind === 'histogram' ? { labelValues: [], bucketCounts: new Array<number>((spec.buckets?.length ?? 0) + 1).fill(0), sum: 0, count: 0 } : { labelValues: [], value: 0 });
-      }
-      known.sort((a, b) => a.labelValues.join('\u0000').localeCompare(b.labelValues.join('\u0000')));
-      for (const series of known) {
-        const pairs = spec.labels.map((label, index) => [label, series.labelValues[index] ?? ''] as const);
-        if ('value' in series) {
-          lines.push(`${name}${formatLabels(pairs)} ${formatSampleValue(series.value)}`);
-          continue;
-        }
-        const bounds = [...(spec.buckets ?? []), Number.POSITIVE_INFINITY];
-        let cumulative = 0;
-        bounds.forEach((bound, index) => {
-          cumulative += series.bucketCounts[index] ?? 0;
-          lines.push(`${name}_bucket${formatLabels([...pairs, ['le', formatSampleValue(bound)]])} ${cumulative}`);
-        });
-        lines.push(`${name}_sum${formatLabels(pairs)} ${formatSampleValue(series.sum)}`, `${name}_count${formatLabels(pairs)} ${series.count}`);
-      }
-    }
-    return `${lines.join('\n')}\n`;
+  /** The content type of `render()`: the text exposition format 0.0.4. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 
-  private valueSeries(name: MetricName, labels: Readonly<Record<string, string>>): ValueSeries {
-    const labelValues = labelValuesOf(name, labels);
-    return this.seriesOf(name, labelValues, () => ({ labelValues, value: 0 })) as ValueSeries;
-  }
-
-  private seriesOf(name: MetricName, labelValues: readonly string[], create: () => Series): Series {
-    let byLabels = this.series.get(name);
-    if (!byLabels) {
-      byLabels = new Map();
-      this.series.set(name, byLabels);
-    }
-    const key = JSON.stringify(labelValues);
-    let series = byLabels.get(key);
-    if (!series) {
-      series = create();
-      byLabels.set(key, series);
-    }
-    return series;
+  /** Every metric of the registry in the text exposition format, ending with a line feed. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }
