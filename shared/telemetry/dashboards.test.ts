@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAMES, metricSpec, type MetricName } from './metric-names.js';
+import { METRIC_NAMES, PROCESS_METRIC_NAMES, metricSpec, type MetricName } from './metric-names.js';
 
 const DASHBOARDS = fileURLToPath(new URL('../../dashboards/', import.meta.url));
 
@@ -15,7 +15,7 @@ interface GrafanaPanel {
   title: string;
   gridPos: { h: number; w: number; x: number; y: number };
   datasource?: { type: string; uid: string };
-  targets?: { refId: string; expr: string }[];
+  targets?: { refId: string; expr: string; legendFormat?: string }[];
   panels?: GrafanaPanel[];
 }
 interface GrafanaDashboard {
@@ -45,6 +45,11 @@ function pipelineMetricNames(query: string): string[] {
     const base = series.replace(/_(bucket|sum|count)$/, '');
     return base !== series && (METRIC_NAMES as string[]).includes(base) && metricSpec(base as MetricName).kind === 'histogram' ? base : series;
   });
+}
+
+/** prom-client's process metric names in a query, with histogram series suffixes taken back to the metric's name. */
+function processMetricNames(query: string): string[] {
+  return [...query.matchAll(/\b(?:process|nodejs)_[a-z0-9_]+\b/g)].map(([series]) => series.replace(/^(nodejs_gc_duration_seconds)_(?:bucket|sum|count)$/, '$1'));
 }
 
 /** Brackets of every kind open and close in order (outside string literals). */
@@ -78,6 +83,28 @@ describe('grafana-dashboard.json', () => {
     const used = new Set(grafanaQueries(dashboard).flatMap(pipelineMetricNames));
     expect([...used].filter((name) => !(METRIC_NAMES as string[]).includes(name))).toEqual([]);
     expect(METRIC_NAMES.filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  it("charts every process metric of the list, per process (per pod on AKS), and no other of prom-client's", async () => {
+    const dashboard = await readJson<GrafanaDashboard>('grafana-dashboard.json');
+    const used = new Set(grafanaQueries(dashboard).flatMap(processMetricNames));
+    expect([...used].sort()).toEqual([...PROCESS_METRIC_NAMES].sort());
+    for (const panel of grafanaPanels(dashboard)) {
+      for (const target of panel.targets ?? []) {
+        if (processMetricNames(target.expr).length === 0 || target.expr.includes('by (kind)')) continue;
+        // One series per process: Prometheus' instance locally, the pod's name on AKS.
+        expect(target.expr, panel.title).toMatch(/ by \(kubernetes_pod_name, instance\) /);
+        expect(target.legendFormat, panel.title).toContain('{{instance}} {{kubernetes_pod_name}}');
+      }
+    }
+  });
+
+  it('filters the namespace on the label managed Prometheus gives scraped pods', async () => {
+    const dashboard = await readJson<GrafanaDashboard>('grafana-dashboard.json');
+    for (const expr of grafanaQueries(dashboard)) {
+      if (pipelineMetricNames(expr).length === 0 && processMetricNames(expr).length === 0) continue;
+      expect(expr).not.toMatch(/[{,]\s*namespace=/);
+    }
   });
 
   it('shows KEDA, replica and pod resource metrics next to ours', async () => {
