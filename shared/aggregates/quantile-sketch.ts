@@ -8,6 +8,8 @@
  *
  * Values ≤ 0 are counted in `zeroCount` (the schema requires quantile measures to have min ≥ 0).
  * The class is mutable for speed on the hot path; `SerializedSketch` is the immutable wire form.
+ * Kept over `@datadog/sketches-js` on measurement: same error, faster merges of the stored form,
+ * a quarter of the size in events (docs/quantile-sketches.md).
  */
 import { EtlError } from '../errors/etl-error.js';
 import type { SerializedSketch } from './window-partial.js';
