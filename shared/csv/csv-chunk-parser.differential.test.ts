@@ -15,24 +15,15 @@ import fc from 'fast-check';
 import { parse as parseCsvSync, type InfoRecord, type Options as CsvParseOptions } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { isEtlError } from '../errors/etl-error.js';
-import { CsvChunkParser, type CsvItem } from './csv-chunk-parser.js';
+import { csvParseOptions, CsvChunkParser, DEFAULT_DIALECT, type CsvItem } from './csv-chunk-parser.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const QUOTE = Buffer.from('"');
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** What csv-parse is given: the same options the parser uses for quoted records. */
-const ORACLE_OPTIONS = {
-  bom: false,
-  delimiter: ',',
-  quote: '"',
-  escape: '"',
-  record_delimiter: ['\r\n', '\n'],
-  relax_column_count: true,
-  skip_empty_lines: true,
-  encoding: null,
-} as const satisfies CsvParseOptions;
+/** The parser's own csv-parse options, with fields kept as bytes so that invalid UTF-8 survives. */
+const ORACLE_OPTIONS = { ...csvParseOptions(DEFAULT_DIALECT), encoding: null } as const satisfies CsvParseOptions;
 
 /** Bytes fields are made of: CSV's special characters, multi-byte text, and invalid UTF-8. */
 const TEXT_PIECES = ['a', 'b', '1', ' ', '-', 'é', '😀', '\r'].map((text) => Buffer.from(text));

@@ -83,7 +83,8 @@ interface ScannedRecord {
   readonly fields?: string[];
 }
 
-function csvParseOptions(dialect: CsvParseDialect): CsvParseOptions {
+/** What csv-parse is given for quoted records (the differential test gives its oracle the same). */
+export function csvParseOptions(dialect: CsvParseDialect): CsvParseOptions {
   return {
     bom: false,
     delimiter: dialect.delimiter,
@@ -95,7 +96,7 @@ function csvParseOptions(dialect: CsvParseDialect): CsvParseOptions {
   };
 }
 
-const DEFAULT_DIALECT: CsvParseDialect = { delimiter: ',', quote: '"', escape: '"', skipRows: 0 };
+export const DEFAULT_DIALECT: CsvParseDialect = { delimiter: ',', quote: '"', escape: '"', skipRows: 0 };
 
 /** The byte of a one-character ASCII dialect setting. */
 function asciiByte(what: string, text: string): number {
