@@ -107,7 +107,7 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     until: 'windows',
     args: ['--stages', 'e2e', '--extract-mb', '0', '--placement', 'per-function'],
     simulate: { placement: 'per-function', generatedUpload: false, workload: loadTestWorkload('burst', { files: 1, rows: 1_000_000, intervalSeconds: 0 }) },
-    measured: { where: 'docs/benchmarks.md#fourth-session-2026-11-30-later-the-same-day', runs: [{ drainSeconds: 13.4, peakInstances: 1, backgroundCores: 0 }] },
+    measured: { where: 'docs/benchmarks.md#end-to-end', runs: [{ drainSeconds: 13.4, peakInstances: 1, backgroundCores: 0 }] },
   },
   {
     name: 'bench-shared',
@@ -115,7 +115,7 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     until: 'windows',
     args: ['--stages', 'e2e', '--extract-mb', '0', '--placement', 'shared'],
     simulate: { placement: 'shared', generatedUpload: false, workload: loadTestWorkload('burst', { files: 1, rows: 1_000_000, intervalSeconds: 0 }) },
-    measured: { where: 'docs/benchmarks.md#fourth-session-2026-11-30-later-the-same-day', runs: [{ drainSeconds: 15.7, peakInstances: 1, backgroundCores: 0 }] },
+    measured: { where: 'docs/benchmarks.md#end-to-end', runs: [{ drainSeconds: 15.7, peakInstances: 1, backgroundCores: 0 }] },
   },
   {
     name: 'bench-four-files',

@@ -42,8 +42,8 @@ const assumption = (why: string, replaceBy: string): InputSource => ({ kind: 'as
 const input = (value: number, unit: string, what: string, source: InputSource): CalibratedInput => ({ value, unit, what, source });
 
 const BENCH = 'npm run bench';
-const FOURTH = 'docs/benchmarks.md#fourth-session-2026-11-30-later-the-same-day';
-const FLOOR = 'docs/benchmarks.md#fifth-session-2026-11-30-evening-the-floor-measured';
+const FOURTH = 'docs/benchmarks.md#where-the-cpu-goes';
+const FLOOR = 'docs/benchmarks.md#the-floor';
 const STARTS = 'npx tsx simulation/measure-local-scaling.ts';
 const STUDY_INPUTS = 'docs/scaling-study.md#inputs-measured-here';
 const LOAD_TEST_AZURE = 'npm run load-test -- --status-url https://<app>.azurewebsites.net/api (docs/scaling-study.md#what-to-measure-on-azure)';
@@ -57,7 +57,7 @@ export const WORK_PER_ROW = {
     0.13,
     'CPU-s',
     'one SQLite commit (local only): it writes every index page the transaction dirtied, which random keys spread over the whole index, so it costs about the same at any size (1.3 µs per fact at 100,000 rows)',
-    measured(BENCH, 'docs/benchmarks.md#third-session-2026-11-30'),
+    measured(BENCH, 'docs/benchmarks.md#where-the-cpu-goes'),
   ),
   mssqlClient: input(
     1,
