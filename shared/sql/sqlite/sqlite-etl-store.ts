@@ -48,18 +48,15 @@ export class SqliteEtlStore implements EtlStore {
       db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 30_000)}`);
       // 16 KiB pages, for a new file only (an existing one keeps its size): random uuid keys dirty an
       // index page per row, and bigger pages mean fewer of them to split, track and append to the
-      // WAL. Measured on 1M inserts into the facts schema: 4 KiB pages ~150k rows/s with 50,000 rows
-      // per transaction; 16 KiB ~170k at 50,000 and ~215k at 100,000.
+      // WAL. Measured: docs/benchmarks.md, "SQL load".
       db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       // A larger page cache (64 MiB) keeps the key indexes hot; random uuid keys touch pages all over.
       db.pragma('cache_size = -65536');
       // Random keys dirty pages all over the index; checkpointing every 1000 pages (the default)
-      // copied and fsynced them after almost every chunk. Measured on 1M random-uuid inserts in
-      // chunks of 2,000 (4 KiB pages): a WAL of 32 MiB ~45k rows/s, of 128 MiB ~59k rows/s. So 128
-      // MiB in pages of this file's size (a file made before 16 KiB pages keeps 4 KiB); a WAL of
-      // 512 MiB was only ~8 % faster on 100,000-row commits.
+      // copied and fsynced them after almost every chunk. So a 128 MiB WAL, counted in pages of this
+      // file's size (a file made before 16 KiB pages keeps 4 KiB); docs/benchmarks.md, "SQL load".
       const pageBytes = Number(db.pragma('page_size', { simple: true }));
       db.pragma(`wal_autocheckpoint = ${Math.trunc((128 * 1024 * 1024) / pageBytes)}`);
       db.pragma('journal_size_limit = 67108864');

@@ -5,9 +5,8 @@
  * write one outbox for the new facts of all the chunks.
  *
  * Why several chunks per transaction: in WAL mode a commit appends every page the transaction
- * dirtied, and random uuid keys dirty about one index page per row. Measured here on 1M random
- * keys (two-column table, `synchronous = NORMAL`): 74k rows/s with 2,000 rows per commit, 104k
- * with 10,000, 189k with 50,000.
+ * dirtied, and random uuid keys dirty about one index page per row, so fewer, bigger commits load
+ * several times faster (docs/benchmarks.md, "SQL load").
  */
 import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
@@ -25,8 +24,8 @@ interface InsertPlan {
 
 /**
  * One accessor per column, decided once per dataset: the hot loop then fills each row in a single
- * pass. Measured here at about half the cost of `factRowValues` plus a conversion pass (≈0.15 vs
- * 0.3 µs a row): small next to SQLite's own work, but it is the innermost loop.
+ * pass, about half the cost of `factRowValues` plus a conversion pass (docs/benchmarks.md, "SQL
+ * load"): small next to SQLite's own work, but it is the innermost loop.
  */
 function sqliteRowBuilder(tables: DatasetTables): (fact: Fact) => (string | number | null)[] {
   const accessors = tables.factColumns.map((column): ((fact: Fact) => string | number | null) => {
@@ -95,7 +94,7 @@ export class SqliteFactLoader implements FactLoader {
       const tables = datasetTables(input.dataset);
       // A key twice in one chunk: the first row wins, the rest count as duplicates. The key's unique
       // index does that by itself, row by row (key columns are NOT NULL), so no de-duplication pass
-      // first: it cost ~0.2–0.4 µs a fact, a twentieth of the whole load.
+      // first: it cost a twentieth of the whole load (docs/benchmarks.md, "SQL load").
       const loaded = this.insertNew(tables, input.facts, newFacts);
       const duplicates = input.facts.length - loaded;
       manifests.add(input.fileId, { loaded, duplicates, rejected: input.rejectedRows ?? 0 });
@@ -116,9 +115,9 @@ export class SqliteFactLoader implements FactLoader {
   /**
    * Inserts facts in order; appends those whose key was new to `newFacts`, in input order, and
    * returns how many there were. One prepared
-   * single-row INSERT per fact: measured here it beats multi-row INSERT … RETURNING about 2×, because
-   * better-sqlite3 binds a short row with no JS round trip for RETURNING rows, and `changes` says
-   * exactly whether the key was new.
+   * single-row INSERT per fact: it beats multi-row INSERT … RETURNING (docs/benchmarks.md, "SQL
+   * load"), because better-sqlite3 binds a short row with no JS round trip for RETURNING rows, and
+   * `changes` says exactly whether the key was new.
    */
   private insertNew(tables: DatasetTables, facts: readonly Fact[], newFacts: Fact[]): number {
     const { insert, row } = this.insertFor(tables);

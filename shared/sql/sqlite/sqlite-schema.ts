@@ -102,15 +102,15 @@ export function sqliteDatasetDdl(tables: DatasetTables): string[] {
   const key = tables.keyColumns.map((column) => q(column.name)).join(', ');
   const statements = [
     // The key's unique index de-duplicates. A rowid table (not WITHOUT ROWID): with random uuid keys,
-    // appending rows and indexing only the key measured faster than keeping whole rows in key order.
+    // appending rows and indexing only the key is faster than keeping whole rows in key order.
     `CREATE TABLE IF NOT EXISTS ${q(tables.factsTable)} (\n  ${factColumns.join(',\n  ')},\n  PRIMARY KEY (${key})\n)`,
   ];
   // No index for the daily report on SQLite (Azure SQL keeps its covering one). The report's query
   // takes optional bounds (`@from IS NULL OR event_date >= @from`), which SQLite cannot seek on, so
-  // its plan read the whole index and then every row by rowid: no faster than a scan (1M facts:
-  // 3.3 s with the index, 2.9 s without, whole range or one day). Keeping the index cost ~1 µs of
-  // transform CPU per fact. A one-day report on many days of local data now scans them all; the
-  // local store favours loading. Databases made before drop it.
+  // its plan read the whole index and then every row by rowid: no faster than a scan, while the
+  // index cost transform CPU on every fact (docs/benchmarks.md, "SQL load"). A one-day report on
+  // many days of local data now scans them all; the local store favours loading. Databases made
+  // before drop it.
   statements.push(`DROP INDEX IF EXISTS ${q(`${tables.factsTable}_by_day`)}`);
   const windowColumns = [
     'window_start TEXT NOT NULL',
