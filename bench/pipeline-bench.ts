@@ -164,7 +164,8 @@ async function endToEnd(
 /**
  * Extract alone, in a child process, on a big file; returns the child's peak RSS (VmHWM). The child
  * runs the extract compiled to JavaScript (tsconfig.build.json), as Azure runs it: under the tsx
- * loader the same extract peaks ~55 MB higher, as tsx's loader thread holds a V8 heap of its own.
+ * loader the same extract peaks higher, as tsx's loader thread holds a V8 heap of its own
+ * (docs/benchmarks.md, "Extract memory").
  */
 async function extractPeakRss(
   directory: string,

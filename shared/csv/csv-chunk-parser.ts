@@ -43,8 +43,9 @@ export interface CsvReadOptions {
   readonly dialect?: CsvParseDialect;
   /**
    * Split records without quotes at their commas instead of handing them to csv-parse. Same
-   * fields either way (a differential test checks it); about 2.5× faster. Records with quoted
-   * fields always go to csv-parse: quoting rules are the library's job. Default true.
+   * fields either way (a differential test checks it), and faster (docs/benchmarks.md, "The CSV
+   * reader"). Records with quoted fields always go to csv-parse: quoting rules are the library's
+   * job. Default true.
    */
   readonly splitUnquotedRecords?: boolean;
 }
@@ -430,8 +431,8 @@ export class CsvChunkParser {
    * Turns the pending run of good records into row items, in order. A record without quotes is
    * split at its commas: the scanner already proved that every comma in it is a delimiter, and a
    * differential test checks the result against csv-parse. Records with quoted fields go to
-   * csv-parse, several at a time. That makes the common case about 2.5 times faster
-   * (IoT files: ~540k rows/s against ~200k with csv-parse for every record; load-tests/README.md).
+   * csv-parse, several at a time. That makes the common case faster than
+   * csv-parse for every record (docs/benchmarks.md, "The CSV reader").
    */
   private flushRun(buffer: Buffer, run: ScannedRecord[], items: CsvItem[]): void {
     if (run.length === 0) return;

@@ -3,8 +3,8 @@
  *
  * Why bytes: a chunk gathers rows for a while (until it is full), and rows kept as arrays of
  * strings for that long outlive V8's young-generation collections, get copied into the old space
- * and die there. At extract's row rate that made the old space swing between ~35 and ~140 MB
- * (`--trace-gc` on a 280 MB file: ~2.3 MB promoted per scavenge) and the peak RSS grow with it.
+ * and die there, and at extract's row rate the old space and the peak RSS grew with it (the GC
+ * trace: docs/benchmarks.md, "Extract memory").
  * Kept as JSON text in a few reused off-heap buffers, a waiting row costs the heap nothing.
  *
  * The body is exactly `JSON.stringify(event)` for the `ChunkEvent` with the same content: what the
