@@ -70,7 +70,7 @@ export const APP_SETTINGS = {
   },
   // --- Containers -----------------------------------------------------------------------------------
   ETL_LANDING_CONTAINER: { description: 'Container users drop CSV files into: <container>/<dataset>/…/*.csv.', default: 'landing', scope: 'all' },
-  ETL_REJECTED_CONTAINER: { description: 'Container for rejected rows (NDJSON per file).', default: 'rejected', scope: 'all' },
+  ETL_REJECTED_CONTAINER: { description: 'Container for rejected rows (NDJSON per file) and the chunk plan of each file.', default: 'rejected', scope: 'all' },
   ETL_DEADLETTER_CONTAINER: { description: 'Container for dead-lettered events.', default: 'deadletters', scope: 'all' },
   // --- SQL ------------------------------------------------------------------------------------------
   ETL_SQL_DRIVER: { description: "SQL adapter: 'sqlite' (local) or 'mssql' (Azure SQL).", default: 'sqlite', scope: 'all' },

@@ -11,7 +11,10 @@ import { IOT_CSV_HEADER } from '../../load-tests/iot-csv-generator.js';
 import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
 import { silentLogger } from '../runtime/logger.js';
 import { rejectedBlobName } from '../adapters/blob-rejected-row-sink.js';
-import { extractFile, landedBlobFromEvent } from './extract-handler.js';
+import { EtlError } from '../errors/etl-error.js';
+import type { EventPublisher } from '../ports/event-publisher.js';
+import { extractFile, landedBlobFromEvent, type ExtractDependencies } from './extract-handler.js';
+import { transformBatch } from './transform-handler.js';
 
 const GOOD_ROW = '6f1c1b2e-9a4b-4c1e-8f00-000000000001,device-001,temperature,2026-11-20T10:00:00Z,12.5,21.5,normal,lab,1.0.0';
 
@@ -91,6 +94,69 @@ describe('extract on bad and odd files', () => {
     expect(reasons.map((row) => row.rowNumber)).toEqual([2, 3, 4, 5]);
     expect(reasons[0]!.reason).toContain('device_type');
     expect(reasons[1]!.reason).toContain('event_duration');
+  });
+
+  /**
+   * The real records hub, keeping a copy of every chunk it took; "dies" after `failAfter` chunks.
+   * `partitions`: offer only the first few of its partitions, as a hub with fewer would.
+   */
+  function recordsHub(failAfter = Infinity, partitions?: number): { hub: EventPublisher; chunks: unknown[] } {
+    const chunks: unknown[] = [];
+    const hub: EventPublisher = {
+      partitionIds: async () => (await runtime.records.partitionIds()).slice(0, partitions),
+      publish: async (events) => {
+        if (chunks.length >= failAfter) throw new EtlError('PUBLISH_FAILED', 'the extract process died');
+        // Copied now: extract reuses a chunk's buffer once it is sent.
+        for (const event of events) chunks.push(JSON.parse(Buffer.from(event.body as Uint8Array).toString('utf8')));
+        await runtime.records.publish(events);
+      },
+      close: async () => {},
+    };
+    return { hub, chunks };
+  }
+
+  async function extractAndTransform(deps: ExtractDependencies, blobName: string, failAfter?: number, partitions?: number) {
+    const { hub, chunks } = recordsHub(failAfter, partitions);
+    const outcome = await extractFile({ ...deps, records: hub }, { container: 'landing', blobName }).catch((error: Error) => error);
+    await transformBatch(runtime.transformDependencies(silentLogger), chunks.map((body) => ({ body })));
+    return outcome;
+  }
+
+  it('cuts a retried file as its first attempt did, whatever the chunk settings and partitions are by then', async () => {
+    for (const [file, blobName, first, sent, retry, retryPartitions] of [
+      [1, 'iot_events/recut-larger.csv', { maxRows: 2, maxBytes: 100_000 }, 2, { maxRows: 5, maxBytes: 100_000 }, undefined],
+      [2, 'iot_events/recut-smaller.csv', { maxRows: 6, maxBytes: 100_000 }, 1, { maxRows: 100, maxBytes: 250 }, undefined],
+      [3, 'iot_events/recut-one-partition.csv', { maxRows: 3, maxBytes: 100_000 }, 1, { maxRows: 3, maxBytes: 100_000 }, 1],
+    ] as const) {
+      // Twelve devices, so that the rows spread over both partitions.
+      const rows = Array.from({ length: 12 }, (_, row) =>
+        GOOD_ROW.replace('8f00-000000000001', `8f00-${file}000000000${String(row).padStart(2, '0')}`).replace('device-001', `device-${String(row).padStart(3, '0')}`),
+      );
+      const content = [IOT_CSV_HEADER, ...rows].join('\n') + '\n';
+      await stack.blobService.getContainerClient('landing').getBlockBlobClient(blobName).upload(content, Buffer.byteLength(content));
+      const deps = runtime.extractDependencies(silentLogger);
+      // The first attempt sends some chunks, which transform loads, then dies; the retry runs with other limits or partitions.
+      const crashed = await extractAndTransform({ ...deps, chunk: first }, blobName, sent);
+      expect(crashed, blobName).toBeInstanceOf(EtlError);
+      const outcome = await extractAndTransform({ ...deps, chunk: retry }, blobName, undefined, retryPartitions);
+      expect(outcome, blobName).toMatchObject({ status: 'extracted', totalRows: 12, validRows: 12 });
+      const manifest = await runtime.store.manifest.getFile((outcome as { fileId: string }).fileId);
+      expect(manifest, blobName).toMatchObject({ state: 'complete', totalRows: 12, validRows: 12, loadedRows: 12, duplicateRows: 0 });
+      expect(manifest!.chunksLoaded).toBe(manifest!.chunks);
+      expect(await runtime.store.query.countFacts(runtime.datasets.get('iot_events')!, { fileId: manifest!.fileId })).toBe(12);
+    }
+  });
+
+  it('fails a retried file whose dataset declaration changed since its first attempt, saying why', async () => {
+    const blobName = 'iot_events/redeclared.csv';
+    const content = `${IOT_CSV_HEADER}\n${GOOD_ROW.replace('8f00-000000000001', '8f00-200000000001')}\n`;
+    await stack.blobService.getContainerClient('landing').getBlockBlobClient(blobName).upload(content, Buffer.byteLength(content));
+    const deps = runtime.extractDependencies(silentLogger);
+    await expect(extractAndTransform(deps, blobName, 0)).resolves.toBeInstanceOf(EtlError);
+    const iot = runtime.datasets.get('iot_events')!;
+    const outcome = await extractAndTransform({ ...deps, datasets: new Map([[iot.name, { ...iot, version: iot.version + 1 }]]) }, blobName);
+    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringMatching(/declaration of dataset 'iot_events' changed \(version 1 → 2\)/) });
+    expect(await runtime.store.manifest.getFile((outcome as { fileId: string }).fileId)).toMatchObject({ state: 'failed' });
   });
 
   it('reads the BlobCreated events Event Grid delivers, and refuses other events', () => {

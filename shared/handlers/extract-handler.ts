@@ -4,8 +4,9 @@
  * Streams the blob (memory does not grow with file size), validates every row against the
  * dataset, writes bad rows to the rejected sink, groups good rows by target partition into chunk
  * events and publishes them. Idempotent: the file id is derived from the blob path and content
- * version, chunking is deterministic, and transform's ledger drops chunks it has already applied,
- * so a retried trigger or an identical re-upload counts no row twice.
+ * version, the first attempt pins how the file is cut (a retry cuts it the same way, whatever the
+ * settings say by then), and transform's ledger drops chunks it has already applied, so a retried
+ * trigger or an identical re-upload counts no row twice.
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_CSV_DIALECT, type DatasetDeclaration } from '../datasets/dataset-declaration.js';
@@ -17,6 +18,7 @@ import { EtlError, isEtlError } from '../errors/etl-error.js';
 import type { BlobSource } from '../ports/blob-source.js';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js';
 import type { ManifestStore } from '../ports/etl-store.js';
+import type { ChunkPlan, ChunkPlanStore } from '../ports/chunk-plan-store.js';
 import type { RejectedRowSink, RejectedRowWriter } from '../ports/rejected-row-sink.js';
 import { CHUNK_EVENT_TYPE } from '../messages/chunk-event.js';
 import { ChunkEventEncoder, type ChunkRows } from '../messages/chunk-event-encoder.js';
@@ -30,7 +32,9 @@ export interface ExtractDependencies {
   readonly manifest: ManifestStore;
   readonly rejected: RejectedRowSink;
   readonly records: EventPublisher;
+  /** Chunk limits for a file's first attempt; a retry follows the plan that attempt pinned. */
   readonly chunk: { readonly maxRows: number; readonly maxBytes: number };
+  readonly plans: ChunkPlanStore;
   readonly clock: () => Date;
   readonly log: Logger;
   /** Row, chunk and file counts and the file duration; optional so that callers may leave metrics out. */
@@ -72,6 +76,15 @@ export function fileIdFor(container: string, blobName: string, version: { conten
     .update(`${container}/${blobName}\n${version.contentMd5 ?? version.etag}`)
     .digest('hex')
     .slice(0, 32);
+}
+
+/**
+ * What in a declaration decides which rows are valid, their fields and their partition: a retry
+ * against a declaration with another fingerprint would cut the file differently.
+ */
+export function declarationFingerprint(dataset: DatasetDeclaration): string {
+  const cutBy = { version: dataset.version, columns: dataset.columns, partitionKey: dataset.partitionKey ?? null, csv: dataset.csv ?? null };
+  return createHash('sha256').update(JSON.stringify(cutBy)).digest('hex');
 }
 
 /** Read an Event Grid `Microsoft.Storage.BlobCreated` event (as delivered to the `landing-events` queue). */
@@ -140,9 +153,23 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
   }
 
   const partitionIds = await deps.records.partitionIds();
+  const declaration = declarationFingerprint(dataset);
+  const plan = await deps.plans.pin(
+    { dataset: dataset.name, fileId },
+    { maxRows: deps.chunk.maxRows, maxBytes: deps.chunk.maxBytes, partitionCount: partitionIds.length, datasetVersion: dataset.version, declaration },
+  );
+  if (plan.declaration !== declaration) {
+    const change = plan.datasetVersion === dataset.version ? `still version ${dataset.version}` : `version ${plan.datasetVersion} → ${dataset.version}`;
+    const reason =
+      `the declaration of dataset '${dataset.name}' changed (${change}) since this file was first extracted, so a retry cannot ` +
+      `cut it into the chunks already sent; upload the file under a new name to load it against the current declaration`;
+    await deps.manifest.failFile(fileId, reason, now());
+    deps.log.warn(`extract: ${blobName}: ${reason}`);
+    return { status: 'failed', fileId, reason };
+  }
   const writer = deps.rejected.open({ dataset: dataset.name, fileId, blobName });
   try {
-    const counts = await extractRows(deps, dataset, fileId, blobName, await deps.blobs.read(container, blobName, info.etag), partitionIds, writer);
+    const counts = await extractRows(deps, dataset, fileId, blobName, await deps.blobs.read(container, blobName, info.etag), { plan, partitionIds }, writer);
     await writer.close();
     if ('headerError' in counts) {
       await deps.manifest.failFile(fileId, counts.headerError, now());
@@ -172,12 +199,13 @@ async function extractRows(
   fileId: string,
   blobName: string,
   content: AsyncIterable<Uint8Array>,
-  partitionIds: readonly string[],
+  route: { readonly plan: ChunkPlan; readonly partitionIds: readonly string[] },
   rejected: RejectedRowWriter,
 ): Promise<{ totalRows: number; validRows: number; rejectedRows: number; chunks: number } | { headerError: string }> {
   // Without a partition key, rows are spread by their whole text (each row still goes to one partition).
   const keyColumn = dataset.partitionKey === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionKey);
   const csv = dataset.csv ?? DEFAULT_CSV_DIALECT;
+  const { plan, partitionIds } = route;
   let header: readonly string[] = [];
   const pending = new Map<number, PendingChunk>();
   const inFlight = new Set<Promise<void>>();
@@ -193,7 +221,8 @@ async function extractRows(
   const publish = async (partitionIndex: number, chunk: PendingChunk): Promise<void> => {
     const event = encoder.encode(chunk.rows, chunks);
     chunks += 1;
-    const outgoing: OutgoingEvent = { body: event.body, partitionId: partitionIds[partitionIndex], properties: event.properties };
+    // Rows are grouped by the plan's partitions; should the hub have fewer now, they fold onto its own.
+    const outgoing: OutgoingEvent = { body: event.body, partitionId: partitionIds[partitionIndex % partitionIds.length], properties: event.properties };
     const sending = deps.records.publish([outgoing]).then(
       () => {
         // The publisher is done with the body; a failed publish fails the file, so its body is left to the GC.
@@ -240,14 +269,14 @@ async function extractRows(
       }
       validRows += 1;
       const fields = binding.binding.indexes.map((index) => (item.fields[index] ?? '').trim());
-      const partitionIndex = partitionIndexFor(keyColumn < 0 ? item.raw : (fields[keyColumn] ?? ''), partitionIds.length);
+      const partitionIndex = partitionIndexFor(keyColumn < 0 ? item.raw : (fields[keyColumn] ?? ''), plan.partitionCount);
       let chunk = pending.get(partitionIndex);
       if (!chunk) {
         chunk = { rows: encoder.startChunk(), bytes: 0 };
         pending.set(partitionIndex, chunk);
       }
       const bytes = chunkRowBytes(fields);
-      if (chunk.rows.rowCount > 0 && chunk.bytes + bytes > deps.chunk.maxBytes) {
+      if (chunk.rows.rowCount > 0 && chunk.bytes + bytes > plan.maxBytes) {
         pending.delete(partitionIndex);
         await publish(partitionIndex, chunk);
         chunk = { rows: encoder.startChunk(), bytes: 0 };
@@ -255,7 +284,7 @@ async function extractRows(
       }
       chunk.rows.add(item.rowNumber, fields);
       chunk.bytes += bytes;
-      if (chunk.rows.rowCount >= deps.chunk.maxRows) {
+      if (chunk.rows.rowCount >= plan.maxRows) {
         pending.delete(partitionIndex);
         await publish(partitionIndex, chunk);
       }

@@ -44,6 +44,7 @@ describe('extract of a file in a folder that names no dataset', () => {
       rejected: { open: unused('the rejected-row sink') },
       records: { partitionIds: unused('the records hub'), publish: unused('the records hub'), close: async () => {} },
       chunk: { maxRows: 100, maxBytes: 100_000 },
+      plans: { pin: unused('the chunk plans') },
       clock: () => new Date('2026-11-20T10:00:00.000Z'),
       log: silentLogger,
     };

@@ -13,6 +13,7 @@ import type { EventPublisher } from '../ports/event-publisher.js';
 import { AzureBlobSource } from '../adapters/azure-blob-source.js';
 import { BlobDeadLetterStore } from '../adapters/blob-dead-letter-store.js';
 import { BlobRejectedRowSink } from '../adapters/blob-rejected-row-sink.js';
+import { BlobChunkPlanStore } from '../adapters/blob-chunk-plan-store.js';
 import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.js';
 import { createBlobServiceClient, createEventHubProducer } from '../adapters/azure-clients.js';
 import type { ExtractDependencies } from '../handlers/extract-handler.js';
@@ -64,6 +65,7 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
     const aggregates = new EventHubsEventPublisher(await createEventHubProducer(config.eventHubs, config.hubs.aggregates), config.hubs.aggregates);
     const deadLetters = new BlobDeadLetterStore(blobService.getContainerClient(config.containers.deadLetters));
     const rejected = new BlobRejectedRowSink(blobService.getContainerClient(config.containers.rejected));
+    const plans = new BlobChunkPlanStore(blobService.getContainerClient(config.containers.rejected));
     const blobs = new AzureBlobSource(blobService);
     return {
       config,
@@ -75,7 +77,7 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
       deadLetters,
       clock,
       metrics,
-      extractDependencies: (log) => ({ datasets, blobs, manifest: store.manifest, rejected, records, chunk: config.chunk, clock, log, metrics }),
+      extractDependencies: (log) => ({ datasets, blobs, manifest: store.manifest, rejected, records, chunk: config.chunk, plans, clock, log, metrics }),
       transformDependencies: (log) => ({ datasets, store, aggregates, deadLetters, retry: config.retry, transactionRows: config.transformTransactionRows, sourceHub: config.hubs.records, clock, log, metrics }),
       aggregateDependencies: (log) => ({ datasets, windows: store.windows, deadLetters, retry: config.retry, sourceHub: config.hubs.aggregates, clock, log, metrics }),
       async close() {
