@@ -209,7 +209,7 @@ export async function measureFloor(path: string, directory: string, options: Flo
     // into chunks as extract cuts them. Per batch, three windows with nothing else in them: the
     // chunks encoded, the bodies decoded as transform gets them, and the facts loaded.
     const encoder = new ChunkEventEncoder({ type: CHUNK_EVENT_TYPE, v: 1, dataset: dataset.name, datasetVersion: dataset.version, fileId: 'floor', blobName });
-    const columnCount = (name: string) => (name === dataset.name ? dataset.columns.length : undefined);
+    const declared = (name: string) => (name === dataset.name ? { columnCount: dataset.columns.length, version: dataset.version } : undefined);
     const store = await SqliteEtlStore.open(join(directory, 'floor.sqlite'));
     const bodies: Buffer[] = [];
     let encodeSeconds = 0;
@@ -239,7 +239,7 @@ export async function measureFloor(path: string, directory: string, options: Flo
         });
         started = ownCpuSeconds();
         let decodedRows = 0;
-        for (const body of batchBodies) decodedRows += parseChunkEvent(JSON.parse(body.toString('utf8')), columnCount).rows.length;
+        for (const body of batchBodies) decodedRows += parseChunkEvent(JSON.parse(body.toString('utf8')), declared).rows.length;
         decodeSeconds += ownCpuSeconds() - started;
         if (decodedRows !== batchRows) throw new Error(`decoded ${decodedRows} rows of ${batchRows}`);
         bodies.push(...batchBodies);

@@ -16,6 +16,8 @@ export type EtlErrorCode =
   | 'UNREADABLE_FILE'
   /** An event on a hub is not a message this pipeline understands (user or a foreign producer). */
   | 'MALFORMED_EVENT'
+  /** A chunk was cut against another version of its dataset's declaration than the current one (user). */
+  | 'STALE_DATASET_VERSION'
   /** A SQL call failed in a way that may pass on retry: throttling, failover, deadlock, lost connection (system). */
   | 'SQL_TRANSIENT'
   /** A SQL call failed for good (system). */
@@ -34,6 +36,7 @@ const USER_CODES: ReadonlySet<EtlErrorCode> = new Set<EtlErrorCode>([
   'INVALID_HEADER',
   'UNREADABLE_FILE',
   'MALFORMED_EVENT',
+  'STALE_DATASET_VERSION',
 ]);
 
 export class EtlError extends Error {

@@ -124,6 +124,24 @@ describe('transform handler under faults', () => {
     expect(letters[0]!.attempts).toBe(1);
   });
 
+  it('parks a chunk cut against an earlier version of its dataset instead of typing it by position against the new columns', async () => {
+    const base = fileCounter * 1000;
+    await store.manifest.finishExtract(fileId, { totalRows: 4, validRows: 4, rejectedRows: 0, chunks: 1 }, new Date().toISOString());
+    // Version 2 swaps two numeric columns: a version-1 row would type, with each value in the other's column.
+    const columns = [...dataset.columns];
+    const duration = columns.findIndex((column) => column.name === 'event_duration');
+    const value = columns.findIndex((column) => column.name === 'value');
+    [columns[duration], columns[value]] = [columns[value]!, columns[duration]!];
+    const redeclared = { ...dataset, version: dataset.version + 1, columns };
+    const outcome = await transformBatch(deps({ datasets: new Map([[dataset.name, redeclared]]) }), [{ body: iotChunkEvent(fileId, 0, keyRange(base + 1, 4)) }]);
+    expect(outcome).toMatchObject({ chunks: 0, loaded: 0, deadLettered: 1 });
+    expect(await store.query.countFacts(dataset, { fileId })).toBe(0);
+    const letters = (await deadLetters.list({ stage: 'transform' })).filter((letter) => letter.fileId === fileId);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.error).toMatch(/STALE_DATASET_VERSION: chunk .*\/0 was cut against version 1 of dataset 'iot_events', which is declared as version 2 now/);
+    expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', loadedRows: 0, chunksDeadLettered: 1 });
+  });
+
   /** A store that records its load calls and refuses, non-transiently, every call holding `refused`. */
   function recordingStore(refused?: string) {
     const calls: string[][] = [];

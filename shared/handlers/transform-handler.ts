@@ -14,7 +14,7 @@ import { toFact } from '../transform/to-fact.js';
 import { EtlError } from '../errors/etl-error.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { ChunkCounts, ChunkLoadInput, ChunksLoadResult, EtlStore, OutboxMessage } from '../ports/etl-store.js';
-import { chunkIdOf, parseChunkEvent, type ChunkEvent } from '../messages/chunk-event.js';
+import { checkChunkRows, chunkIdOf, parseChunkEnvelope, type ChunkEvent } from '../messages/chunk-event.js';
 import type { RetriesExhaustedError, RetryBudget } from '../runtime/retry.js';
 import type { IncomingEvent } from './incoming-event.js';
 import { budgetOf, type BatchOptions, type EventHandlerDependencies } from './event-handler-dependencies.js';
@@ -54,6 +54,9 @@ export function factsOfChunk(dataset: DatasetDeclaration, event: ChunkEvent): Fa
   return facts;
 }
 
+/** What names a chunk and its file, for parking it. */
+type ChunkIdentity = Pick<ChunkEvent, 'dataset' | 'fileId' | 'chunkIndex'>;
+
 /** A chunk event parsed and typed, ready to load. */
 interface PreparedChunk {
   readonly incoming: IncomingEvent;
@@ -89,19 +92,28 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
     private readonly budget: RetryBudget,
   ) {}
 
-  /** Parses and types each event; one that does not is parked at once (retrying cannot help). */
+  /**
+   * Parses and types each event; one that does not, or that was cut against another version of its
+   * dataset, is parked at once (retrying cannot help).
+   */
   async prepare(events: readonly IncomingEvent[]): Promise<PreparedChunk[]> {
-    const columnCount = (name: string) => this.deps.datasets.get(name)?.columns.length;
+    const declared = (name: string) => {
+      const dataset = this.deps.datasets.get(name);
+      return dataset && { columnCount: dataset.columns.length, version: dataset.version };
+    };
     const prepared: PreparedChunk[] = [];
     for (const incoming of events) {
-      let event: ChunkEvent | undefined;
+      let identity: ChunkIdentity | undefined;
       try {
-        event = parseChunkEvent(incoming.body, columnCount);
+        // The envelope first, so that a chunk refused for its rows or its version is parked under its own id.
+        const envelope = parseChunkEnvelope(incoming.body);
+        identity = envelope;
+        const event = checkChunkRows(envelope, declared);
         const dataset = this.deps.datasets.get(event.dataset)!;
         const input = { dataset, fileId: event.fileId, chunkId: chunkIdOf(event.fileId, event.chunkIndex), facts: factsOfChunk(dataset, event) };
         prepared.push({ incoming, event, input });
       } catch (error) {
-        await this.#park(incoming, event, error, 1);
+        await this.#park(incoming, identity, error, 1);
       }
     }
     return prepared;
@@ -154,7 +166,7 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
     this.deps.metrics?.increment('etl_duplicate_rows_total', { dataset }, result.duplicates);
   }
 
-  async #park(incoming: IncomingEvent, event: ChunkEvent | undefined, error: unknown, attempts: number): Promise<void> {
+  async #park(incoming: IncomingEvent, event: ChunkIdentity | undefined, error: unknown, attempts: number): Promise<void> {
     const { deps } = this;
     await parkEvent(deps.deadLetters, deps.log, {
       stage: 'transform',

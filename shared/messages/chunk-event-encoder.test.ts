@@ -32,7 +32,7 @@ describe('ChunkEventEncoder', () => {
       const encoded = encodeChunk(encoder, chunkIndex, rowNumbers, rows);
       expect(encoded.body.equals(Buffer.from(JSON.stringify(event), 'utf8'))).toBe(true);
       expect(encoded.properties).toEqual(chunkEventProperties(event));
-      expect(parseChunkEvent(JSON.parse(encoded.body.toString('utf8')), () => 3)).toEqual(event);
+      expect(parseChunkEvent(JSON.parse(encoded.body.toString('utf8')), () => ({ columnCount: 3, version: 3 }))).toEqual(event);
       encoded.release();
     }
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHUNK_EVENT_TYPE, parseChunkEvent } from './chunk-event.js';
 import { partitionIndexFor, stableHash } from './partition-routing.js';
 
-const columns = (dataset: string) => (dataset === 'd' ? 2 : undefined);
+const columns = (dataset: string) => (dataset === 'd' ? { columnCount: 2, version: 1 } : undefined);
 const good = { type: CHUNK_EVENT_TYPE, v: 1, dataset: 'd', datasetVersion: 1, fileId: 'f', blobName: 'd/x.csv', chunkIndex: 0, rowNumbers: [1, 2], rows: [['a', 'b'], ['c', 'd']] };
 
 describe('parseChunkEvent', () => {
@@ -24,6 +24,12 @@ describe('parseChunkEvent', () => {
     } catch (error) {
       expect((error as { code: string }).code).toBe('MALFORMED_EVENT');
     }
+  });
+
+  it('refuses a chunk cut against another version of its dataset, naming both versions', () => {
+    const call = () => parseChunkEvent({ ...good, rows: [['a', 'b', 'x'], ['c', 'd', 'y']] }, () => ({ columnCount: 3, version: 2 }));
+    expect(call).toThrow(/chunk f\/0 was cut against version 1 of dataset 'd', which is declared as version 2 now/);
+    expect(call).toThrow(expect.objectContaining({ code: 'STALE_DATASET_VERSION' }));
   });
 });
 

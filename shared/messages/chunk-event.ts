@@ -76,16 +76,48 @@ export function chunkPositionProperties(envelope: ChunkEnvelope, position: Chunk
   return properties;
 }
 
-/** Check an incoming body is a chunk event. Throws EtlError('MALFORMED_EVENT') saying what is wrong. */
-export function parseChunkEvent(body: unknown, columnCount: (dataset: string) => number | undefined): ChunkEvent {
+/** What checking a chunk needs of its dataset's current declaration. */
+export interface DeclaredShape {
+  readonly columnCount: number;
+  readonly version: number;
+}
+
+/** A chunk event whose envelope was checked, its rows not yet. */
+export type ChunkEnvelopeOf = z.infer<typeof envelope>;
+
+/** Check an incoming body has a chunk event's envelope. Throws EtlError('MALFORMED_EVENT') saying what is wrong. */
+export function parseChunkEnvelope(body: unknown): ChunkEnvelopeOf {
   const result = envelope.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new EtlError('MALFORMED_EVENT', `not a chunk event: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
   }
-  const event = result.data;
-  const columns = columnCount(event.dataset);
-  if (columns === undefined) throw new EtlError('MALFORMED_EVENT', `chunk event names unknown dataset '${event.dataset}'`);
+  return result.data;
+}
+
+/**
+ * Check an incoming body is a chunk event of a dataset's current declaration. Throws
+ * EtlError('MALFORMED_EVENT') saying what is wrong, or EtlError('STALE_DATASET_VERSION') for a chunk
+ * cut against another version: its rows are in that version's columns, and typing them by position
+ * against the current ones would load wrong values or refuse good rows (docs/faults.md).
+ */
+export function parseChunkEvent(body: unknown, declared: (dataset: string) => DeclaredShape | undefined): ChunkEvent {
+  return checkChunkRows(parseChunkEnvelope(body), declared);
+}
+
+/** The second half of `parseChunkEvent`: the version and the rows of an event whose envelope is checked. */
+export function checkChunkRows(event: ChunkEnvelopeOf, declared: (dataset: string) => DeclaredShape | undefined): ChunkEvent {
+  const declaration = declared(event.dataset);
+  if (declaration === undefined) throw new EtlError('MALFORMED_EVENT', `chunk event names unknown dataset '${event.dataset}'`);
+  if (event.datasetVersion !== declaration.version) {
+    throw new EtlError(
+      'STALE_DATASET_VERSION',
+      `chunk ${chunkIdOf(event.fileId, event.chunkIndex)} was cut against version ${event.datasetVersion} of dataset '${event.dataset}', ` +
+        `which is declared as version ${declaration.version} now; its rows are not typed against other columns ` +
+        `(declare version ${event.datasetVersion} again and replay it, or upload the file again under a new name)`,
+    );
+  }
+  const columns = declaration.columnCount;
   if (event.rows.length !== event.rowNumbers.length) {
     throw new EtlError('MALFORMED_EVENT', `chunk event has ${event.rows.length} rows but ${event.rowNumbers.length} row numbers`);
   }
