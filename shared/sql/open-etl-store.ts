@@ -3,19 +3,13 @@
  * the Azure deployment never loads better-sqlite3 and the local stack never loads mssql.
  */
 import type { EtlStore } from '../ports/etl-store.js';
-import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { SqlConfig } from './sql-config.js';
 import type { RetryPolicy } from '../runtime/retry.js';
 
 export type { SqlConfig } from './sql-config.js';
 
-/** An `EtlStore` that also keeps dead letters in the same database (optional to use: the blob store is the default). */
-export interface SqlEtlStore extends EtlStore {
-  readonly deadLetters: DeadLetterStore;
-}
-
 /** `retry`: how Azure SQL calls retry outside a handler's retry loop (default: the app settings' defaults). */
-export async function openEtlStore(config: SqlConfig, options: { readonly retry?: RetryPolicy } = {}): Promise<SqlEtlStore> {
+export async function openEtlStore(config: SqlConfig, options: { readonly retry?: RetryPolicy } = {}): Promise<EtlStore> {
   switch (config.driver) {
     case 'sqlite': {
       const { SqliteEtlStore } = await import('./sqlite/sqlite-etl-store.js');

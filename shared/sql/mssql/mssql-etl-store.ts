@@ -8,7 +8,6 @@ import type { EtlStore } from '../../ports/etl-store.js';
 import { datasetTables } from '../dataset-tables.js';
 import { orderedScripts } from '../schema-migrations.js';
 import type { SqlConfig } from '../sql-config.js';
-import { MssqlDeadLetterStore } from './mssql-dead-letter-store.js';
 import { MssqlFactLoader } from './mssql-fact-loader.js';
 import { mssqlPoolConfig, type PoolConfigOptions } from './mssql-pool-config.js';
 import { MssqlManifestStore } from './mssql-manifest-store.js';
@@ -36,7 +35,7 @@ export interface MssqlEtlStoreOptions extends Omit<PoolConfigOptions, 'parseConn
   readonly retry?: RetryPolicy;
 }
 
-/** Implements `SqlEtlStore` (the `EtlStore` port plus `deadLetters`). */
+/** Implements the `EtlStore` port on Azure SQL. */
 export class MssqlEtlStore implements EtlStore {
   readonly facts: MssqlFactLoader;
   readonly outbox: MssqlOutboxStore;
@@ -44,8 +43,6 @@ export class MssqlEtlStore implements EtlStore {
   readonly windows: MssqlWindowStore;
   readonly report: MssqlReportQuery;
   readonly query: MssqlReportQuery;
-  /** Dead letters in the same database (the blob store is the default; this one is queryable with the facts). */
-  readonly deadLetters: MssqlDeadLetterStore;
 
   private constructor(
     private readonly session: MssqlSession,
@@ -57,7 +54,6 @@ export class MssqlEtlStore implements EtlStore {
     this.windows = new MssqlWindowStore(session, now);
     this.report = new MssqlReportQuery(session);
     this.query = this.report;
-    this.deadLetters = new MssqlDeadLetterStore(session);
   }
 
   /** Connects the pool (retrying transient failures, e.g. a paused serverless database waking up). */

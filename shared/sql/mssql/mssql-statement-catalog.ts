@@ -47,10 +47,6 @@ export function mssqlStatementCatalog(datasets: readonly DatasetDeclaration[]): 
     insert_outbox: dml.INSERT_OUTBOX,
     list_unpublished: dml.LIST_UNPUBLISHED,
     mark_published: dml.MARK_PUBLISHED,
-    upsert_dead_letter: dml.UPSERT_DEAD_LETTER,
-    select_dead_letter: dml.SELECT_DEAD_LETTER,
-    list_dead_letters: dml.LIST_DEAD_LETTERS,
-    mark_dead_letter_replayed: dml.MARK_DEAD_LETTER_REPLAYED,
   };
   for (const [name, statement] of Object.entries(core)) catalog.push({ name, statement });
   for (const dataset of datasets) {

@@ -9,11 +9,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { EtlStore } from '../../ports/etl-store.js';
-import type { DeadLetterStore } from '../../ports/dead-letter-store.js';
 import { datasetTables } from '../dataset-tables.js';
 import { orderedScripts } from '../schema-migrations.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION_TABLE, sqliteDatasetDdl } from './sqlite-schema.js';
-import { SqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import { SqliteFactLoader } from './sqlite-fact-loader.js';
 import { SqliteManifestStore } from './sqlite-manifest-store.js';
 import { SqliteOutboxStore } from './sqlite-outbox-store.js';
@@ -28,7 +26,7 @@ export interface SqliteEtlStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-type Parts = Omit<EtlStore, 'migrate' | 'close'> & { readonly deadLetters: DeadLetterStore };
+type Parts = Omit<EtlStore, 'migrate' | 'close'>;
 
 export class SqliteEtlStore implements EtlStore {
   private readonly db: Database.Database;
@@ -81,10 +79,6 @@ export class SqliteEtlStore implements EtlStore {
   }
   get query() {
     return this.ready().query;
-  }
-  /** Dead letters in the same database (the blob store is the default; this one is queryable with the facts). */
-  get deadLetters() {
-    return this.ready().deadLetters;
   }
 
   /** Runs the numbered migrations not yet applied, then creates the datasets' tables; all in one IMMEDIATE transaction. */
@@ -153,7 +147,6 @@ export class SqliteEtlStore implements EtlStore {
       windows: new SqliteWindowStore(this.db, this.now),
       report: reports,
       query: reports,
-      deadLetters: new SqliteDeadLetterStore(this.db),
     };
   }
 }

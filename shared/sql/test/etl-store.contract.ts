@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatasetDeclaration, Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkLoadResult, EtlStore, OutboxBuilder, OutboxDraft } from '../../ports/etl-store.js';
-import { openEtlStore, type SqlEtlStore } from '../open-etl-store.js';
+import { openEtlStore } from '../open-etl-store.js';
 import type { SqlConfig } from '../sql-config.js';
 import {
   contractDataset,
@@ -44,7 +44,7 @@ export interface ContractTarget {
   /** Config of a database for one test: a fresh one where cheap (SQLite), otherwise shared. */
   config(): Promise<SqlConfig>;
   /** Opens the store under test for a config; default `openEtlStore`. */
-  open?(config: SqlConfig): Promise<SqlEtlStore>;
+  open?(config: SqlConfig): Promise<EtlStore>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,7 +69,7 @@ const outboxOfKeys: OutboxBuilder = (newFacts, idPrefix) => [
 export function describeEtlStoreContract(target: ContractTarget): void {
   const suite = target.skipReason ? describe.skip : describe;
   suite(`EtlStore contract: ${target.name}${target.skipReason ? ` (skipped: ${target.skipReason})` : ''}`, () => {
-    const open: SqlEtlStore[] = [];
+    const open: EtlStore[] = [];
     afterEach(async () => {
       await Promise.all(open.splice(0).map((store) => store.close()));
     });
@@ -378,41 +378,6 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       }
       const oneDay = await store.report.dailyPercentile(dataset, { from: '2026-11-21', to: '2026-11-21' });
       expect(oneDay.map((row) => row.day)).toEqual(['2026-11-21']);
-    });
-
-    it('keeps dead letters: lists unreplayed ones oldest first, marks replays, and a re-added letter is pending again', async () => {
-      const { store } = await setup();
-      const prefix = uniqueName('dl');
-      const letter = (id: string, stage: 'extract' | 'transform' | 'aggregate', failedAt: string) => ({
-        id: `${prefix}-${id}`,
-        stage,
-        source: stage === 'extract' ? '' : 'records',
-        dataset: 'iot_events',
-        fileId: stage === 'aggregate' ? null : `'; DROP TABLE etl_files; --`,
-        partitionKey: null,
-        body: JSON.stringify({ rows: ["x'); DELETE FROM etl_dead_letters; --"] }),
-        properties: { chunkIndex: 3, trace: "00-'--", replay: false },
-        error: 'SQL_FAILED: deadlock',
-        attempts: 5,
-        failedAt,
-      });
-      const ours = <T extends { id: string }>(letters: readonly T[]) => letters.filter((l) => l.id.startsWith(prefix)).map((l) => l.id);
-      await store.deadLetters.add(letter('b', 'transform', '2026-11-20T10:02:00.000Z'));
-      await store.deadLetters.add(letter('a', 'transform', '2026-11-20T10:01:00.000Z'));
-      await store.deadLetters.add(letter('c', 'aggregate', '2026-11-20T10:03:00.000Z'));
-      expect(ours(await store.deadLetters.list())).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
-      expect(ours(await store.deadLetters.list({ stage: 'aggregate' }))).toEqual([`${prefix}-c`]);
-      expect(await store.deadLetters.get(`${prefix}-a`)).toEqual({ ...letter('a', 'transform', '2026-11-20T10:01:00.000Z'), replayedAt: null });
-
-      await store.deadLetters.markReplayed(`${prefix}-a`, '2026-11-20T11:00:00.000Z');
-      expect(ours(await store.deadLetters.list())).toEqual([`${prefix}-b`, `${prefix}-c`]);
-      expect(ours(await store.deadLetters.list({ includeReplayed: true }))).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
-      expect((await store.deadLetters.get(`${prefix}-a`))?.replayedAt).toBe('2026-11-20T11:00:00.000Z');
-      // The replayed event failed again: the same id comes back, pending, with the new error.
-      await store.deadLetters.add({ ...letter('a', 'transform', '2026-11-20T12:00:00.000Z'), error: 'again', attempts: 6 });
-      expect(await store.deadLetters.get(`${prefix}-a`)).toMatchObject({ replayedAt: null, error: 'again', attempts: 6 });
-      await expect(store.deadLetters.markReplayed(`${prefix}-missing`, '2026-11-20T11:00:00.000Z')).rejects.toMatchObject({ code: 'INTERNAL' });
-      expect(await store.deadLetters.get(`${prefix}-missing`)).toBeUndefined();
     });
 
     it('loads, de-duplicates, aggregates and reads back values at every size the declaration allows', async () => {

@@ -9,14 +9,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MssqlDeadLetterStore } from '../mssql/mssql-dead-letter-store.js';
 import { MssqlFactLoader } from '../mssql/mssql-fact-loader.js';
 import { MssqlManifestStore } from '../mssql/mssql-manifest-store.js';
 import { MssqlOutboxStore } from '../mssql/mssql-outbox-store.js';
 import { MssqlReportQuery } from '../mssql/mssql-report-query.js';
 import { MssqlWindowStore } from '../mssql/mssql-window-store.js';
-import type { SqlEtlStore } from '../open-etl-store.js';
 import { SqliteEtlStore } from '../sqlite/sqlite-etl-store.js';
+import type { EtlStore } from '../../ports/etl-store.js';
 import { describeEtlStoreContract } from './etl-store.contract.js';
 import { SqliteTranslatingSession } from './sqlite-translating-session.js';
 
@@ -29,7 +28,7 @@ describeEtlStoreContract({
     files += 1;
     return { driver: 'sqlite', path: join(dir, `etl-${files}.sqlite`) };
   },
-  async open(config): Promise<SqlEtlStore> {
+  async open(config): Promise<EtlStore> {
     if (config.driver !== 'sqlite') throw new Error('this target translates onto SQLite');
     const schema = await SqliteEtlStore.open(config.path);
     const db = new Database(config.path);
@@ -44,7 +43,6 @@ describeEtlStoreContract({
       windows: new MssqlWindowStore(session, now),
       report,
       query: report,
-      deadLetters: new MssqlDeadLetterStore(session),
       async migrate(datasets) {
         await schema.migrate(datasets);
         session.learnTsqlSchema(datasets);

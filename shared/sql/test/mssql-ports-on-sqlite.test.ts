@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatasetDeclaration, Fact } from '../../datasets/dataset-declaration.js';
-import { openEtlStore, type SqlEtlStore } from '../open-etl-store.js';
-import { MssqlDeadLetterStore } from '../mssql/mssql-dead-letter-store.js';
+import { openEtlStore } from '../open-etl-store.js';
+import type { EtlStore } from '../../ports/etl-store.js';
 import { MssqlFactLoader } from '../mssql/mssql-fact-loader.js';
 import { MssqlManifestStore } from '../mssql/mssql-manifest-store.js';
 import { MssqlOutboxStore } from '../mssql/mssql-outbox-store.js';
@@ -31,7 +31,7 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
   async function setup(report = { percentile: 0.95, sigma: 2, minDistinctEvents: 10 }) {
     const path = join(mkdtempSync(join(tmpdir(), 'etl-mssql-on-sqlite-')), 'etl.sqlite');
     const dataset = contractDataset('ported', report);
-    const sqlite: SqlEtlStore = await openEtlStore({ driver: 'sqlite', path });
+    const sqlite: EtlStore = await openEtlStore({ driver: 'sqlite', path });
     await sqlite.migrate([dataset]); // the SQLite schema has the same table and column names
     cleanup.push(() => sqlite.close());
     const db = new Database(path);
@@ -214,31 +214,5 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
     expect((await query.measureValues(dataset, 'event_duration', { windowStart: window?.windowStart, dimensionKey: window?.dimensionKey })).sort()).toEqual(
       (await sqlite.query.measureValues(dataset, 'event_duration', { windowStart: window?.windowStart, dimensionKey: window?.dimensionKey })).sort(),
     );
-  });
-
-  it('keeps dead letters with the T-SQL upsert', async () => {
-    const { session, sqlite } = await setup();
-    const store = new MssqlDeadLetterStore(session);
-    const letter = {
-      id: 'transform/f1/0',
-      stage: 'transform' as const,
-      source: 'records',
-      dataset: 'ported',
-      fileId: 'f1',
-      partitionKey: 'device-001',
-      body: '{"rows":[]}',
-      properties: { chunkIndex: 0, ok: true },
-      error: 'SQL_FAILED',
-      attempts: 5,
-      failedAt: '2026-11-20T10:00:00.000Z',
-    };
-    await store.add(letter);
-    await store.markReplayed(letter.id, '2026-11-20T11:00:00.000Z');
-    expect(await store.list()).toEqual([]);
-    expect(await store.list({ includeReplayed: true, stage: 'transform' })).toEqual([{ ...letter, replayedAt: '2026-11-20T11:00:00.000Z' }]);
-    await store.add({ ...letter, attempts: 6 });
-    expect(await store.get(letter.id)).toEqual({ ...letter, attempts: 6, replayedAt: null });
-    expect(await sqlite.deadLetters.get(letter.id)).toEqual(await store.get(letter.id));
-    await expect(store.markReplayed('nope', '2026-11-20T11:00:00.000Z')).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });

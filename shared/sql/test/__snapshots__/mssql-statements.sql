@@ -244,38 +244,6 @@ UPDATE [etl_outbox] SET [published_at] = @at
 WHERE [published_at] IS NULL AND [id] IN (SELECT [value] COLLATE Latin1_General_100_BIN2 FROM OPENJSON(@ids))
 GO
 
--- upsert_dead_letter
--- parameters: @id NVARCHAR(400), @stage NVARCHAR(16), @source NVARCHAR(200), @dataset NVARCHAR(63), @fileId NVARCHAR(400), @partitionKey NVARCHAR(400), @body NVARCHAR(MAX), @properties NVARCHAR(MAX), @error NVARCHAR(MAX), @attempts INT, @failedAt DATETIME2(3)
--- parsed by node-sql-parser: no (reviewed by hand)
-UPDATE [etl_dead_letters] WITH (UPDLOCK, HOLDLOCK) SET [stage] = @stage, [source] = @source, [dataset] = @dataset,
-  [file_id] = @fileId, [partition_key] = @partitionKey, [body] = @body, [properties] = @properties, [error] = @error,
-  [attempts] = @attempts, [failed_at] = @failedAt, [replayed_at] = NULL
-WHERE [id] = @id;
-IF @@ROWCOUNT = 0
-  INSERT INTO [etl_dead_letters] ([id], [stage], [source], [dataset], [file_id], [partition_key], [body], [properties], [error], [attempts], [failed_at], [replayed_at])
-  VALUES (@id, @stage, @source, @dataset, @fileId, @partitionKey, @body, @properties, @error, @attempts, @failedAt, NULL)
-GO
-
--- select_dead_letter
--- parameters: @id NVARCHAR(400)
--- parsed by node-sql-parser: yes
-SELECT [id], [stage], [source], [dataset], [file_id], [partition_key], [body], [properties], [error], [attempts], [failed_at], [replayed_at] FROM [etl_dead_letters] WHERE [id] = @id
-GO
-
--- list_dead_letters
--- parameters: @limit INT, @stage NVARCHAR(16), @includeReplayed INT
--- parsed by node-sql-parser: yes
-SELECT TOP (@limit) [id], [stage], [source], [dataset], [file_id], [partition_key], [body], [properties], [error], [attempts], [failed_at], [replayed_at] FROM [etl_dead_letters]
-WHERE (@stage IS NULL OR [stage] = @stage) AND (@includeReplayed = 1 OR [replayed_at] IS NULL)
-ORDER BY [failed_at], [id]
-GO
-
--- mark_dead_letter_replayed
--- parameters: @at DATETIME2(3), @id NVARCHAR(400)
--- parsed by node-sql-parser: yes
-UPDATE [etl_dead_letters] SET [replayed_at] = @at WHERE [id] = @id
-GO
-
 -- iot_events.create.iot_events_facts
 -- parameters: @name NVARCHAR(128)
 -- parsed by node-sql-parser: yes
