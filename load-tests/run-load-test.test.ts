@@ -111,7 +111,7 @@ describe('runLoadTest', () => {
       // Dead letters from before the run are not the run's; one written during it is.
       await deadLetter('before-1');
       await deadLetter('before-2');
-      let added: Promise<void> | undefined;
+      let added: Promise<unknown> | undefined;
       const { run: running } = smallRun({
         profile: 'steady',
         files: 2,

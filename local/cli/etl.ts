@@ -18,6 +18,7 @@ import { replayDeadLetter } from '../../shared/handlers/replay-dead-letters.js';
 import { createQueueServiceClient } from '../../shared/adapters/azure-clients.js';
 import { listPoisonedLandings, requeuePoisonedLandings, LANDING_POISON_QUEUE } from '../../shared/adapters/landing-poison-queue.js';
 import type { FileState } from '../../shared/ports/file-manifest.js';
+import { isEtlError } from '../../shared/errors/etl-error.js';
 
 const USAGE = `Usage: npm run etl -- <command> [options]
 
@@ -133,15 +134,23 @@ async function main(argv: string[]): Promise<number> {
           [runtime.config.hubs.records, runtime.records],
           [runtime.config.hubs.aggregates, runtime.aggregates],
         ]);
+        let failed = 0;
         for (const id of ids) {
-          await replayDeadLetter({ deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock }, id);
-          print(`replayed ${id}`);
+          try {
+            await replayDeadLetter({ deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock }, id);
+            print(`replayed ${id}`);
+          } catch (error) {
+            // One letter that failed again while it was replayed does not stop the others.
+            if (!isEtlError(error, 'DEAD_LETTER_CHANGED')) throw error;
+            failed += 1;
+            console.error(`etl: ${error.message}`);
+          }
         }
         if (values.all) {
           const moved = await requeuePoisonedLandings(await createQueueServiceClient(runtime.config.storage));
           if (moved > 0) print(`put ${moved} landed file event(s) from ${LANDING_POISON_QUEUE} back for extract`);
         }
-        return 0;
+        return failed > 0 ? 1 : 0;
       });
     case 'report':
       return withRuntime(async (runtime) => {

@@ -1,14 +1,31 @@
 /**
  * `DeadLetterStore` on blob storage: one JSON blob per dead letter, `<container>/<stage>/<id>.json`.
  * Blob storage rather than SQL so that events can be parked while the database is down.
+ *
+ * Every write is conditional (docs/faults.md, "Dead letters"): a letter is created with
+ * `If-None-Match: *`, so a second park under the same id never overwrites a different letter, and
+ * updated or marked replayed with `If-Match` on the ETag read, so a failure written in between wins.
+ * Each blob's metadata names its event (`letter`: a hash of stage, source and body).
  */
-import type { ContainerClient } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { EtlError } from '../errors/etl-error.js';
-import type { DeadLetter, DeadLetterStage, DeadLetterStore } from '../ports/dead-letter-store.js';
+import type { DeadLetter, DeadLetterStage, DeadLetterStore, ParkedLetter, StoredDeadLetter } from '../ports/dead-letter-store.js';
 
 export type DeadLetterContainerLike = Pick<ContainerClient, 'getBlockBlobClient' | 'listBlobsFlat'>;
 
 const STAGES: readonly DeadLetterStage[] = ['extract', 'transform', 'aggregate'];
+/** Writes that lose a race to another writer of the same letter are tried again this often. */
+const CONDITIONAL_WRITE_ATTEMPTS = 5;
+
+/** Which event a letter holds: the same event parked twice is one letter. */
+function eventHashOf(letter: Pick<DeadLetter, 'stage' | 'source' | 'body'>): string {
+  return createHash('sha256').update(`${letter.stage}\n${letter.source}\n${letter.body}`).digest('hex').slice(0, 32);
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
 
 export class BlobDeadLetterStore implements DeadLetterStore {
   constructor(private readonly container: DeadLetterContainerLike) {}
@@ -17,15 +34,31 @@ export class BlobDeadLetterStore implements DeadLetterStore {
     return `${stage}/${encodeURIComponent(id)}.json`;
   }
 
-  async add(letter: Omit<DeadLetter, 'replayedAt'>): Promise<void> {
-    const text = JSON.stringify({ ...letter, replayedAt: null });
+  private blob(stage: DeadLetterStage, id: string): BlockBlobClient {
+    return this.container.getBlockBlobClient(this.blobName(stage, id));
+  }
+
+  async add(input: Omit<DeadLetter, 'replayedAt'>): Promise<ParkedLetter> {
+    const eventHash = eventHashOf(input);
+    let id = input.id;
     try {
-      await this.container.getBlockBlobClient(this.blobName(letter.stage, letter.id)).upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: 'application/json' },
-      });
+      for (let attempt = 1; attempt <= CONDITIONAL_WRITE_ATTEMPTS; attempt += 1) {
+        const letter: DeadLetter = { ...input, id, replayedAt: null };
+        if (await this.write(letter, eventHash, { ifNoneMatch: '*' })) return { id, added: true };
+        const existing = await this.read(this.blobName(letter.stage, id));
+        if (!existing) continue; // deleted in between: create it again
+        if (eventHashOf(existing) !== eventHash) {
+          // Another event holds this id: this one gets an id of its own, derived from its content.
+          id = `${input.id}~${eventHash.slice(0, 16)}`;
+          continue;
+        }
+        // The same event again: one letter, updated to this failure (and waiting again if it was replayed).
+        if (await this.write(letter, eventHash, { ifMatch: existing.etag })) return { id, added: existing.replayedAt !== null };
+      }
     } catch (error) {
-      throw new EtlError('STORAGE_FAILED', `writing dead letter ${letter.id} failed: ${(error as Error).message}`, { cause: error });
+      throw new EtlError('STORAGE_FAILED', `writing dead letter ${id} failed: ${(error as Error).message}`, { cause: error });
     }
+    throw new EtlError('STORAGE_FAILED', `writing dead letter ${id} failed: it changed under ${CONDITIONAL_WRITE_ATTEMPTS} attempts in a row`);
   }
 
   async list(options: { stage?: DeadLetterStage; includeReplayed?: boolean; limit?: number } = {}): Promise<readonly DeadLetter[]> {
@@ -33,36 +66,67 @@ export class BlobDeadLetterStore implements DeadLetterStore {
     const letters: DeadLetter[] = [];
     for (const stage of options.stage ? [options.stage] : STAGES) {
       for await (const item of this.container.listBlobsFlat({ prefix: `${stage}/` })) {
-        const letter = await this.readBlob(item.name);
+        const letter = await this.read(item.name);
         if (!letter || (letter.replayedAt && !options.includeReplayed)) continue;
-        letters.push(letter);
+        const { etag: _etag, ...plain } = letter;
+        letters.push(plain);
         if (letters.length >= limit) return letters;
       }
     }
     return letters.sort((a, b) => a.failedAt.localeCompare(b.failedAt));
   }
 
-  async get(id: string): Promise<DeadLetter | undefined> {
+  async get(id: string): Promise<StoredDeadLetter | undefined> {
     for (const stage of STAGES) {
-      const letter = await this.readBlob(this.blobName(stage, id));
+      const letter = await this.read(this.blobName(stage, id));
       if (letter) return letter;
     }
     return undefined;
   }
 
-  async markReplayed(id: string, at: string): Promise<void> {
+  async markReplayed(id: string, at: string, etag: string): Promise<void> {
     const letter = await this.get(id);
     if (!letter) throw new EtlError('INTERNAL', `no dead letter with id ${id}`);
-    const text = JSON.stringify({ ...letter, replayedAt: at });
-    await this.container.getBlockBlobClient(this.blobName(letter.stage, id)).upload(text, Buffer.byteLength(text));
+    const { etag: _etag, ...plain } = letter;
+    let written: boolean;
+    try {
+      written = await this.write({ ...plain, replayedAt: at }, eventHashOf(letter), { ifMatch: etag });
+    } catch (error) {
+      throw new EtlError('STORAGE_FAILED', `marking dead letter ${id} replayed failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (!written) {
+      throw new EtlError('DEAD_LETTER_CHANGED', `dead letter ${id} changed after it was read for replay (its event failed again): it stays waiting, with its latest error`);
+    }
   }
 
-  private async readBlob(name: string): Promise<DeadLetter | undefined> {
+  /** Upload under a condition; false when the condition does not hold (the blob exists, or changed). */
+  private async write(letter: DeadLetter, eventHash: string, conditions: { ifNoneMatch?: string; ifMatch?: string }): Promise<boolean> {
+    const text = JSON.stringify(letter);
+    const metadata: Record<string, string> = { letter: eventHash, failedat: letter.failedAt };
+    if (letter.replayedAt) metadata.replayedat = letter.replayedAt;
     try {
-      const buffer = await this.container.getBlockBlobClient(name).downloadToBuffer();
-      return JSON.parse(buffer.toString('utf8')) as DeadLetter;
+      await this.blob(letter.stage, letter.id).upload(text, Buffer.byteLength(text), {
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+        metadata,
+        conditions,
+      });
+      return true;
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      const status = statusOf(error);
+      // 409: created meanwhile (If-None-Match: *); 412: changed since read (If-Match); 404: deleted since read.
+      if (status === 409 || status === 412 || (status === 404 && conditions.ifMatch)) return false;
+      throw error;
+    }
+  }
+
+  private async read(name: string): Promise<StoredDeadLetter | undefined> {
+    try {
+      const response = await this.container.getBlockBlobClient(name).download();
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.readableStreamBody as AsyncIterable<Buffer>) chunks.push(chunk);
+      return { ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DeadLetter), etag: response.etag ?? '' };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
       throw new EtlError('STORAGE_FAILED', `reading dead letter ${name} failed: ${(error as Error).message}`, { cause: error });
     }
   }

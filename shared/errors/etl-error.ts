@@ -26,6 +26,8 @@ export type EtlErrorCode =
   | 'PUBLISH_FAILED'
   /** A storage call failed (system). */
   | 'STORAGE_FAILED'
+  /** A dead letter changed while it was being replayed: its event failed again and it stays waiting (system). */
+  | 'DEAD_LETTER_CHANGED'
   /** Something that should not happen: a bug (system). */
   | 'INTERNAL';
 

@@ -31,11 +31,13 @@ export async function replayDeadLetter(deps: ReplayDependencies, id: string): Pr
   if (!publisher) throw new EtlError('INTERNAL', `dead letter '${id}' came from '${letter.source}', which cannot be replayed to`);
   await publisher.publish([{ body: bodyOf(letter), partitionKey: letter.partitionKey ?? undefined, properties: { ...letter.properties, replayOf: id } }]);
   const at = deps.clock().toISOString();
-  await deps.deadLetters.markReplayed(id, at);
+  // On the version read before publishing: if the event failed again meanwhile, that letter stays.
+  await deps.deadLetters.markReplayed(id, at, letter.etag);
   if (letter.fileId && letter.stage === 'transform') {
     // The count was raised best effort (not while the database was down), so lower it only if it was.
     const file = await deps.manifest.getFile(letter.fileId);
     if (file && file.chunksDeadLettered > 0) await deps.manifest.addDeadLetteredChunks(letter.fileId, -1, at);
   }
-  return { ...letter, replayedAt: at };
+  const { etag: _etag, ...replayed } = letter;
+  return { ...replayed, replayedAt: at };
 }

@@ -142,6 +142,18 @@ describe('transform handler under faults', () => {
     expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', loadedRows: 0, chunksDeadLettered: 1 });
   });
 
+  it('counts a redelivered poison chunk on its file once', async () => {
+    const base = fileCounter * 1000;
+    await store.manifest.finishExtract(fileId, { totalRows: 3, validRows: 3, rejectedRows: 0, chunks: 1 }, new Date().toISOString());
+    const { recording } = recordingStore(`${fileId}/0`);
+    const poison = { body: iotChunkEvent(fileId, 0, keyRange(base + 1, 3)) };
+    // The host delivers the batch again (it died before its checkpoint): the chunk fails again.
+    await transformBatch(deps({ store: recording }), [poison]);
+    await transformBatch(deps({ store: recording }), [poison]);
+    expect((await deadLetters.list({ stage: 'transform' })).filter((letter) => letter.fileId === fileId)).toHaveLength(1);
+    expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', chunksDeadLettered: 1 });
+  });
+
   /** A store that records its load calls and refuses, non-transiently, every call holding `refused`. */
   function recordingStore(refused?: string) {
     const calls: string[][] = [];

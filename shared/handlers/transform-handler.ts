@@ -168,7 +168,7 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
 
   async #park(incoming: IncomingEvent, event: ChunkIdentity | undefined, error: unknown, attempts: number): Promise<void> {
     const { deps } = this;
-    await parkEvent(deps.deadLetters, deps.log, {
+    const parked = await parkEvent(deps.deadLetters, deps.log, {
       stage: 'transform',
       source: deps.sourceHub,
       event: incoming,
@@ -181,7 +181,8 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
     });
     this.outcome.deadLettered += 1;
     deps.metrics?.increment('etl_dead_letters_total', { stage: 'transform' });
-    if (!event) return;
+    // A redelivered event that is waiting already is counted on its file once.
+    if (!event || !parked.added) return;
     // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
     const at = deps.clock().toISOString();
     await this.budget.once(() => deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, at)).catch((manifestError: unknown) =>

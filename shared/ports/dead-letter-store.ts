@@ -22,9 +22,34 @@ export interface DeadLetter {
   readonly replayedAt: string | null;
 }
 
+/** A letter as read, with the version of it that was read (a `markReplayed` condition). */
+export interface StoredDeadLetter extends DeadLetter {
+  readonly etag: string;
+}
+
+/** Where `add` put a letter. */
+export interface ParkedLetter {
+  /** The letter's id: the one asked for, or a derived one when that id holds a different letter. */
+  readonly id: string;
+  /**
+   * True when the event was not waiting already: a new letter, or a replayed one parked again.
+   * False when the same event was waiting under that id (a redelivery): its failure is updated.
+   */
+  readonly added: boolean;
+}
+
 export interface DeadLetterStore {
-  add(letter: Omit<DeadLetter, 'replayedAt'>): Promise<void>;
+  /**
+   * Never overwrites a different letter: the same event parked again under the same id (by
+   * redelivery, or after a replay) stays one letter, updated to its latest failure; a different
+   * event under that id is kept under a derived id.
+   */
+  add(letter: Omit<DeadLetter, 'replayedAt'>): Promise<ParkedLetter>;
   list(options?: { stage?: DeadLetterStage; includeReplayed?: boolean; limit?: number }): Promise<readonly DeadLetter[]>;
-  get(id: string): Promise<DeadLetter | undefined>;
-  markReplayed(id: string, at: string): Promise<void>;
+  get(id: string): Promise<StoredDeadLetter | undefined>;
+  /**
+   * Mark the letter replayed, only if it is still the version `etag` names: a letter that failed
+   * again after it was read stays waiting (EtlError 'DEAD_LETTER_CHANGED').
+   */
+  markReplayed(id: string, at: string, etag: string): Promise<void>;
 }
