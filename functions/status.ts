@@ -1,11 +1,11 @@
 /**
- * Status API over HTTP (GET): `/api/files` (optional `?state=&dataset=&limit=`), `/api/files/{fileId}`
- * via `?id=`, `/api/deadletters` (optional `?all=true&limit=`, default 1,000), `/api/summary`,
- * `/api/health`. Function-key protected in Azure.
+ * Status API over HTTP (GET): `/api/files` (optional `?state=&dataset=&limit=`, default 100),
+ * `/api/files/{fileId}` via `?id=`, `/api/deadletters` (optional `?all=true&limit=`, default 1,000),
+ * `/api/summary`, `/api/health`. `limit` is at most 1,000. Function-key protected in Azure.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { FileState } from '../shared/ports/file-manifest.js';
-import { StatusService } from '../shared/status/status-service.js';
+import { parseListLimit, StatusService } from '../shared/status/status-service.js';
 import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 
 const FILE_STATES: readonly FileState[] = ['extracting', 'loading', 'complete', 'failed'];
@@ -31,15 +31,10 @@ export async function filesEndpoint(request: HttpRequest): Promise<HttpResponseI
   return { jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit }) };
 }
 
-/** `?limit=` (a whole number ≥ 1), `fallback` without one, or a 400 response to return. */
+/** `?limit=` (1 to MAX_LIST_LIMIT), `fallback` without one, or a 400 response to return. */
 export function limitOf(request: Pick<HttpRequest, 'query'>, fallback: number): number | HttpResponseInit {
-  const text = request.query.get('limit');
-  if (text === null) return fallback;
-  // A negative LIMIT means none at all in SQLite and fails on Azure SQL: refused, as is 0 or a fraction.
-  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    return { status: 400, jsonBody: { error: `limit must be a whole number of at least 1, got '${text}'` } };
-  }
-  return Number(text);
+  const parsed = parseListLimit(request.query.get('limit'), fallback);
+  return 'error' in parsed ? { status: 400, jsonBody: { error: parsed.error } } : parsed.limit;
 }
 
 export async function deadLettersEndpoint(request: HttpRequest): Promise<HttpResponseInit> {

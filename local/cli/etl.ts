@@ -12,7 +12,7 @@ import { uploadCsv } from './upload-file.js';
 import { printDailyReport } from './report-printer.js';
 import { runInferDataset } from './infer-dataset.js';
 import { describeFile } from './progress-reporter.js';
-import { StatusService } from '../../shared/status/status-service.js';
+import { MAX_LIST_LIMIT, parseListLimit, StatusService } from '../../shared/status/status-service.js';
 import { closeEtlRuntime, getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { replayDeadLetter } from '../../shared/handlers/replay-dead-letters.js';
 import { createQueueServiceClient } from '../../shared/adapters/azure-clients.js';
@@ -24,9 +24,11 @@ const USAGE = `Usage: npm run etl -- <command> [options]
 
 Commands
   status                       totals over all files, and dead letters
-  files [--state S]            landed files with their row accounting (S: extracting|loading|complete|failed)
+  files [--state S] [--limit N]
+                               landed files with their row accounting (S: extracting|loading|complete|failed)
   file <fileId>                one file, all fields (JSON)
-  deadletters [--all]          events parked after their retries (--all: replayed ones too), and
+  deadletters [--all] [--limit N]
+                               events parked after their retries, oldest first (--all: replayed ones too), and
                                landed files extract gave up on (queue landing-events-poison)
   replay <id> | --all          put dead-lettered events back on their hub (--all: also the
                                landed files, back on landing-events for extract)
@@ -37,6 +39,7 @@ Commands
                                draft a dataset declaration from a file (--help: its options)
 Options
   --state-dir DIR              the local stack's state folder (default .local/)
+  --limit N                    list at most N (1 to ${MAX_LIST_LIMIT}; default 1000)
   --json                       machine-readable output where it applies`;
 
 function loadLocalSettings(stateDir: string): void {
@@ -68,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       dataset: { type: 'string', default: 'iot_events' },
       name: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -76,6 +80,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
+  const parsedLimit = parseListLimit(values.limit, MAX_LIST_LIMIT);
+  if ('error' in parsedLimit) {
+    console.error(`etl: ${parsedLimit.error}`);
+    return 2;
+  }
+  const { limit } = parsedLimit;
   loadLocalSettings(values['state-dir']);
   const print = (value: unknown) => console.log(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
@@ -97,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'files':
       return withRuntime(async (runtime) => {
-        const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: values.state as FileState | undefined, limit: 1000 });
+        const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: values.state as FileState | undefined, limit });
         if (values.json) print(files);
         else if (files.length === 0) print('no files yet');
         else for (const file of files) print(`${file.fileId}  ${describeFile(file)}`);
@@ -116,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'deadletters':
       return withRuntime(async (runtime) => {
-        const letters = await runtime.deadLetters.list({ includeReplayed: values.all });
+        const letters = await runtime.deadLetters.list({ includeReplayed: values.all, limit });
         const poisoned = await listPoisonedLandings(await createQueueServiceClient(runtime.config.storage));
         if (values.json) print({ events: letters, landings: poisoned });
         else {

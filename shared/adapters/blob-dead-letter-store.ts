@@ -5,7 +5,9 @@
  * Every write is conditional (docs/faults.md, "Dead letters"): a letter is created with
  * `If-None-Match: *`, so a second park under the same id never overwrites a different letter, and
  * updated or marked replayed with `If-Match` on the ETag read, so a failure written in between wins.
- * Each blob's metadata names its event (`letter`: a hash of stage, source and body).
+ * Each blob's metadata names its event (`letter`: a hash of stage, source and body) and carries
+ * `failedat` and `replayedat`, so that listing and counting read names and metadata only and
+ * download just the letters of the page returned.
  */
 import { createHash } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
@@ -21,6 +23,15 @@ const CONDITIONAL_WRITE_ATTEMPTS = 5;
 /** Which event a letter holds: the same event parked twice is one letter. */
 function eventHashOf(letter: Pick<DeadLetter, 'stage' | 'source' | 'body'>): string {
   return createHash('sha256').update(`${letter.stage}\n${letter.source}\n${letter.body}`).digest('hex').slice(0, 32);
+}
+
+interface ListedLetter {
+  readonly name: string;
+  readonly failedAt: string;
+}
+
+function oldestFirst(a: ListedLetter, b: ListedLetter): number {
+  return a.failedAt.localeCompare(b.failedAt) || a.name.localeCompare(b.name);
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -63,17 +74,50 @@ export class BlobDeadLetterStore implements DeadLetterStore {
 
   async list(options: { stage?: DeadLetterStage; includeReplayed?: boolean; limit?: number } = {}): Promise<readonly DeadLetter[]> {
     const limit = options.limit ?? 1000;
+    let page: ListedLetter[] = [];
+    const keepOldest = () => (page = page.sort(oldestFirst).slice(0, limit));
+    await this.eachListed(options, (listed) => {
+      page.push(listed);
+      // Bounded: names and dates of at most twice the page are held, however many letters there are.
+      if (page.length >= 2 * limit) keepOldest();
+    });
     const letters: DeadLetter[] = [];
-    for (const stage of options.stage ? [options.stage] : STAGES) {
-      for await (const item of this.container.listBlobsFlat({ prefix: `${stage}/` })) {
-        const letter = await this.read(item.name);
-        if (!letter || (letter.replayedAt && !options.includeReplayed)) continue;
-        const { etag: _etag, ...plain } = letter;
-        letters.push(plain);
-        if (letters.length >= limit) return letters;
-      }
+    for (const listed of keepOldest()) {
+      const letter = await this.read(listed.name);
+      if (!letter || (letter.replayedAt && !options.includeReplayed)) continue; // replayed since it was listed
+      const { etag: _etag, ...plain } = letter;
+      letters.push(plain);
     }
-    return letters.sort((a, b) => a.failedAt.localeCompare(b.failedAt));
+    return letters;
+  }
+
+  async count(options: { stage?: DeadLetterStage; includeReplayed?: boolean } = {}): Promise<number> {
+    let count = 0;
+    await this.eachListed(options, () => (count += 1));
+    return count;
+  }
+
+  /** Every letter that `options` select, from the listing's names and metadata. */
+  private async eachListed(options: { stage?: DeadLetterStage; includeReplayed?: boolean }, visit: (listed: ListedLetter) => void): Promise<void> {
+    try {
+      for (const stage of options.stage ? [options.stage] : STAGES) {
+        for await (const item of this.container.listBlobsFlat({ prefix: `${stage}/`, includeMetadata: true })) {
+          let failedAt = item.metadata?.failedat;
+          let replayedAt = item.metadata?.replayedat ?? null;
+          if (failedAt === undefined) {
+            // A letter written before letters carried metadata: read it once to know.
+            const letter = await this.read(item.name);
+            if (!letter) continue;
+            ({ failedAt, replayedAt } = letter);
+          }
+          if (replayedAt && !options.includeReplayed) continue;
+          visit({ name: item.name, failedAt });
+        }
+      }
+    } catch (error) {
+      if (error instanceof EtlError) throw error;
+      throw new EtlError('STORAGE_FAILED', `listing dead letters failed: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async get(id: string): Promise<StoredDeadLetter | undefined> {

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, type BlockBlobClient, type ContainerClient } from '@azure/storage-blob';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { startAzurite, type RunningAzurite } from '../../local/azurite/start-azurite.js';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../local/eventhubs-emulator/index.js';
-import { BlobDeadLetterStore } from '../adapters/blob-dead-letter-store.js';
+import { BlobDeadLetterStore, type DeadLetterContainerLike } from '../adapters/blob-dead-letter-store.js';
 import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.js';
 import { openEtlStore } from '../sql/open-etl-store.js';
 import type { EtlStore } from '../ports/etl-store.js';
@@ -20,6 +20,7 @@ import { iotEventsDataset } from '../datasets/iot-events.js';
 import { silentLogger } from '../runtime/logger.js';
 import { deadLetterIdText, parkEvent, type DeadLetterInput } from './dead-lettering.js';
 import { replayDeadLetter } from './replay-dead-letters.js';
+import { StatusService } from '../status/status-service.js';
 
 describe('dead letters', () => {
   let directory: string;
@@ -131,5 +132,47 @@ describe('dead letters', () => {
     expect(await deadLetters.list()).toHaveLength(0);
     expect(await park(deadLetters, 'chunk-9', { rows: ['poison'] }, 'third failure')).toEqual({ id: parked.id, added: true });
     expect(await deadLetters.list()).toMatchObject([{ id: parked.id, replayedAt: null, error: expect.stringContaining('third failure') }]);
+  });
+
+  it('lists and counts from names and metadata, reading only the letters of the page it returns', async () => {
+    await freshStore();
+    // The real container, with its letter downloads counted.
+    let downloads = 0;
+    const counted: DeadLetterContainerLike = {
+      listBlobsFlat: (options) => container.listBlobsFlat(options),
+      getBlockBlobClient: (name) => {
+        const blob = container.getBlockBlobClient(name);
+        return new Proxy(blob, {
+          get: (target, property, receiver) =>
+            property === 'download' ? (...args: Parameters<BlockBlobClient['download']>) => ((downloads += 1), target.download(...args)) : Reflect.get(target, property, receiver),
+        });
+      },
+    };
+    const deadLetters = new BlobDeadLetterStore(counted);
+    // Parked newest first, so that name order and age order disagree.
+    const base = Date.parse('2026-11-20T10:00:00.000Z');
+    for (let index = 0; index < 30; index += 1) {
+      await deadLetters.add({
+        id: `aggregate-letter-${String(index).padStart(2, '0')}`,
+        stage: 'aggregate',
+        source: 'aggregates',
+        dataset: null,
+        fileId: null,
+        partitionKey: null,
+        body: JSON.stringify({ index, pad: 'x'.repeat(10_000) }),
+        properties: {},
+        error: 'failed',
+        attempts: 1,
+        failedAt: new Date(base - index * 60_000).toISOString(),
+      });
+    }
+    downloads = 0;
+    const page = await deadLetters.list({ limit: 5 });
+    expect(page.map((letter) => (JSON.parse(letter.body) as { index: number }).index)).toEqual([29, 28, 27, 26, 25]);
+    expect(downloads).toBe(5);
+    downloads = 0;
+    expect(await deadLetters.count()).toBe(30);
+    expect((await new StatusService(store.manifest, deadLetters).summary()).deadLetters).toBe(30);
+    expect(downloads).toBe(0);
   });
 });

@@ -12,6 +12,25 @@ export interface FileStatus extends FileManifest {
   readonly durationSeconds: number | null;
 }
 
+/**
+ * Most files or dead letters one status call lists: a page, never the whole store. Above it a
+ * limit is refused (400 from the status API, an error from the CLI), not cut down silently.
+ */
+export const MAX_LIST_LIMIT = 1000;
+
+/**
+ * A `limit` as the status API and the CLI take it: a whole number from 1 to MAX_LIST_LIMIT,
+ * `fallback` when absent, else the reason it is refused. (A negative LIMIT means none at all in
+ * SQLite, and Azure SQL's TOP takes an INT, so only the small whole numbers pass.)
+ */
+export function parseListLimit(text: string | null | undefined, fallback: number): { readonly limit: number } | { readonly error: string } {
+  if (text === null || text === undefined) return { limit: fallback };
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > MAX_LIST_LIMIT) {
+    return { error: `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got '${text.length > 40 ? `${text.slice(0, 40)}…` : text}'` };
+  }
+  return { limit: Number(text) };
+}
+
 export function fileStatusOf(manifest: FileManifest): FileStatus {
   const pendingRows = Math.max(0, manifest.validRows - manifest.loadedRows - manifest.duplicateRows);
   const balanced =
@@ -57,7 +76,8 @@ export class StatusService {
       loadedRows += file.loadedRows;
       duplicateRows += file.duplicateRows;
     }
-    const deadLetters = (await this.deadLetters.list({ limit: 10_000 })).length;
+    // Counted from the listing's names and metadata: no letter is read to count it.
+    const deadLetters = await this.deadLetters.count();
     return { files: files.length, byState, totalRows, validRows, rejectedRows, loadedRows, duplicateRows, deadLetters };
   }
 }
