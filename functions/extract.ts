@@ -19,10 +19,7 @@ export async function extractFromQueue(message: unknown, context: InvocationCont
     log.warn(`extract: ignoring ${blob.container}/${blob.blobName}: not in the landing container '${runtime.config.containers.landing}'`);
     return;
   }
-  if (!blob.blobName.toLowerCase().endsWith('.csv')) {
-    log.warn(`extract: ignoring ${blob.blobName}: only .csv files are extracted`);
-    return;
-  }
+  // Any other blob (not .csv, or a name with '.' or '..' segments) fails in extractFile with its reason.
   await extractFile(runtime.extractDependencies(log), blob);
 }
 

@@ -6,6 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvocationContext } from '@azure/functions';
+import { extractFromQueue } from '../../functions/extract.js';
+import { StatusService } from '../status/status-service.js';
 import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
 import { IOT_CSV_HEADER } from '../../load-tests/iot-csv-generator.js';
 import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
@@ -157,6 +160,26 @@ describe('extract on bad and odd files', () => {
     const outcome = await extractAndTransform({ ...deps, datasets: new Map([[iot.name, { ...iot, version: iot.version + 1 }]]) }, blobName);
     expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringMatching(/declaration of dataset 'iot_events' changed \(version 1 → 2\)/) });
     expect(await runtime.store.manifest.getFile((outcome as { fileId: string }).fileId)).toMatchObject({ state: 'failed' });
+  });
+
+  it("refuses blob names with '.', '..' or empty segments before reading anything, with the reason in the manifest", async () => {
+    const content = `${IOT_CSV_HEADER}\n${GOOD_ROW.replace('8f00-000000000001', '8f00-300000000001')}\n`;
+    await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/target.csv').upload(content, Buffer.byteLength(content));
+    // Each of these names reaches iot_events/target.csv (or another blob) once a storage client resolves it.
+    for (const blobName of ['iot_events/../iot_events/target.csv', 'iot_events/./target.csv', 'iot_events//target.csv', 'iot_events/sub/../target.csv']) {
+      const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: 'landing', blobName });
+      expect(outcome, blobName).toMatchObject({ status: 'failed', reason: expect.stringContaining("has an empty, '.' or '..' path segment") });
+      expect(await runtime.store.manifest.getFile(outcome.fileId!)).toMatchObject({ state: 'failed', blobName, dataset: 'iot_events', totalRows: 0 });
+    }
+  });
+
+  it('shows a landed file that is not CSV in the status API as failed, with the reason', async () => {
+    const blobName = 'iot_events/readme.txt';
+    await stack.blobService.getContainerClient('landing').getBlockBlobClient(blobName).upload('notes', 5);
+    const event = { eventType: 'Microsoft.Storage.BlobCreated', subject: `/blobServices/default/containers/landing/blobs/${blobName}` };
+    await extractFromQueue(JSON.stringify(event), new InvocationContext({ functionName: 'extract' }));
+    const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: 'failed', limit: 1000 });
+    expect(files.find((file) => file.blobName === blobName)).toMatchObject({ state: 'failed', error: expect.stringContaining('is not a .csv file') });
   });
 
   it('reads the BlobCreated events Event Grid delivers, and refuses other events', () => {

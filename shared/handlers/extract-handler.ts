@@ -79,6 +79,21 @@ export function fileIdFor(container: string, blobName: string, version: { conten
 }
 
 /**
+ * Why extract will not read a landed blob, or undefined. Checked before any storage call:
+ * storage clients resolve `.` and `..` segments (`iot_events/../x.csv` reads `x.csv`), so such a
+ * name would load another blob's rows under this one's name; and only `.csv` files are extracted.
+ * The file fails with the reason, so that it shows in the status API (docs/faults.md).
+ */
+export function refusedBlobName(blobName: string): string | undefined {
+  const segments = blobName.split(/[/\\]/);
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return `not extracted: '${blobName}' has an empty, '.' or '..' path segment, which storage resolves to another blob; upload it under a plain path`;
+  }
+  if (!blobName.toLowerCase().endsWith('.csv')) return `not extracted: '${blobName}' is not a .csv file (only .csv files are extracted)`;
+  return undefined;
+}
+
+/**
  * What in a declaration decides which rows are valid, their fields and their partition: a retry
  * against a declaration with another fingerprint would cut the file differently.
  */
@@ -127,6 +142,8 @@ function recordExtractOutcome(metrics: PipelineMetrics, dataset: string, outcome
 
 async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): Promise<ExtractOutcome> {
   const { blobName, container } = blob;
+  const refusal = refusedBlobName(blobName);
+  if (refusal) return refuseFile(deps, blob, refusal);
   const info = await deps.blobs.info(container, blobName);
   if (!info) return { status: 'skipped', reason: `${container}/${blobName} no longer exists` };
   const fileId = fileIdFor(container, blobName, info);
@@ -191,6 +208,17 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
     }
     throw error;
   }
+}
+
+/** A file extract will not read: failed with the reason, under an id of its name alone (it has no version to read). */
+async function refuseFile(deps: ExtractDependencies, { container, blobName }: LandedBlob, reason: string): Promise<ExtractOutcome> {
+  const fileId = fileIdFor(container, blobName, { etag: '' });
+  const at = deps.clock().toISOString();
+  const dataset = datasetForBlobName(deps.datasets, blobName)?.name ?? undeclaredDatasetOf(deps.datasets, blobName).recordedAs;
+  await deps.manifest.beginFile({ fileId, dataset, blobName, blobEtag: '', receivedAt: at });
+  await deps.manifest.failFile(fileId, reason, at);
+  deps.log.warn(`extract: ${reason}`);
+  return { status: 'failed', fileId, reason };
 }
 
 async function extractRows(
