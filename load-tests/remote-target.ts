@@ -5,7 +5,7 @@
  * from the pipeline and the upload times from here.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
-import type { FileStatus } from '../shared/status/status-service.js';
+import { MAX_LIST_LIMIT, type FileStatus } from '../shared/status/status-service.js';
 
 /** A pipeline that is already running (on Azure, or a local stack started elsewhere). */
 export interface RemoteLoadTarget {
@@ -126,15 +126,16 @@ export function statusApi(baseUrl: string, functionKey?: string) {
     clock,
     /**
      * The status of the files named, by blob name; files of other runs are left out. The API lists
-     * the newest first, so a limit of a few times the run's files holds them all.
+     * the newest first, at most MAX_LIST_LIMIT, so a run has no more files than that (runLoadTest checks).
      */
     async files(blobNames: ReadonlySet<string>): Promise<Map<string, FileStatus>> {
-      const files = await getJson<FileStatus[]>(`/files?dataset=iot_events&limit=${Math.max(1000, 4 * blobNames.size)}`);
+      const files = await getJson<FileStatus[]>(`/files?dataset=iot_events&limit=${MAX_LIST_LIMIT}`);
       return new Map(files.filter((file) => blobNames.has(file.blobName)).map((file) => [file.blobName, file]));
     },
-    /** Dead letters in the store, every host's, replayed ones too (so the count only grows). */
+    /** Dead letters in the store, every host's, replayed ones too (so the count only grows); counted, not listed. */
     async deadLetters(): Promise<number> {
-      return (await getJson<unknown[]>('/deadletters?all=true&limit=1000000')).length;
+      const summary = await getJson<{ deadLetters: number; replayedDeadLetters: number }>('/summary');
+      return summary.deadLetters + summary.replayedDeadLetters;
     },
   };
 }

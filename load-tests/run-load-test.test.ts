@@ -137,9 +137,9 @@ describe('runLoadTest', () => {
       for (const file of outcome.run.files) expect(file.uploadedAtSeconds!).toBeLessThanOrEqual(file.receivedAtSeconds! + 1);
       // The pipeline is still running after the run: the load test did not own it.
       expect((await fetch(`${stack.httpUrl}/api/health`)).status).toBe(200);
-      // The status API's limit: honoured, and refused when it is not a whole number ≥ 1.
+      // The status API's limit: honoured, and refused when it is not a whole number from 1 to 1,000.
       expect(((await (await fetch(`${stack.httpUrl}/api/deadletters?limit=1`)).json()) as unknown[]).length).toBe(1);
-      for (const limit of ['0', '-1', '1.5', '']) expect((await fetch(`${stack.httpUrl}/api/deadletters?limit=${limit}`)).status).toBe(400);
+      for (const limit of ['0', '-1', '1.5', '', '1001']) expect((await fetch(`${stack.httpUrl}/api/deadletters?limit=${limit}`)).status).toBe(400);
     } finally {
       await stack.close();
       rmSync(stateDir, { recursive: true, force: true });
@@ -161,7 +161,11 @@ describe('the status API client', () => {
         return;
       }
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(request.url.startsWith('/api/files') ? JSON.stringify([{ blobName: 'iot_events/a.csv' }, { blobName: 'iot_events/other.csv' }]) : '[1,2]');
+      response.end(
+        request.url.startsWith('/api/files')
+          ? JSON.stringify([{ blobName: 'iot_events/a.csv' }, { blobName: 'iot_events/other.csv' }])
+          : JSON.stringify({ deadLetters: 1, replayedDeadLetters: 1 }),
+      );
     });
     await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
     const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -170,7 +174,7 @@ describe('the status API client', () => {
       const files = await statusApi(base, 'k3y').files(new Set(['iot_events/a.csv']));
       expect([...files.keys()]).toEqual(['iot_events/a.csv']);
       expect(await statusApi(`${base}/`, 'k3y').deadLetters()).toBe(2);
-      await expect(statusApi(base).deadLetters()).rejects.toThrow(`GET ${base}/deadletters?all=true&limit=1000000: HTTP 401 (is ETL_FUNCTION_KEY set?)`);
+      await expect(statusApi(base).deadLetters()).rejects.toThrow(`GET ${base}/summary: HTTP 401 (is ETL_FUNCTION_KEY set?)`);
       await expect(statusApi(root, 'k3y').deadLetters()).rejects.toThrow('HTTP 404 (the status URL ends in /api)');
       expect(seen.slice(0, 3)).toEqual(['k3y', 'k3y', undefined]);
     } finally {

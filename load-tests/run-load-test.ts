@@ -40,7 +40,7 @@ import { uploadCsv } from '../local/cli/upload-file.js';
 import { describeInstances, oneOf, parseInstances } from '../local/cli/cli-options.js';
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
-import type { FileStatus } from '../shared/status/status-service.js';
+import { MAX_LIST_LIMIT, type FileStatus } from '../shared/status/status-service.js';
 import { REQUEST_TIMEOUT_MS, remoteBlobService, remoteFromArgs, statusApi, type RemoteLoadTarget, type StatusApi } from './remote-target.js';
 import { sleep } from '../local/host/listeners/trigger-listener.js';
 import { SCALING_MODES, type ScalingMode } from '../local/scaler/scaling-formulas.js';
@@ -185,6 +185,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
   const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
   const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
   const blobNames = new Set(plan.map((upload) => upload.blobName));
+  if (plan.length > MAX_LIST_LIMIT) {
+    throw new Error(`a load test follows its files through the status API, which lists at most ${MAX_LIST_LIMIT}: use at most ${MAX_LIST_LIMIT} files`);
+  }
   if (options.remote && (options.autoscale || options.chunkRows !== undefined || Object.keys(options.functionInstances ?? {}).length > 0)) {
     throw new Error('autoscale, chunk rows and instances per function shape the local stack: they do not apply to a running pipeline');
   }

@@ -60,7 +60,7 @@ export class StatusService {
   }
 
   /** Totals over the listed files, for a one-line summary. */
-  async summary(): Promise<{ files: number; byState: Record<FileState, number>; totalRows: number; validRows: number; rejectedRows: number; loadedRows: number; duplicateRows: number; deadLetters: number }> {
+  async summary(): Promise<{ files: number; byState: Record<FileState, number>; totalRows: number; validRows: number; rejectedRows: number; loadedRows: number; duplicateRows: number; deadLetters: number; replayedDeadLetters: number }> {
     const files = await this.files({ limit: 100_000 });
     const byState: Record<FileState, number> = { extracting: 0, loading: 0, complete: 0, failed: 0 };
     let totalRows = 0;
@@ -78,6 +78,7 @@ export class StatusService {
     }
     // Counted from the listing's names and metadata: no letter is read to count it.
     const deadLetters = await this.deadLetters.count();
-    return { files: files.length, byState, totalRows, validRows, rejectedRows, loadedRows, duplicateRows, deadLetters };
+    const replayedDeadLetters = (await this.deadLetters.count({ includeReplayed: true })) - deadLetters;
+    return { files: files.length, byState, totalRows, validRows, rejectedRows, loadedRows, duplicateRows, deadLetters, replayedDeadLetters };
   }
 }
