@@ -11,4 +11,15 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
+  {
+    // The emulator and the local host are products of their own: they use none of the app's code.
+    files: ['local/eventhubs-emulator/**', 'local/host/**'],
+    ignores: ['**/test/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+(shared|functions|load-tests)/', message: 'The emulator and the local host stand alone: no imports from the app.' }] },
+      ],
+    },
+  },
 );

@@ -8,7 +8,7 @@ import { EmulatorMetrics } from './broker/emulator-metrics.js';
 import { EventHubBroker } from './broker/event-hub-broker.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-http-server.js';
 import { AmqpServer, type TlsListenerOptions } from './amqp/amqp-server.js';
-import { EtlError } from '../../shared/errors/etl-error.js';
+import { EmulatorError } from './emulator-error.js';
 import { parseEmulatorConfig } from './config/config-schema.js';
 import { normalizeConfig, type EmulatorConfig } from './config/emulator-config.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
@@ -18,6 +18,7 @@ import type { PartitionLog } from './storage/partition-log.js';
 
 export type { EmulatorConfig, EventHubConfig } from './config/emulator-config.js';
 export { parseEmulatorConfig } from './config/config-schema.js';
+export { EmulatorError, isEmulatorError, type EmulatorErrorCode } from './emulator-error.js';
 
 export interface EventHubsEmulatorOptions {
   /** A config object, or a path to a JSON file. */
@@ -85,13 +86,13 @@ async function loadTls(options: EventHubsEmulatorOptions): Promise<TlsListenerOp
   const { tlsPort, tlsCert, tlsKey } = options;
   if (tlsPort === undefined && tlsCert === undefined && tlsKey === undefined) return undefined;
   if (tlsPort === undefined || tlsCert === undefined || tlsKey === undefined) {
-    throw new EtlError('INVALID_CONFIG', 'A TLS listener needs all of tlsPort, tlsCert and tlsKey (--tls-port, --tls-cert, --tls-key).');
+    throw new EmulatorError('INVALID_CONFIG', 'A TLS listener needs all of tlsPort, tlsCert and tlsKey (--tls-port, --tls-cert, --tls-key).');
   }
   const read = async (path: string, what: string) => {
     try {
       return await readFile(path);
     } catch (error) {
-      throw new EtlError('INVALID_CONFIG', `Cannot read the TLS ${what} '${path}': ${(error as Error).message}`, { cause: error });
+      throw new EmulatorError('INVALID_CONFIG', `Cannot read the TLS ${what} '${path}': ${(error as Error).message}`, { cause: error });
     }
   };
   return { port: tlsPort, cert: await read(tlsCert, 'certificate'), key: await read(tlsKey, 'private key') };
@@ -103,13 +104,13 @@ async function loadConfig(config: EmulatorConfig | string): Promise<EmulatorConf
   try {
     text = await readFile(config, 'utf8');
   } catch (error) {
-    throw new EtlError('INVALID_CONFIG', `Cannot read the emulator configuration '${config}': ${(error as Error).message}`, { cause: error });
+    throw new EmulatorError('INVALID_CONFIG', `Cannot read the emulator configuration '${config}': ${(error as Error).message}`, { cause: error });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new EtlError('INVALID_CONFIG', `The emulator configuration '${config}' is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new EmulatorError('INVALID_CONFIG', `The emulator configuration '${config}' is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   return parseEmulatorConfig(json, config);
 }

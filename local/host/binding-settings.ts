@@ -2,7 +2,7 @@
  * Settings a binding refers to, resolved from the environment the way the Functions host does:
  * `%NAME%` binding expressions and `connection` names (with the `AzureWebJobs` prefix fallback).
  */
-import { EtlError } from '../../shared/errors/etl-error.js';
+import { HostError } from './host-error.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -11,7 +11,7 @@ export function resolveBindingExpression(value: string, env: Environment = proce
   return value.replace(/%([^%]+)%/g, (_whole, name: string) => {
     const setting = env[name];
     if (setting === undefined || setting === '') {
-      throw new EtlError('INVALID_CONFIG', `Binding expression %${name}% refers to an app setting that is not set.`);
+      throw new HostError('INVALID_CONFIG', `Binding expression %${name}% refers to an app setting that is not set.`);
     }
     return setting;
   });
@@ -30,7 +30,7 @@ export function resolveConnectionString(
   const name = connection === undefined || connection === '' ? fallback : resolveBindingExpression(connection, env);
   const value = env[name] ?? env[`AzureWebJobs${name}`];
   if (value === undefined || value === '') {
-    throw new EtlError(
+    throw new HostError(
       'INVALID_CONFIG',
       `Connection "${name}" is not set: put a connection string into the app setting ${name} (identity-based connections need Azure).`,
     );

@@ -8,7 +8,7 @@
  * once per process, while `@azure/functions` (loaded natively) caches the core API once.
  */
 import { createRequire } from 'node:module';
-import { EtlError } from '../../shared/errors/etl-error.js';
+import { HostError } from './host-error.js';
 
 /** One binding as `@azure/functions` describes it: its options plus type and direction. */
 export interface BindingInfo {
@@ -147,7 +147,7 @@ function coreApi(state: CoreState): Record<string, unknown> {
     registerFunction(metadata: FunctionMetadata, callback: FunctionCallback) {
       if (state.functions.has(metadata.name)) {
         // The worker refuses duplicates too; two registrations under one name would be ambiguous.
-        throw new EtlError('INVALID_CONFIG', `A function named "${metadata.name}" is already registered.`);
+        throw new HostError('INVALID_CONFIG', `A function named "${metadata.name}" is already registered.`);
       }
       state.functions.set(metadata.name, { metadata, callback });
       return { dispose: () => state.functions.delete(metadata.name) };

@@ -4,12 +4,12 @@
  * local machine wants snappier polling; each such exception says so.
  */
 import { z } from 'zod';
-import { EtlError } from '../../shared/errors/etl-error.js';
+import { HostError } from './host-error.js';
 
 /** .NET TimeSpan text (`[d.]hh:mm:ss[.fff]`) to milliseconds. */
 export function parseTimeSpan(text: string): number {
   const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/.exec(text.trim());
-  if (!match) throw new EtlError('INVALID_CONFIG', `"${text}" is not a TimeSpan (expected [d.]hh:mm:ss[.fff]).`);
+  if (!match) throw new HostError('INVALID_CONFIG', `"${text}" is not a TimeSpan (expected [d.]hh:mm:ss[.fff]).`);
   const [, days, hours, minutes, seconds, fraction] = match;
   const fractionMs = fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000;
   return ((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds) * 1000 + fractionMs;
@@ -102,7 +102,7 @@ export type QueuesHostConfig = HostConfig['extensions']['queues'];
 export function parseHostJson(hostJson: unknown = {}): HostConfig {
   const parsed = hostJsonSchema.safeParse(hostJson ?? {});
   if (!parsed.success) {
-    throw new EtlError('INVALID_CONFIG', `host.json is invalid: ${z.prettifyError(parsed.error)}`);
+    throw new HostError('INVALID_CONFIG', `host.json is invalid: ${z.prettifyError(parsed.error)}`);
   }
   return parsed.data;
 }

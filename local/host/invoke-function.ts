@@ -4,7 +4,7 @@
  * the handler, and the library turns the result into the response (return value, extra outputs).
  */
 import { randomUUID } from 'node:crypto';
-import { EtlError } from '../../shared/errors/etl-error.js';
+import { HostError } from './host-error.js';
 import {
   coreState,
   runHooks,
@@ -37,7 +37,7 @@ export async function invokeRegisteredFunction(
   log: HostLog,
 ): Promise<InvocationOutcome> {
   const model = coreState().programmingModel;
-  if (model === undefined) throw new EtlError('INTERNAL', 'No programming model was registered by @azure/functions.');
+  if (model === undefined) throw new HostError('UNSUPPORTED_FUNCTIONS_LIBRARY', 'No programming model was registered by @azure/functions.');
   const invocationId = randomUUID();
   const name = fn.metadata.name;
   const coreContext: CoreInvocationContext = {

@@ -4,13 +4,13 @@
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EtlError } from '../../shared/errors/etl-error.js';
+import { HostError } from './host-error.js';
 import { installFunctionsCore, type RegisteredFunction } from './functions-core-injection.js';
 
 function toModuleUrl(entry: string): string {
   if (entry.startsWith('file:')) return entry;
   if (!isAbsolute(entry)) {
-    throw new EtlError('INVALID_CONFIG', `Entry module "${entry}" must be an absolute path or a file URL.`);
+    throw new HostError('ENTRY_MODULE_FAILED', `Entry module "${entry}" must be an absolute path or a file URL.`);
   }
   return pathToFileURL(entry).href;
 }
@@ -30,7 +30,7 @@ export async function loadEntryModules(
       try {
         await import(url);
       } catch (error) {
-        throw new EtlError('INVALID_CONFIG', `Entry module ${url} failed to load: ${String(error)}`, { cause: error });
+        throw new HostError('ENTRY_MODULE_FAILED', `Entry module ${url} failed to load: ${String(error)}`, { cause: error });
       }
       registered = [...state.functions.keys()].filter((name) => !before.has(name));
       state.entryFunctions.set(url, registered);
@@ -42,7 +42,7 @@ export async function loadEntryModules(
     for (const name of registered) names.add(name);
   }
   if (state.functions.size > 0 && state.programmingModel === undefined) {
-    throw new EtlError('INTERNAL', '@azure/functions registered functions but set no programming model.');
+    throw new HostError('UNSUPPORTED_FUNCTIONS_LIBRARY', '@azure/functions registered functions but set no programming model.');
   }
   return [...names].map((name) => state.functions.get(name)).filter((fn): fn is RegisteredFunction => fn !== undefined);
 }

@@ -4,7 +4,7 @@
  * binding expressions are read from `process.env`, like app settings in Azure: set them first.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EtlError, isEtlError } from '../../shared/errors/etl-error.js';
+import { HostError, isHostError } from './host-error.js';
 import { coreState, runHooks, type RegisteredFunction } from './functions-core-injection.js';
 import { parseHostJson, type HostConfig, type HostJson } from './host-json.js';
 import { HostStatsCounter, type HostStats } from './host-stats.js';
@@ -90,7 +90,7 @@ function newTraceContext(): InvocationRequest['traceContext'] {
 
 function triggerOf(fn: RegisteredFunction): [string, RegisteredFunction['metadata']['bindings'][string]] {
   const entry = Object.entries(fn.metadata.bindings).find(([, binding]) => /trigger$/i.test(binding.type));
-  if (entry === undefined) throw new EtlError('INVALID_CONFIG', `Function ${fn.metadata.name} has no trigger binding.`);
+  if (entry === undefined) throw new HostError('INVALID_CONFIG', `Function ${fn.metadata.name} has no trigger binding.`);
   return entry;
 }
 
@@ -196,7 +196,7 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
       await listener.start();
       started.add(listener);
     } catch (error) {
-      if (isEtlError(error, 'INVALID_CONFIG')) {
+      if (isHostError(error, 'INVALID_CONFIG')) {
         await Promise.allSettled([...started].map((running) => running.stop()));
         throw error;
       }

@@ -7,7 +7,7 @@
  * 1–32 partitions, names of letters, digits, `.`, `-`, `_` starting and ending with a letter or digit.
  */
 import { z } from 'zod';
-import { EtlError } from '../../../shared/errors/etl-error.js';
+import { EmulatorError } from '../emulator-error.js';
 import type { EmulatorConfig } from './emulator-config.js';
 
 const ENTITY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
@@ -91,17 +91,17 @@ function rejectDuplicates(config: EmulatorConfig, where: string): void {
   config.eventHubs.forEach((hub, index) => {
     const key = hub.name.toLowerCase();
     if (seen.has(key)) {
-      throw new EtlError('INVALID_CONFIG', `Invalid emulator configuration (${where}): eventHubs[${index}].name: '${hub.name}' is declared twice (names ignore case)`);
+      throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${where}): eventHubs[${index}].name: '${hub.name}' is declared twice (names ignore case)`);
     }
     seen.add(key);
   });
 }
 
-/** Validates either shape and returns ours; throws EtlError('INVALID_CONFIG') naming the bad field. */
+/** Validates either shape and returns ours; throws EmulatorError('INVALID_CONFIG') naming the bad field. */
 export function parseEmulatorConfig(input: unknown, source = 'config'): EmulatorConfig {
   if (input !== null && typeof input === 'object' && 'UserConfig' in input) {
     const parsed = officialConfig.safeParse(input);
-    if (!parsed.success) throw new EtlError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
+    if (!parsed.success) throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
     const namespaces = parsed.data.UserConfig.NamespaceConfig.filter((namespace) => (namespace.Type ?? 'EventHub') === 'EventHub');
     const config: EmulatorConfig = {
       namespace: namespaces[0]?.Name,
@@ -114,13 +114,13 @@ export function parseEmulatorConfig(input: unknown, source = 'config'): Emulator
       ),
     };
     if (config.eventHubs.length === 0) {
-      throw new EtlError('INVALID_CONFIG', `Invalid emulator configuration (${source}): UserConfig.NamespaceConfig: declares no event hub`);
+      throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): UserConfig.NamespaceConfig: declares no event hub`);
     }
     rejectDuplicates(config, source);
     return config;
   }
   const parsed = ourConfig.safeParse(input);
-  if (!parsed.success) throw new EtlError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
   rejectDuplicates(parsed.data, source);
   return parsed.data;
 }

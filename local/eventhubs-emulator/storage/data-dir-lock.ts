@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EtlError } from '../../../shared/errors/etl-error.js';
+import { EmulatorError } from '../emulator-error.js';
 
 const LOCK_FILE = 'emulator.lock';
 
@@ -32,13 +32,13 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new EtlError('INVALID_CONFIG', `The data directory '${dataDir}' is in use by another emulator (pid ${owner}).`);
+        throw new EmulatorError('DATA_DIR_IN_USE', `The data directory '${dataDir}' is in use by another emulator (pid ${owner}).`);
       }
       if (owner === process.pid) {
-        throw new EtlError('INVALID_CONFIG', `The data directory '${dataDir}' is already in use by an emulator in this process.`);
+        throw new EmulatorError('DATA_DIR_IN_USE', `The data directory '${dataDir}' is already in use by an emulator in this process.`);
       }
       await rm(path, { force: true });
     }
   }
-  throw new EtlError('INVALID_CONFIG', `Cannot lock the data directory '${dataDir}'.`);
+  throw new EmulatorError('DATA_DIR_IN_USE', `Cannot lock the data directory '${dataDir}'.`);
 }

@@ -46,7 +46,7 @@ describe('event hubs emulator: configuration files', () => {
     ];
     for (const [index, [content, message]] of cases.entries()) {
       const path = await configFile(`bad-${index}.json`, content);
-      await expect(startEventHubsEmulator({ config: path, port: 0, log: quiet })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message });
+      await expect(startEventHubsEmulator({ config: path, port: 0, log: quiet })).rejects.toMatchObject({ name: 'EmulatorError', code: 'INVALID_CONFIG', message });
     }
   });
 

@@ -172,7 +172,8 @@ describe('event hubs emulator: durability', () => {
     const dataDir = await dataDirectory();
     const first = await start(config, dataDir);
     await expect(startEventHubsEmulator({ config, dataDir, port: 0, log: () => undefined })).rejects.toMatchObject({
-      code: 'INVALID_CONFIG',
+      name: 'EmulatorError',
+      code: 'DATA_DIR_IN_USE',
       message: expect.stringContaining('in use'),
     });
     await stop(first);

@@ -103,12 +103,17 @@ describe.skipIf(opensslMissing && !prerequisitesRequired())('event hubs emulator
   it('refuses an incomplete or unusable TLS setup with a message saying what is wrong', async () => {
     const config = { eventHubs: [{ name: 'records', partitionCount: 1 }] };
     await expect(startEventHubsEmulator({ config, port: 0, tlsPort: 0, tlsCert: certificate.certPath, log: quiet })).rejects.toMatchObject({
+      name: 'EmulatorError',
       code: 'INVALID_CONFIG',
       message: expect.stringContaining('needs all of tlsPort, tlsCert and tlsKey'),
     });
     await expect(
       startEventHubsEmulator({ config, port: 0, tlsPort: 0, tlsCert: join(directory, 'nope.pem'), tlsKey: certificate.keyPath, log: quiet }),
-    ).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining("Cannot read the TLS certificate '") });
+    ).rejects.toMatchObject({
+      name: 'EmulatorError',
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining("Cannot read the TLS certificate '"),
+    });
     const notPem = join(directory, 'not-a-cert.pem');
     await writeFile(notPem, 'not a certificate');
     await expect(startEventHubsEmulator({ config, port: 0, tlsPort: 0, tlsCert: notPem, tlsKey: certificate.keyPath, log: quiet })).rejects.toThrow(

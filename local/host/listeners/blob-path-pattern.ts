@@ -2,7 +2,7 @@
  * Blob trigger paths (`container/{folder}/{name}.csv`): the container, the listing prefix, and a
  * matcher that returns the path's tokens for a blob name, as binding data.
  */
-import { EtlError } from '../../../shared/errors/etl-error.js';
+import { HostError } from '../host-error.js';
 
 export interface BlobPathPattern {
   readonly container: string;
@@ -17,7 +17,7 @@ export function parseBlobPathPattern(path: string): BlobPathPattern {
   const container = slash < 0 ? path : path.slice(0, slash);
   const rest = slash < 0 ? '' : path.slice(slash + 1);
   if (container === '' || /[{}]/.test(container)) {
-    throw new EtlError('INVALID_CONFIG', `Blob trigger path "${path}" must start with a literal container name.`);
+    throw new HostError('INVALID_CONFIG', `Blob trigger path "${path}" must start with a literal container name.`);
   }
   const tokens: string[] = [];
   let source = '';

@@ -20,7 +20,7 @@ import {
 } from '@azure/event-hubs';
 import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { ContainerClient } from '@azure/storage-blob';
-import { EtlError } from '../../../shared/errors/etl-error.js';
+import { HostError } from '../host-error.js';
 import { resolveBindingExpression, resolveConnectionString } from '../binding-settings.js';
 import { eventsInput, eventsTriggerMetadata, type PartitionInfo } from './event-hub-binding-data.js';
 import { invokeWithRetryPolicy } from './retry-policy.js';
@@ -151,7 +151,7 @@ export class EventHubListener implements TriggerListener {
     if (initial.type === 'fromEnd') return latestEventPosition;
     if (initial.type === 'fromEnqueuedTime') {
       if (initial.enqueuedTimeUtc === undefined) {
-        throw new EtlError('INVALID_CONFIG', 'initialOffsetOptions fromEnqueuedTime needs enqueuedTimeUtc.');
+        throw new HostError('INVALID_CONFIG', 'initialOffsetOptions fromEnqueuedTime needs enqueuedTimeUtc.');
       }
       return { enqueuedOn: new Date(initial.enqueuedTimeUtc) };
     }

@@ -6,7 +6,7 @@
  * day-of-week 0-6, English names or their prefixes, none of croner's `?`, `L`, `W` and `#`.
  */
 import { Cron, type CronOptions } from 'croner';
-import { EtlError } from '../../../shared/errors/etl-error.js';
+import { HostError } from '../host-error.js';
 import { parseTimeSpan } from '../host-json.js';
 
 export interface Schedule {
@@ -23,8 +23,8 @@ const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 
 /** Six fields, seconds first; day and day-of-week ANDed; `5/15` means 5 to the end, every 15. */
 const CRON_OPTIONS: CronOptions = { timezone: 'UTC', mode: '6-part', domAndDow: true, sloppyRanges: true };
 
-function invalid(expression: string, why: string): EtlError {
-  return new EtlError('INVALID_CONFIG', `Timer schedule "${expression}" is invalid: ${why}.`);
+function invalid(expression: string, why: string): HostError {
+  return new HostError('INVALID_CONFIG', `Timer schedule "${expression}" is invalid: ${why}.`);
 }
 
 /**
@@ -61,7 +61,7 @@ export function parseSchedule(expression: string): Schedule {
   try {
     cron = new Cron(fields.map((field, index) => normaliseField(field, index, expression)).join(' '), CRON_OPTIONS);
   } catch (error) {
-    if (error instanceof EtlError) throw error;
+    if (error instanceof HostError) throw error;
     throw invalid(expression, (error as Error).message.replace(/^CronPattern: /, ''));
   }
   // A schedule such as 30 February parses but never fires: fail at start, like a syntax error.

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { resolveBindingExpression, resolveConnectionString } from '../binding-settings.js';
+import { HostError } from '../host-error.js';
 import { parseHostJson, parseTimeSpan } from '../host-json.js';
+import { loadEntryModules } from '../load-entry-modules.js';
+import { parseSchedule } from '../listeners/ncrontab.js';
+
+/** The error `run` throws; fails the test if it throws none. */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
 
 describe('host.json', () => {
   it('applies the Azure defaults to what it leaves out', () => {
@@ -35,6 +48,18 @@ describe('host.json', () => {
   it('rejects values Azure would reject, naming the field', () => {
     expect(() => parseHostJson({ extensions: { eventHubs: { maxEventBatchSize: 0 } } })).toThrow(/maxEventBatchSize/);
     expect(() => parseHostJson({ extensions: { queues: { visibilityTimeout: 'soon' } } })).toThrow(/TimeSpan/);
+  });
+});
+
+describe('host errors', () => {
+  it("are the host's own HostError with its codes, not the app's error type", async () => {
+    const invalidConfig = { name: 'HostError', code: 'INVALID_CONFIG' };
+    expect(thrownBy(() => parseHostJson({ extensions: { eventHubs: { maxEventBatchSize: 0 } } }))).toMatchObject(invalidConfig);
+    expect(thrownBy(() => parseTimeSpan('soon'))).toMatchObject(invalidConfig);
+    expect(thrownBy(() => parseSchedule('* * * * *'))).toMatchObject(invalidConfig);
+    expect(thrownBy(() => resolveBindingExpression('%MISSING%', {}))).toMatchObject(invalidConfig);
+    expect(thrownBy(() => resolveConnectionString(undefined, 'AzureWebJobsStorage', {}))).toBeInstanceOf(HostError);
+    await expect(loadEntryModules(['functions/index.ts'])).rejects.toMatchObject({ name: 'HostError', code: 'ENTRY_MODULE_FAILED' });
   });
 });
 
