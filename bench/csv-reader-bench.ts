@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 import { readCsvBatches, type CsvReadOptions } from '../shared/csv/csv-reader.js';
 
 type ReadBatches = (input: Iterable<Uint8Array>, options?: CsvReadOptions) => AsyncIterable<readonly { kind: string }[]>;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 import { measureFloor, type FloorResult } from './floor-bench.js';
 
 describe('the benchmark floor: each part of the run measured alone on the local services', () => {

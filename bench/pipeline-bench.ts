@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { parse } from 'csv-parse';
 import Database from 'better-sqlite3';
-import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 import { startLocalStack, REPOSITORY_ROOT, FUNCTION_PLACEMENTS, type FunctionPlacement } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
 import { describeInstances, oneOf, parseInstances, type InstanceCounts } from '../local/cli/cli-options.js';

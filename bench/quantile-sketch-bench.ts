@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { DDSketch } from '@datadog/sketches-js';
 import { QuantileSketch, mergeSketches } from '../shared/aggregates/quantile-sketch.js';
 import type { SerializedSketch } from '../shared/aggregates/window-partial.js';
-import { seededRandom } from '../load-tests/seeded-random.js';
+import { seededRandom } from '../local/sample-data/seeded-random.js';
 
 const { values: options } = parseArgs({
   options: {

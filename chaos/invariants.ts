@@ -10,7 +10,7 @@ import { windowQuantile } from '../shared/aggregates/window-aggregate.js';
 import { rejectedBlobName } from '../shared/adapters/blob-rejected-row-sink.js';
 import type { EtlRuntime } from '../shared/runtime/etl-runtime.js';
 import type { FileManifest } from '../shared/ports/file-manifest.js';
-import type { IotCsvExpectation } from '../load-tests/iot-csv-generator.js';
+import type { IotCsvExpectation } from '../local/sample-data/iot-csv-generator.js';
 
 export interface UploadedFile {
   readonly blobName: string;

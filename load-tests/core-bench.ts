@@ -21,7 +21,7 @@ import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { toFact } from '../shared/transform/to-fact.js';
 import { bindHeader, type HeaderBinding } from '../shared/validation/header-binding.js';
 import { validateRow } from '../shared/validation/validate-row.js';
-import { generateIotCsv } from './iot-csv-generator.js';
+import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 
 const MICRO_ROWS = 200_000;
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

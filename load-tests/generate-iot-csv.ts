@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateIotCsv, type IotCsvOptions } from './iot-csv-generator.js';
+import { generateIotCsv, type IotCsvOptions } from '../local/sample-data/iot-csv-generator.js';
 
 const USAGE =
   'usage: tsx load-tests/generate-iot-csv.ts --rows N --out FILE [--seed N] [--duplicate-rate R] [--bad-row-rate R] [--start-time ISO] [--spread-minutes N] [--devices N] [--crlf]';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateIotCsv } from './iot-csv-generator.js';
+import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 import { planUploads } from './load-profiles.js';
 import { runLoadTest, type LoadTestOptions } from './run-load-test.js';
 import { ClockOffset, remoteFromArgs, statusApi } from './remote-target.js';

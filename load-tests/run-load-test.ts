@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { generateIotCsv } from './iot-csv-generator.js';
+import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 import { LOAD_PROFILES, LOAD_PROFILE_NAMES, planUploads, type LoadProfileName, type PlannedUpload } from './load-profiles.js';
 import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample, type LoadSummary } from './load-report.js';
 import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';

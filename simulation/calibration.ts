@@ -86,7 +86,7 @@ export const WORK_PER_ROW = {
 export const DATA = {
   csvBytesPerRow: input(119, 'bytes', 'CSV bytes per row of the generated IoT file (119 MB per 1M rows)', measured(BENCH, 'docs/benchmarks.md#the-pipeline--npm-run-bench')),
   eventBytesPerRow: input(120, 'bytes', 'chunk-event bytes per row (~120 MB of chunk events per 1M rows)', measured(BENCH, FOURTH)),
-  validFraction: input(0.99, 'of rows', 'rows that pass validation (the generator makes 1 % bad rows)', code('load-tests/iot-csv-generator.ts')),
+  validFraction: input(0.99, 'of rows', 'rows that pass validation (the generator makes 1 % bad rows)', code('local/sample-data/iot-csv-generator.ts')),
   partialMessagesPerTransaction: input(IOT_DEVICE_TYPES.length, 'messages', 'partial-aggregate messages per transform transaction: one per dimension key (the IoT device types)', code('shared/datasets/iot-events.ts')),
 } as const;
 

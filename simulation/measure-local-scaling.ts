@@ -19,7 +19,7 @@ import { REPOSITORY_ROOT, startLocalStack } from '../local/cli/local-stack.js';
 import { startExtraHost } from '../local/cli/extra-host-processes.js';
 import { createEventHubsLagReader } from '../local/scaler/event-hub-lag.js';
 import { processCpuSeconds } from '../load-tests/process-cpu.js';
-import { generateIotCsv } from '../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 import { readCsv } from '../shared/csv/csv-reader.js';
 
 const { values } = parseArgs({ options: { starts: { type: 'string', default: '3' }, polls: { type: 'string', default: '20' } } });

@@ -1,7 +1,7 @@
 /** Uploading CSV content into the landing container, as a user's tool would. */
 import { Readable } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { generateIotCsv, type IotCsvOptions } from '../../load-tests/iot-csv-generator.js';
+import { generateIotCsv, type IotCsvOptions } from '../sample-data/iot-csv-generator.js';
 import { APP_SETTINGS } from '../../shared/config/app-settings.js';
 
 /** The landing container when the settings leave it at its default; a stack's `config.containers.landing` otherwise. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../load-tests/seeded-random.js';
+import { seededRandom } from '../../local/sample-data/seeded-random.js';
 import { mergeSketches, QuantileSketch } from './quantile-sketch.js';
 
 function sketchOf(values: readonly number[], alpha?: number): QuantileSketch {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, type SeededRandom } from '../../load-tests/seeded-random.js';
+import { seededRandom, type SeededRandom } from '../../local/sample-data/seeded-random.js';
 import type { Fact } from '../datasets/dataset-declaration.js';
 import { iotEventsDataset } from '../datasets/iot-events.js';
 import { toFact } from '../transform/to-fact.js';

@@ -1,6 +1,6 @@
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../load-tests/seeded-random.js';
+import { seededRandom } from '../../local/sample-data/seeded-random.js';
 import { isEtlError } from '../errors/etl-error.js';
 import { readCsv, readCsvBatches, type CsvItem } from './csv-reader.js';
 

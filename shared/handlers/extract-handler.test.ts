@@ -10,7 +10,7 @@ import { InvocationContext } from '@azure/functions';
 import { extractFromQueue } from '../../functions/extract.js';
 import { StatusService } from '../status/status-service.js';
 import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
-import { IOT_CSV_HEADER } from '../../load-tests/iot-csv-generator.js';
+import { IOT_CSV_HEADER } from '../../local/sample-data/iot-csv-generator.js';
 import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
 import { silentLogger } from '../runtime/logger.js';
 import { rejectedBlobName } from '../adapters/blob-rejected-row-sink.js';

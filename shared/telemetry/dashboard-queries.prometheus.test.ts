@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
 import { waitFor } from '../../local/host/test/wait-for.js';
-import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../../local/sample-data/iot-csv-generator.js';
 import { getEtlRuntime } from '../runtime/etl-runtime.js';
 import { iotEventsDataset } from '../datasets/iot-events.js';
 

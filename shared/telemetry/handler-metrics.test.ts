@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../local/azurite/start-azurite.js';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../local/eventhubs-emulator/index.js';
 import { pipelineEmulatorConfig } from '../../local/cli/pipeline-hubs.js';
-import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../../local/sample-data/iot-csv-generator.js';
 import { loadEtlConfig } from '../config/etl-config.js';
 import { createEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
 import { silentLogger } from '../runtime/logger.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js';
 import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
-import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../../local/sample-data/iot-csv-generator.js';
 import { iotEventsDataset } from '../datasets/iot-events.js';
 import type { FileManifest } from '../ports/file-manifest.js';
 import { parsePrometheusText, sampleValue, scrapeMetrics, sumOf, type ParsedExposition } from './prometheus-text-parser.js';

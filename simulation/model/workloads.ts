@@ -5,7 +5,7 @@
  * measured run offered the stack. Random arrivals come from the seeded generator: same seed, same files.
  */
 import { planUploads, type LoadProfileName, type ProfileOptions } from '../../load-tests/load-profiles.js';
-import { seededRandom } from '../../load-tests/seeded-random.js';
+import { seededRandom } from '../../local/sample-data/seeded-random.js';
 
 export interface SimulatedFile {
   readonly id: number;

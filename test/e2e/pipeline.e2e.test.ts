@@ -15,7 +15,7 @@ import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js
 import { REPLAY_CONSUMER_GROUP } from '../../local/cli/pipeline-hubs.js';
 import { EVENTHUB_CHECKPOINT_CONTAINER } from '../../shared/config/app-settings.js';
 import { getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
-import { generateIotCsv } from '../../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../../local/sample-data/iot-csv-generator.js';
 import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
 import { windowQuantile } from '../../shared/aggregates/window-aggregate.js';
 import { transformBatch } from '../../shared/handlers/transform-handler.js';

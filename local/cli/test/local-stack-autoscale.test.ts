@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../local-stack.js';
-import { generateIotCsv } from '../../../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../../sample-data/iot-csv-generator.js';
 import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
 import type { FileManifest } from '../../../shared/ports/file-manifest.js';
 import { waitFor as pollFor } from '../../host/test/wait-for.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OWN_PROCESS_GROUPS, startLocalStack, type LocalStack } from '../local-stack.js';
-import { generateIotCsv } from '../../../load-tests/iot-csv-generator.js';
+import { generateIotCsv } from '../../sample-data/iot-csv-generator.js';
 import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
 import { iotEventsDataset } from '../../../shared/datasets/iot-events.js';
 import type { FileManifest } from '../../../shared/ports/file-manifest.js';

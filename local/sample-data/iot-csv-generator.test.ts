@@ -1,10 +1,10 @@
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from '../shared/csv/csv-reader.js';
-import { iotEventsDataset } from '../shared/datasets/iot-events.js';
-import { bindHeader } from '../shared/validation/header-binding.js';
-import { validateRow } from '../shared/validation/validate-row.js';
-import { factKey } from '../shared/transform/to-fact.js';
+import { readCsv } from '../../shared/csv/csv-reader.js';
+import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
+import { bindHeader } from '../../shared/validation/header-binding.js';
+import { validateRow } from '../../shared/validation/validate-row.js';
+import { factKey } from '../../shared/transform/to-fact.js';
 import { BAD_ROW_KINDS, generateIotCsv, IOT_CSV_HEADER, type IotCsvOptions } from './iot-csv-generator.js';
 
 function textOf(options: IotCsvOptions): string {
