@@ -1,7 +1,7 @@
 /**
  * The parts of `host.json` the local host honours, validated once and turned into a readonly,
- * defaulted config. Defaults are the Azure ones (see the Functions host fact sheet), except where a
- * local machine wants snappier polling; each such exception says so.
+ * defaulted config. Defaults are the Azure ones (docs/functions-host.md, "host.json defaults"), except
+ * where a machine shared with the rest of the stack is better served otherwise; each exception says so.
  */
 import { z } from 'zod';
 import { HostError } from './host-error.js';
