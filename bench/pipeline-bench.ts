@@ -43,7 +43,7 @@ const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 async function writeGenerated(path: string, options: Parameters<typeof generateIotCsv>[0]): Promise<ReturnType<ReturnType<typeof generateIotCsv>['expected']>> {
   const generated = generateIotCsv(options);
   const out = createWriteStream(path);
-  for await (const chunk of generated.chunks) {
+  for (const chunk of generated.chunks) {
     if (!out.write(chunk)) await once(out, 'drain');
   }
   out.end();

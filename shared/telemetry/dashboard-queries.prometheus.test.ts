@@ -114,8 +114,7 @@ describe.skipIf(!installed)('the Grafana dashboard on a real Prometheus scraping
     // A first file makes the labelled series exist; the second (its rows again, all duplicates) then
     // shows as an increase. Each waits until Prometheus has scraped its rows from both jobs.
     const runtime = await getEtlRuntime();
-    let text = '';
-    for await (const chunk of generateIotCsv({ rows: ROWS_PER_FILE, seed: 5, duplicateRate: 0, badRowRate: 0.02, spreadMinutes: 10 }).chunks) text += chunk;
+    const text = [...generateIotCsv({ rows: ROWS_PER_FILE, seed: 5, duplicateRate: 0, badRowRate: 0.02, spreadMinutes: 10 }).chunks].join('');
     for (const [index, name] of ['prometheus-a.csv', 'prometheus-b.csv'].entries()) {
       await stack.blobService.getContainerClient('landing').getBlockBlobClient(`${iotEventsDataset.name}/${name}`).upload(text, Buffer.byteLength(text));
       await waitFor(`${name} to complete`, async () => (await runtime.store.manifest.listFiles({ limit: 10 })).find((file) => file.blobName.endsWith(name))?.state === 'complete', 120_000, 200);

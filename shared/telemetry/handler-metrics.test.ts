@@ -57,8 +57,7 @@ describe('handler metrics', () => {
   it('extract counts rows, chunks and files by outcome, once per extracted file', async () => {
     const metrics = new PrometheusPipelineMetrics();
     const deps = { ...runtime.extractDependencies(silentLogger), metrics };
-    let text = '';
-    for await (const chunk of generateIotCsv({ rows: 300, seed: 5, badRowRate: 0.05, duplicateRate: 0 }).chunks) text += chunk;
+    const text = [...generateIotCsv({ rows: 300, seed: 5, badRowRate: 0.05, duplicateRate: 0 }).chunks].join('');
     const landing = runtime.blobService.getContainerClient(runtime.config.containers.landing);
     await landing.getBlockBlobClient(`${dataset.name}/extract-metrics.csv`).upload(text, Buffer.byteLength(text));
     await landing.getBlockBlobClient('no_such_dataset/file.csv').upload('a,b\n1,2\n', 8);

@@ -52,8 +52,7 @@ describe('local stack with autoscaling', () => {
 
   it('scales out on the backlog and back in once it is processed', async () => {
     const generated = generateIotCsv({ rows: 4000, seed: 11, duplicateRate: 0, badRowRate: 0, spreadMinutes: 60 });
-    let text = '';
-    for await (const chunk of generated.chunks) text += chunk;
+    const text = [...generated.chunks].join('');
     await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/autoscale.csv').upload(text, Buffer.byteLength(text));
 
     const scaler = stack.scaler!;

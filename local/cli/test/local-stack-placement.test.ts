@@ -67,8 +67,7 @@ describe("local stack with the 'per-function' placement", () => {
     expect([...children].sort()).toEqual([...OWN_PROCESS_GROUPS].sort());
 
     const generated = generateIotCsv({ rows: 3000, seed: 5, duplicateRate: 0, badRowRate: 0, spreadMinutes: 30 });
-    let text = '';
-    for await (const chunk of generated.chunks) text += chunk;
+    const text = [...generated.chunks].join('');
     await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/placement.csv').upload(text, Buffer.byteLength(text));
 
     const runtime = await getEtlRuntime();
