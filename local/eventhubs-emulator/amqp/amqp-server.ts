@@ -150,7 +150,10 @@ export class AmqpServer {
       endedByPeer.add(frame.channel);
     };
     for (const name of SESSION_FRAMES) {
-      const handle = internals[`on_${name}`].bind(connection);
+      const original = internals[`on_${name}`];
+      // rhea's frame handlers are internals: a version without one must fail here, not drop frames.
+      if (original === undefined) throw new Error(`rhea's Connection has no on_${name} handler to wrap`);
+      const handle = original.bind(connection);
       internals[`on_${name}`] = (frame) => {
         if (internals.remote_channel_map[frame.channel] === undefined && endedByPeer.has(frame.channel)) return;
         endedByPeer.delete(frame.channel);

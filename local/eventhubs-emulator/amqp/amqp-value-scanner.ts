@@ -12,7 +12,7 @@ function need(buffer: Buffer, end: number): void {
 /** Position just after the value that starts at `at` (a described value includes its descriptor). */
 export function skipValue(buffer: Buffer, at: number): number {
   need(buffer, at + 1);
-  const code = buffer[at];
+  const code = buffer.readUInt8(at);
   if (code === 0x00) return skipValue(buffer, skipValue(buffer, at + 1));
   let end: number;
   switch (code >> 4) {
@@ -38,7 +38,7 @@ export function skipValue(buffer: Buffer, at: number): number {
     case 0xc:
     case 0xe:
       need(buffer, at + 2);
-      end = at + 2 + buffer[at + 1];
+      end = at + 2 + buffer.readUInt8(at + 1);
       break;
     case 0xb:
     case 0xd:
@@ -71,10 +71,10 @@ export function scanSections(buffer: Buffer): SectionBounds[] {
     const descriptorAt = at + 1;
     need(buffer, descriptorAt + 1);
     let code: number;
-    const type = buffer[descriptorAt];
+    const type = buffer.readUInt8(descriptorAt);
     if (type === 0x53) {
       need(buffer, descriptorAt + 2);
-      code = buffer[descriptorAt + 1];
+      code = buffer.readUInt8(descriptorAt + 1);
     } else if (type === 0x80) {
       need(buffer, descriptorAt + 9);
       code = buffer.readUInt32BE(descriptorAt + 1) * 2 ** 32 + buffer.readUInt32BE(descriptorAt + 5);
@@ -93,8 +93,12 @@ export function scanSections(buffer: Buffer): SectionBounds[] {
 
 /** The bytes of a binary value (vbin8 / vbin32) at `at`. */
 export function binaryAt(buffer: Buffer, at: number): Buffer {
-  const code = buffer[at];
-  if (code === 0xa0) return buffer.subarray(at + 2, at + 2 + buffer[at + 1]);
+  need(buffer, at + 1);
+  const code = buffer.readUInt8(at);
+  if (code === 0xa0) {
+    need(buffer, at + 2);
+    return buffer.subarray(at + 2, at + 2 + buffer.readUInt8(at + 1));
+  }
   if (code === 0xb0) return buffer.subarray(at + 5, at + 5 + buffer.readUInt32BE(at + 1));
   throw new AmqpScanError(`expected binary data, found constructor 0x${code.toString(16)}`);
 }

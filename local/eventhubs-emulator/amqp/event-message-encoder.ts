@@ -5,6 +5,7 @@
 import type { EventRecord, StoredEvent } from '../storage/partition-log.js';
 import { DELIVERY_ANNOTATIONS, MESSAGE_ANNOTATIONS, PARTITION_KEY } from './message-sections.js';
 import { amqpTypes as types, type Typed } from './rhea-codec.js';
+import { elementAt } from '../core/element-at.js';
 
 /** Annotations the broker stamps; a producer's own values for them are dropped. */
 const STAMPED = new Set(['x-opt-sequence-number', 'x-opt-offset', 'x-opt-enqueued-time', PARTITION_KEY]);
@@ -83,8 +84,8 @@ export function encodeDelivery(event: StoredEvent, runtimeInfo?: PartitionRuntim
   if (record.annotations.length > 0) {
     const raw = (new types.Reader(record.annotations).read() as unknown as { value: Typed[] }).value;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const key = String((raw[i] as { value: unknown }).value);
-      if (!STAMPED.has(key)) items.push(raw[i], raw[i + 1]);
+      const key = elementAt(raw, i);
+      if (!STAMPED.has(String((key as { value: unknown }).value))) items.push(key, elementAt(raw, i + 1));
     }
   }
   items.push(types.wrap_symbol('x-opt-sequence-number'), types.wrap_long(event.sequenceNumber));

@@ -46,7 +46,8 @@ export class IngestLink implements LinkHandler {
       delivery.reject({ condition: Conditions.decodeError, description: error.message });
       return;
     }
-    if (split.records.length === 0) {
+    const [first] = split.records;
+    if (first === undefined) {
       delivery.accept();
       return;
     }
@@ -56,7 +57,7 @@ export class IngestLink implements LinkHandler {
       delivery.reject(reservation);
       return;
     }
-    const partition = this.fixedPartition ?? this.hub.choosePartition(split.envelopeKey ?? split.records[0].partitionKey);
+    const partition = this.fixedPartition ?? this.hub.choosePartition(split.envelopeKey ?? first.partitionKey);
     const counters = this.metrics.counters(this.hub.name, partition.id);
     partition.append(split.records).then(
       () => {

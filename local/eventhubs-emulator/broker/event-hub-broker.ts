@@ -4,6 +4,7 @@ import type { EventRecord, PartitionLog } from '../storage/partition-log.js';
 import { EmulatorMetrics } from './emulator-metrics.js';
 import { MemoryBudget } from './memory-budget.js';
 import { ReaderRegistry } from './reader-registry.js';
+import { elementAt } from '../core/element-at.js';
 
 /** Opens (or creates) the log of one partition. */
 export type PartitionLogFactory = (hub: string, partitionId: string) => Promise<PartitionLog>;
@@ -73,8 +74,8 @@ export class HubState {
 
   /** Where an event goes when the sender named no partition: by key hash, else round robin. */
   choosePartition(partitionKey: string | undefined): PartitionState {
-    if (partitionKey !== undefined) return this.partitions[partitionIndexForKey(partitionKey, this.partitions.length)];
-    const partition = this.partitions[this.nextRoundRobin % this.partitions.length];
+    if (partitionKey !== undefined) return elementAt(this.partitions, partitionIndexForKey(partitionKey, this.partitions.length));
+    const partition = elementAt(this.partitions, this.nextRoundRobin % this.partitions.length);
     this.nextRoundRobin = (this.nextRoundRobin + 1) % this.partitions.length;
     return partition;
   }

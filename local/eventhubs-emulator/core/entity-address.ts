@@ -17,12 +17,14 @@ export function parseEntityAddress(address: string | undefined): EntityAddress |
   if (path === '$management') return { kind: 'management' };
   const parts = path.split('/');
   if (parts.some((part) => part.length === 0)) return undefined;
-  if (parts.length === 1) return { kind: 'hub', hub: parts[0] };
-  if (parts.length === 3 && parts[1].toLowerCase() === 'partitions') {
-    return { kind: 'partition', hub: parts[0], partitionId: parts[2] };
+  const [hub, second, third, fourth, fifth, ...more] = parts;
+  if (hub === undefined || more.length > 0) return undefined;
+  if (second === undefined) return { kind: 'hub', hub };
+  if (third !== undefined && fourth === undefined && second.toLowerCase() === 'partitions') {
+    return { kind: 'partition', hub, partitionId: third };
   }
-  if (parts.length === 5 && parts[1].toLowerCase() === 'consumergroups' && parts[3].toLowerCase() === 'partitions') {
-    return { kind: 'consumer', hub: parts[0], consumerGroup: parts[2], partitionId: parts[4] };
+  if (third !== undefined && fifth !== undefined && second.toLowerCase() === 'consumergroups' && fourth?.toLowerCase() === 'partitions') {
+    return { kind: 'consumer', hub, consumerGroup: third, partitionId: fifth };
   }
   return undefined;
 }

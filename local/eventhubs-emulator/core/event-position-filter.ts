@@ -14,11 +14,10 @@ const SELECTOR = /^\s*amqp\.annotation\.(x-opt-offset|x-opt-sequence-number|x-op
 
 /** Parses a selector; `undefined` when it is not one of the forms the service supports. */
 export function parseStartPosition(selector: string): StartPosition | undefined {
-  const match = SELECTOR.exec(selector);
-  if (!match) return undefined;
-  const annotation = match[1].toLowerCase();
-  const inclusive = match[2] === '>=';
-  const value = match[3];
+  const [, annotationName, operator, value] = SELECTOR.exec(selector) ?? [];
+  if (annotationName === undefined || value === undefined) return undefined;
+  const annotation = annotationName.toLowerCase();
+  const inclusive = operator === '>=';
   if (annotation === 'x-opt-offset') {
     if (value === '@latest') return { kind: 'latest' };
     if (value === '-1' && !inclusive) return { kind: 'earliest' };

@@ -43,14 +43,14 @@ function lookup3(data: Buffer): { b: number; c: number } {
     remaining -= 12;
   }
   if (remaining === 0) return { b, c };
-  // The tail: bytes beyond the last full word are added little-endian into a, b, c in that order.
-  const words = [0, 0, 0];
+  // The tail: bytes beyond the last full word are added little-endian into a, b, c in that order
+  // (byte by byte, which is the same sum modulo 2^32).
   for (let i = 0; i < remaining; i++) {
-    words[i >> 2] += data[index + i] * 2 ** (8 * (i & 3));
+    const addend = data.readUInt8(index + i) * 2 ** (8 * (i & 3));
+    if (i < 4) a = (a + addend) | 0;
+    else if (i < 8) b = (b + addend) | 0;
+    else c = (c + addend) | 0;
   }
-  a = (a + words[0]) | 0;
-  b = (b + words[1]) | 0;
-  c = (c + words[2]) | 0;
   // final(a, b, c)
   c ^= b; c = (c - rotate(b, 14)) | 0;
   a ^= c; a = (a - rotate(c, 11)) | 0;

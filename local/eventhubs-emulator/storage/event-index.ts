@@ -1,4 +1,5 @@
 import type { PartitionLogInfo } from './partition-log.js';
+import { elementAt } from '../core/element-at.js';
 
 /**
  * Sequence-number-ordered index of the events a partition holds: offset, enqueued time and size per
@@ -37,7 +38,8 @@ export class EventIndex {
 
   /** Offset the next event gets: the previous event's offset plus its size. */
   nextOffset(): number {
-    return this.tail > this.head ? this.offsets[this.tail - 1] + this.sizes[this.tail - 1] : this.lastOffset < 0 ? 0 : this.lastOffset + 1;
+    if (this.tail === this.head) return this.lastOffset < 0 ? 0 : this.lastOffset + 1;
+    return elementAt(this.offsets, this.tail - 1) + elementAt(this.sizes, this.tail - 1);
   }
 
   push(offset: number, timeMs: number, size: number): number {
@@ -61,16 +63,25 @@ export class EventIndex {
     return this.tail - this.head;
   }
 
+  /** Where a held event's values are in the arrays; asking for one not held is a bug. */
+  private slot(sequenceNumber: number): number {
+    const position = this.head + sequenceNumber - this.headSequence;
+    if (!(position >= this.head && position < this.tail)) {
+      throw new RangeError(`sequence number ${sequenceNumber} is not held (${this.headSequence} to ${this.lastSequence} are)`);
+    }
+    return position;
+  }
+
   offsetOf(sequenceNumber: number): number {
-    return this.offsets[this.head + sequenceNumber - this.headSequence];
+    return elementAt(this.offsets, this.slot(sequenceNumber));
   }
 
   timeOf(sequenceNumber: number): number {
-    return this.times[this.head + sequenceNumber - this.headSequence];
+    return elementAt(this.times, this.slot(sequenceNumber));
   }
 
   sizeOf(sequenceNumber: number): number {
-    return this.sizes[this.head + sequenceNumber - this.headSequence];
+    return elementAt(this.sizes, this.slot(sequenceNumber));
   }
 
   info(): PartitionLogInfo {
@@ -89,7 +100,8 @@ export class EventIndex {
     let high = this.tail;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const passes = inclusive ? values[middle] >= limit : values[middle] > limit;
+      const value = elementAt(values, middle);
+      const passes = inclusive ? value >= limit : value > limit;
       if (passes) high = middle;
       else low = middle + 1;
     }
@@ -107,8 +119,8 @@ export class EventIndex {
   /** Drops events from the head: those enqueued before `olderThanMs`, then oldest beyond `maxBytes`; keeps the last one. Returns how many went. */
   dropHead(olderThanMs: number, maxBytes: number): number {
     let dropped = 0;
-    while (this.tail - this.head > 1 && (this.times[this.head] < olderThanMs || this.bytes > maxBytes)) {
-      this.bytes -= this.sizes[this.head];
+    while (this.tail - this.head > 1 && (elementAt(this.times, this.head) < olderThanMs || this.bytes > maxBytes)) {
+      this.bytes -= elementAt(this.sizes, this.head);
       this.head++;
       this.headSequence++;
       dropped++;
@@ -120,7 +132,7 @@ export class EventIndex {
   /** Drops every held event below `sequenceNumber` (whole segments going away). */
   dropBefore(sequenceNumber: number): void {
     while (this.tail > this.head && this.headSequence < sequenceNumber) {
-      this.bytes -= this.sizes[this.head];
+      this.bytes -= elementAt(this.sizes, this.head);
       this.head++;
       this.headSequence++;
     }

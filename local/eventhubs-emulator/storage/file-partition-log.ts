@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { EventIndex } from './event-index.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import { storedSize, type EventRecord, type PartitionLog, type PartitionLogInfo, type StoredEvent } from './partition-log.js';
+import { elementAt } from '../core/element-at.js';
 
 /**
  * When an acknowledged event is safe:
@@ -87,9 +88,9 @@ export class FilePartitionLog implements PartitionLog {
     const names = (await readdir(this.options.directory)).filter((name) => /^\d{20}\.log$/.test(name)).sort();
     let expectedSequence: number | undefined;
     let expectedOffset: number | undefined;
-    for (let i = 0; i < names.length; i++) {
-      const path = join(this.options.directory, names[i]);
-      const baseOffset = Number(names[i].slice(0, 20));
+    for (const [i, name] of names.entries()) {
+      const path = join(this.options.directory, name);
+      const baseOffset = Number(name.slice(0, 20));
       const file = await open(path, 'r+');
       const contents = await file.readFile();
       const segment: Segment = { baseOffset, path, file, size: 0, firstSequenceNumber: -1, lastSequenceNumber: -1, lastTimeMs: 0 };
@@ -191,8 +192,11 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   private async write(events: PendingEvent[]): Promise<void> {
+    const first = events[0];
+    const last = events.at(-1);
+    if (first === undefined || last === undefined) return;
     let segment = this.segments.at(-1);
-    if (!segment || segment.size >= this.options.segmentBytes) segment = await this.roll(events[0]);
+    if (!segment || segment.size >= this.options.segmentBytes) segment = await this.roll(first);
     const buffers = events.map((event) => event.bytes);
     const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
     let written = 0;
@@ -202,10 +206,10 @@ export class FilePartitionLog implements PartitionLog {
       written += bytesWritten;
     }
     if (this.options.sync === 'fsync') await segment.file.datasync();
-    if (segment.firstSequenceNumber < 0) segment.firstSequenceNumber = events[0].sequenceNumber;
+    if (segment.firstSequenceNumber < 0) segment.firstSequenceNumber = first.sequenceNumber;
     segment.size += total;
-    segment.lastSequenceNumber = events.at(-1)!.sequenceNumber;
-    segment.lastTimeMs = events.at(-1)!.timeMs;
+    segment.lastSequenceNumber = last.sequenceNumber;
+    segment.lastTimeMs = last.timeMs;
   }
 
   private async roll(first: PendingEvent): Promise<Segment> {
@@ -232,7 +236,9 @@ export class FilePartitionLog implements PartitionLog {
     this.pending = [];
     this.waiters = [];
     this.nextSequenceNumber = this.index.nextSequenceNumber;
-    this.nextOffset = events[0].offset;
+    // Rewind to the first failed event; with none, nothing was taken.
+    const first = events[0];
+    if (first !== undefined) this.nextOffset = first.offset;
     const segment = this.segments.at(-1);
     if (segment) void segment.file.truncate(segment.size).catch(() => undefined);
     for (const waiter of failedWaiters) waiter.reject(error);
@@ -281,8 +287,9 @@ export class FilePartitionLog implements PartitionLog {
     let found: Segment | undefined;
     while (low <= high) {
       const middle = (low + high) >> 1;
-      if (this.segments[middle].baseOffset <= offset) {
-        found = this.segments[middle];
+      const candidate = elementAt(this.segments, middle);
+      if (candidate.baseOffset <= offset) {
+        found = candidate;
         low = middle + 1;
       } else {
         high = middle - 1;
@@ -302,7 +309,7 @@ export class FilePartitionLog implements PartitionLog {
   /** Deletes whole segments, oldest first, never the one being written. */
   applyRetention(olderThanMs: number, maxBytes: number): void {
     while (this.segments.length > 1) {
-      const oldest = this.segments[0];
+      const oldest = elementAt(this.segments, 0);
       const retained = this.index.info().retainedBytes;
       if (!(oldest.lastTimeMs < olderThanMs || retained > maxBytes)) break;
       this.segments.shift();

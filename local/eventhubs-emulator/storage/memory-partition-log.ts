@@ -1,5 +1,6 @@
 import { EventIndex } from './event-index.js';
 import { storedSize, type EventRecord, type PartitionLog, type PartitionLogInfo, type StoredEvent } from './partition-log.js';
+import { elementAt } from '../core/element-at.js';
 
 /** A partition log held in memory only: quick tests and `dataDir`-less runs. Nothing survives close. */
 export class MemoryPartitionLog implements PartitionLog {
@@ -31,7 +32,7 @@ export class MemoryPartitionLog implements PartitionLog {
         sequenceNumber,
         offset: this.index.offsetOf(sequenceNumber),
         enqueuedTimeMs: this.index.timeOf(sequenceNumber),
-        record: this.records[sequenceNumber - this.recordsBase],
+        record: elementAt(this.records, sequenceNumber - this.recordsBase),
       });
     }
     return events;

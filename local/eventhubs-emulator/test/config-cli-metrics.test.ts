@@ -65,7 +65,7 @@ describe('event hubs emulator: configuration files', () => {
     try {
       expect((await producer.getEventHubProperties()).partitionIds).toEqual(['0', '1']);
       await producer.sendBatch([{ body: 'official' }], { partitionId: '1' });
-      expect((await readEvents(consumer, '1', earliestEventPosition, 1))[0].body).toBe('official');
+      expect((await readEvents(consumer, '1', earliestEventPosition, 1))[0]?.body).toBe('official');
     } finally {
       await consumer.close();
       await producer.close();

@@ -6,6 +6,7 @@
 import { EventHubProducerClient } from '@azure/event-hubs';
 import rhea, { type Connection } from 'rhea';
 import { describe, expect, it } from 'vitest';
+import { elementAt } from '../core/element-at.js';
 import { AmqpServer } from '../amqp/amqp-server.js';
 import { EventHubBroker } from '../broker/event-hub-broker.js';
 import { normalizeConfig } from '../config/emulator-config.js';
@@ -36,14 +37,14 @@ describe('event hubs emulator: limits', () => {
     const emulator = await startEventHubsEmulator({ config: hubs({ maxConnections: 2 }), port: 0, log: (line) => lines.push(line) });
     const clients = [0, 1, 2].map(() => new EventHubProducerClient(emulator.connectionString, 'records', NO_RETRIES));
     try {
-      await clients[0].getEventHubProperties();
-      await clients[1].getEventHubProperties();
-      await expect(clients[2].getEventHubProperties()).rejects.toMatchObject({
+      await elementAt(clients, 0).getEventHubProperties();
+      await elementAt(clients, 1).getEventHubProperties();
+      await expect(elementAt(clients, 2).getEventHubProperties()).rejects.toMatchObject({
         code: 'QuotaExceededError',
         message: expect.stringContaining('maximum number of connections (2)'),
       });
       expect(lines.some((line) => line.includes('limits.maxConnections'))).toBe(true);
-      await clients[0].close();
+      await elementAt(clients, 0).close();
       // The slot is free once the emulator has seen the close.
       const fresh = new EventHubProducerClient(emulator.connectionString, 'records', NO_RETRIES);
       clients.push(fresh);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { elementAt } from '../core/element-at.js';
 import { partitionIndexForKey } from '../core/partition-key-hash.js';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../index.js';
 import { readEvents } from './sdk-helpers.js';
@@ -47,8 +48,9 @@ function keysCoveringEveryPartition(): string[] {
   for (let index = 0; keys.length < PARTITIONS * 2; index++) {
     const key = `device-${index}`;
     const partition = partitionIndexForKey(key, PARTITIONS);
-    if (perPartition[partition] < 2) {
-      perPartition[partition]++;
+    const count = elementAt(perPartition, partition);
+    if (count < 2) {
+      perPartition[partition] = count + 1;
       keys.push(key);
     }
   }
@@ -195,12 +197,15 @@ describe.skipIf(missing !== undefined && !required)(
       expect(Math.abs(Date.parse(before.hub.createdAt) - Date.now())).toBeLessThan(10 * 60_000);
       expect(after.hub).toEqual(before.hub);
       const perPartition = new Array<number>(PARTITIONS).fill(0);
-      for (const key of keys) perPartition[partitionIndexForKey(key, PARTITIONS)] += EVENTS_PER_KEY;
+      for (const key of keys) {
+        const partition = partitionIndexForKey(key, PARTITIONS);
+        perPartition[partition] = elementAt(perPartition, partition) + EVENTS_PER_KEY;
+      }
       for (const [index, partition] of before.partitions.entries()) {
-        expect(partition).toMatchObject({ id: String(index), hub: HUB, lastEnqueuedSequenceNumber: jsPartitions[index].lastEnqueuedSequenceNumber });
+        expect(partition).toMatchObject({ id: String(index), hub: HUB, lastEnqueuedSequenceNumber: jsPartitions[index]?.lastEnqueuedSequenceNumber });
         expect(partition.isEmpty).toBe(partition.lastEnqueuedSequenceNumber === -1);
-        const later = after.partitions[index];
-        expect(later.lastEnqueuedSequenceNumber).toBe(partition.lastEnqueuedSequenceNumber + perPartition[index]);
+        const later = elementAt(after.partitions, index);
+        expect(later.lastEnqueuedSequenceNumber).toBe(partition.lastEnqueuedSequenceNumber + elementAt(perPartition, index));
         expect(later).toMatchObject({ beginningSequenceNumber: 0, isEmpty: false });
         expect(Number(later.lastEnqueuedOffset)).toBeGreaterThan(Number(partition.lastEnqueuedOffset));
       }
@@ -224,8 +229,9 @@ describe.skipIf(missing !== undefined && !required)(
           expect(JSON.parse(event.body)).toEqual({ key, index });
           expect(event).toMatchObject({ contentType: 'application/json', messageId: `${key}-${index}` });
           if (index > 0) {
-            expect(event.sequenceNumber).toBeGreaterThan(events[index - 1].sequenceNumber);
-            expect(Number(event.offset)).toBeGreaterThan(Number(events[index - 1].offset));
+            const previous = elementAt(events, index - 1);
+            expect(event.sequenceNumber).toBeGreaterThan(previous.sequenceNumber);
+            expect(Number(event.offset)).toBeGreaterThan(Number(previous.offset));
           }
         }
       }
@@ -257,7 +263,7 @@ describe.skipIf(missing !== undefined && !required)(
     });
 
     it('stores what Python sent so the JavaScript SDK reads it back unchanged', async () => {
-      const key = keys[0];
+      const key = elementAt(keys, 0);
       const partition = String(partitionIndexForKey(key, PARTITIONS));
       const consumer = new EventHubConsumerClient('$default', emulator.connectionString, HUB);
       try {

@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { elementAt } from '../core/element-at.js';
 import { startEventHubsEmulator } from '../index.js';
 import { quiet, waitFor } from './sdk-helpers.js';
 import { hasOpenssl, makeSelfSignedCertificate, prerequisitesRequired, type TestCertificate } from './tls-fixtures.js';
@@ -49,7 +50,7 @@ describe.skipIf(opensslMissing && !prerequisitesRequired())('event hubs emulator
       expect(lines[1]).toMatch(/^Endpoint=sb:\/\/localhost:\d+;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;$/);
       // Without UseDevelopmentEmulator the SDK dials TLS and checks the certificate, trusted here
       // through NODE_EXTRA_CA_CERTS as a user would trust a development CA.
-      const { stdout } = await run(process.execPath, [JS_CLIENT, lines[1], 'records'], {
+      const { stdout } = await run(process.execPath, [JS_CLIENT, elementAt(lines, 1), 'records'], {
         env: { ...process.env, NODE_EXTRA_CA_CERTS: certificate.certPath },
         timeout: 90_000,
       });
