@@ -67,7 +67,7 @@ export class WorkloadIdentity extends Construct {
     grantRole(this, 'scaler-checkpoint-reader', {
       ...principal,
       role: 'Storage Blob Data Reader',
-      resourceId: f.storage.containers[CHECKPOINT_CONTAINER].id,
+      resourceId: f.storage.container(CHECKPOINT_CONTAINER).id,
       reason: 'KEDA reads checkpoint blob metadata to compute lag',
     });
     grantRole(this, 'scaler-queue-reader', {

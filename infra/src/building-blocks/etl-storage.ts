@@ -30,7 +30,7 @@ export interface EtlStorageProps {
 
 export class EtlStorage extends Construct {
   readonly account: StorageAccount;
-  readonly containers: Readonly<Record<string, StorageContainer>>;
+  private readonly containers: Readonly<Record<string, StorageContainer>>;
   readonly landingEventsQueue: StorageQueue;
   readonly landingContainerName: string = APP_SETTINGS.ETL_LANDING_CONTAINER.default;
 
@@ -82,6 +82,13 @@ export class EtlStorage extends Construct {
     });
 
     this.routeLandingEventsToQueue(props);
+  }
+
+  /** A container this account declares; asking for any other is a mistake in the stack. */
+  container(name: string): StorageContainer {
+    const container = this.containers[name];
+    if (container === undefined) throw new Error(`The storage account declares no container '${name}'.`);
+    return container;
   }
 
   private routeLandingEventsToQueue(props: EtlStorageProps): void {

@@ -70,7 +70,7 @@ export class ServerlessStack extends TerraformStack {
       appSettings: { ...settings.appSettings },
       // The host reads its deployment package and locks with this identity from the first start;
       // the endpoint names the container by a literal, so its existence is a dependency of its own.
-      dependsOn: [...foundation.functionsIdentityGrants, foundation.storage.containers[DEPLOYMENT_CONTAINER]!],
+      dependsOn: [...foundation.functionsIdentityGrants, foundation.storage.container(DEPLOYMENT_CONTAINER)],
     });
 
     const workbook = new PipelineWorkbook(this, 'dashboard', {
