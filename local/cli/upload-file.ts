@@ -18,7 +18,12 @@ export async function uploadCsv(
 }
 
 /** Generate an IoT events CSV and upload it; returns what the generator says the file holds. */
-export async function uploadGeneratedIotCsv(service: BlobServiceClient, blobName: string, options: IotCsvOptions, container: string = DEFAULT_LANDING_CONTAINER) {
+export async function uploadGeneratedIotCsv(
+  service: BlobServiceClient,
+  blobName: string,
+  options: IotCsvOptions,
+  container: string = DEFAULT_LANDING_CONTAINER,
+) {
   const generated = generateIotCsv(options);
   await uploadCsv(service, blobName, generated.chunks, container);
   return generated.expected();

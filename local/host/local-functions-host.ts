@@ -135,7 +135,11 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
         const overdue =
           config.functionTimeout === undefined
             ? undefined
-            : setTimeout(() => log('error', `[${name}] an invocation has run longer than functionTimeout (${config.functionTimeout} ms); Azure would have stopped it.`), config.functionTimeout);
+            : setTimeout(
+                () =>
+                  log('error', `[${name}] an invocation has run longer than functionTimeout (${config.functionTimeout} ms); Azure would have stopped it.`),
+                config.functionTimeout,
+              );
         try {
           // Like the host, start a W3C trace per invocation unless the trigger carried one.
           const traced = request.traceContext === undefined ? { ...request, traceContext: newTraceContext() } : request;

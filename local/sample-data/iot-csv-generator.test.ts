@@ -57,7 +57,14 @@ describe('generateIotCsv', () => {
     expect(before.duplicateRows).toBeGreaterThan(800);
     // Every kind of bad row occurs, each caught by its own rule.
     expect([...reasons].sort()).toEqual(
-      ['device_type', 'event_duration', 'event_id', 'expected N fields, got N', 'malformed quotes: text after the closing quote of field N', 'timestamp'].sort(),
+      [
+        'device_type',
+        'event_duration',
+        'event_id',
+        'expected N fields, got N',
+        'malformed quotes: text after the closing quote of field N',
+        'timestamp',
+      ].sort(),
     );
   });
 

@@ -180,7 +180,9 @@ function eventId(random: SeededRandom, index: number): string {
   const b = word(random);
   const variant = HEX[8 + (b & 3)] as string;
   const counter = index < 0x10000 ? `00000000${HEX4[index]}` : index.toString(16).padStart(12, '0');
-  return `${HEX4[a >>> 16]}${HEX4[a & 0xffff]}-${HEX4[b >>> 16]}-4${(HEX4[b & 0xffff] as string).slice(1)}-${variant}${(HEX4[(a ^ b) & 0xfff] as string).slice(1)}-${counter}`;
+  const version4 = `4${(HEX4[b & 0xffff] as string).slice(1)}`;
+  const variantGroup = `${variant}${(HEX4[(a ^ b) & 0xfff] as string).slice(1)}`;
+  return `${HEX4[a >>> 16]}${HEX4[a & 0xffff]}-${HEX4[b >>> 16]}-${version4}-${variantGroup}-${counter}`;
 }
 
 interface GoodFields {
@@ -211,7 +213,12 @@ function goodFields(random: SeededRandom, options: ResolvedOptions, index: numbe
     value: fixed(random.normal(profile.valueMean, profile.valueStddev), 2),
     status: statusDraw < 0.9 ? 'normal' : statusDraw < 0.98 ? 'warning' : 'critical',
     // Some locations hold a comma, so quoted fields are part of every file.
-    location: locationDraw < 0.05 ? `"Building ${building}, floor ${deviceNumber % 4}"` : locationDraw < 0.1 ? '' : `building-${building}/floor-${deviceNumber % 4}`,
+    location:
+      locationDraw < 0.05
+        ? `"Building ${building}, floor ${deviceNumber % 4}"`
+        : locationDraw < 0.1
+          ? ''
+          : `building-${building}/floor-${deviceNumber % 4}`,
     firmware: FIRMWARE[deviceNumber % FIRMWARE.length] as string,
   };
 }

@@ -226,14 +226,18 @@ export class AmqpServer {
       limitRefusals.connections++;
       error = {
         condition: Conditions.resourceLimitExceeded,
-        description: `The maximum number of connections (${limits.maxConnections}) for the namespace has been reached. Close connections that are not in use, or raise limits.maxConnections.`,
+        description:
+          `The maximum number of connections (${limits.maxConnections}) for the namespace has been reached. ` +
+          'Close connections that are not in use, or raise limits.maxConnections.',
       };
     } else if (state && state.handlers.size >= limits.maxLinksPerConnection) {
       limitRefusals.links++;
       this.options.log(`refused a link on ${connection.options.id}: ${limits.maxLinksPerConnection} links are open on it (limits.maxLinksPerConnection)`);
       error = {
         condition: Conditions.resourceLimitExceeded,
-        description: `Cannot open more than ${limits.maxLinksPerConnection} links on one connection. Close links that are not in use, or raise limits.maxLinksPerConnection.`,
+        description:
+          `Cannot open more than ${limits.maxLinksPerConnection} links on one connection. ` +
+          'Close links that are not in use, or raise limits.maxLinksPerConnection.',
       };
     }
     if (!error) return false;
@@ -354,8 +358,13 @@ export class AmqpServer {
     };
     container.on('sender_close', closeLink);
     container.on('receiver_close', closeLink);
-    container.on('sender_error', (context: EventContext) => log(`receiver link '${context.sender?.name}' closed by client: ${String((context.sender?.error as { condition?: string } | undefined)?.condition ?? '')}`));
-    container.on('receiver_error', (context: EventContext) => log(`sender link '${context.receiver?.name}' closed by client: ${String((context.receiver?.error as { condition?: string } | undefined)?.condition ?? '')}`));
+    const condition = (error: unknown) => String((error as { condition?: string } | undefined)?.condition ?? '');
+    container.on('sender_error', (context: EventContext) =>
+      log(`receiver link '${context.sender?.name}' closed by client: ${condition(context.sender?.error)}`),
+    );
+    container.on('receiver_error', (context: EventContext) =>
+      log(`sender link '${context.receiver?.name}' closed by client: ${condition(context.receiver?.error)}`),
+    );
 
     container.on('connection_open', (context: EventContext) => {
       if (!this.refused.has(context.connection)) return;
@@ -394,7 +403,8 @@ export class AmqpServer {
       dropConnection(context);
     });
     container.on('connection_error', (context: EventContext) => {
-      log(`connection ${context.connection.options.id} error: ${String((context.connection.error as { description?: string } | undefined)?.description ?? context.connection.error ?? '')}`);
+      const error = context.connection.error as { description?: string } | undefined;
+      log(`connection ${context.connection.options.id} error: ${String(error?.description ?? error ?? '')}`);
     });
     container.on('protocol_error', (error: unknown) => {
       log(`protocol error, closing the connection: ${String((error as Error)?.message ?? error)}`);

@@ -44,7 +44,11 @@ const ourConfig = z.strictObject({
       maxConnections: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
       maxLinksPerConnection: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
       maxMemoryBytes: z.number().int('must be a whole number').min(1_048_576, 'must be at least 1048576 (one event of the largest size)').optional(),
-      maxUnreadBytesPerConnection: z.number().int('must be a whole number').min(1_048_576, 'must be at least 1048576 (one event of the largest size)').optional(),
+      maxUnreadBytesPerConnection: z
+        .number()
+        .int('must be a whole number')
+        .min(1_048_576, 'must be at least 1048576 (one event of the largest size)')
+        .optional(),
     })
     .optional(),
 });
@@ -91,7 +95,10 @@ function rejectDuplicates(config: EmulatorConfig, where: string): void {
   config.eventHubs.forEach((hub, index) => {
     const key = hub.name.toLowerCase();
     if (seen.has(key)) {
-      throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${where}): eventHubs[${index}].name: '${hub.name}' is declared twice (names ignore case)`);
+      throw new EmulatorError(
+        'INVALID_CONFIG',
+        `Invalid emulator configuration (${where}): eventHubs[${index}].name: '${hub.name}' is declared twice (names ignore case)`,
+      );
     }
     seen.add(key);
   });

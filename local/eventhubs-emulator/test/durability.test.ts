@@ -34,7 +34,10 @@ async function stop(emulator: RunningEventHubsEmulator): Promise<void> {
 }
 
 /** Sends, reads back everything from partition `id`, and closes the clients. */
-async function withClients<T>(emulator: RunningEventHubsEmulator, run: (producer: EventHubProducerClient, consumer: EventHubConsumerClient) => Promise<T>): Promise<T> {
+async function withClients<T>(
+  emulator: RunningEventHubsEmulator,
+  run: (producer: EventHubProducerClient, consumer: EventHubConsumerClient) => Promise<T>,
+): Promise<T> {
   const producer = new EventHubProducerClient(emulator.connectionString, 'records');
   const consumer = new EventHubConsumerClient('$default', emulator.connectionString, 'records');
   try {
@@ -46,7 +49,13 @@ async function withClients<T>(emulator: RunningEventHubsEmulator, run: (producer
 }
 
 const summary = (events: ReceivedEventData[]) =>
-  events.map((event) => ({ body: event.body, sequenceNumber: event.sequenceNumber, offset: event.offset, time: event.enqueuedTimeUtc.getTime(), key: event.partitionKey }));
+  events.map((event) => ({
+    body: event.body,
+    sequenceNumber: event.sequenceNumber,
+    offset: event.offset,
+    time: event.enqueuedTimeUtc.getTime(),
+    key: event.partitionKey,
+  }));
 
 async function segmentFiles(dataDir: string, partitionId: string): Promise<string[]> {
   const directory = join(dataDir, 'records', 'partitions', partitionId);

@@ -9,6 +9,9 @@ import {
 /** Deadline for reads and waits: it only bounds a hang, so it is generous for a loaded CI machine. */
 export const DEFAULT_WAIT_MS = 30_000;
 
+/** The key part of every connection string the emulator prints (its default SAS key), as a regex source. */
+export const DEFAULT_KEY_PATTERN = 'SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;';
+
 export interface Reading {
   /**
    * Settles once the receiver link is attached. The SDK calls processEvents (with an empty batch

@@ -227,7 +227,11 @@ export class EventHubListener implements TriggerListener {
           break;
         }
         const first = events[0]?.sequenceNumber;
-        log('error', `[${fn.metadata.name}] partition ${partition.partitionId}, events from #${first} (${events.length}): handler failed, checkpoint moves on: ${describeError(error)}`);
+        log(
+          'error',
+          `[${fn.metadata.name}] partition ${partition.partitionId}, events from #${first} (${events.length}): ` +
+            `handler failed, checkpoint moves on: ${describeError(error)}`,
+        );
       }
     }
 

@@ -34,7 +34,10 @@ describe('host.json', () => {
   it('reads the repository host.json shape and TimeSpans', () => {
     const config = parseHostJson({
       functionTimeout: '00:10:00',
-      extensions: { eventHubs: { maxEventBatchSize: 50, maxWaitTime: '00:00:05', initialOffsetOptions: { type: 'fromEnd' } }, blobs: { poisonBlobThreshold: 5 } },
+      extensions: {
+        eventHubs: { maxEventBatchSize: 50, maxWaitTime: '00:00:05', initialOffsetOptions: { type: 'fromEnd' } },
+        blobs: { poisonBlobThreshold: 5 },
+      },
     });
     expect(config.functionTimeout).toBe(600_000);
     expect(config.extensions.eventHubs.maxEventBatchSize).toBe(50);
