@@ -18,6 +18,7 @@ import { SqliteOutboxStore } from './sqlite-outbox-store.js';
 import { SqliteReportQuery } from './sqlite-report-query.js';
 import { SqliteWindowStore } from './sqlite-window-store.js';
 import { sqliteCall, toEtlError, type Clock } from './sqlite-support.js';
+import { SQLITE_INSERT_SCHEMA_VERSION, SQLITE_REGISTER_DATASET, SQLITE_SELECT_SCHEMA_VERSIONS } from './sqlite-statements.js';
 
 export interface SqliteEtlStoreOptions {
   /** Injected for tests; defaults to the system clock. */
@@ -89,23 +90,16 @@ export class SqliteEtlStore implements EtlStore {
         .transaction(() => {
           const at = this.now().toISOString();
           this.db.exec(SQLITE_SCHEMA_VERSION_TABLE);
-          const applied = new Set(
-            (this.db.prepare('SELECT version FROM etl_schema_version').all() as { version: number }[]).map((row) => row.version),
-          );
+          const applied = new Set((this.db.prepare(SQLITE_SELECT_SCHEMA_VERSIONS).all() as { version: number }[]).map((row) => row.version));
           for (const migration of orderedScripts(SQLITE_MIGRATIONS)) {
             if (applied.has(migration.version)) continue;
             for (const statement of migration.statements) this.db.exec(statement);
-            this.db
-              .prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)')
-              .run(migration.version, migration.description, at);
+            this.db.prepare(SQLITE_INSERT_SCHEMA_VERSION).run({ version: migration.version, description: migration.description, at });
           }
-          const register = this.db.prepare(
-            `INSERT INTO etl_datasets (dataset, version, migrated_at) VALUES (?, ?, ?)
-             ON CONFLICT (dataset) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at`,
-          );
+          const register = this.db.prepare(SQLITE_REGISTER_DATASET);
           for (const table of tables) {
             for (const statement of sqliteDatasetDdl(table)) this.db.exec(statement);
-            register.run(table.dataset.name, table.dataset.version, at);
+            register.run({ dataset: table.dataset.name, version: table.dataset.version, at });
           }
         })
         .immediate();
@@ -116,9 +110,7 @@ export class SqliteEtlStore implements EtlStore {
   /** The numbered migrations applied so far (for the migrate command and tests). */
   async schemaVersions(): Promise<number[]> {
     return sqliteCall('schemaVersions', () =>
-      (this.db.prepare('SELECT version FROM etl_schema_version ORDER BY version').all() as { version: number }[]).map(
-        (row) => row.version,
-      ),
+      (this.db.prepare(SQLITE_SELECT_SCHEMA_VERSIONS).all() as { version: number }[]).map((row) => row.version),
     );
   }
 

@@ -13,8 +13,8 @@ import type { Fact } from '../../datasets/dataset-declaration.js';
 import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
 import { datasetTables, derivedFactValue, type DatasetTables } from '../dataset-tables.js';
 import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
-import { quoteSqlite as q } from '../sql-identifier.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
+import { SQLITE_CHUNK_LOADED, SQLITE_CLAIM_LEDGER, SQLITE_INSERT_OUTBOX, sqliteDatasetStatements } from './sqlite-statements.js';
 
 interface InsertPlan {
   readonly insert: Database.Statement;
@@ -49,20 +49,9 @@ export class SqliteFactLoader implements FactLoader {
   private readonly run: (inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) => ChunksLoadResult;
 
   constructor(private readonly db: Database.Database, private readonly now: Clock) {
-    this.claim = db.prepare(
-      `INSERT INTO etl_ledger (stage, id, applied_at) VALUES ('transform', ?, ?) ON CONFLICT (stage, id) DO NOTHING`,
-    );
-    // Adds `@chunks` loaded chunks; completes the file when they were its last and extract has finished (old values on the right).
-    this.manifest = db.prepare(
-      `UPDATE etl_files SET loaded_rows = loaded_rows + @loaded, duplicate_rows = duplicate_rows + @duplicates,
-         transform_rejected_rows = transform_rejected_rows + @rejected, chunks_loaded = chunks_loaded + @chunks, updated_at = @at,
-         state = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN 'complete' ELSE state END,
-         completed_at = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN @at ELSE completed_at END
-       WHERE file_id = @fileId`,
-    );
-    this.outboxInsert = db.prepare(
-      `INSERT INTO etl_outbox (id, destination, partition_key, body, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    );
+    this.claim = db.prepare(SQLITE_CLAIM_LEDGER);
+    this.manifest = db.prepare(SQLITE_CHUNK_LOADED);
+    this.outboxInsert = db.prepare(SQLITE_INSERT_OUTBOX);
     const transaction = db.transaction((inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) => this.apply(inputs, buildOutbox));
     this.run = (inputs, buildOutbox) => transaction.immediate(inputs, buildOutbox);
   }
@@ -86,7 +75,7 @@ export class SqliteFactLoader implements FactLoader {
     const manifests = new ManifestDeltas();
     let idPrefix: string | undefined;
     for (const input of inputs) {
-      if (this.claim.run(input.chunkId, at).changes === 0) {
+      if (this.claim.run({ stage: 'transform', id: input.chunkId, at }).changes === 0) {
         chunks.push({ alreadyApplied: true, loaded: 0, duplicates: 0 });
         continue;
       }
@@ -104,7 +93,7 @@ export class SqliteFactLoader implements FactLoader {
     const outbox: OutboxMessage[] = [];
     if (idPrefix !== undefined) {
       for (const draft of buildOutbox(newFacts, idPrefix)) {
-        if (this.outboxInsert.run(draft.id, draft.destination, draft.partitionKey, draft.body, at).changes === 1) {
+        if (this.outboxInsert.run({ ...draft, at }).changes === 1) {
           outbox.push({ ...draft, createdAt: at });
         }
       }
@@ -131,12 +120,7 @@ export class SqliteFactLoader implements FactLoader {
   private insertFor(tables: DatasetTables): InsertPlan {
     let plan = this.inserts.get(tables);
     if (!plan) {
-      const columns = tables.factColumns.map((column) => q(column.name)).join(', ');
-      const keys = tables.keyColumns.map((column) => q(column.name)).join(', ');
-      const insert = this.db.prepare(
-        `INSERT INTO ${q(tables.factsTable)} (${columns}) VALUES (${tables.factColumns.map(() => '?').join(', ')})
-         ON CONFLICT (${keys}) DO NOTHING`,
-      );
+      const insert = this.db.prepare(sqliteDatasetStatements(tables).insertFact);
       plan = { insert, row: sqliteRowBuilder(tables) };
       this.inserts.set(tables, plan);
     }

@@ -6,6 +6,14 @@ import { EtlError } from '../../errors/etl-error.js';
 import { sqliteCall } from './sqlite-support.js';
 import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
 import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
+import {
+  SQLITE_ADD_DEAD_LETTERED,
+  SQLITE_BEGIN_FILE,
+  SQLITE_FAIL_FILE,
+  SQLITE_FINISH_EXTRACT,
+  SQLITE_LIST_FILES,
+  SQLITE_SELECT_FILE,
+} from './sqlite-statements.js';
 
 interface FileRow {
   file_id: string;
@@ -65,35 +73,19 @@ export class SqliteManifestStore implements ManifestStore {
   private readonly list: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.insert = db.prepare(
-      `INSERT INTO etl_files (file_id, dataset, blob_name, blob_etag, state, received_at, updated_at)
-       VALUES (?, ?, ?, ?, 'extracting', ?, ?) ON CONFLICT (file_id) DO NOTHING`,
-    );
-    this.select = db.prepare('SELECT * FROM etl_files WHERE file_id = ?');
-    this.finish = db.prepare(
-      `UPDATE etl_files SET total_rows = @total, valid_rows = @valid, rejected_rows = @rejected, chunks = @chunks,
-         extracted_at = @at, updated_at = @at,
-         state = CASE WHEN chunks_loaded >= @chunks THEN 'complete' ELSE 'loading' END,
-         completed_at = CASE WHEN chunks_loaded >= @chunks THEN COALESCE(completed_at, @at) ELSE NULL END
-       WHERE file_id = @fileId`,
-    );
-    this.fail = db.prepare(`UPDATE etl_files SET state = 'failed', error = ?, updated_at = ? WHERE file_id = ?`);
-    this.deadLetter = db.prepare(
-      'UPDATE etl_files SET chunks_dead_lettered = chunks_dead_lettered + ?, updated_at = ? WHERE file_id = ?',
-    );
-    this.list = db.prepare(
-      `SELECT * FROM etl_files WHERE (@state IS NULL OR state = @state) AND (@dataset IS NULL OR dataset = @dataset)
-       ORDER BY received_at DESC, file_id LIMIT @limit`,
-    );
+    this.insert = db.prepare(SQLITE_BEGIN_FILE);
+    this.select = db.prepare(SQLITE_SELECT_FILE);
+    this.finish = db.prepare(SQLITE_FINISH_EXTRACT);
+    this.fail = db.prepare(SQLITE_FAIL_FILE);
+    this.deadLetter = db.prepare(SQLITE_ADD_DEAD_LETTERED);
+    this.list = db.prepare(SQLITE_LIST_FILES);
   }
 
   beginFile(input: { fileId: string; dataset: string; blobName: string; blobEtag: string; receivedAt: string }) {
     return sqliteCall('beginFile', () => {
       const created = this.db.transaction(() => {
-        const changes = this.insert.run(
-          input.fileId, input.dataset, input.blobName, input.blobEtag, input.receivedAt, input.receivedAt,
-        ).changes;
-        return { created: changes === 1, manifest: manifestFromRow(this.select.get(input.fileId) as FileRow) };
+        const changes = this.insert.run(input).changes;
+        return { created: changes === 1, manifest: manifestFromRow(this.select.get({ fileId: input.fileId }) as FileRow) };
       });
       return created.immediate();
     });
@@ -115,7 +107,7 @@ export class SqliteManifestStore implements ManifestStore {
             at,
             fileId,
           });
-          const row = this.select.get(fileId) as FileRow | undefined;
+          const row = this.select.get({ fileId }) as FileRow | undefined;
           if (!row) throw new EtlError('INTERNAL', `finishExtract: no manifest for file ${fileId}`);
           return manifestFromRow(row);
         })
@@ -124,16 +116,16 @@ export class SqliteManifestStore implements ManifestStore {
   }
 
   async failFile(fileId: string, error: string, at: string): Promise<void> {
-    await sqliteCall('failFile', () => this.fail.run(fitText(error, FILE_ERROR_LENGTH), at, fileId));
+    await sqliteCall('failFile', () => this.fail.run({ error: fitText(error, FILE_ERROR_LENGTH), at, fileId }));
   }
 
   async addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void> {
-    await sqliteCall('addDeadLetteredChunks', () => this.deadLetter.run(delta, at, fileId));
+    await sqliteCall('addDeadLetteredChunks', () => this.deadLetter.run({ delta, at, fileId }));
   }
 
   getFile(fileId: string): Promise<FileManifest | undefined> {
     return sqliteCall('getFile', () => {
-      const row = this.select.get(fileId) as FileRow | undefined;
+      const row = this.select.get({ fileId }) as FileRow | undefined;
       return row ? manifestFromRow(row) : undefined;
     });
   }

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { OutboxMessage, OutboxStore } from '../../ports/etl-store.js';
 import { sqliteCall, type Clock } from './sqlite-support.js';
+import { SQLITE_LIST_UNPUBLISHED, SQLITE_MARK_PUBLISHED } from './sqlite-statements.js';
 
 interface OutboxRow {
   id: string;
@@ -20,21 +21,16 @@ export class SqliteOutboxStore implements OutboxStore {
   private readonly publish: Database.Statement;
 
   constructor(db: Database.Database, private readonly now: Clock) {
-    this.unpublished = db.prepare(
-      'SELECT id, destination, partition_key, body, created_at FROM etl_outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?',
-    );
-    // The ids travel as one JSON array parameter, however many there are.
-    this.publish = db.prepare(
-      'UPDATE etl_outbox SET published_at = ? WHERE published_at IS NULL AND id IN (SELECT value FROM json_each(?))',
-    );
+    this.unpublished = db.prepare(SQLITE_LIST_UNPUBLISHED);
+    this.publish = db.prepare(SQLITE_MARK_PUBLISHED);
   }
 
   listUnpublished(limit: number): Promise<readonly OutboxMessage[]> {
-    return sqliteCall('listUnpublished', () => (this.unpublished.all(limit) as OutboxRow[]).map(outboxMessageFromRow));
+    return sqliteCall('listUnpublished', () => (this.unpublished.all({ limit }) as OutboxRow[]).map(outboxMessageFromRow));
   }
 
   async markPublished(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await sqliteCall('markPublished', () => this.publish.run(this.now().toISOString(), JSON.stringify(ids)));
+    await sqliteCall('markPublished', () => this.publish.run({ at: this.now().toISOString(), ids: JSON.stringify(ids) }));
   }
 }

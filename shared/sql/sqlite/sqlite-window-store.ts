@@ -7,9 +7,9 @@ import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { WindowPartial } from '../../aggregates/window-partial.js';
 import type { WindowRow, WindowStore } from '../../ports/etl-store.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { datasetTables, windowColumnNames, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
-import { quoteSqlite as q } from '../sql-identifier.js';
+import { datasetTables, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
 import { sqliteCall, type Clock } from './sqlite-support.js';
+import { SQLITE_CLAIM_LEDGER, sqliteDatasetStatements } from './sqlite-statements.js';
 
 interface WindowStatements {
   readonly columns: readonly string[];
@@ -27,9 +27,7 @@ export class SqliteWindowStore implements WindowStore {
   private readonly run: (tables: DatasetTables, partials: PartialInput, merge: Merge) => { applied: number; alreadyApplied: number };
 
   constructor(private readonly db: Database.Database, private readonly now: Clock) {
-    this.claim = db.prepare(
-      `INSERT INTO etl_ledger (stage, id, applied_at) VALUES ('aggregate', ?, ?) ON CONFLICT (stage, id) DO NOTHING`,
-    );
+    this.claim = db.prepare(SQLITE_CLAIM_LEDGER);
     const transaction = db.transaction((tables: DatasetTables, partials: PartialInput, merge: Merge) =>
       this.apply(tables, partials, merge),
     );
@@ -65,7 +63,7 @@ export class SqliteWindowStore implements WindowStore {
       if (partial.dataset !== tables.dataset.name || partial.windowMinutes !== tables.dataset.windowMinutes) {
         throw new EtlError('INTERNAL', `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`);
       }
-      if (this.claim.run(partialId, at).changes === 0) {
+      if (this.claim.run({ stage: 'aggregate', id: partialId, at }).changes === 0) {
         alreadyApplied += 1;
         continue;
       }
@@ -86,22 +84,12 @@ export class SqliteWindowStore implements WindowStore {
   private statementsFor(tables: DatasetTables): WindowStatements {
     let statements = this.statements.get(tables);
     if (!statements) {
-      const table = q(tables.windowsTable);
-      const columns = [...windowColumnNames(tables), 'updated_at'];
-      const updates = columns
-        .filter((column) => column !== 'window_start' && column !== 'dimension_key')
-        .map((column) => `${q(column)} = excluded.${q(column)}`);
+      const text = sqliteDatasetStatements(tables);
       statements = {
-        columns,
-        select: this.db.prepare(`SELECT * FROM ${table} WHERE window_start = ? AND dimension_key = ?`),
-        upsert: this.db.prepare(
-          `INSERT INTO ${table} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
-           ON CONFLICT (window_start, dimension_key) DO UPDATE SET ${updates.join(', ')}`,
-        ),
-        list: this.db.prepare(
-          `SELECT * FROM ${table} WHERE (@from IS NULL OR window_start >= @from) AND (@to IS NULL OR window_start < @to)
-           ORDER BY window_start, dimension_key LIMIT @limit`,
-        ),
+        columns: text.windowColumns,
+        select: this.db.prepare(text.selectWindow),
+        upsert: this.db.prepare(text.upsertWindow),
+        list: this.db.prepare(text.listWindows),
       };
       this.statements.set(tables, statements);
     }

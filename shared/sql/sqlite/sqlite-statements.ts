@@ -1,0 +1,98 @@
+/**
+ * Every DML statement of the SQLite adapter's core tables, as text, the counterpart of the Azure SQL
+ * catalogue (`../mssql/mssql-statements.ts`). The ports prepare them; values are always bound.
+ * Per-dataset statements are generated in `sqliteDatasetStatements`.
+ */
+import { windowColumnNames, type DatasetTables } from '../dataset-tables.js';
+import { quoteSqlite as q } from '../sql-identifier.js';
+
+// --- ledger ---------------------------------------------------------------------------------------
+
+/** Claims (@stage, @id); `changes` 0 means it was already applied. */
+export const SQLITE_CLAIM_LEDGER = `INSERT INTO etl_ledger (stage, id, applied_at) VALUES (@stage, @id, @at) ON CONFLICT (stage, id) DO NOTHING`;
+
+// --- manifest -------------------------------------------------------------------------------------
+
+export const SQLITE_BEGIN_FILE = `INSERT INTO etl_files (file_id, dataset, blob_name, blob_etag, state, received_at, updated_at)
+VALUES (@fileId, @dataset, @blobName, @blobEtag, 'extracting', @receivedAt, @receivedAt) ON CONFLICT (file_id) DO NOTHING`;
+
+export const SQLITE_SELECT_FILE = 'SELECT * FROM etl_files WHERE file_id = @fileId';
+
+export const SQLITE_FINISH_EXTRACT = `UPDATE etl_files SET total_rows = @total, valid_rows = @valid, rejected_rows = @rejected, chunks = @chunks,
+  extracted_at = @at, updated_at = @at,
+  state = CASE WHEN chunks_loaded >= @chunks THEN 'complete' ELSE 'loading' END,
+  completed_at = CASE WHEN chunks_loaded >= @chunks THEN COALESCE(completed_at, @at) ELSE NULL END
+WHERE file_id = @fileId`;
+
+/** Adds `@chunks` loaded chunks; completes the file when they were its last and extract has finished (old values on the right). */
+export const SQLITE_CHUNK_LOADED = `UPDATE etl_files SET loaded_rows = loaded_rows + @loaded, duplicate_rows = duplicate_rows + @duplicates,
+  transform_rejected_rows = transform_rejected_rows + @rejected, chunks_loaded = chunks_loaded + @chunks, updated_at = @at,
+  state = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN 'complete' ELSE state END,
+  completed_at = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN @at ELSE completed_at END
+WHERE file_id = @fileId`;
+
+export const SQLITE_FAIL_FILE = `UPDATE etl_files SET state = 'failed', error = @error, updated_at = @at WHERE file_id = @fileId`;
+
+export const SQLITE_ADD_DEAD_LETTERED =
+  'UPDATE etl_files SET chunks_dead_lettered = chunks_dead_lettered + @delta, updated_at = @at WHERE file_id = @fileId';
+
+export const SQLITE_LIST_FILES = `SELECT * FROM etl_files WHERE (@state IS NULL OR state = @state) AND (@dataset IS NULL OR dataset = @dataset)
+ORDER BY received_at DESC, file_id LIMIT @limit`;
+
+// --- outbox ---------------------------------------------------------------------------------------
+
+export const SQLITE_INSERT_OUTBOX = `INSERT INTO etl_outbox (id, destination, partition_key, body, created_at)
+VALUES (@id, @destination, @partitionKey, @body, @at) ON CONFLICT (id) DO NOTHING`;
+
+export const SQLITE_LIST_UNPUBLISHED =
+  'SELECT id, destination, partition_key, body, created_at FROM etl_outbox WHERE published_at IS NULL ORDER BY seq LIMIT @limit';
+
+/** The ids travel as one JSON array parameter, however many there are. */
+export const SQLITE_MARK_PUBLISHED =
+  'UPDATE etl_outbox SET published_at = @at WHERE published_at IS NULL AND id IN (SELECT value FROM json_each(@ids))';
+
+// --- migrations -----------------------------------------------------------------------------------
+
+export const SQLITE_SELECT_SCHEMA_VERSIONS = 'SELECT version FROM etl_schema_version ORDER BY version';
+
+export const SQLITE_INSERT_SCHEMA_VERSION =
+  'INSERT INTO etl_schema_version (version, description, applied_at) VALUES (@version, @description, @at)';
+
+export const SQLITE_REGISTER_DATASET = `INSERT INTO etl_datasets (dataset, version, migrated_at) VALUES (@dataset, @version, @at)
+ON CONFLICT (dataset) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at`;
+
+// --- per dataset ----------------------------------------------------------------------------------
+
+export interface SqliteDatasetStatements {
+  /**
+   * Inserts one fact, skipping a key already there; its values are bound by position, in the order
+   * of `tables.factColumns` (the innermost loop of a load: no names to look up per row).
+   */
+  readonly insertFact: string;
+  /** The window table's columns, in the order `upsertWindow` binds them. */
+  readonly windowColumns: readonly string[];
+  readonly selectWindow: string;
+  /** Inserts a window row or replaces its values (bound by position, in `windowColumns` order). */
+  readonly upsertWindow: string;
+  readonly listWindows: string;
+}
+
+export function sqliteDatasetStatements(tables: DatasetTables): SqliteDatasetStatements {
+  const columns = tables.factColumns.map((column) => q(column.name)).join(', ');
+  const keys = tables.keyColumns.map((column) => q(column.name)).join(', ');
+  const windows = q(tables.windowsTable);
+  const windowColumns = [...windowColumnNames(tables), 'updated_at'];
+  const updates = windowColumns
+    .filter((column) => column !== 'window_start' && column !== 'dimension_key')
+    .map((column) => `${q(column)} = excluded.${q(column)}`);
+  return {
+    insertFact: `INSERT INTO ${q(tables.factsTable)} (${columns}) VALUES (${tables.factColumns.map(() => '?').join(', ')})
+ON CONFLICT (${keys}) DO NOTHING`,
+    windowColumns,
+    selectWindow: `SELECT * FROM ${windows} WHERE window_start = ? AND dimension_key = ?`,
+    upsertWindow: `INSERT INTO ${windows} (${windowColumns.map(q).join(', ')}) VALUES (${windowColumns.map(() => '?').join(', ')})
+ON CONFLICT (window_start, dimension_key) DO UPDATE SET ${updates.join(', ')}`,
+    listWindows: `SELECT * FROM ${windows} WHERE (@from IS NULL OR window_start >= @from) AND (@to IS NULL OR window_start < @to)
+ORDER BY window_start, dimension_key LIMIT @limit`,
+  };
+}
