@@ -9,6 +9,7 @@ import { quoteTsql as q } from '../sql-identifier.js';
 import { factsRowsType, windowColumnType } from './mssql-schema.js';
 import { BIGINT, DATE, DATETIME2, FLOAT, INT, nvarchar, type TsqlStatement, type TsqlType } from './tsql-types.js';
 import { FILE_ERROR_LENGTH } from '../fit-text.js';
+import { fileCompletePredicate, type SqlSpelling } from '../file-complete.js';
 import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
 
 const FILE_ID = nvarchar(400);
@@ -45,6 +46,10 @@ const FILE_COLUMNS =
   '[loaded_rows], [duplicate_rows], [chunks], [chunks_loaded], [chunks_dead_lettered], [error], [received_at], [extracted_at], ' +
   '[completed_at], [updated_at]';
 
+const TSQL: SqlSpelling = { name: q, text: (value) => `N'${value}'` };
+const EXTRACT_COMPLETES = fileCompletePredicate(TSQL, 'extract-finished');
+const CHUNKS_COMPLETE = fileCompletePredicate(TSQL, 'chunks-loaded');
+
 export const SELECT_FILE: TsqlStatement = {
   text: `SELECT ${FILE_COLUMNS} FROM [etl_files] WHERE [file_id] = @fileId`,
   parameters: { fileId: FILE_ID },
@@ -60,8 +65,8 @@ WHERE NOT EXISTS (SELECT 1 FROM [etl_files] WITH (UPDLOCK, HOLDLOCK) WHERE [file
 export const FINISH_EXTRACT: TsqlStatement = {
   text: `UPDATE [etl_files] SET [total_rows] = @total, [valid_rows] = @valid, [rejected_rows] = @rejected, [chunks] = @chunks,
   [extracted_at] = @at, [updated_at] = @at,
-  [state] = CASE WHEN [chunks_loaded] >= @chunks THEN N'complete' ELSE N'loading' END,
-  [completed_at] = CASE WHEN [chunks_loaded] >= @chunks THEN COALESCE([completed_at], @at) ELSE NULL END
+  [state] = CASE WHEN ${EXTRACT_COMPLETES} THEN N'complete' ELSE N'loading' END,
+  [completed_at] = CASE WHEN ${EXTRACT_COMPLETES} THEN COALESCE([completed_at], @at) ELSE NULL END
 WHERE [file_id] = @fileId`,
   parameters: { total: BIGINT, valid: BIGINT, rejected: BIGINT, chunks: INT, at: DATETIME2, fileId: FILE_ID },
 };
@@ -73,8 +78,8 @@ WHERE [file_id] = @fileId`,
 export const CHUNK_LOADED: TsqlStatement = {
   text: `UPDATE [etl_files] SET [loaded_rows] = [loaded_rows] + @loaded, [duplicate_rows] = [duplicate_rows] + @duplicates,
   [transform_rejected_rows] = [transform_rejected_rows] + @rejected, [chunks_loaded] = [chunks_loaded] + @chunks, [updated_at] = @at,
-  [state] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN N'complete' ELSE [state] END,
-  [completed_at] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN @at ELSE [completed_at] END
+  [state] = CASE WHEN ${CHUNKS_COMPLETE} THEN N'complete' ELSE [state] END,
+  [completed_at] = CASE WHEN ${CHUNKS_COMPLETE} THEN @at ELSE [completed_at] END
 WHERE [file_id] = @fileId`,
   parameters: { loaded: BIGINT, duplicates: BIGINT, rejected: BIGINT, chunks: INT, at: DATETIME2, fileId: FILE_ID },
 };

@@ -5,6 +5,7 @@
  */
 import { windowColumnNames, type DatasetTables } from '../dataset-tables.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
+import { fileCompletePredicate, type SqlSpelling } from '../file-complete.js';
 
 // --- ledger ---------------------------------------------------------------------------------------
 
@@ -13,6 +14,10 @@ export const SQLITE_CLAIM_LEDGER = `INSERT INTO etl_ledger (stage, id, applied_a
 
 // --- manifest -------------------------------------------------------------------------------------
 
+const SQLITE: SqlSpelling = { name: q, text: (value) => `'${value}'` };
+const EXTRACT_COMPLETES = fileCompletePredicate(SQLITE, 'extract-finished');
+const CHUNKS_COMPLETE = fileCompletePredicate(SQLITE, 'chunks-loaded');
+
 export const SQLITE_BEGIN_FILE = `INSERT INTO etl_files (file_id, dataset, blob_name, blob_etag, state, received_at, updated_at)
 VALUES (@fileId, @dataset, @blobName, @blobEtag, 'extracting', @receivedAt, @receivedAt) ON CONFLICT (file_id) DO NOTHING`;
 
@@ -20,15 +25,15 @@ export const SQLITE_SELECT_FILE = 'SELECT * FROM etl_files WHERE file_id = @file
 
 export const SQLITE_FINISH_EXTRACT = `UPDATE etl_files SET total_rows = @total, valid_rows = @valid, rejected_rows = @rejected, chunks = @chunks,
   extracted_at = @at, updated_at = @at,
-  state = CASE WHEN chunks_loaded >= @chunks THEN 'complete' ELSE 'loading' END,
-  completed_at = CASE WHEN chunks_loaded >= @chunks THEN COALESCE(completed_at, @at) ELSE NULL END
+  state = CASE WHEN ${EXTRACT_COMPLETES} THEN 'complete' ELSE 'loading' END,
+  completed_at = CASE WHEN ${EXTRACT_COMPLETES} THEN COALESCE(completed_at, @at) ELSE NULL END
 WHERE file_id = @fileId`;
 
 /** Adds `@chunks` loaded chunks; completes the file when they were its last and extract has finished (old values on the right). */
 export const SQLITE_CHUNK_LOADED = `UPDATE etl_files SET loaded_rows = loaded_rows + @loaded, duplicate_rows = duplicate_rows + @duplicates,
   transform_rejected_rows = transform_rejected_rows + @rejected, chunks_loaded = chunks_loaded + @chunks, updated_at = @at,
-  state = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN 'complete' ELSE state END,
-  completed_at = CASE WHEN state = 'loading' AND extracted_at IS NOT NULL AND chunks_loaded + @chunks >= chunks THEN @at ELSE completed_at END
+  state = CASE WHEN ${CHUNKS_COMPLETE} THEN 'complete' ELSE state END,
+  completed_at = CASE WHEN ${CHUNKS_COMPLETE} THEN @at ELSE completed_at END
 WHERE file_id = @fileId`;
 
 export const SQLITE_FAIL_FILE = `UPDATE etl_files SET state = 'failed', error = @error, updated_at = @at WHERE file_id = @fileId`;
