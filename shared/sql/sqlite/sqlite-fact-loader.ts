@@ -1,8 +1,7 @@
 /**
- * `FactLoader` on SQLite. One IMMEDIATE transaction per call (the write lock is taken up front, so
- * two processes never deadlock upgrading a read lock); for each chunk in it: claim the chunk in the
- * ledger and insert the facts skipping existing keys; then update each file's manifest once and
- * write one outbox for the new facts of all the chunks.
+ * `FactLoader` on SQLite: the chunk-load algorithm (`../chunk-load.ts`) with SQLite's statements,
+ * in one IMMEDIATE transaction per call (the write lock is taken up front, so two processes never
+ * deadlock upgrading a read lock), run synchronously inside it.
  *
  * Why several chunks per transaction: in WAL mode a commit appends every page the transaction
  * dirtied, and random uuid keys dirty about one index page per row, so fewer, bigger commits load
@@ -10,9 +9,10 @@
  */
 import type Database from 'better-sqlite3';
 import type { Fact } from '../../datasets/dataset-declaration.js';
-import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxMessage } from '../../ports/etl-store.js';
-import { datasetTables, derivedFactValue, type DatasetTables } from '../dataset-tables.js';
-import { assertOneDataset, ManifestDeltas } from '../chunk-load-support.js';
+import type { ChunkLoadInput, ChunksLoadResult, OutboxBuilder, OutboxDraft } from '../../ports/etl-store.js';
+import { derivedFactValue, type DatasetTables } from '../dataset-tables.js';
+import { ChunkLoader, loadChunksInTransaction, type ChunkLoadDialect, type ManifestDelta } from '../chunk-load.js';
+import { runSync } from '../sql-steps.js';
 import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
 import { SQLITE_CHUNK_LOADED, SQLITE_CLAIM_LEDGER, SQLITE_INSERT_OUTBOX, sqliteDatasetStatements } from './sqlite-statements.js';
 
@@ -41,80 +41,69 @@ function sqliteRowBuilder(tables: DatasetTables): (fact: Fact) => (string | numb
   };
 }
 
-export class SqliteFactLoader implements FactLoader {
+export class SqliteFactLoader extends ChunkLoader {
+  private readonly dialect: ChunkLoadDialect;
+  private readonly run: (inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) => ChunksLoadResult;
+
+  constructor(db: Database.Database, now: Clock) {
+    super();
+    this.dialect = new SqliteChunkStatements(db);
+    const transaction = db.transaction((inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) =>
+      runSync(loadChunksInTransaction(this.dialect, inputs, buildOutbox, now())),
+    );
+    this.run = (inputs, buildOutbox) => transaction.immediate(inputs, buildOutbox);
+  }
+
+  protected inTransaction(what: string, inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
+    return sqliteCall(what, () => this.run(inputs, buildOutbox));
+  }
+}
+
+/** SQLite's statements for the chunk-load algorithm, prepared once per connection (facts: per dataset). */
+class SqliteChunkStatements implements ChunkLoadDialect {
   private readonly inserts = new WeakMap<DatasetTables, InsertPlan>();
   private readonly claim: Database.Statement;
   private readonly manifest: Database.Statement;
   private readonly outboxInsert: Database.Statement;
-  private readonly run: (inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) => ChunksLoadResult;
 
-  constructor(private readonly db: Database.Database, private readonly now: Clock) {
+  constructor(private readonly db: Database.Database) {
     this.claim = db.prepare(SQLITE_CLAIM_LEDGER);
     this.manifest = db.prepare(SQLITE_CHUNK_LOADED);
     this.outboxInsert = db.prepare(SQLITE_INSERT_OUTBOX);
-    const transaction = db.transaction((inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) => this.apply(inputs, buildOutbox));
-    this.run = (inputs, buildOutbox) => transaction.immediate(inputs, buildOutbox);
   }
 
-  async loadChunk(input: ChunkLoadInput, buildOutbox: OutboxBuilder): Promise<ChunkLoadResult> {
-    const { chunks, outbox } = await sqliteCall(`loadChunk ${input.chunkId}`, () => this.run([input], buildOutbox));
-    return { ...chunks[0]!, outbox };
-  }
-
-  async loadChunks(inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
-    if (inputs.length === 0) return { chunks: [], outbox: [] };
-    assertOneDataset(inputs);
-    return sqliteCall(`loadChunks ${inputs[0]!.chunkId} (+${inputs.length - 1})`, () => this.run(inputs, buildOutbox));
-  }
-
-  /** Inside the transaction: every chunk in order, then one outbox for the new facts of all of them. */
-  private apply(inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): ChunksLoadResult {
-    const at = this.now().toISOString();
-    const chunks: ChunkCounts[] = [];
-    const newFacts: Fact[] = [];
-    const manifests = new ManifestDeltas();
-    let idPrefix: string | undefined;
-    for (const input of inputs) {
-      if (this.claim.run({ stage: 'transform', id: input.chunkId, at }).changes === 0) {
-        chunks.push({ alreadyApplied: true, loaded: 0, duplicates: 0 });
-        continue;
-      }
-      idPrefix ??= input.chunkId;
-      const tables = datasetTables(input.dataset);
-      // A key twice in one chunk: the first row wins, the rest count as duplicates. The key's unique
-      // index does that by itself, row by row (key columns are NOT NULL), so no de-duplication pass
-      // first: it cost a twentieth of the whole load (docs/benchmarks.md, "SQL load").
-      const loaded = this.insertNew(tables, input.facts, newFacts);
-      const duplicates = input.facts.length - loaded;
-      manifests.add(input.fileId, { loaded, duplicates, rejected: input.rejectedRows ?? 0 });
-      chunks.push({ alreadyApplied: false, loaded, duplicates });
-    }
-    for (const [fileId, delta] of manifests.ordered()) this.manifest.run({ ...delta, at, fileId });
-    const outbox: OutboxMessage[] = [];
-    if (idPrefix !== undefined) {
-      for (const draft of buildOutbox(newFacts, idPrefix)) {
-        if (this.outboxInsert.run({ ...draft, at }).changes === 1) {
-          outbox.push({ ...draft, createdAt: at });
-        }
-      }
-    }
-    return { chunks, outbox };
+  claimChunk(chunkId: string, at: Date): boolean {
+    return this.claim.run({ stage: 'transform', id: chunkId, at: at.toISOString() }).changes > 0;
   }
 
   /**
-   * Inserts facts in order; appends those whose key was new to `newFacts`, in input order, and
-   * returns how many there were. One prepared
-   * single-row INSERT per fact: it beats multi-row INSERT … RETURNING (docs/benchmarks.md, "SQL
-   * load"), because better-sqlite3 binds a short row with no JS round trip for RETURNING rows, and
-   * `changes` says exactly whether the key was new.
+   * One prepared single-row INSERT per fact, in order: it beats multi-row INSERT … RETURNING
+   * (docs/benchmarks.md, "SQL load"), because better-sqlite3 binds a short row with no JS round trip
+   * for RETURNING rows, and `changes` says exactly whether the key was new. A key twice in one
+   * chunk: the key's unique index keeps the first row by itself (key columns are NOT NULL), so no
+   * de-duplication pass first: it cost a twentieth of the whole load (docs/benchmarks.md, "SQL load").
    */
-  private insertNew(tables: DatasetTables, facts: readonly Fact[], newFacts: Fact[]): number {
+  insertNewFacts(tables: DatasetTables, facts: readonly Fact[], newFacts: Fact[]): number {
     const { insert, row } = this.insertFor(tables);
     const before = newFacts.length;
     for (const fact of facts) {
       if (insert.run(row(fact)).changes === 1) newFacts.push(fact);
     }
     return newFacts.length - before;
+  }
+
+  addToManifest(fileId: string, delta: ManifestDelta, at: Date): void {
+    this.manifest.run({ ...delta, at: at.toISOString(), fileId });
+  }
+
+  insertOutbox(drafts: readonly OutboxDraft[], at: Date): ReadonlySet<string> {
+    const createdAt = at.toISOString();
+    const written = new Set<string>();
+    for (const draft of drafts) {
+      const { id, destination, partitionKey, body } = draft;
+      if (this.outboxInsert.run({ id, destination, partitionKey, body, at: createdAt }).changes === 1) written.add(id);
+    }
+    return written;
   }
 
   private insertFor(tables: DatasetTables): InsertPlan {
