@@ -6,7 +6,8 @@ import sql from 'mssql';
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { EtlStore } from '../../ports/etl-store.js';
 import { datasetTables } from '../dataset-tables.js';
-import { orderedScripts } from '../schema-migrations.js';
+import { migrateInTransaction, type MigrationDialect } from '../schema-migrations.js';
+import { runAsync } from '../sql-steps.js';
 import type { SqlConfig } from '../sql-config.js';
 import { MssqlFactLoader } from './mssql-fact-loader.js';
 import { mssqlPoolConfig, type PoolConfigOptions } from './mssql-pool-config.js';
@@ -18,7 +19,6 @@ import {
   MSSQL_INSERT_SCHEMA_VERSION,
   MSSQL_MIGRATION_LOCK,
   MSSQL_MIGRATION_STEPS,
-  MSSQL_MIGRATIONS,
   MSSQL_REGISTER_DATASET,
   MSSQL_SCHEMA_VERSION_TABLE,
   MSSQL_SELECT_SCHEMA_VERSIONS,
@@ -70,22 +70,7 @@ export class MssqlEtlStore implements EtlStore {
   /** Numbered migrations then dataset objects, in one transaction holding an exclusive app lock. */
   async migrate(datasets: readonly DatasetDeclaration[]): Promise<void> {
     const tables = datasets.map(datasetTables); // validates identifiers before anything is sent
-    orderedScripts(MSSQL_MIGRATIONS); // the numbering matches SQLite's, or this throws
-    await this.session.transaction('migrate', async (runner) => {
-      const at = this.now();
-      await runner.run(MSSQL_MIGRATION_LOCK, { resource: 'scalable-etl-migrate', mode: 'Exclusive', owner: 'Transaction', timeoutMs: 120_000 });
-      await runStep(runner, MSSQL_SCHEMA_VERSION_TABLE);
-      const applied = new Set((await runner.run(MSSQL_SELECT_SCHEMA_VERSIONS)).rows.map((row) => Number(row.version)));
-      for (const migration of orderedScripts(MSSQL_MIGRATIONS)) {
-        if (applied.has(migration.version)) continue;
-        for (const step of MSSQL_MIGRATION_STEPS[migration.version] ?? []) await runStep(runner, step);
-        await runner.run(MSSQL_INSERT_SCHEMA_VERSION, { version: migration.version, description: migration.description, at });
-      }
-      for (const table of tables) {
-        for (const step of mssqlDatasetSteps(table)) await runStep(runner, step);
-        await runner.run(MSSQL_REGISTER_DATASET, { dataset: table.dataset.name, version: table.dataset.version, at });
-      }
-    });
+    await this.session.transaction('migrate', (runner) => runAsync(migrateInTransaction(mssqlMigrationDialect(runner), tables, this.now())));
   }
 
   close(): Promise<void> {
@@ -93,6 +78,24 @@ export class MssqlEtlStore implements EtlStore {
   }
 }
 
-function runStep(runner: TsqlRunner, step: DdlStep) {
-  return runner.run(step.statement, { name: step.name });
+/** T-SQL statements for the migration algorithm (`../schema-migrations.ts`), on the runner of one transaction. */
+export function mssqlMigrationDialect(runner: TsqlRunner): MigrationDialect<DdlStep> {
+  return {
+    scripts: MSSQL_MIGRATION_STEPS,
+    versionTable: MSSQL_SCHEMA_VERSION_TABLE,
+    lock: async () => {
+      await runner.run(MSSQL_MIGRATION_LOCK, { resource: 'scalable-etl-migrate', mode: 'Exclusive', owner: 'Transaction', timeoutMs: 120_000 });
+    },
+    run: async (step) => {
+      await runner.run(step.statement, { name: step.name });
+    },
+    appliedVersions: async () => (await runner.run(MSSQL_SELECT_SCHEMA_VERSIONS)).rows.map((row) => Number(row.version)),
+    recordVersion: async (migration, at) => {
+      await runner.run(MSSQL_INSERT_SCHEMA_VERSION, { version: migration.version, description: migration.description, at });
+    },
+    datasetObjects: mssqlDatasetSteps,
+    registerDataset: async (table, at) => {
+      await runner.run(MSSQL_REGISTER_DATASET, { dataset: table.dataset.name, version: table.dataset.version, at });
+    },
+  };
 }

@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { EtlStore } from '../../ports/etl-store.js';
 import { datasetTables } from '../dataset-tables.js';
-import { orderedScripts } from '../schema-migrations.js';
+import { migrateInTransaction, type MigrationDialect } from '../schema-migrations.js';
+import { runSync } from '../sql-steps.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION_TABLE, sqliteDatasetDdl } from './sqlite-schema.js';
 import { SqliteFactLoader } from './sqlite-fact-loader.js';
 import { SqliteManifestStore } from './sqlite-manifest-store.js';
@@ -86,23 +87,8 @@ export class SqliteEtlStore implements EtlStore {
   async migrate(datasets: readonly DatasetDeclaration[]): Promise<void> {
     const tables = datasets.map(datasetTables); // validates identifiers before anything is written
     await sqliteCall('migrate', () => {
-      this.db
-        .transaction(() => {
-          const at = this.now().toISOString();
-          this.db.exec(SQLITE_SCHEMA_VERSION_TABLE);
-          const applied = new Set((this.db.prepare(SQLITE_SELECT_SCHEMA_VERSIONS).all() as { version: number }[]).map((row) => row.version));
-          for (const migration of orderedScripts(SQLITE_MIGRATIONS)) {
-            if (applied.has(migration.version)) continue;
-            for (const statement of migration.statements) this.db.exec(statement);
-            this.db.prepare(SQLITE_INSERT_SCHEMA_VERSION).run({ version: migration.version, description: migration.description, at });
-          }
-          const register = this.db.prepare(SQLITE_REGISTER_DATASET);
-          for (const table of tables) {
-            for (const statement of sqliteDatasetDdl(table)) this.db.exec(statement);
-            register.run({ dataset: table.dataset.name, version: table.dataset.version, at });
-          }
-        })
-        .immediate();
+      const dialect = sqliteMigrationDialect(this.db);
+      this.db.transaction(() => runSync(migrateInTransaction(dialect, tables, this.now()))).immediate();
     });
     this.parts = undefined; // statements are prepared against the migrated schema
   }
@@ -141,4 +127,23 @@ export class SqliteEtlStore implements EtlStore {
       query: reports,
     };
   }
+}
+
+/** SQLite's statements for the migration algorithm (`../schema-migrations.ts`). */
+function sqliteMigrationDialect(db: Database.Database): MigrationDialect<string> {
+  return {
+    scripts: SQLITE_MIGRATIONS,
+    versionTable: SQLITE_SCHEMA_VERSION_TABLE,
+    run: (statement) => {
+      db.exec(statement);
+    },
+    appliedVersions: () => (db.prepare(SQLITE_SELECT_SCHEMA_VERSIONS).all() as { version: number }[]).map((row) => row.version),
+    recordVersion: (migration, at) => {
+      db.prepare(SQLITE_INSERT_SCHEMA_VERSION).run({ version: migration.version, description: migration.description, at: at.toISOString() });
+    },
+    datasetObjects: sqliteDatasetDdl,
+    registerDataset: (table, at) => {
+      db.prepare(SQLITE_REGISTER_DATASET).run({ dataset: table.dataset.name, version: table.dataset.version, at: at.toISOString() });
+    },
+  };
 }
