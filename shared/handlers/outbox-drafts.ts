@@ -77,7 +77,10 @@ function cutIntoParts(
   return drafts;
 }
 
+/** The outbox destination of partials: the `aggregates` hub (its name is a setting; this is the role). */
+export const AGGREGATES_DESTINATION = 'aggregates';
+
 /** Partials for the `aggregates` hub, summed over whatever a load applied. */
 export function aggregatesOutbox(dataset: DatasetDeclaration): OutboxBuilder {
-  return (newFacts, idPrefix) => outboxDraftsFor(dataset, idPrefix, newFacts, 'aggregates');
+  return (newFacts, idPrefix) => outboxDraftsFor(dataset, idPrefix, newFacts, AGGREGATES_DESTINATION);
 }

@@ -4,6 +4,7 @@ import type { EtlStore } from '../ports/etl-store.js';
 import type { Logger } from '../runtime/logger.js';
 import { unixSeconds, type PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 import { publishOutbox } from './outbox-publisher.js';
+import { AGGREGATES_DESTINATION } from './outbox-drafts.js';
 
 /**
  * Publish outbox messages that were left unpublished. Only messages older than `minAgeMs` are
@@ -16,7 +17,7 @@ export async function relayOutbox(
 ): Promise<number> {
   const cutoff = deps.clock().getTime() - options.minAgeMs;
   const stale = (await deps.store.outbox.listUnpublished(options.limit)).filter((message) => Date.parse(message.createdAt) <= cutoff);
-  await publishOutbox(deps.aggregates, deps.store, stale);
+  await publishOutbox(new Map([[AGGREGATES_DESTINATION, deps.aggregates]]), deps.store, stale);
   deps.metrics?.increment('etl_outbox_relayed_total', {}, stale.length);
   deps.metrics?.set('etl_last_batch_timestamp_seconds', { stage: 'relay' }, unixSeconds(deps.clock()));
   if (stale.length > 0) deps.log.info(`outbox relay: published ${stale.length} partials left behind`);

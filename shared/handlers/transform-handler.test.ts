@@ -263,4 +263,20 @@ describe('transform handler under faults', () => {
     expect((await store.outbox.listUnpublished(100)).map((message) => message.id)).toEqual([`${fileId}/0/huge`]);
     await store.outbox.markPublished([`${fileId}/0/huge`]);
   });
+
+  it('relays each outbox message to its destination: one with no publisher stays, the others go', async () => {
+    for (let page = await store.outbox.listUnpublished(500); page.length > 0; page = await store.outbox.listUnpublished(500)) {
+      await store.outbox.markPublished(page.map((message) => message.id));
+    }
+    const base = fileCounter * 1000;
+    const facts = factsOfChunk(dataset, iotChunkEvent(fileId, 0, keyRange(base + 1, 3)));
+    await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts }, (_newFacts, idPrefix) => [
+      { id: `${idPrefix}/elsewhere`, destination: 'reports', partitionKey: 'a', body: '{"n":1}' },
+      { id: `${idPrefix}/partials`, destination: 'aggregates', partitionKey: 'b', body: '{"n":2}' },
+    ]);
+    const relay = { store, aggregates, clock: () => new Date(), log: silentLogger };
+    await expect(relayOutbox(relay, { minAgeMs: 0, limit: 100 })).rejects.toThrow(/is for 'reports', which has no publisher/);
+    expect((await store.outbox.listUnpublished(100)).map((message) => message.id)).toEqual([`${fileId}/0/elsewhere`]);
+    await store.outbox.markPublished([`${fileId}/0/elsewhere`]);
+  });
 });

@@ -20,7 +20,7 @@ import type { IncomingEvent } from './incoming-event.js';
 import { budgetOf, type BatchOptions, type EventHandlerDependencies } from './event-handler-dependencies.js';
 import { parkEvent } from './dead-lettering.js';
 import { writeGroupsOrEach, type GroupSteps } from './group-or-each.js';
-import { aggregatesOutbox } from './outbox-drafts.js';
+import { AGGREGATES_DESTINATION, aggregatesOutbox } from './outbox-drafts.js';
 import { publishOutbox } from './outbox-publisher.js';
 import { DEFAULT_TRANSACTION_ROWS, planTransactions } from './transaction-plan.js';
 import { startStopwatch, unixSeconds } from '../telemetry/pipeline-metrics.js';
@@ -147,7 +147,7 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
     const messages = this.#toPublish;
     if (messages.length === 0) return;
     try {
-      await this.budget.once(() => publishOutbox(this.deps.aggregates, this.deps.store, messages));
+      await this.budget.once(() => publishOutbox(new Map([[AGGREGATES_DESTINATION, this.deps.aggregates]]), this.deps.store, messages));
       this.deps.metrics?.increment('etl_outbox_messages_published_total', {}, messages.length);
     } catch (error) {
       this.deps.metrics?.increment('etl_outbox_publish_failures_total', {}, messages.length);

@@ -13,7 +13,7 @@ import type { FileManifest, FileState } from './file-manifest.js';
 export interface OutboxDraft {
   /** Unique and deterministic (e.g. `<chunkId>/<part>/<dimensionKey>`), so a retried write is a no-op. */
   readonly id: string;
-  /** Logical destination, e.g. `aggregates`. */
+  /** Logical destination, e.g. `aggregates`: the message is published to that destination's hub, and to no other. */
   readonly destination: string;
   readonly partitionKey: string;
   /** JSON text of the event body. */
