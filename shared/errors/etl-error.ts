@@ -8,10 +8,6 @@ export type EtlErrorCode =
   | 'INVALID_CONFIG'
   /** A dataset declaration is malformed; the message names the field (user). */
   | 'INVALID_DATASET'
-  /** A landed file's path names no declared dataset (user). */
-  | 'UNKNOWN_DATASET'
-  /** A CSV file's header does not match its dataset (user). */
-  | 'INVALID_HEADER'
   /** A CSV file cannot be read as text at all, e.g. binary content (user). */
   | 'UNREADABLE_FILE'
   /** An event on a hub is not a message this pipeline understands (user or a foreign producer). */
@@ -34,8 +30,6 @@ export type EtlErrorCode =
 const USER_CODES: ReadonlySet<EtlErrorCode> = new Set<EtlErrorCode>([
   'INVALID_CONFIG',
   'INVALID_DATASET',
-  'UNKNOWN_DATASET',
-  'INVALID_HEADER',
   'UNREADABLE_FILE',
   'MALFORMED_EVENT',
   'STALE_DATASET_VERSION',
