@@ -1,17 +1,18 @@
 /**
- * `WindowStore` on Azure SQL: each partial is merged into its window row exactly once, guarded by a
- * ledger row (stage `aggregate`) written in the same transaction; window rows are read WITH (UPDLOCK,
- * HOLDLOCK) so concurrent merges into one window queue instead of losing an update.
+ * `WindowStore` on Azure SQL: the window-merge algorithm (`../window-merge.ts`) with T-SQL
+ * statements, in one transaction per call. Each partial is merged into its window row exactly once,
+ * guarded by a ledger row (stage `aggregate`); one statement claims every partial id of the batch
+ * (round trips per window, not per partial); window rows are read WITH (UPDLOCK, HOLDLOCK) so
+ * concurrent merges into one window queue instead of losing an update.
  */
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { WindowPartial } from '../../aggregates/window-partial.js';
 import type { WindowRow, WindowStore } from '../../ports/etl-store.js';
-import { EtlError } from '../../errors/etl-error.js';
 import { datasetTables, isoText, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
 import { CLAIM_LEDGER_MANY, datasetStatements } from './mssql-statements.js';
 import type { TsqlRunner, TsqlSession } from './tsql-session.js';
-
-type Merge = (existing: WindowPartial, incoming: WindowPartial) => WindowPartial;
+import { runAsync } from '../sql-steps.js';
+import { assertPartialsOf, mergePartialsInTransaction, type Merge, type PartialInput, type WindowMergeDialect } from '../window-merge.js';
 
 export class MssqlWindowStore implements WindowStore {
   constructor(
@@ -19,56 +20,12 @@ export class MssqlWindowStore implements WindowStore {
     private readonly now: () => Date,
   ) {}
 
-  /**
-   * Round trips per batch, not per partial: one statement claims every partial id and returns those
-   * that were new; the claimed partials are folded per window in JS (merge is associative), then
-   * each touched window is read under an update lock and written once, in key order so that two
-   * batches touching the same windows lock them in the same order.
-   */
-  mergePartials(
-    dataset: DatasetDeclaration,
-    partials: readonly { readonly partialId: string; readonly partial: WindowPartial }[],
-    merge: Merge,
-  ): Promise<{ applied: number; alreadyApplied: number }> {
+  mergePartials(dataset: DatasetDeclaration, partials: PartialInput, merge: Merge): Promise<{ applied: number; alreadyApplied: number }> {
     const tables = datasetTables(dataset);
-    for (const { partialId, partial } of partials) {
-      if (partial.dataset !== dataset.name || partial.windowMinutes !== dataset.windowMinutes) {
-        throw new EtlError('INTERNAL', `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`);
-      }
-    }
-    const ids = [...new Set(partials.map((entry) => entry.partialId))];
-    return this.session.transaction('mergePartials', async (runner) => {
-      const claimed = new Set<string>();
-      if (ids.length > 0) {
-        const result = await runner.run(CLAIM_LEDGER_MANY, { stage: 'aggregate', ids: JSON.stringify(ids.map((id) => ({ id }))), at: this.now() });
-        for (const row of result.rows) claimed.add(String(row.id));
-      }
-      const incoming = new Map<string, WindowPartial>();
-      let applied = 0;
-      for (const { partialId, partial } of partials) {
-        if (!claimed.delete(partialId)) continue; // already in the ledger, or a repeat within this batch
-        const key = `${partial.windowStart}\u0000${partial.dimensionKey}`;
-        const before = incoming.get(key);
-        incoming.set(key, before ? merge(before, partial) : partial);
-        applied += 1;
-      }
-      const windows = [...incoming.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [, partial] of windows) await this.mergeOne(runner, tables, partial, merge);
-      return { applied, alreadyApplied: partials.length - applied };
-    });
-  }
-
-  private async mergeOne(runner: TsqlRunner, tables: DatasetTables, partial: WindowPartial, merge: Merge): Promise<void> {
-    const statements = datasetStatements(tables);
-    const parameters = statements.windowParameters;
-    const key = { [parameters.window_start as string]: partial.windowStart, [parameters.dimension_key as string]: partial.dimensionKey };
-    const existing = (await runner.run(statements.selectWindowForUpdate, key)).rows[0];
-    const merged = existing ? merge(windowPartialFromRow(tables, existing), partial) : partial;
-    const values: Record<string, unknown> = {};
-    for (const [column, value] of Object.entries({ ...windowRowValues(tables, merged), updated_at: this.now() })) {
-      values[parameters[column] as string] = value;
-    }
-    await runner.run(existing ? statements.updateWindow : statements.insertWindow, values);
+    assertPartialsOf(tables, partials);
+    return this.session.transaction('mergePartials', (runner) =>
+      runAsync(mergePartialsInTransaction(new MssqlWindowStatements(runner), tables, partials, merge, this.now())),
+    );
   }
 
   async listWindows(dataset: DatasetDeclaration, options: { from?: string; to?: string; limit?: number } = {}): Promise<readonly WindowRow[]> {
@@ -79,5 +36,33 @@ export class MssqlWindowStore implements WindowStore {
       to: options.to ?? null,
     });
     return result.rows.map((row) => ({ ...windowPartialFromRow(tables, row), updatedAt: isoText(row.updated_at) }));
+  }
+}
+
+/** T-SQL statements for the window-merge algorithm, on the runner of one transaction. */
+class MssqlWindowStatements implements WindowMergeDialect {
+  constructor(private readonly runner: TsqlRunner) {}
+
+  async claimPartials(ids: readonly string[], at: Date): Promise<ReadonlySet<string>> {
+    const result = await this.runner.run(CLAIM_LEDGER_MANY, { stage: 'aggregate', ids: JSON.stringify(ids.map((id) => ({ id }))), at });
+    return new Set(result.rows.map((row) => String(row.id)));
+  }
+
+  async readWindow(tables: DatasetTables, windowStart: string, dimensionKey: string): Promise<WindowPartial | undefined> {
+    const statements = datasetStatements(tables);
+    const parameters = statements.windowParameters;
+    const key = { [parameters.window_start as string]: windowStart, [parameters.dimension_key as string]: dimensionKey };
+    const row = (await this.runner.run(statements.selectWindowForUpdate, key)).rows[0];
+    return row ? windowPartialFromRow(tables, row) : undefined;
+  }
+
+  async writeWindow(tables: DatasetTables, window: WindowPartial, existed: boolean, at: Date): Promise<void> {
+    const statements = datasetStatements(tables);
+    const parameters = statements.windowParameters;
+    const values: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries({ ...windowRowValues(tables, window), updated_at: at })) {
+      values[parameters[column] as string] = value;
+    }
+    await this.runner.run(existed ? statements.updateWindow : statements.insertWindow, values);
   }
 }

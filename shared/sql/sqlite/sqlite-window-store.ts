@@ -1,14 +1,16 @@
 /**
- * `WindowStore` on SQLite: each partial is merged into its window row exactly once, guarded by a
- * ledger row (stage `aggregate`) written in the same IMMEDIATE transaction.
+ * `WindowStore` on SQLite: the window-merge algorithm (`../window-merge.ts`) with SQLite's
+ * statements, in one IMMEDIATE transaction per call, run synchronously inside it. Each partial is
+ * merged into its window row exactly once, guarded by a ledger row (stage `aggregate`).
  */
 import type Database from 'better-sqlite3';
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { WindowPartial } from '../../aggregates/window-partial.js';
 import type { WindowRow, WindowStore } from '../../ports/etl-store.js';
-import { EtlError } from '../../errors/etl-error.js';
 import { datasetTables, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
 import { sqliteCall, type Clock } from './sqlite-support.js';
+import { runSync } from '../sql-steps.js';
+import { assertPartialsOf, mergePartialsInTransaction, type Merge, type PartialInput, type WindowMergeDialect } from '../window-merge.js';
 import { SQLITE_CLAIM_LEDGER, sqliteDatasetStatements } from './sqlite-statements.js';
 
 interface WindowStatements {
@@ -18,30 +20,30 @@ interface WindowStatements {
   readonly list: Database.Statement;
 }
 
-type Merge = (existing: WindowPartial, incoming: WindowPartial) => WindowPartial;
-type PartialInput = readonly { readonly partialId: string; readonly partial: WindowPartial }[];
-
 export class SqliteWindowStore implements WindowStore {
-  private readonly statements = new WeakMap<DatasetTables, WindowStatements>();
-  private readonly claim: Database.Statement;
+  private readonly dialect: SqliteWindowStatements;
   private readonly run: (tables: DatasetTables, partials: PartialInput, merge: Merge) => { applied: number; alreadyApplied: number };
 
-  constructor(private readonly db: Database.Database, private readonly now: Clock) {
-    this.claim = db.prepare(SQLITE_CLAIM_LEDGER);
+  constructor(db: Database.Database, now: Clock) {
+    this.dialect = new SqliteWindowStatements(db);
     const transaction = db.transaction((tables: DatasetTables, partials: PartialInput, merge: Merge) =>
-      this.apply(tables, partials, merge),
+      runSync(mergePartialsInTransaction(this.dialect, tables, partials, merge, now())),
     );
     this.run = (tables, partials, merge) => transaction.immediate(tables, partials, merge);
   }
 
   mergePartials(dataset: DatasetDeclaration, partials: PartialInput, merge: Merge): Promise<{ applied: number; alreadyApplied: number }> {
-    return sqliteCall('mergePartials', () => this.run(datasetTables(dataset), partials, merge));
+    return sqliteCall('mergePartials', () => {
+      const tables = datasetTables(dataset);
+      assertPartialsOf(tables, partials);
+      return this.run(tables, partials, merge);
+    });
   }
 
   listWindows(dataset: DatasetDeclaration, options: { from?: string; to?: string; limit?: number } = {}): Promise<readonly WindowRow[]> {
     return sqliteCall('listWindows', () => {
       const tables = datasetTables(dataset);
-      const rows = this.statementsFor(tables).list.all({
+      const rows = this.dialect.statementsFor(tables).list.all({
         from: options.from ?? null,
         to: options.to ?? null,
         limit: options.limit ?? -1,
@@ -49,39 +51,37 @@ export class SqliteWindowStore implements WindowStore {
       return rows.map((row) => ({ ...windowPartialFromRow(tables, row), updatedAt: String(row.updated_at) }));
     });
   }
+}
 
-  private apply(tables: DatasetTables, partials: PartialInput, merge: Merge): { applied: number; alreadyApplied: number } {
-    const at = this.now().toISOString();
-    const statements = this.statementsFor(tables);
-    let applied = 0;
-    let alreadyApplied = 0;
-    // Claim every partial first, fold the claimed ones per window in memory, then read and write
-    // each window row once: a batch often carries many partials of the same few windows, and the
-    // row's sketches are (de)serialized once per window instead of once per partial.
-    const folded = new Map<string, WindowPartial>();
-    for (const { partialId, partial } of partials) {
-      if (partial.dataset !== tables.dataset.name || partial.windowMinutes !== tables.dataset.windowMinutes) {
-        throw new EtlError('INTERNAL', `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`);
-      }
-      if (this.claim.run({ stage: 'aggregate', id: partialId, at }).changes === 0) {
-        alreadyApplied += 1;
-        continue;
-      }
-      const windowKey = `${partial.windowStart}\u0000${partial.dimensionKey}`;
-      const sofar = folded.get(windowKey);
-      folded.set(windowKey, sofar ? merge(sofar, partial) : partial);
-      applied += 1;
-    }
-    for (const partial of folded.values()) {
-      const existing = statements.select.get(partial.windowStart, partial.dimensionKey) as Record<string, unknown> | undefined;
-      const merged = existing ? merge(windowPartialFromRow(tables, existing), partial) : partial;
-      const values: Record<string, string | number | null> = { ...windowRowValues(tables, merged), updated_at: at };
-      statements.upsert.run(statements.columns.map((column) => values[column] ?? null));
-    }
-    return { applied, alreadyApplied };
+/** SQLite's statements for the window-merge algorithm, prepared once per connection (windows: per dataset). */
+class SqliteWindowStatements implements WindowMergeDialect {
+  private readonly statements = new WeakMap<DatasetTables, WindowStatements>();
+  private readonly claim: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.claim = db.prepare(SQLITE_CLAIM_LEDGER);
   }
 
-  private statementsFor(tables: DatasetTables): WindowStatements {
+  claimPartials(ids: readonly string[], at: Date): ReadonlySet<string> {
+    const appliedAt = at.toISOString();
+    const claimed = new Set<string>();
+    for (const id of ids) if (this.claim.run({ stage: 'aggregate', id, at: appliedAt }).changes > 0) claimed.add(id);
+    return claimed;
+  }
+
+  readWindow(tables: DatasetTables, windowStart: string, dimensionKey: string): WindowPartial | undefined {
+    const row = this.statementsFor(tables).select.get(windowStart, dimensionKey) as Record<string, unknown> | undefined;
+    return row ? windowPartialFromRow(tables, row) : undefined;
+  }
+
+  /** One upsert whether or not the row existed. */
+  writeWindow(tables: DatasetTables, window: WindowPartial, _existed: boolean, at: Date): void {
+    const statements = this.statementsFor(tables);
+    const values: Record<string, string | number | null> = { ...windowRowValues(tables, window), updated_at: at.toISOString() };
+    statements.upsert.run(statements.columns.map((column) => values[column] ?? null));
+  }
+
+  statementsFor(tables: DatasetTables): WindowStatements {
     let statements = this.statements.get(tables);
     if (!statements) {
       const text = sqliteDatasetStatements(tables);
