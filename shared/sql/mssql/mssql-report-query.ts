@@ -2,7 +2,8 @@
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { DailyPercentileRow, FactQuery, ReportQuery } from '../../ports/etl-store.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { datasetTables, dimensionKeyOf, isoText } from '../dataset-tables.js';
+import { datasetTables, isoText } from '../dataset-tables.js';
+import { measureValuesFromRows, windowGroupsFromRows } from '../fact-queries.js';
 import { datasetStatements } from './mssql-statements.js';
 import type { TsqlSession } from './tsql-session.js';
 
@@ -41,28 +42,8 @@ export class MssqlReportQuery implements ReportQuery, FactQuery {
     if (dataset.eventTime === undefined) return [];
     const tables = datasetTables(dataset);
     const result = await this.session.query('groupByWindow', datasetStatements(tables).groupByWindow);
-    const groups = new Map<string, { windowStart: string; dimensionKey: string; count: number; measures: Record<string, { sum: number; min: number; max: number }> }>();
-    for (const row of result.rows) {
-      const windowStart = isoText(row.window_start);
-      const dimensionKey = dimensionKeyOf(tables, tables.dimensionColumns.map((column) => row[column.name]));
-      const id = `${windowStart}\u0000${dimensionKey}`;
-      const group = groups.get(id) ?? { windowStart, dimensionKey, count: 0, measures: {} };
-      group.count += Number(row.n);
-      dataset.measures.forEach((measure, index) => {
-        const before = group.measures[measure] ?? { sum: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
-        const min = row[`min${index}`];
-        const max = row[`max${index}`];
-        group.measures[measure] = {
-          sum: before.sum + Number(row[`sum${index}`] ?? 0),
-          min: min == null ? before.min : Math.min(before.min, Number(min)),
-          max: max == null ? before.max : Math.max(before.max, Number(max)),
-        };
-      });
-      groups.set(id, group);
-    }
-    return [...groups.values()].sort((a, b) =>
-      a.windowStart === b.windowStart ? (a.dimensionKey < b.dimensionKey ? -1 : 1) : a.windowStart < b.windowStart ? -1 : 1,
-    );
+    const columns = ['window_start', ...tables.dimensionColumns.map((column) => column.name), 'n', ...dataset.measures.flatMap((_, index) => [`sum${index}`, `min${index}`, `max${index}`])];
+    return windowGroupsFromRows(tables, result.rows.map((row) => columns.map((column) => row[column])));
   }
 
   async measureValues(dataset: DatasetDeclaration, measure: string, options: { windowStart?: string; dimensionKey?: string } = {}): Promise<number[]> {
@@ -71,12 +52,7 @@ export class MssqlReportQuery implements ReportQuery, FactQuery {
     const result = await this.session.query('measureValues', datasetStatements(tables).measureValues(measure), {
       windowStart: options.windowStart ?? null,
     });
-    return result.rows
-      .filter(
-        (row) =>
-          options.dimensionKey === undefined ||
-          dimensionKeyOf(tables, tables.dimensionColumns.map((column) => row[column.name])) === options.dimensionKey,
-      )
-      .map((row) => Number(row[measure]));
+    const columns = [measure, ...tables.dimensionColumns.map((column) => column.name)];
+    return measureValuesFromRows(tables, result.rows.map((row) => columns.map((column) => row[column])), options.dimensionKey);
   }
 }

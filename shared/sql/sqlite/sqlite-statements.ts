@@ -1,7 +1,7 @@
 /**
  * Every DML statement of the SQLite adapter's core tables, as text, the counterpart of the Azure SQL
  * catalogue (`../mssql/mssql-statements.ts`). The ports prepare them; values are always bound.
- * Per-dataset statements are generated in `sqliteDatasetStatements`.
+ * Per-dataset statements are generated in `sqliteDatasetStatements`; the report's too.
  */
 import { windowColumnNames, type DatasetTables } from '../dataset-tables.js';
 import { quoteSqlite as q } from '../sql-identifier.js';
@@ -80,9 +80,20 @@ export interface SqliteDatasetStatements {
   /** Inserts a window row or replaces its values (bound by position, in `windowColumns` order). */
   readonly upsertWindow: string;
   readonly listWindows: string;
+  readonly countFacts: string;
+  /** `window_start`, each dimension, the count, then per measure its sum, min and max (`fact-queries.ts` reads them in this order). */
+  readonly groupByWindow: string;
+  /** The measure, then each dimension (read in this order too). */
+  readonly measureValues: (measure: string) => string;
+  /** Undefined when the dataset declares no report. */
+  readonly dailyPercentile: string | undefined;
 }
 
+const cache = new WeakMap<DatasetTables, SqliteDatasetStatements>();
+
 export function sqliteDatasetStatements(tables: DatasetTables): SqliteDatasetStatements {
+  const cached = cache.get(tables);
+  if (cached) return cached;
   const columns = tables.factColumns.map((column) => q(column.name)).join(', ');
   const keys = tables.keyColumns.map((column) => q(column.name)).join(', ');
   const windows = q(tables.windowsTable);
@@ -90,7 +101,9 @@ export function sqliteDatasetStatements(tables: DatasetTables): SqliteDatasetSta
   const updates = windowColumns
     .filter((column) => column !== 'window_start' && column !== 'dimension_key')
     .map((column) => `${q(column)} = excluded.${q(column)}`);
-  return {
+  const facts = q(tables.factsTable);
+  const dimensions = tables.dimensionColumns.map((column) => q(column.name));
+  const statements: SqliteDatasetStatements = {
     insertFact: `INSERT INTO ${q(tables.factsTable)} (${columns}) VALUES (${tables.factColumns.map(() => '?').join(', ')})
 ON CONFLICT (${keys}) DO NOTHING`,
     windowColumns,
@@ -99,5 +112,44 @@ ON CONFLICT (${keys}) DO NOTHING`,
 ON CONFLICT (window_start, dimension_key) DO UPDATE SET ${updates.join(', ')}`,
     listWindows: `SELECT * FROM ${windows} WHERE (@from IS NULL OR window_start >= @from) AND (@to IS NULL OR window_start < @to)
 ORDER BY window_start, dimension_key LIMIT @limit`,
+    countFacts: `SELECT COUNT(*) AS n FROM ${facts} WHERE @fileId IS NULL OR file_id = @fileId`,
+    groupByWindow: `SELECT ${['window_start', ...dimensions, 'COUNT(*)', ...tables.dataset.measures.flatMap((measure) => [`SUM(${q(measure)})`, `MIN(${q(measure)})`, `MAX(${q(measure)})`])].join(', ')}
+FROM ${facts} GROUP BY ${['window_start', ...dimensions].join(', ')}`,
+    measureValues: (measure) => `SELECT ${[q(measure), ...dimensions].join(', ')} FROM ${facts}
+WHERE ${q(measure)} IS NOT NULL AND (@windowStart IS NULL OR window_start = @windowStart)`,
+    dailyPercentile: dailyPercentileStatement(tables),
   };
+  cache.set(tables, statements);
+  return statements;
+}
+
+/**
+ * Mean and population stddev per day and dimension, then the nearest-rank percentile of the values
+ * within `sigma` stddevs, picked as the first row whose cumulative share reaches the percentile
+ * (what T-SQL's PERCENTILE_DISC returns): the same query shape as the Azure SQL one.
+ */
+function dailyPercentileStatement(tables: DatasetTables): string | undefined {
+  const report = tables.dataset.report;
+  if (!report) return undefined;
+  return `WITH base AS (
+  SELECT event_date AS day, COALESCE(CAST(${q(report.dimension)} AS TEXT), '') AS dimension, CAST(${q(report.measure)} AS REAL) AS v
+  FROM ${q(tables.factsTable)}
+  WHERE ${q(report.measure)} IS NOT NULL AND (@from IS NULL OR event_date >= @from) AND (@to IS NULL OR event_date <= @to)
+), stats AS (
+  SELECT day, dimension, COUNT(*) AS events, AVG(v) AS mean FROM base GROUP BY day, dimension HAVING COUNT(*) >= @minEvents
+), spread AS (
+  SELECT s.day, s.dimension, s.events, s.mean, sqrt(AVG((b.v - s.mean) * (b.v - s.mean))) AS stddev
+  FROM base b JOIN stats s ON s.day = b.day AND s.dimension = b.dimension
+  GROUP BY s.day, s.dimension, s.events, s.mean
+), kept AS (
+  SELECT b.day, b.dimension, b.v,
+    ROW_NUMBER() OVER (PARTITION BY b.day, b.dimension ORDER BY b.v) AS position,
+    COUNT(*) OVER (PARTITION BY b.day, b.dimension) AS kept
+  FROM base b JOIN spread s ON s.day = b.day AND s.dimension = b.dimension
+  WHERE ABS(b.v - s.mean) <= @sigma * s.stddev
+)
+SELECT s.day, s.dimension, s.events, s.mean, s.stddev, k.kept, k.v AS percentile
+FROM kept k JOIN spread s ON s.day = k.day AND s.dimension = k.dimension
+WHERE CAST(k.position AS REAL) / k.kept >= @percentile AND CAST(k.position - 1 AS REAL) / k.kept < @percentile
+ORDER BY s.day, s.dimension`;
 }
