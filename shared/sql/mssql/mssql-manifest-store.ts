@@ -1,39 +1,12 @@
 /** `ManifestStore` on Azure SQL: one row per landed file in `etl_files`. */
 import type { ManifestStore } from '../../ports/etl-store.js';
 import type { FileManifest, FileState } from '../../ports/file-manifest.js';
+import { manifestFromRow } from '../manifest-row.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { isoText } from '../dataset-tables.js';
 import { ADD_DEAD_LETTERED, BEGIN_FILE, FAIL_FILE, FINISH_EXTRACT, LIST_FILES, SELECT_FILE } from './mssql-statements.js';
 import type { Row, TsqlSession } from './tsql-session.js';
 import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
 import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
-
-const isoOrNull = (value: unknown): string | null => (value == null ? null : isoText(value));
-
-function manifestFromRow(row: Row): FileManifest {
-  const n = (name: string) => Number(row[name] ?? 0);
-  return {
-    fileId: String(row.file_id),
-    dataset: String(row.dataset),
-    blobName: String(row.blob_name),
-    blobEtag: String(row.blob_etag),
-    state: String(row.state) as FileState,
-    totalRows: n('total_rows'),
-    // Transform's rejects are kept apart so finishExtract (which sets extract's counts) cannot erase them.
-    validRows: n('valid_rows') - n('transform_rejected_rows'),
-    rejectedRows: n('rejected_rows') + n('transform_rejected_rows'),
-    loadedRows: n('loaded_rows'),
-    duplicateRows: n('duplicate_rows'),
-    chunks: n('chunks'),
-    chunksLoaded: n('chunks_loaded'),
-    chunksDeadLettered: n('chunks_dead_lettered'),
-    error: row.error == null ? null : String(row.error),
-    receivedAt: isoText(row.received_at),
-    extractedAt: isoOrNull(row.extracted_at),
-    completedAt: isoOrNull(row.completed_at),
-    updatedAt: isoText(row.updated_at),
-  };
-}
 
 export class MssqlManifestStore implements ManifestStore {
   constructor(private readonly session: TsqlSession) {}

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { ManifestStore } from '../../ports/etl-store.js';
 import type { FileManifest, FileState } from '../../ports/file-manifest.js';
+import { manifestFromRow } from '../manifest-row.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { sqliteCall } from './sqlite-support.js';
 import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
@@ -15,54 +16,7 @@ import {
   SQLITE_SELECT_FILE,
 } from './sqlite-statements.js';
 
-interface FileRow {
-  file_id: string;
-  dataset: string;
-  blob_name: string;
-  blob_etag: string;
-  state: FileState;
-  total_rows: number;
-  valid_rows: number;
-  rejected_rows: number;
-  transform_rejected_rows: number;
-  loaded_rows: number;
-  duplicate_rows: number;
-  chunks: number;
-  chunks_loaded: number;
-  chunks_dead_lettered: number;
-  error: string | null;
-  received_at: string;
-  extracted_at: string | null;
-  completed_at: string | null;
-  updated_at: string;
-}
-
-/**
- * Rows transform rejects are kept apart from extract's counts (`transform_rejected_rows`) because
- * extract may finish after transform: finishExtract sets its counts and must not erase them.
- */
-export function manifestFromRow(row: FileRow): FileManifest {
-  return {
-    fileId: row.file_id,
-    dataset: row.dataset,
-    blobName: row.blob_name,
-    blobEtag: row.blob_etag,
-    state: row.state,
-    totalRows: row.total_rows,
-    validRows: row.valid_rows - row.transform_rejected_rows,
-    rejectedRows: row.rejected_rows + row.transform_rejected_rows,
-    loadedRows: row.loaded_rows,
-    duplicateRows: row.duplicate_rows,
-    chunks: row.chunks,
-    chunksLoaded: row.chunks_loaded,
-    chunksDeadLettered: row.chunks_dead_lettered,
-    error: row.error,
-    receivedAt: row.received_at,
-    extractedAt: row.extracted_at,
-    completedAt: row.completed_at,
-    updatedAt: row.updated_at,
-  };
-}
+type FileRow = Record<string, unknown>;
 
 export class SqliteManifestStore implements ManifestStore {
   private readonly insert: Database.Statement;
