@@ -28,9 +28,18 @@ function ifMissing(kind: 'table' | 'type' | 'index', create: string): TsqlStatem
 export interface DdlStep {
   readonly statement: TsqlStatement;
   readonly name: string;
+  /** What it does to the object (the statement catalogue names it so); `create` unless said. */
+  readonly action?: 'create' | 'drop';
 }
 
 const step = (kind: 'table' | 'type' | 'index', name: string, create: string): DdlStep => ({ statement: ifMissing(kind, create), name });
+
+/** `IF <table present> DROP TABLE`: the catalog lookup takes the name as a parameter. */
+const dropTable = (name: string): DdlStep => ({
+  statement: { text: `IF EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())\nDROP TABLE ${q(name)}`, parameters: NAME },
+  name,
+  action: 'drop',
+});
 
 export const MSSQL_SCHEMA_VERSION_TABLE: DdlStep = step(
   'table',
@@ -156,6 +165,9 @@ export const MSSQL_MIGRATION_STEPS: Readonly<Record<number, readonly DdlStep[]>>
     // The CLI and status API list dead letters per stage, oldest first.
     step('index', 'etl_dead_letters_by_stage', 'CREATE INDEX [etl_dead_letters_by_stage] ON [etl_dead_letters] ([stage], [failed_at])'),
   ],
+  // Dead letters live in blob storage, which works while the database is down; the table (and its
+  // index with it) goes, whatever it holds.
+  3: [dropTable('etl_dead_letters')],
 };
 
 /** The migration scripts as text, keyed by number (checked against SQLite's numbering). */

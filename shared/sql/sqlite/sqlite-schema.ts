@@ -80,6 +80,9 @@ export const SQLITE_MIGRATIONS: MigrationScripts = {
     // The CLI and status API list dead letters per stage, oldest first.
     'CREATE INDEX IF NOT EXISTS etl_dead_letters_by_stage ON etl_dead_letters (stage, failed_at)',
   ],
+  // Dead letters live in blob storage, which works while the database is down; the table (and its
+  // index with it) goes, whatever it holds.
+  3: ['DROP TABLE IF EXISTS etl_dead_letters'],
 };
 
 function sqliteType(column: FactColumn): string {

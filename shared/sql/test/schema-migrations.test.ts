@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_MIGRATIONS, orderedScripts } from '../schema-migrations.js';
-import { SQLITE_MIGRATIONS } from '../sqlite/sqlite-schema.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION_TABLE } from '../sqlite/sqlite-schema.js';
 import { MSSQL_MIGRATIONS } from '../mssql/mssql-schema.js';
 import { SqliteEtlStore } from '../sqlite/sqlite-etl-store.js';
 import { runMigrations } from '../migrate-command.js';
@@ -30,6 +30,40 @@ describe('schema migrations', () => {
     try {
       expect(await store.schemaVersions()).toEqual(SCHEMA_MIGRATIONS.map((migration) => migration.version));
       expect(await store.query.countFacts(datasets[1] ?? datasets[0]!)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('drops etl_dead_letters from a database made before migration 3, rows and all, and records 3 once', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'etl-migrate-')), 'etl.sqlite');
+    // What an earlier version made: migrations 1 and 2, and a dead letter in the table.
+    const before = new Database(path);
+    before.exec(SQLITE_SCHEMA_VERSION_TABLE);
+    for (const version of [1, 2]) {
+      for (const statement of SQLITE_MIGRATIONS[version] ?? []) before.exec(statement);
+      before.prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)').run(version, 'earlier', '2026-11-01T00:00:00.000Z');
+    }
+    before
+      .prepare(`INSERT INTO etl_dead_letters (id, stage, source, body, properties, error, attempts, failed_at) VALUES ('l1', 'transform', 'records', '{}', '{}', 'e', 1, '2026-11-01T00:00:00.000Z')`)
+      .run();
+    before.close();
+    const tables = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'etl_dead_letters%'`).all() as { name: string }[]).map((row) => row.name);
+      } finally {
+        db.close();
+      }
+    };
+    expect(tables()).toEqual(expect.arrayContaining(['etl_dead_letters', 'etl_dead_letters_by_stage']));
+
+    await runMigrations({ driver: 'sqlite', path }, [contractDataset('after')]);
+    await runMigrations({ driver: 'sqlite', path }, [contractDataset('after')]);
+    expect(tables()).toEqual([]);
+    const store = await SqliteEtlStore.open(path);
+    try {
+      expect(await store.schemaVersions()).toEqual([1, 2, 3]);
     } finally {
       await store.close();
     }

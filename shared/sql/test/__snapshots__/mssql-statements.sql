@@ -148,6 +148,13 @@ IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = @name)
 CREATE INDEX [etl_dead_letters_by_stage] ON [etl_dead_letters] ([stage], [failed_at])
 GO
 
+-- migration3.drop.etl_dead_letters
+-- parameters: @name NVARCHAR(128)
+-- parsed by node-sql-parser: yes
+IF EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())
+DROP TABLE [etl_dead_letters]
+GO
+
 -- claim_ledger
 -- parameters: @stage NVARCHAR(16), @id NVARCHAR(800), @at DATETIME2(3)
 -- parsed by node-sql-parser: yes
