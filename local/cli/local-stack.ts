@@ -24,7 +24,7 @@ import type { HostProcessInfo } from './extra-host-processes.js';
 import { readHostJson } from './host-json.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
 import { OWN_PROCESS_GROUPS, startHosts } from './stack-hosts.js';
-import { startServices, type ServiceProcessInfo, type StackContext } from './stack-services.js';
+import { startServices, type RunningServices, type ServiceProcessInfo, type StackContext } from './stack-services.js';
 
 export type { HostProcessInfo, ServiceProcessInfo };
 export { OWN_PROCESS_GROUPS };
@@ -109,37 +109,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await mkdir(join(stateDir, 'azurite'), { recursive: true });
   await mkdir(join(stateDir, 'eventhubs'), { recursive: true });
   const registry = await StackProcessRegistry.claim(stateDir, log);
-
-  const closers: (() => Promise<void>)[] = [() => registry.release()];
-  let reportFailure: (error: Error) => void = () => {};
-  const failure = new Promise<Error>((resolveFailure) => (reportFailure = resolveFailure));
-  const supervisor = new ChildSupervisor({
-    log,
-    policy: options.restartPolicy,
-    onGiveUp: (error) => {
-      log(`[supervisor] ${error.message}`);
-      void close().then(() => reportFailure(error));
-    },
-  });
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      // Deliberate stops from here on are not deaths.
-      supervisor.close();
-      for (const closer of closers.reverse()) await closer().catch((error: unknown) => log(`shutdown: ${(error as Error).message}`));
-    })());
-  const context: StackContext = { repositoryRoot: REPOSITORY_ROOT, stateDir, ports: options.ports ?? 'default', supervisor, registry, log, onClose: (closer) => closers.push(closer) };
-
+  const { context, failure, close } = superviseStack(stateDir, registry, options, log);
   try {
     const services = await startServices(context, pipelineEmulatorConfig(options.partitions ?? 4, hubs), options.emulator ?? 'process');
-    const settings: Record<string, string> = {
-      ...defaultSettings(),
-      AzureWebJobsStorage: services.storageConnectionString,
-      ETL_EVENTHUB: services.eventHubsConnectionString,
-      ETL_SQL_DRIVER: 'sqlite',
-      ETL_SQLITE_PATH: join(stateDir, 'etl.sqlite'),
-      ...options.settings,
-    };
+    const settings = stackSettings(stateDir, services, options.settings);
     const config = loadEtlConfig(settings);
     Object.assign(process.env, settings);
     await writeFile(join(stateDir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
@@ -163,6 +136,51 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await close();
     throw error;
   }
+}
+
+/**
+ * The supervisor every child runs under, and the stack's one shutdown: closers run last added
+ * first, the registry's release last of all; a child that keeps dying closes the stack and
+ * settles `failure`.
+ */
+function superviseStack(
+  stateDir: string,
+  registry: StackProcessRegistry,
+  options: LocalStackOptions,
+  log: (line: string) => void,
+): { context: StackContext; failure: Promise<Error>; close: () => Promise<void> } {
+  const closers: (() => Promise<void>)[] = [() => registry.release()];
+  let reportFailure: (error: Error) => void = () => {};
+  const failure = new Promise<Error>((resolveFailure) => (reportFailure = resolveFailure));
+  const supervisor = new ChildSupervisor({
+    log,
+    policy: options.restartPolicy,
+    onGiveUp: (error) => {
+      log(`[supervisor] ${error.message}`);
+      void close().then(() => reportFailure(error));
+    },
+  });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Deliberate stops from here on are not deaths.
+      supervisor.close();
+      for (const closer of closers.reverse()) await closer().catch((error: unknown) => log(`shutdown: ${(error as Error).message}`));
+    })());
+  const context: StackContext = { repositoryRoot: REPOSITORY_ROOT, stateDir, ports: options.ports ?? 'default', supervisor, registry, log, onClose: (closer) => closers.push(closer) };
+  return { context, failure, close };
+}
+
+/** The settings the app reads: every default, the services' connections and the SQLite file, then the caller's. */
+function stackSettings(stateDir: string, services: RunningServices, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return {
+    ...defaultSettings(),
+    AzureWebJobsStorage: services.storageConnectionString,
+    ETL_EVENTHUB: services.eventHubsConnectionString,
+    ETL_SQL_DRIVER: 'sqlite',
+    ETL_SQLITE_PATH: join(stateDir, 'etl.sqlite'),
+    ...extra,
+  };
 }
 
 /** Placement and instance counts that cannot work are refused before anything starts. */
