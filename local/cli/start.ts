@@ -8,13 +8,13 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, appSettingsFromEnvironment, startLocalStack } from './local-stack.js';
+import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, appSettingsFromEnvironment, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack.js';
 import { oneOf, parseInstances } from './cli-options.js';
 import { uploadGeneratedIotCsv } from './upload-file.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { printDailyReport } from './report-printer.js';
-import { StatusService } from '../../shared/status/status-service.js';
-import { getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
+import { StatusService, type FileStatus } from '../../shared/status/status-service.js';
+import { getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { SCALING_MODES } from '../scaler/scaling-formulas.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -38,7 +38,31 @@ const USAGE = `Usage: npm start -- [options]
   --scale-poll-ms N  how often --autoscale reads the lag (default 5000)
   -h, --help         this text`;
 
+/** What the command line asks for, checked before anything starts. */
+interface StartArgs {
+  readonly stateDir: string;
+  /** Rows of the generated sample uploaded on the first start; `undefined` with --no-sample. */
+  readonly sampleRows: number | undefined;
+  /** --once: exit when every landed file is complete. */
+  readonly exitWhenIdle: boolean;
+  readonly stack: LocalStackOptions;
+}
+
 async function main(): Promise<number> {
+  const args = parseStartArgs();
+  if (args === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  console.log(`ScalableETL local stack — state in ${args.stateDir}`);
+  const stack = await startLocalStack(args.stack);
+  const shutdown = stopOnSignals(stack);
+  printConnections(stack, args.stack.ports ?? 'default');
+  if (args.sampleRows !== undefined) await uploadSampleOnce(stack, args.stateDir, args.sampleRows);
+  return followFiles(shutdown, { exitWhenIdle: args.exitWhenIdle });
+}
+
+function parseStartArgs(): StartArgs | 'help' {
   const { values } = parseArgs({
     options: {
       'no-sample': { type: 'boolean', default: false },
@@ -55,10 +79,7 @@ async function main(): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (values.help) return 'help';
   const stateDir = values['state-dir'];
   const sampleRows = Number(values['sample-rows']);
   if (!Number.isSafeInteger(sampleRows) || sampleRows < 1) throw new Error(`--sample-rows must be a positive integer, got '${values['sample-rows']}'`);
@@ -72,8 +93,7 @@ async function main(): Promise<number> {
   if (!Number.isSafeInteger(maxInstances) || maxInstances < 1) throw new Error(`--max-instances must be a positive integer, got '${values['max-instances']}'`);
   if (!Number.isSafeInteger(scalePollMs) || scalePollMs < 100) throw new Error(`--scale-poll-ms must be an integer ≥ 100, got '${values['scale-poll-ms']}'`);
 
-  console.log(`ScalableETL local stack — state in ${stateDir}`);
-  const stack = await startLocalStack({
+  const stack: LocalStackOptions = {
     stateDir,
     ports: values['free-ports'] ? 'free' : 'default',
     partitions: Number(values.partitions),
@@ -86,8 +106,17 @@ async function main(): Promise<number> {
     log: (line) => {
       if (!line.includes('[host]') || /error|fail|dead-letter/i.test(line)) console.log(line);
     },
-  });
+  };
+  return { stateDir, sampleRows: values['no-sample'] ? undefined : sampleRows, exitWhenIdle: values.once, stack };
+}
 
+/** The one way `npm start` ends: a signal, a launcher gone, `--once`, or a child that kept dying. */
+interface Shutdown {
+  readonly stopping: boolean;
+  stop(code: number, why?: string): Promise<void>;
+}
+
+function stopOnSignals(stack: LocalStack): Shutdown {
   let stopping = false;
   const stop = async (code: number, why?: string) => {
     if (stopping) return;
@@ -108,8 +137,16 @@ async function main(): Promise<number> {
     process.exit(1);
   });
   watchLauncher(() => void stop(1, 'The process that started npm start is gone: shutting down'));
+  return {
+    get stopping() {
+      return stopping;
+    },
+    stop,
+  };
+}
 
-  const defaultPorts = !values['free-ports'];
+function printConnections(stack: LocalStack, ports: 'default' | 'free'): void {
+  const defaultPorts = ports === 'default';
   const children = stack.hostProcesses.slice(1);
   const processes =
     children.length === 0
@@ -128,22 +165,27 @@ Drop CSV files into the '${stack.config.containers.landing}' container under a d
   or: npm run etl -- upload ./my-file.csv
 Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops everything.
 `);
+}
 
+/** The generated sample, on the first start of a state folder only (a marker file remembers it). */
+async function uploadSampleOnce(stack: LocalStack, stateDir: string, rows: number): Promise<void> {
   const marker = join(stateDir, 'sample-uploaded');
-  if (!values['no-sample'] && !existsSync(marker)) {
-    const name = `iot_events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
-    const landing = stack.config.containers.landing;
-    const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows: sampleRows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 2 * 24 * 60 }, landing);
-    await writeFile(marker, `${name}\n`);
-    console.log(`Uploaded a generated sample: ${landing}/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`);
-  }
+  if (existsSync(marker)) return;
+  const name = `iot_events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
+  const landing = stack.config.containers.landing;
+  const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 2 * 24 * 60 }, landing);
+  await writeFile(marker, `${name}\n`);
+  console.log(`Uploaded a generated sample: ${landing}/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`);
+}
 
+/** Prints each file's progress, and the daily reports whenever the work goes idle; with `exitWhenIdle`, stops then. */
+async function followFiles(shutdown: Shutdown, options: { readonly exitWhenIdle: boolean }): Promise<number> {
   const runtime = await getEtlRuntime();
   const reporter = new ProgressReporter(new StatusService(runtime.store.manifest, runtime.deadLetters), (line) => console.log(`  ${line}`));
   let reportedIdle = false;
   const reported = new Set<string>();
   for (;;) {
-    if (stopping) return 0;
+    if (shutdown.stopping) return 0;
     const files = await reporter.tick().catch((error: unknown) => {
       console.error(`status: ${(error as Error).message}`);
       return [];
@@ -152,24 +194,28 @@ Status: npm run etl -- status | files | deadletters | report     Ctrl-C stops ev
     if (!busy && files.length > 0 && !reportedIdle) {
       reportedIdle = true;
       await new Promise((resolve) => setTimeout(resolve, 1500)); // let the last partials merge
-      // The report of each dataset a file completed in since the last one printed.
-      const completed = files.filter((file) => file.state === 'complete' && !reported.has(file.fileId));
-      for (const file of completed) reported.add(file.fileId);
-      for (const name of new Set(completed.map((file) => file.dataset))) {
-        const dataset = runtime.datasets.get(name);
-        if (dataset === undefined) continue;
-        await printDailyReport(runtime, dataset, 'table', (line) => console.log(line)).catch((error: unknown) =>
-          console.error(`report: ${(error as Error).message}`),
-        );
-      }
-      if (values.once) {
-        await stop(files.every((file) => file.state === 'complete') ? 0 : 1);
+      await printNewReports(runtime, files, reported);
+      if (options.exitWhenIdle) {
+        await shutdown.stop(files.every((file) => file.state === 'complete') ? 0 : 1);
         return 0;
       }
       console.log('\nWaiting for uploads… (Ctrl-C to stop)');
     }
     if (busy) reportedIdle = false;
     await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** The report of each dataset a file completed in since the last one printed. */
+async function printNewReports(runtime: EtlRuntime, files: readonly FileStatus[], reported: Set<string>): Promise<void> {
+  const completed = files.filter((file) => file.state === 'complete' && !reported.has(file.fileId));
+  for (const file of completed) reported.add(file.fileId);
+  for (const name of new Set(completed.map((file) => file.dataset))) {
+    const dataset = runtime.datasets.get(name);
+    if (dataset === undefined) continue;
+    await printDailyReport(runtime, dataset, 'table', (line) => console.log(line)).catch((error: unknown) =>
+      console.error(`report: ${(error as Error).message}`),
+    );
   }
 }
 
