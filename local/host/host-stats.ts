@@ -38,8 +38,8 @@ export class HostStatsCounter {
     this.#inFlight += 1;
   }
 
-  finished(name: string, failed: boolean): void {
-    if (failed) this.#of(name).failures += 1;
+  finished(name: string, outcome: { readonly failed: boolean }): void {
+    if (outcome.failed) this.#of(name).failures += 1;
     this.#inFlight -= 1;
   }
 

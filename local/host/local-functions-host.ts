@@ -103,55 +103,73 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
   state.systemLog = (level, message) => log(level, `[@azure/functions] ${message}`);
 
   const registered = await loadEntryModules(options.entryModules, (message) => log('warning', message));
-  const triggerTypes = options.triggerTypes?.map((type) => type.toLowerCase());
-  const selected = registered.filter(
-    (fn) =>
-      (options.functions === undefined || options.functions.includes(fn.metadata.name)) &&
-      (triggerTypes === undefined || triggerTypes.includes(triggerOf(fn)[1].type.toLowerCase())),
-  );
   const stats = new HostStatsCounter();
 
   await runHooks('appStart', { hookData: {}, appHookData: state.appHookData, functionAppDirectory: process.cwd() });
 
-  const listeners: Array<{ readonly label: string; readonly listener: TriggerListener }> = [];
+  const plan = planListeners(selectFunctions(registered, options), { config, hostId, instanceId, log, stats }, options);
+  const startup = await startListeners(plan.listeners, log);
+  log('information', `Local functions host ${hostId}/${instanceId.slice(0, 8)} runs: ${plan.running.join(', ') || '(no functions)'}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    // A getter: an http server that could not bind at first gets its URL when a retry succeeds.
+    get httpUrl() {
+      return plan.httpListener?.url;
+    },
+    functions: plan.running,
+    registered: registered.map((fn) => ({ name: fn.metadata.name, triggerType: triggerOf(fn)[1].type })),
+    stats: () => stats.snapshot(),
+    close: () =>
+      (closing ??= (async () => {
+        await startup.stop();
+        await runHooks('appTerminate', { hookData: {}, appHookData: state.appHookData });
+      })()),
+  };
+}
+
+/** The registered functions `options.functions` and `options.triggerTypes` let run here. */
+function selectFunctions(registered: readonly RegisteredFunction[], options: LocalFunctionsHostOptions): RegisteredFunction[] {
+  const triggerTypes = options.triggerTypes?.map((type) => type.toLowerCase());
+  return registered.filter(
+    (fn) =>
+      (options.functions === undefined || options.functions.includes(fn.metadata.name)) &&
+      (triggerTypes === undefined || triggerTypes.includes(triggerOf(fn)[1].type.toLowerCase())),
+  );
+}
+
+/** What every function's listener shares in this host. */
+interface HostScope {
+  readonly config: HostConfig;
+  readonly hostId: string;
+  readonly instanceId: string;
+  readonly log: HostLog;
+  readonly stats: HostStatsCounter;
+}
+
+interface LabelledListener {
+  readonly label: string;
+  readonly listener: TriggerListener;
+}
+
+interface ListenerPlan {
+  readonly listeners: readonly LabelledListener[];
+  readonly httpListener: HttpListener | undefined;
+  /** Names of the functions that run. */
+  readonly running: string[];
+}
+
+/** A listener per selected function (one shared server for the http ones), and the landing scanner if asked for. */
+function planListeners(selected: readonly RegisteredFunction[], scope: HostScope, options: LocalFunctionsHostOptions): ListenerPlan {
+  const listeners: LabelledListener[] = [];
   const httpFunctions: ListenerContext[] = [];
   const running: string[] = [];
   for (const fn of selected) {
     const [triggerName, trigger] = triggerOf(fn);
     const name = fn.metadata.name;
-    stats.register(name);
-    const context: ListenerContext = {
-      fn,
-      triggerName,
-      trigger,
-      config,
-      hostId,
-      instanceId,
-      log,
-      invoke: async (request: InvocationRequest, items: number) => {
-        stats.started(name, items);
-        let failed = true;
-        // Azure recycles the worker when a call outlives functionTimeout; here we can only say so.
-        const overdue =
-          config.functionTimeout === undefined
-            ? undefined
-            : setTimeout(
-                () =>
-                  log('error', `[${name}] an invocation has run longer than functionTimeout (${config.functionTimeout} ms); Azure would have stopped it.`),
-                config.functionTimeout,
-              );
-        try {
-          // Like the host, start a W3C trace per invocation unless the trigger carried one.
-          const traced = request.traceContext === undefined ? { ...request, traceContext: newTraceContext() } : request;
-          const outcome = await invokeRegisteredFunction(fn, traced, log);
-          failed = false;
-          return outcome;
-        } finally {
-          clearTimeout(overdue);
-          stats.finished(name, failed);
-        }
-      },
-    };
+    scope.stats.register(name);
+    const { config, hostId, instanceId, log } = scope;
+    const context: ListenerContext = { fn, triggerName, trigger, config, hostId, instanceId, log, invoke: invoker(fn, scope) };
     const type = trigger.type.toLowerCase();
     if (type === 'httptrigger') {
       httpFunctions.push(context);
@@ -169,15 +187,48 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
 
   let httpListener: HttpListener | undefined;
   if (httpFunctions.length > 0) {
-    httpListener = new HttpListener(httpFunctions, { port: options.httpPort ?? 0, routePrefix: config.extensions.http.routePrefix });
+    httpListener = new HttpListener(httpFunctions, { port: options.httpPort ?? 0, routePrefix: scope.config.extensions.http.routePrefix });
     listeners.push({ label: 'the http server', listener: httpListener });
   }
   if (options.landingScan) {
-    listeners.push({ label: 'the landing scanner', listener: new LandingScanner({ ...options.landingScan, hostId, log }) });
+    listeners.push({ label: 'the landing scanner', listener: new LandingScanner({ ...options.landingScan, hostId: scope.hostId, log: scope.log }) });
   }
+  return { listeners, httpListener, running };
+}
 
-  // Like the Functions host, a listener that cannot start (storage or hub not reachable yet) is
-  // logged and retried while the rest runs; a configuration error fails the start at once.
+/** Invokes `fn` as the host does: counted, traced, and flagged when it outlives functionTimeout. */
+function invoker(fn: RegisteredFunction, { config, log, stats }: HostScope): ListenerContext['invoke'] {
+  const name = fn.metadata.name;
+  return async (request: InvocationRequest, items: number) => {
+    stats.started(name, items);
+    let failed = true;
+    // Azure recycles the worker when a call outlives functionTimeout; here we can only say so.
+    const overdue =
+      config.functionTimeout === undefined
+        ? undefined
+        : setTimeout(
+            () => log('error', `[${name}] an invocation has run longer than functionTimeout (${config.functionTimeout} ms); Azure would have stopped it.`),
+            config.functionTimeout,
+          );
+    try {
+      // Like the host, start a W3C trace per invocation unless the trigger carried one.
+      const traced = request.traceContext === undefined ? { ...request, traceContext: newTraceContext() } : request;
+      const outcome = await invokeRegisteredFunction(fn, traced, log);
+      failed = false;
+      return outcome;
+    } finally {
+      clearTimeout(overdue);
+      stats.finished(name, { failed });
+    }
+  };
+}
+
+/**
+ * Starts every listener. Like the Functions host, a listener that cannot start (storage or hub not
+ * reachable yet) is logged and retried while the rest runs; a configuration error fails the start
+ * at once. `stop` ends the retries and stops whatever started.
+ */
+async function startListeners(listeners: readonly LabelledListener[], log: HostLog): Promise<{ stop(): Promise<void> }> {
   const started = new Set<TriggerListener>();
   const stopRetrying = new AbortController();
   const retrying: Promise<void>[] = [];
@@ -208,26 +259,14 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
       retrying.push(retryStart(label, listener));
     }
   }
-  log('information', `Local functions host ${hostId}/${instanceId.slice(0, 8)} runs: ${running.join(', ') || '(no functions)'}`);
-
-  let closing: Promise<void> | undefined;
   return {
-    // A getter: an http server that could not bind at first gets its URL when a retry succeeds.
-    get httpUrl() {
-      return httpListener?.url;
+    stop: async () => {
+      stopRetrying.abort();
+      await Promise.allSettled(retrying);
+      const results = await Promise.allSettled([...started].map((listener) => listener.stop()));
+      for (const result of results) {
+        if (result.status === 'rejected') log('error', `A listener did not stop cleanly: ${String(result.reason)}`);
+      }
     },
-    functions: running,
-    registered: registered.map((fn) => ({ name: fn.metadata.name, triggerType: triggerOf(fn)[1].type })),
-    stats: () => stats.snapshot(),
-    close: () =>
-      (closing ??= (async () => {
-        stopRetrying.abort();
-        await Promise.allSettled(retrying);
-        const results = await Promise.allSettled([...started].map((listener) => listener.stop()));
-        for (const result of results) {
-          if (result.status === 'rejected') log('error', `A listener did not stop cleanly: ${String(result.reason)}`);
-        }
-        await runHooks('appTerminate', { hookData: {}, appHookData: state.appHookData });
-      })()),
   };
 }
