@@ -28,12 +28,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
 import { LOAD_PROFILES, LOAD_PROFILE_NAMES, planUploads, type LoadProfileName, type PlannedUpload } from './load-profiles.js';
 import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample, type LoadSummary } from './load-report.js';
-import { cpuBetween, stackCpuSnapshot } from './process-cpu.js';
+import { cpuBetween, stackCpuSnapshot, type CpuUse } from './process-cpu.js';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
@@ -41,7 +41,7 @@ import { describeInstances, oneOf, parseInstances } from '../local/cli/cli-optio
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import { MAX_LIST_LIMIT, type FileStatus } from '../shared/status/status-service.js';
-import { REQUEST_TIMEOUT_MS, remoteBlobService, remoteFromArgs, statusApi, type RemoteLoadTarget, type StatusApi } from './remote-target.js';
+import { REQUEST_TIMEOUT_MS, remoteBlobService, remoteFromArgs, statusApi, type ClockOffset, type RemoteLoadTarget, type StatusApi } from './remote-target.js';
 import { sleep } from '../local/host/listeners/trigger-listener.js';
 import { SCALING_MODES, type ScalingMode } from '../local/scaler/scaling-formulas.js';
 import { summarizeScalerHistory } from '../local/scaler/scaler-history.js';
@@ -184,7 +184,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
   const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${Math.random().toString(36).slice(2, 6)}`;
   const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
   const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
-  const blobNames = new Set(plan.map((upload) => upload.blobName));
   if (plan.length > MAX_LIST_LIMIT) {
     throw new Error(`a load test follows its files through the status API, which lists at most ${MAX_LIST_LIMIT}: use at most ${MAX_LIST_LIMIT} files`);
   }
@@ -192,7 +191,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     throw new Error('autoscale, chunk rows and instances per function shape the local stack: they do not apply to a running pipeline');
   }
   const target = options.remote ? await remoteTarget(options.remote) : await startLocalTarget(options);
-  const { stack, status } = target;
   // Stops uploads still waiting for their time: on a failed upload, at the timeout, and when the
   // run fails (a failed status request must not leave uploads landing in a deployment's storage).
   const stopUploads = new AbortController();
@@ -202,137 +200,33 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
       `Load test '${options.profile}' (${LOAD_PROFILES[options.profile].description}): ${plan.length} file(s), ${plan.reduce((sum, upload) => sum + upload.rows, 0).toLocaleString('en-US')} rows` +
         (options.remote ? `, against the pipeline at ${options.remote.statusUrl}` : ''),
     );
-    // Per-process figures need the stack's own processes. The hosts the scaler starts are not in
-    // its list, and their counters and CPU go with them when they stop: with autoscaling (or a
-    // running pipeline elsewhere) they are left out, not undercounted. Dead letters come from the
-    // store, which every host writes to; those from before the run are not counted.
-    const processes = options.autoscale === undefined ? stack : undefined;
-    const baseline = processes && (await countersOf(processes));
-    const deadLettersBefore = await status.deadLetters();
-    const cpuBefore = processes && stackCpuSnapshot(processes);
-    const cpuSecondsSoFar = () => {
-      if (!processes || !cpuBefore) return undefined;
-      const use = cpuBetween(cpuBefore, stackCpuSnapshot(processes));
-      return use.processes.length > 0 ? use.totalSeconds : undefined;
-    };
+    const meter = await startMeter(target, options);
     const startedAtMs = Date.now();
     const startedAt = performance.now();
     const elapsed = () => (performance.now() - startedAt) / 1000;
-
-    const uploadedAt = new Map<string, number>();
-    let uploadedRows = 0;
-    let uploadError: unknown;
-    uploads = Promise.allSettled(
-      plan.map(async (upload: PlannedUpload) => {
-        await sleep(upload.atSeconds * 1000 - (performance.now() - startedAt), stopUploads.signal);
-        if (stopUploads.signal.aborted) return;
-        try {
-          const generated = generateIotCsv({ rows: upload.rows, seed: upload.seed });
-          await uploadCsv(target.blobService, upload.blobName, generated.chunks, target.landingContainer);
-        } catch (error) {
-          uploadError ??= new Error(`uploading ${upload.blobName} failed: ${(error as Error).message}`, { cause: error });
-          stopUploads.abort();
-          return;
-        }
-        uploadedAt.set(upload.blobName, elapsed());
-        uploadedRows += upload.rows;
-        log(`  ${elapsed().toFixed(1)} s: uploaded ${upload.blobName} (${upload.rows.toLocaleString('en-US')} rows)`);
-      }),
-    );
-
-    const samples: LoadSample[] = [];
-    const deadline = performance.now() + options.timeoutSeconds * 1000;
-    let files = new Map<string, FileStatus>();
-    // A deployment's dead-letter store is read in full to count it: there, every 10 s and at the end.
-    const deadLetterEveryMs = target.remote ? 10_000 : 0;
-    let deadLetters = 0;
-    let deadLettersReadAt = -Infinity;
-    for (;;) {
-      const due = performance.now() + options.sampleMs;
-      files = await status.files(blobNames);
-      // Stamped when the row counts were read: a slow metrics scrape must not shift them.
-      const atSeconds = elapsed();
-      const settled = [...files.values()];
-      const finished = uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
-      const timedOut = performance.now() > deadline;
-      const last = finished || timedOut || uploadError !== undefined;
-      const counters = processes && (await countersOf(processes));
-      if (last || performance.now() - deadLettersReadAt >= deadLetterEveryMs) {
-        deadLetters = (await status.deadLetters()) - deadLettersBefore;
-        deadLettersReadAt = performance.now();
-      }
-      const decision = stack?.scaler?.history.at(-1);
-      samples.push({
-        atSeconds,
-        uploadedRows,
-        extractedRows: settled.filter((file) => file.extractedAt !== null).reduce((sum, file) => sum + file.totalRows, 0),
-        settledRows: settled.reduce((sum, file) => sum + file.loadedRows + file.duplicateRows, 0),
-        filesComplete: settled.filter((file) => file.state === 'complete').length,
-        filesFailed: settled.filter((file) => file.state === 'failed').length,
-        chunksPublished: counters && baseline && counters.etl_chunks_published_total - baseline.etl_chunks_published_total,
-        retries: counters && baseline && counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
-        deadLetters,
-        cpuSeconds: cpuSecondsSoFar(),
-        ...(decision ? { instances: decision.instances, lag: decision.lag } : {}),
-      });
-      if (uploadError !== undefined || finished) break;
-      if (timedOut) {
-        log(`  timed out after ${options.timeoutSeconds} s: ${settled.filter((file) => file.state === 'complete').length} of ${plan.length} file(s) complete`);
-        break;
-      }
-      await sleep(due - performance.now());
-    }
+    const uploaded = scheduleUploads(plan, target, { startedAt, elapsed, stop: stopUploads, log });
+    uploads = uploaded.done;
+    const { samples, files } = await sampleUntilSettled(plan, target, uploaded, meter, { elapsed, options, log });
     // Uploads not started yet are dropped; one in flight is let finish before the stack closes.
     stopUploads.abort();
     await uploads;
-    if (uploadError !== undefined) throw uploadError;
-    const cpu = processes && cpuBefore ? cpuBetween(cpuBefore, stackCpuSnapshot(processes)) : undefined;
+    if (uploaded.error !== undefined) throw uploaded.error;
+    const cpu = meter.cpu();
 
     // Stage times are the pipeline's; a running pipeline's clock is brought onto this machine's.
-    const offset = target.remote ? status.clock.estimate() : undefined;
+    const offset = target.remote ? target.status.clock.estimate() : undefined;
     const since = (at: string | null | undefined) => (at ? (Date.parse(at) - (offset?.ms ?? 0) - startedAtMs) / 1000 : null);
-    const fileResults: LoadFileResult[] = plan.map((upload) => {
-      const status = files.get(upload.blobName);
-      return {
-        blobName: upload.blobName,
-        plannedAtSeconds: upload.atSeconds,
-        uploadedAtSeconds: uploadedAt.get(upload.blobName) ?? null,
-        receivedAtSeconds: since(status?.receivedAt),
-        extractedAtSeconds: since(status?.extractedAt),
-        completedAtSeconds: since(status?.completedAt),
-        state: status?.state ?? 'not seen',
-        totalRows: status?.totalRows ?? 0,
-        validRows: status?.validRows ?? 0,
-        rejectedRows: status?.rejectedRows ?? 0,
-        loadedRows: status?.loadedRows ?? 0,
-        duplicateRows: status?.duplicateRows ?? 0,
-        balanced: status?.balanced ?? false,
-      };
-    });
     const run: LoadRunResult = {
       profile: options.profile,
       description: LOAD_PROFILES[options.profile].description,
-      settings: {
-        files: options.files,
-        'rows per file': options.profile === 'ramp' ? `up to ${options.rows}` : options.rows,
-        'seconds between uploads': options.profile === 'burst' ? 'none (all at once)' : options.intervalSeconds,
-        ...target.settings,
-        ...(target.remote
-          ? {
-              "pipeline's clock": offset
-                ? `${offset.ms >= 0 ? '+' : '-'}${(Math.abs(offset.ms) / 1000).toFixed(2)} s from this machine's (±${(offset.withinMs / 1000).toFixed(2)} s, from HTTP Date headers), taken out of the stage times`
-                : 'no Date header: stage times are as the pipeline stamped them',
-            }
-          : {}),
-        'sample interval (ms)': options.sampleMs,
-      },
+      settings: runSettings(options, target, offset),
       startedAt: new Date(startedAtMs).toISOString(),
       samples,
-      files: fileResults,
+      files: plan.map((upload) => fileResult(upload, files.get(upload.blobName), uploaded.uploadedAt.get(upload.blobName) ?? null, since)),
       cpu: cpu && cpu.processes.length > 0 ? cpu : undefined,
       scaling:
-        options.autoscale && stack?.scaler
-          ? { mode: options.autoscale.mode, summary: summarizeScalerHistory(stack.scaler.history.filter((decision) => decision.at >= startedAtMs)) }
+        options.autoscale && target.stack?.scaler
+          ? { mode: options.autoscale.mode, summary: summarizeScalerHistory(target.stack.scaler.history.filter((decision) => decision.at >= startedAtMs)) }
           : undefined,
     };
     const summary = summarize(run);
@@ -346,30 +240,208 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
   }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      profile: { type: 'string', default: 'burst' },
-      files: { type: 'string', default: '4' },
-      rows: { type: 'string', default: '100000' },
-      interval: { type: 'string', default: '5' },
-      placement: { type: 'string' },
-      autoscale: { type: 'string' },
-      'max-instances': { type: 'string' },
-      'scale-poll-ms': { type: 'string' },
-      'hold-ms': { type: 'string' },
-      'chunk-rows': { type: 'string' },
-      instances: { type: 'string' },
-      partitions: { type: 'string' },
-      storage: { type: 'string' },
-      'status-url': { type: 'string' },
-      'landing-container': { type: 'string' },
-      'sample-ms': { type: 'string', default: '500' },
-      out: { type: 'string' },
-      'timeout-minutes': { type: 'string', default: '30' },
-      verbose: { type: 'boolean', default: false },
+/** What the run has measured since it started: counters, dead letters and CPU. */
+interface RunMeter {
+  /** Chunks published and retries since the start; both undefined when per-process figures are left out. */
+  counters(): Promise<{ readonly chunksPublished?: number; readonly retries?: number }>;
+  /** Dead letters written since the start. */
+  deadLetters(): Promise<number>;
+  /** CPU seconds of the stack since the start, when it can be read. */
+  cpuSeconds(): number | undefined;
+  cpu(): CpuUse | undefined;
+}
+
+/** Takes the baselines the run's figures are counted from. */
+async function startMeter(target: LoadTarget, options: LoadTestOptions): Promise<RunMeter> {
+  // Per-process figures need the stack's own processes. The hosts the scaler starts are not in
+  // its list, and their counters and CPU go with them when they stop: with autoscaling (or a
+  // running pipeline elsewhere) they are left out, not undercounted. Dead letters come from the
+  // store, which every host writes to; those from before the run are not counted.
+  const processes = options.autoscale === undefined ? target.stack : undefined;
+  const baseline = processes && (await countersOf(processes));
+  const deadLettersBefore = await target.status.deadLetters();
+  const cpuBefore = processes && stackCpuSnapshot(processes);
+  const cpu = () => (processes && cpuBefore ? cpuBetween(cpuBefore, stackCpuSnapshot(processes)) : undefined);
+  return {
+    counters: async () => {
+      const counters = processes && (await countersOf(processes));
+      return {
+        chunksPublished: counters && baseline && counters.etl_chunks_published_total - baseline.etl_chunks_published_total,
+        retries: counters && baseline && counters.etl_retry_attempts_total - baseline.etl_retry_attempts_total,
+      };
     },
-  });
+    deadLetters: async () => (await target.status.deadLetters()) - deadLettersBefore,
+    cpuSeconds: () => {
+      const use = cpu();
+      return use && use.processes.length > 0 ? use.totalSeconds : undefined;
+    },
+    cpu,
+  };
+}
+
+/** The uploads as they happen: when each finished, the rows so far, the first failure, and all of them settled. */
+interface UploadProgress {
+  readonly uploadedAt: Map<string, number>;
+  uploadedRows: number;
+  error: unknown;
+  done: Promise<unknown>;
+}
+
+/** Starts every upload of the plan at its time; the first that fails stops those still waiting. */
+function scheduleUploads(
+  plan: readonly PlannedUpload[],
+  target: LoadTarget,
+  run: { readonly startedAt: number; readonly elapsed: () => number; readonly stop: AbortController; readonly log: (line: string) => void },
+): UploadProgress {
+  const progress: UploadProgress = { uploadedAt: new Map(), uploadedRows: 0, error: undefined, done: Promise.resolve() };
+  const { elapsed, stop, log } = run;
+  progress.done = Promise.allSettled(
+    plan.map(async (upload: PlannedUpload) => {
+      await sleep(upload.atSeconds * 1000 - (performance.now() - run.startedAt), stop.signal);
+      if (stop.signal.aborted) return;
+      try {
+        const generated = generateIotCsv({ rows: upload.rows, seed: upload.seed });
+        await uploadCsv(target.blobService, upload.blobName, generated.chunks, target.landingContainer);
+      } catch (error) {
+        progress.error ??= new Error(`uploading ${upload.blobName} failed: ${(error as Error).message}`, { cause: error });
+        stop.abort();
+        return;
+      }
+      progress.uploadedAt.set(upload.blobName, elapsed());
+      progress.uploadedRows += upload.rows;
+      log(`  ${elapsed().toFixed(1)} s: uploaded ${upload.blobName} (${upload.rows.toLocaleString('en-US')} rows)`);
+    }),
+  );
+  return progress;
+}
+
+/** Samples the pipeline every `sampleMs` until every file has settled, an upload failed, or the run timed out. */
+async function sampleUntilSettled(
+  plan: readonly PlannedUpload[],
+  target: LoadTarget,
+  uploaded: UploadProgress,
+  meter: RunMeter,
+  run: { readonly elapsed: () => number; readonly options: LoadTestOptions; readonly log: (line: string) => void },
+): Promise<{ samples: LoadSample[]; files: Map<string, FileStatus> }> {
+  const { elapsed, options, log } = run;
+  const blobNames = new Set(plan.map((upload) => upload.blobName));
+  const samples: LoadSample[] = [];
+  const deadline = performance.now() + options.timeoutSeconds * 1000;
+  let files = new Map<string, FileStatus>();
+  // A deployment's dead-letter store is read in full to count it: there, every 10 s and at the end.
+  const deadLetterEveryMs = target.remote ? 10_000 : 0;
+  let deadLetters = 0;
+  let deadLettersReadAt = -Infinity;
+  for (;;) {
+    const due = performance.now() + options.sampleMs;
+    files = await target.status.files(blobNames);
+    // Stamped when the row counts were read: a slow metrics scrape must not shift them.
+    const atSeconds = elapsed();
+    const settled = [...files.values()];
+    const finished = uploaded.uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
+    const timedOut = performance.now() > deadline;
+    const last = finished || timedOut || uploaded.error !== undefined;
+    const counters = await meter.counters();
+    if (last || performance.now() - deadLettersReadAt >= deadLetterEveryMs) {
+      deadLetters = await meter.deadLetters();
+      deadLettersReadAt = performance.now();
+    }
+    const decision = target.stack?.scaler?.history.at(-1);
+    samples.push({
+      atSeconds,
+      uploadedRows: uploaded.uploadedRows,
+      extractedRows: settled.filter((file) => file.extractedAt !== null).reduce((sum, file) => sum + file.totalRows, 0),
+      settledRows: settled.reduce((sum, file) => sum + file.loadedRows + file.duplicateRows, 0),
+      filesComplete: settled.filter((file) => file.state === 'complete').length,
+      filesFailed: settled.filter((file) => file.state === 'failed').length,
+      ...counters,
+      deadLetters,
+      cpuSeconds: meter.cpuSeconds(),
+      ...(decision ? { instances: decision.instances, lag: decision.lag } : {}),
+    });
+    if (uploaded.error !== undefined || finished) break;
+    if (timedOut) {
+      log(`  timed out after ${options.timeoutSeconds} s: ${settled.filter((file) => file.state === 'complete').length} of ${plan.length} file(s) complete`);
+      break;
+    }
+    await sleep(due - performance.now());
+  }
+  return { samples, files };
+}
+
+/** One file's outcome as the report shows it, its stage times in seconds since the run started. */
+function fileResult(upload: PlannedUpload, status: FileStatus | undefined, uploadedAtSeconds: number | null, since: (at: string | null | undefined) => number | null): LoadFileResult {
+  return {
+    blobName: upload.blobName,
+    plannedAtSeconds: upload.atSeconds,
+    uploadedAtSeconds,
+    receivedAtSeconds: since(status?.receivedAt),
+    extractedAtSeconds: since(status?.extractedAt),
+    completedAtSeconds: since(status?.completedAt),
+    state: status?.state ?? 'not seen',
+    totalRows: status?.totalRows ?? 0,
+    validRows: status?.validRows ?? 0,
+    rejectedRows: status?.rejectedRows ?? 0,
+    loadedRows: status?.loadedRows ?? 0,
+    duplicateRows: status?.duplicateRows ?? 0,
+    balanced: status?.balanced ?? false,
+  };
+}
+
+/** The run's settings as the report lists them. */
+function runSettings(options: LoadTestOptions, target: LoadTarget, offset: ReturnType<ClockOffset['estimate']>): LoadRunResult['settings'] {
+  return {
+    files: options.files,
+    'rows per file': options.profile === 'ramp' ? `up to ${options.rows}` : options.rows,
+    'seconds between uploads': options.profile === 'burst' ? 'none (all at once)' : options.intervalSeconds,
+    ...target.settings,
+    ...(target.remote
+      ? {
+          "pipeline's clock": offset
+            ? `${offset.ms >= 0 ? '+' : '-'}${(Math.abs(offset.ms) / 1000).toFixed(2)} s from this machine's (±${(offset.withinMs / 1000).toFixed(2)} s, from HTTP Date headers), taken out of the stage times`
+            : 'no Date header: stage times are as the pipeline stamped them',
+        }
+      : {}),
+    'sample interval (ms)': options.sampleMs,
+  };
+}
+
+async function main(): Promise<void> {
+  const outcome = await runLoadTest(loadTestOptionsFromArgs());
+  const { summary } = outcome;
+  console.log(
+    `${summary.filesComplete} of ${summary.files} file(s) complete in ${summary.seconds.toFixed(1)} s: ${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s over the run, ` +
+      `peak ${Math.round(summary.peakSettledRowsPerSecond).toLocaleString('en-US')} rows/s; every row accounted for: ${summary.allBalanced ? 'yes' : 'NO'}`,
+  );
+  console.log(`Report: ${relative(process.cwd(), outcome.reportPath)} (charts and CSV beside it)`);
+  if (!outcome.ok) process.exitCode = 1;
+}
+
+/** The command line `npm run load-test` reads. */
+const LOAD_TEST_ARGS = {
+  profile: { type: 'string', default: 'burst' },
+  files: { type: 'string', default: '4' },
+  rows: { type: 'string', default: '100000' },
+  interval: { type: 'string', default: '5' },
+  placement: { type: 'string' },
+  autoscale: { type: 'string' },
+  'max-instances': { type: 'string' },
+  'scale-poll-ms': { type: 'string' },
+  'hold-ms': { type: 'string' },
+  'chunk-rows': { type: 'string' },
+  instances: { type: 'string' },
+  partitions: { type: 'string' },
+  storage: { type: 'string' },
+  'status-url': { type: 'string' },
+  'landing-container': { type: 'string' },
+  'sample-ms': { type: 'string', default: '500' },
+  out: { type: 'string' },
+  'timeout-minutes': { type: 'string', default: '30' },
+  verbose: { type: 'boolean', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+function loadTestOptionsFromArgs(): LoadTestOptions {
+  const { values } = parseArgs({ options: LOAD_TEST_ARGS });
   const profile = oneOf('profile', LOAD_PROFILE_NAMES, values.profile);
   const remote = remoteFromArgs(values);
   const mode = values.autoscale === undefined ? undefined : oneOf('autoscale', SCALING_MODES, values.autoscale);
@@ -382,7 +454,7 @@ async function main(): Promise<void> {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got '${text}'`);
     return value;
   };
-  const outcome = await runLoadTest({
+  return {
     profile,
     files: positive('files', values.files),
     rows: positive('rows', values.rows),
@@ -406,14 +478,7 @@ async function main(): Promise<void> {
           },
     remote,
     stackLog: values.verbose ? (line) => console.error(line) : undefined,
-  });
-  const { summary } = outcome;
-  console.log(
-    `${summary.filesComplete} of ${summary.files} file(s) complete in ${summary.seconds.toFixed(1)} s: ${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s over the run, ` +
-      `peak ${Math.round(summary.peakSettledRowsPerSecond).toLocaleString('en-US')} rows/s; every row accounted for: ${summary.allBalanced ? 'yes' : 'NO'}`,
-  );
-  console.log(`Report: ${relative(process.cwd(), outcome.reportPath)} (charts and CSV beside it)`);
-  if (!outcome.ok) process.exitCode = 1;
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
