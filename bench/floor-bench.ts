@@ -25,7 +25,7 @@ import { startLocalStack, type LocalStack } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
 import { AzureBlobSource } from '../shared/adapters/azure-blob-source.js';
 import { EventHubsEventPublisher } from '../shared/adapters/eventhubs-event-publisher.js';
-import { loadEtlConfig } from '../shared/config/etl-config.js';
+import { loadEtlConfig, type EtlConfig } from '../shared/config/etl-config.js';
 import { readCsvBatches } from '../shared/csv/csv-reader.js';
 import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import type { Fact } from '../shared/datasets/dataset-declaration.js';
@@ -164,123 +164,25 @@ interface PendingChunk {
 
 /** Every part measured alone on the file at `path`; the services run in processes of their own. */
 export async function measureFloor(path: string, directory: string, options: FloorOptions): Promise<FloorResult> {
-  const dataset = iotEventsDataset;
-  const parts: FloorPart[] = [];
   const stack = await startLocalStack({ stateDir: join(directory, 'floor-stack'), ports: 'free', partitions: options.partitions, functionsHost: false, settings: options.settings, log: () => {} });
   try {
     const config = loadEtlConfig(stack.settings);
-    const azurite = serviceProcess(stack, 'azurite');
-    const blobName = `${dataset.name}/floor.csv`;
-    const landing = config.containers.landing;
+    const blobName = `${iotEventsDataset.name}/floor.csv`;
+    const parts: FloorPart[] = [];
 
     // 1. Storage: the upload, then the streamed download extract does.
-    parts.push(await measure('storage: upload', () => uploadCsv(stack.blobService, blobName, createReadStream(path), landing), azurite));
-    parts.push(
-      await measure(
-        'storage: download',
-        async () => {
-          const blobs = new AzureBlobSource(stack.blobService);
-          const info = await blobs.info(landing, blobName);
-          if (!info) throw new Error(`the uploaded file is not in ${landing}`);
-          let bytes = 0;
-          for await (const chunk of await blobs.read(landing, blobName, info.etag)) bytes += chunk.length;
-          if (bytes !== info.contentLength) throw new Error(`downloaded ${bytes} bytes of ${info.contentLength}`);
-        },
-        azurite,
-      ),
-    );
+    parts.push(...(await storageParts(stack, path, blobName, config.containers.landing)));
 
-    // 2. Reading the CSV, then reading and validating: the difference is validation. A first,
-    // untimed read warms the code up, so that neither timed pass runs colder than the other.
-    await eachRow(path, () => {});
-    let rows = 0;
-    const read = await measure('read CSV', async () => {
-      rows = await eachRow(path, () => {});
-    });
-    let valid = 0;
-    const readAndValidate = await measure('read + validate', async () => {
-      await eachRow(path, (binding, fields) => {
-        if (validateRow(dataset, binding, fields).ok) valid += 1;
-      });
-    });
-    parts.push(read, { name: 'validate', cpuSeconds: readAndValidate.cpuSeconds - read.cpuSeconds });
+    // 2. Reading the CSV, then reading and validating: the difference is validation.
+    const reading = await readingParts(path);
+    parts.push(...reading.parts);
 
-    // 3 and 4. The valid rows, a transform batch at a time (up to its rows per transaction), cut
-    // into chunks as extract cuts them. Per batch, three windows with nothing else in them: the
-    // chunks encoded, the bodies decoded as transform gets them, and the facts loaded.
-    const encoder = new ChunkEventEncoder({ type: CHUNK_EVENT_TYPE, v: 1, dataset: dataset.name, datasetVersion: dataset.version, fileId: 'floor', blobName });
-    const declared = (name: string) => (name === dataset.name ? { columnCount: dataset.columns.length, version: dataset.version } : undefined);
-    const store = await SqliteEtlStore.open(join(directory, 'floor.sqlite'));
-    const bodies: Buffer[] = [];
-    let encodeSeconds = 0;
-    let decodeSeconds = 0;
-    let sqliteSeconds = 0;
-    let transactions = 0;
-    let loaded = 0;
-    try {
-      await store.migrate([dataset]);
-      let batch: PendingChunk[] = [];
-      let batchRows = 0;
-      const runBatch = async () => {
-        if (batch.length === 0) return;
-        const first = bodies.length;
-        let started = ownCpuSeconds();
-        const encoded = batch.map((chunk, index) => {
-          const rows = encoder.startChunk();
-          for (let row = 0; row < chunk.fields.length; row += 1) rows.add(chunk.rowNumbers[row]!, chunk.fields[row]!);
-          return encoder.encode(rows, first + index);
-        });
-        encodeSeconds += ownCpuSeconds() - started;
-        // Kept for the emulator part; the encoder's buffers go back to its pool, as after a publish.
-        const batchBodies = encoded.map((event) => {
-          const copy = Buffer.from(event.body);
-          event.release();
-          return copy;
-        });
-        started = ownCpuSeconds();
-        let decodedRows = 0;
-        for (const body of batchBodies) decodedRows += parseChunkEvent(JSON.parse(body.toString('utf8')), declared).rows.length;
-        decodeSeconds += ownCpuSeconds() - started;
-        if (decodedRows !== batchRows) throw new Error(`decoded ${decodedRows} rows of ${batchRows}`);
-        bodies.push(...batchBodies);
-        const inputs: ChunkLoadInput[] = batch.map((chunk, index) => ({ dataset, fileId: 'floor', chunkId: chunkIdOf('floor', first + index), facts: chunk.facts }));
-        const groups = planTransactions(inputs, config.transformTransactionRows);
-        started = ownCpuSeconds();
-        for (const group of groups) {
-          const result = await store.facts.loadChunks(group.map((index) => inputs[index]!), () => []);
-          for (const chunk of result.chunks) loaded += chunk.loaded;
-        }
-        sqliteSeconds += ownCpuSeconds() - started;
-        transactions += groups.length;
-        batch = [];
-        batchRows = 0;
-      };
-      let chunk: PendingChunk | undefined;
-      await eachRow(path, async (binding, fields, rowNumber) => {
-        const validation = validateRow(dataset, binding, fields);
-        if (!validation.ok) return;
-        const chunkFields = binding.indexes.map((index) => (fields[index] ?? '').trim());
-        const bytes = chunkRowBytes(chunkFields);
-        if (chunk && chunk.fields.length > 0 && chunk.bytes + bytes > config.chunk.maxBytes) chunk = undefined;
-        if (!chunk) {
-          if (batchRows >= config.transformTransactionRows) await runBatch();
-          chunk = { rowNumbers: [], fields: [], facts: [], bytes: 0 };
-          batch.push(chunk);
-        }
-        chunk.rowNumbers.push(rowNumber);
-        chunk.fields.push(chunkFields);
-        chunk.facts.push(toFact(dataset, validation.row, 'floor', rowNumber));
-        chunk.bytes += bytes;
-        batchRows += 1;
-        if (chunk.fields.length >= config.chunk.maxRows) chunk = undefined;
-      });
-      await runBatch();
-    } finally {
-      await store.close();
-    }
-    parts.push({ name: 'event JSON: encode', cpuSeconds: encodeSeconds }, { name: 'event JSON: decode', cpuSeconds: decodeSeconds });
+    // 3 and 4. The valid rows as chunk events, encoded and decoded, and their facts loaded.
+    const batches = await timeBatches(path, directory, config, blobName);
+    parts.push({ name: 'event JSON: encode', cpuSeconds: batches.encodeSeconds }, { name: 'event JSON: decode', cpuSeconds: batches.decodeSeconds });
 
     // 5. The events through the emulator: published with the SDK, received by a subscriber.
+    const { bodies } = batches;
     let delivery = { received: 0, receivedBytes: 0 };
     parts.push(
       await measure(
@@ -291,10 +193,149 @@ export async function measureFloor(path: string, directory: string, options: Flo
         serviceProcess(stack, 'eventhubs'),
       ),
     );
-    parts.push({ name: 'SQLite load', cpuSeconds: sqliteSeconds });
+    parts.push({ name: 'SQLite load', cpuSeconds: batches.sqliteSeconds });
     const bytes = bodies.reduce((total, body) => total + body.length, 0);
-    return { rows, validRows: valid, events: { sent: bodies.length, ...delivery, bytes }, transactions, loadedFacts: loaded, parts };
+    return { rows: reading.rows, validRows: reading.validRows, events: { sent: bodies.length, ...delivery, bytes }, transactions: batches.transactions, loadedFacts: batches.loaded, parts };
   } finally {
     await stack.close();
   }
+}
+
+/** The upload to Azurite, then the streamed download extract does, each with Azurite's CPU. */
+async function storageParts(stack: LocalStack, path: string, blobName: string, landing: string): Promise<FloorPart[]> {
+  const azurite = serviceProcess(stack, 'azurite');
+  const upload = await measure('storage: upload', () => uploadCsv(stack.blobService, blobName, createReadStream(path), landing), azurite);
+  const download = await measure(
+    'storage: download',
+    async () => {
+      const blobs = new AzureBlobSource(stack.blobService);
+      const info = await blobs.info(landing, blobName);
+      if (!info) throw new Error(`the uploaded file is not in ${landing}`);
+      let bytes = 0;
+      for await (const chunk of await blobs.read(landing, blobName, info.etag)) bytes += chunk.length;
+      if (bytes !== info.contentLength) throw new Error(`downloaded ${bytes} bytes of ${info.contentLength}`);
+    },
+    azurite,
+  );
+  return [upload, download];
+}
+
+/**
+ * Reading the CSV, and validation as the difference between reading and reading-and-validating.
+ * A first, untimed read warms the code up, so that neither timed pass runs colder than the other.
+ */
+async function readingParts(path: string): Promise<{ parts: FloorPart[]; rows: number; validRows: number }> {
+  await eachRow(path, () => {});
+  let rows = 0;
+  const read = await measure('read CSV', async () => {
+    rows = await eachRow(path, () => {});
+  });
+  let validRows = 0;
+  const readAndValidate = await measure('read + validate', async () => {
+    await eachRow(path, (binding, fields) => {
+      if (validateRow(iotEventsDataset, binding, fields).ok) validRows += 1;
+    });
+  });
+  return { parts: [read, { name: 'validate', cpuSeconds: readAndValidate.cpuSeconds - read.cpuSeconds }], rows, validRows };
+}
+
+/** The CPU of encoding, decoding and loading, summed over the batches; the bodies, kept for the emulator part. */
+interface BatchTimes {
+  readonly bodies: Buffer[];
+  encodeSeconds: number;
+  decodeSeconds: number;
+  sqliteSeconds: number;
+  transactions: number;
+  loaded: number;
+}
+
+/**
+ * The valid rows, a transform batch at a time (up to its rows per transaction), cut into chunks as
+ * extract cuts them. Per batch, three windows with nothing else in them: the chunks encoded, the
+ * bodies decoded as transform gets them, and the facts loaded.
+ */
+async function timeBatches(path: string, directory: string, config: EtlConfig, blobName: string): Promise<BatchTimes> {
+  const dataset = iotEventsDataset;
+  const encoder = new ChunkEventEncoder({ type: CHUNK_EVENT_TYPE, v: 1, dataset: dataset.name, datasetVersion: dataset.version, fileId: 'floor', blobName });
+  const store = await SqliteEtlStore.open(join(directory, 'floor.sqlite'));
+  const times: BatchTimes = { bodies: [], encodeSeconds: 0, decodeSeconds: 0, sqliteSeconds: 0, transactions: 0, loaded: 0 };
+  try {
+    await store.migrate([dataset]);
+    await eachBatch(path, config, (batch, batchRows) => timeBatch(batch, batchRows, { encoder, store, config, times }));
+  } finally {
+    await store.close();
+  }
+  return times;
+}
+
+/** Cuts the file's valid rows into chunks as extract does, and hands them on a transaction's worth at a time. */
+async function eachBatch(path: string, config: EtlConfig, onBatch: (batch: PendingChunk[], batchRows: number) => Promise<void>): Promise<void> {
+  const dataset = iotEventsDataset;
+  let batch: PendingChunk[] = [];
+  let batchRows = 0;
+  const runBatch = async () => {
+    if (batch.length === 0) return;
+    await onBatch(batch, batchRows);
+    batch = [];
+    batchRows = 0;
+  };
+  let chunk: PendingChunk | undefined;
+  await eachRow(path, async (binding, fields, rowNumber) => {
+    const validation = validateRow(dataset, binding, fields);
+    if (!validation.ok) return;
+    const chunkFields = binding.indexes.map((index) => (fields[index] ?? '').trim());
+    const bytes = chunkRowBytes(chunkFields);
+    if (chunk && chunk.fields.length > 0 && chunk.bytes + bytes > config.chunk.maxBytes) chunk = undefined;
+    if (!chunk) {
+      if (batchRows >= config.transformTransactionRows) await runBatch();
+      chunk = { rowNumbers: [], fields: [], facts: [], bytes: 0 };
+      batch.push(chunk);
+    }
+    chunk.rowNumbers.push(rowNumber);
+    chunk.fields.push(chunkFields);
+    chunk.facts.push(toFact(dataset, validation.row, 'floor', rowNumber));
+    chunk.bytes += bytes;
+    batchRows += 1;
+    if (chunk.fields.length >= config.chunk.maxRows) chunk = undefined;
+  });
+  await runBatch();
+}
+
+/** One batch through the three timed windows: encode, decode, load. */
+async function timeBatch(
+  batch: readonly PendingChunk[],
+  batchRows: number,
+  { encoder, store, config, times }: { encoder: ChunkEventEncoder; store: SqliteEtlStore; config: EtlConfig; times: BatchTimes },
+): Promise<void> {
+  const dataset = iotEventsDataset;
+  const declared = (name: string) => (name === dataset.name ? { columnCount: dataset.columns.length, version: dataset.version } : undefined);
+  const first = times.bodies.length;
+  let started = ownCpuSeconds();
+  const encoded = batch.map((chunk, index) => {
+    const rows = encoder.startChunk();
+    for (let row = 0; row < chunk.fields.length; row += 1) rows.add(chunk.rowNumbers[row]!, chunk.fields[row]!);
+    return encoder.encode(rows, first + index);
+  });
+  times.encodeSeconds += ownCpuSeconds() - started;
+  // Kept for the emulator part; the encoder's buffers go back to its pool, as after a publish.
+  const batchBodies = encoded.map((event) => {
+    const copy = Buffer.from(event.body);
+    event.release();
+    return copy;
+  });
+  started = ownCpuSeconds();
+  let decodedRows = 0;
+  for (const body of batchBodies) decodedRows += parseChunkEvent(JSON.parse(body.toString('utf8')), declared).rows.length;
+  times.decodeSeconds += ownCpuSeconds() - started;
+  if (decodedRows !== batchRows) throw new Error(`decoded ${decodedRows} rows of ${batchRows}`);
+  times.bodies.push(...batchBodies);
+  const inputs: ChunkLoadInput[] = batch.map((chunk, index) => ({ dataset, fileId: 'floor', chunkId: chunkIdOf('floor', first + index), facts: chunk.facts }));
+  const groups = planTransactions(inputs, config.transformTransactionRows);
+  started = ownCpuSeconds();
+  for (const group of groups) {
+    const result = await store.facts.loadChunks(group.map((index) => inputs[index]!), () => []);
+    for (const chunk of result.chunks) times.loaded += chunk.loaded;
+  }
+  times.sqliteSeconds += ownCpuSeconds() - started;
+  times.transactions += groups.length;
 }
