@@ -171,17 +171,17 @@ export class CsvChunkParser {
     if (this.finished) throw new EtlError('INTERNAL', 'CsvChunkParser.push after finish');
     const bytes = typeof chunk === 'string' ? this.encode(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (bytes.length === 0) return [];
-    if (this.carry.length === 0) return this.scan(bytes, false);
+    if (this.carry.length === 0) return this.scan(bytes, { atEnd: false });
     // The record in progress most often ends at the chunk's first line end: only that much is
     // joined to the carried bytes, and the rest is scanned where it lies instead of being copied.
     const lineEnd = bytes.indexOf(LF);
-    if (lineEnd < 0 || lineEnd === bytes.length - 1) return this.scan(Buffer.concat([this.carry, bytes]), false);
-    const items = this.scan(Buffer.concat([this.carry, bytes.subarray(0, lineEnd + 1)]), false);
+    if (lineEnd < 0 || lineEnd === bytes.length - 1) return this.scan(Buffer.concat([this.carry, bytes]), { atEnd: false });
+    const items = this.scan(Buffer.concat([this.carry, bytes.subarray(0, lineEnd + 1)]), { atEnd: false });
     if (this.carry.length > 0) {
       // The line end was inside quotes (or the BOM check is still waiting): join the rest as well.
-      for (const item of this.scan(Buffer.concat([this.carry, bytes.subarray(lineEnd + 1)]), false)) items.push(item);
+      for (const item of this.scan(Buffer.concat([this.carry, bytes.subarray(lineEnd + 1)]), { atEnd: false })) items.push(item);
     } else {
-      for (const item of this.scan(bytes.subarray(lineEnd + 1), false)) items.push(item);
+      for (const item of this.scan(bytes.subarray(lineEnd + 1), { atEnd: false })) items.push(item);
     }
     return items;
   }
@@ -191,7 +191,7 @@ export class CsvChunkParser {
     this.finishing = true;
     const items = this.highSurrogate === '' ? [] : this.push('');
     this.finished = true;
-    for (const item of this.scan(this.carry, true)) items.push(item);
+    for (const item of this.scan(this.carry, { atEnd: true })) items.push(item);
     return items;
   }
 
@@ -210,7 +210,8 @@ export class CsvChunkParser {
     return Buffer.from(whole, 'utf8');
   }
 
-  private scan(buffer: Buffer, atEnd: boolean): CsvItem[] {
+  // One loop kept whole, as csv-parse's is: its state lives in locals, written back once per chunk (docs/benchmarks.md, "The CSV reader").
+  private scan(buffer: Buffer, { atEnd }: { readonly atEnd: boolean }): CsvItem[] {
     let position = 0;
     if (!this.bomChecked) {
       if (buffer.length < 3 && !atEnd) {
