@@ -57,10 +57,111 @@ async function withRuntime<T>(work: (runtime: EtlRuntime) => Promise<T>): Promis
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  // Needs no local stack, and has options of its own.
-  if (argv[0] === 'infer-dataset') return runInferDataset(argv.slice(1), (line) => console.log(line));
-  const { values, positionals } = parseArgs({
+/** The command line, parsed: options, the command's one argument, the list limit, and how to print. */
+interface CommandArgs {
+  readonly values: ReturnType<typeof parseEtlArgs>['values'];
+  readonly argument: string | undefined;
+  readonly limit: number;
+  readonly print: (value: unknown) => void;
+}
+
+/** Each command, by name; a command checks its argument before it opens the runtime. */
+const COMMANDS: Readonly<Record<string, (args: CommandArgs) => Promise<number>>> = {
+  status: ({ values, print }) =>
+    withRuntime(async (runtime) => {
+      const summary = await new StatusService(runtime.store.manifest, runtime.deadLetters).summary();
+      if (values.json) print(summary);
+      else {
+        const states = Object.entries(summary.byState).map(([state, count]) => `${count} ${state}`).join(', ');
+        print(`${summary.files} file(s): ${states}`);
+        print(
+          `rows: ${summary.totalRows} total = ${summary.validRows} valid + ${summary.rejectedRows} rejected; ` +
+            `${summary.loadedRows} loaded, ${summary.duplicateRows} duplicate`,
+        );
+        print(`dead letters waiting: ${summary.deadLetters}`);
+      }
+      return 0;
+    }),
+  files: ({ values, limit, print }) =>
+    withRuntime(async (runtime) => {
+      const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: values.state as FileState | undefined, limit });
+      if (values.json) print(files);
+      else if (files.length === 0) print('no files yet');
+      else for (const file of files) print(`${file.fileId}  ${describeFile(file)}`);
+      return 0;
+    }),
+  file: async ({ argument, print }) => {
+    if (!argument) throw new Error('file: give a file id (see `npm run etl -- files`)');
+    return withRuntime(async (runtime) => {
+      const file = await new StatusService(runtime.store.manifest, runtime.deadLetters).file(argument);
+      if (!file) {
+        console.error(`no file with id '${argument}'`);
+        return 1;
+      }
+      print(file);
+      return 0;
+    });
+  },
+  deadletters: ({ values, limit, print }) =>
+    withRuntime(async (runtime) => {
+      const letters = await runtime.deadLetters.list({ includeReplayed: values.all, limit });
+      const poisoned = await listPoisonedLandings(await createQueueServiceClient(runtime.config.storage));
+      if (values.json) print({ events: letters, landings: poisoned });
+      else {
+        if (letters.length === 0) print('no dead-lettered events');
+        for (const letter of letters) print(`${letter.id}  ${letter.stage}  ${letter.failedAt}  attempts=${letter.attempts}  ${letter.replayedAt ? `replayed ${letter.replayedAt}  ` : ''}${letter.error}`);
+        for (const landing of poisoned) print(`${LANDING_POISON_QUEUE}  ${landing.insertedOn ?? ''}  ${landing.subject}  (extract failed 5 times; see the host log)`);
+      }
+      return 0;
+    }),
+  replay: ({ values, argument, print }) =>
+    withRuntime(async (runtime) => {
+      const ids = values.all ? (await runtime.deadLetters.list()).map((letter) => letter.id) : argument ? [argument] : [];
+      if (ids.length === 0 && !values.all) throw new Error('replay: give a dead-letter id, or --all');
+      const publishers = new Map([
+        [runtime.config.hubs.records, runtime.records],
+        [runtime.config.hubs.aggregates, runtime.aggregates],
+      ]);
+      let failed = 0;
+      for (const id of ids) {
+        try {
+          await replayDeadLetter({ deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock }, id);
+          print(`replayed ${id}`);
+        } catch (error) {
+          // One letter that failed again while it was replayed does not stop the others.
+          if (!isEtlError(error, 'DEAD_LETTER_CHANGED')) throw error;
+          failed += 1;
+          console.error(`etl: ${error.message}`);
+        }
+      }
+      if (values.all) {
+        const moved = await requeuePoisonedLandings(await createQueueServiceClient(runtime.config.storage));
+        if (moved > 0) print(`put ${moved} landed file event(s) from ${LANDING_POISON_QUEUE} back for extract`);
+      }
+      return failed > 0 ? 1 : 0;
+    }),
+  report: ({ values, print }) =>
+    withRuntime(async (runtime) => {
+      const dataset = runtime.datasets.get(values.dataset);
+      if (!dataset) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
+      if (values.json) print(dataset.report === undefined ? [] : await runtime.store.report.dailyPercentile(dataset));
+      else await printDailyReport(runtime, dataset, values.csv ? 'csv' : 'table', print);
+      return 0;
+    }),
+  upload: async ({ values, argument, print }) => {
+    if (!argument) throw new Error('upload: give a CSV file path');
+    return withRuntime(async (runtime) => {
+      if (!runtime.datasets.has(values.dataset)) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
+      const name = `${values.dataset}/${values.name ?? basename(argument)}`;
+      await uploadCsv(runtime.blobService, name, createReadStream(argument), runtime.config.containers.landing);
+      print(`uploaded ${argument} → ${runtime.config.containers.landing}/${name}; follow it with: npm run etl -- files`);
+      return 0;
+    });
+  },
+};
+
+function parseEtlArgs(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -75,6 +176,12 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  // Needs no local stack, and has options of its own.
+  if (argv[0] === 'infer-dataset') return runInferDataset(argv.slice(1), (line) => console.log(line));
+  const { values, positionals } = parseEtlArgs(argv);
   const [command, argument] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
@@ -85,105 +192,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(`etl: ${parsedLimit.error}`);
     return 2;
   }
-  const { limit } = parsedLimit;
   loadLocalSettings(values['state-dir']);
   const print = (value: unknown) => console.log(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
-
-  switch (command) {
-    case 'status':
-      return withRuntime(async (runtime) => {
-        const summary = await new StatusService(runtime.store.manifest, runtime.deadLetters).summary();
-        if (values.json) print(summary);
-        else {
-          const states = Object.entries(summary.byState).map(([state, count]) => `${count} ${state}`).join(', ');
-          print(`${summary.files} file(s): ${states}`);
-          print(
-            `rows: ${summary.totalRows} total = ${summary.validRows} valid + ${summary.rejectedRows} rejected; ` +
-              `${summary.loadedRows} loaded, ${summary.duplicateRows} duplicate`,
-          );
-          print(`dead letters waiting: ${summary.deadLetters}`);
-        }
-        return 0;
-      });
-    case 'files':
-      return withRuntime(async (runtime) => {
-        const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: values.state as FileState | undefined, limit });
-        if (values.json) print(files);
-        else if (files.length === 0) print('no files yet');
-        else for (const file of files) print(`${file.fileId}  ${describeFile(file)}`);
-        return 0;
-      });
-    case 'file':
-      if (!argument) throw new Error('file: give a file id (see `npm run etl -- files`)');
-      return withRuntime(async (runtime) => {
-        const file = await new StatusService(runtime.store.manifest, runtime.deadLetters).file(argument);
-        if (!file) {
-          console.error(`no file with id '${argument}'`);
-          return 1;
-        }
-        print(file);
-        return 0;
-      });
-    case 'deadletters':
-      return withRuntime(async (runtime) => {
-        const letters = await runtime.deadLetters.list({ includeReplayed: values.all, limit });
-        const poisoned = await listPoisonedLandings(await createQueueServiceClient(runtime.config.storage));
-        if (values.json) print({ events: letters, landings: poisoned });
-        else {
-          if (letters.length === 0) print('no dead-lettered events');
-          for (const letter of letters) print(`${letter.id}  ${letter.stage}  ${letter.failedAt}  attempts=${letter.attempts}  ${letter.replayedAt ? `replayed ${letter.replayedAt}  ` : ''}${letter.error}`);
-          for (const landing of poisoned) print(`${LANDING_POISON_QUEUE}  ${landing.insertedOn ?? ''}  ${landing.subject}  (extract failed 5 times; see the host log)`);
-        }
-        return 0;
-      });
-    case 'replay':
-      return withRuntime(async (runtime) => {
-        const ids = values.all ? (await runtime.deadLetters.list()).map((letter) => letter.id) : argument ? [argument] : [];
-        if (ids.length === 0 && !values.all) throw new Error('replay: give a dead-letter id, or --all');
-        const publishers = new Map([
-          [runtime.config.hubs.records, runtime.records],
-          [runtime.config.hubs.aggregates, runtime.aggregates],
-        ]);
-        let failed = 0;
-        for (const id of ids) {
-          try {
-            await replayDeadLetter({ deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock }, id);
-            print(`replayed ${id}`);
-          } catch (error) {
-            // One letter that failed again while it was replayed does not stop the others.
-            if (!isEtlError(error, 'DEAD_LETTER_CHANGED')) throw error;
-            failed += 1;
-            console.error(`etl: ${error.message}`);
-          }
-        }
-        if (values.all) {
-          const moved = await requeuePoisonedLandings(await createQueueServiceClient(runtime.config.storage));
-          if (moved > 0) print(`put ${moved} landed file event(s) from ${LANDING_POISON_QUEUE} back for extract`);
-        }
-        return failed > 0 ? 1 : 0;
-      });
-    case 'report':
-      return withRuntime(async (runtime) => {
-        const dataset = runtime.datasets.get(values.dataset);
-        if (!dataset) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
-        if (values.json) print(dataset.report === undefined ? [] : await runtime.store.report.dailyPercentile(dataset));
-        else await printDailyReport(runtime, dataset, values.csv ? 'csv' : 'table', print);
-        return 0;
-      });
-    case 'upload': {
-      if (!argument) throw new Error('upload: give a CSV file path');
-      return withRuntime(async (runtime) => {
-        if (!runtime.datasets.has(values.dataset)) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
-        const name = `${values.dataset}/${values.name ?? basename(argument)}`;
-        await uploadCsv(runtime.blobService, name, createReadStream(argument), runtime.config.containers.landing);
-        print(`uploaded ${argument} → ${runtime.config.containers.landing}/${name}; follow it with: npm run etl -- files`);
-        return 0;
-      });
-    }
-    default:
-      console.error(`unknown command '${command}'\n\n${USAGE}`);
-      return 2;
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (run === undefined) {
+    console.error(`unknown command '${command}'\n\n${USAGE}`);
+    return 2;
   }
+  return run({ values, argument, limit: parsedLimit.limit, print });
 }
 
 main(process.argv.slice(2)).then(
