@@ -16,8 +16,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { startLocalFunctionsHost, type LocalFunctionsHostOptions } from './local-functions-host.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { startLocalFunctionsHost, type LocalFunctionsHost, type LocalFunctionsHostOptions } from './local-functions-host.js';
 
 function numberOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -37,26 +37,37 @@ function announce(message: Record<string, unknown>): void {
   process.send?.(message);
 }
 
+/** The command line of a host process. */
+const HOST_PROCESS_ARGS = {
+  entry: { type: 'string', multiple: true },
+  'host-json': { type: 'string' },
+  'http-port': { type: 'string' },
+  'host-id': { type: 'string' },
+  'instance-id': { type: 'string' },
+  functions: { type: 'string' },
+  'landing-container': { type: 'string' },
+  'landing-queue': { type: 'string' },
+  'scan-interval-ms': { type: 'string' },
+  'lb-interval-ms': { type: 'string' },
+  'ownership-expiry-ms': { type: 'string' },
+  'shutdown-timeout-ms': { type: 'string' },
+  'blob-scan-interval-ms': { type: 'string' },
+  'queue-visibility-seconds': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      entry: { type: 'string', multiple: true },
-      'host-json': { type: 'string' },
-      'http-port': { type: 'string' },
-      'host-id': { type: 'string' },
-      'instance-id': { type: 'string' },
-      functions: { type: 'string' },
-      'landing-container': { type: 'string' },
-      'landing-queue': { type: 'string' },
-      'scan-interval-ms': { type: 'string' },
-      'lb-interval-ms': { type: 'string' },
-      'ownership-expiry-ms': { type: 'string' },
-      'shutdown-timeout-ms': { type: 'string' },
-      'blob-scan-interval-ms': { type: 'string' },
-      'queue-visibility-seconds': { type: 'string' },
-    },
-    strict: true,
-  });
+  const { options, shutdownTimeoutMs } = await hostOptionsFromArgs();
+
+  // A stray rejection in a handler's background work must not take the whole host down unseen.
+  process.on('unhandledRejection', (reason) => process.stderr.write(`[host ${process.pid}] unhandled rejection: ${String(reason)}\n`));
+
+  const host = await startLocalFunctionsHost(options);
+  announce({ event: 'ready', pid: process.pid, httpUrl: host.httpUrl, functions: host.functions });
+  stopOnSignals(host, shutdownTimeoutMs);
+}
+
+async function hostOptionsFromArgs(): Promise<{ options: LocalFunctionsHostOptions; shutdownTimeoutMs: number }> {
+  const { values } = parseArgs({ options: HOST_PROCESS_ARGS, strict: true });
   const entries = (values.entry ?? []).map((entry) => resolve(entry));
   if (entries.length === 0) throw new Error('Give at least one --entry module.');
   const hostJsonPath = values['host-json'];
@@ -88,14 +99,11 @@ async function main(): Promise<void> {
       process.stderr.write(`${new Date().toISOString()} [host ${process.pid}] ${level} ${message}\n`);
     },
   };
+  return { options, shutdownTimeoutMs: numberOption(values['shutdown-timeout-ms'], 'shutdown-timeout-ms') ?? 60_000 };
+}
 
-  // A stray rejection in a handler's background work must not take the whole host down unseen.
-  process.on('unhandledRejection', (reason) => process.stderr.write(`[host ${process.pid}] unhandled rejection: ${String(reason)}\n`));
-
-  const shutdownTimeoutMs = numberOption(values['shutdown-timeout-ms'], 'shutdown-timeout-ms') ?? 60_000;
-  const host = await startLocalFunctionsHost(options);
-  announce({ event: 'ready', pid: process.pid, httpUrl: host.httpUrl, functions: host.functions });
-
+/** SIGTERM, SIGINT or the parent gone: finish what is in flight and exit 0; a second signal or the timeout exits 1 at once. */
+function stopOnSignals(host: LocalFunctionsHost, shutdownTimeoutMs: number): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
