@@ -136,7 +136,7 @@ export class BlobTriggerListener implements TriggerListener {
     tokens: Record<string, string>,
     receiptName: string,
   ): Promise<void> {
-    const { fn, log, triggerName, config } = this.#context;
+    const { fn, log, config } = this.#context;
     const threshold = config.extensions.blobs.poisonBlobThreshold;
     const known = await this.#readReceipt(receipt);
     if (known?.status === 'done' || known?.status === 'poisoned') {
@@ -145,42 +145,13 @@ export class BlobTriggerListener implements TriggerListener {
     }
     if (known?.status === 'pending' && Date.now() - known.lastModified.getTime() < PENDING_TIMEOUT_MS) return;
 
-    // Claim: create-if-not-exists for a new blob version, compare-and-swap for a retry or a takeover.
     const attempts = (known?.attempts ?? 0) + 1;
-    let claim: string | undefined;
-    try {
-      const response = await receipt.upload('', 0, {
-        metadata: { status: 'pending', attempts: String(attempts) },
-        conditions: known === undefined ? { ifNoneMatch: '*' } : { ifMatch: known.etag },
-      });
-      claim = response.etag;
-    } catch (error) {
-      if (statusCode(error) === 409 || statusCode(error) === 412) return;
-      throw error;
-    }
+    const claim = await this.#claim(receipt, known, attempts);
+    if (claim === undefined) return;
 
-    const blobClient = container.getBlobClient(blob.name);
     let failed = false;
     try {
-      const content = await blobClient.downloadToBuffer();
-      const properties: Record<string, unknown> = {
-        Length: blob.properties.contentLength,
-        ContentType: blob.properties.contentType,
-        ETag: etag,
-        LastModified: blob.properties.lastModified.toISOString(),
-        BlobType: blob.properties.blobType,
-      };
-      const bindingData: Record<string, BindingValue> = {
-        BlobTrigger: `${container.containerName}/${blob.name}`,
-        Uri: blobClient.url,
-        Properties: properties,
-        Metadata: blob.metadata ?? {},
-      };
-      for (const [token, value] of Object.entries(tokens)) bindingData[token.charAt(0).toUpperCase() + token.slice(1)] = value;
-      await this.#context.invoke(
-        { inputData: [{ name: triggerName, data: { bytes: content } }], triggerMetadata: toRpcTriggerMetadata(bindingData) },
-        1,
-      );
+      await this.#invoke(container, blob, etag, tokens);
     } catch (error) {
       failed = true;
       log('warning', `[${fn.metadata.name}] blob ${container.containerName}/${blob.name} failed (attempt ${attempts}/${threshold}): ${describeError(error)}`);
@@ -189,15 +160,59 @@ export class BlobTriggerListener implements TriggerListener {
     let status = 'done';
     if (failed && attempts >= threshold) {
       status = 'poisoned';
-      const poison = QueueServiceClient.fromConnectionString(this.#connection).getQueueClient(POISON_QUEUE);
-      await poison.createIfNotExists();
-      const message = { FunctionId: `Host.Functions.${fn.metadata.name}`, BlobType: blob.properties.blobType ?? 'BlockBlob', ContainerName: container.containerName, BlobName: blob.name, ETag: etag };
-      await poison.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
-      log('error', `[${fn.metadata.name}] blob ${container.containerName}/${blob.name} failed ${attempts} times: reported on ${POISON_QUEUE}.`);
+      await this.#reportPoisoned(container, blob, etag, attempts);
     } else if (failed) {
       status = 'failed';
     }
     await receipt.setMetadata({ status, attempts: String(attempts) }, { conditions: { ifMatch: claim } });
     if (status !== 'failed') this.#settled.add(receiptName);
+  }
+
+  /**
+   * Claims the blob for this attempt: create-if-not-exists for a new blob version, compare-and-swap
+   * for a retry or a takeover. The claim's etag, or `undefined` when another instance got there first.
+   */
+  async #claim(receipt: ReturnType<ContainerClient['getBlockBlobClient']>, known: Receipt | undefined, attempts: number): Promise<string | undefined> {
+    try {
+      const response = await receipt.upload('', 0, {
+        metadata: { status: 'pending', attempts: String(attempts) },
+        conditions: known === undefined ? { ifNoneMatch: '*' } : { ifMatch: known.etag },
+      });
+      return response.etag;
+    } catch (error) {
+      if (statusCode(error) === 409 || statusCode(error) === 412) return undefined;
+      throw error;
+    }
+  }
+
+  /** Downloads the blob and invokes the function with the binding data Azure gives a blob trigger. */
+  async #invoke(container: ContainerClient, blob: BlobItem, etag: string, tokens: Record<string, string>): Promise<void> {
+    const blobClient = container.getBlobClient(blob.name);
+    const content = await blobClient.downloadToBuffer();
+    const properties: Record<string, unknown> = {
+      Length: blob.properties.contentLength,
+      ContentType: blob.properties.contentType,
+      ETag: etag,
+      LastModified: blob.properties.lastModified.toISOString(),
+      BlobType: blob.properties.blobType,
+    };
+    const bindingData: Record<string, BindingValue> = {
+      BlobTrigger: `${container.containerName}/${blob.name}`,
+      Uri: blobClient.url,
+      Properties: properties,
+      Metadata: blob.metadata ?? {},
+    };
+    for (const [token, value] of Object.entries(tokens)) bindingData[token.charAt(0).toUpperCase() + token.slice(1)] = value;
+    await this.#context.invoke({ inputData: [{ name: this.#context.triggerName, data: { bytes: content } }], triggerMetadata: toRpcTriggerMetadata(bindingData) }, 1);
+  }
+
+  /** A blob that failed `poisonBlobThreshold` times is reported on the poison queue, as Azure does. */
+  async #reportPoisoned(container: ContainerClient, blob: BlobItem, etag: string, attempts: number): Promise<void> {
+    const { fn, log } = this.#context;
+    const poison = QueueServiceClient.fromConnectionString(this.#connection).getQueueClient(POISON_QUEUE);
+    await poison.createIfNotExists();
+    const message = { FunctionId: `Host.Functions.${fn.metadata.name}`, BlobType: blob.properties.blobType ?? 'BlockBlob', ContainerName: container.containerName, BlobName: blob.name, ETag: etag };
+    await poison.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+    log('error', `[${fn.metadata.name}] blob ${container.containerName}/${blob.name} failed ${attempts} times: reported on ${POISON_QUEUE}.`);
   }
 }
