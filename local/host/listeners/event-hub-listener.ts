@@ -16,6 +16,7 @@ import {
   type PartitionContext,
   type ReceivedEventData,
   type CheckpointStore,
+  type EventHubConsumerClientOptions,
   type Subscription,
 } from '@azure/event-hubs';
 import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
@@ -89,24 +90,7 @@ export class EventHubListener implements TriggerListener {
     const container = new ContainerClient(storage, CHECKPOINT_CONTAINER);
     await container.createIfNotExists();
 
-    const retry = eventHubs.clientRetryOptions;
-    const clientOptions = {
-      identifier: instanceId,
-      retryOptions: {
-        mode: retry.mode === 'exponential' ? RetryMode.Exponential : RetryMode.Fixed,
-        timeoutInMs: retry.tryTimeout,
-        retryDelayInMs: retry.delay,
-        maxRetryDelayInMs: retry.maximumDelay,
-        maxRetries: retry.maximumRetries,
-      },
-      loadBalancingOptions: {
-        strategy: 'greedy' as const,
-        // Always set: the SDK spreads these over its defaults, so an undefined here would replace its
-        // 10 s with no pause at all, and processors would claim and steal partitions in a tight loop.
-        updateIntervalInMs: this.#options.loadBalancingUpdateIntervalMs ?? SDK_LOAD_BALANCING_INTERVAL_MS,
-        partitionOwnershipExpirationIntervalInMs: this.#options.partitionOwnershipExpirationIntervalMs ?? SDK_OWNERSHIP_EXPIRY_MS,
-      },
-    };
+    const clientOptions = this.#clientOptions();
     const checkpointStore = new BlobCheckpointStore(container);
     // Without eventHubName the connection string names the hub (EntityPath), as the extension allows.
     const client =
@@ -119,16 +103,7 @@ export class EventHubListener implements TriggerListener {
     this.#subscription = client.subscribe(
       {
         processEvents: (events, partition) => this.#onEvents(events, partition),
-        processError: async (error, partition) => {
-          if (this.#stopping) return;
-          const name = this.#context.fn.metadata.name;
-          if ((error as { code?: string }).code === 'ReceiverDisconnectedError') {
-            // Another instance claimed the partition (higher epoch): load balancing at work, not a fault.
-            this.#context.log('information', `[${name}] partition ${partition.partitionId} moved to another instance`);
-            return;
-          }
-          this.#context.log('warning', `[${name}] partition ${partition.partitionId || '(load balancer)'}: ${describeError(error)}`);
-        },
+        processError: async (error, partition) => this.#onError(error, partition),
         processClose: async (_reason, partition) => {
           // Lost ownership or shutdown: events still buffered are not checkpointed; the next owner reads them again.
           this.#buffers.delete(partition.partitionId);
@@ -144,6 +119,39 @@ export class EventHubListener implements TriggerListener {
         skipParsingBodyAsJson: true,
       },
     );
+  }
+
+  /** The SDK client's options from host.json: its retries, and load balancing that keeps the SDK's pauses. */
+  #clientOptions(): EventHubConsumerClientOptions {
+    const retry = this.#context.config.extensions.eventHubs.clientRetryOptions;
+    return {
+      identifier: this.#context.instanceId,
+      retryOptions: {
+        mode: retry.mode === 'exponential' ? RetryMode.Exponential : RetryMode.Fixed,
+        timeoutInMs: retry.tryTimeout,
+        retryDelayInMs: retry.delay,
+        maxRetryDelayInMs: retry.maximumDelay,
+        maxRetries: retry.maximumRetries,
+      },
+      loadBalancingOptions: {
+        strategy: 'greedy',
+        // Always set: the SDK spreads these over its defaults, so an undefined here would replace its
+        // 10 s with no pause at all, and processors would claim and steal partitions in a tight loop.
+        updateIntervalInMs: this.#options.loadBalancingUpdateIntervalMs ?? SDK_LOAD_BALANCING_INTERVAL_MS,
+        partitionOwnershipExpirationIntervalInMs: this.#options.partitionOwnershipExpirationIntervalMs ?? SDK_OWNERSHIP_EXPIRY_MS,
+      },
+    };
+  }
+
+  #onError(error: Error, partition: PartitionContext): void {
+    if (this.#stopping) return;
+    const name = this.#context.fn.metadata.name;
+    if ((error as { code?: string }).code === 'ReceiverDisconnectedError') {
+      // Another instance claimed the partition (higher epoch): load balancing at work, not a fault.
+      this.#context.log('information', `[${name}] partition ${partition.partitionId} moved to another instance`);
+      return;
+    }
+    this.#context.log('warning', `[${name}] partition ${partition.partitionId || '(load balancer)'}: ${describeError(error)}`);
   }
 
   #startPosition(): EventPosition {
