@@ -127,21 +127,7 @@ export class StorageQueueListener implements TriggerListener {
       return;
     }
 
-    // Keep the message invisible while the handler runs; every renewal hands out a new pop receipt.
-    let popReceipt = message.popReceipt;
-    let nextVisibleOn = message.nextVisibleOn;
-    const renewEveryMs = (this.#processingVisibilitySeconds * 1000) / 2;
-    let renewing: Promise<void> | undefined;
-    const renewal = setInterval(() => {
-      renewing = queue
-        .updateMessage(message.messageId, popReceipt, undefined, this.#processingVisibilitySeconds)
-        .then((updated) => {
-          popReceipt = updated.popReceipt ?? popReceipt;
-          nextVisibleOn = updated.nextVisibleOn ?? nextVisibleOn;
-        })
-        .catch((error: unknown) => log('warning', `[${name}] renewing message ${message.messageId} failed: ${describeError(error)}`));
-    }, renewEveryMs);
-
+    const lease = this.#keepInvisible(queue, message);
     let failed = false;
     try {
       await this.#context.invoke(
@@ -153,8 +139,8 @@ export class StorageQueueListener implements TriggerListener {
             ExpirationTime: message.expiresOn,
             Id: message.messageId,
             InsertionTime: message.insertedOn,
-            NextVisibleTime: nextVisibleOn,
-            PopReceipt: popReceipt,
+            NextVisibleTime: lease.nextVisibleOn,
+            PopReceipt: lease.popReceipt,
           }),
         },
         1,
@@ -163,10 +149,9 @@ export class StorageQueueListener implements TriggerListener {
       failed = true;
       log('warning', `[${name}] message ${message.messageId} failed (dequeue count ${message.dequeueCount}/${maxDequeueCount}): ${describeError(error)}`);
     } finally {
-      clearInterval(renewal);
-      // A renewal still under way would hand out a new pop receipt after we settle with the old one.
-      await renewing;
+      await lease.stop();
     }
+    const popReceipt = lease.popReceipt;
 
     if (!failed) {
       await queue.deleteMessage(message.messageId, popReceipt);
@@ -175,6 +160,40 @@ export class StorageQueueListener implements TriggerListener {
     } else {
       await queue.updateMessage(message.messageId, popReceipt, undefined, Math.round(visibilityTimeout / 1000));
     }
+  }
+
+  /**
+   * Keeps the message invisible while the handler runs, renewing at half the processing visibility;
+   * every renewal hands out a new pop receipt. `stop` ends the renewals and waits for one under way.
+   */
+  #keepInvisible(queue: QueueClient, message: DequeuedMessageItem): { readonly popReceipt: string; readonly nextVisibleOn: Date; stop(): Promise<void> } {
+    const { log, fn } = this.#context;
+    let popReceipt = message.popReceipt;
+    let nextVisibleOn = message.nextVisibleOn;
+    const renewEveryMs = (this.#processingVisibilitySeconds * 1000) / 2;
+    let renewing: Promise<void> | undefined;
+    const renewal = setInterval(() => {
+      renewing = queue
+        .updateMessage(message.messageId, popReceipt, undefined, this.#processingVisibilitySeconds)
+        .then((updated) => {
+          popReceipt = updated.popReceipt ?? popReceipt;
+          nextVisibleOn = updated.nextVisibleOn ?? nextVisibleOn;
+        })
+        .catch((error: unknown) => log('warning', `[${fn.metadata.name}] renewing message ${message.messageId} failed: ${describeError(error)}`));
+    }, renewEveryMs);
+    return {
+      get popReceipt() {
+        return popReceipt;
+      },
+      get nextVisibleOn() {
+        return nextVisibleOn;
+      },
+      stop: async () => {
+        clearInterval(renewal);
+        // A renewal still under way would hand out a new pop receipt after we settle with the old one.
+        await renewing;
+      },
+    };
   }
 
   async #moveToPoison(queue: QueueClient, message: DequeuedMessageItem, popReceipt: string): Promise<void> {
