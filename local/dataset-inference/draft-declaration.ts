@@ -90,7 +90,7 @@ function unique(columns: readonly Working[], rows: readonly (readonly string[])[
 }
 
 /** The key: an identifier column, else one time column, else an entity and a time column, else none. */
-function chooseKey(columns: readonly Working[], sample: readonly (readonly string[])[], wholeFile: boolean): { key: Working[]; why: string } {
+function chooseKey(columns: readonly Working[], sample: readonly (readonly string[])[], { wholeFile }: { readonly wholeFile: boolean }): { key: Working[]; why: string } {
   const sampleNote = wholeFile ? '' : ' in the sample';
   const rows = sample.length;
   if (rows < 2) return { key: [], why: 'too few rows to tell: rows are keyed by their content (row_hash)' };
@@ -128,20 +128,10 @@ function windowFor(column: Working): { minutes: number; why: string } {
  * row (rows the reader rejects are the caller's to report).
  */
 export function draftDeclaration(header: readonly string[], rows: readonly (readonly string[])[], options: DraftOptions): Draft {
-  // Empty header fields at the end of the line are ignored by header binding: so here too.
-  let used = header.length;
-  while (used > 1 && (header[used - 1] as string).trim() === '') used -= 1;
-  const headers = header.slice(0, used).map((text) => text.trim());
-  const names = uniqueSqlNames(headers.map((text) => ({ header: text })));
-  const columns: Working[] = headers.map((text, index) => {
-    const cells = rows.map((row) => (row[index] ?? '').trim());
-    const profile = profileColumn(cells);
-    const inferred = inferColumnType(profile, { timeZone: options.timeZone });
-    return { header: text, name: names[index] as string, profile, declaration: inferred.declaration, why: inferred.reason, cells };
-  });
+  const columns = workingColumns(header, rows, options);
   const decisions: Decision[] = [];
 
-  const { key, why: keyWhy } = chooseKey(columns, rows, options.wholeFile);
+  const { key, why: keyWhy } = chooseKey(columns, rows, { wholeFile: options.wholeFile });
   decisions.push({ what: 'key', decided: key.length === 0 ? '(none: row_hash)' : key.map((column) => column.name).join(', '), why: keyWhy });
 
   const eventTime = key.find(isTemporal) ?? columns.find((column) => isTemporal(column) && complete(column));
@@ -156,12 +146,62 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
   });
   if (window !== undefined) decisions.push({ what: 'windowMinutes', decided: String(window.minutes), why: window.why });
 
+  const dimensions = chooseDimensions(columns, key, eventTime, rows.length, decisions);
+  const measures = chooseMeasures(columns, key, eventTime, decisions);
+  const report =
+    eventTime === undefined || measures.length === 0 || dimensions.length === 0
+      ? undefined
+      : { measure: (measures[0] as Working).name, dimension: (dimensions[0] as Working).name, percentile: 0.95, sigma: 3, minDistinctEvents: 1 };
+  decisions.push({
+    what: 'report',
+    decided: report === undefined ? '(none)' : `p95 of ${report.measure} per ${report.dimension} and day`,
+    why: report === undefined ? 'a report needs an event time, a measure and a dimension' : 'the first measure and dimension; every group reported (minDistinctEvents 1)',
+  });
+
+  const declared = declareColumns(columns, { key, eventTime, dimensions });
+  const csv = csvDialect(options.csv);
+  const declaration: Record<string, unknown> = {
+    name: options.name,
+    version: 1,
+    description: `Drafted by infer-dataset from ${options.source}; review it before use.`,
+    ...(Object.keys(csv).length === 0 ? {} : { csv }),
+    columns: declared,
+    key: key.map((column) => column.name),
+    ...(eventTime === undefined ? {} : { eventTime: eventTime.name, windowMinutes: window?.minutes }),
+    dimensions: dimensions.map((column) => column.name),
+    measures: measures.map((column) => column.name),
+    ...(report === undefined ? {} : { report }),
+  };
+  return {
+    declaration,
+    columns: columns.map((column) => ({ header: column.header, name: column.name, type: describeType(declared[columns.indexOf(column)] as Record<string, unknown>), why: column.why })),
+    decisions,
+  };
+}
+
+/** Each column of the header with its profile and inferred type. */
+function workingColumns(header: readonly string[], rows: readonly (readonly string[])[], options: DraftOptions): Working[] {
+  // Empty header fields at the end of the line are ignored by header binding: so here too.
+  let used = header.length;
+  while (used > 1 && (header[used - 1] as string).trim() === '') used -= 1;
+  const headers = header.slice(0, used).map((text) => text.trim());
+  const names = uniqueSqlNames(headers.map((text) => ({ header: text })));
+  return headers.map((text, index) => {
+    const cells = rows.map((row) => (row[index] ?? '').trim());
+    const profile = profileColumn(cells);
+    const inferred = inferColumnType(profile, { timeZone: options.timeZone });
+    return { header: text, name: names[index] as string, profile, declaration: inferred.declaration, why: inferred.reason, cells };
+  });
+}
+
+/** Text columns with few distinct values, the key's first, at most MAX_DIMENSIONS; none without an event time. */
+function chooseDimensions(columns: readonly Working[], key: readonly Working[], eventTime: Working | undefined, rowCount: number, decisions: Decision[]): Working[] {
   const dimensions =
     eventTime === undefined
       ? []
       : columns
           .filter((column) => (column.declaration.type === 'string' || column.declaration.type === 'boolean') && column.profile.distinct >= 2)
-          .filter((column) => column.profile.distinct <= MAX_DIMENSION_VALUES && column.profile.distinct <= Math.max(2, rows.length / 5))
+          .filter((column) => column.profile.distinct <= MAX_DIMENSION_VALUES && column.profile.distinct <= Math.max(2, rowCount / 5))
           .sort((a, b) => Number(key.includes(b)) - Number(key.includes(a)) || a.profile.distinct - b.profile.distinct)
           .slice(0, MAX_DIMENSIONS);
   decisions.push({
@@ -169,7 +209,11 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
     decided: dimensions.length === 0 ? '(none)' : dimensions.map((column) => `${column.name} (${column.profile.distinct} values)`).join(', '),
     why: eventTime === undefined ? 'windows need an event time' : `text columns with ${MAX_DIMENSION_VALUES} or fewer distinct values, fewest first, at most ${MAX_DIMENSIONS}`,
   });
+  return dimensions;
+}
 
+/** Numeric columns outside the key that are not identifiers, at most MAX_MEASURES; none without an event time. */
+function chooseMeasures(columns: readonly Working[], key: readonly Working[], eventTime: Working | undefined, decisions: Decision[]): Working[] {
   const numeric = columns.filter((column) => isNumeric(column) && !key.includes(column) && !isIdentifierName(column.name));
   const measures = eventTime === undefined ? [] : numeric.slice(0, MAX_MEASURES);
   decisions.push({
@@ -182,18 +226,17 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
           ? `the first ${MAX_MEASURES} numeric columns that are not identifiers (${numeric.length} in all)`
           : 'numeric columns that are not identifiers',
   });
+  return measures;
+}
 
-  const report =
-    eventTime === undefined || measures.length === 0 || dimensions.length === 0
-      ? undefined
-      : { measure: (measures[0] as Working).name, dimension: (dimensions[0] as Working).name, percentile: 0.95, sigma: 3, minDistinctEvents: 1 };
-  decisions.push({
-    what: 'report',
-    decided: report === undefined ? '(none)' : `p95 of ${report.measure} per ${report.dimension} and day`,
-    why: report === undefined ? 'a report needs an event time, a measure and a dimension' : 'the first measure and dimension; every group reported (minDistinctEvents 1)',
-  });
-
-  // Sizes: key and dimension text stays short (SQL index keys); other text gets the default or room.
+/**
+ * The columns as declared. Sizes: key and dimension text stays short (SQL index keys); other text
+ * gets the default or room; then one row must fit an event.
+ */
+function declareColumns(
+  columns: readonly Working[],
+  { key, eventTime, dimensions }: { readonly key: readonly Working[]; readonly eventTime: Working | undefined; readonly dimensions: readonly Working[] },
+): Record<string, unknown>[] {
   const declared = columns.map((column) => {
     const declaration: Record<string, unknown> = { name: column.name };
     if (column.header !== column.name) declaration.header = column.header;
@@ -216,31 +259,18 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
     total -= lengthOf(declaration) - seen;
     declaration.maxLength = seen;
   }
+  return declared;
+}
 
-  const declaration: Record<string, unknown> = {
-    name: options.name,
-    version: 1,
-    description: `Drafted by infer-dataset from ${options.source}; review it before use.`,
-    csv: {
-      ...(options.csv.delimiter === ',' ? {} : { delimiter: options.csv.delimiter }),
-      ...(options.csv.quote === '"' ? {} : { quote: options.csv.quote }),
-      ...(options.csv.escape === options.csv.quote ? {} : { escape: options.csv.escape }),
-      ...(options.csv.encoding === 'utf-8' ? {} : { encoding: options.csv.encoding }),
-      ...(options.csv.skipRows === 0 ? {} : { skipRows: options.csv.skipRows }),
-      ...(options.csv.comment === undefined ? {} : { comment: options.csv.comment }),
-    },
-    columns: declared,
-    key: key.map((column) => column.name),
-    ...(eventTime === undefined ? {} : { eventTime: eventTime.name, windowMinutes: window?.minutes }),
-    dimensions: dimensions.map((column) => column.name),
-    measures: measures.map((column) => column.name),
-    ...(report === undefined ? {} : { report }),
-  };
-  if (Object.keys(declaration.csv as object).length === 0) delete declaration.csv;
+/** The dialect as the declaration writes it: only what differs from the defaults. */
+function csvDialect(csv: DraftOptions['csv']): Record<string, unknown> {
   return {
-    declaration,
-    columns: columns.map((column) => ({ header: column.header, name: column.name, type: describeType(declared[columns.indexOf(column)] as Record<string, unknown>), why: column.why })),
-    decisions,
+    ...(csv.delimiter === ',' ? {} : { delimiter: csv.delimiter }),
+    ...(csv.quote === '"' ? {} : { quote: csv.quote }),
+    ...(csv.escape === csv.quote ? {} : { escape: csv.escape }),
+    ...(csv.encoding === 'utf-8' ? {} : { encoding: csv.encoding }),
+    ...(csv.skipRows === 0 ? {} : { skipRows: csv.skipRows }),
+    ...(csv.comment === undefined ? {} : { comment: csv.comment }),
   };
 }
 

@@ -12,7 +12,7 @@ import { parseDatasetDeclaration } from '../../shared/datasets/dataset-schema.js
 import { bindHeader } from '../../shared/validation/header-binding.js';
 import { validateRow } from '../../shared/validation/validate-row.js';
 import { draftDeclaration, type Draft } from './draft-declaration.js';
-import { sniffDialect, type SniffedDialect } from './sniff-dialect.js';
+import { sniffDialect, type FileSample, type SniffedDialect } from './sniff-dialect.js';
 
 export interface InferOptions {
   readonly name: string;
@@ -49,7 +49,7 @@ const SNIFF_BYTES = 256 * 1024;
 /** Rejections kept as examples. */
 const EXAMPLES = 5;
 
-async function firstBytes(path: string, size: number): Promise<{ bytes: Buffer; complete: boolean }> {
+async function firstBytes(path: string, size: number): Promise<FileSample> {
   const file = await open(path, 'r');
   try {
     const total = (await stat(path)).size;
@@ -70,10 +70,39 @@ async function firstBytes(path: string, size: number): Promise<{ bytes: Buffer; 
 export async function inferDataset(path: string, options: InferOptions): Promise<Inference> {
   const sampleRows = options.sampleRows ?? 100_000;
   const timeZone = options.timeZone ?? 'UTC';
-  const { bytes, complete } = await firstBytes(path, SNIFF_BYTES);
-  if (bytes.length === 0) throw new Error(`${path} is empty: there is nothing to infer from`);
-  const dialect = await sniffDialect(bytes, complete);
+  const first = await firstBytes(path, SNIFF_BYTES);
+  if (first.bytes.length === 0) throw new Error(`${path} is empty: there is nothing to infer from`);
+  const dialect = await sniffDialect(first);
 
+  const sample = await readSample(path, dialect, sampleRows);
+  const { header, rows, wholeFile } = sample;
+  if (header === undefined) throw new Error(`${path} has no header line`);
+  checkHeader(header);
+
+  const draft = draftDeclaration(header, rows, {
+    name: options.name,
+    csv: dialect,
+    timeZone,
+    wholeFile,
+    source: basename(path),
+  });
+  const dataset = parseDatasetDeclaration(draft.declaration, `the draft for ${basename(path)}`);
+  const binding = bindHeader(dataset, header);
+  if (!binding.ok) throw new Error(`the draft does not bind the file's own header: ${binding.reason}`);
+  const rejected: SampleRejection[] = [];
+  let rejectedCount = 0;
+  rows.forEach((fields, index) => {
+    const validation = validateRow(dataset, binding.binding, fields);
+    if (validation.ok) return;
+    rejectedCount += 1;
+    if (rejected.length < EXAMPLES) rejected.push({ rowNumber: sample.rowNumbers[index] as number, reason: validation.reason });
+  });
+  const { unreadable, unreadableCount } = sample;
+  return { dialect, draft, dataset, sampledRows: rows.length + unreadableCount, wholeFile, unreadable, unreadableCount, rejected, rejectedCount };
+}
+
+/** Up to `sampleRows` data rows read with the pipeline's reader, and the rows it cannot read. */
+async function readSample(path: string, dialect: SniffedDialect, sampleRows: number) {
   let header: string[] | undefined;
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
@@ -104,32 +133,16 @@ export async function inferDataset(path: string, options: InferOptions): Promise
   } finally {
     stream.destroy();
   }
-  if (header === undefined) throw new Error(`${path} has no header line`);
-  const blank = header.findIndex((field, index) => field.trim() === '' && header!.slice(index).some((later) => later.trim() !== ''));
+  return { header, rows, rowNumbers, unreadable, unreadableCount, wholeFile };
+}
+
+/** A header that can name columns: no empty field before a filled one, no name twice. */
+function checkHeader(header: readonly string[]): void {
+  const blank = header.findIndex((field, index) => field.trim() === '' && header.slice(index).some((later) => later.trim() !== ''));
   if (blank >= 0) throw new Error(`the header's field ${blank + 1} is empty: every column the file fills needs a header (give it one, then run infer-dataset again)`);
   const seen = new Set<string>();
   for (const field of header.map((text) => text.trim()).filter((text) => text !== '')) {
     if (seen.has(field)) throw new Error(`the header names '${field}' twice: the pipeline binds columns by their header, so each must be unique`);
     seen.add(field);
   }
-
-  const draft = draftDeclaration(header, rows, {
-    name: options.name,
-    csv: dialect,
-    timeZone,
-    wholeFile,
-    source: basename(path),
-  });
-  const dataset = parseDatasetDeclaration(draft.declaration, `the draft for ${basename(path)}`);
-  const binding = bindHeader(dataset, header);
-  if (!binding.ok) throw new Error(`the draft does not bind the file's own header: ${binding.reason}`);
-  const rejected: SampleRejection[] = [];
-  let rejectedCount = 0;
-  rows.forEach((fields, index) => {
-    const validation = validateRow(dataset, binding.binding, fields);
-    if (validation.ok) return;
-    rejectedCount += 1;
-    if (rejected.length < EXAMPLES) rejected.push({ rowNumber: rowNumbers[index] as number, reason: validation.reason });
-  });
-  return { dialect, draft, dataset, sampledRows: rows.length + unreadableCount, wholeFile, unreadable, unreadableCount, rejected, rejectedCount };
 }

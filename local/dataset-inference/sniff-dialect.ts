@@ -64,8 +64,14 @@ export function sniffEncoding(bytes: Uint8Array): { encoding: CsvEncoding; byteO
   return { encoding: 'windows-1252', byteOrderMark: false, reason: 'not valid UTF-8: read as Windows-1252 (Latin-1)' };
 }
 
+/** The first bytes of a file, and whether they are the whole file (its last line is then whole too). */
+export interface FileSample {
+  readonly bytes: Uint8Array;
+  readonly complete: boolean;
+}
+
 /** The sample as text in its encoding, cut after its last complete line (a sample ends anywhere). */
-export function sampleText(bytes: Uint8Array, encoding: CsvEncoding, complete: boolean): string {
+export function sampleText({ bytes, complete }: FileSample, encoding: CsvEncoding): string {
   const text = new TextDecoder(encoding).decode(bytes);
   if (complete) return text;
   const lastLineEnd = text.lastIndexOf('\n');
@@ -144,13 +150,10 @@ function better(a: Score, b: Score): boolean {
   return shareA > shareB;
 }
 
-/**
- * Detects the dialect of `bytes`, the first bytes of a file. `complete` says the sample is the
- * whole file (its last line is then whole too).
- */
-export async function sniffDialect(bytes: Uint8Array, complete: boolean): Promise<SniffedDialect> {
-  const { encoding, byteOrderMark, reason: encodingReason } = sniffEncoding(bytes);
-  let text = sampleText(bytes, encoding, complete);
+/** Detects the dialect of a file from its first bytes. */
+export async function sniffDialect(sample: FileSample): Promise<SniffedDialect> {
+  const { encoding, byteOrderMark, reason: encodingReason } = sniffEncoding(sample.bytes);
+  let text = sampleText(sample, encoding);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r?\n/);
 
