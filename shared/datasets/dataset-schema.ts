@@ -129,152 +129,197 @@ function keyBytes(column: DeclaredColumn): number {
   }
 }
 
-const datasetSchema = z
-  .strictObject({
-    name: identifier,
-    version: z.number().int().positive().default(1),
-    description: z.string().optional(),
-    csv: csvSchema.default({ delimiter: ',', quote: '"', escape: '"', encoding: 'utf-8', skipRows: 0, headerMatch: 'exact' }),
-    columns: z.array(columnSchema).min(1),
-    key: z.array(identifier).default([]),
-    partitionKey: identifier.optional(),
-    eventTime: identifier.optional(),
-    dimensions: z.array(identifier).default([]),
-    measures: z.array(identifier).default([]),
-    quantileMeasures: z.array(identifier).default([]),
-    // Windows must tile a UTC day so that daily and window aggregates line up.
-    windowMinutes: z
-      .number()
-      .int()
-      .positive()
-      .refine((minutes) => MINUTES_PER_DAY % minutes === 0, 'must divide 1440 (windows tile a day)')
-      .default(1),
-    report: reportSchema.optional(),
-  })
-  .superRefine((dataset, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    const byName = new Map<string, (typeof dataset.columns)[number]>();
-    const reserved: ReadonlySet<string> = new Set(DERIVED_COLUMNS);
+const datasetObjectSchema = z.strictObject({
+  name: identifier,
+  version: z.number().int().positive().default(1),
+  description: z.string().optional(),
+  csv: csvSchema.default({ delimiter: ',', quote: '"', escape: '"', encoding: 'utf-8', skipRows: 0, headerMatch: 'exact' }),
+  columns: z.array(columnSchema).min(1),
+  key: z.array(identifier).default([]),
+  partitionKey: identifier.optional(),
+  eventTime: identifier.optional(),
+  dimensions: z.array(identifier).default([]),
+  measures: z.array(identifier).default([]),
+  quantileMeasures: z.array(identifier).default([]),
+  // Windows must tile a UTC day so that daily and window aggregates line up.
+  windowMinutes: z
+    .number()
+    .int()
+    .positive()
+    .refine((minutes) => MINUTES_PER_DAY % minutes === 0, 'must divide 1440 (windows tile a day)')
+    .default(1),
+  report: reportSchema.optional(),
+});
 
-    dataset.columns.forEach((column, index) => {
-      const at = (field: string) => ['columns', index, field];
-      if (byName.has(column.name)) issue(at('name'), `duplicate column '${column.name}'`);
-      if (reserved.has(column.name)) issue(at('name'), `'${column.name}' is reserved for a derived column`);
-      byName.set(column.name, column);
-      if (column.type === 'enum' && column.values === undefined) issue(at('values'), 'an enum column needs values');
-      if (column.type !== 'enum' && column.values !== undefined) issue(at('values'), 'only enum columns take values');
-      const numeric = column.type === 'integer' || column.type === 'number';
-      if (!numeric && column.min !== undefined) issue(at('min'), 'only integer and number columns take min');
-      if (!numeric && column.max !== undefined) issue(at('max'), 'only integer and number columns take max');
-      if (column.min !== undefined && column.max !== undefined && column.min > column.max) {
-        issue(at('max'), `must be ≥ min (${column.min})`);
-      }
-      if (column.type !== 'string' && column.maxLength !== undefined) issue(at('maxLength'), 'only string columns take maxLength');
-      if (column.type !== 'string' && column.pattern !== undefined) issue(at('pattern'), 'only string columns take pattern');
-      if (column.pattern !== undefined) {
-        try {
-          new RegExp(column.pattern, 'u');
-        } catch (error) {
-          issue(at('pattern'), `not a valid regular expression: ${(error as Error).message}`);
-        }
-      }
-      const temporal = column.type === 'date' || column.type === 'timestamp';
-      if (!temporal && column.formats !== undefined) issue(at('formats'), 'only date and timestamp columns take formats');
-      if (column.type !== 'timestamp' && column.timeZone !== undefined) issue(at('timeZone'), 'only timestamp columns take timeZone');
-      if (!numeric && column.decimalSeparator !== undefined) issue(at('decimalSeparator'), 'only integer and number columns take decimalSeparator');
-      if (!numeric && column.thousandsSeparator !== undefined) issue(at('thousandsSeparator'), 'only integer and number columns take thousandsSeparator');
-      if ((column.decimalSeparator ?? '.') === column.thousandsSeparator) issue(at('thousandsSeparator'), 'must differ from the decimal separator');
-      for (const field of ['trueValues', 'falseValues'] as const) {
-        if (column.type !== 'boolean' && column[field] !== undefined) issue(at(field), `only boolean columns take ${field}`);
-      }
-      if (column.type === 'boolean' && (column.trueValues === undefined) !== (column.falseValues === undefined)) {
-        issue(at(column.trueValues === undefined ? 'trueValues' : 'falseValues'), 'declare trueValues and falseValues together');
-      }
-      const falseWords = new Set((column.falseValues ?? []).map((word) => word.toLowerCase()));
-      const both = (column.trueValues ?? []).filter((word) => falseWords.has(word.toLowerCase()));
-      if (both.length > 0) issue(at('falseValues'), `'${both[0]}' is both true and false`);
-    });
+type DeclaredDataset = z.infer<typeof datasetObjectSchema>;
 
-    // Each header must name one column under the dataset's matching rule.
-    const headers = new Map<string, string>();
-    dataset.columns.forEach((column, index) => {
-      const key = headerKey(column.header ?? column.name, dataset.csv.headerMatch);
-      const other = headers.get(key);
-      if (other !== undefined) issue(['columns', index, 'header'], `matches the same file header as column '${other}' (${dataset.csv.headerMatch})`);
-      else headers.set(key, column.name);
-    });
+const RESERVED_NAMES: ReadonlySet<string> = new Set(DERIVED_COLUMNS);
 
-    const rowCharacters = dataset.columns.reduce((sum, column) => sum + valueTextLength(column), 0);
-    if (rowCharacters > MAX_ROW_CHARACTERS) {
-      issue(['columns'], `a row may hold up to ${rowCharacters} characters, more than ${MAX_ROW_CHARACTERS} (one row must fit an Event Hubs event): lower maxLength`);
+/** Reports one issue at `path`. */
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** The checks across fields, in the order their issues are reported. */
+const datasetSchema = datasetObjectSchema.superRefine((dataset, ctx) => {
+  const issue: Issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+  const names = new Set<string>();
+  dataset.columns.forEach((column, index) => {
+    const at = (field: string) => ['columns', index, field];
+    checkColumnName(column, names, at, issue);
+    checkColumnFields(column, at, issue);
+  });
+  checkHeadersAndRowSize(dataset, issue);
+  const columns = columnLookup(dataset, issue);
+  checkKeyAndEventTime(dataset, columns, issue);
+  checkAggregates(dataset, columns, issue);
+});
+
+/** A column's name is not taken by an earlier column, nor by a derived column. */
+function checkColumnName(column: DeclaredColumn, earlier: Set<string>, at: (field: string) => (string | number)[], issue: Issue): void {
+  if (earlier.has(column.name)) issue(at('name'), `duplicate column '${column.name}'`);
+  if (RESERVED_NAMES.has(column.name)) issue(at('name'), `'${column.name}' is reserved for a derived column`);
+  earlier.add(column.name);
+}
+
+/** Each field a column declares applies to its type, and its values agree with each other. */
+function checkColumnFields(column: DeclaredColumn, at: (field: string) => (string | number)[], issue: Issue): void {
+  if (column.type === 'enum' && column.values === undefined) issue(at('values'), 'an enum column needs values');
+  if (column.type !== 'enum' && column.values !== undefined) issue(at('values'), 'only enum columns take values');
+  const numeric = column.type === 'integer' || column.type === 'number';
+  if (!numeric && column.min !== undefined) issue(at('min'), 'only integer and number columns take min');
+  if (!numeric && column.max !== undefined) issue(at('max'), 'only integer and number columns take max');
+  if (column.min !== undefined && column.max !== undefined && column.min > column.max) {
+    issue(at('max'), `must be ≥ min (${column.min})`);
+  }
+  if (column.type !== 'string' && column.maxLength !== undefined) issue(at('maxLength'), 'only string columns take maxLength');
+  if (column.type !== 'string' && column.pattern !== undefined) issue(at('pattern'), 'only string columns take pattern');
+  if (column.pattern !== undefined) {
+    try {
+      new RegExp(column.pattern, 'u');
+    } catch (error) {
+      issue(at('pattern'), `not a valid regular expression: ${(error as Error).message}`);
     }
+  }
+  const temporal = column.type === 'date' || column.type === 'timestamp';
+  if (!temporal && column.formats !== undefined) issue(at('formats'), 'only date and timestamp columns take formats');
+  if (column.type !== 'timestamp' && column.timeZone !== undefined) issue(at('timeZone'), 'only timestamp columns take timeZone');
+  if (!numeric && column.decimalSeparator !== undefined) issue(at('decimalSeparator'), 'only integer and number columns take decimalSeparator');
+  if (!numeric && column.thousandsSeparator !== undefined) issue(at('thousandsSeparator'), 'only integer and number columns take thousandsSeparator');
+  if ((column.decimalSeparator ?? '.') === column.thousandsSeparator) issue(at('thousandsSeparator'), 'must differ from the decimal separator');
+  for (const field of ['trueValues', 'falseValues'] as const) {
+    if (column.type !== 'boolean' && column[field] !== undefined) issue(at(field), `only boolean columns take ${field}`);
+  }
+  if (column.type === 'boolean' && (column.trueValues === undefined) !== (column.falseValues === undefined)) {
+    issue(at(column.trueValues === undefined ? 'trueValues' : 'falseValues'), 'declare trueValues and falseValues together');
+  }
+  const falseWords = new Set((column.falseValues ?? []).map((word) => word.toLowerCase()));
+  const both = (column.trueValues ?? []).filter((word) => falseWords.has(word.toLowerCase()));
+  if (both.length > 0) issue(at('falseValues'), `'${both[0]}' is both true and false`);
+}
 
-    // The key, partition key and event time decide where a row goes and whether it is new:
-    // they can never be NULL, so they must be declared required.
-    const requireColumn = (path: (string | number)[], name: string, mustBeRequired: boolean) => {
+/** Each header names one column under the dataset's matching rule, and a row fits an event. */
+function checkHeadersAndRowSize(dataset: DeclaredDataset, issue: Issue): void {
+  const headers = new Map<string, string>();
+  dataset.columns.forEach((column, index) => {
+    const key = headerKey(column.header ?? column.name, dataset.csv.headerMatch);
+    const other = headers.get(key);
+    if (other !== undefined) issue(['columns', index, 'header'], `matches the same file header as column '${other}' (${dataset.csv.headerMatch})`);
+    else headers.set(key, column.name);
+  });
+
+  const rowCharacters = dataset.columns.reduce((sum, column) => sum + valueTextLength(column), 0);
+  if (rowCharacters > MAX_ROW_CHARACTERS) {
+    issue(['columns'], `a row may hold up to ${rowCharacters} characters, more than ${MAX_ROW_CHARACTERS} (one row must fit an Event Hubs event): lower maxLength`);
+  }
+}
+
+/** The columns that other fields name, looked up with an issue when one is not declared. */
+interface ColumnLookup {
+  readonly byName: ReadonlyMap<string, DeclaredColumn>;
+  /** The column `name`, or an issue at `path`; `{ required: true }` also asks for `required: true`. */
+  named(path: (string | number)[], name: string, rule: { readonly required: boolean }): DeclaredColumn | undefined;
+}
+
+function columnLookup(dataset: DeclaredDataset, issue: Issue): ColumnLookup {
+  // Of two columns with one name (an issue already), the last is the one fields refer to.
+  const byName = new Map(dataset.columns.map((column) => [column.name, column]));
+  return {
+    byName,
+    named: (path, name, rule) => {
       const column = byName.get(name);
       if (column === undefined) {
         issue(path, `'${name}' is not a declared column`);
         return undefined;
       }
-      if (mustBeRequired && column.required !== true) issue(path, `column '${name}' must be required: true`);
+      if (rule.required && column.required !== true) issue(path, `column '${name}' must be required: true`);
       return column;
-    };
-    // No key: a row is identified by a hash of its values (`row_hash`), 64 hex characters.
-    const keyColumns = dataset.key.map((name, index) => requireColumn(['key', index], name, true));
-    if (new Set(dataset.key).size !== dataset.key.length) issue(['key'], 'lists a column twice');
-    const bytes = keyColumns.reduce((sum, column) => sum + (column === undefined ? 0 : keyBytes(column)), 0);
-    if (bytes > MAX_KEY_BYTES) {
-      issue(['key'], `key columns take up to ${bytes} bytes in a SQL index key, more than ${MAX_KEY_BYTES} (text counts 2 bytes a character): lower their maxLength`);
+    },
+  };
+}
+
+/**
+ * The key, partition key and event time decide where a row goes and whether it is new: they can
+ * never be NULL, so they must be declared required. Without an event time there are no windows.
+ */
+function checkKeyAndEventTime(dataset: DeclaredDataset, columns: ColumnLookup, issue: Issue): void {
+  // No key: a row is identified by a hash of its values (`row_hash`), 64 hex characters.
+  const keyColumns = dataset.key.map((name, index) => columns.named(['key', index], name, { required: true }));
+  if (new Set(dataset.key).size !== dataset.key.length) issue(['key'], 'lists a column twice');
+  const bytes = keyColumns.reduce((sum, column) => sum + (column === undefined ? 0 : keyBytes(column)), 0);
+  if (bytes > MAX_KEY_BYTES) {
+    issue(['key'], `key columns take up to ${bytes} bytes in a SQL index key, more than ${MAX_KEY_BYTES} (text counts 2 bytes a character): lower their maxLength`);
+  }
+  if (dataset.partitionKey !== undefined) columns.named(['partitionKey'], dataset.partitionKey, { required: true });
+  if (dataset.eventTime === undefined) {
+    // No event time, no windows: what only windows and the daily report use cannot be declared.
+    for (const field of ['dimensions', 'measures', 'quantileMeasures'] as const) {
+      if (dataset[field].length > 0) issue([field], 'needs eventTime: aggregates are kept per time window');
     }
-    if (dataset.partitionKey !== undefined) requireColumn(['partitionKey'], dataset.partitionKey, true);
-    if (dataset.eventTime === undefined) {
-      // No event time, no windows: what only windows and the daily report use cannot be declared.
-      for (const field of ['dimensions', 'measures', 'quantileMeasures'] as const) {
-        if (dataset[field].length > 0) issue([field], 'needs eventTime: aggregates are kept per time window');
-      }
-      if (dataset.report !== undefined) issue(['report'], 'needs eventTime: the report is kept per day');
-    } else {
-      const eventTime = requireColumn(['eventTime'], dataset.eventTime, true);
-      if (eventTime !== undefined && eventTime.type !== 'timestamp' && eventTime.type !== 'date') {
-        issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp or date, not ${eventTime.type}`);
-      }
+    if (dataset.report !== undefined) issue(['report'], 'needs eventTime: the report is kept per day');
+  } else {
+    const eventTime = columns.named(['eventTime'], dataset.eventTime, { required: true });
+    if (eventTime !== undefined && eventTime.type !== 'timestamp' && eventTime.type !== 'date') {
+      issue(['eventTime'], `column '${dataset.eventTime}' must have type timestamp or date, not ${eventTime.type}`);
     }
-    const dimensionColumns = dataset.dimensions.map((name, index) => requireColumn(['dimensions', index], name, false));
-    // Dimensions are columns of the window table too, beside its own and the measures' columns.
-    const windowColumns = new Set(['window_start', 'dimension_key', 'count', 'updated_at', ...dataset.measures.flatMap((m) => ['count', 'sum', 'sum_of_squares', 'min', 'max'].map((part) => `${m}_${part}`))]);
-    dataset.dimensions.forEach((name, index) => {
-      if (windowColumns.has(name)) issue(['dimensions', index], `'${name}' is also a column of the window table: rename the column`);
-    });
-    const keyLength = dimensionKeyLength(dimensionColumns.map((column) => (column === undefined ? 0 : valueTextLength(column))));
-    if (keyLength > MAX_DIMENSION_KEY_LENGTH) {
-      issue(['dimensions'], `dimension values encoded together take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`);
-    }
-    dataset.measures.forEach((name, index) => {
-      const column = requireColumn(['measures', index], name, false);
-      if (column !== undefined && column.type !== 'integer' && column.type !== 'number') {
-        issue(['measures', index], `column '${name}' must be integer or number, not ${column.type}`);
-      }
-    });
-    dataset.quantileMeasures.forEach((name, index) => {
-      if (!dataset.measures.includes(name)) issue(['quantileMeasures', index], `'${name}' is not one of measures`);
-      // The sketch indexes positive values logarithmically and counts the rest as zero.
-      const column = byName.get(name);
-      if (column !== undefined && !(column.min !== undefined && column.min >= 0)) {
-        issue(['quantileMeasures', index], `column '${name}' needs min ≥ 0: quantile sketches cover non-negative values`);
-      }
-    });
-    if (dataset.report !== undefined) {
-      if (!dataset.measures.includes(dataset.report.measure)) {
-        issue(['report', 'measure'], `'${dataset.report.measure}' is not one of measures`);
-      }
-      const dimension = requireColumn(['report', 'dimension'], dataset.report.dimension, false);
-      const indexBytes = dimension === undefined ? 0 : EVENT_DATE_BYTES + keyBytes(dimension);
-      if (indexBytes > MAX_REPORT_INDEX_BYTES) {
-        issue(['report', 'dimension'], `column '${dataset.report.dimension}' takes up to ${indexBytes - EVENT_DATE_BYTES} bytes in the report's SQL index, more than ${MAX_REPORT_INDEX_BYTES - EVENT_DATE_BYTES}: lower its maxLength`);
-      }
+  }
+}
+
+/** Dimensions, measures, quantile measures and the report name columns that fit the window table and its indexes. */
+function checkAggregates(dataset: DeclaredDataset, columns: ColumnLookup, issue: Issue): void {
+  const dimensionColumns = dataset.dimensions.map((name, index) => columns.named(['dimensions', index], name, { required: false }));
+  // Dimensions are columns of the window table too, beside its own and the measures' columns.
+  const windowColumns = new Set(['window_start', 'dimension_key', 'count', 'updated_at', ...dataset.measures.flatMap((m) => ['count', 'sum', 'sum_of_squares', 'min', 'max'].map((part) => `${m}_${part}`))]);
+  dataset.dimensions.forEach((name, index) => {
+    if (windowColumns.has(name)) issue(['dimensions', index], `'${name}' is also a column of the window table: rename the column`);
+  });
+  const keyLength = dimensionKeyLength(dimensionColumns.map((column) => (column === undefined ? 0 : valueTextLength(column))));
+  if (keyLength > MAX_DIMENSION_KEY_LENGTH) {
+    issue(['dimensions'], `dimension values encoded together take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`);
+  }
+  dataset.measures.forEach((name, index) => {
+    const column = columns.named(['measures', index], name, { required: false });
+    if (column !== undefined && column.type !== 'integer' && column.type !== 'number') {
+      issue(['measures', index], `column '${name}' must be integer or number, not ${column.type}`);
     }
   });
+  dataset.quantileMeasures.forEach((name, index) => {
+    if (!dataset.measures.includes(name)) issue(['quantileMeasures', index], `'${name}' is not one of measures`);
+    // The sketch indexes positive values logarithmically and counts the rest as zero.
+    const column = columns.byName.get(name);
+    if (column !== undefined && !(column.min !== undefined && column.min >= 0)) {
+      issue(['quantileMeasures', index], `column '${name}' needs min ≥ 0: quantile sketches cover non-negative values`);
+    }
+  });
+  if (dataset.report !== undefined) {
+    if (!dataset.measures.includes(dataset.report.measure)) {
+      issue(['report', 'measure'], `'${dataset.report.measure}' is not one of measures`);
+    }
+    const dimension = columns.named(['report', 'dimension'], dataset.report.dimension, { required: false });
+    const indexBytes = dimension === undefined ? 0 : EVENT_DATE_BYTES + keyBytes(dimension);
+    if (indexBytes > MAX_REPORT_INDEX_BYTES) {
+      issue(['report', 'dimension'], `column '${dataset.report.dimension}' takes up to ${indexBytes - EVENT_DATE_BYTES} bytes in the report's SQL index, more than ${MAX_REPORT_INDEX_BYTES - EVENT_DATE_BYTES}: lower its maxLength`);
+    }
+  }
+}
 
 /** `columns[3].type` style path, as a user would write it in JSON. */
 function formatPath(path: readonly PropertyKey[]): string {
