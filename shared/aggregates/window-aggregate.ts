@@ -110,27 +110,29 @@ export function partialsFromFacts(dataset: DatasetDeclaration, facts: readonly F
       if (typeof value === 'number') (group.sketches[i] as QuantileSketch).add(value);
     }
   }
-  const partials: WindowPartial[] = [];
-  for (const group of groups.values()) {
-    const summaries: Record<string, MeasureSummary> = {};
-    for (let i = 0; i < measures.length; i++) {
-      const summary = group.summaries[i] as Accumulator['summaries'][number];
-      summaries[measures[i] as string] = summary.count === 0 ? EMPTY_SUMMARY : summary;
-    }
-    const sketches: Record<string, SerializedSketch> = {};
-    for (let i = 0; i < quantileMeasures.length; i++) sketches[quantileMeasures[i] as string] = (group.sketches[i] as QuantileSketch).toJSON();
-    partials.push({
-      dataset: dataset.name,
-      windowStart: group.windowStart,
-      windowMinutes: dataset.windowMinutes,
-      dimensions: group.dimensions,
-      dimensionKey: group.dimensionKey,
-      count: group.count,
-      measures: summaries,
-      sketches,
-    });
+  return [...groups.values()].map((group) => toPartial(dataset, group)).sort(byWindowThenKey);
+}
+
+/** A finished accumulator as a partial: measures without a value get the empty summary. */
+function toPartial(dataset: DatasetDeclaration, group: Accumulator): WindowPartial {
+  const { measures, quantileMeasures } = dataset;
+  const summaries: Record<string, MeasureSummary> = {};
+  for (let i = 0; i < measures.length; i++) {
+    const summary = group.summaries[i] as Accumulator['summaries'][number];
+    summaries[measures[i] as string] = summary.count === 0 ? EMPTY_SUMMARY : summary;
   }
-  return partials.sort(byWindowThenKey);
+  const sketches: Record<string, SerializedSketch> = {};
+  for (let i = 0; i < quantileMeasures.length; i++) sketches[quantileMeasures[i] as string] = (group.sketches[i] as QuantileSketch).toJSON();
+  return {
+    dataset: dataset.name,
+    windowStart: group.windowStart,
+    windowMinutes: dataset.windowMinutes,
+    dimensions: group.dimensions,
+    dimensionKey: group.dimensionKey,
+    count: group.count,
+    measures: summaries,
+    sketches,
+  };
 }
 
 function byWindowThenKey(a: WindowPartial, b: WindowPartial): number {
