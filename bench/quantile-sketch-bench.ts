@@ -85,11 +85,32 @@ function benchDistribution(name: string, draw: (next: () => number) => number): 
   partialValues.forEach((values, index) => all.set(values, index * VALUES_PER_PARTIAL));
   const sorted = Float64Array.from(all).sort();
 
-  // Transform's side: one sketch per partial.
+  const adds = timeAdds(partialValues, all.length);
+  const oursWire = adds.oursPartials.map((sketch) => JSON.stringify(sketch.toJSON()));
+  const theirsWire = adds.theirsPartials.map((sketch) => JSON.stringify(toStored(sketch)));
+  const inMemory = timeMergesInMemory(adds.oursPartials, adds.theirsPartials);
+  const stored = timeMergesStored(oursWire, theirsWire);
+
+  console.log(`\n${name}: ${PARTIALS} partials of ${VALUES_PER_PARTIAL} values (${all.length.toLocaleString('en-US')} in the window)`);
+  printAccuracy(sorted, inMemory, stored);
+  const mean = (texts: string[]) => texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0) / texts.length;
+  const rows: [string, number, number, string][] = [
+    ['add, ns per value', adds.time.ours, adds.time.theirs, ''],
+    ['merge in memory, µs per partial', inMemory.time.ours / 1000, inMemory.time.theirs / 1000, ''],
+    ['merge stored row + partial, µs per partial', stored.time.ours / 1000, stored.time.theirs / 1000, ''],
+    ['partial on the wire, bytes (mean)', mean(oursWire), mean(theirsWire), ''],
+    ['window row on the wire, bytes', Buffer.byteLength(stored.oursRow), Buffer.byteLength(stored.theirsRow), ''],
+  ];
+  console.log(`  ${''.padEnd(44)}${'ours'.padStart(12)}${'sketches-js'.padStart(14)}${'ours / theirs'.padStart(15)}`);
+  for (const [label, ours, theirs] of rows) console.log(`  ${label.padEnd(44)}${format(ours).padStart(12)}${format(theirs).padStart(14)}${format(ours / theirs, 2).padStart(15)}`);
+}
+
+/** Transform's side: one sketch per partial. */
+function timeAdds(partialValues: readonly Float64Array[], count: number) {
   let oursPartials: QuantileSketch[] = [];
   let theirsPartials: DDSketch[] = [];
-  const add = timeBoth(
-    all.length,
+  const time = timeBoth(
+    count,
     () => {
       oursPartials = partialValues.map((values) => {
         const sketch = QuantileSketch.empty(ALPHA);
@@ -105,13 +126,14 @@ function benchDistribution(name: string, draw: (next: () => number) => number): 
       });
     },
   );
-  const oursWire = oursPartials.map((sketch) => JSON.stringify(sketch.toJSON()));
-  const theirsWire = theirsPartials.map((sketch) => JSON.stringify(toStored(sketch)));
+  return { time, oursPartials, theirsPartials };
+}
 
-  // Aggregate's side, in memory: fold the partials into one sketch.
+/** Aggregate's side, in memory: fold the partials into one sketch. */
+function timeMergesInMemory(oursPartials: readonly QuantileSketch[], theirsPartials: readonly DDSketch[]) {
   let oursWindow = QuantileSketch.empty(ALPHA);
   let theirsWindow = new DDSketch({ relativeAccuracy: ALPHA });
-  const mergeInMemory = timeBoth(
+  const time = timeBoth(
     PARTIALS,
     () => {
       oursWindow = QuantileSketch.empty(ALPHA);
@@ -122,10 +144,14 @@ function benchDistribution(name: string, draw: (next: () => number) => number): 
       for (const partial of theirsPartials) theirsWindow.merge(partial);
     },
   );
-  // Aggregate's side as it runs: the stored row is read, the partial from the event merged, the row written back.
+  return { time, oursWindow, theirsWindow };
+}
+
+/** Aggregate's side as it runs: the stored row is read, the partial from the event merged, the row written back. */
+function timeMergesStored(oursWire: readonly string[], theirsWire: readonly string[]) {
   let oursRow = '';
   let theirsRow = '';
-  const mergeStored = timeBoth(
+  const time = timeBoth(
     PARTIALS,
     () => {
       let row = JSON.stringify(QuantileSketch.empty(ALPHA).toJSON());
@@ -142,10 +168,13 @@ function benchDistribution(name: string, draw: (next: () => number) => number): 
       theirsRow = row;
     },
   );
+  return { time, oursRow, theirsRow };
+}
 
-  const oursStored = QuantileSketch.from(JSON.parse(oursRow) as SerializedSketch);
-  const theirsStored = fromStored(JSON.parse(theirsRow) as StoredDatadogSketch);
-  console.log(`\n${name}: ${PARTIALS} partials of ${VALUES_PER_PARTIAL} values (${all.length.toLocaleString('en-US')} in the window)`);
+/** Each sketch's relative error against the exact quantiles, and whether the stored form answers as the in-memory one. */
+function printAccuracy(sorted: Float64Array, inMemory: ReturnType<typeof timeMergesInMemory>, stored: ReturnType<typeof timeMergesStored>): void {
+  const oursStored = QuantileSketch.from(JSON.parse(stored.oursRow) as SerializedSketch);
+  const theirsStored = fromStored(JSON.parse(stored.theirsRow) as StoredDatadogSketch);
   console.log('  relative error     ' + QUANTILES.map((q) => `p${q * 100}`.padStart(16)).join(''));
   for (const [label, quantile] of [
     ['ours', (q: number) => oursStored.quantile(q)],
@@ -156,19 +185,9 @@ function benchDistribution(name: string, draw: (next: () => number) => number): 
   }
   // The stored form must not change an answer (sketches-js recomputes its mapping from the protobuf, so allow rounding).
   const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.abs(a);
-  const oursSame = QUANTILES.every((q) => same(oursWindow.quantile(q), oursStored.quantile(q)));
-  const theirsSame = QUANTILES.every((q) => same(theirsWindow.getValueAtQuantile(q), theirsStored.getValueAtQuantile(q)));
+  const oursSame = QUANTILES.every((q) => same(inMemory.oursWindow.quantile(q), oursStored.quantile(q)));
+  const theirsSame = QUANTILES.every((q) => same(inMemory.theirsWindow.getValueAtQuantile(q), theirsStored.getValueAtQuantile(q)));
   console.log(`  stored merges answer as in-memory ones: ours ${oursSame ? 'yes' : 'NO'}, sketches-js ${theirsSame ? 'yes' : 'NO'}`);
-  const mean = (texts: string[]) => texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0) / texts.length;
-  const rows: [string, number, number, string][] = [
-    ['add, ns per value', add.ours, add.theirs, ''],
-    ['merge in memory, µs per partial', mergeInMemory.ours / 1000, mergeInMemory.theirs / 1000, ''],
-    ['merge stored row + partial, µs per partial', mergeStored.ours / 1000, mergeStored.theirs / 1000, ''],
-    ['partial on the wire, bytes (mean)', mean(oursWire), mean(theirsWire), ''],
-    ['window row on the wire, bytes', Buffer.byteLength(oursRow), Buffer.byteLength(theirsRow), ''],
-  ];
-  console.log(`  ${''.padEnd(44)}${'ours'.padStart(12)}${'sketches-js'.padStart(14)}${'ours / theirs'.padStart(15)}`);
-  for (const [label, ours, theirs] of rows) console.log(`  ${label.padEnd(44)}${format(ours).padStart(12)}${format(theirs).padStart(14)}${format(ours / theirs, 2).padStart(15)}`);
 }
 
 console.log(`Quantile sketches at relative accuracy ${ALPHA}: ours (shared/aggregates/quantile-sketch.ts) and @datadog/sketches-js; best of ${ROUNDS} rounds.`);
