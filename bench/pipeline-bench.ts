@@ -36,7 +36,7 @@ import { readCsv } from '../shared/csv/csv-reader.js';
 import { bindHeader } from '../shared/validation/header-binding.js';
 import { validateRow } from '../shared/validation/validate-row.js';
 import { cpuBetween, stackCpuSnapshot, type CpuUse } from '../load-tests/process-cpu.js';
-import { measureFloor } from './floor-bench.js';
+import { measureFloor, type FloorResult } from './floor-bench.js';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -236,7 +236,8 @@ function printCpuUse(cpu: CpuUse, rows: number, seconds: number): void {
   );
 }
 
-async function main(): Promise<void> {
+/** What `npm run bench` is asked to run, checked before anything starts. */
+function benchArgs() {
   const { values } = parseArgs({
     options: {
       rows: { type: 'string', default: '1000000' },
@@ -251,15 +252,17 @@ async function main(): Promise<void> {
   });
   const stages = new Set(values.stages.split(','));
   const instances = parseInstances(values.instances);
-  const rows = Number(values.rows);
-  const extractMb = Number(values['extract-mb']);
-  const partitions = Number(values.partitions);
   const files = Number(values.files);
   if (!Number.isSafeInteger(files) || files < 1) throw new Error(`--files must be a positive integer, got '${values.files}'`);
   const placements = values.placement.split(',').map((placement) => oneOf('placement', FUNCTION_PLACEMENTS, placement));
   if (stages.has('e2e') && Object.keys(instances.perFunction).length > 0 && placements.includes('shared')) {
     throw new Error("--instances names functions: that needs --placement per-function (every process runs every function under 'shared')");
   }
+  return { stages, instances, rows: Number(values.rows), extractMb: Number(values['extract-mb']), partitions: Number(values.partitions), files, placements, verbose: values.verbose };
+}
+
+async function main(): Promise<void> {
+  const { stages, instances, rows, extractMb, partitions, files, placements, verbose } = benchArgs();
   const directory = await mkdtemp(join(tmpdir(), 'etl-bench-'));
   try {
     const path = join(directory, 'iot.csv');
@@ -276,9 +279,9 @@ async function main(): Promise<void> {
       console.log(`Baseline 2 — naive loader (parse→SQLite):    ${number.format(naiveRate)} rows/s`);
     }
     // CPU per row of each end-to-end run, for the comparison with the floor.
-    const endToEndCpu: { placement: FunctionPlacement; microsecondsPerRow: number }[] = [];
+    const endToEndCpu: EndToEndCpu[] = [];
     for (const placement of stages.has('e2e') ? placements : []) {
-      const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose: values.verbose });
+      const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose });
       if (e2e.cpu.processes.length > 0) endToEndCpu.push({ placement, microsecondsPerRow: cpuPerRow(e2e.cpu.totalSeconds, rows) });
       const layout =
         describeInstances(instances, placement) +
@@ -289,26 +292,7 @@ async function main(): Promise<void> {
       );
       printCpuUse(e2e.cpu, rows, e2e.seconds);
     }
-    if (stages.has('floor')) {
-      const floor = await measureFloor(path, directory, { partitions });
-      const perRow = (seconds: number) => cpuPerRow(seconds, floor.rows);
-      console.log('Floor — CPU per row of each part of the end-to-end run, measured alone:');
-      for (const part of floor.parts) {
-        const service = part.service ? ` (${part.service.name} ${perRow(part.service.cpuSeconds).toFixed(1)})` : '';
-        console.log(`  ${part.name.padEnd(30)} ${perRow(part.cpuSeconds).toFixed(1).padStart(5)} µs${service}`);
-      }
-      const sum = perRow(floor.parts.reduce((total, part) => total + part.cpuSeconds, 0));
-      console.log(
-        `  the parts sum to ${sum.toFixed(1)} µs per row: even with no other work and perfect overlap, ` +
-          `${availableParallelism()} cores allow at most ${rowsPerSecondAllowed(sum)} rows/s here`,
-      );
-      for (const run of endToEndCpu) {
-        console.log(
-          `  the ${run.placement} end-to-end run spent ${run.microsecondsPerRow.toFixed(1)} µs per row, ${(run.microsecondsPerRow - sum).toFixed(1)} above the floor ` +
-            '(host, checkpoints, manifests, partials, aggregation, polling, and running it all at once)',
-        );
-      }
-    }
+    if (stages.has('floor')) printFloor(await measureFloor(path, directory, { partitions }), endToEndCpu);
     if (extractMb > 0 && stages.has('extract')) {
       // Default V8 heap sizing, then with the old space capped (what `languageWorkers__node__arguments` can set in Azure).
       for (const memory of await extractPeakRss(directory, extractMb, partitions, [undefined, 160])) {
@@ -321,6 +305,33 @@ async function main(): Promise<void> {
     }
   } finally {
     await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/** An end-to-end run's CPU per row, for the comparison with the floor. */
+interface EndToEndCpu {
+  readonly placement: FunctionPlacement;
+  readonly microsecondsPerRow: number;
+}
+
+/** The floor's parts per row, their sum and the rate it allows, and how far above it each end-to-end run was. */
+function printFloor(floor: FloorResult, endToEndCpu: readonly EndToEndCpu[]): void {
+  const perRow = (seconds: number) => cpuPerRow(seconds, floor.rows);
+  console.log('Floor — CPU per row of each part of the end-to-end run, measured alone:');
+  for (const part of floor.parts) {
+    const service = part.service ? ` (${part.service.name} ${perRow(part.service.cpuSeconds).toFixed(1)})` : '';
+    console.log(`  ${part.name.padEnd(30)} ${perRow(part.cpuSeconds).toFixed(1).padStart(5)} µs${service}`);
+  }
+  const sum = perRow(floor.parts.reduce((total, part) => total + part.cpuSeconds, 0));
+  console.log(
+    `  the parts sum to ${sum.toFixed(1)} µs per row: even with no other work and perfect overlap, ` +
+      `${availableParallelism()} cores allow at most ${rowsPerSecondAllowed(sum)} rows/s here`,
+  );
+  for (const run of endToEndCpu) {
+    console.log(
+      `  the ${run.placement} end-to-end run spent ${run.microsecondsPerRow.toFixed(1)} µs per row, ${(run.microsecondsPerRow - sum).toFixed(1)} above the floor ` +
+        '(host, checkpoints, manifests, partials, aggregation, polling, and running it all at once)',
+    );
   }
 }
 
