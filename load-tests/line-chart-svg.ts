@@ -27,11 +27,8 @@ export function niceCeiling(value: number): number {
 
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
-/**
- * A line chart as a standalone SVG: series as polylines over shared axes from zero, vertical
- * markers (uploads, say) as dashed lines. Hand-written so that a report needs no charting package.
- */
-export function lineChartSvg(options: {
+/** What `lineChartSvg` draws. */
+export interface LineChartOptions {
   title: string;
   xLabel: string;
   yLabel: string;
@@ -42,60 +39,93 @@ export function lineChartSvg(options: {
   /** Axis ends at least this far (charts shown side by side share their axes). */
   xAtLeast?: number;
   yAtLeast?: number;
-}): string {
-  const width = 860;
-  const height = 360;
-  const left = 70;
-  const right = 20;
-  const top = 40;
-  const bottom = 60;
-  const plotWidth = width - left - right;
-  const plotHeight = height - top - bottom;
+}
+
+/** The chart's size and margins in pixels; the plot is what the margins leave. */
+const WIDTH = 860;
+const HEIGHT = 360;
+const LEFT = 70;
+const RIGHT = 20;
+const TOP = 40;
+const BOTTOM = 60;
+const PLOT_WIDTH = WIDTH - LEFT - RIGHT;
+const PLOT_HEIGHT = HEIGHT - TOP - BOTTOM;
+
+/** The axes' ranges, and where a value lands in pixels. */
+interface Frame {
+  readonly xMax: number;
+  readonly yMax: number;
+  px(x: number): string;
+  py(y: number): string;
+}
+
+/**
+ * A line chart as a standalone SVG: series as polylines over shared axes from zero, vertical
+ * markers (uploads, say) as dashed lines. Hand-written so that a report needs no charting package.
+ */
+export function lineChartSvg(options: LineChartOptions): string {
   const allPoints = options.series.flatMap((series) => series.points);
   const xMax = niceCeiling(Math.max(...allPoints.map(([x]) => x), ...(options.markers ?? []).map((marker) => marker.x), options.xAtLeast ?? 0, 1));
   const yMax = niceCeiling(Math.max(...allPoints.map(([, y]) => y), options.yAtLeast ?? 0, 1));
-  const yTicks = options.integerY && Number.isInteger(yMax) && yMax <= 10 ? yMax : 5;
-  const px = (x: number) => (left + (x / xMax) * plotWidth).toFixed(1);
-  const py = (y: number) => (top + plotHeight - (y / yMax) * plotHeight).toFixed(1);
+  const frame: Frame = {
+    xMax,
+    yMax,
+    px: (x) => (LEFT + (x / xMax) * PLOT_WIDTH).toFixed(1),
+    py: (y) => (TOP + PLOT_HEIGHT - (y / yMax) * PLOT_HEIGHT).toFixed(1),
+  };
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${xml(options.title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
+    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15">${xml(options.title)}</text>`,
+    ...axesSvg(frame, options),
   ];
+  for (const marker of options.markers ?? []) {
+    parts.push(
+      `<line x1="${frame.px(marker.x)}" y1="${TOP}" x2="${frame.px(marker.x)}" y2="${TOP + PLOT_HEIGHT}" stroke="#999" stroke-dasharray="4 3"><title>${xml(marker.label)}</title></line>`,
+    );
+  }
+  parts.push(...seriesSvg(frame, options.series), '</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** Grid lines and tick labels, the two axes and their labels. */
+function axesSvg({ xMax, yMax, px, py }: Frame, options: LineChartOptions): string[] {
+  const parts: string[] = [];
+  const yTicks = options.integerY && Number.isInteger(yMax) && yMax <= 10 ? yMax : 5;
   for (let tick = 0; tick <= yTicks; tick += 1) {
     const y = (yMax * tick) / yTicks;
     parts.push(
-      `<line x1="${left}" y1="${py(y)}" x2="${width - right}" y2="${py(y)}" stroke="#e5e5e5"/>`,
-      `<text x="${left - 6}" y="${py(y)}" text-anchor="end" dominant-baseline="middle">${compact.format(y)}</text>`,
+      `<line x1="${LEFT}" y1="${py(y)}" x2="${WIDTH - RIGHT}" y2="${py(y)}" stroke="#e5e5e5"/>`,
+      `<text x="${LEFT - 6}" y="${py(y)}" text-anchor="end" dominant-baseline="middle">${compact.format(y)}</text>`,
     );
   }
   for (let tick = 0; tick <= 5; tick += 1) {
     const x = (xMax * tick) / 5;
-    parts.push(`<text x="${px(x)}" y="${top + plotHeight + 18}" text-anchor="middle">${compact.format(x)}</text>`);
+    parts.push(`<text x="${px(x)}" y="${TOP + PLOT_HEIGHT + 18}" text-anchor="middle">${compact.format(x)}</text>`);
   }
   parts.push(
-    `<line x1="${left}" y1="${top + plotHeight}" x2="${width - right}" y2="${top + plotHeight}" stroke="#333"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotHeight}" stroke="#333"/>`,
-    `<text x="${left + plotWidth / 2}" y="${height - 22}" text-anchor="middle">${xml(options.xLabel)}</text>`,
-    `<text x="16" y="${top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 16 ${top + plotHeight / 2})">${xml(options.yLabel)}</text>`,
+    `<line x1="${LEFT}" y1="${TOP + PLOT_HEIGHT}" x2="${WIDTH - RIGHT}" y2="${TOP + PLOT_HEIGHT}" stroke="#333"/>`,
+    `<line x1="${LEFT}" y1="${TOP}" x2="${LEFT}" y2="${TOP + PLOT_HEIGHT}" stroke="#333"/>`,
+    `<text x="${LEFT + PLOT_WIDTH / 2}" y="${HEIGHT - 22}" text-anchor="middle">${xml(options.xLabel)}</text>`,
+    `<text x="16" y="${TOP + PLOT_HEIGHT / 2}" text-anchor="middle" transform="rotate(-90 16 ${TOP + PLOT_HEIGHT / 2})">${xml(options.yLabel)}</text>`,
   );
-  for (const marker of options.markers ?? []) {
+  return parts;
+}
+
+/** Each series as a polyline, and its entry in the legend under the plot. */
+function seriesSvg({ px, py }: Frame, series: readonly ChartSeries[]): string[] {
+  const parts: string[] = [];
+  let legendX = LEFT + 10;
+  for (const one of series) {
+    const points = one.points.map(([x, y]) => `${px(x)},${py(y)}`).join(' ');
     parts.push(
-      `<line x1="${px(marker.x)}" y1="${top}" x2="${px(marker.x)}" y2="${top + plotHeight}" stroke="#999" stroke-dasharray="4 3"><title>${xml(marker.label)}</title></line>`,
+      `<polyline fill="none" stroke="${xml(one.color)}" stroke-width="2" points="${points}"><title>${xml(one.name)}</title></polyline>`,
+      `<rect x="${legendX}" y="${HEIGHT - 12}" width="12" height="3" fill="${xml(one.color)}"/>`,
+      `<text x="${legendX + 18}" y="${HEIGHT - 8}">${xml(one.name)}</text>`,
     );
+    legendX += 18 + one.name.length * 7 + 24; // ~7 px a character at 12 px
   }
-  let legendX = left + 10;
-  for (const series of options.series) {
-    const points = series.points.map(([x, y]) => `${px(x)},${py(y)}`).join(' ');
-    parts.push(
-      `<polyline fill="none" stroke="${xml(series.color)}" stroke-width="2" points="${points}"><title>${xml(series.name)}</title></polyline>`,
-      `<rect x="${legendX}" y="${height - 12}" width="12" height="3" fill="${xml(series.color)}"/>`,
-      `<text x="${legendX + 18}" y="${height - 8}">${xml(series.name)}</text>`,
-    );
-    legendX += 18 + series.name.length * 7 + 24; // ~7 px a character at 12 px
-  }
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
+  return parts;
 }
 
 /** Finished charts in one row, each keeping its own axes: one SVG that nests them left to right. */
