@@ -42,62 +42,71 @@ async function main(): Promise<void> {
   const rows = Number(values.rows ?? 1_000_000);
   const directory = await mkdtemp(join(tmpdir(), 'core-bench-'));
   try {
-    let path = values.file;
-    if (path === undefined) {
-      path = join(directory, 'iot.csv');
-      const generated = generateIotCsv({ rows, seed: Number(values.seed ?? 1) });
-      const out = createWriteStream(path);
-      await measure('generate (to a file)', rows, async () => {
-        for (const chunk of generated.chunks) if (!out.write(chunk)) await once(out, 'drain');
-        out.end();
-        await once(out, 'finish');
-      });
-    }
+    const path = values.file ?? (await writeGeneratedFile(join(directory, 'iot.csv'), rows, Number(values.seed ?? 1)));
     const size = (await stat(path)).size;
     console.log(`file: ${path}, ${(size / 1024 / 1024).toFixed(1)} MiB`);
-
-    let parsed = 0;
-    await measure('csv-parse stream (raw baseline)', rows, async () => {
-      for await (const _record of createReadStream(path).pipe(parse({ relax_column_count: true, from_line: 2 }))) parsed++;
-    });
-
-    const rssBefore = process.memoryUsage().rss;
-    let peakRss = rssBefore;
-    let items = 0;
-    await measure('readCsv (header, rows, errors)', rows, async () => {
-      for await (const _item of readCsv(createReadStream(path))) {
-        items++;
-        if ((items & 0x3fff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      }
-    });
-    console.log(`readCsv items ${number.format(items)} (csv-parse records ${number.format(parsed)}); RSS ${mb(rssBefore)} before, peak ${mb(peakRss)} while reading`);
-    await measure('readCsv, csv-parse for every record', rows, async () => {
-      for await (const _item of readCsv(createReadStream(path), { splitUnquotedRecords: false })) items--;
-    });
-
-    // The per-row stages run on rows held in memory, so that reading does not count.
-    const sample: string[][] = [];
-    let header: string[] = [];
-    for await (const item of readCsv(generateIotCsv({ rows: MICRO_ROWS, seed: 2, badRowRate: 0 }).chunks)) {
-      if (item.kind === 'header') header = item.fields;
-      else if (item.kind === 'row') sample.push(item.fields);
-    }
-    const bound = bindHeader(iotEventsDataset, header);
-    if (!bound.ok) throw new Error(bound.reason);
-    const binding: HeaderBinding = bound.binding;
-    const typed: TypedRow[] = [];
-    await measure(`validateRow (${number.format(sample.length)} rows)`, sample.length, () => {
-      for (const fields of sample) {
-        const result = validateRow(iotEventsDataset, binding, fields);
-        if (result.ok) typed.push(result.row);
-      }
-    });
-    const facts: Fact[] = await measure('toFact', typed.length, () => typed.map((row, index) => toFact(iotEventsDataset, row, 'bench', index + 1)));
-    const partials = await measure('partialsFromFacts', facts.length, () => partialsFromFacts(iotEventsDataset, facts));
-    console.log(`${number.format(partials.length)} partials from ${number.format(facts.length)} facts`);
+    await benchReaders(path, rows);
+    await benchRowStages();
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
+}
+
+/** The generator's rate, writing `rows` rows to `path`. */
+async function writeGeneratedFile(path: string, rows: number, seed: number): Promise<string> {
+  const generated = generateIotCsv({ rows, seed });
+  const out = createWriteStream(path);
+  await measure('generate (to a file)', rows, async () => {
+    for (const chunk of generated.chunks) if (!out.write(chunk)) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+  });
+  return path;
+}
+
+/** csv-parse alone, then readCsv with and without its own split of unquoted records, and readCsv's memory. */
+async function benchReaders(path: string, rows: number): Promise<void> {
+  let parsed = 0;
+  await measure('csv-parse stream (raw baseline)', rows, async () => {
+    for await (const _record of createReadStream(path).pipe(parse({ relax_column_count: true, from_line: 2 }))) parsed++;
+  });
+
+  const rssBefore = process.memoryUsage().rss;
+  let peakRss = rssBefore;
+  let items = 0;
+  await measure('readCsv (header, rows, errors)', rows, async () => {
+    for await (const _item of readCsv(createReadStream(path))) {
+      items++;
+      if ((items & 0x3fff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+  });
+  console.log(`readCsv items ${number.format(items)} (csv-parse records ${number.format(parsed)}); RSS ${mb(rssBefore)} before, peak ${mb(peakRss)} while reading`);
+  await measure('readCsv, csv-parse for every record', rows, async () => {
+    for await (const _item of readCsv(createReadStream(path), { splitUnquotedRecords: false })) items--;
+  });
+}
+
+/** The per-row stages, on rows held in memory so that reading does not count. */
+async function benchRowStages(): Promise<void> {
+  const sample: string[][] = [];
+  let header: string[] = [];
+  for await (const item of readCsv(generateIotCsv({ rows: MICRO_ROWS, seed: 2, badRowRate: 0 }).chunks)) {
+    if (item.kind === 'header') header = item.fields;
+    else if (item.kind === 'row') sample.push(item.fields);
+  }
+  const bound = bindHeader(iotEventsDataset, header);
+  if (!bound.ok) throw new Error(bound.reason);
+  const binding: HeaderBinding = bound.binding;
+  const typed: TypedRow[] = [];
+  await measure(`validateRow (${number.format(sample.length)} rows)`, sample.length, () => {
+    for (const fields of sample) {
+      const result = validateRow(iotEventsDataset, binding, fields);
+      if (result.ok) typed.push(result.row);
+    }
+  });
+  const facts: Fact[] = await measure('toFact', typed.length, () => typed.map((row, index) => toFact(iotEventsDataset, row, 'bench', index + 1)));
+  const partials = await measure('partialsFromFacts', facts.length, () => partialsFromFacts(iotEventsDataset, facts));
+  console.log(`${number.format(partials.length)} partials from ${number.format(facts.length)} facts`);
 }
 
 function mb(bytes: number): string {
