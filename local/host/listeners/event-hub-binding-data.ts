@@ -31,12 +31,19 @@ export function eventBodyBytes(event: ReceivedEventData): Buffer {
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
+/** How the trigger binding hands events over: one per invocation or a batch, as text or bytes. */
+export interface EventsBinding {
+  readonly cardinality: 'one' | 'many';
+  readonly dataType: string | undefined;
+}
+
 /**
  * The trigger argument. `string` (and no dataType, which we treat alike) gives strings the library
  * JSON-parses where it can; the host drops empty strings from string collections, so the array can
  * be shorter than the batch. `binary` gives Buffers.
  */
-export function eventsInput(events: readonly ReceivedEventData[], dataType: string | undefined, many: boolean): RpcTypedData {
+export function eventsInput(events: readonly ReceivedEventData[], { dataType, cardinality }: EventsBinding): RpcTypedData {
+  const many = cardinality === 'many';
   if (dataType === 'binary') {
     const bytes = events.map(eventBodyBytes);
     return many ? { collectionBytes: { bytes } } : { bytes: bytes[0] ?? Buffer.alloc(0) };
@@ -67,7 +74,7 @@ function nonEmpty(values: ReadonlyArray<string | null | undefined>): string[] {
 export function eventsTriggerMetadata(
   events: readonly ReceivedEventData[],
   partition: PartitionInfo,
-  many: boolean,
+  { cardinality }: Pick<EventsBinding, 'cardinality'>,
 ): Record<string, RpcTypedData> {
   const partitionContext = {
     FullyQualifiedNamespace: partition.fullyQualifiedNamespace,
@@ -75,7 +82,7 @@ export function eventsTriggerMetadata(
     ConsumerGroup: partition.consumerGroup,
     PartitionId: partition.partitionId,
   };
-  if (!many) {
+  if (cardinality === 'one') {
     const event = events[0];
     if (event === undefined) return toRpcTriggerMetadata({ PartitionContext: partitionContext });
     return toRpcTriggerMetadata({

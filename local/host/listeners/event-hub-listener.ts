@@ -23,7 +23,7 @@ import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { ContainerClient } from '@azure/storage-blob';
 import { HostError } from '../host-error.js';
 import { resolveBindingExpression, resolveConnectionString } from '../binding-settings.js';
-import { eventsInput, eventsTriggerMetadata, type PartitionInfo } from './event-hub-binding-data.js';
+import { eventsInput, eventsTriggerMetadata, type EventsBinding, type PartitionInfo } from './event-hub-binding-data.js';
 import { invokeWithRetryPolicy } from './retry-policy.js';
 import { describeError, type ListenerContext, type TriggerListener } from './trigger-listener.js';
 
@@ -207,23 +207,22 @@ export class EventHubListener implements TriggerListener {
 
   async #dispatch(batch: ReceivedEventData[], partition: PartitionContext, buffer: PartitionBuffer): Promise<void> {
     const { trigger, triggerName, fn, log, config } = this.#context;
-    const many = trigger.cardinality === 'many';
+    const binding: EventsBinding = { cardinality: trigger.cardinality === 'many' ? 'many' : 'one', dataType: typeof trigger.dataType === 'string' ? trigger.dataType : undefined };
     const info: PartitionInfo = {
       fullyQualifiedNamespace: partition.fullyQualifiedNamespace,
       eventHubName: partition.eventHubName,
       consumerGroup: partition.consumerGroup,
       partitionId: partition.partitionId,
     };
-    const dataType = typeof trigger.dataType === 'string' ? trigger.dataType : undefined;
-    const invocations = many ? [batch] : batch.map((event) => [event]);
+    const invocations = binding.cardinality === 'many' ? [batch] : batch.map((event) => [event]);
     let abandoned = false;
     for (const events of invocations) {
       try {
         await invokeWithRetryPolicy(
           this.#context,
           {
-            inputData: [{ name: triggerName, data: eventsInput(events, dataType, many) }],
-            triggerMetadata: eventsTriggerMetadata(events, info, many),
+            inputData: [{ name: triggerName, data: eventsInput(events, binding) }],
+            triggerMetadata: eventsTriggerMetadata(events, info, binding),
           },
           events.length,
           this.#abort.signal,
