@@ -30,8 +30,6 @@ export interface ChunkLoadInput {
   /** Deterministic id of the chunk: `<fileId>/<chunkIndex>`. The ledger key for stage `transform`. */
   readonly chunkId: string;
   readonly facts: readonly Fact[];
-  /** Rows of this chunk that transform rejected while typing (rare: extract validated them). */
-  readonly rejectedRows?: number;
 }
 
 /** What loading one chunk did to the facts. */

@@ -13,6 +13,7 @@ export interface FileManifest {
   /** Data rows (header excluded) extract read. `total = valid + rejected`. */
   readonly totalRows: number;
   readonly validRows: number;
+  /** Rows extract rejected, each written with its reason; transform rejects none (it parks whole chunks). */
   readonly rejectedRows: number;
   /** Rows transform inserted as new facts, and rows it found already loaded (by key). */
   readonly loadedRows: number;

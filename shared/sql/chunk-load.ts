@@ -37,7 +37,6 @@ export function distinctByKey(facts: readonly Fact[]): Fact[] {
 export interface ManifestDelta {
   loaded: number;
   duplicates: number;
-  rejected: number;
   chunks: number;
 }
 
@@ -46,11 +45,10 @@ export class ManifestDeltas {
   readonly #byFile = new Map<string, ManifestDelta>();
 
   /** Counts one applied chunk of `fileId`. */
-  add(fileId: string, chunk: { loaded: number; duplicates: number; rejected: number }): void {
-    const delta = this.#byFile.get(fileId) ?? { loaded: 0, duplicates: 0, rejected: 0, chunks: 0 };
+  add(fileId: string, chunk: { loaded: number; duplicates: number }): void {
+    const delta = this.#byFile.get(fileId) ?? { loaded: 0, duplicates: 0, chunks: 0 };
     delta.loaded += chunk.loaded;
     delta.duplicates += chunk.duplicates;
-    delta.rejected += chunk.rejected;
     delta.chunks += 1;
     this.#byFile.set(fileId, delta);
   }
@@ -95,7 +93,7 @@ export function* loadChunksInTransaction(
     idPrefix ??= input.chunkId;
     const loaded = yield* step(dialect.insertNewFacts(datasetTables(input.dataset), input.facts, newFacts));
     const duplicates = input.facts.length - loaded;
-    manifests.add(input.fileId, { loaded, duplicates, rejected: input.rejectedRows ?? 0 });
+    manifests.add(input.fileId, { loaded, duplicates });
     chunks.push({ alreadyApplied: false, loaded, duplicates });
   }
   if (idPrefix === undefined) return { chunks, outbox: [] };

@@ -6,9 +6,7 @@ const isoOrNull = (value: unknown): string | null => (value == null ? null : iso
 
 /**
  * Numbers may come as numbers or (BIGINT through mssql) as text; timestamps as ISO text (SQLite) or
- * Date (mssql). Rows transform rejects are kept apart from extract's counts
- * (`transform_rejected_rows`) because extract may finish after transform: finishExtract sets its
- * counts and must not erase them.
+ * Date (mssql).
  */
 export function manifestFromRow(row: Readonly<Record<string, unknown>>): FileManifest {
   const n = (name: string) => Number(row[name] ?? 0);
@@ -19,8 +17,8 @@ export function manifestFromRow(row: Readonly<Record<string, unknown>>): FileMan
     blobEtag: String(row.blob_etag),
     state: String(row.state) as FileState,
     totalRows: n('total_rows'),
-    validRows: n('valid_rows') - n('transform_rejected_rows'),
-    rejectedRows: n('rejected_rows') + n('transform_rejected_rows'),
+    validRows: n('valid_rows'),
+    rejectedRows: n('rejected_rows'),
     loadedRows: n('loaded_rows'),
     duplicateRows: n('duplicate_rows'),
     chunks: n('chunks'),

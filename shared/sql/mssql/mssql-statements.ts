@@ -42,7 +42,7 @@ WHERE NOT EXISTS (SELECT 1 FROM [etl_ledger] AS l WITH (UPDLOCK, HOLDLOCK) WHERE
 // --- manifest -------------------------------------------------------------------------------------
 
 const FILE_COLUMNS =
-  '[file_id], [dataset], [blob_name], [blob_etag], [state], [total_rows], [valid_rows], [rejected_rows], [transform_rejected_rows], ' +
+  '[file_id], [dataset], [blob_name], [blob_etag], [state], [total_rows], [valid_rows], [rejected_rows], ' +
   '[loaded_rows], [duplicate_rows], [chunks], [chunks_loaded], [chunks_dead_lettered], [error], [received_at], [extracted_at], ' +
   '[completed_at], [updated_at]';
 
@@ -77,11 +77,11 @@ WHERE [file_id] = @fileId`,
  */
 export const CHUNK_LOADED: TsqlStatement = {
   text: `UPDATE [etl_files] SET [loaded_rows] = [loaded_rows] + @loaded, [duplicate_rows] = [duplicate_rows] + @duplicates,
-  [transform_rejected_rows] = [transform_rejected_rows] + @rejected, [chunks_loaded] = [chunks_loaded] + @chunks, [updated_at] = @at,
+  [chunks_loaded] = [chunks_loaded] + @chunks, [updated_at] = @at,
   [state] = CASE WHEN ${CHUNKS_COMPLETE} THEN N'complete' ELSE [state] END,
   [completed_at] = CASE WHEN ${CHUNKS_COMPLETE} THEN @at ELSE [completed_at] END
 WHERE [file_id] = @fileId`,
-  parameters: { loaded: BIGINT, duplicates: BIGINT, rejected: BIGINT, chunks: INT, at: DATETIME2, fileId: FILE_ID },
+  parameters: { loaded: BIGINT, duplicates: BIGINT, chunks: INT, at: DATETIME2, fileId: FILE_ID },
 };
 
 export const FAIL_FILE: TsqlStatement = {

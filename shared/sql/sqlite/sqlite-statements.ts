@@ -31,7 +31,7 @@ WHERE file_id = @fileId`;
 
 /** Adds `@chunks` loaded chunks; completes the file when they were its last and extract has finished (old values on the right). */
 export const SQLITE_CHUNK_LOADED = `UPDATE etl_files SET loaded_rows = loaded_rows + @loaded, duplicate_rows = duplicate_rows + @duplicates,
-  transform_rejected_rows = transform_rejected_rows + @rejected, chunks_loaded = chunks_loaded + @chunks, updated_at = @at,
+  chunks_loaded = chunks_loaded + @chunks, updated_at = @at,
   state = CASE WHEN ${CHUNKS_COMPLETE} THEN 'complete' ELSE state END,
   completed_at = CASE WHEN ${CHUNKS_COMPLETE} THEN @at ELSE completed_at END
 WHERE file_id = @fileId`;

@@ -130,15 +130,15 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(finished.completedAt).toBe('2026-11-20T10:01:00.000Z');
     });
 
-    it('completes a file when its last chunk arrives after extract finished, and counts transform rejects', async () => {
+    it("completes a file when its last chunk arrives after extract finished, keeping extract's counts", async () => {
       const { store, dataset, fileId } = await setup();
       await begin(store, dataset, fileId);
-      const loading = await store.manifest.finishExtract(fileId, { totalRows: 4, validRows: 4, rejectedRows: 0, chunks: 2 }, '2026-11-20T10:01:00.000Z');
+      const loading = await store.manifest.finishExtract(fileId, { totalRows: 4, validRows: 3, rejectedRows: 1, chunks: 2 }, '2026-11-20T10:01:00.000Z');
       expect(loading).toMatchObject({ state: 'loading', chunksLoaded: 0, completedAt: null });
       await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }], fileId) }, () => []);
       expect((await store.manifest.getFile(fileId))?.state).toBe('loading');
       await store.facts.loadChunk(
-        { dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [{ id: 3 }], fileId, 3), rejectedRows: 1 },
+        { dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [{ id: 3 }], fileId, 3) },
         () => [],
       );
       const done = await store.manifest.getFile(fileId);

@@ -63,7 +63,7 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
     });
     // Chunk 1 overlaps chunk 0 on ids 2 and 3: only the new keys come back from OUTPUT, matched to their facts.
     const second = [2, 3, 4, 5].map((id, index) => eventFact(dataset, { id }, 'f1', index + 5));
-    const loaded = await loader.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/1', facts: second, rejectedRows: 1 }, outbox('f1/1'));
+    const loaded = await loader.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/1', facts: second }, outbox('f1/1'));
     expect(loaded).toMatchObject({ loaded: 2, duplicates: 2, outbox: [{ body: '[7,8]' }] });
     expect(await loader.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/1', facts: second }, outbox('f1/1'))).toEqual({
       alreadyApplied: true,
@@ -76,7 +76,7 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
         throw new Error('outbox builder failed');
       }),
     ).rejects.toThrow('outbox builder failed');
-    await sqlite.manifest.finishExtract('f1', { totalRows: 10, validRows: 9, rejectedRows: 1, chunks: 2 }, '2026-11-20T10:05:00.000Z');
+    await sqlite.manifest.finishExtract('f1', { totalRows: 10, validRows: 8, rejectedRows: 2, chunks: 2 }, '2026-11-20T10:05:00.000Z');
     expect(await sqlite.manifest.getFile('f1')).toMatchObject({ state: 'complete', loadedRows: 5, duplicateRows: 3, validRows: 8, rejectedRows: 2, chunksLoaded: 2 });
     expect(await sqlite.query.countFacts(dataset)).toBe(5);
     expect((await sqlite.outbox.listUnpublished(10)).map((message) => message.id)).toEqual(['f1/0/all', 'f1/1/all']);

@@ -49,7 +49,7 @@ describe('binding T-SQL parameters onto mssql requests', () => {
     const inputs = request.parameters as unknown as Record<string, DeclaredInput>;
     expect(inputs.at?.value).toEqual(new Date('2026-11-20T10:00:00.000Z'));
     expect(inputs.fileId?.value).toBe("f'; --");
-    expect(inputs.rejected?.value).toBeNull();
+    expect(inputs.chunks?.value).toBeNull();
     let error: unknown;
     try {
       bindParameters(new sql.Request(), LIST_FILES, { limit: 10, status: 'complete' });

@@ -107,12 +107,12 @@ describe('T-SQL statement logic, run on SQLite after a mechanical translation', 
       expect(claim.run({ stage: 'transform', id: 'f1/0', at: '2026-11-20T10:00:02.000Z' }).changes).toBe(0);
 
       // A chunk lands before extract has finished: counted, the file keeps extracting.
-      chunkLoaded.run({ loaded: 3, duplicates: 1, rejected: 0, chunks: 1, at: '2026-11-20T10:00:03.000Z', fileId: 'f1' });
+      chunkLoaded.run({ loaded: 3, duplicates: 1, chunks: 1, at: '2026-11-20T10:00:03.000Z', fileId: 'f1' });
       expect(await store.manifest.getFile('f1')).toMatchObject({ state: 'extracting', chunksLoaded: 1, loadedRows: 3, duplicateRows: 1 });
-      finishExtract.run({ total: 9, valid: 8, rejected: 1, chunks: 3, at: '2026-11-20T10:00:04.000Z', fileId: 'f1' });
+      finishExtract.run({ total: 9, valid: 7, rejected: 2, chunks: 3, at: '2026-11-20T10:00:04.000Z', fileId: 'f1' });
       expect(await store.manifest.getFile('f1')).toMatchObject({ state: 'loading', completedAt: null, totalRows: 9 });
       // The last two chunks in one load: one update adds both and completes the file.
-      chunkLoaded.run({ loaded: 2, duplicates: 1, rejected: 1, chunks: 2, at: '2026-11-20T10:00:05.000Z', fileId: 'f1' });
+      chunkLoaded.run({ loaded: 2, duplicates: 1, chunks: 2, at: '2026-11-20T10:00:05.000Z', fileId: 'f1' });
       expect(await store.manifest.getFile('f1')).toMatchObject({
         state: 'complete',
         completedAt: '2026-11-20T10:00:05.000Z',

@@ -176,7 +176,7 @@ GO
 -- select_file
 -- parameters: @fileId NVARCHAR(400)
 -- parsed by node-sql-parser: yes
-SELECT [file_id], [dataset], [blob_name], [blob_etag], [state], [total_rows], [valid_rows], [rejected_rows], [transform_rejected_rows], [loaded_rows], [duplicate_rows], [chunks], [chunks_loaded], [chunks_dead_lettered], [error], [received_at], [extracted_at], [completed_at], [updated_at] FROM [etl_files] WHERE [file_id] = @fileId
+SELECT [file_id], [dataset], [blob_name], [blob_etag], [state], [total_rows], [valid_rows], [rejected_rows], [loaded_rows], [duplicate_rows], [chunks], [chunks_loaded], [chunks_dead_lettered], [error], [received_at], [extracted_at], [completed_at], [updated_at] FROM [etl_files] WHERE [file_id] = @fileId
 GO
 
 -- begin_file
@@ -198,10 +198,10 @@ WHERE [file_id] = @fileId
 GO
 
 -- chunk_loaded
--- parameters: @loaded BIGINT, @duplicates BIGINT, @rejected BIGINT, @chunks INT, @at DATETIME2(3), @fileId NVARCHAR(400)
+-- parameters: @loaded BIGINT, @duplicates BIGINT, @chunks INT, @at DATETIME2(3), @fileId NVARCHAR(400)
 -- parsed by node-sql-parser: yes
 UPDATE [etl_files] SET [loaded_rows] = [loaded_rows] + @loaded, [duplicate_rows] = [duplicate_rows] + @duplicates,
-  [transform_rejected_rows] = [transform_rejected_rows] + @rejected, [chunks_loaded] = [chunks_loaded] + @chunks, [updated_at] = @at,
+  [chunks_loaded] = [chunks_loaded] + @chunks, [updated_at] = @at,
   [state] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN N'complete' ELSE [state] END,
   [completed_at] = CASE WHEN [state] = N'loading' AND [extracted_at] IS NOT NULL AND [chunks_loaded] + @chunks >= [chunks] THEN @at ELSE [completed_at] END
 WHERE [file_id] = @fileId
@@ -222,7 +222,7 @@ GO
 -- list_files
 -- parameters: @limit INT, @state NVARCHAR(16), @dataset NVARCHAR(63)
 -- parsed by node-sql-parser: yes
-SELECT TOP (@limit) [file_id], [dataset], [blob_name], [blob_etag], [state], [total_rows], [valid_rows], [rejected_rows], [transform_rejected_rows], [loaded_rows], [duplicate_rows], [chunks], [chunks_loaded], [chunks_dead_lettered], [error], [received_at], [extracted_at], [completed_at], [updated_at] FROM [etl_files]
+SELECT TOP (@limit) [file_id], [dataset], [blob_name], [blob_etag], [state], [total_rows], [valid_rows], [rejected_rows], [loaded_rows], [duplicate_rows], [chunks], [chunks_loaded], [chunks_dead_lettered], [error], [received_at], [extracted_at], [completed_at], [updated_at] FROM [etl_files]
 WHERE (@state IS NULL OR [state] = @state) AND (@dataset IS NULL OR [dataset] = @dataset)
 ORDER BY [received_at] DESC, [file_id]
 GO
