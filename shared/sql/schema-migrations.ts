@@ -16,6 +16,7 @@ export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
   { version: 1, description: 'manifest (etl_files), chunk ledger (etl_ledger), outbox (etl_outbox), dataset registry (etl_datasets)' },
   { version: 2, description: 'dead letters (etl_dead_letters)' },
   { version: 3, description: 'etl_dead_letters dropped: dead letters live in blob storage only' },
+  { version: 4, description: 'etl_files.transform_rejected_rows dropped: only extract rejects rows' },
 ];
 
 /** A dialect's scripts: one list of statements per migration number. */

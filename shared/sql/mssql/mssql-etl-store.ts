@@ -22,6 +22,7 @@ import {
   MSSQL_REGISTER_DATASET,
   MSSQL_SCHEMA_VERSION_TABLE,
   MSSQL_SELECT_SCHEMA_VERSIONS,
+  ddlStepValues,
   mssqlDatasetSteps,
   type DdlStep,
 } from './mssql-schema.js';
@@ -87,7 +88,7 @@ export function mssqlMigrationDialect(runner: TsqlRunner): MigrationDialect<DdlS
       await runner.run(MSSQL_MIGRATION_LOCK, { resource: 'scalable-etl-migrate', mode: 'Exclusive', owner: 'Transaction', timeoutMs: 120_000 });
     },
     run: async (step) => {
-      await runner.run(step.statement, { name: step.name });
+      await runner.run(step.statement, ddlStepValues(step));
     },
     appliedVersions: async () => (await runner.run(MSSQL_SELECT_SCHEMA_VERSIONS)).rows.map((row) => Number(row.version)),
     recordVersion: async (migration, at) => {

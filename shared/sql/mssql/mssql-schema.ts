@@ -28,8 +28,15 @@ function ifMissing(kind: 'table' | 'type' | 'index', create: string): TsqlStatem
 export interface DdlStep {
   readonly statement: TsqlStatement;
   readonly name: string;
+  /** For a step on a column (`name`), its table, bound as `@table`. */
+  readonly table?: string;
   /** What it does to the object (the statement catalogue names it so); `create` unless said. */
   readonly action?: 'create' | 'drop';
+}
+
+/** The parameter values a step's catalog checks take. */
+export function ddlStepValues(step: DdlStep): Record<string, string> {
+  return step.table === undefined ? { name: step.name } : { name: step.name, table: step.table };
 }
 
 const step = (kind: 'table' | 'type' | 'index', name: string, create: string): DdlStep => ({ statement: ifMissing(kind, create), name });
@@ -38,6 +45,36 @@ const step = (kind: 'table' | 'type' | 'index', name: string, create: string): D
 const dropTable = (name: string): DdlStep => ({
   statement: { text: `IF EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())\nDROP TABLE ${q(name)}`, parameters: NAME },
   name,
+  action: 'drop',
+});
+
+/**
+ * `IF <column present> DROP COLUMN`. SQL Server refuses to drop a column that a constraint uses, and
+ * a column's DEFAULT constraint has a name the server generated, so it is looked up in
+ * `sys.default_constraints` and dropped first, its name quoted by QUOTENAME in dynamic SQL.
+ */
+const dropColumn = (table: string, column: string): DdlStep => ({
+  statement: {
+    text: `DECLARE @constraint SYSNAME;
+DECLARE @drop NVARCHAR(600);
+IF EXISTS (SELECT 1 FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id
+  WHERE t.name = @table AND t.schema_id = SCHEMA_ID() AND c.name = @name)
+BEGIN
+  SELECT @constraint = d.name FROM sys.default_constraints AS d
+    JOIN sys.tables AS t ON t.object_id = d.parent_object_id
+    JOIN sys.columns AS c ON c.object_id = d.parent_object_id AND c.column_id = d.parent_column_id
+    WHERE t.name = @table AND t.schema_id = SCHEMA_ID() AND c.name = @name;
+  IF @constraint IS NOT NULL
+  BEGIN
+    SET @drop = N'ALTER TABLE ' + QUOTENAME(@table) + N' DROP CONSTRAINT ' + QUOTENAME(@constraint);
+    EXEC sp_executesql @drop;
+  END;
+  ALTER TABLE ${q(table)} DROP COLUMN ${q(column)};
+END`,
+    parameters: { name: nvarchar(128), table: nvarchar(128) },
+  },
+  name: column,
+  table,
   action: 'drop',
 });
 
@@ -168,6 +205,8 @@ export const MSSQL_MIGRATION_STEPS: Readonly<Record<number, readonly DdlStep[]>>
   // Dead letters live in blob storage, which works while the database is down; the table (and its
   // index with it) goes, whatever it holds.
   3: [dropTable('etl_dead_letters')],
+  // Only extract rejects rows (and counts them in rejected_rows); transform parks whole chunks.
+  4: [dropColumn('etl_files', 'transform_rejected_rows')],
 };
 
 /** The migration scripts as text, keyed by number (checked against SQLite's numbering). */

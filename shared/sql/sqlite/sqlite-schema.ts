@@ -1,6 +1,7 @@
 /**
- * SQLite DDL: the numbered core migrations and the per-dataset tables. Every statement is
- * idempotent (`IF NOT EXISTS`), so a migration interrupted half way is simply run again.
+ * SQLite DDL: the numbered core migrations and the per-dataset tables. Every statement but
+ * migration 4's DROP COLUMN is idempotent (`IF NOT EXISTS`); a whole migrate runs in one
+ * transaction that also records the versions it ran, so none is half applied or run twice.
  */
 import type { DatasetTables, FactColumn } from '../dataset-tables.js';
 import type { MigrationScripts } from '../schema-migrations.js';
@@ -83,6 +84,9 @@ export const SQLITE_MIGRATIONS: MigrationScripts = {
   // Dead letters live in blob storage, which works while the database is down; the table (and its
   // index with it) goes, whatever it holds.
   3: ['DROP TABLE IF EXISTS etl_dead_letters'],
+  // Only extract rejects rows (and counts them in rejected_rows); transform parks whole chunks.
+  // SQLite has no DROP COLUMN IF EXISTS: this runs once because the version is recorded with it.
+  4: ['ALTER TABLE etl_files DROP COLUMN transform_rejected_rows'],
 };
 
 function sqliteType(column: FactColumn): string {

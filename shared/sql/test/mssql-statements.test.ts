@@ -36,7 +36,10 @@ const datasets = [iotEventsDataset, contractDataset('contract_events'), composit
 const catalog = mssqlStatementCatalog(datasets);
 const parser = new nodeSqlParser.Parser();
 
-/** The only literals statements may hold: state names, JSON paths, one error text. None is a value. */
+/**
+ * The only literals statements may hold: state names, JSON paths, one error text, the keywords of
+ * one dynamic DROP CONSTRAINT (its names go through QUOTENAME). None is a value.
+ */
 const ALLOWED_LITERALS = new Set([
   "N'extracting'",
   "N'loading'",
@@ -48,6 +51,8 @@ const ALLOWED_LITERALS = new Set([
   "'$.partitionKey'",
   "'$.body'",
   "N'schema migration lock not granted'",
+  "N'ALTER TABLE '",
+  "N' DROP CONSTRAINT '",
 ]);
 
 const LITERAL = /N?'(?:[^']|'')*'/g;

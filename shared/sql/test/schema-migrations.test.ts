@@ -63,7 +63,57 @@ describe('schema migrations', () => {
     expect(tables()).toEqual([]);
     const store = await SqliteEtlStore.open(path);
     try {
-      expect(await store.schemaVersions()).toEqual([1, 2, 3]);
+      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('drops etl_files.transform_rejected_rows from a database made before migration 4 and keeps its files', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'etl-migrate-')), 'etl.sqlite');
+    // What an earlier version made: migrations 1 to 3, and a complete file in the manifest.
+    const before = new Database(path);
+    before.exec(SQLITE_SCHEMA_VERSION_TABLE);
+    for (const version of [1, 2, 3]) {
+      for (const statement of SQLITE_MIGRATIONS[version] ?? []) before.exec(statement);
+      before.prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)').run(version, 'earlier', '2026-11-01T00:00:00.000Z');
+    }
+    before
+      .prepare(
+        `INSERT INTO etl_files (file_id, dataset, blob_name, blob_etag, state, total_rows, valid_rows, rejected_rows, transform_rejected_rows,
+           loaded_rows, duplicate_rows, chunks, chunks_loaded, received_at, extracted_at, completed_at, updated_at)
+         VALUES ('f1', 'd', 'd/a.csv', '"1"', 'complete', 10, 8, 2, 0, 7, 1, 2, 2, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:01.000Z', '2026-11-01T00:00:02.000Z', '2026-11-01T00:00:02.000Z')`,
+      )
+      .run();
+    before.close();
+    const columns = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (db.prepare('SELECT name FROM pragma_table_info(?)').all('etl_files') as { name: string }[]).map((row) => row.name);
+      } finally {
+        db.close();
+      }
+    };
+    expect(columns()).toContain('transform_rejected_rows');
+
+    await runMigrations({ driver: 'sqlite', path }, [contractDataset('after')]);
+    await runMigrations({ driver: 'sqlite', path }, [contractDataset('after')]);
+    expect(columns()).not.toContain('transform_rejected_rows');
+    expect(columns()).toContain('rejected_rows');
+    const store = await SqliteEtlStore.open(path);
+    try {
+      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4]);
+      expect(await store.manifest.getFile('f1')).toMatchObject({
+        state: 'complete',
+        totalRows: 10,
+        validRows: 8,
+        rejectedRows: 2,
+        loadedRows: 7,
+        duplicateRows: 1,
+        chunks: 2,
+        chunksLoaded: 2,
+        completedAt: '2026-11-01T00:00:02.000Z',
+      });
     } finally {
       await store.close();
     }

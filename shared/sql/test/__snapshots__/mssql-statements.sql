@@ -155,6 +155,27 @@ IF EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID
 DROP TABLE [etl_dead_letters]
 GO
 
+-- migration4.drop.transform_rejected_rows
+-- parameters: @name NVARCHAR(128), @table NVARCHAR(128)
+-- parsed by node-sql-parser: no (reviewed by hand)
+DECLARE @constraint SYSNAME;
+DECLARE @drop NVARCHAR(600);
+IF EXISTS (SELECT 1 FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id
+  WHERE t.name = @table AND t.schema_id = SCHEMA_ID() AND c.name = @name)
+BEGIN
+  SELECT @constraint = d.name FROM sys.default_constraints AS d
+    JOIN sys.tables AS t ON t.object_id = d.parent_object_id
+    JOIN sys.columns AS c ON c.object_id = d.parent_object_id AND c.column_id = d.parent_column_id
+    WHERE t.name = @table AND t.schema_id = SCHEMA_ID() AND c.name = @name;
+  IF @constraint IS NOT NULL
+  BEGIN
+    SET @drop = N'ALTER TABLE ' + QUOTENAME(@table) + N' DROP CONSTRAINT ' + QUOTENAME(@constraint);
+    EXEC sp_executesql @drop;
+  END;
+  ALTER TABLE [etl_files] DROP COLUMN [transform_rejected_rows];
+END
+GO
+
 -- claim_ledger
 -- parameters: @stage NVARCHAR(16), @id NVARCHAR(800), @at DATETIME2(3)
 -- parsed by node-sql-parser: yes
