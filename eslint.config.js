@@ -32,7 +32,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(\\.\\./)+(shared|functions|load-tests)/', message: 'The emulator and the local host stand alone: no imports from the app.' }] },
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(shared|functions|load-tests)/',
+              message: 'The emulator and the local host stand alone: no imports from the app.',
+            },
+          ],
+        },
       ],
     },
   },

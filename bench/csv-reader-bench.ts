@@ -52,10 +52,13 @@ function median(values: readonly number[]): number {
 const microseconds = (cpuSeconds: number, rows: number) => (cpuSeconds * 1e6) / rows;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '7' }, against: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '7' }, against: { type: 'string' } },
+  });
   const rows = Number(values.rows);
   const rounds = Number(values.rounds);
-  if (!Number.isSafeInteger(rows) || rows < 1 || !Number.isSafeInteger(rounds) || rounds < 1) throw new Error('--rows and --rounds must be positive integers');
+  if (!Number.isSafeInteger(rows) || rows < 1 || !Number.isSafeInteger(rounds) || rounds < 1)
+    throw new Error('--rows and --rounds must be positive integers');
 
   const text = [...generateIotCsv({ rows, seed: 11 }).chunks].join('');
   // Semicolons everywhere: quoted locations ("Building 3, floor 1") stay quoted, their comma becomes a semicolon.
@@ -64,16 +67,29 @@ async function main(): Promise<void> {
   const shapes: Shape[] = [
     { name: 'utf-8 ,', chunks: chunked(Buffer.from(text, 'utf8')) },
     { name: 'utf-8 ;', chunks: chunked(Buffer.from(semicolons, 'utf8')), options: { dialect: semicolonDialect } },
-    { name: 'windows-1252 ;', chunks: chunked(Buffer.from(semicolons, 'latin1')), options: { dialect: semicolonDialect, encoding: 'windows-1252' } },
-    { name: 'utf-16le ;', chunks: chunked(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(semicolons, 'utf16le')])), options: { dialect: semicolonDialect } },
+    {
+      name: 'windows-1252 ;',
+      chunks: chunked(Buffer.from(semicolons, 'latin1')),
+      options: { dialect: semicolonDialect, encoding: 'windows-1252' },
+    },
+    {
+      name: 'utf-16le ;',
+      chunks: chunked(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(semicolons, 'utf16le')])),
+      options: { dialect: semicolonDialect },
+    },
   ];
-  const other = values.against === undefined ? undefined : ((await import(pathToFileURL(resolve(values.against)).href)) as { readCsvBatches: ReadBatches }).readCsvBatches;
+  const other =
+    values.against === undefined
+      ? undefined
+      : ((await import(pathToFileURL(resolve(values.against)).href)) as { readCsvBatches: ReadBatches }).readCsvBatches;
   const readers: { name: string; read: ReadBatches; shapes: readonly Shape[] }[] = [
     { name: 'this checkout', read: readCsvBatches as ReadBatches, shapes },
     ...(other === undefined ? [] : [{ name: '--against', read: other, shapes: shapes.slice(0, 1) }]),
   ];
 
-  console.log(`${rows} rows (${(Buffer.byteLength(text) / 1024 / 1024).toFixed(1)} MiB), ${rounds} rounds after one warm-up round, CPU of this process`);
+  console.log(
+    `${rows} rows (${(Buffer.byteLength(text) / 1024 / 1024).toFixed(1)} MiB), ${rounds} rounds after one warm-up round, CPU of this process`,
+  );
   if (values.against !== undefined) console.log(`--against: ${resolve(values.against)}`);
   const samples = new Map<string, number[]>();
   for (let round = 0; round <= rounds; round += 1) {
@@ -89,12 +105,18 @@ async function main(): Promise<void> {
     }
   }
   const base = median(samples.get(`this checkout|utf-8 ,`) ?? []);
-  console.log(`${'reader'.padEnd(14)} ${'shape'.padEnd(16)} ${'µs CPU/row (median)'.padStart(20)} ${'min'.padStart(7)} ${'max'.padStart(7)}  vs this checkout's utf-8 ,`);
+  console.log(
+    `${'reader'.padEnd(14)} ${'shape'.padEnd(16)} ${'µs CPU/row (median)'.padStart(20)} ${'min'.padStart(7)} ${'max'.padStart(7)}  vs this checkout's utf-8 ,`,
+  );
   for (const [key, list] of samples) {
     const [reader, shape] = key.split('|') as [string, string];
     const value = median(list);
     console.log(
-      `${reader.padEnd(14)} ${shape.padEnd(16)} ${value.toFixed(3).padStart(20)} ${Math.min(...list).toFixed(3).padStart(7)} ${Math.max(...list).toFixed(3).padStart(7)}  ${(value / base).toFixed(3)}`,
+      `${reader.padEnd(14)} ${shape.padEnd(16)} ${value.toFixed(3).padStart(20)} ${Math.min(...list)
+        .toFixed(3)
+        .padStart(7)} ${Math.max(...list)
+        .toFixed(3)
+        .padStart(7)}  ${(value / base).toFixed(3)}`,
     );
   }
 }

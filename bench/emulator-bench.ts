@@ -33,7 +33,13 @@ async function startEmulatorProcess(dataDir: string, sync: string): Promise<{ co
   const config = join(dataDir, 'config.json');
   await writeFile(
     config,
-    JSON.stringify({ eventHubs: [{ name: 'large', partitionCount: PARTITIONS }, { name: 'small', partitionCount: PARTITIONS }], persistence: { sync } }),
+    JSON.stringify({
+      eventHubs: [
+        { name: 'large', partitionCount: PARTITIONS },
+        { name: 'small', partitionCount: PARTITIONS },
+      ],
+      persistence: { sync },
+    }),
   );
   const bin = new URL('../bin/eventhubs-emulator.js', import.meta.url).pathname;
   const child = spawn(process.execPath, [bin, '--config', config, '--data-dir', join(dataDir, 'data'), '--port', '0'], {
@@ -71,7 +77,11 @@ async function ingest(producer: EventHubProducerClient, events: (partition: numb
 }
 
 /** Reads every partition from the start until `perPartition` events each; returns seconds and bytes. */
-async function readAll(consumer: EventHubConsumerClient, perPartition: number, maxBatchSize: number): Promise<{ seconds: number; bytes: number }> {
+async function readAll(
+  consumer: EventHubConsumerClient,
+  perPartition: number,
+  maxBatchSize: number,
+): Promise<{ seconds: number; bytes: number }> {
   const started = process.hrtime.bigint();
   let bytes = 0;
   await Promise.all(
@@ -102,7 +112,9 @@ async function readAll(consumer: EventHubConsumerClient, perPartition: number, m
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'eh-bench-'));
   const external = values['connection-string'];
-  const emulator = external ? { connectionString: external, stop: async () => undefined } : await startEmulatorProcess(dataDir, values.sync!);
+  const emulator = external
+    ? { connectionString: external, stop: async () => undefined }
+    : await startEmulatorProcess(dataDir, values.sync!);
   const results: string[] = [];
   try {
     // 256 KB events, three to a batch (just under the 1 MB limit).
@@ -114,13 +126,17 @@ async function main(): Promise<void> {
     const largeEvents = largeBatches * 3 * PARTITIONS;
     const largeMb = (largeEvents * LARGE_BYTES) / 1024 / 1024;
     console.error('ingest 256 KB done');
-    results.push(`ingest 256 KB events: ${largeEvents} events, ${largeMb.toFixed(0)} MB in ${largeSeconds.toFixed(2)} s = ${(largeMb / largeSeconds).toFixed(1)} MB/s`);
+    results.push(
+      `ingest 256 KB events: ${largeEvents} events, ${largeMb.toFixed(0)} MB in ${largeSeconds.toFixed(2)} s = ${(largeMb / largeSeconds).toFixed(1)} MB/s`,
+    );
     await large.close();
     const largeReader = new EventHubConsumerClient('$default', emulator.connectionString, 'large');
     const largeRead = await readAll(largeReader, largeEvents / PARTITIONS + 2, 50);
     const readMb = largeRead.bytes / 1024 / 1024;
     console.error('read 256 KB done');
-    results.push(`read   256 KB events: ${readMb.toFixed(0)} MB in ${largeRead.seconds.toFixed(2)} s = ${(readMb / largeRead.seconds).toFixed(1)} MB/s`);
+    results.push(
+      `read   256 KB events: ${readMb.toFixed(0)} MB in ${largeRead.seconds.toFixed(2)} s = ${(readMb / largeRead.seconds).toFixed(1)} MB/s`,
+    );
     await largeReader.close();
 
     // 1 KB events, 900 to a batch.
@@ -133,11 +149,15 @@ async function main(): Promise<void> {
     const smallSeconds = await ingest(small, () => smallBatch, smallBatches);
     const smallEvents = smallBatches * perBatch * PARTITIONS;
     console.error('ingest 1 KB done');
-    results.push(`ingest 1 KB events:   ${smallEvents} events in ${smallSeconds.toFixed(2)} s = ${Math.round(smallEvents / smallSeconds)} events/s`);
+    results.push(
+      `ingest 1 KB events:   ${smallEvents} events in ${smallSeconds.toFixed(2)} s = ${Math.round(smallEvents / smallSeconds)} events/s`,
+    );
     await small.close();
     const smallReader = new EventHubConsumerClient('$default', emulator.connectionString, 'small');
     const smallRead = await readAll(smallReader, smallEvents / PARTITIONS + 20, 1000);
-    results.push(`read   1 KB events:   ${smallEvents + 20 * PARTITIONS} events in ${smallRead.seconds.toFixed(2)} s = ${Math.round((smallEvents + 20 * PARTITIONS) / smallRead.seconds)} events/s`);
+    results.push(
+      `read   1 KB events:   ${smallEvents + 20 * PARTITIONS} events in ${smallRead.seconds.toFixed(2)} s = ${Math.round((smallEvents + 20 * PARTITIONS) / smallRead.seconds)} events/s`,
+    );
     await smallReader.close();
   } finally {
     await emulator.stop();

@@ -17,7 +17,10 @@ describe('the benchmark floor: each part of the run measured alone on the local 
     await writeFile(join(directory, 'iot.csv'), [...generated.chunks].join(''));
     expected = generated.expected();
     // Small chunks and transactions, so the events spread over every partition and the loader commits several times.
-    result = await measureFloor(join(directory, 'iot.csv'), directory, { partitions: 2, settings: { ETL_CHUNK_MAX_ROWS: '500', ETL_TRANSFORM_TRANSACTION_ROWS: '1000' } });
+    result = await measureFloor(join(directory, 'iot.csv'), directory, {
+      partitions: 2,
+      settings: { ETL_CHUNK_MAX_ROWS: '500', ETL_TRANSFORM_TRANSACTION_ROWS: '1000' },
+    });
   });
 
   afterAll(async () => {
@@ -52,7 +55,9 @@ describe('the benchmark floor: each part of the run measured alone on the local 
     // Work on 6,000 rows takes measurable CPU in this process.
     for (const name of ['read CSV', 'event JSON: decode', 'SQLite load']) expect(part(name).cpuSeconds).toBeGreaterThan(0);
     if (process.platform === 'linux') {
-      const served = Object.fromEntries(result.parts.filter((candidate) => candidate.service).map((candidate) => [candidate.name, candidate.service!.name]));
+      const served = Object.fromEntries(
+        result.parts.filter((candidate) => candidate.service).map((candidate) => [candidate.name, candidate.service!.name]),
+      );
       expect(served).toEqual({ 'storage: upload': 'azurite', 'storage: download': 'azurite', 'events through the emulator': 'eventhubs' });
       for (const name of Object.keys(served)) {
         // A part's CPU includes its service's (read from /proc in 10 ms ticks: on a file this small it may be 0).

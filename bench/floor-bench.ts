@@ -94,7 +94,10 @@ function serviceProcess(stack: LocalStack, name: 'azurite' | 'eventhubs'): { nam
 }
 
 /** Reads the file with the pipeline's reader; `onRow` sees each parsed row (header bound) and may pause the read. */
-async function eachRow(path: string, onRow: (binding: HeaderBinding, fields: string[], rowNumber: number) => void | Promise<void>): Promise<number> {
+async function eachRow(
+  path: string,
+  onRow: (binding: HeaderBinding, fields: string[], rowNumber: number) => void | Promise<void>,
+): Promise<number> {
   let binding: HeaderBinding | undefined;
   let rows = 0;
   for await (const items of readCsvBatches(createReadStream(path))) {
@@ -114,20 +117,31 @@ async function eachRow(path: string, onRow: (binding: HeaderBinding, fields: str
 }
 
 /** Publishes the bodies round-robin over the partitions and receives them all with a subscriber. */
-async function throughTheHub(stack: LocalStack, hub: string, consumerGroup: string, bodies: readonly Buffer[], stallMs: number): Promise<{ received: number; receivedBytes: number }> {
+async function throughTheHub(
+  stack: LocalStack,
+  hub: string,
+  consumerGroup: string,
+  bodies: readonly Buffer[],
+  stallMs: number,
+): Promise<{ received: number; receivedBytes: number }> {
   const producer = new EventHubProducerClient(stack.eventHubsConnectionString, hub);
   const consumer = new EventHubConsumerClient(consumerGroup, stack.eventHubsConnectionString, hub);
   let received = 0;
   let receivedBytes = 0;
   try {
     const partitionIds = await producer.getPartitionIds();
-    await new EventHubsEventPublisher(producer, hub).publish(bodies.map((body, index) => ({ body, partitionId: partitionIds[index % partitionIds.length] })));
+    await new EventHubsEventPublisher(producer, hub).publish(
+      bodies.map((body, index) => ({ body, partitionId: partitionIds[index % partitionIds.length] })),
+    );
     if (bodies.length === 0) return { received, receivedBytes };
     await new Promise<void>((resolve, reject) => {
       let stall: NodeJS.Timeout | undefined;
       const watch = () => {
         clearTimeout(stall);
-        stall = setTimeout(() => reject(new Error(`the emulator delivered ${received} of ${bodies.length} events, then nothing for ${stallMs} ms`)), stallMs);
+        stall = setTimeout(
+          () => reject(new Error(`the emulator delivered ${received} of ${bodies.length} events, then nothing for ${stallMs} ms`)),
+          stallMs,
+        );
       };
       watch();
       consumer.subscribe(
@@ -145,7 +159,13 @@ async function throughTheHub(stack: LocalStack, hub: string, consumerGroup: stri
             reject(error);
           },
         },
-        { startPosition: earliestEventPosition, maxBatchSize: 100, maxWaitTimeInSeconds: 0.25, prefetchCount: 300, skipParsingBodyAsJson: true },
+        {
+          startPosition: earliestEventPosition,
+          maxBatchSize: 100,
+          maxWaitTimeInSeconds: 0.25,
+          prefetchCount: 300,
+          skipParsingBodyAsJson: true,
+        },
       );
     });
     return { received, receivedBytes };
@@ -164,7 +184,14 @@ interface PendingChunk {
 
 /** Every part measured alone on the file at `path`; the services run in processes of their own. */
 export async function measureFloor(path: string, directory: string, options: FloorOptions): Promise<FloorResult> {
-  const stack = await startLocalStack({ stateDir: join(directory, 'floor-stack'), ports: 'free', partitions: options.partitions, functionsHost: false, settings: options.settings, log: () => {} });
+  const stack = await startLocalStack({
+    stateDir: join(directory, 'floor-stack'),
+    ports: 'free',
+    partitions: options.partitions,
+    functionsHost: false,
+    settings: options.settings,
+    log: () => {},
+  });
   try {
     const config = loadEtlConfig(stack.settings);
     const blobName = `${iotEventsDataset.name}/floor.csv`;
@@ -179,7 +206,10 @@ export async function measureFloor(path: string, directory: string, options: Flo
 
     // 3 and 4. The valid rows as chunk events, encoded and decoded, and their facts loaded.
     const batches = await timeBatches(path, directory, config, blobName);
-    parts.push({ name: 'event JSON: encode', cpuSeconds: batches.encodeSeconds }, { name: 'event JSON: decode', cpuSeconds: batches.decodeSeconds });
+    parts.push(
+      { name: 'event JSON: encode', cpuSeconds: batches.encodeSeconds },
+      { name: 'event JSON: decode', cpuSeconds: batches.decodeSeconds },
+    );
 
     // 5. The events through the emulator: published with the SDK, received by a subscriber.
     const { bodies } = batches;
@@ -188,14 +218,27 @@ export async function measureFloor(path: string, directory: string, options: Flo
       await measure(
         'events through the emulator',
         async () => {
-          delivery = await throughTheHub(stack, config.hubs.records, config.hubs.transformConsumerGroup, bodies, options.receiveStallMs ?? 30_000);
+          delivery = await throughTheHub(
+            stack,
+            config.hubs.records,
+            config.hubs.transformConsumerGroup,
+            bodies,
+            options.receiveStallMs ?? 30_000,
+          );
         },
         serviceProcess(stack, 'eventhubs'),
       ),
     );
     parts.push({ name: 'SQLite load', cpuSeconds: batches.sqliteSeconds });
     const bytes = bodies.reduce((total, body) => total + body.length, 0);
-    return { rows: reading.rows, validRows: reading.validRows, events: { sent: bodies.length, ...delivery, bytes }, transactions: batches.transactions, loadedFacts: batches.loaded, parts };
+    return {
+      rows: reading.rows,
+      validRows: reading.validRows,
+      events: { sent: bodies.length, ...delivery, bytes },
+      transactions: batches.transactions,
+      loadedFacts: batches.loaded,
+      parts,
+    };
   } finally {
     await stack.close();
   }
@@ -256,7 +299,14 @@ interface BatchTimes {
  */
 async function timeBatches(path: string, directory: string, config: EtlConfig, blobName: string): Promise<BatchTimes> {
   const dataset = iotEventsDataset;
-  const encoder = new ChunkEventEncoder({ type: CHUNK_EVENT_TYPE, v: 1, dataset: dataset.name, datasetVersion: dataset.version, fileId: 'floor', blobName });
+  const encoder = new ChunkEventEncoder({
+    type: CHUNK_EVENT_TYPE,
+    v: 1,
+    dataset: dataset.name,
+    datasetVersion: dataset.version,
+    fileId: 'floor',
+    blobName,
+  });
   const store = await SqliteEtlStore.open(join(directory, 'floor.sqlite'));
   const times: BatchTimes = { bodies: [], encodeSeconds: 0, decodeSeconds: 0, sqliteSeconds: 0, transactions: 0, loaded: 0 };
   try {
@@ -269,7 +319,11 @@ async function timeBatches(path: string, directory: string, config: EtlConfig, b
 }
 
 /** Cuts the file's valid rows into chunks as extract does, and hands them on a transaction's worth at a time. */
-async function eachBatch(path: string, config: EtlConfig, onBatch: (batch: PendingChunk[], batchRows: number) => Promise<void>): Promise<void> {
+async function eachBatch(
+  path: string,
+  config: EtlConfig,
+  onBatch: (batch: PendingChunk[], batchRows: number) => Promise<void>,
+): Promise<void> {
   const dataset = iotEventsDataset;
   let batch: PendingChunk[] = [];
   let batchRows = 0;
@@ -308,7 +362,8 @@ async function timeBatch(
   { encoder, store, config, times }: { encoder: ChunkEventEncoder; store: SqliteEtlStore; config: EtlConfig; times: BatchTimes },
 ): Promise<void> {
   const dataset = iotEventsDataset;
-  const declared = (name: string) => (name === dataset.name ? { columnCount: dataset.columns.length, version: dataset.version } : undefined);
+  const declared = (name: string) =>
+    name === dataset.name ? { columnCount: dataset.columns.length, version: dataset.version } : undefined;
   const first = times.bodies.length;
   let started = ownCpuSeconds();
   const encoded = batch.map((chunk, index) => {
@@ -329,11 +384,19 @@ async function timeBatch(
   times.decodeSeconds += ownCpuSeconds() - started;
   if (decodedRows !== batchRows) throw new Error(`decoded ${decodedRows} rows of ${batchRows}`);
   times.bodies.push(...batchBodies);
-  const inputs: ChunkLoadInput[] = batch.map((chunk, index) => ({ dataset, fileId: 'floor', chunkId: chunkIdOf('floor', first + index), facts: chunk.facts }));
+  const inputs: ChunkLoadInput[] = batch.map((chunk, index) => ({
+    dataset,
+    fileId: 'floor',
+    chunkId: chunkIdOf('floor', first + index),
+    facts: chunk.facts,
+  }));
   const groups = planTransactions(inputs, config.transformTransactionRows);
   started = ownCpuSeconds();
   for (const group of groups) {
-    const result = await store.facts.loadChunks(group.map((index) => inputs[index]!), () => []);
+    const result = await store.facts.loadChunks(
+      group.map((index) => inputs[index]!),
+      () => [],
+    );
     for (const chunk of result.chunks) times.loaded += chunk.loaded;
   }
   times.sqliteSeconds += ownCpuSeconds() - started;

@@ -40,7 +40,10 @@ import { measureFloor, type FloorResult } from './floor-bench.js';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-async function writeGenerated(path: string, options: Parameters<typeof generateIotCsv>[0]): Promise<ReturnType<ReturnType<typeof generateIotCsv>['expected']>> {
+async function writeGenerated(
+  path: string,
+  options: Parameters<typeof generateIotCsv>[0],
+): Promise<ReturnType<ReturnType<typeof generateIotCsv>['expected']>> {
   const generated = generateIotCsv(options);
   const out = createWriteStream(path);
   for (const chunk of generated.chunks) {
@@ -65,7 +68,9 @@ async function naiveLoaderRate(path: string, directory: string): Promise<number>
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   const columns = dataset.columns.map((column) => `"${column.name}"`);
-  database.exec(`CREATE TABLE facts (${columns.map((name, index) => `${name}${index === 0 ? ' TEXT PRIMARY KEY' : ''}`).join(', ')}) WITHOUT ROWID`);
+  database.exec(
+    `CREATE TABLE facts (${columns.map((name, index) => `${name}${index === 0 ? ' TEXT PRIMARY KEY' : ''}`).join(', ')}) WITHOUT ROWID`,
+  );
   const insert = database.prepare(`INSERT OR IGNORE INTO facts VALUES (${columns.map(() => '?').join(', ')})`);
   const started = performance.now();
   let rows = 0;
@@ -129,7 +134,9 @@ async function endToEnd(
     const cpuBefore = stackCpuSnapshot(stack);
     const started = performance.now();
     const startedAt = Date.now();
-    await Promise.all(parts.map((part, index) => uploadCsv(stack.blobService, `iot_events/bench-${index + 1}.csv`, createReadStream(part))));
+    await Promise.all(
+      parts.map((part, index) => uploadCsv(stack.blobService, `iot_events/bench-${index + 1}.csv`, createReadStream(part))),
+    );
     if (verbose) console.error(`upload of ${parts.length} file(s) done after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     const deadline = Date.now() + 30 * 60_000;
     for (;;) {
@@ -145,7 +152,9 @@ async function endToEnd(
           if (verbose) {
             const after = (at: string | null) => (at === null ? '-' : `${((Date.parse(at) - startedAt) / 1000).toFixed(1)} s`);
             for (const file of manifests) {
-              console.error(`${file.blobName}: received after ${after(file.receivedAt)}, extracted after ${after(file.extractedAt)}, facts complete after ${after(file.completedAt)}`);
+              console.error(
+                `${file.blobName}: received after ${after(file.receivedAt)}, extracted after ${after(file.extractedAt)}, facts complete after ${after(file.completedAt)}`,
+              );
             }
             console.error(`windows complete after ${seconds.toFixed(1)} s`);
           }
@@ -184,12 +193,28 @@ async function extractPeakRss(
   await writeFile(join(build, 'package.json'), '{ "type": "module" }');
   await writeFile(
     join(build, 'tsconfig.json'),
-    JSON.stringify({ extends: join(REPOSITORY_ROOT, 'tsconfig.build.json'), compilerOptions: { rootDir: REPOSITORY_ROOT, outDir: build }, include: [], files: [join(REPOSITORY_ROOT, 'bench', 'extract-only.ts')] }),
+    JSON.stringify({
+      extends: join(REPOSITORY_ROOT, 'tsconfig.build.json'),
+      compilerOptions: { rootDir: REPOSITORY_ROOT, outDir: build },
+      include: [],
+      files: [join(REPOSITORY_ROOT, 'bench', 'extract-only.ts')],
+    }),
   );
-  const compiler = spawn(process.execPath, [join(REPOSITORY_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(build, 'tsconfig.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const compiler = spawn(
+    process.execPath,
+    [join(REPOSITORY_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(build, 'tsconfig.json')],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   const [compiled] = (await once(compiler, 'exit')) as [number];
   if (compiled !== 0) throw new Error(`compiling the extract child failed (tsc exited with ${compiled})`);
-  const stack = await startLocalStack({ stateDir: join(directory, 'extract-stack'), ports: 'free', partitions, functionsHost: false, log: () => {}, settings: { ETL_SQLITE_PATH: join(directory, 'extract.sqlite') } });
+  const stack = await startLocalStack({
+    stateDir: join(directory, 'extract-stack'),
+    ports: 'free',
+    partitions,
+    functionsHost: false,
+    log: () => {},
+    settings: { ETL_SQLITE_PATH: join(directory, 'extract.sqlite') },
+  });
   try {
     const results = [];
     for (const [run, heapLimitMb] of heapLimitsMb.entries()) {
@@ -207,7 +232,13 @@ async function extractPeakRss(
       const [code] = (await once(child, 'exit')) as [number];
       if (code !== 0) throw new Error(`extract child exited with ${code}`);
       const result = JSON.parse(output.trim().split('\n').pop()!) as { peakRssMb: number; totalRows: number };
-      results.push({ heapLimitMb, peakMb: result.peakRssMb, fileMb, seconds: (performance.now() - started) / 1000, rows: result.totalRows });
+      results.push({
+        heapLimitMb,
+        peakMb: result.peakRssMb,
+        fileMb,
+        seconds: (performance.now() - started) / 1000,
+        rows: result.totalRows,
+      });
     }
     return results;
   } finally {
@@ -229,7 +260,9 @@ function printCpuUse(cpu: CpuUse, rows: number, seconds: number): void {
   if (cpu.processes.length === 0) return;
   const cores = availableParallelism();
   const microsecondsPerRow = cpuPerRow(cpu.totalSeconds, rows);
-  console.log(`  CPU over the run, per process: ${cpu.processes.map((process) => `${process.name} ${process.seconds.toFixed(1)} s`).join(', ')}`);
+  console.log(
+    `  CPU over the run, per process: ${cpu.processes.map((process) => `${process.name} ${process.seconds.toFixed(1)} s`).join(', ')}`,
+  );
   console.log(
     `  ${cpu.totalSeconds.toFixed(1)} CPU-s in all, ${microsecondsPerRow.toFixed(1)} µs per row, ${Math.round((100 * cpu.totalSeconds) / (cores * seconds))} % of ${cores} cores; ` +
       `that much work per row allows at most ${rowsPerSecondAllowed(microsecondsPerRow)} rows/s here`,
@@ -258,7 +291,16 @@ function benchArgs() {
   if (stages.has('e2e') && Object.keys(instances.perFunction).length > 0 && placements.includes('shared')) {
     throw new Error("--instances names functions: that needs --placement per-function (every process runs every function under 'shared')");
   }
-  return { stages, instances, rows: Number(values.rows), extractMb: Number(values['extract-mb']), partitions: Number(values.partitions), files, placements, verbose: values.verbose };
+  return {
+    stages,
+    instances,
+    rows: Number(values.rows),
+    extractMb: Number(values['extract-mb']),
+    partitions: Number(values.partitions),
+    files,
+    placements,
+    verbose: values.verbose,
+  };
 }
 
 async function main(): Promise<void> {
@@ -268,7 +310,9 @@ async function main(): Promise<void> {
     const path = join(directory, 'iot.csv');
     console.log(`Generating ${number.format(rows)} IoT rows (2 % duplicates, 1 % bad rows)…`);
     const expected = await writeGenerated(path, { rows, seed: 1, duplicateRate: 0.02, badRowRate: 0.01 });
-    console.log(`  ${((await stat(path)).size / 1024 / 1024).toFixed(1)} MB, ${number.format(expected.badRows)} bad, ${number.format(expected.duplicateRows)} duplicates`);
+    console.log(
+      `  ${((await stat(path)).size / 1024 / 1024).toFixed(1)} MB, ${number.format(expected.badRows)} bad, ${number.format(expected.duplicateRows)} duplicates`,
+    );
 
     if (stages.has('parse')) {
       const parseRate = await rawParseRate(path);
@@ -283,9 +327,7 @@ async function main(): Promise<void> {
     for (const placement of stages.has('e2e') ? placements : []) {
       const e2e = await endToEnd(path, directory, rows, { partitions, instances, placement, files, verbose });
       if (e2e.cpu.processes.length > 0) endToEndCpu.push({ placement, microsecondsPerRow: cpuPerRow(e2e.cpu.totalSeconds, rows) });
-      const layout =
-        describeInstances(instances, placement) +
-        (files > 1 ? `, ${files} files at once` : '');
+      const layout = describeInstances(instances, placement) + (files > 1 ? `, ${files} files at once` : '');
       console.log(
         `End to end (${placement.padEnd(12)}) — landing → facts + aggregates: ${number.format(e2e.rowsPerSecond)} rows/s ` +
           `(${e2e.seconds.toFixed(1)} s; ${number.format(e2e.loaded)} loaded, ${number.format(e2e.duplicates)} duplicate, ${number.format(e2e.rejected)} rejected; ${layout})`,

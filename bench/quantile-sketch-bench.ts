@@ -76,7 +76,8 @@ function timeBoth(items: number, ours: () => void, theirs: () => void): { ours: 
 
 const exactQuantile = (sorted: Float64Array, q: number) => sorted[Math.floor(q * (sorted.length - 1))] as number;
 const relativeError = (estimate: number, exact: number) => Math.abs(estimate - exact) / exact;
-const format = (value: number, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const format = (value: number, digits = 1) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function benchDistribution(name: string, draw: (next: () => number) => number): void {
   const { next } = seededRandom(20261207);
@@ -102,7 +103,8 @@ function benchDistribution(name: string, draw: (next: () => number) => number): 
     ['window row on the wire, bytes', Buffer.byteLength(stored.oursRow), Buffer.byteLength(stored.theirsRow), ''],
   ];
   console.log(`  ${''.padEnd(44)}${'ours'.padStart(12)}${'sketches-js'.padStart(14)}${'ours / theirs'.padStart(15)}`);
-  for (const [label, ours, theirs] of rows) console.log(`  ${label.padEnd(44)}${format(ours).padStart(12)}${format(theirs).padStart(14)}${format(ours / theirs, 2).padStart(15)}`);
+  for (const [label, ours, theirs] of rows)
+    console.log(`  ${label.padEnd(44)}${format(ours).padStart(12)}${format(theirs).padStart(14)}${format(ours / theirs, 2).padStart(15)}`);
 }
 
 /** Transform's side: one sketch per partial. */
@@ -155,7 +157,8 @@ function timeMergesStored(oursWire: readonly string[], theirsWire: readonly stri
     PARTIALS,
     () => {
       let row = JSON.stringify(QuantileSketch.empty(ALPHA).toJSON());
-      for (const partial of oursWire) row = JSON.stringify(mergeSketches(JSON.parse(row) as SerializedSketch, JSON.parse(partial) as SerializedSketch));
+      for (const partial of oursWire)
+        row = JSON.stringify(mergeSketches(JSON.parse(row) as SerializedSketch, JSON.parse(partial) as SerializedSketch));
       oursRow = row;
     },
     () => {
@@ -172,7 +175,11 @@ function timeMergesStored(oursWire: readonly string[], theirsWire: readonly stri
 }
 
 /** Each sketch's relative error against the exact quantiles, and whether the stored form answers as the in-memory one. */
-function printAccuracy(sorted: Float64Array, inMemory: ReturnType<typeof timeMergesInMemory>, stored: ReturnType<typeof timeMergesStored>): void {
+function printAccuracy(
+  sorted: Float64Array,
+  inMemory: ReturnType<typeof timeMergesInMemory>,
+  stored: ReturnType<typeof timeMergesStored>,
+): void {
   const oursStored = QuantileSketch.from(JSON.parse(stored.oursRow) as SerializedSketch);
   const theirsStored = fromStored(JSON.parse(stored.theirsRow) as StoredDatadogSketch);
   console.log('  relative error     ' + QUANTILES.map((q) => `p${q * 100}`.padStart(16)).join(''));
@@ -181,7 +188,9 @@ function printAccuracy(sorted: Float64Array, inMemory: ReturnType<typeof timeMer
     ['sketches-js', (q: number) => theirsStored.getValueAtQuantile(q)],
   ] as const) {
     const errors = QUANTILES.map((q) => relativeError(quantile(q), exactQuantile(sorted, q)));
-    console.log(`  ${label.padEnd(17)}${errors.map((error) => `${format(error * 100, 3)} %`.padStart(16)).join('')}   worst ${format(Math.max(...errors) * 100, 3)} %`);
+    console.log(
+      `  ${label.padEnd(17)}${errors.map((error) => `${format(error * 100, 3)} %`.padStart(16)).join('')}   worst ${format(Math.max(...errors) * 100, 3)} %`,
+    );
   }
   // The stored form must not change an answer (sketches-js recomputes its mapping from the protobuf, so allow rounding).
   const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.abs(a);
@@ -190,5 +199,7 @@ function printAccuracy(sorted: Float64Array, inMemory: ReturnType<typeof timeMer
   console.log(`  stored merges answer as in-memory ones: ours ${oursSame ? 'yes' : 'NO'}, sketches-js ${theirsSame ? 'yes' : 'NO'}`);
 }
 
-console.log(`Quantile sketches at relative accuracy ${ALPHA}: ours (shared/aggregates/quantile-sketch.ts) and @datadog/sketches-js; best of ${ROUNDS} rounds.`);
+console.log(
+  `Quantile sketches at relative accuracy ${ALPHA}: ours (shared/aggregates/quantile-sketch.ts) and @datadog/sketches-js; best of ${ROUNDS} rounds.`,
+);
 for (const [name, draw] of Object.entries(DISTRIBUTIONS)) benchDistribution(name, draw);

@@ -32,7 +32,11 @@ export interface InvariantReport {
 /** How many of the largest windows have their sketch quantile checked against the exact one. */
 const QUANTILE_WINDOWS = 10;
 
-export async function checkInvariants(runtime: EtlRuntime, dataset: DatasetDeclaration, uploaded: readonly UploadedFile[]): Promise<InvariantReport> {
+export async function checkInvariants(
+  runtime: EtlRuntime,
+  dataset: DatasetDeclaration,
+  uploaded: readonly UploadedFile[],
+): Promise<InvariantReport> {
   const violations: string[] = [];
   const files = await runtime.store.manifest.listFiles({ limit: 10_000 });
   const rows = uploaded.reduce((sum, file) => sum + file.expected.rows, 0);
@@ -64,20 +68,29 @@ export async function checkInvariants(runtime: EtlRuntime, dataset: DatasetDecla
   };
 }
 
-async function checkFile(runtime: EtlRuntime, dataset: DatasetDeclaration, file: FileManifest, expected: IotCsvExpectation): Promise<string[]> {
+async function checkFile(
+  runtime: EtlRuntime,
+  dataset: DatasetDeclaration,
+  file: FileManifest,
+  expected: IotCsvExpectation,
+): Promise<string[]> {
   const problems: string[] = [];
   const name = file.blobName;
   if (file.state !== 'complete') problems.push(`${name}: ${file.state}${file.error ? ` (${file.error})` : ''}`);
   if (file.totalRows !== expected.rows) problems.push(`${name}: total ${file.totalRows}, generated ${expected.rows}`);
-  if (file.totalRows !== file.validRows + file.rejectedRows) problems.push(`${name}: total ${file.totalRows} ≠ valid ${file.validRows} + rejected ${file.rejectedRows}`);
-  if (file.rejectedRows !== expected.badRows) problems.push(`${name}: rejected ${file.rejectedRows}, generated bad rows ${expected.badRows}`);
+  if (file.totalRows !== file.validRows + file.rejectedRows)
+    problems.push(`${name}: total ${file.totalRows} ≠ valid ${file.validRows} + rejected ${file.rejectedRows}`);
+  if (file.rejectedRows !== expected.badRows)
+    problems.push(`${name}: rejected ${file.rejectedRows}, generated bad rows ${expected.badRows}`);
   if (file.state === 'complete' && file.validRows !== file.loadedRows + file.duplicateRows) {
     problems.push(`${name}: valid ${file.validRows} ≠ loaded ${file.loadedRows} + duplicate ${file.duplicateRows}`);
   }
   const facts = await runtime.store.query.countFacts(dataset, { fileId: file.fileId });
   if (facts !== file.loadedRows) problems.push(`${name}: ${facts} facts carry its id, the manifest says ${file.loadedRows} loaded`);
   if (file.rejectedRows > 0) {
-    const blob = runtime.blobService.getContainerClient(runtime.config.containers.rejected).getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
+    const blob = runtime.blobService
+      .getContainerClient(runtime.config.containers.rejected)
+      .getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
     const text = (await blob.downloadToBuffer().catch(() => Buffer.alloc(0))).toString('utf8');
     const lines = text.split('\n').filter((line) => line.length > 0);
     const withReason = lines.filter((line) => ((JSON.parse(line) as { reason?: string }).reason ?? '').length > 0).length;
@@ -89,7 +102,11 @@ async function checkFile(runtime: EtlRuntime, dataset: DatasetDeclaration, file:
 }
 
 /** Each window equal to the GROUP BY over the facts; the largest ones' p95 within the sketch's bound. */
-async function checkWindows(runtime: EtlRuntime, dataset: DatasetDeclaration, windows: Awaited<ReturnType<EtlRuntime['store']['windows']['listWindows']>>): Promise<string[]> {
+async function checkWindows(
+  runtime: EtlRuntime,
+  dataset: DatasetDeclaration,
+  windows: Awaited<ReturnType<EtlRuntime['store']['windows']['listWindows']>>,
+): Promise<string[]> {
   const problems: string[] = [];
   const exact = new Map((await runtime.store.query.groupByWindow(dataset)).map((row) => [`${row.windowStart}|${row.dimensionKey}`, row]));
   if (exact.size !== windows.length) problems.push(`${windows.length} window rows, GROUP BY gives ${exact.size}`);
@@ -112,14 +129,18 @@ async function checkWindows(runtime: EtlRuntime, dataset: DatasetDeclaration, wi
   const largest = [...windows].sort((a, b) => b.count - a.count).slice(0, QUANTILE_WINDOWS);
   for (const window of largest) {
     for (const measure of Object.keys(window.sketches)) {
-      const values = (await runtime.store.query.measureValues(dataset, measure, { windowStart: window.windowStart, dimensionKey: window.dimensionKey })).sort((a, b) => a - b);
+      const values = (
+        await runtime.store.query.measureValues(dataset, measure, { windowStart: window.windowStart, dimensionKey: window.dimensionKey })
+      ).sort((a, b) => a - b);
       if (values.length === 0) continue;
       const rank = 0.95 * (values.length - 1);
       const [low, high] = [values[Math.floor(rank)]!, values[Math.ceil(rank)]!];
       const alpha = window.sketches[measure]!.alpha;
       const estimate = windowQuantile(window, measure, 0.95);
       if (estimate < low * (1 - alpha) - 1e-9 || estimate > high * (1 + alpha) + 1e-9) {
-        problems.push(`window ${window.windowStart} ${window.dimensionKey}: p95 of ${measure} ${estimate} outside [${low}, ${high}] ± ${alpha}`);
+        problems.push(
+          `window ${window.windowStart} ${window.dimensionKey}: p95 of ${measure} ${estimate} outside [${low}, ${high}] ± ${alpha}`,
+        );
       }
     }
   }

@@ -35,13 +35,17 @@ async function main(): Promise<number> {
   const rows = Number(values.rows);
   const files = Number(values.files);
   if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`--rows must be a positive integer, got '${values.rows}'`);
-  if (!Number.isSafeInteger(files) || files < 1 || files > rows) throw new Error(`--files must be an integer between 1 and --rows, got '${values.files}'`);
+  if (!Number.isSafeInteger(files) || files < 1 || files > rows)
+    throw new Error(`--files must be an integer between 1 and --rows, got '${values.files}'`);
   const all = chaosScenarios({ rows });
   if (values.list) {
     for (const scenario of all) console.log(`${scenario.name.padEnd(20)} ${scenario.fault}`);
     return 0;
   }
-  const only = values.only?.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  const only = values.only
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
   const unknown = (only ?? []).filter((name) => !all.some((scenario) => scenario.name === name));
   if (unknown.length > 0) throw new Error(`no scenario ${unknown.join(', ')}; --list shows them`);
   const chosen = only ? all.filter((scenario) => only.includes(scenario.name)) : all;
@@ -50,7 +54,12 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   for (const scenario of chosen) {
     console.log(`▶ ${scenario.name}: ${scenario.fault}`);
-    const result = await runScenario(scenario, { rows, files, seed: results.length + 1, log: (line) => (values.verbose || !line.startsWith('  |') ? console.log(`  ${line}`) : undefined) });
+    const result = await runScenario(scenario, {
+      rows,
+      files,
+      seed: results.length + 1,
+      log: (line) => (values.verbose || !line.startsWith('  |') ? console.log(`  ${line}`) : undefined),
+    });
     results.push(result);
     console.log(formatResultRow(result));
     for (const violation of result.violations) console.log(`    ✗ ${violation}`);

@@ -122,7 +122,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     for (let index = 0; index < files; index += 1) {
       const blobName = `iot_events/chaos-${scenario.name}-${index + 1}.csv`;
       const rows = Math.floor(options.rows / files) + (index < options.rows % files ? 1 : 0);
-      const expected = await uploadGeneratedIotCsv(stack.blobService(), blobName, { rows, seed: (options.seed ?? 1) * 100 + index, duplicateRate: 0.01, badRowRate: 0.005, spreadMinutes: 24 * 60 }, landing);
+      const expected = await uploadGeneratedIotCsv(
+        stack.blobService(),
+        blobName,
+        { rows, seed: (options.seed ?? 1) * 100 + index, duplicateRate: 0.01, badRowRate: 0.005, spreadMinutes: 24 * 60 },
+        landing,
+      );
       uploaded.push({ blobName, expected });
     }
     log(`${scenario.name}: ${options.rows} rows uploaded in ${files} file(s)`);
@@ -133,7 +138,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const report = await checkInvariants(await stack.runtime(), iotEventsDataset, uploaded);
     const letters = report.deadLetters;
     const violations = [...report.violations, ...(await checkLandingDeliveries(context, scenario))];
-    if (letters !== (scenario.expectedDeadLetters ?? 0)) violations.push(`${letters} dead letters, the fault should leave ${scenario.expectedDeadLetters ?? 0}`);
+    if (letters !== (scenario.expectedDeadLetters ?? 0))
+      violations.push(`${letters} dead letters, the fault should leave ${scenario.expectedDeadLetters ?? 0}`);
     return {
       name: scenario.name,
       fault: scenario.fault,
@@ -150,8 +156,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } catch (error) {
     if (error instanceof SkipScenario) return { ...fail(error), violations: [], notes: [...notes, `skipped: ${error.message}`] };
     // What can still be counted is counted, so a failed run still says what it lost.
-    const report = await stack.runtime().then((runtime) => checkInvariants(runtime, iotEventsDataset, uploaded)).catch(() => undefined);
-    return fail(error, report ? { lost: report.lost, duplicated: report.duplicated, deadLetters: report.deadLetters, violations: [`the run failed: ${(error as Error).message}`, ...report.violations] } : {});
+    const report = await stack
+      .runtime()
+      .then((runtime) => checkInvariants(runtime, iotEventsDataset, uploaded))
+      .catch(() => undefined);
+    return fail(
+      error,
+      report
+        ? {
+            lost: report.lost,
+            duplicated: report.duplicated,
+            deadLetters: report.deadLetters,
+            violations: [`the run failed: ${(error as Error).message}`, ...report.violations],
+          }
+        : {},
+    );
   } finally {
     const code = await stack.stop().catch(() => null);
     if (code !== 0 && code !== null) notes.push(`npm start exited with code ${code}`);
@@ -179,7 +198,8 @@ async function waitSettled(context: ChaosContext, timeoutMs: number): Promise<{ 
 async function settlement(context: ChaosContext): Promise<'running' | 'complete' | 'settled'> {
   const runtime = await context.runtime();
   const files = await ourFiles(context);
-  if (files.length < context.uploaded.length || files.some((file) => file.state !== 'complete' && file.state !== 'failed')) return 'running';
+  if (files.length < context.uploaded.length || files.some((file) => file.state !== 'complete' && file.state !== 'failed'))
+    return 'running';
   const facts = await runtime.store.query.countFacts(iotEventsDataset);
   const windows = await runtime.store.windows.listWindows(iotEventsDataset, { limit: 10_000_000 });
   return windows.reduce((sum, window) => sum + window.count, 0) === facts ? 'settled' : 'complete';
@@ -197,8 +217,11 @@ async function checkLandingDeliveries(context: ChaosContext, scenario: Scenario)
     const runs = context.stack.output.filter((line) => line.includes(`extract: ${blobName} (file `)).length;
     const manifest = files.find((file) => file.blobName === blobName);
     const took = manifest?.extractedAt ? (Date.parse(manifest.extractedAt) - Date.parse(manifest.receivedAt)) / 1000 : undefined;
-    context.note(`${blobName}: extract ran ${runs} time(s)${took === undefined ? '' : `, ${took.toFixed(0)} s from first take to done (landing visibility ${LANDING_VISIBILITY_SECONDS} s, renewed at half-time)`}`);
-    if (runs > 1 && !scenario.landingMayReturn) violations.push(`${blobName}: its landing message was handed out again while extract ran (${runs} extract runs)`);
+    context.note(
+      `${blobName}: extract ran ${runs} time(s)${took === undefined ? '' : `, ${took.toFixed(0)} s from first take to done (landing visibility ${LANDING_VISIBILITY_SECONDS} s, renewed at half-time)`}`,
+    );
+    if (runs > 1 && !scenario.landingMayReturn)
+      violations.push(`${blobName}: its landing message was handed out again while extract ran (${runs} extract runs)`);
   }
   return violations;
 }
@@ -211,7 +234,12 @@ export async function ourFiles(context: Pick<ChaosContext, 'runtime' | 'uploaded
 }
 
 /** Polls `probe` until it returns something other than undefined/false; throws after the bound. */
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 300_000, intervalMs = 100): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 300_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await Promise.resolve(probe()).catch(() => undefined);

@@ -23,7 +23,8 @@ const PER_FUNCTION = ['--placement', 'per-function'];
 async function whileExtracting(context: ChaosContext): Promise<void> {
   await waitUntil('extract in the middle of a file', async () => {
     const files = await ourFiles(context);
-    if (files.length > 0 && files.every((file) => file.state !== 'extracting')) throw new Error('extract finished before the fault: use more rows');
+    if (files.length > 0 && files.every((file) => file.state !== 'extracting'))
+      throw new Error('extract finished before the fault: use more rows');
     return files.some((file) => file.state === 'extracting' && file.chunksLoaded > 0);
   });
 }
@@ -142,7 +143,12 @@ export function chaosScenarios(options: { readonly rows: number }): Scenario[] {
         await whileLoading(context);
         const children = await context.stack.children();
         await context.stack.kill();
-        await waitUntil('every child to stop on its own', () => children.every((child) => processStarted(child.pid) === undefined), 120_000, 200);
+        await waitUntil(
+          'every child to stop on its own',
+          () => children.every((child) => processStarted(child.pid) === undefined),
+          120_000,
+          200,
+        );
         await context.stack.start({ args: PER_FUNCTION, env: context.settings });
         context.note(`${children.length} children stopped on their own; npm start again`);
         return Date.now();
@@ -228,10 +234,15 @@ export function chaosScenarios(options: { readonly rows: number }): Scenario[] {
       },
       inject: async (context) => {
         const dataDir = join(context.stack.stateDir, 'eventhubs');
-        await waitUntil('the disk to fill', async () => {
-          const space = await statfs(dataDir);
-          return space.bavail * space.bsize < 256 * 1024;
-        }, 600_000, 100);
+        await waitUntil(
+          'the disk to fill',
+          async () => {
+            const space = await statfs(dataDir);
+            return space.bavail * space.bsize < 256 * 1024;
+          },
+          600_000,
+          100,
+        );
         const fullAt = Date.now();
         await new Promise((resolve) => setTimeout(resolve, 15_000));
         execFileSync('mount', ['-o', 'remount,size=2g', dataDir]);
@@ -255,7 +266,10 @@ async function holdSqliteLock(context: ChaosContext, holdMs: number): Promise<nu
     console.log('locked');
     setTimeout(() => { db.exec('COMMIT'); db.close(); console.log('released'); }, Number(process.argv[2]));
   `;
-  const locker = spawn(process.execPath, ['-e', script, context.stack.settings.ETL_SQLITE_PATH!, String(holdMs)], { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const locker = spawn(process.execPath, ['-e', script, context.stack.settings.ETL_SQLITE_PATH!, String(holdMs)], {
+    cwd: REPOSITORY_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: locker.stdout! });
   const said = (word: string) => new Promise<void>((resolve) => lines.on('line', (line) => line === word && resolve()));
   const [locked, released] = [said('locked'), said('released')];

@@ -100,13 +100,20 @@ async function main(): Promise<number> {
     const landing = stack.settings.ETL_LANDING_CONTAINER ?? 'landing';
     const upload = async (rows: number) => {
       const blobName = `iot_events/soak-${String(uploaded.length + 1).padStart(5, '0')}.csv`;
-      const expected = await uploadGeneratedIotCsv(stack.blobService(), blobName, { rows, seed: uploaded.length + 1, duplicateRate: 0.01, badRowRate: 0.005, spreadMinutes: 24 * 60 }, landing);
+      const expected = await uploadGeneratedIotCsv(
+        stack.blobService(),
+        blobName,
+        { rows, seed: uploaded.length + 1, duplicateRate: 0.01, badRowRate: 0.005, spreadMinutes: 24 * 60 },
+        landing,
+      );
       uploaded.push({ blobName, expected });
       return { blobName, at: Date.now() };
     };
     const capacity = chosen.rate === undefined ? await measureCapacity(stack, uploaded, upload, chosen.calibrationRows) : undefined;
     const rate = chosen.rate ?? capacity! * chosen.load;
-    console.log(`${capacity === undefined ? '' : `Capacity: ${Math.round(capacity).toLocaleString('en-US')} rows/s end to end; `}steady load: ${Math.round(rate).toLocaleString('en-US')} rows/s for ${chosen.minutes} min, a file every ${chosen.everySeconds} s`);
+    console.log(
+      `${capacity === undefined ? '' : `Capacity: ${Math.round(capacity).toLocaleString('en-US')} rows/s end to end; `}steady load: ${Math.round(rate).toLocaleString('en-US')} rows/s for ${chosen.minutes} min, a file every ${chosen.everySeconds} s`,
+    );
     const run = await steadyLoad(stack, uploaded, upload, rate, chosen);
     const report = soakReport(run, chosen, rate, capacity);
     console.log(`\n${report}`);
@@ -119,7 +126,12 @@ async function main(): Promise<number> {
 }
 
 /** Rows per second of one file, from its upload to its last window row (the load sits there while it runs). */
-async function measureCapacity(stack: StackUnderTest, uploaded: UploadedFile[], upload: (rows: number) => Promise<{ at: number }>, rows: number): Promise<number> {
+async function measureCapacity(
+  stack: StackUnderTest,
+  uploaded: UploadedFile[],
+  upload: (rows: number) => Promise<{ at: number }>,
+  rows: number,
+): Promise<number> {
   console.log(`Measuring the capacity with one file of ${rows.toLocaleString('en-US')} rows…`);
   const { at } = await upload(rows);
   await waitSettled(stack, uploaded, 30 * 60_000);
@@ -128,13 +140,18 @@ async function measureCapacity(stack: StackUnderTest, uploaded: UploadedFile[], 
 
 async function waitSettled(stack: StackUnderTest, uploaded: readonly UploadedFile[], timeoutMs: number): Promise<void> {
   const runtime = await stack.runtime();
-  await waitUntil('every file to settle', async () => {
-    const files = await ourFiles({ runtime: () => stack.runtime(), uploaded });
-    if (files.length < uploaded.length || files.some((file) => file.state !== 'complete' && file.state !== 'failed')) return false;
-    const facts = await runtime.store.query.countFacts(iotEventsDataset);
-    const windows = await runtime.store.windows.listWindows(iotEventsDataset, { limit: 10_000_000 });
-    return windows.reduce((sum, window) => sum + window.count, 0) === facts;
-  }, timeoutMs, 500);
+  await waitUntil(
+    'every file to settle',
+    async () => {
+      const files = await ourFiles({ runtime: () => stack.runtime(), uploaded });
+      if (files.length < uploaded.length || files.some((file) => file.state !== 'complete' && file.state !== 'failed')) return false;
+      const facts = await runtime.store.query.countFacts(iotEventsDataset);
+      const windows = await runtime.store.windows.listWindows(iotEventsDataset, { limit: 10_000_000 });
+      return windows.reduce((sum, window) => sum + window.count, 0) === facts;
+    },
+    timeoutMs,
+    500,
+  );
 }
 
 interface SoakRun {
@@ -223,7 +240,12 @@ async function sample(
   stack: StackUnderTest,
   lagReader: ReturnType<typeof createEventHubsLagReader>,
   startedAt: number,
-  into: { rss: Map<string, RssSample[]>; pids: Map<string, number>; restarts: Map<string, number>; lag: { records: number[]; aggregates: number[] } },
+  into: {
+    rss: Map<string, RssSample[]>;
+    pids: Map<string, number>;
+    restarts: Map<string, number>;
+    lag: { records: number[]; aggregates: number[] };
+  },
 ): Promise<void> {
   const atSeconds = (Date.now() - startedAt) / 1000;
   const processes = [{ role: 'npm start', pid: stack.pid }, ...(await stack.children())];
@@ -245,9 +267,15 @@ async function sample(
 }
 
 /** When each file was first seen complete, by the harness's clock. */
-async function noteCompletions(stack: StackUnderTest, uploaded: readonly UploadedFile[], sentAt: ReadonlyMap<string, number>, doneAt: Map<string, number>): Promise<void> {
+async function noteCompletions(
+  stack: StackUnderTest,
+  uploaded: readonly UploadedFile[],
+  sentAt: ReadonlyMap<string, number>,
+  doneAt: Map<string, number>,
+): Promise<void> {
   const files = await ourFiles({ runtime: () => stack.runtime(), uploaded }).catch(() => []);
-  for (const file of files) if (file.state === 'complete' && sentAt.has(file.blobName) && !doneAt.has(file.blobName)) doneAt.set(file.blobName, Date.now());
+  for (const file of files)
+    if (file.state === 'complete' && sentAt.has(file.blobName) && !doneAt.has(file.blobName)) doneAt.set(file.blobName, Date.now());
 }
 
 function soakReport(run: SoakRun, chosen: Options, rate: number, capacity: number | undefined): string {
@@ -264,7 +292,10 @@ function soakReport(run: SoakRun, chosen: Options, rate: number, capacity: numbe
     '',
     '| process | RSS at start MiB | at end MiB | max MiB | slope MiB/h (after the first ' + f(warmUp, 0) + ' s) | restarts |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...memory.map((entry) => `| ${entry.role} | ${f(entry.startMiB)} | ${f(entry.endMiB)} | ${f(entry.maxMiB)} | ${f(entry.slopeMiBPerHour)} | ${run.restarts.get(entry.role) ?? 0} |`),
+    ...memory.map(
+      (entry) =>
+        `| ${entry.role} | ${f(entry.startMiB)} | ${f(entry.endMiB)} | ${f(entry.maxMiB)} | ${f(entry.slopeMiBPerHour)} | ${run.restarts.get(entry.role) ?? 0} |`,
+    ),
     '',
     '| measure | mean | p50 | p95 | max |',
     '| --- | ---: | ---: | ---: | ---: |',

@@ -46,7 +46,16 @@ export class StackUnderTest {
     this.#runtime = undefined;
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(REPOSITORY_ROOT, 'local', 'cli', 'start.ts'), '--state-dir', this.stateDir, '--free-ports', '--no-sample', ...(options.args ?? [])],
+      [
+        '--import',
+        'tsx',
+        join(REPOSITORY_ROOT, 'local', 'cli', 'start.ts'),
+        '--state-dir',
+        this.stateDir,
+        '--free-ports',
+        '--no-sample',
+        ...(options.args ?? []),
+      ],
       { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
     );
     this.#child = child;
@@ -65,7 +74,9 @@ export class StackUnderTest {
     try {
       await Promise.race([
         ready,
-        this.#exited.then((code) => Promise.reject(new Error(`npm start exited with code ${code} before it was up:\n${this.output.slice(-20).join('\n')}`))),
+        this.#exited.then((code) =>
+          Promise.reject(new Error(`npm start exited with code ${code} before it was up:\n${this.output.slice(-20).join('\n')}`)),
+        ),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`npm start was not up within ${timeoutMs} ms`)), timeoutMs))),
       ]);
     } finally {
@@ -100,7 +111,9 @@ export class StackUnderTest {
   async restarted(role: string, pid: number, timeoutMs = 300_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const now = await this.children().then((children) => children.find((child) => child.role === role)?.pid).catch(() => undefined);
+      const now = await this.children()
+        .then((children) => children.find((child) => child.role === role)?.pid)
+        .catch(() => undefined);
       if (now !== undefined && now !== pid && processStarted(now) !== undefined) return now;
       if (Date.now() > deadline) throw new Error(`${role} was not started again within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -6,7 +6,10 @@ import { loggerFor } from './invocation-logger.js';
 
 export async function relayOutboxOnTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const runtime = await getEtlRuntime();
-  await relayOutbox({ store: runtime.store, aggregates: runtime.aggregates, clock: runtime.clock, log: loggerFor(context), metrics: runtime.metrics }, { minAgeMs: 30_000, limit: 1000 });
+  await relayOutbox(
+    { store: runtime.store, aggregates: runtime.aggregates, clock: runtime.clock, log: loggerFor(context), metrics: runtime.metrics },
+    { minAgeMs: 30_000, limit: 1000 },
+  );
 }
 
 app.timer('outboxRelay', { schedule: '*/30 * * * * *', handler: relayOutboxOnTimer });

@@ -19,7 +19,8 @@ describe('Event Hubs functions when the pipeline cannot start', () => {
     await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('deadletters').createIfNotExists();
     Object.assign(process.env, {
       AzureWebJobsStorage: azurite.connectionString,
-      ETL_EVENTHUB: 'Endpoint=sb://localhost:1;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;',
+      ETL_EVENTHUB:
+        'Endpoint=sb://localhost:1;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;',
       // A database that cannot be opened: a file below a regular file.
       ETL_SQLITE_PATH: '/dev/null/etl.sqlite',
       ETL_MAX_ATTEMPTS: '2',

@@ -31,17 +31,27 @@ export async function runtimeOrPark(
   try {
     const runtime = await budget.run(
       () => getEtlRuntime(),
-      (error, attempt, delay) => log.warn(`${stage}: the runtime is unavailable (attempt ${attempt}: ${(error as Error).message}); retrying in ${delay} ms`),
+      (error, attempt, delay) =>
+        log.warn(`${stage}: the runtime is unavailable (attempt ${attempt}: ${(error as Error).message}); retrying in ${delay} ms`),
     );
     return { runtime, budget };
   } catch (error) {
     const cause = error instanceof RetriesExhaustedError ? error.lastError : error;
     const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
-    const deadLetters = new BlobDeadLetterStore((await createBlobServiceClient(config.storage)).getContainerClient(config.containers.deadLetters));
+    const deadLetters = new BlobDeadLetterStore(
+      (await createBlobServiceClient(config.storage)).getContainerClient(config.containers.deadLetters),
+    );
     const source = stage === 'transform' ? config.hubs.records : config.hubs.aggregates;
     const at = new Date().toISOString();
     for (const event of events) {
-      await parkEvent(deadLetters, log, { stage, source, event, error: new Error(`the pipeline could not start: ${(cause as Error).message}`), attempts, at });
+      await parkEvent(deadLetters, log, {
+        stage,
+        source,
+        event,
+        error: new Error(`the pipeline could not start: ${(cause as Error).message}`),
+        attempts,
+        at,
+      });
     }
     return undefined;
   }

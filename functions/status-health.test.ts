@@ -22,7 +22,10 @@ describe('GET /api/health when the pipeline cannot start', () => {
       ETL_CHUNK_MAX_ROWS: 'value-that-names-an-internal-detail',
     });
     const logged: string[] = [];
-    const context = new InvocationContext({ functionName: 'health', logHandler: (_level, ...args) => logged.push(args.map(String).join(' ')) });
+    const context = new InvocationContext({
+      functionName: 'health',
+      logHandler: (_level, ...args) => logged.push(args.map(String).join(' ')),
+    });
     const response = await healthEndpoint(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), context);
     expect(response.status).toBe(503);
     expect(JSON.stringify(response.jsonBody)).not.toContain('value-that-names-an-internal-detail');

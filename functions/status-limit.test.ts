@@ -21,11 +21,15 @@ describe('limit on the status API and the CLI', () => {
   });
 
   it('refuses a limit above 1,000 in the CLI before it reaches the pipeline', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'local', 'cli', 'etl.ts'), 'deadletters', '--limit', '9007199254740991'], {
-      cwd: REPOSITORY_ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(REPOSITORY_ROOT, 'local', 'cli', 'etl.ts'), 'deadletters', '--limit', '9007199254740991'],
+      {
+        cwd: REPOSITORY_ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("limit must be a whole number from 1 to 1000, got '9007199254740991'");
   });

@@ -28,7 +28,9 @@ export async function filesEndpoint(request: HttpRequest): Promise<HttpResponseI
   if (state !== undefined && !FILE_STATES.includes(state as FileState)) {
     return { status: 400, jsonBody: { error: `state must be one of ${FILE_STATES.join(', ')}` } };
   }
-  return { jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit }) };
+  return {
+    jsonBody: await service.files({ state: state as FileState | undefined, dataset: request.query.get('dataset') ?? undefined, limit }),
+  };
 }
 
 /** `?limit=` (1 to MAX_LIST_LIMIT), `fallback` without one, or a 400 response to return. */

@@ -33,7 +33,9 @@ async function measure<T>(label: string, count: number, run: () => Promise<T> | 
   const wall = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(`${label.padEnd(34)} ${number.format(count / wall).padStart(11)} rows/s wall  ${number.format(count / cpuSeconds).padStart(11)} rows/s CPU`);
+  console.log(
+    `${label.padEnd(34)} ${number.format(count / wall).padStart(11)} rows/s wall  ${number.format(count / cpuSeconds).padStart(11)} rows/s CPU`,
+  );
   return result;
 }
 
@@ -80,7 +82,9 @@ async function benchReaders(path: string, rows: number): Promise<void> {
       if ((items & 0x3fff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }
   });
-  console.log(`readCsv items ${number.format(items)} (csv-parse records ${number.format(parsed)}); RSS ${mb(rssBefore)} before, peak ${mb(peakRss)} while reading`);
+  console.log(
+    `readCsv items ${number.format(items)} (csv-parse records ${number.format(parsed)}); RSS ${mb(rssBefore)} before, peak ${mb(peakRss)} while reading`,
+  );
   await measure('readCsv, csv-parse for every record', rows, async () => {
     for await (const _item of readCsv(createReadStream(path), { splitUnquotedRecords: false })) items--;
   });
@@ -104,7 +108,9 @@ async function benchRowStages(): Promise<void> {
       if (result.ok) typed.push(result.row);
     }
   });
-  const facts: Fact[] = await measure('toFact', typed.length, () => typed.map((row, index) => toFact(iotEventsDataset, row, 'bench', index + 1)));
+  const facts: Fact[] = await measure('toFact', typed.length, () =>
+    typed.map((row, index) => toFact(iotEventsDataset, row, 'bench', index + 1)),
+  );
   const partials = await measure('partialsFromFacts', facts.length, () => partialsFromFacts(iotEventsDataset, facts));
   console.log(`${number.format(partials.length)} partials from ${number.format(facts.length)} facts`);
 }

@@ -16,7 +16,8 @@ function numberOption(values: Record<string, string | boolean | undefined>, name
   const text = values[name];
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (typeof text !== 'string' || text.trim() === '' || !Number.isFinite(value)) throw new RangeError(`--${name} must be a number, got ${String(text)}`);
+  if (typeof text !== 'string' || text.trim() === '' || !Number.isFinite(value))
+    throw new RangeError(`--${name} must be a number, got ${String(text)}`);
   return value;
 }
 

@@ -65,7 +65,9 @@ interface Frame {
  */
 export function lineChartSvg(options: LineChartOptions): string {
   const allPoints = options.series.flatMap((series) => series.points);
-  const xMax = niceCeiling(Math.max(...allPoints.map(([x]) => x), ...(options.markers ?? []).map((marker) => marker.x), options.xAtLeast ?? 0, 1));
+  const xMax = niceCeiling(
+    Math.max(...allPoints.map(([x]) => x), ...(options.markers ?? []).map((marker) => marker.x), options.xAtLeast ?? 0, 1),
+  );
   const yMax = niceCeiling(Math.max(...allPoints.map(([, y]) => y), options.yAtLeast ?? 0, 1));
   const frame: Frame = {
     xMax,
@@ -143,5 +145,11 @@ export function sideBySideSvg(charts: readonly string[]): string {
     x += sizes[index]!.width;
     return placed;
   });
-  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`, ...nested, '</svg>'].join('\n') + '\n';
+  return (
+    [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+      ...nested,
+      '</svg>',
+    ].join('\n') + '\n'
+  );
 }

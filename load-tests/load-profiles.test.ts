@@ -8,7 +8,12 @@ describe('load profiles', () => {
     const plan = planUploads('burst', options);
     expect(plan.map((upload) => upload.atSeconds)).toEqual([0, 0, 0, 0]);
     expect(plan.map((upload) => upload.rows)).toEqual([1000, 1000, 1000, 1000]);
-    expect(plan.map((upload) => upload.blobName)).toEqual(['iot_events/load-r1-1.csv', 'iot_events/load-r1-2.csv', 'iot_events/load-r1-3.csv', 'iot_events/load-r1-4.csv']);
+    expect(plan.map((upload) => upload.blobName)).toEqual([
+      'iot_events/load-r1-1.csv',
+      'iot_events/load-r1-2.csv',
+      'iot_events/load-r1-3.csv',
+      'iot_events/load-r1-4.csv',
+    ]);
     expect(new Set(plan.map((upload) => upload.seed)).size).toBe(4);
   });
 

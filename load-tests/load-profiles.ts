@@ -59,7 +59,8 @@ export function planUploads(profile: LoadProfileName, options: ProfileOptions): 
   if (!Number.isFinite(options.intervalSeconds) || options.intervalSeconds < 0) {
     throw new Error(`the interval must be zero or more seconds, got ${options.intervalSeconds}`);
   }
-  if (!/^[A-Za-z0-9_.-]+$/.test(options.runId)) throw new Error(`the run id may hold letters, digits, '.', '_' and '-' only, got '${options.runId}'`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(options.runId))
+    throw new Error(`the run id may hold letters, digits, '.', '_' and '-' only, got '${options.runId}'`);
   const width = String(options.files).length;
   return Array.from({ length: options.files }, (_, file) => ({
     ...LOAD_PROFILES[profile].plan(options, file),

@@ -2,9 +2,25 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filesCsv, reportMarkdown, sampleRates, samplesCsv, summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample } from './load-report.js';
+import {
+  filesCsv,
+  reportMarkdown,
+  sampleRates,
+  samplesCsv,
+  summarize,
+  writeLoadReport,
+  type LoadFileResult,
+  type LoadRunResult,
+  type LoadSample,
+} from './load-report.js';
 
-const sample = (atSeconds: number, uploadedRows: number, extractedRows: number, settledRows: number, filesComplete: number): LoadSample => ({
+const sample = (
+  atSeconds: number,
+  uploadedRows: number,
+  extractedRows: number,
+  settledRows: number,
+  filesComplete: number,
+): LoadSample => ({
   atSeconds,
   uploadedRows,
   extractedRows,
@@ -41,7 +57,13 @@ const run: LoadRunResult = {
   // 1,980 rows settled over 4 s; the fastest 2 s settle 1,500 of them.
   samples: [sample(0, 1000, 0, 0, 0), sample(1, 1000, 1000, 300, 0), sample(2, 2000, 1000, 1500, 1), sample(4, 2000, 2000, 1980, 2)],
   files: [file('iot_events/a.csv', 0.1, 2.1), file('iot_events/b,"c".csv', 1.6, 3.6)],
-  cpu: { processes: [{ name: 'transform-1', seconds: 3 }, { name: 'extract-1', seconds: 1 }], totalSeconds: 4 },
+  cpu: {
+    processes: [
+      { name: 'transform-1', seconds: 3 },
+      { name: 'extract-1', seconds: 1 },
+    ],
+    totalSeconds: 4,
+  },
 };
 
 describe('load-test report', () => {
@@ -106,7 +128,9 @@ describe('load-test report', () => {
   it('writes CSV with one line per sample and per file, quoting what needs it', () => {
     const samples = samplesCsv(run.samples).trimEnd().split('\n');
     expect(samples).toHaveLength(5);
-    expect(samples[0]).toBe('at_seconds,uploaded_rows,extracted_rows,settled_rows,files_complete,files_failed,chunks_published,retries,dead_letters,cpu_seconds,instances,lag_events');
+    expect(samples[0]).toBe(
+      'at_seconds,uploaded_rows,extracted_rows,settled_rows,files_complete,files_failed,chunks_published,retries,dead_letters,cpu_seconds,instances,lag_events',
+    );
     expect(samples[2]).toBe('1.000,1000,1000,300,0,0,0,0,0,1.50,,');
     const files = filesCsv(run.files).trimEnd().split('\n');
     expect(files).toHaveLength(3);
@@ -116,7 +140,13 @@ describe('load-test report', () => {
   it('writes the report, both charts and both CSV files, the report linking the charts', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'load-report-'));
     const { report, files } = await writeLoadReport(directory, run);
-    expect(files.map((path) => path.slice(directory.length + 1)).sort()).toEqual(['files.csv', 'progress.svg', 'report.md', 'samples.csv', 'throughput.svg']);
+    expect(files.map((path) => path.slice(directory.length + 1)).sort()).toEqual([
+      'files.csv',
+      'progress.svg',
+      'report.md',
+      'samples.csv',
+      'throughput.svg',
+    ]);
     const markdown = readFileSync(report, 'utf8');
     expect(markdown).toContain('# Load test: steady');
     expect(markdown).toContain('One file every interval. Started 2026-11-30T12:00:00.000Z.');

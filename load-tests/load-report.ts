@@ -108,7 +108,10 @@ export const RATE_WINDOW_SECONDS = 2;
  * Settled (transform) and extracted rows per second at each sample, over the `windowSeconds`
  * before it (from the latest sample at least that far back; from the first sample early on).
  */
-export function sampleRates(samples: readonly LoadSample[], windowSeconds = RATE_WINDOW_SECONDS): { atSeconds: number; settled: number; extracted: number }[] {
+export function sampleRates(
+  samples: readonly LoadSample[],
+  windowSeconds = RATE_WINDOW_SECONDS,
+): { atSeconds: number; settled: number; extracted: number }[] {
   const rates = [];
   let from = 0;
   for (let index = 1; index < samples.length; index += 1) {
@@ -142,7 +145,8 @@ function median(values: readonly number[]): number | null {
 }
 
 export function summarize(run: LoadRunResult): LoadSummary {
-  const sum = (field: 'totalRows' | 'validRows' | 'rejectedRows' | 'loadedRows' | 'duplicateRows') => run.files.reduce((total, file) => total + file[field], 0);
+  const sum = (field: 'totalRows' | 'validRows' | 'rejectedRows' | 'loadedRows' | 'duplicateRows') =>
+    run.files.reduce((total, file) => total + file[field], 0);
   const completed = run.files.filter((file) => file.completedAtSeconds !== null);
   const start = Math.min(...run.files.map((file) => file.plannedAtSeconds));
   const end =
@@ -150,7 +154,9 @@ export function summarize(run: LoadRunResult): LoadSummary {
       ? Math.max(...completed.map((file) => file.completedAtSeconds!))
       : (run.samples.at(-1)?.atSeconds ?? 0);
   const seconds = Math.max(end - start, 1e-9);
-  const latencies = completed.filter((file) => file.uploadedAtSeconds !== null).map((file) => file.completedAtSeconds! - file.uploadedAtSeconds!);
+  const latencies = completed
+    .filter((file) => file.uploadedAtSeconds !== null)
+    .map((file) => file.completedAtSeconds! - file.uploadedAtSeconds!);
   const last = run.samples.at(-1);
   return {
     files: run.files.length,
@@ -177,7 +183,20 @@ function csv(header: readonly string[], rows: readonly (readonly (string | numbe
 
 export function samplesCsv(samples: readonly LoadSample[]): string {
   return csv(
-    ['at_seconds', 'uploaded_rows', 'extracted_rows', 'settled_rows', 'files_complete', 'files_failed', 'chunks_published', 'retries', 'dead_letters', 'cpu_seconds', 'instances', 'lag_events'],
+    [
+      'at_seconds',
+      'uploaded_rows',
+      'extracted_rows',
+      'settled_rows',
+      'files_complete',
+      'files_failed',
+      'chunks_published',
+      'retries',
+      'dead_letters',
+      'cpu_seconds',
+      'instances',
+      'lag_events',
+    ],
     samples.map((sample) => [
       sample.atSeconds.toFixed(3),
       sample.uploadedRows,
@@ -199,7 +218,22 @@ const seconds3 = (value: number | null) => (value === null ? null : value.toFixe
 
 export function filesCsv(files: readonly LoadFileResult[]): string {
   return csv(
-    ['blob_name', 'planned_at_s', 'uploaded_at_s', 'received_at_s', 'extracted_at_s', 'completed_at_s', 'latency_s', 'state', 'total_rows', 'valid_rows', 'rejected_rows', 'loaded_rows', 'duplicate_rows', 'balanced'],
+    [
+      'blob_name',
+      'planned_at_s',
+      'uploaded_at_s',
+      'received_at_s',
+      'extracted_at_s',
+      'completed_at_s',
+      'latency_s',
+      'state',
+      'total_rows',
+      'valid_rows',
+      'rejected_rows',
+      'loaded_rows',
+      'duplicate_rows',
+      'balanced',
+    ],
     files.map((file) => [
       file.blobName,
       seconds3(file.plannedAtSeconds),
@@ -207,7 +241,9 @@ export function filesCsv(files: readonly LoadFileResult[]): string {
       seconds3(file.receivedAtSeconds),
       seconds3(file.extractedAtSeconds),
       seconds3(file.completedAtSeconds),
-      seconds3(file.completedAtSeconds === null || file.uploadedAtSeconds === null ? null : file.completedAtSeconds - file.uploadedAtSeconds),
+      seconds3(
+        file.completedAtSeconds === null || file.uploadedAtSeconds === null ? null : file.completedAtSeconds - file.uploadedAtSeconds,
+      ),
       file.state,
       file.totalRows,
       file.validRows,

@@ -28,9 +28,13 @@ describe('cpuBetween', () => {
 describe.skipIf(!existsSync('/proc/self/stat'))('processCpuSeconds', () => {
   it("reads a child's CPU time from /proc: it grows while the child computes", async () => {
     // The child spins until it has used 400 ms of CPU (however busy the machine), then waits for stdin to close.
-    const child = spawn(process.execPath, ['-e', "while (process.cpuUsage().user < 400_000); console.log('spun'); process.stdin.resume();"], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', "while (process.cpuUsage().user < 400_000); console.log('spun'); process.stdin.resume();"],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     try {
       await once(child.stdout!, 'data');
       const seconds = processCpuSeconds(child.pid!);

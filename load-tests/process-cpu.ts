@@ -39,7 +39,9 @@ export function stackCpuSnapshot(stack: Pick<LocalStack, 'hostProcesses' | 'serv
       name: host.pid === process.pid ? `${host.instanceId} (this process)` : host.instanceId,
       pid: host.pid,
     })),
-    ...stack.serviceProcesses.filter((service) => service.pid !== process.pid).map((service) => ({ name: service.service, pid: service.pid })),
+    ...stack.serviceProcesses
+      .filter((service) => service.pid !== process.pid)
+      .map((service) => ({ name: service.service, pid: service.pid })),
   ];
   for (const { name, pid } of processes) {
     const seconds = processCpuSeconds(pid);

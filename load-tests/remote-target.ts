@@ -27,7 +27,16 @@ export interface RemoteLoadTarget {
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Options that shape only the local stack the load test starts. */
-const STACK_ONLY_OPTIONS = ['placement', 'instances', 'partitions', 'chunk-rows', 'autoscale', 'max-instances', 'scale-poll-ms', 'hold-ms'] as const;
+const STACK_ONLY_OPTIONS = [
+  'placement',
+  'instances',
+  'partitions',
+  'chunk-rows',
+  'autoscale',
+  'max-instances',
+  'scale-poll-ms',
+  'hold-ms',
+] as const;
 
 /** Azure's rule for container names (as `shared/config/etl-config.ts` checks them). */
 const CONTAINER_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
@@ -38,18 +47,26 @@ const CONTAINER_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
  * for the local stack. Options that shape the local stack would silently do nothing there, so they
  * are refused.
  */
-export function remoteFromArgs(values: Readonly<Record<string, string | boolean | undefined>>, env: NodeJS.ProcessEnv = process.env): RemoteLoadTarget | undefined {
+export function remoteFromArgs(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  env: NodeJS.ProcessEnv = process.env,
+): RemoteLoadTarget | undefined {
   const given = (name: string) => values[name] !== undefined;
   const statusUrl = values['status-url'] as string | undefined;
   if (statusUrl === undefined) {
     const misplaced = ['storage', 'landing-container'].filter(given);
-    if (misplaced.length > 0) throw new Error(`${misplaced.map((name) => `--${name}`).join(', ')}: for a running pipeline, named by --status-url`);
+    if (misplaced.length > 0)
+      throw new Error(`${misplaced.map((name) => `--${name}`).join(', ')}: for a running pipeline, named by --status-url`);
     return undefined;
   }
   const storage = (values.storage as string | undefined) || env.ETL_LOAD_TEST_STORAGE || undefined;
-  if (storage === undefined) throw new Error('a running pipeline needs its storage account: --storage or ETL_LOAD_TEST_STORAGE (a connection string, or the blob endpoint URL)');
+  if (storage === undefined)
+    throw new Error(
+      'a running pipeline needs its storage account: --storage or ETL_LOAD_TEST_STORAGE (a connection string, or the blob endpoint URL)',
+    );
   const stackOnly = STACK_ONLY_OPTIONS.filter(given);
-  if (stackOnly.length > 0) throw new Error(`these options shape only the local stack, not a running pipeline: ${stackOnly.map((name) => `--${name}`).join(', ')}`);
+  if (stackOnly.length > 0)
+    throw new Error(`these options shape only the local stack, not a running pipeline: ${stackOnly.map((name) => `--${name}`).join(', ')}`);
   let url: URL;
   try {
     url = new URL(statusUrl);
@@ -58,9 +75,11 @@ export function remoteFromArgs(values: Readonly<Record<string, string | boolean 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`--status-url must be http(s), got '${statusUrl}'`);
   // A `?code=` key would end up in the report: the key goes in ETL_FUNCTION_KEY.
-  if (url.search !== '' || url.hash !== '') throw new Error('--status-url takes no query or fragment: give the function key in ETL_FUNCTION_KEY');
+  if (url.search !== '' || url.hash !== '')
+    throw new Error('--status-url takes no query or fragment: give the function key in ETL_FUNCTION_KEY');
   const landingContainer = values['landing-container'] as string | undefined;
-  if (landingContainer !== undefined && !CONTAINER_NAME.test(landingContainer)) throw new Error(`--landing-container '${landingContainer}' is not a valid container name`);
+  if (landingContainer !== undefined && !CONTAINER_NAME.test(landingContainer))
+    throw new Error(`--landing-container '${landingContainer}' is not a valid container name`);
   return { storage, statusUrl, functionKey: env.ETL_FUNCTION_KEY || undefined, landingContainer };
 }
 
@@ -114,10 +133,18 @@ export function statusApi(baseUrl: string, functionKey?: string) {
   const clock = new ClockOffset();
   const getJson = async <T>(path: string): Promise<T> => {
     const sentAt = Date.now();
-    const response = await fetch(`${base}${path}`, { headers: functionKey ? { 'x-functions-key': functionKey } : {}, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const response = await fetch(`${base}${path}`, {
+      headers: functionKey ? { 'x-functions-key': functionKey } : {},
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     clock.observe(response.headers.get('date'), sentAt, Date.now());
     if (!response.ok) {
-      const hint = response.status === 401 ? ' (is ETL_FUNCTION_KEY set?)' : response.status === 404 && !base.endsWith('/api') ? ' (the status URL ends in /api)' : '';
+      const hint =
+        response.status === 401
+          ? ' (is ETL_FUNCTION_KEY set?)'
+          : response.status === 404 && !base.endsWith('/api')
+            ? ' (the status URL ends in /api)'
+            : '';
       throw new Error(`GET ${base}${path}: HTTP ${response.status}${hint}`);
     }
     return (await response.json()) as T;

@@ -15,18 +15,35 @@ import { getEtlRuntime } from '../shared/runtime/etl-runtime.js';
 /** A small run on the shared placement, into a fresh folder; each test says what it changes. */
 function smallRun(options: Partial<LoadTestOptions> & Pick<LoadTestOptions, 'profile' | 'files' | 'rows' | 'intervalSeconds'>) {
   const outDir = join(mkdtempSync(join(tmpdir(), 'load-test-')), 'report');
-  const run = runLoadTest({ placement: 'shared', instances: 1, partitions: 2, sampleMs: 100, timeoutSeconds: 120, outDir, log: () => {}, ...options });
+  const run = runLoadTest({
+    placement: 'shared',
+    instances: 1,
+    partitions: 2,
+    sampleMs: 100,
+    timeoutSeconds: 120,
+    outDir,
+    log: () => {},
+    ...options,
+  });
   return { outDir, run };
 }
 
 describe('runLoadTest', () => {
   it('uploads a burst, samples the pipeline until every file is complete, and writes the report', async () => {
     const lines: string[] = [];
-    const { outDir, run: running } = smallRun({ profile: 'burst', files: 2, rows: 2000, intervalSeconds: 0, log: (line) => lines.push(line) });
+    const { outDir, run: running } = smallRun({
+      profile: 'burst',
+      files: 2,
+      rows: 2000,
+      intervalSeconds: 0,
+      log: (line) => lines.push(line),
+    });
     const outcome = await running;
 
     // What the generator says the two files hold (the plan's seeds), against what the pipeline reports.
-    const expected = planUploads('burst', { files: 2, rows: 2000, intervalSeconds: 0, runId: 'x' }).map((upload) => generateIotCsv({ rows: upload.rows, seed: upload.seed }).expected());
+    const expected = planUploads('burst', { files: 2, rows: 2000, intervalSeconds: 0, runId: 'x' }).map((upload) =>
+      generateIotCsv({ rows: upload.rows, seed: upload.seed }).expected(),
+    );
     const { summary, run } = outcome;
     expect(outcome.ok).toBe(true);
     expect(summary).toMatchObject({
@@ -53,7 +70,8 @@ describe('runLoadTest', () => {
     }
 
     expect(outcome.reportPath).toBe(join(outDir, 'report.md'));
-    for (const name of ['report.md', 'throughput.svg', 'progress.svg', 'samples.csv', 'files.csv']) expect(existsSync(join(outDir, name))).toBe(true);
+    for (const name of ['report.md', 'throughput.svg', 'progress.svg', 'samples.csv', 'files.csv'])
+      expect(existsSync(join(outDir, name))).toBe(true);
     expect(readFileSync(join(outDir, 'files.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(3);
     expect(readFileSync(outcome.reportPath, 'utf8')).toContain('| files complete | 2 of 2 |');
   });
@@ -78,7 +96,11 @@ describe('runLoadTest', () => {
     // Scaled-out hosts are not in the stack's process list: CPU and per-process counters are left
     // out rather than undercounted; dead letters come from the store.
     expect(outcome.run.cpu).toBeUndefined();
-    expect(outcome.run.samples.every((sample) => sample.cpuSeconds === undefined && sample.chunksPublished === undefined && sample.retries === undefined)).toBe(true);
+    expect(
+      outcome.run.samples.every(
+        (sample) => sample.cpuSeconds === undefined && sample.chunksPublished === undefined && sample.retries === undefined,
+      ),
+    ).toBe(true);
     expect(outcome.summary.deadLetters).toBe(0);
     expect(readFileSync(join(outDir, 'scaling.svg'), 'utf8')).toContain('<polyline');
     const report = readFileSync(outcome.reportPath, 'utf8');
@@ -107,7 +129,19 @@ describe('runLoadTest', () => {
     try {
       const { deadLetters } = await getEtlRuntime();
       const deadLetter = (id: string) =>
-        deadLetters.add({ id, stage: 'transform', source: 'records', dataset: 'iot_events', fileId: null, partitionKey: null, body: '{}', properties: {}, error: 'test', attempts: 5, failedAt: new Date().toISOString() });
+        deadLetters.add({
+          id,
+          stage: 'transform',
+          source: 'records',
+          dataset: 'iot_events',
+          fileId: null,
+          partitionKey: null,
+          body: '{}',
+          properties: {},
+          error: 'test',
+          attempts: 5,
+          failedAt: new Date().toISOString(),
+        });
       // Dead letters from before the run are not the run's; one written during it is.
       await deadLetter('before-1');
       await deadLetter('before-2');
@@ -124,22 +158,33 @@ describe('runLoadTest', () => {
       });
       const outcome = await running;
       await added;
-      const expected = planUploads('steady', { files: 2, rows: 1000, intervalSeconds: 0.5, runId: 'x' }).map((upload) => generateIotCsv({ rows: upload.rows, seed: upload.seed }).expected());
+      const expected = planUploads('steady', { files: 2, rows: 1000, intervalSeconds: 0.5, runId: 'x' }).map((upload) =>
+        generateIotCsv({ rows: upload.rows, seed: upload.seed }).expected(),
+      );
       expect(outcome.ok).toBe(true);
-      expect(outcome.summary).toMatchObject({ files: 2, filesComplete: 2, totalRows: 2000, loadedRows: expected[0]!.distinctKeys + expected[1]!.distinctKeys, deadLetters: 1 });
+      expect(outcome.summary).toMatchObject({
+        files: 2,
+        filesComplete: 2,
+        totalRows: 2000,
+        loadedRows: expected[0]!.distinctKeys + expected[1]!.distinctKeys,
+        deadLetters: 1,
+      });
       // No processes of its own to read: no CPU, no per-process counters; the report says where it ran, without the key.
       expect(outcome.run.cpu).toBeUndefined();
       expect(outcome.run.samples.every((sample) => sample.cpuSeconds === undefined && sample.chunksPublished === undefined)).toBe(true);
       expect(outcome.run.settings.target).toBe(`running pipeline: storage account devstoreaccount1, status API ${stack.httpUrl}/api/`);
       expect(outcome.run.settings.placement).toBeUndefined();
       // Same machine, same clock: the estimate from the Date headers is near 0 and says how sure it is.
-      expect(String(outcome.run.settings["pipeline's clock"])).toMatch(/^[+-]0\.\d\d s from this machine's \(±0\.\d\d s, from HTTP Date headers\)/);
+      expect(String(outcome.run.settings["pipeline's clock"])).toMatch(
+        /^[+-]0\.\d\d s from this machine's \(±0\.\d\d s, from HTTP Date headers\)/,
+      );
       for (const file of outcome.run.files) expect(file.uploadedAtSeconds!).toBeLessThanOrEqual(file.receivedAtSeconds! + 1);
       // The pipeline is still running after the run: the load test did not own it.
       expect((await fetch(`${stack.httpUrl}/api/health`)).status).toBe(200);
       // The status API's limit: honoured, and refused when it is not a whole number from 1 to 1,000.
       expect(((await (await fetch(`${stack.httpUrl}/api/deadletters?limit=1`)).json()) as unknown[]).length).toBe(1);
-      for (const limit of ['0', '-1', '1.5', '', '1001']) expect((await fetch(`${stack.httpUrl}/api/deadletters?limit=${limit}`)).status).toBe(400);
+      for (const limit of ['0', '-1', '1.5', '', '1001'])
+        expect((await fetch(`${stack.httpUrl}/api/deadletters?limit=${limit}`)).status).toBe(400);
     } finally {
       await stack.close();
       rmSync(stateDir, { recursive: true, force: true });
@@ -183,7 +228,7 @@ describe('the status API client', () => {
   });
 });
 
-describe('the offset of a running pipeline\'s clock', () => {
+describe("the offset of a running pipeline's clock", () => {
   it('narrows from whole-second Date headers taken at different fractions of a second', () => {
     const clock = new ClockOffset();
     expect(clock.estimate()).toBeUndefined();
@@ -214,22 +259,39 @@ describe('the offset of a running pipeline\'s clock', () => {
 describe('--status-url and --storage', () => {
   it('name a running pipeline, with the storage from ETL_LOAD_TEST_STORAGE when not given and the key from ETL_FUNCTION_KEY', () => {
     expect(remoteFromArgs({ verbose: false }, { ETL_LOAD_TEST_STORAGE: 'ignored without --status-url' })).toBeUndefined();
-    expect(remoteFromArgs({ storage: 'UseDevelopmentStorage=true', 'status-url': 'https://app.azurewebsites.net/api', 'landing-container': 'in-box' }, { ETL_FUNCTION_KEY: 'k' })).toEqual({
+    expect(
+      remoteFromArgs(
+        { storage: 'UseDevelopmentStorage=true', 'status-url': 'https://app.azurewebsites.net/api', 'landing-container': 'in-box' },
+        { ETL_FUNCTION_KEY: 'k' },
+      ),
+    ).toEqual({
       storage: 'UseDevelopmentStorage=true',
       statusUrl: 'https://app.azurewebsites.net/api',
       functionKey: 'k',
       landingContainer: 'in-box',
     });
-    expect(remoteFromArgs({ 'status-url': 'https://app.azurewebsites.net/api', storage: '' }, { ETL_LOAD_TEST_STORAGE: 'from-env' })).toMatchObject({ storage: 'from-env', functionKey: undefined });
+    expect(
+      remoteFromArgs({ 'status-url': 'https://app.azurewebsites.net/api', storage: '' }, { ETL_LOAD_TEST_STORAGE: 'from-env' }),
+    ).toMatchObject({ storage: 'from-env', functionKey: undefined });
   });
 
   it('refuse half a target, a URL that is not one or carries a key, a bad container, and the options that shape only the local stack', () => {
-    expect(() => remoteFromArgs({ 'status-url': 'https://h/api' }, {})).toThrow('a running pipeline needs its storage account: --storage or ETL_LOAD_TEST_STORAGE');
-    expect(() => remoteFromArgs({ storage: 'x', 'landing-container': 'in' }, {})).toThrow('--storage, --landing-container: for a running pipeline, named by --status-url');
-    expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'app/api' }, {})).toThrow("--status-url must be a URL such as https://<app>.azurewebsites.net/api, got 'app/api'");
+    expect(() => remoteFromArgs({ 'status-url': 'https://h/api' }, {})).toThrow(
+      'a running pipeline needs its storage account: --storage or ETL_LOAD_TEST_STORAGE',
+    );
+    expect(() => remoteFromArgs({ storage: 'x', 'landing-container': 'in' }, {})).toThrow(
+      '--storage, --landing-container: for a running pipeline, named by --status-url',
+    );
+    expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'app/api' }, {})).toThrow(
+      "--status-url must be a URL such as https://<app>.azurewebsites.net/api, got 'app/api'",
+    );
     expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'ftp://h/api' }, {})).toThrow('--status-url must be http(s)');
-    expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'https://h/api?code=secret' }, {})).toThrow('takes no query or fragment: give the function key in ETL_FUNCTION_KEY');
-    expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'https://h/api', 'landing-container': 'Bad_Name' }, {})).toThrow("--landing-container 'Bad_Name' is not a valid container name");
+    expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'https://h/api?code=secret' }, {})).toThrow(
+      'takes no query or fragment: give the function key in ETL_FUNCTION_KEY',
+    );
+    expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'https://h/api', 'landing-container': 'Bad_Name' }, {})).toThrow(
+      "--landing-container 'Bad_Name' is not a valid container name",
+    );
     expect(() => remoteFromArgs({ storage: 'x', 'status-url': 'http://h/api', instances: '2', 'hold-ms': '10' }, {})).toThrow(
       'these options shape only the local stack, not a running pipeline: --instances, --hold-ms',
     );

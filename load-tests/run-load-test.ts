@@ -35,13 +35,27 @@ import { LOAD_PROFILES, LOAD_PROFILE_NAMES, planUploads, type LoadProfileName, t
 import { summarize, writeLoadReport, type LoadFileResult, type LoadRunResult, type LoadSample, type LoadSummary } from './load-report.js';
 import { cpuBetween, stackCpuSnapshot, type CpuUse } from './process-cpu.js';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { FUNCTION_PLACEMENTS, REPOSITORY_ROOT, startLocalStack, type FunctionPlacement, type LocalStack } from '../local/cli/local-stack.js';
+import {
+  FUNCTION_PLACEMENTS,
+  REPOSITORY_ROOT,
+  startLocalStack,
+  type FunctionPlacement,
+  type LocalStack,
+} from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
 import { describeInstances, oneOf, parseInstances } from '../local/cli/cli-options.js';
 import { scrapeMetrics, sumOf } from '../shared/telemetry/prometheus-text-parser.js';
 import type { MetricName } from '../shared/telemetry/metric-names.js';
 import { MAX_LIST_LIMIT, type FileStatus } from '../shared/status/status-service.js';
-import { REQUEST_TIMEOUT_MS, remoteBlobService, remoteFromArgs, statusApi, type ClockOffset, type RemoteLoadTarget, type StatusApi } from './remote-target.js';
+import {
+  REQUEST_TIMEOUT_MS,
+  remoteBlobService,
+  remoteFromArgs,
+  statusApi,
+  type ClockOffset,
+  type RemoteLoadTarget,
+  type StatusApi,
+} from './remote-target.js';
 import { sleep } from '../local/host/listeners/trigger-listener.js';
 import { SCALING_MODES, type ScalingMode } from '../local/scaler/scaling-formulas.js';
 import { summarizeScalerHistory } from '../local/scaler/scaler-history.js';
@@ -131,7 +145,12 @@ async function startLocalTarget(options: LoadTestOptions): Promise<LoadTarget> {
     placement: options.placement,
     scanIntervalMs: 200,
     settings: options.chunkRows === undefined ? undefined : { ETL_CHUNK_MAX_ROWS: String(options.chunkRows) },
-    autoscale: options.autoscale && withScaleInHold({ mode: options.autoscale.mode, max: options.autoscale.maxInstances, pollMs: options.autoscale.pollMs }, options.autoscale.holdMs),
+    autoscale:
+      options.autoscale &&
+      withScaleInHold(
+        { mode: options.autoscale.mode, max: options.autoscale.maxInstances, pollMs: options.autoscale.pollMs },
+        options.autoscale.holdMs,
+      ),
     log: options.stackLog ?? (() => {}),
   }).catch(async (error: unknown) => {
     await removeState();
@@ -185,7 +204,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
   const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
   const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
   if (plan.length > MAX_LIST_LIMIT) {
-    throw new Error(`a load test follows its files through the status API, which lists at most ${MAX_LIST_LIMIT}: use at most ${MAX_LIST_LIMIT} files`);
+    throw new Error(
+      `a load test follows its files through the status API, which lists at most ${MAX_LIST_LIMIT}: use at most ${MAX_LIST_LIMIT} files`,
+    );
   }
   if (options.remote && (options.autoscale || options.chunkRows !== undefined || Object.keys(options.functionInstances ?? {}).length > 0)) {
     throw new Error('autoscale, chunk rows and instances per function shape the local stack: they do not apply to a running pipeline');
@@ -226,7 +247,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
       cpu: cpu && cpu.processes.length > 0 ? cpu : undefined,
       scaling:
         options.autoscale && target.stack?.scaler
-          ? { mode: options.autoscale.mode, summary: summarizeScalerHistory(target.stack.scaler.history.filter((decision) => decision.at >= startedAtMs)) }
+          ? {
+              mode: options.autoscale.mode,
+              summary: summarizeScalerHistory(target.stack.scaler.history.filter((decision) => decision.at >= startedAtMs)),
+            }
           : undefined,
     };
     const summary = summarize(run);
@@ -338,7 +362,10 @@ async function sampleUntilSettled(
     // Stamped when the row counts were read: a slow metrics scrape must not shift them.
     const atSeconds = elapsed();
     const settled = [...files.values()];
-    const finished = uploaded.uploadedAt.size === plan.length && files.size === plan.length && settled.every((file) => file.state === 'complete' || file.state === 'failed');
+    const finished =
+      uploaded.uploadedAt.size === plan.length &&
+      files.size === plan.length &&
+      settled.every((file) => file.state === 'complete' || file.state === 'failed');
     const timedOut = performance.now() > deadline;
     const last = finished || timedOut || uploaded.error !== undefined;
     const counters = await meter.counters();
@@ -361,7 +388,9 @@ async function sampleUntilSettled(
     });
     if (uploaded.error !== undefined || finished) break;
     if (timedOut) {
-      log(`  timed out after ${options.timeoutSeconds} s: ${settled.filter((file) => file.state === 'complete').length} of ${plan.length} file(s) complete`);
+      log(
+        `  timed out after ${options.timeoutSeconds} s: ${settled.filter((file) => file.state === 'complete').length} of ${plan.length} file(s) complete`,
+      );
       break;
     }
     await sleep(due - performance.now());
@@ -370,7 +399,12 @@ async function sampleUntilSettled(
 }
 
 /** One file's outcome as the report shows it, its stage times in seconds since the run started. */
-function fileResult(upload: PlannedUpload, status: FileStatus | undefined, uploadedAtSeconds: number | null, since: (at: string | null | undefined) => number | null): LoadFileResult {
+function fileResult(
+  upload: PlannedUpload,
+  status: FileStatus | undefined,
+  uploadedAtSeconds: number | null,
+  since: (at: string | null | undefined) => number | null,
+): LoadFileResult {
   return {
     blobName: upload.blobName,
     plannedAtSeconds: upload.atSeconds,

@@ -37,7 +37,11 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     command: 'scale:compare',
     until: 'facts',
     args: ['--mode', 'functions', '--rows', '300000'],
-    simulate: { ...COMPARE, workload: loadTestWorkload('burst', { files: 1, rows: 300_000, intervalSeconds: 0 }), autoscale: compareAutoscale('functions') },
+    simulate: {
+      ...COMPARE,
+      workload: loadTestWorkload('burst', { files: 1, rows: 300_000, intervalSeconds: 0 }),
+      autoscale: compareAutoscale('functions'),
+    },
     measured: {
       where: 'docs/evaluation.md#autoscaling-functions-target-based-scaling-against-keda--hpa',
       runs: [
@@ -51,7 +55,11 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     command: 'scale:compare',
     until: 'facts',
     args: ['--mode', 'keda', '--rows', '300000'],
-    simulate: { ...COMPARE, workload: loadTestWorkload('burst', { files: 1, rows: 300_000, intervalSeconds: 0 }), autoscale: compareAutoscale('keda') },
+    simulate: {
+      ...COMPARE,
+      workload: loadTestWorkload('burst', { files: 1, rows: 300_000, intervalSeconds: 0 }),
+      autoscale: compareAutoscale('keda'),
+    },
     measured: {
       where: 'docs/evaluation.md#autoscaling-functions-target-based-scaling-against-keda--hpa',
       runs: [
@@ -66,7 +74,10 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     until: 'facts',
     args: ['--profile', 'burst', '--files', '4', '--rows', '250000'],
     simulate: { placement: 'per-function', workload: loadTestWorkload('burst', { files: 4, rows: 250_000, intervalSeconds: 0 }) },
-    measured: { where: 'docs/evaluation.md#load-profiles-bursts-a-steady-load-a-climbing-load', runs: [{ drainSeconds: 15.4, latencyMaxSeconds: 12.9, peakInstances: 1, backgroundCores: 0 }] },
+    measured: {
+      where: 'docs/evaluation.md#load-profiles-bursts-a-steady-load-a-climbing-load',
+      runs: [{ drainSeconds: 15.4, latencyMaxSeconds: 12.9, peakInstances: 1, backgroundCores: 0 }],
+    },
   },
   {
     name: 'steady',
@@ -74,14 +85,21 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     until: 'facts',
     args: ['--profile', 'steady', '--files', '6', '--rows', '100000', '--interval', '2'],
     simulate: { placement: 'per-function', workload: loadTestWorkload('steady', { files: 6, rows: 100_000, intervalSeconds: 2 }) },
-    measured: { where: 'docs/evaluation.md#load-profiles-bursts-a-steady-load-a-climbing-load', runs: [{ drainSeconds: 12.4, latencyMaxSeconds: 2.8, peakInstances: 1, backgroundCores: 0 }] },
+    measured: {
+      where: 'docs/evaluation.md#load-profiles-bursts-a-steady-load-a-climbing-load',
+      runs: [{ drainSeconds: 12.4, latencyMaxSeconds: 2.8, peakInstances: 1, backgroundCores: 0 }],
+    },
   },
   {
     name: 'ramp-functions',
     command: 'load-test',
     until: 'facts',
     args: ['--profile', 'ramp', '--files', '6', '--rows', '200000', '--interval', '2', '--chunk-rows', '500', '--autoscale', 'functions'],
-    simulate: { ...COMPARE, workload: loadTestWorkload('ramp', { files: 6, rows: 200_000, intervalSeconds: 2 }), autoscale: compareAutoscale('functions') },
+    simulate: {
+      ...COMPARE,
+      workload: loadTestWorkload('ramp', { files: 6, rows: 200_000, intervalSeconds: 2 }),
+      autoscale: compareAutoscale('functions'),
+    },
     measured: {
       where: 'docs/evaluation.md#autoscaling-functions-target-based-scaling-against-keda--hpa',
       runs: [
@@ -95,7 +113,11 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     command: 'load-test',
     until: 'facts',
     args: ['--profile', 'ramp', '--files', '6', '--rows', '200000', '--interval', '2', '--chunk-rows', '500', '--autoscale', 'keda'],
-    simulate: { ...COMPARE, workload: loadTestWorkload('ramp', { files: 6, rows: 200_000, intervalSeconds: 2 }), autoscale: compareAutoscale('keda') },
+    simulate: {
+      ...COMPARE,
+      workload: loadTestWorkload('ramp', { files: 6, rows: 200_000, intervalSeconds: 2 }),
+      autoscale: compareAutoscale('keda'),
+    },
     measured: {
       where: 'docs/evaluation.md#autoscaling-functions-target-based-scaling-against-keda--hpa',
       runs: [{ drainSeconds: 16.5, peakInstances: 4, latencyMaxSeconds: 5.7, backgroundCores: 0 }],
@@ -106,7 +128,11 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     command: 'bench',
     until: 'windows',
     args: ['--stages', 'e2e', '--extract-mb', '0', '--placement', 'per-function'],
-    simulate: { placement: 'per-function', generatedUpload: false, workload: loadTestWorkload('burst', { files: 1, rows: 1_000_000, intervalSeconds: 0 }) },
+    simulate: {
+      placement: 'per-function',
+      generatedUpload: false,
+      workload: loadTestWorkload('burst', { files: 1, rows: 1_000_000, intervalSeconds: 0 }),
+    },
     measured: { where: 'docs/benchmarks.md#end-to-end', runs: [{ drainSeconds: 13.4, peakInstances: 1, backgroundCores: 0 }] },
   },
   {
@@ -114,7 +140,11 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     command: 'bench',
     until: 'windows',
     args: ['--stages', 'e2e', '--extract-mb', '0', '--placement', 'shared'],
-    simulate: { placement: 'shared', generatedUpload: false, workload: loadTestWorkload('burst', { files: 1, rows: 1_000_000, intervalSeconds: 0 }) },
+    simulate: {
+      placement: 'shared',
+      generatedUpload: false,
+      workload: loadTestWorkload('burst', { files: 1, rows: 1_000_000, intervalSeconds: 0 }),
+    },
     measured: { where: 'docs/benchmarks.md#end-to-end', runs: [{ drainSeconds: 15.7, peakInstances: 1, backgroundCores: 0 }] },
   },
   {
@@ -122,7 +152,11 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
     command: 'bench',
     until: 'windows',
     args: ['--stages', 'e2e', '--extract-mb', '0', '--placement', 'per-function', '--files', '4'],
-    simulate: { placement: 'per-function', generatedUpload: false, workload: loadTestWorkload('burst', { files: 4, rows: 250_000, intervalSeconds: 0 }) },
+    simulate: {
+      placement: 'per-function',
+      generatedUpload: false,
+      workload: loadTestWorkload('burst', { files: 4, rows: 250_000, intervalSeconds: 0 }),
+    },
     measured: {
       where: 'docs/evaluation.md#parallel-jobs',
       runs: [

@@ -66,12 +66,26 @@ async function measure(entry: CalibrationCase): Promise<MeasuredRun> {
     const own = childrenCpuSeconds() - childrenBefore;
     const backgroundCores = Math.max(0, (machineBusySeconds() - busyBefore - own) / wall);
     if (entry.command === 'scale:compare') {
-      const line = output.trim().split('\n').reverse().find((text) => text.startsWith('{'));
+      const line = output
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((text) => text.startsWith('{'));
       if (!line) throw new Error(`scale:compare printed no summary:\n${output}`);
       const summary = JSON.parse(line) as { completeSeconds: number; peakInstances: number; reactionMs?: number };
-      return { case: entry.name, drainSeconds: summary.completeSeconds, peakInstances: summary.peakInstances, reactionSeconds: summary.reactionMs === undefined ? undefined : summary.reactionMs / 1000, backgroundCores };
+      return {
+        case: entry.name,
+        drainSeconds: summary.completeSeconds,
+        peakInstances: summary.peakInstances,
+        reactionSeconds: summary.reactionMs === undefined ? undefined : summary.reactionMs / 1000,
+        backgroundCores,
+      };
     }
-    const files = (await readFile(join(out, 'files.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => line.split(','));
+    const files = (await readFile(join(out, 'files.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
     const header = (await readFile(join(out, 'files.csv'), 'utf8')).split('\n')[0]!.split(',');
     const column = (name: string) => header.indexOf(name);
     const latencies = files.map((fields) => Number(fields[column('latency_s')])).sort((a, b) => a - b);
@@ -98,7 +112,8 @@ if (import.meta.filename === resolve(process.argv[1] ?? '')) {
   const names = values.cases?.split(',') ?? CALIBRATION_CASES.filter((entry) => entry.command !== 'bench').map((entry) => entry.name);
   const cases = names.map((name) => {
     const entry = CALIBRATION_CASES.find((candidate) => candidate.name === name);
-    if (!entry) throw new Error(`no calibration case '${name}'; there are ${CALIBRATION_CASES.map((candidate) => candidate.name).join(', ')}`);
+    if (!entry)
+      throw new Error(`no calibration case '${name}'; there are ${CALIBRATION_CASES.map((candidate) => candidate.name).join(', ')}`);
     return entry;
   });
   const runs: MeasuredRun[] = [];

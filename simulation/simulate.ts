@@ -61,7 +61,8 @@ function describeSource(entry: CalibratedInput): string {
 export function inputsTable(): string {
   const lines = ['| input | value | what | source |', '| --- | --- | --- | --- |'];
   for (const [group, entries] of Object.entries(CALIBRATION)) {
-    for (const [name, entry] of Object.entries(entries as Record<string, CalibratedInput>)) lines.push(`| ${group}.${name} | ${entry.value} ${entry.unit} | ${entry.what} | ${describeSource(entry)} |`);
+    for (const [name, entry] of Object.entries(entries as Record<string, CalibratedInput>))
+      lines.push(`| ${group}.${name} | ${entry.value} ${entry.unit} | ${entry.what} | ${describeSource(entry)} |`);
   }
   return lines.join('\n');
 }
@@ -116,12 +117,19 @@ async function main(): Promise<void> {
     const outcomes = checkCalibration(inputs);
     console.log(calibrationTable(outcomes));
     const failed = outcomes.filter((outcome) => !outcome.drainOk || !outcome.peakOk);
-    console.log(failed.length === 0 ? '\nEvery case within ±25 % of the measured drain time, at a measured peak.' : `\nOutside the tolerance: ${failed.map((outcome) => outcome.name).join(', ')}`);
+    console.log(
+      failed.length === 0
+        ? '\nEvery case within ±25 % of the measured drain time, at a measured peak.'
+        : `\nOutside the tolerance: ${failed.map((outcome) => outcome.name).join(', ')}`,
+    );
     process.exitCode = failed.length === 0 ? 0 : 1;
     return;
   }
   const profile = oneOf<WorkloadProfile>('profile', WORKLOAD_PROFILES, values.profile);
-  const modes: ScalingModeName[] = values.mode === 'both' ? ['functions', 'keda'] : [oneOf<ScalingModeName>('mode', Object.keys(MODE_PLATFORMS) as ScalingModeName[], values.mode)];
+  const modes: ScalingModeName[] =
+    values.mode === 'both'
+      ? ['functions', 'keda']
+      : [oneOf<ScalingModeName>('mode', Object.keys(MODE_PLATFORMS) as ScalingModeName[], values.mode)];
   const tier = oneOf<EventHubsTier>('tier', ['Standard', 'Premium'], values.tier);
   const workload = planWorkload({
     profile,

@@ -27,7 +27,14 @@ describe('functionShapes', () => {
   });
 
   it('is not misled by braces in strings, comments and template literals', () => {
-    const text = [`function tricky(): string {`, `  // } closing brace in a comment`, `  const a = '}}';`, '  return `${a} { ${"}"}`;', `}`, `function next(): void {}`].join('\n');
+    const text = [
+      `function tricky(): string {`,
+      `  // } closing brace in a comment`,
+      `  const a = '}}';`,
+      '  return `${a} { ${"}"}`;',
+      `}`,
+      `function next(): void {}`,
+    ].join('\n');
     expect(functionShapes('b.ts', text).map(({ name, lines }) => ({ name, lines }))).toEqual([
       { name: 'tricky', lines: 5 },
       { name: 'next', lines: 1 },
@@ -54,7 +61,8 @@ describe('sourceFiles', () => {
   it('walks folders for .ts files, leaving out tests, declarations and node_modules', () => {
     const root = mkdtempSync(join(tmpdir(), 'long-functions-'));
     mkdirSync(join(root, 'src', 'node_modules'), { recursive: true });
-    for (const name of ['src/a.ts', 'src/a.test.ts', 'src/types.d.ts', 'src/node_modules/x.ts', 'src/readme.md']) writeFileSync(join(root, name), '');
+    for (const name of ['src/a.ts', 'src/a.test.ts', 'src/types.d.ts', 'src/node_modules/x.ts', 'src/readme.md'])
+      writeFileSync(join(root, name), '');
     expect(sourceFiles([join(root, 'src')])).toEqual([join(root, 'src', 'a.ts')]);
   });
 });

@@ -10,10 +10,27 @@ describe('soak summary', () => {
       { atSeconds: 180, rssMiB: 202 },
       { atSeconds: 240, rssMiB: 203 },
     ];
-    expect(processMemory('transform-1', samples, 60)).toEqual({ role: 'transform-1', startMiB: 50, endMiB: 203, maxMiB: 203, slopeMiBPerHour: 60 });
-    expect(leastSquaresSlope([{ x: 1, y: 3 }, { x: 2, y: 1 }, { x: 3, y: 2 }])).toBeCloseTo(-0.5, 12);
+    expect(processMemory('transform-1', samples, 60)).toEqual({
+      role: 'transform-1',
+      startMiB: 50,
+      endMiB: 203,
+      maxMiB: 203,
+      slopeMiBPerHour: 60,
+    });
+    expect(
+      leastSquaresSlope([
+        { x: 1, y: 3 },
+        { x: 2, y: 1 },
+        { x: 3, y: 2 },
+      ]),
+    ).toBeCloseTo(-0.5, 12);
     expect(leastSquaresSlope([{ x: 1, y: 3 }])).toBeUndefined();
-    expect(leastSquaresSlope([{ x: 1, y: 3 }, { x: 1, y: 4 }])).toBeUndefined();
+    expect(
+      leastSquaresSlope([
+        { x: 1, y: 3 },
+        { x: 1, y: 4 },
+      ]),
+    ).toBeUndefined();
   });
 
   it('takes quantiles by nearest rank', () => {

@@ -46,12 +46,15 @@ async function main(argv: string[]): Promise<number> {
 
   if (action === 'package') {
     const built = await packageFunctionApp({ repositoryRoot: REPOSITORY_ROOT, workDir });
-    console.log(`${relative(process.cwd(), built.zipPath)}: ${formatBytes(built.bytes)}, ${built.files.toLocaleString('en-US')} files, ${built.dependencies.length} production packages${built.reused ? ' (unchanged, kept)' : ''}`);
+    console.log(
+      `${relative(process.cwd(), built.zipPath)}: ${formatBytes(built.bytes)}, ${built.files.toLocaleString('en-US')} files, ${built.dependencies.length} production packages${built.reused ? ' (unchanged, kept)' : ''}`,
+    );
     return 0;
   }
   if (action !== 'deploy' && action !== 'destroy') throw new Error(USAGE);
   if (!STACKS.includes(values.stack as DeployStack)) throw new Error(`--stack must be serverless or aks-keda\n${USAGE}`);
-  if (values.terraform !== undefined && !['terraform', 'tofu'].includes(values.terraform)) throw new Error('--terraform must be terraform or tofu');
+  if (values.terraform !== undefined && !['terraform', 'tofu'].includes(values.terraform))
+    throw new Error('--terraform must be terraform or tofu');
   const stack = values.stack as DeployStack;
   const parameters = parametersFromCdktfJson();
   const log = (line: string) => console.log(line);

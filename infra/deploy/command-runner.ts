@@ -65,7 +65,12 @@ export class CommandFailedError extends Error {
 }
 
 function lastLines(text: string, count: number): string {
-  return text.trim().split('\n').filter((line) => line.trim() !== '').slice(-count).join('\n');
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-count)
+    .join('\n');
 }
 
 /** Runs the command and returns its output; a non-zero exit throws CommandFailedError. */
@@ -104,7 +109,11 @@ export class ProcessRunner implements CommandRunner {
   }
 
   start(command: Command): BackgroundCommand {
-    const child = spawn(command.program, [...command.args], { cwd: command.cwd, env: { ...process.env, ...command.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command.program, [...command.args], {
+      cwd: command.cwd,
+      env: { ...process.env, ...command.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const listeners = new Set<() => void>();
     let ended = false;
@@ -132,9 +141,15 @@ export class ProcessRunner implements CommandRunner {
           const check = () => {
             const line = output.split('\n').find((candidate) => pattern.test(candidate));
             if (line !== undefined) return finish(() => resolve(line));
-            if (ended) return finish(() => reject(new Error(`${describeCommand(command)} ended before it printed ${pattern}:\n${lastLines(output, 10)}`)));
+            if (ended)
+              return finish(() =>
+                reject(new Error(`${describeCommand(command)} ended before it printed ${pattern}:\n${lastLines(output, 10)}`)),
+              );
           };
-          const timer = setTimeout(() => finish(() => reject(new Error(`${describeCommand(command)} printed no ${pattern} within ${timeoutMs / 1000} s`))), timeoutMs);
+          const timer = setTimeout(
+            () => finish(() => reject(new Error(`${describeCommand(command)} printed no ${pattern} within ${timeoutMs / 1000} s`))),
+            timeoutMs,
+          );
           const finish = (settle: () => void) => {
             clearTimeout(timer);
             listeners.delete(check);

@@ -125,7 +125,8 @@ export interface DatabaseStepOptions {
 /** Runs the step; returns the T-SQL it ran (for the record). */
 export async function grantDatabaseAccess(target: DatabaseTarget, options: DatabaseStepOptions): Promise<void> {
   if (!GUID.test(target.identityClientId)) throw new Error(`the function identity's client id '${target.identityClientId}' is not a GUID`);
-  if (!IDENTITY_NAME.test(target.identityName)) throw new Error(`the function identity's name '${target.identityName}' is not an identity name`);
+  if (!IDENTITY_NAME.test(target.identityName))
+    throw new Error(`the function identity's name '${target.identityName}' is not an identity name`);
   const log = options.log;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
@@ -160,7 +161,11 @@ export async function grantDatabaseAccess(target: DatabaseTarget, options: Datab
 }
 
 /** A new rule can take a few minutes to reach the gateway: retry while the server still refuses the address. */
-async function openWhenAdmitted(target: DatabaseTarget, options: DatabaseStepOptions, sleep: (ms: number) => Promise<void>): Promise<DatabaseSession> {
+async function openWhenAdmitted(
+  target: DatabaseTarget,
+  options: DatabaseStepOptions,
+  sleep: (ms: number) => Promise<void>,
+): Promise<DatabaseSession> {
   const deadline = Date.now() + (options.ruleWaitMs ?? 5 * 60_000);
   for (;;) {
     try {
@@ -179,7 +184,10 @@ export function firewallRuleName(at: Date): string {
 
 export function firewallRuleCommand(action: 'create' | 'delete', target: DatabaseTarget, rule: string, address?: string) {
   const where = ['--resource-group', target.resourceGroup, '--server', target.serverName, '--name', rule];
-  const range = action === 'create' ? ['--start-ip-address', address ?? '<your public address>', '--end-ip-address', address ?? '<your public address>'] : [];
+  const range =
+    action === 'create'
+      ? ['--start-ip-address', address ?? '<your public address>', '--end-ip-address', address ?? '<your public address>']
+      : [];
   return { program: 'az', args: ['sql', 'server', 'firewall-rule', action, ...where, ...range, '--output', 'none'] };
 }
 
@@ -195,7 +203,13 @@ export async function openWithAzureCli(target: DatabaseTarget): Promise<Database
   const { mssqlPoolConfig } = await import('../../shared/sql/mssql/mssql-pool-config.js');
   const { loadDatasets } = await import('../../shared/datasets/dataset-registry.js');
   const credential = new AzureCliCredential();
-  const config = { driver: 'mssql', auth: 'managed-identity', server: target.serverHostName, database: target.databaseName, poolMax: 2 } as const;
+  const config = {
+    driver: 'mssql',
+    auth: 'managed-identity',
+    server: target.serverHostName,
+    database: target.databaseName,
+    poolMax: 2,
+  } as const;
   const store = await MssqlEtlStore.open(config, { credential });
   try {
     const pool = await new sql.ConnectionPool(mssqlPoolConfig(config, { credential })).connect();
@@ -220,6 +234,7 @@ export async function openWithAzureCli(target: DatabaseTarget): Promise<Database
 export async function publicAddressFromLookup(): Promise<string> {
   const response = await fetch('https://api.ipify.org', { signal: AbortSignal.timeout(15_000) });
   const text = (await response.text()).trim();
-  if (!response.ok || !/^[0-9a-fA-F.:]+$/.test(text)) throw new Error(`could not find this machine's public address (https://api.ipify.org answered ${response.status})`);
+  if (!response.ok || !/^[0-9a-fA-F.:]+$/.test(text))
+    throw new Error(`could not find this machine's public address (https://api.ipify.org answered ${response.status})`);
   return text;
 }

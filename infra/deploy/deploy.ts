@@ -16,7 +16,15 @@ import { dashboardImportCommand } from '../src/aks-keda/grafana-dashboard-import
 import { resourceNames } from '../src/resource-names.js';
 import { plannedOutputs, STACK_OUTPUTS } from '../src/stack-outputs.js';
 import { CommandFailedError, runChecked, type Command, type CommandRunner } from './command-runner.js';
-import { firewallRuleCommand, grantDatabaseAccess, openWithAzureCli, publicAddressFromLookup, USER_GRANTS_TSQL, type DatabaseTarget, type OpenDatabase } from './database-access.js';
+import {
+  firewallRuleCommand,
+  grantDatabaseAccess,
+  openWithAzureCli,
+  publicAddressFromLookup,
+  USER_GRANTS_TSQL,
+  type DatabaseTarget,
+  type OpenDatabase,
+} from './database-access.js';
 import { compileApp, packageFunctionApp, PACKAGE_FILE_NAME } from './function-app-package.js';
 import { checkPrerequisites, safeJson, type DeployStack } from './prerequisites.js';
 import { runSmokeTest, SMOKE_TEST_ROWS, waitForHealth, type RunLoadTest, type SmokeTestTarget } from './smoke-test.js';
@@ -117,10 +125,18 @@ class DeployRun {
 
   async prerequisites(): Promise<void> {
     if (this.options.dryRun) this.log('  (dry run: the checks are listed, not run)');
-    const found = await checkPrerequisites(this.options.runner, this.options.action === 'destroy' ? 'destroy' : this.options.stack, this.options.terraform, this.options.env);
+    const found = await checkPrerequisites(
+      this.options.runner,
+      this.options.action === 'destroy' ? 'destroy' : this.options.stack,
+      this.options.terraform,
+      this.options.env,
+    );
     this.terraformProgram = found.terraform;
     this.subscriptionId = found.subscription.id;
-    if (!this.options.dryRun) this.log(`  subscription ${found.subscription.name} (${found.subscription.id}) as ${found.subscription.user}; ${found.terraform} runs with ARM_SUBSCRIPTION_ID set to it`);
+    if (!this.options.dryRun)
+      this.log(
+        `  subscription ${found.subscription.name} (${found.subscription.id}) as ${found.subscription.user}; ${found.terraform} runs with ARM_SUBSCRIPTION_ID set to it`,
+      );
   }
 
   synth(): void {
@@ -134,7 +150,10 @@ class DeployRun {
     if (this.outputValues) return this.outputValues;
     const result = await this.run({ ...this.tf('output', '-json'), secretOutput: true });
     const parsed = safeJson<Record<string, { value: unknown }>>(result.stdout);
-    if (!parsed) throw new Error(`${this.terraform} output -json did not print JSON: has the stack been applied? (npm run deploy -- --stack ${this.options.stack})`);
+    if (!parsed)
+      throw new Error(
+        `${this.terraform} output -json did not print JSON: has the stack been applied? (npm run deploy -- --stack ${this.options.stack})`,
+      );
     this.outputValues = Object.fromEntries(Object.entries(parsed).map(([name, { value }]) => [name, String(value)]));
     return this.outputValues;
   }
@@ -150,7 +169,9 @@ class DeployRun {
     const apply = { ...this.tf('apply', '-input=false', '-auto-approve', '-no-color'), stream: true };
     if (this.options.dryRun && this.options.stack === 'aks-keda') {
       const names = resourceNames(this.options.parameters, 'aks');
-      this.log(`  (during the apply, in the stack's folder, Terraform runs: ${dashboardImportCommand(names.resourceGroup, names.grafana)})`);
+      this.log(
+        `  (during the apply, in the stack's folder, Terraform runs: ${dashboardImportCommand(names.resourceGroup, names.grafana)})`,
+      );
     }
     const first = await this.options.runner.run(apply);
     if (first.exitCode !== 0) {
@@ -172,11 +193,31 @@ class DeployRun {
     const group = await this.output(STACK_OUTPUTS.resourceGroup);
     const app = await this.output(STACK_OUTPUTS.functionAppName);
     this.log('  removing the key-less AzureWebJobsStorage setting azurerm writes on every apply');
-    await this.run({ program: 'az', args: ['functionapp', 'config', 'appsettings', 'delete', '--resource-group', group, '--name', app, '--setting-names', 'AzureWebJobsStorage', '--output', 'none'] });
+    await this.run({
+      program: 'az',
+      args: [
+        'functionapp',
+        'config',
+        'appsettings',
+        'delete',
+        '--resource-group',
+        group,
+        '--name',
+        app,
+        '--setting-names',
+        'AzureWebJobsStorage',
+        '--output',
+        'none',
+      ],
+    });
   }
 
   async packageApp(): Promise<void> {
-    const built = await packageFunctionApp({ repositoryRoot: this.options.repositoryRoot, workDir: this.options.workDir, log: (line) => this.log(`  ${line}`) });
+    const built = await packageFunctionApp({
+      repositoryRoot: this.options.repositoryRoot,
+      workDir: this.options.workDir,
+      log: (line) => this.log(`  ${line}`),
+    });
     this.zipPath = built.zipPath;
   }
 
@@ -192,7 +233,24 @@ class DeployRun {
     if (!this.options.dryRun && !existsSync(zip)) throw new Error(`no package at ${zip}: resume from the package step`);
     const group = await this.output(STACK_OUTPUTS.resourceGroup);
     const app = await this.output(STACK_OUTPUTS.functionAppName);
-    await this.run({ program: 'az', args: ['functionapp', 'deployment', 'source', 'config-zip', '--resource-group', group, '--name', app, '--src', zip, '--output', 'none'], stream: true });
+    await this.run({
+      program: 'az',
+      args: [
+        'functionapp',
+        'deployment',
+        'source',
+        'config-zip',
+        '--resource-group',
+        group,
+        '--name',
+        app,
+        '--src',
+        zip,
+        '--output',
+        'none',
+      ],
+      stream: true,
+    });
   }
 
   async image(): Promise<void> {
@@ -200,7 +258,19 @@ class DeployRun {
     const image = `${IMAGE_REPOSITORY}:${this.options.parameters.aks.imageTag}`;
     await this.run({
       program: 'az',
-      args: ['acr', 'build', '--registry', registry, '--image', image, '--platform', 'linux/amd64', '--file', join(this.options.repositoryRoot, 'Dockerfile'), this.options.repositoryRoot],
+      args: [
+        'acr',
+        'build',
+        '--registry',
+        registry,
+        '--image',
+        image,
+        '--platform',
+        'linux/amd64',
+        '--file',
+        join(this.options.repositoryRoot, 'Dockerfile'),
+        this.options.repositoryRoot,
+      ],
       stream: true,
     });
   }
@@ -218,7 +288,19 @@ class DeployRun {
     const namespace = await this.output(STACK_OUTPUTS.namespace);
     await this.run({
       program: 'az',
-      args: ['aks', 'get-credentials', '--resource-group', await this.output(STACK_OUTPUTS.resourceGroup), '--name', await this.output(STACK_OUTPUTS.clusterName), '--file', this.kubeconfig, '--overwrite-existing', '--output', 'none'],
+      args: [
+        'aks',
+        'get-credentials',
+        '--resource-group',
+        await this.output(STACK_OUTPUTS.resourceGroup),
+        '--name',
+        await this.output(STACK_OUTPUTS.clusterName),
+        '--file',
+        this.kubeconfig,
+        '--overwrite-existing',
+        '--output',
+        'none',
+      ],
     });
     // The managed KEDA operator reads its workload identity's env at start: restart it once its federation exists.
     await this.run(this.kubectl('rollout', 'restart', 'deployment', 'keda-operator', '--namespace', 'kube-system'));
@@ -267,9 +349,28 @@ class DeployRun {
       const statusUrl = `https://${await this.output(STACK_OUTPUTS.functionAppHostName)}/api`;
       // Listing keys goes through the running host, which a new app has yet to start: health first (anonymous).
       await this.waitUntilHealthy(statusUrl);
-      const key = await this.run({ program: 'az', args: ['functionapp', 'keys', 'list', '--resource-group', group, '--name', app, '--query', 'functionKeys.default', '--output', 'tsv'], secretOutput: true });
+      const key = await this.run({
+        program: 'az',
+        args: [
+          'functionapp',
+          'keys',
+          'list',
+          '--resource-group',
+          group,
+          '--name',
+          app,
+          '--query',
+          'functionKeys.default',
+          '--output',
+          'tsv',
+        ],
+        secretOutput: true,
+      });
       const functionKey = key.stdout.trim();
-      if (functionKey === '' && !this.options.dryRun) throw new Error(`the function app has no default function key (az functionapp keys list -g ${group} -n ${app}); the status API cannot be called without one`);
+      if (functionKey === '' && !this.options.dryRun)
+        throw new Error(
+          `the function app has no default function key (az functionapp keys list -g ${group} -n ${app}); the status API cannot be called without one`,
+        );
       await this.smokeAgainst({ blobEndpoint, statusUrl, functionKey: functionKey || undefined }, timeoutSeconds);
       return;
     }
@@ -283,8 +384,13 @@ class DeployRun {
       // The host writes its keys when it first starts.
       await this.waitUntilHealthy(statusUrl);
       const hostId = await this.output(STACK_OUTPUTS.hostId);
-      const functionKey = this.options.dryRun ? undefined : await (this.options.readHostKey ?? readHostKeyFromStorage)(blobEndpoint, hostId);
-      if (this.options.dryRun) this.log(`  (reads the host's function key from ${blobEndpoint}/azure-webjobs-secrets/${hostId}/host.json with the Azure CLI's identity)`);
+      const functionKey = this.options.dryRun
+        ? undefined
+        : await (this.options.readHostKey ?? readHostKeyFromStorage)(blobEndpoint, hostId);
+      if (this.options.dryRun)
+        this.log(
+          `  (reads the host's function key from ${blobEndpoint}/azure-webjobs-secrets/${hostId}/host.json with the Azure CLI's identity)`,
+        );
       await this.smokeAgainst({ blobEndpoint, statusUrl, functionKey }, timeoutSeconds);
     } finally {
       await forward.stop();
@@ -302,7 +408,9 @@ class DeployRun {
 
   private async smokeAgainst(target: SmokeTestTarget, timeoutSeconds: number): Promise<void> {
     if (this.options.dryRun) {
-      this.log(`  would upload a generated ${SMOKE_TEST_ROWS.toLocaleString('en-US')}-row file to ${target.blobEndpoint}/landing/iot_events/ and follow it on ${target.statusUrl}/files until complete (at most ${timeoutSeconds / 60} min)`);
+      this.log(
+        `  would upload a generated ${SMOKE_TEST_ROWS.toLocaleString('en-US')}-row file to ${target.blobEndpoint}/landing/iot_events/ and follow it on ${target.statusUrl}/files until complete (at most ${timeoutSeconds / 60} min)`,
+      );
       return;
     }
     await runSmokeTest(target, { workDir: this.options.workDir, timeoutSeconds, log: this.log, runLoadTest: this.options.runLoadTest });
@@ -341,7 +449,9 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const run = new DeployRun(options);
   const fromIndex = options.from === undefined ? 0 : steps.indexOf(options.from);
   const log = options.log;
-  log(`${options.action === 'destroy' ? 'Destroying' : 'Deploying'} the ${options.stack} stack${options.dryRun ? ' (dry run: nothing is created, the commands are printed)' : ''}`);
+  log(
+    `${options.action === 'destroy' ? 'Destroying' : 'Deploying'} the ${options.stack} stack${options.dryRun ? ' (dry run: nothing is created, the commands are printed)' : ''}`,
+  );
   const actions: Readonly<Record<string, () => Promise<void> | void>> = {
     prerequisites: () => run.prerequisites(),
     package: () => run.packageApp(),
@@ -367,8 +477,15 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       await actions[step]!();
     } catch (error) {
       log(`✗ ${step} failed: ${(error as Error).message}`);
-      const command = options.action === 'destroy' ? `npm run destroy -- --stack ${options.stack}` : `npm run deploy -- --stack ${options.stack} --from ${step}`;
-      log(step === 'prerequisites' ? 'Nothing was created. Fix the above, then run the command again.' : `Fix the cause, then resume with: ${command}`);
+      const command =
+        options.action === 'destroy'
+          ? `npm run destroy -- --stack ${options.stack}`
+          : `npm run deploy -- --stack ${options.stack} --from ${step}`;
+      log(
+        step === 'prerequisites'
+          ? 'Nothing was created. Fix the above, then run the command again.'
+          : `Fix the cause, then resume with: ${command}`,
+      );
       return { ok: false, failedStep: step };
     }
     log(`  ✓ ${step} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -378,7 +495,9 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
     return { ok: true };
   }
   const summary = await run.summary();
-  log(options.dryRun ? 'Dry run done. After a real deploy:' : `Done: the ${options.stack} stack runs, and the smoke test's file is loaded.`);
+  log(
+    options.dryRun ? 'Dry run done. After a real deploy:' : `Done: the ${options.stack} stack runs, and the smoke test's file is loaded.`,
+  );
   for (const line of summary) log(`  ${line}`);
   return { ok: true, outputs: options.dryRun ? undefined : await run.outputs() };
 }
@@ -389,9 +508,11 @@ export function dryRunAnswers(parameters: EtlInfraParameters, stack: DeployStack
   for (const name of Object.values(DEPLOY_TIME_VALUES)) outputs[name] ??= `<${name}>`;
   return (command: Command): string | undefined => {
     if (command.program === 'az' && command.args[0] === 'version') return JSON.stringify({ 'azure-cli': '2.67.0' });
-    if (command.program === 'az' && command.args[0] === 'account') return JSON.stringify({ id: '<subscription id>', name: '<subscription>', user: { name: '<you>' } });
+    if (command.program === 'az' && command.args[0] === 'account')
+      return JSON.stringify({ id: '<subscription id>', name: '<subscription>', user: { name: '<you>' } });
     if (command.args.includes('version') && command.args.includes('-json')) return JSON.stringify({ terraform_version: '1.9.0' });
-    if (command.args.includes('output') && command.args.includes('-json')) return JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, { value }])));
+    if (command.args.includes('output') && command.args.includes('-json'))
+      return JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, { value }])));
     return undefined;
   };
 }
@@ -399,7 +520,9 @@ export function dryRunAnswers(parameters: EtlInfraParameters, stack: DeployStack
 /** The manifests with their `${NAME}` placeholders filled from the stack's outputs, in a folder for `kubectl apply`. */
 export function fillManifests(sourceDir: string, targetDir: string, outputs: Readonly<Record<string, string>>): string {
   mkdirSync(targetDir, { recursive: true });
-  for (const file of readdirSync(sourceDir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(sourceDir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const filled = readFileSync(join(sourceDir, file), 'utf8').replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
       const value = outputs[name];
       if (value === undefined) throw new Error(`${file} needs ${name}, which the stack does not output`);
@@ -424,7 +547,10 @@ export async function readHostKeyFromStorage(blobEndpoint: string, hostId: strin
   const secrets = safeJson<{ functionKeys?: Array<{ name: string; value: string; encrypted?: boolean }> }>(text);
   const key = secrets?.functionKeys?.find((candidate) => candidate.name === 'default');
   if (!key) throw new Error(`no default function key in azure-webjobs-secrets/${hostId}/host.json`);
-  if (key.encrypted) throw new Error(`the host's keys are encrypted (azure-webjobs-secrets/${hostId}/host.json): give the key in ETL_FUNCTION_KEY and run npm run load-test -- --status-url instead`);
+  if (key.encrypted)
+    throw new Error(
+      `the host's keys are encrypted (azure-webjobs-secrets/${hostId}/host.json): give the key in ETL_FUNCTION_KEY and run npm run load-test -- --status-url instead`,
+    );
   return key.value;
 }
 

@@ -72,7 +72,8 @@ export async function packageFunctionApp(options: PackageOptions): Promise<Funct
     for (const file of listFiles(packageDir, (name) => name !== 'node_modules')) {
       const inPackage = toZipPath(relative(packageDir, file));
       const name = inPackage.slice(inPackage.lastIndexOf('/') + 1);
-      if (LEFT_OUT_OF_DEPENDENCIES.some((pattern) => pattern.test(inPackage)) || (/\.md$/i.test(name) && !KEPT_DOCUMENTS.test(name))) continue;
+      if (LEFT_OUT_OF_DEPENDENCIES.some((pattern) => pattern.test(inPackage)) || (/\.md$/i.test(name) && !KEPT_DOCUMENTS.test(name)))
+        continue;
       entries.push({ path: toZipPath(relative(root, file)), source: file });
     }
   }
@@ -83,7 +84,9 @@ export async function packageFunctionApp(options: PackageOptions): Promise<Funct
   const fingerprint = packageInputsFingerprint(entries);
   if (existsSync(zipPath) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === fingerprint) {
     const bytes = statSync(zipPath).size;
-    log(`${zipPath} is up to date (${entries.length.toLocaleString('en-US')} files, ${dependencies.length} production packages, unchanged since it was written): ${formatBytes(bytes)}`);
+    log(
+      `${zipPath} is up to date (${entries.length.toLocaleString('en-US')} files, ${dependencies.length} production packages, unchanged since it was written): ${formatBytes(bytes)}`,
+    );
     return { zipPath, bytes, files: entries.length, dependencies, reused: true };
   }
   const zippable: Zippable = {};
@@ -93,7 +96,9 @@ export async function packageFunctionApp(options: PackageOptions): Promise<Funct
   rmSync(stampPath, { force: true });
   writeFileSync(zipPath, zip);
   writeFileSync(stampPath, fingerprint);
-  log(`packaged ${entries.length.toLocaleString('en-US')} files (${dependencies.length} production packages) into ${zipPath}: ${formatBytes(zip.byteLength)}`);
+  log(
+    `packaged ${entries.length.toLocaleString('en-US')} files (${dependencies.length} production packages) into ${zipPath}: ${formatBytes(zip.byteLength)}`,
+  );
   return { zipPath, bytes: zip.byteLength, files: entries.length, dependencies, reused: false };
 }
 
@@ -130,13 +135,27 @@ export async function compileApp(root: string, buildDir: string): Promise<Compil
   const distDir = join(buildDir, 'dist');
   const stampPath = join(buildDir, 'compile.inputs');
   const inputsBefore = compileInputs(root, buildDir);
-  if (inputsBefore !== undefined && existsSync(distDir) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === packageInputsFingerprint(inputsBefore)) {
+  if (
+    inputsBefore !== undefined &&
+    existsSync(distDir) &&
+    existsSync(stampPath) &&
+    readFileSync(stampPath, 'utf8') === packageInputsFingerprint(inputsBefore)
+  ) {
     return { distDir, compiled: false };
   }
   rmSync(stampPath, { force: true });
   const started = Date.now();
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', distDir, '--incremental', '--tsBuildInfoFile', join(buildDir, BUILD_INFO_FILE)];
+  const args = [
+    tsc,
+    '-p',
+    join(root, 'tsconfig.build.json'),
+    '--outDir',
+    distDir,
+    '--incremental',
+    '--tsBuildInfoFile',
+    join(buildDir, BUILD_INFO_FILE),
+  ];
   try {
     await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
@@ -169,7 +188,8 @@ export function compileInputs(root: string, buildDir: string): PackageEntry[] | 
   if (!Array.isArray(buildInfo?.fileNames) || !Array.isArray(included)) return undefined;
   const files = new Set<string>([join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json')]);
   for (const name of buildInfo.fileNames) if (typeof name === 'string') files.add(resolve(buildDir, name));
-  for (const folder of included) if (typeof folder === 'string') for (const file of listFiles(join(root, folder), (name) => name !== 'node_modules')) files.add(file);
+  for (const folder of included)
+    if (typeof folder === 'string') for (const file of listFiles(join(root, folder), (name) => name !== 'node_modules')) files.add(file);
   const entries: PackageEntry[] = [];
   for (const file of [...files].sort()) {
     if (!existsSync(file)) return undefined;
@@ -212,11 +232,17 @@ export function productionDependencyDirs(root: string): string[] {
     const { from, manifest } = queue.shift()!;
     const required = Object.keys(manifest.dependencies ?? {});
     const ifInstalled = [...Object.keys(manifest.optionalDependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})];
-    for (const [names, mustExist] of [[required, true], [ifInstalled, false]] as const) {
+    for (const [names, mustExist] of [
+      [required, true],
+      [ifInstalled, false],
+    ] as const) {
       for (const name of names) {
         const directory = resolvePackageDir(root, from, name);
         if (directory === undefined) {
-          if (mustExist) throw new Error(`production dependency '${name}' (needed by ${relative(root, from) || 'the app'}) is not installed: run npm ci`);
+          if (mustExist)
+            throw new Error(
+              `production dependency '${name}' (needed by ${relative(root, from) || 'the app'}) is not installed: run npm ci`,
+            );
           continue;
         }
         const key = toZipPath(relative(root, directory));

@@ -34,13 +34,26 @@ export class PrerequisitesError extends Error {
  * Terraform would then make that principal the SQL admin and give it the deployer's roles, while
  * the database step and the smoke test sign in as the CLI's identity: refused up front.
  */
-const OTHER_TERRAFORM_SIGN_INS = ['ARM_CLIENT_ID', 'ARM_CLIENT_SECRET', 'ARM_CLIENT_CERTIFICATE_PATH', 'ARM_OIDC_TOKEN', 'ARM_USE_MSI', 'ARM_USE_OIDC', 'ARM_USE_AKS_WORKLOAD_IDENTITY'] as const;
+const OTHER_TERRAFORM_SIGN_INS = [
+  'ARM_CLIENT_ID',
+  'ARM_CLIENT_SECRET',
+  'ARM_CLIENT_CERTIFICATE_PATH',
+  'ARM_OIDC_TOKEN',
+  'ARM_USE_MSI',
+  'ARM_USE_OIDC',
+  'ARM_USE_AKS_WORKLOAD_IDENTITY',
+] as const;
 
 /**
  * `preferred`: the `--terraform` option; absent: terraform if installed, else tofu. `env`: the
  * environment Terraform will inherit.
  */
-export async function checkPrerequisites(runner: CommandRunner, stack: DeployStack | 'destroy', preferred?: string, env: NodeJS.ProcessEnv = process.env): Promise<Prerequisites> {
+export async function checkPrerequisites(
+  runner: CommandRunner,
+  stack: DeployStack | 'destroy',
+  preferred?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Prerequisites> {
   const problems: string[] = [];
   let subscription: Prerequisites['subscription'] | undefined;
 
@@ -49,8 +62,12 @@ export async function checkPrerequisites(runner: CommandRunner, stack: DeploySta
     problems.push('the Azure CLI (az) is not installed: https://learn.microsoft.com/cli/azure/install-azure-cli');
   } else {
     const version = parseVersion(safeJson<Record<string, string>>(az.stdout)?.['azure-cli']);
-    if (az.exitCode !== 0 || version === undefined) problems.push(`could not read the Azure CLI's version (az version exited with ${az.exitCode})`);
-    else if (older(version, MIN_AZURE_CLI)) problems.push(`the Azure CLI is ${version.join('.')}; the Flex Consumption commands need ${MIN_AZURE_CLI.join('.')} or later (az upgrade)`);
+    if (az.exitCode !== 0 || version === undefined)
+      problems.push(`could not read the Azure CLI's version (az version exited with ${az.exitCode})`);
+    else if (older(version, MIN_AZURE_CLI))
+      problems.push(
+        `the Azure CLI is ${version.join('.')}; the Flex Consumption commands need ${MIN_AZURE_CLI.join('.')} or later (az upgrade)`,
+      );
     const account = await runner.run({ program: 'az', args: ['account', 'show', '--output', 'json'] });
     const parsed = safeJson<{ id?: string; name?: string; user?: { name?: string } }>(account.stdout);
     if (account.exitCode !== 0 || !parsed?.id) {
@@ -67,7 +84,8 @@ export async function checkPrerequisites(runner: CommandRunner, stack: DeploySta
     const kubectl = await runner.run({ program: 'kubectl', args: ['version', '--client', '--output', 'json'] });
     if (kubectl.exitCode !== 0) problems.push('kubectl is not installed: az aks install-cli, or https://kubernetes.io/docs/tasks/tools/');
     const amg = await runner.run({ program: 'az', args: ['extension', 'show', '--name', 'amg', '--output', 'json'] });
-    if (az.exitCode !== 127 && amg.exitCode !== 0) problems.push("the Azure CLI's Managed Grafana extension is missing (the dashboard import needs it): az extension add --name amg");
+    if (az.exitCode !== 127 && amg.exitCode !== 0)
+      problems.push("the Azure CLI's Managed Grafana extension is missing (the dashboard import needs it): az extension add --name amg");
   }
 
   if (problems.length > 0 || subscription === undefined || terraform === undefined) throw new PrerequisitesError(problems);
@@ -82,11 +100,15 @@ function terraformSignInProblems(env: NodeJS.ProcessEnv, cliSubscription: string
     return value !== '' && value.toLowerCase() !== 'false';
   });
   if (set.length > 0) {
-    problems.push(`${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set: Terraform would sign in with ${set.length === 1 ? 'it' : 'them'}, while the database step and the smoke test use the Azure CLI's identity; unset ${set.length === 1 ? 'it' : 'them'} (the deploy signs in with az login throughout)`);
+    problems.push(
+      `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set: Terraform would sign in with ${set.length === 1 ? 'it' : 'them'}, while the database step and the smoke test use the Azure CLI's identity; unset ${set.length === 1 ? 'it' : 'them'} (the deploy signs in with az login throughout)`,
+    );
   }
   const armSubscription = env.ARM_SUBSCRIPTION_ID?.trim();
   if (armSubscription && cliSubscription && armSubscription.toLowerCase() !== cliSubscription.toLowerCase()) {
-    problems.push(`ARM_SUBSCRIPTION_ID is ${armSubscription} but the Azure CLI's subscription is ${cliSubscription}: run az account set --subscription ${armSubscription}, or unset ARM_SUBSCRIPTION_ID`);
+    problems.push(
+      `ARM_SUBSCRIPTION_ID is ${armSubscription} but the Azure CLI's subscription is ${cliSubscription}: run az account set --subscription ${armSubscription}, or unset ARM_SUBSCRIPTION_ID`,
+    );
   }
   return problems;
 }

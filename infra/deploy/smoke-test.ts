@@ -71,7 +71,8 @@ export function stageLines(outcome: LoadTestOutcome): string[] {
   const file = outcome.run.files[0];
   if (file === undefined) return ['no file was uploaded'];
   const at = (seconds: number | null) => (seconds === null ? 'not reached' : `${seconds.toFixed(1)} s`);
-  const since = (seconds: number | null, from: number | null) => (seconds === null || from === null ? '' : ` (+${(seconds - from).toFixed(1)} s)`);
+  const since = (seconds: number | null, from: number | null) =>
+    seconds === null || from === null ? '' : ` (+${(seconds - from).toFixed(1)} s)`;
   return [
     `${file.blobName}: ${file.totalRows.toLocaleString('en-US')} rows, ${file.validRows.toLocaleString('en-US')} valid, ${file.rejectedRows.toLocaleString('en-US')} rejected, ` +
       `${file.loadedRows.toLocaleString('en-US')} loaded, ${file.duplicateRows.toLocaleString('en-US')} duplicates; every row accounted for: ${file.balanced ? 'yes' : 'NO'}`,

@@ -36,7 +36,11 @@ export function buildEtlApp(parameters: EtlInfraParameters, outdir?: string, opt
   };
   return {
     app,
-    serverless: wanted.has(STACK_NAMES.serverless) ? withState(new ServerlessStack(app, STACK_NAMES.serverless, parameters), STACK_NAMES.serverless) : undefined,
-    aksKeda: wanted.has(STACK_NAMES.aksKeda) ? withState(new AksKedaStack(app, STACK_NAMES.aksKeda, parameters), STACK_NAMES.aksKeda) : undefined,
+    serverless: wanted.has(STACK_NAMES.serverless)
+      ? withState(new ServerlessStack(app, STACK_NAMES.serverless, parameters), STACK_NAMES.serverless)
+      : undefined,
+    aksKeda: wanted.has(STACK_NAMES.aksKeda)
+      ? withState(new AksKedaStack(app, STACK_NAMES.aksKeda, parameters), STACK_NAMES.aksKeda)
+      : undefined,
   };
 }

@@ -187,15 +187,24 @@ function validate(p: EtlInfraParameters): string[] {
   }
   check(hubs.recordsHub !== hubs.aggregatesHub, 'eventHubs.recordsHub and aggregatesHub must differ');
 
-  check(/^GP_S_Gen5_\d+$/.test(p.sql.skuName) || /^(Basic|S\d+|GP_Gen5_\d+)$/.test(p.sql.skuName), `sql.skuName '${p.sql.skuName}' is not a known SKU`);
+  check(
+    /^GP_S_Gen5_\d+$/.test(p.sql.skuName) || /^(Basic|S\d+|GP_Gen5_\d+)$/.test(p.sql.skuName),
+    `sql.skuName '${p.sql.skuName}' is not a known SKU`,
+  );
   check(p.sql.minCapacityVcores >= 0.5, 'sql.minCapacityVcores must be at least 0.5');
   check(p.sql.autoPauseDelayMinutes === -1 || p.sql.autoPauseDelayMinutes >= 15, 'sql.autoPauseDelayMinutes must be -1 (off) or ≥ 15');
 
   check([512, 2048, 4096].includes(p.functions.instanceMemoryMb), 'functions.instanceMemoryMb must be 512, 2048 or 4096');
   // The bounds azurerm 4.55.0 validates (maximum_instance_count: IntBetween(40, 1000)): refused here, before a plan.
-  check(intIn(p.functions.maximumInstanceCount, 40, 1000), 'functions.maximumInstanceCount must be 40–1000 (the azurerm provider refuses other values)');
+  check(
+    intIn(p.functions.maximumInstanceCount, 40, 1000),
+    'functions.maximumInstanceCount must be 40–1000 (the azurerm provider refuses other values)',
+  );
 
-  check(intIn(p.aks.nodeMinCount, 1, 100) && intIn(p.aks.nodeMaxCount, p.aks.nodeMinCount, 100), 'aks node counts must satisfy 1 ≤ min ≤ max ≤ 100');
+  check(
+    intIn(p.aks.nodeMinCount, 1, 100) && intIn(p.aks.nodeMaxCount, p.aks.nodeMinCount, 100),
+    'aks node counts must satisfy 1 ≤ min ≤ max ≤ 100',
+  );
   check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.aks.namespace), `aks.namespace '${p.aks.namespace}' is not a Kubernetes name`);
 
   const keda = p.keda;

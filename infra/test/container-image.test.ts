@@ -10,7 +10,13 @@ import { CONTAINER_HTTP_PORT, CONTAINER_USER_ID } from '../src/aks-keda/function
 
 const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8');
 /** The instructions of the last stage (the image that runs), continuation lines joined. */
-const runtimeStage = dockerfile.replace(/\\\n/g, ' ').split(/^FROM /m).at(-1)!.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+const runtimeStage = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split(/^FROM /m)
+  .at(-1)!
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('#'));
 
 describe('the container image', () => {
   it('runs as the numeric non-root user the pods declare', () => {

@@ -45,11 +45,18 @@ describe('Kubernetes manifests', () => {
 
   it('lets managed Prometheus scrape every function pod and the KEDA operator', () => {
     const files = synthesized.aksKeda.manifests;
-    const deployments = Object.values(files).filter((object) => object.kind === 'Deployment') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } }[];
+    const deployments = Object.values(files).filter((object) => object.kind === 'Deployment') as {
+      spec: { template: { metadata: { annotations?: Record<string, string> } } };
+    }[];
     for (const deployment of deployments) {
-      expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/api/metrics' });
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/path': '/api/metrics',
+      });
     }
-    const settings = Object.values(files).find((object) => (object.metadata as { name?: string }).name === 'ama-metrics-settings-configmap') as { data: Record<string, string> };
+    const settings = Object.values(files).find(
+      (object) => (object.metadata as { name?: string }).name === 'ama-metrics-settings-configmap',
+    ) as { data: Record<string, string> };
     expect(settings.data['pod-annotation-based-scraping']).toContain('"pipeline"');
     expect(JSON.stringify(files)).toContain('job_name: keda-operator');
   });

@@ -34,7 +34,10 @@ describe.each([
       expect(findSecretLeaks(stack.json), `${stack.name} Terraform JSON`).toEqual([]);
       expect(findSecretLeaks(stack.manifests), `${stack.name} manifests`).toEqual([]);
     }
-    const appSettings = onlyResource(synthesized.serverless, 'azurerm_function_app_flex_consumption').app_settings as Record<string, string>;
+    const appSettings = onlyResource(synthesized.serverless, 'azurerm_function_app_flex_consumption').app_settings as Record<
+      string,
+      string
+    >;
     for (const name of Object.keys(appSettings)) {
       expect(APP_SETTINGS[name as AppSettingName]).not.toMatchObject({ secret: true });
     }
@@ -58,7 +61,10 @@ describe.each([
     for (const stack of stacks()) {
       for (const type of mustSet) {
         const resource = onlyResource(stack, type);
-        expect(tlsSettings.some((key) => key in resource), `${stack.name} ${type} sets its TLS version`).toBe(true);
+        expect(
+          tlsSettings.some((key) => key in resource),
+          `${stack.name} ${type} sets its TLS version`,
+        ).toBe(true);
       }
       for (const [type, name, body] of allResources(stack)) {
         for (const [key, value] of deepEntries(body)) {

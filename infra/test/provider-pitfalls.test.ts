@@ -54,7 +54,9 @@ describe('azurerm provider pitfalls', () => {
 
 describe('flexAppSettings', () => {
   it('refuses a setting the provider would move on read', () => {
-    expect(() => flexAppSettings({ ETL_SQL_DRIVER: 'mssql', AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=x' })).toThrow(/AzureWebJobsStorage/);
+    expect(() => flexAppSettings({ ETL_SQL_DRIVER: 'mssql', AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=x' })).toThrow(
+      /AzureWebJobsStorage/,
+    );
     expect(flexAppSettings({ ETL_SQL_DRIVER: 'mssql', APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=k' })).toEqual({
       appSettings: { ETL_SQL_DRIVER: 'mssql' },
       applicationInsightsConnectionString: 'InstrumentationKey=k',

@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_SETTING_NAMES, APP_SETTINGS, type AppSettingName } from '../../shared/config/app-settings.js';
 import { HOST_SETTING_NAMES } from '../src/settings/host-settings.js';
-import { at, manifestsOfKind, NON_DEFAULT_OVERRIDES, onlyResource, referencedResource, synthesizeApp, type SynthesizedApp } from './synthesized-app.js';
+import {
+  at,
+  manifestsOfKind,
+  NON_DEFAULT_OVERRIDES,
+  onlyResource,
+  referencedResource,
+  synthesizeApp,
+  type SynthesizedApp,
+} from './synthesized-app.js';
 
 /** Names infra writes that the app does not read, and Azure-scope names infra leaves out. */
 function contractViolations(written: readonly string[], allowedExtra: readonly string[] = []): string[] {
@@ -58,7 +66,10 @@ describe.each([
     manifestsOfKind(synthesized.aksKeda, 'Deployment').map((deployment) => ({
       deployment: String(at(deployment, 'metadata', 'name')),
       env: Object.fromEntries(
-        (at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'env') as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
+        (at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'env') as Array<{ name: string; value: string }>).map((e) => [
+          e.name,
+          e.value,
+        ]),
       ),
     }));
 
@@ -90,11 +101,17 @@ describe.each([
     expect(settings.ETL_SQL_MIGRATE_ON_START).toBe('false');
     expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
     expect(referencedResource(stack, settings.AzureWebJobsStorage__accountName)?.type).toBe('azurerm_storage_account');
-    expect(settings.ETL_EVENTHUB__fullyQualifiedNamespace).toBe(`${String(onlyResource(stack, 'azurerm_eventhub_namespace').name)}.servicebus.windows.net`);
+    expect(settings.ETL_EVENTHUB__fullyQualifiedNamespace).toBe(
+      `${String(onlyResource(stack, 'azurerm_eventhub_namespace').name)}.servicebus.windows.net`,
+    );
     expect(settings.ETL_SQL_SERVER).toBe(`${String(onlyResource(stack, 'azurerm_mssql_server').name)}.database.windows.net`);
     const identity = onlyResource(stack, 'azurerm_user_assigned_identity');
     for (const name of ['AzureWebJobsStorage__clientId', 'ETL_EVENTHUB__clientId', 'ETL_SQL_CLIENT_ID'] as const) {
-      expect(referencedResource(stack, settings[name])).toMatchObject({ type: 'azurerm_user_assigned_identity', body: identity, attribute: 'client_id' });
+      expect(referencedResource(stack, settings[name])).toMatchObject({
+        type: 'azurerm_user_assigned_identity',
+        body: identity,
+        attribute: 'client_id',
+      });
     }
     // Containers are not written: the app's defaults name the containers the stack creates.
     const containers = Object.values(stack.json.resource.azurerm_storage_container ?? {}).map((c) => c.name);

@@ -116,7 +116,9 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
     // The endpoint names the container by a literal, which carries no dependency: the app is
     // created only once its deployment container exists.
     const endpoint = String(app.storage_container_endpoint);
-    const [containerKey, container] = resourcesOf(stack, 'azurerm_storage_container').find(([, body]) => endpoint.endsWith(`}${String(body.name)}`))!;
+    const [containerKey, container] = resourcesOf(stack, 'azurerm_storage_container').find(([, body]) =>
+      endpoint.endsWith(`}${String(body.name)}`),
+    )!;
     expect(container, endpoint).toBeDefined();
     expect(app.depends_on).toContain(`azurerm_storage_container.${containerKey}`);
   });
@@ -145,13 +147,14 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
     expect(associations.every((a) => referencedResource(stack, a.target_resource_id)?.type === 'azurerm_kubernetes_cluster')).toBe(true);
     expect(associations.map((a) => a.name)).toContain('configurationAccessEndpoint');
     const grafana = onlyResource(stack, 'azurerm_dashboard_grafana');
-    expect(referencedResource(stack, at(grafana, 'azure_monitor_workspace_integrations', 0, 'resource_id'))?.type).toBe('azurerm_monitor_workspace');
+    expect(referencedResource(stack, at(grafana, 'azure_monitor_workspace_integrations', 0, 'resource_id'))?.type).toBe(
+      'azurerm_monitor_workspace',
+    );
 
     const federated = resourcesOf(stack, 'azurerm_federated_identity_credential').map(([, f]) => f.subject);
-    expect(federated.sort()).toEqual([
-      'system:serviceaccount:kube-system:keda-operator',
-      `system:serviceaccount:${aks.namespace}:etl-functions`,
-    ].sort());
+    expect(federated.sort()).toEqual(
+      ['system:serviceaccount:kube-system:keda-operator', `system:serviceaccount:${aks.namespace}:etl-functions`].sort(),
+    );
   });
 
   it('aks-keda: a Deployment per trigger group and one ScaledObject per consumer whose trigger matches its hub and group', () => {
@@ -160,7 +163,9 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
     const deployments = manifestsOfKind(stack, 'Deployment').map((d) => at(d, 'metadata', 'name'));
     expect(deployments.sort()).toEqual(['etl-aggregate', 'etl-extract', 'etl-status', 'etl-transform']);
     for (const deployment of manifestsOfKind(stack, 'Deployment')) {
-      expect(at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'image')).toMatch(new RegExp(`\\.azurecr\\.io/scalable-etl:${aks.imageTag}$`));
+      expect(at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'image')).toMatch(
+        new RegExp(`\\.azurecr\\.io/scalable-etl:${aks.imageTag}$`),
+      );
     }
 
     const scaled = Object.fromEntries(manifestsOfKind(stack, 'ScaledObject').map((s) => [at(s, 'spec', 'scaleTargetRef', 'name'), s]));
@@ -200,7 +205,11 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
 
     const extract = at(scaled['etl-extract'], 'spec', 'triggers', 0) as Record<string, unknown>;
     expect(extract.type).toBe('azure-queue');
-    expect(extract.metadata).toMatchObject({ queueName: 'landing-events', accountName: storage.name, queueLength: String(keda.queueLength) });
+    expect(extract.metadata).toMatchObject({
+      queueName: 'landing-events',
+      accountName: storage.name,
+      queueLength: String(keda.queueLength),
+    });
     expect(at(scaled['etl-extract'], 'spec', 'maxReplicaCount')).toBe(keda.extractMaxReplicas);
 
     const auth = manifestsOfKind(stack, 'TriggerAuthentication');
@@ -213,11 +222,17 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
     const workbook = onlyResource(stack, 'azurerm_application_insights_workbook');
     expect(workbook.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(workbook.source_id).toMatch(/^\$\{lower\(azurerm_application_insights\.[^.]+\.id\)\}$/);
-    const deployed = JSON.parse(String(workbook.data_json)) as { items: Array<{ name: string; content: { parameters?: Array<{ name: string; value?: unknown }> } }> };
-    const file = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'dashboards', 'azure-monitor-workbook.json'), 'utf8')) as typeof deployed;
+    const deployed = JSON.parse(String(workbook.data_json)) as {
+      items: Array<{ name: string; content: { parameters?: Array<{ name: string; value?: unknown }> } }>;
+    };
+    const file = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', 'dashboards', 'azure-monitor-workbook.json'), 'utf8'),
+    ) as typeof deployed;
     // The same items as the file, only the resource parameters preset.
     expect(deployed.items.map((item) => item.name)).toEqual(file.items.map((item) => item.name));
-    const preset = Object.fromEntries(deployed.items.flatMap((item) => item.content.parameters ?? []).map((parameter) => [parameter.name, parameter.value]));
+    const preset = Object.fromEntries(
+      deployed.items.flatMap((item) => item.content.parameters ?? []).map((parameter) => [parameter.name, parameter.value]),
+    );
     expect(referencedResource(stack, preset.AppInsights)?.type).toBe('azurerm_application_insights');
     expect(referencedResource(stack, preset.EventHubNamespace)?.type).toBe('azurerm_eventhub_namespace');
     expect(referencedResource(stack, preset.FunctionApp)?.type).toBe('azurerm_function_app_flex_consumption');
@@ -231,15 +246,21 @@ describe.each(parameterSets)('stacks with %s', (_label, overrides) => {
     expect(imports).toHaveLength(1);
     const [, body] = imports[0]!;
     const command = String(at(body, 'provisioner', 0, 'local-exec', 'command'));
-    expect(command).toMatch(/az grafana dashboard import --resource-group \$\{azurerm_resource_group\.[^.]+\.name\} --name \$\{azurerm_dashboard_grafana\.[^.]+\.name\} --definition dashboards\/grafana-dashboard\.json --overwrite true/);
+    expect(command).toMatch(
+      /az grafana dashboard import --resource-group \$\{azurerm_resource_group\.[^.]+\.name\} --name \$\{azurerm_dashboard_grafana\.[^.]+\.name\} --definition dashboards\/grafana-dashboard\.json --overwrite true/,
+    );
     expect(at(body, 'triggers_replace', 'grafanaId')).toMatch(/^\$\{azurerm_dashboard_grafana\.[^.]+\.id\}$/);
     const file = readFileSync(join(import.meta.dirname, '..', '..', 'dashboards', 'grafana-dashboard.json'), 'utf8');
     expect(at(body, 'triggers_replace', 'dashboardSha256')).toBe(createHash('sha256').update(file).digest('hex'));
     // The import waits for the deployer's Grafana Admin role, and reads the file written beside the stack.
-    const dependsOn = (body.depends_on as string[]).map((reference) => referencedResource(stack, `\${${reference}.id}`)?.body.role_definition_name);
+    const dependsOn = (body.depends_on as string[]).map(
+      (reference) => referencedResource(stack, `\${${reference}.id}`)?.body.role_definition_name,
+    );
     expect(dependsOn).toContain('Grafana Admin');
     expect(stack.files['dashboards/grafana-dashboard.json']).toBe(file);
-    expect(String(stack.json.output?.grafana_dashboard_url?.value)).toMatch(/^\$\{azurerm_dashboard_grafana\.[^.]+\.endpoint\}\/d\/scalable-etl-pipeline$/);
+    expect(String(stack.json.output?.grafana_dashboard_url?.value)).toMatch(
+      /^\$\{azurerm_dashboard_grafana\.[^.]+\.endpoint\}\/d\/scalable-etl-pipeline$/,
+    );
   });
 
   it('tags resources with the standard and the configured tags', () => {

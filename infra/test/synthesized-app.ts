@@ -53,7 +53,8 @@ function readStack(outdir: string, name: string): SynthesizedStack {
   const k8s = join(directory, 'k8s');
   for (const file of safeReaddir(k8s)) manifests[file] = JSON.parse(readFileSync(join(k8s, file), 'utf8')) as JsonObject;
   const files: Record<string, string> = {};
-  for (const file of safeReaddir(join(directory, 'dashboards'))) files[`dashboards/${file}`] = readFileSync(join(directory, 'dashboards', file), 'utf8');
+  for (const file of safeReaddir(join(directory, 'dashboards')))
+    files[`dashboards/${file}`] = readFileSync(join(directory, 'dashboards', file), 'utf8');
   return { name, json, manifests, files };
 }
 
@@ -85,7 +86,10 @@ export function allResources(stack: SynthesizedStack): Array<[string, string, Js
 }
 
 /** `${azurerm_x.name.attr}` → the resource body it refers to, or undefined. */
-export function referencedResource(stack: SynthesizedStack, reference: unknown): { type: string; body: JsonObject; attribute: string } | undefined {
+export function referencedResource(
+  stack: SynthesizedStack,
+  reference: unknown,
+): { type: string; body: JsonObject; attribute: string } | undefined {
   const match = typeof reference === 'string' ? /^\$\{([a-z0-9_]+)\.([^.}]+)\.([a-z0-9_]+)\}$/.exec(reference) : null;
   if (!match) return undefined;
   const [, type, name, attribute] = match as unknown as [string, string, string, string];
@@ -124,7 +128,11 @@ export const NON_DEFAULT_OVERRIDES: EtlInfraParameterOverrides = {
     aggregateConsumerGroup: 'merger',
     capacity: 4,
   },
-  sql: { skuName: 'GP_S_Gen5_2', autoPauseDelayMinutes: 120, entraAdmin: { login: 'etl-admins', objectId: '00000000-0000-0000-0000-00000000a11e' } },
+  sql: {
+    skuName: 'GP_S_Gen5_2',
+    autoPauseDelayMinutes: 120,
+    entraAdmin: { login: 'etl-admins', objectId: '00000000-0000-0000-0000-00000000a11e' },
+  },
   functions: { instanceMemoryMb: 4096, maximumInstanceCount: 250 },
   aks: { nodeVmSize: 'Standard_D8ds_v5', nodeMinCount: 2, nodeMaxCount: 6, namespace: 'pipeline', imageTag: '1.2.3' },
   keda: {

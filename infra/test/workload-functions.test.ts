@@ -11,7 +11,8 @@ function registeredFunctionNames(): string[] {
   const names: string[] = [];
   for (const file of readdirSync(functionsDir).filter((name) => name.endsWith('.ts'))) {
     const source = readFileSync(join(functionsDir, file), 'utf8');
-    for (const match of source.matchAll(/app\.(?:http|storageQueue|eventHub|timer|storageBlob|get|post)\('([^']+)'/g)) names.push(match[1]!);
+    for (const match of source.matchAll(/app\.(?:http|storageQueue|eventHub|timer|storageBlob|get|post)\('([^']+)'/g))
+      names.push(match[1]!);
   }
   return names.sort();
 }

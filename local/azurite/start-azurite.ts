@@ -15,8 +15,7 @@ import { exitWithParent } from '../supervision/exit-with-parent.js';
 
 /** The well-known development account every Azure tool knows (public, not a secret). */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
-export const AZURITE_ACCOUNT_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface StartAzuriteOptions {
   /** Folder that keeps the data across restarts; undefined keeps everything in memory. */
@@ -75,12 +74,18 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
-    '--blobHost', '127.0.0.1',
-    '--queueHost', '127.0.0.1',
-    '--tableHost', '127.0.0.1',
-    '--blobPort', String(options.blobPort ?? 0),
-    '--queuePort', String(options.queuePort ?? 0),
-    '--tablePort', String(options.tablePort ?? 0),
+    '--blobHost',
+    '127.0.0.1',
+    '--queueHost',
+    '127.0.0.1',
+    '--tableHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(options.blobPort ?? 0),
+    '--queuePort',
+    String(options.queuePort ?? 0),
+    '--tablePort',
+    String(options.tablePort ?? 0),
   ];
   if (silent) args.push('--silent');
   // Azurite refuses both at once: a location means persistence, none means memory only.
@@ -98,7 +103,12 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   // must outlive the first moments of shutdown so that the host can release its leases; close() stops it.
   // It stops itself when this process is gone without stopping it (exit-with-parent).
   const guard = exitWithParent();
-  const child = spawn(process.execPath, [...guard.execArgv, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...guard.env } });
+  const child = spawn(process.execPath, [...guard.execArgv, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, ...guard.env },
+  });
   const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   const recent: string[] = [];
   // If the caller exits without close() (a crashed test run), take Azurite along rather than orphan it.
@@ -134,10 +144,7 @@ function waitForPorts(
   return new Promise((resolvePorts, reject) => {
     const ports: Partial<Record<Service, number>> = {};
     let pending = '';
-    const timer = setTimeout(
-      () => fail(`Azurite did not start within ${timeoutMs} ms. Output: ${recent.join(' | ')}`),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => fail(`Azurite did not start within ${timeoutMs} ms. Output: ${recent.join(' | ')}`), timeoutMs);
     const fail = (message: string): void => {
       clearTimeout(timer);
       reject(new EtlError('STORAGE_FAILED', message));

@@ -25,7 +25,8 @@ export function parseInstances(text: string): InstanceCounts {
   const count = (value: string, item: string): number => {
     const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(parsed) || parsed < 1) throw new Error(`--instances: '${item}' needs a positive whole count`);
-    if (parsed > MAX_INSTANCES_PER_FUNCTION) throw new Error(`--instances: '${item}' asks for more than ${MAX_INSTANCES_PER_FUNCTION} processes`);
+    if (parsed > MAX_INSTANCES_PER_FUNCTION)
+      throw new Error(`--instances: '${item}' asks for more than ${MAX_INSTANCES_PER_FUNCTION} processes`);
     return parsed;
   };
   for (const item of text.split(',').map((part) => part.trim())) {

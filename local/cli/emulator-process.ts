@@ -69,7 +69,11 @@ export async function startEmulatorProcess(options: {
   const connectionString = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve(line.trim()));
     void exited.then((exit) =>
-      reject(new Error(`the Event Hubs emulator exited (code ${exit.code}, signal ${exit.signal}) before it was ready (is port ${options.port} taken?)`)),
+      reject(
+        new Error(
+          `the Event Hubs emulator exited (code ${exit.code}, signal ${exit.signal}) before it was ready (is port ${options.port} taken?)`,
+        ),
+      ),
     );
   });
   return {

@@ -72,7 +72,9 @@ const COMMANDS: Readonly<Record<string, (args: CommandArgs) => Promise<number>>>
       const summary = await new StatusService(runtime.store.manifest, runtime.deadLetters).summary();
       if (values.json) print(summary);
       else {
-        const states = Object.entries(summary.byState).map(([state, count]) => `${count} ${state}`).join(', ');
+        const states = Object.entries(summary.byState)
+          .map(([state, count]) => `${count} ${state}`)
+          .join(', ');
         print(`${summary.files} file(s): ${states}`);
         print(
           `rows: ${summary.totalRows} total = ${summary.validRows} valid + ${summary.rejectedRows} rejected; ` +
@@ -84,7 +86,10 @@ const COMMANDS: Readonly<Record<string, (args: CommandArgs) => Promise<number>>>
     }),
   files: ({ values, limit, print }) =>
     withRuntime(async (runtime) => {
-      const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: values.state as FileState | undefined, limit });
+      const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({
+        state: values.state as FileState | undefined,
+        limit,
+      });
       if (values.json) print(files);
       else if (files.length === 0) print('no files yet');
       else for (const file of files) print(`${file.fileId}  ${describeFile(file)}`);
@@ -109,8 +114,12 @@ const COMMANDS: Readonly<Record<string, (args: CommandArgs) => Promise<number>>>
       if (values.json) print({ events: letters, landings: poisoned });
       else {
         if (letters.length === 0) print('no dead-lettered events');
-        for (const letter of letters) print(`${letter.id}  ${letter.stage}  ${letter.failedAt}  attempts=${letter.attempts}  ${letter.replayedAt ? `replayed ${letter.replayedAt}  ` : ''}${letter.error}`);
-        for (const landing of poisoned) print(`${LANDING_POISON_QUEUE}  ${landing.insertedOn ?? ''}  ${landing.subject}  (extract failed 5 times; see the host log)`);
+        for (const letter of letters)
+          print(
+            `${letter.id}  ${letter.stage}  ${letter.failedAt}  attempts=${letter.attempts}  ${letter.replayedAt ? `replayed ${letter.replayedAt}  ` : ''}${letter.error}`,
+          );
+        for (const landing of poisoned)
+          print(`${LANDING_POISON_QUEUE}  ${landing.insertedOn ?? ''}  ${landing.subject}  (extract failed 5 times; see the host log)`);
       }
       return 0;
     }),
@@ -125,7 +134,10 @@ const COMMANDS: Readonly<Record<string, (args: CommandArgs) => Promise<number>>>
       let failed = 0;
       for (const id of ids) {
         try {
-          await replayDeadLetter({ deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock }, id);
+          await replayDeadLetter(
+            { deadLetters: runtime.deadLetters, publishers, manifest: runtime.store.manifest, clock: runtime.clock },
+            id,
+          );
           print(`replayed ${id}`);
         } catch (error) {
           // One letter that failed again while it was replayed does not stop the others.
@@ -151,7 +163,8 @@ const COMMANDS: Readonly<Record<string, (args: CommandArgs) => Promise<number>>>
   upload: async ({ values, argument, print }) => {
     if (!argument) throw new Error('upload: give a CSV file path');
     return withRuntime(async (runtime) => {
-      if (!runtime.datasets.has(values.dataset)) throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
+      if (!runtime.datasets.has(values.dataset))
+        throw new Error(`unknown dataset '${values.dataset}' (known: ${[...runtime.datasets.keys()].join(', ')})`);
       const name = `${values.dataset}/${values.name ?? basename(argument)}`;
       await uploadCsv(runtime.blobService, name, createReadStream(argument), runtime.config.containers.landing);
       print(`uploaded ${argument} → ${runtime.config.containers.landing}/${name}; follow it with: npm run etl -- files`);
@@ -207,7 +220,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const message = (error as Error).message;
     console.error(`etl: ${message}`);
-    if (/ECONNREFUSED 127\.0\.0\.1/.test(message)) console.error('Is the local stack running? Start it in another terminal with `npm start`.');
+    if (/ECONNREFUSED 127\.0\.0\.1/.test(message))
+      console.error('Is the local stack running? Start it in another terminal with `npm start`.');
     process.exit(1);
   },
 );

@@ -92,7 +92,9 @@ export async function startExtraHost(options: ExtraHostOptions): Promise<ExtraHo
         }
       } else if (!line.startsWith('{')) output(line);
     });
-    void exited.then((exit) => reject(new Error(`host ${options.instanceId} exited (code ${exit.code}, signal ${exit.signal}) before it was ready`)));
+    void exited.then((exit) =>
+      reject(new Error(`host ${options.instanceId} exited (code ${exit.code}, signal ${exit.signal}) before it was ready`)),
+    );
   });
   createInterface({ input: child.stderr! }).on('line', output);
   const announced = await ready;

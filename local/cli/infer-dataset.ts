@@ -27,21 +27,29 @@ const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /** Rows of cells as a table whose columns are as wide as their widest cell. */
 export function alignedTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((cells) => (cells[column] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] as number))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] as number))).join('  ');
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
 }
 
 /** What the command prints about an inference (everything but the lines about the file written). */
 export function describeInference(path: string, inference: Inference): string[] {
   const { dialect, draft } = inference;
-  const lines = [`${path}: ${inference.wholeFile ? `all ${inference.sampledRows} data rows` : `the first ${inference.sampledRows} data rows`} read`, ''];
+  const lines = [
+    `${path}: ${inference.wholeFile ? `all ${inference.sampledRows} data rows` : `the first ${inference.sampledRows} data rows`} read`,
+    '',
+  ];
   lines.push(
     ...alignedTable(
       ['how the file is written', 'decided', 'why'],
       [
         ['encoding', `${dialect.encoding}${dialect.byteOrderMark ? ' (byte order mark)' : ''}`, dialect.reasons.encoding],
         ['delimiter', delimiterName(dialect.delimiter), dialect.reasons.delimiter],
-        ['quote', dialect.quote === dialect.escape ? dialect.quote : `${dialect.quote} escaped by ${dialect.escape}`, dialect.reasons.quote],
+        [
+          'quote',
+          dialect.quote === dialect.escape ? dialect.quote : `${dialect.quote} escaped by ${dialect.escape}`,
+          dialect.reasons.quote,
+        ],
         ['skipRows', String(dialect.skipRows), dialect.reasons.skipRows],
         ['comment', dialect.comment ?? '(none)', dialect.reasons.comment],
       ],
@@ -59,7 +67,10 @@ export function describeInference(path: string, inference: Inference): string[] 
     '',
   );
   const readable = inference.sampledRows - inference.unreadableCount;
-  lines.push(`check: ${readable - inference.rejectedCount} of ${readable} readable sampled rows pass the draft` + (inference.rejectedCount === 0 ? '' : `; ${inference.rejectedCount} would be rejected, e.g.:`));
+  lines.push(
+    `check: ${readable - inference.rejectedCount} of ${readable} readable sampled rows pass the draft` +
+      (inference.rejectedCount === 0 ? '' : `; ${inference.rejectedCount} would be rejected, e.g.:`),
+  );
   for (const rejection of inference.rejected) lines.push(`  row ${rejection.rowNumber}: ${rejection.reason}`);
   if (inference.unreadableCount > 0) {
     lines.push(`${inference.unreadableCount} sampled row(s) do not read as CSV under any declaration and will be rejected, e.g.:`);
@@ -87,13 +98,17 @@ export async function runInferDataset(argv: readonly string[], print: (line: str
     return 0;
   }
   const [path, extra] = positionals;
-  if (path === undefined || values.name === undefined || extra !== undefined) throw new Error(`infer-dataset: give one CSV file and --name\n\n${INFER_USAGE}`);
-  if (!NAME.test(values.name)) throw new Error(`infer-dataset: --name '${values.name}' must match [a-z][a-z0-9_]{0,62} (it names SQL tables)`);
+  if (path === undefined || values.name === undefined || extra !== undefined)
+    throw new Error(`infer-dataset: give one CSV file and --name\n\n${INFER_USAGE}`);
+  if (!NAME.test(values.name))
+    throw new Error(`infer-dataset: --name '${values.name}' must match [a-z][a-z0-9_]{0,62} (it names SQL tables)`);
   const sampleRows = Number(values['sample-rows']);
-  if (!Number.isSafeInteger(sampleRows) || sampleRows < 1) throw new Error(`infer-dataset: --sample-rows must be a positive integer, got '${values['sample-rows']}'`);
+  if (!Number.isSafeInteger(sampleRows) || sampleRows < 1)
+    throw new Error(`infer-dataset: --sample-rows must be a positive integer, got '${values['sample-rows']}'`);
   if (!existsSync(path)) throw new Error(`infer-dataset: no file ${path}`);
   const out = values.out ?? join('datasets', `${values.name}.json`);
-  if (existsSync(out) && !values.force) throw new Error(`infer-dataset: ${out} exists; give --force to overwrite it, or --out for another file`);
+  if (existsSync(out) && !values.force)
+    throw new Error(`infer-dataset: ${out} exists; give --force to overwrite it, or --out for another file`);
 
   const inference = await inferDataset(path, { name: values.name, sampleRows, timeZone: values['time-zone'] });
   for (const line of describeInference(path, inference)) print(line);

@@ -167,12 +167,24 @@ function superviseStack(
       supervisor.close();
       for (const closer of closers.reverse()) await closer().catch((error: unknown) => log(`shutdown: ${(error as Error).message}`));
     })());
-  const context: StackContext = { repositoryRoot: REPOSITORY_ROOT, stateDir, ports: options.ports ?? 'default', supervisor, registry, log, onClose: (closer) => closers.push(closer) };
+  const context: StackContext = {
+    repositoryRoot: REPOSITORY_ROOT,
+    stateDir,
+    ports: options.ports ?? 'default',
+    supervisor,
+    registry,
+    log,
+    onClose: (closer) => closers.push(closer),
+  };
   return { context, failure, close };
 }
 
 /** The settings the app reads: every default, the services' connections and the SQLite file, then the caller's. */
-function stackSettings(stateDir: string, services: RunningServices, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+function stackSettings(
+  stateDir: string,
+  services: RunningServices,
+  extra: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   return {
     ...defaultSettings(),
     AzureWebJobsStorage: services.storageConnectionString,
@@ -195,7 +207,9 @@ function checkPlacement(options: LocalStackOptions): void {
   }
   const unknown = named.filter((name) => !(OWN_PROCESS_GROUPS as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    throw new Error(`no function ${unknown.map((name) => `'${name}'`).join(', ')} runs in processes of its own; those that do: ${OWN_PROCESS_GROUPS.join(', ')}`);
+    throw new Error(
+      `no function ${unknown.map((name) => `'${name}'`).join(', ')} runs in processes of its own; those that do: ${OWN_PROCESS_GROUPS.join(', ')}`,
+    );
   }
 }
 
@@ -218,7 +232,9 @@ export function appSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   return Object.fromEntries(
     Object.entries(APP_SETTINGS).flatMap(([name, spec]) => {
       const value = env[name];
-      return spec.scope === 'all' && !STACK_OWNED_SETTINGS.includes(name) && value !== undefined && value.trim() !== '' ? [[name, value]] : [];
+      return spec.scope === 'all' && !STACK_OWNED_SETTINGS.includes(name) && value !== undefined && value.trim() !== ''
+        ? [[name, value]]
+        : [];
     }),
   );
 }

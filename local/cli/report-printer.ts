@@ -19,10 +19,19 @@ export function formatReport(dataset: DatasetDeclaration, rows: readonly DailyPe
   }
   const percentileLabel = `p${Math.round(report.percentile * 100)}_${report.measure}`;
   const header = ['day', report.dimension, 'events', 'mean', 'stddev', 'kept', percentileLabel];
-  const body = rows.map((row) => [row.day, row.dimension, String(row.events), row.mean.toFixed(3), row.stddev.toFixed(3), String(row.kept), row.percentile.toFixed(3)]);
+  const body = rows.map((row) => [
+    row.day,
+    row.dimension,
+    String(row.events),
+    row.mean.toFixed(3),
+    row.stddev.toFixed(3),
+    String(row.kept),
+    row.percentile.toFixed(3),
+  ]);
   if (format === 'csv') return [header, ...body].map(csvLine);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   const title =
     `Daily ${percentileLabel} per ${report.dimension} (values beyond ${report.sigma}σ of the day's mean left out; ` +
     `only groups with ≥ ${report.minDistinctEvents} distinct events)`;
@@ -30,7 +39,12 @@ export function formatReport(dataset: DatasetDeclaration, rows: readonly DailyPe
 }
 
 /** The report of one dataset, or a line saying that the dataset declares none. */
-export async function printDailyReport(runtime: EtlRuntime, dataset: DatasetDeclaration, format: ReportFormat, print: (line: string) => void): Promise<void> {
+export async function printDailyReport(
+  runtime: EtlRuntime,
+  dataset: DatasetDeclaration,
+  format: ReportFormat,
+  print: (line: string) => void,
+): Promise<void> {
   const rows = dataset.report === undefined ? [] : await runtime.store.report.dailyPercentile(dataset);
   for (const line of formatReport(dataset, rows, format)) print(line);
 }

@@ -6,7 +6,13 @@
  */
 import { LANDING_EVENTS_QUEUE } from '../../shared/config/app-settings.js';
 import type { EtlConfig } from '../../shared/config/etl-config.js';
-import { ALWAYS_ON_GROUP, FUNCTION_GROUPS, PER_INSTANCE_FUNCTIONS, TRIGGERED_GROUPS, type FunctionGroup } from '../../shared/config/function-groups.js';
+import {
+  ALWAYS_ON_GROUP,
+  FUNCTION_GROUPS,
+  PER_INSTANCE_FUNCTIONS,
+  TRIGGERED_GROUPS,
+  type FunctionGroup,
+} from '../../shared/config/function-groups.js';
 import { closeEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { startLocalFunctionsHost, type HostJson } from '../host/local-functions-host.js';
 import { startPipelineAutoscaler, type PipelineAutoscaleOptions } from '../scaler/pipeline-autoscaler.js';
@@ -56,7 +62,8 @@ export async function startHosts(context: StackContext, plan: HostsPlan): Promis
   if (plan.placement === 'per-function') {
     checkCatalogue(front.registered);
     for (const group of OWN_PROCESS_GROUPS) {
-      for (let instance = 1; instance <= (plan.functionInstances[group] ?? plan.instances); instance += 1) hostProcesses.push(await start(`${group}-${instance}`, group));
+      for (let instance = 1; instance <= (plan.functionInstances[group] ?? plan.instances); instance += 1)
+        hostProcesses.push(await start(`${group}-${instance}`, group));
     }
     return { httpUrl: front.info.httpUrl, hostProcesses };
   }
@@ -105,7 +112,12 @@ async function startFrontHost(context: StackContext, plan: HostsPlan): Promise<{
 }
 
 /** A child host under supervision; what it returns follows the current process across restarts. */
-async function startChildHost(context: StackContext, plan: HostsPlan, instanceId: string, group: FunctionGroup | undefined): Promise<HostProcessInfo & { stop(): Promise<void> }> {
+async function startChildHost(
+  context: StackContext,
+  plan: HostsPlan,
+  instanceId: string,
+  group: FunctionGroup | undefined,
+): Promise<HostProcessInfo & { stop(): Promise<void> }> {
   const supervised = await superviseChild(context, instanceId, async () => {
     const extra = await startExtraHost({
       repositoryRoot: context.repositoryRoot,
@@ -118,7 +130,9 @@ async function startChildHost(context: StackContext, plan: HostsPlan, instanceId
       queueVisibilitySeconds: LANDING_VISIBILITY_SECONDS,
       log: context.log,
     });
-    context.log(`[host] instance ${instanceId} started (pid ${extra.pid}${extra.httpUrl ? `, metrics ${extra.httpUrl}/api/metrics` : ''}): ${extra.functions.join(', ')}`);
+    context.log(
+      `[host] instance ${instanceId} started (pid ${extra.pid}${extra.httpUrl ? `, metrics ${extra.httpUrl}/api/metrics` : ''}): ${extra.functions.join(', ')}`,
+    );
     return extra;
   });
   return {

@@ -50,7 +50,11 @@ export async function superviseChild<T extends SupervisedChild>(
   return supervised;
 }
 
-export async function startServices(context: StackContext, emulatorConfig: EmulatorConfig, emulatorMode: 'process' | 'in-process'): Promise<RunningServices> {
+export async function startServices(
+  context: StackContext,
+  emulatorConfig: EmulatorConfig,
+  emulatorMode: 'process' | 'in-process',
+): Promise<RunningServices> {
   const free = context.ports === 'free';
   const location = join(context.stateDir, 'azurite');
   let ports = free ? { blobPort: 0, queuePort: 0, tablePort: 0 } : { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
@@ -69,11 +73,25 @@ export async function startServices(context: StackContext, emulatorConfig: Emula
     return {
       storageConnectionString: azurite.current.running.connectionString,
       eventHubsConnectionString: emulator.connectionString,
-      serviceProcesses: [{ service: 'azurite', get pid() { return azurite.current.pid; } }, { service: 'eventhubs', pid: process.pid }],
+      serviceProcesses: [
+        {
+          service: 'azurite',
+          get pid() {
+            return azurite.current.pid;
+          },
+        },
+        { service: 'eventhubs', pid: process.pid },
+      ],
     };
   }
   const emulator = await superviseChild(context, 'eventhubs', async () => {
-    const running = await startEmulatorProcess({ repositoryRoot: context.repositoryRoot, config: emulatorConfig, dataDir, port, log: emulatorLog });
+    const running = await startEmulatorProcess({
+      repositoryRoot: context.repositoryRoot,
+      config: emulatorConfig,
+      dataDir,
+      port,
+      log: emulatorLog,
+    });
     port = running.port;
     return asChild(running);
   });
@@ -81,8 +99,18 @@ export async function startServices(context: StackContext, emulatorConfig: Emula
     storageConnectionString: azurite.current.running.connectionString,
     eventHubsConnectionString: emulator.current.running.connectionString,
     serviceProcesses: [
-      { service: 'azurite', get pid() { return azurite.current.pid; } },
-      { service: 'eventhubs', get pid() { return emulator.current.pid; } },
+      {
+        service: 'azurite',
+        get pid() {
+          return azurite.current.pid;
+        },
+      },
+      {
+        service: 'eventhubs',
+        get pid() {
+          return emulator.current.pid;
+        },
+      },
     ],
   };
 }

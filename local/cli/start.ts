@@ -8,7 +8,14 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STATE_DIR, FUNCTION_PLACEMENTS, appSettingsFromEnvironment, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack.js';
+import {
+  DEFAULT_STATE_DIR,
+  FUNCTION_PLACEMENTS,
+  appSettingsFromEnvironment,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from './local-stack.js';
 import { oneOf, parseInstances } from './cli-options.js';
 import { uploadGeneratedIotCsv } from './upload-file.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -82,7 +89,8 @@ function parseStartArgs(): StartArgs | 'help' {
   if (values.help) return 'help';
   const stateDir = values['state-dir'];
   const sampleRows = Number(values['sample-rows']);
-  if (!Number.isSafeInteger(sampleRows) || sampleRows < 1) throw new Error(`--sample-rows must be a positive integer, got '${values['sample-rows']}'`);
+  if (!Number.isSafeInteger(sampleRows) || sampleRows < 1)
+    throw new Error(`--sample-rows must be a positive integer, got '${values['sample-rows']}'`);
 
   const autoscale = values.autoscale === undefined ? undefined : oneOf('autoscale', SCALING_MODES, values.autoscale);
   // startLocalStack refuses per-function placement with autoscaling, before it starts anything.
@@ -90,8 +98,10 @@ function parseStartArgs(): StartArgs | 'help' {
   const instances = parseInstances(values.instances);
   const maxInstances = Number(values['max-instances']);
   const scalePollMs = Number(values['scale-poll-ms']);
-  if (!Number.isSafeInteger(maxInstances) || maxInstances < 1) throw new Error(`--max-instances must be a positive integer, got '${values['max-instances']}'`);
-  if (!Number.isSafeInteger(scalePollMs) || scalePollMs < 100) throw new Error(`--scale-poll-ms must be an integer ≥ 100, got '${values['scale-poll-ms']}'`);
+  if (!Number.isSafeInteger(maxInstances) || maxInstances < 1)
+    throw new Error(`--max-instances must be a positive integer, got '${values['max-instances']}'`);
+  if (!Number.isSafeInteger(scalePollMs) || scalePollMs < 100)
+    throw new Error(`--scale-poll-ms must be an integer ≥ 100, got '${values['scale-poll-ms']}'`);
 
   const stack: LocalStackOptions = {
     stateDir,
@@ -173,9 +183,16 @@ async function uploadSampleOnce(stack: LocalStack, stateDir: string, rows: numbe
   if (existsSync(marker)) return;
   const name = `iot_events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
   const landing = stack.config.containers.landing;
-  const expected = await uploadGeneratedIotCsv(stack.blobService, name, { rows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 2 * 24 * 60 }, landing);
+  const expected = await uploadGeneratedIotCsv(
+    stack.blobService,
+    name,
+    { rows, seed: 42, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 2 * 24 * 60 },
+    landing,
+  );
   await writeFile(marker, `${name}\n`);
-  console.log(`Uploaded a generated sample: ${landing}/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`);
+  console.log(
+    `Uploaded a generated sample: ${landing}/${name} (${expected.rows} rows, ${expected.badRows} bad, ${expected.duplicateRows} duplicates)\n`,
+  );
 }
 
 /** Prints each file's progress, and the daily reports whenever the work goes idle; with `exitWhenIdle`, stops then. */

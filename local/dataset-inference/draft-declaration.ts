@@ -90,24 +90,42 @@ function unique(columns: readonly Working[], rows: readonly (readonly string[])[
 }
 
 /** The key: an identifier column, else one time column, else an entity and a time column, else none. */
-function chooseKey(columns: readonly Working[], sample: readonly (readonly string[])[], { wholeFile }: { readonly wholeFile: boolean }): { key: Working[]; why: string } {
+function chooseKey(
+  columns: readonly Working[],
+  sample: readonly (readonly string[])[],
+  { wholeFile }: { readonly wholeFile: boolean },
+): { key: Working[]; why: string } {
   const sampleNote = wholeFile ? '' : ' in the sample';
   const rows = sample.length;
   if (rows < 2) return { key: [], why: 'too few rows to tell: rows are keyed by their content (row_hash)' };
-  const keyable = columns.filter((column) => complete(column) && column.declaration.type !== 'number' && column.declaration.type !== 'boolean');
-  const identifier = keyable.find((column) => (isIdentifierName(column.name) || column.declaration.type === 'uuid') && unique([column], sample));
-  if (identifier !== undefined) return { key: [identifier], why: `${identifier.name} names an identifier and is unique (apart from rows repeated whole) and never empty${sampleNote}` };
+  const keyable = columns.filter(
+    (column) => complete(column) && column.declaration.type !== 'number' && column.declaration.type !== 'boolean',
+  );
+  const identifier = keyable.find(
+    (column) => (isIdentifierName(column.name) || column.declaration.type === 'uuid') && unique([column], sample),
+  );
+  if (identifier !== undefined)
+    return {
+      key: [identifier],
+      why: `${identifier.name} names an identifier and is unique (apart from rows repeated whole) and never empty${sampleNote}`,
+    };
   const time = keyable.find((column) => isTemporal(column) && unique([column], sample));
   if (time !== undefined) return { key: [time], why: `one row per ${time.name}: unique and never empty${sampleNote}` };
   // An entity (a text column with few distinct values) observed over time: (location, date), (symbol, date).
   for (const timeColumn of keyable.filter(isTemporal)) {
     const entities = keyable
-      .filter((column) => column !== timeColumn && !isTemporal(column) && !isNumeric(column) && column.profile.distinct <= Math.max(1, rows / 4))
+      .filter(
+        (column) => column !== timeColumn && !isTemporal(column) && !isNumeric(column) && column.profile.distinct <= Math.max(1, rows / 4),
+      )
       .sort((a, b) => a.profile.distinct - b.profile.distinct);
     const entity = entities.find((column) => unique([column, timeColumn], sample));
-    if (entity !== undefined) return { key: [entity, timeColumn], why: `one row per ${entity.name} and ${timeColumn.name}: unique together${sampleNote}` };
+    if (entity !== undefined)
+      return { key: [entity, timeColumn], why: `one row per ${entity.name} and ${timeColumn.name}: unique together${sampleNote}` };
   }
-  return { key: [], why: `no identifier, time or entity-and-time column is unique${sampleNote}: rows are keyed by their content (row_hash; exact duplicate rows count as duplicates)` };
+  return {
+    key: [],
+    why: `no identifier, time or entity-and-time column is unique${sampleNote}: rows are keyed by their content (row_hash; exact duplicate rows count as duplicates)`,
+  };
 }
 
 /** The shortest window that holds the usual gap between consecutive event times. */
@@ -117,10 +135,19 @@ function windowFor(column: Working): { minutes: number; why: string } {
   const check = compileColumnChecker({ ...column.declaration, name: column.name } as ColumnDeclaration);
   const instants = column.profile.values.map((value) => check(value)).filter((value): value is string => typeof value === 'string');
   const times = [...new Set(instants.map((instant) => Date.parse(instant)))].sort((a, b) => a - b);
-  const gaps = times.slice(1).map((time, index) => time - (times[index] as number)).sort((a, b) => a - b);
+  const gaps = times
+    .slice(1)
+    .map((time, index) => time - (times[index] as number))
+    .sort((a, b) => a - b);
   const gapMinutes = gaps.length === 0 ? 1 : (gaps[Math.floor(gaps.length / 2)] as number) / 60_000;
   const minutes = WINDOW_MINUTES.find((length) => length >= gapMinutes) ?? 1440;
-  return { minutes, why: gaps.length === 0 ? 'default one-minute windows' : `the usual gap between event times is ${gapMinutes < 1 ? 'under a minute' : `about ${Math.round(gapMinutes)} min`}` };
+  return {
+    minutes,
+    why:
+      gaps.length === 0
+        ? 'default one-minute windows'
+        : `the usual gap between event times is ${gapMinutes < 1 ? 'under a minute' : `about ${Math.round(gapMinutes)} min`}`,
+  };
 }
 
 /**
@@ -132,7 +159,11 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
   const decisions: Decision[] = [];
 
   const { key, why: keyWhy } = chooseKey(columns, rows, { wholeFile: options.wholeFile });
-  decisions.push({ what: 'key', decided: key.length === 0 ? '(none: row_hash)' : key.map((column) => column.name).join(', '), why: keyWhy });
+  decisions.push({
+    what: 'key',
+    decided: key.length === 0 ? '(none: row_hash)' : key.map((column) => column.name).join(', '),
+    why: keyWhy,
+  });
 
   const eventTime = key.find(isTemporal) ?? columns.find((column) => isTemporal(column) && complete(column));
   const window = eventTime === undefined ? undefined : windowFor(eventTime);
@@ -151,11 +182,20 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
   const report =
     eventTime === undefined || measures.length === 0 || dimensions.length === 0
       ? undefined
-      : { measure: (measures[0] as Working).name, dimension: (dimensions[0] as Working).name, percentile: 0.95, sigma: 3, minDistinctEvents: 1 };
+      : {
+          measure: (measures[0] as Working).name,
+          dimension: (dimensions[0] as Working).name,
+          percentile: 0.95,
+          sigma: 3,
+          minDistinctEvents: 1,
+        };
   decisions.push({
     what: 'report',
     decided: report === undefined ? '(none)' : `p95 of ${report.measure} per ${report.dimension} and day`,
-    why: report === undefined ? 'a report needs an event time, a measure and a dimension' : 'the first measure and dimension; every group reported (minDistinctEvents 1)',
+    why:
+      report === undefined
+        ? 'a report needs an event time, a measure and a dimension'
+        : 'the first measure and dimension; every group reported (minDistinctEvents 1)',
   });
 
   const declared = declareColumns(columns, { key, eventTime, dimensions });
@@ -174,7 +214,12 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
   };
   return {
     declaration,
-    columns: columns.map((column) => ({ header: column.header, name: column.name, type: describeType(declared[columns.indexOf(column)] as Record<string, unknown>), why: column.why })),
+    columns: columns.map((column) => ({
+      header: column.header,
+      name: column.name,
+      type: describeType(declared[columns.indexOf(column)] as Record<string, unknown>),
+      why: column.why,
+    })),
     decisions,
   };
 }
@@ -195,25 +240,42 @@ function workingColumns(header: readonly string[], rows: readonly (readonly stri
 }
 
 /** Text columns with few distinct values, the key's first, at most MAX_DIMENSIONS; none without an event time. */
-function chooseDimensions(columns: readonly Working[], key: readonly Working[], eventTime: Working | undefined, rowCount: number, decisions: Decision[]): Working[] {
+function chooseDimensions(
+  columns: readonly Working[],
+  key: readonly Working[],
+  eventTime: Working | undefined,
+  rowCount: number,
+  decisions: Decision[],
+): Working[] {
   const dimensions =
     eventTime === undefined
       ? []
       : columns
-          .filter((column) => (column.declaration.type === 'string' || column.declaration.type === 'boolean') && column.profile.distinct >= 2)
+          .filter(
+            (column) => (column.declaration.type === 'string' || column.declaration.type === 'boolean') && column.profile.distinct >= 2,
+          )
           .filter((column) => column.profile.distinct <= MAX_DIMENSION_VALUES && column.profile.distinct <= Math.max(2, rowCount / 5))
           .sort((a, b) => Number(key.includes(b)) - Number(key.includes(a)) || a.profile.distinct - b.profile.distinct)
           .slice(0, MAX_DIMENSIONS);
   decisions.push({
     what: 'dimensions',
-    decided: dimensions.length === 0 ? '(none)' : dimensions.map((column) => `${column.name} (${column.profile.distinct} values)`).join(', '),
-    why: eventTime === undefined ? 'windows need an event time' : `text columns with ${MAX_DIMENSION_VALUES} or fewer distinct values, fewest first, at most ${MAX_DIMENSIONS}`,
+    decided:
+      dimensions.length === 0 ? '(none)' : dimensions.map((column) => `${column.name} (${column.profile.distinct} values)`).join(', '),
+    why:
+      eventTime === undefined
+        ? 'windows need an event time'
+        : `text columns with ${MAX_DIMENSION_VALUES} or fewer distinct values, fewest first, at most ${MAX_DIMENSIONS}`,
   });
   return dimensions;
 }
 
 /** Numeric columns outside the key that are not identifiers, at most MAX_MEASURES; none without an event time. */
-function chooseMeasures(columns: readonly Working[], key: readonly Working[], eventTime: Working | undefined, decisions: Decision[]): Working[] {
+function chooseMeasures(
+  columns: readonly Working[],
+  key: readonly Working[],
+  eventTime: Working | undefined,
+  decisions: Decision[],
+): Working[] {
   const numeric = columns.filter((column) => isNumeric(column) && !key.includes(column) && !isIdentifierName(column.name));
   const measures = eventTime === undefined ? [] : numeric.slice(0, MAX_MEASURES);
   decisions.push({
@@ -235,7 +297,11 @@ function chooseMeasures(columns: readonly Working[], key: readonly Working[], ev
  */
 function declareColumns(
   columns: readonly Working[],
-  { key, eventTime, dimensions }: { readonly key: readonly Working[]; readonly eventTime: Working | undefined; readonly dimensions: readonly Working[] },
+  {
+    key,
+    eventTime,
+    dimensions,
+  }: { readonly key: readonly Working[]; readonly eventTime: Working | undefined; readonly dimensions: readonly Working[] },
 ): Record<string, unknown>[] {
   const declared = columns.map((column) => {
     const declaration: Record<string, unknown> = { name: column.name };
@@ -245,13 +311,18 @@ function declareColumns(
     if (mustBeFilled) declaration.required = true;
     if (column.declaration.type === 'string') {
       const tight = mustBeFilled || dimensions.includes(column);
-      const length = tight ? roomyLength(column.profile.longest) : column.profile.longest * 2 <= DEFAULT_STRING_MAX_LENGTH ? undefined : roomyLength(column.profile.longest);
+      const length = tight
+        ? roomyLength(column.profile.longest)
+        : column.profile.longest * 2 <= DEFAULT_STRING_MAX_LENGTH
+          ? undefined
+          : roomyLength(column.profile.longest);
       if (length !== undefined) declaration.maxLength = length;
     }
     return declaration;
   });
   // One row must fit an event: shrink the roomiest text columns toward what was seen, largest first.
-  const lengthOf = (declaration: Record<string, unknown>) => (declaration.type === 'string' ? ((declaration.maxLength as number | undefined) ?? DEFAULT_STRING_MAX_LENGTH) : 36);
+  const lengthOf = (declaration: Record<string, unknown>) =>
+    declaration.type === 'string' ? ((declaration.maxLength as number | undefined) ?? DEFAULT_STRING_MAX_LENGTH) : 36;
   let total = declared.reduce((sum, declaration) => sum + lengthOf(declaration), 0);
   for (const [index, declaration] of [...declared.entries()].sort((a, b) => lengthOf(b[1]) - lengthOf(a[1]))) {
     if (total <= MAX_ROW_CHARACTERS || declaration.type !== 'string') break;

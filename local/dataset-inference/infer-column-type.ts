@@ -43,7 +43,19 @@ export interface TypeInferenceOptions {
 }
 
 /** Date formats (Luxon tokens; one-letter tokens also read zero-padded values), tried in this order. */
-export const DATE_FORMATS = ['yyyy/M/d', 'M/d/yyyy', 'd/M/yyyy', 'd.M.yyyy', 'd-M-yyyy', 'MMM d yyyy', 'MMM d, yyyy', 'd MMM yyyy', 'MMMM d, yyyy', 'd MMMM yyyy', 'yyyyMMdd'] as const;
+export const DATE_FORMATS = [
+  'yyyy/M/d',
+  'M/d/yyyy',
+  'd/M/yyyy',
+  'd.M.yyyy',
+  'd-M-yyyy',
+  'MMM d yyyy',
+  'MMM d, yyyy',
+  'd MMM yyyy',
+  'MMMM d, yyyy',
+  'd MMMM yyyy',
+  'yyyyMMdd',
+] as const;
 
 /** Timestamp formats without an offset, tried in this order (ISO-8601 is tried before all of them). */
 export const TIMESTAMP_FORMATS = [
@@ -83,7 +95,12 @@ function acceptsAll(declaration: Omit<ColumnDeclaration, 'name'>, values: readon
 }
 
 /** The first format under which every value reads; else the formats that together read them all, in list order. */
-function formatsFor(type: 'date' | 'timestamp', formats: readonly string[], values: readonly string[], timeZone?: string): string[] | undefined {
+function formatsFor(
+  type: 'date' | 'timestamp',
+  formats: readonly string[],
+  values: readonly string[],
+  timeZone?: string,
+): string[] | undefined {
   const extra = type === 'timestamp' ? { timeZone } : {};
   const single = formats.find((format) => acceptsAll({ type, formats: [format], ...extra }, values));
   if (single !== undefined) return [single];
@@ -120,13 +137,21 @@ function numberType(values: readonly string[]): InferredType | undefined {
   ];
   for (const type of ['integer', 'number'] as const) {
     for (const separator of separators) {
-      if (type === 'integer' && separator.decimalSeparator === ',' && !values.some((value) => value.includes(separator.thousandsSeparator ?? '\u0000'))) continue;
+      if (
+        type === 'integer' &&
+        separator.decimalSeparator === ',' &&
+        !values.some((value) => value.includes(separator.thousandsSeparator ?? '\u0000'))
+      )
+        continue;
       if (acceptsAll({ type, ...separator }, values)) {
         const parts = [
           separator.decimalSeparator === ',' ? 'decimal comma' : undefined,
           separator.thousandsSeparator === undefined ? undefined : `thousands grouped with ${JSON.stringify(separator.thousandsSeparator)}`,
         ].filter((part) => part !== undefined);
-        return { declaration: { type, ...separator }, reason: `${type === 'integer' ? 'whole numbers' : 'decimal numbers'}, ${parts.join(', ')}` };
+        return {
+          declaration: { type, ...separator },
+          reason: `${type === 'integer' ? 'whole numbers' : 'decimal numbers'}, ${parts.join(', ')}`,
+        };
       }
     }
   }
@@ -137,11 +162,15 @@ function booleanType(values: readonly string[]): InferredType | undefined {
   const words = new Set(values.map((value) => value.toLowerCase()));
   // 0/1 alone is more often a count or a flag column people sum: left to integer.
   if ([...words].every((word) => word === '0' || word === '1')) return undefined;
-  if ([...words].every((word) => ['true', 'false', 'yes', 'no', '1', '0'].includes(word))) return { declaration: { type: 'boolean' }, reason: `only ${[...words].sort().join('/')}` };
+  if ([...words].every((word) => ['true', 'false', 'yes', 'no', '1', '0'].includes(word)))
+    return { declaration: { type: 'boolean' }, reason: `only ${[...words].sort().join('/')}` };
   for (const [yes, no] of BOOLEAN_WORDS) {
     if ([...words].every((word) => word === yes || word === no)) {
       const shown = (word: string) => values.find((value) => value.toLowerCase() === word) ?? word;
-      return { declaration: { type: 'boolean', trueValues: [shown(yes)], falseValues: [shown(no)] }, reason: `only ${shown(yes)}/${shown(no)}` };
+      return {
+        declaration: { type: 'boolean', trueValues: [shown(yes)], falseValues: [shown(no)] },
+        reason: `only ${shown(yes)}/${shown(no)}`,
+      };
     }
   }
   return undefined;
@@ -151,16 +180,27 @@ function temporalType(values: readonly string[], options: TypeInferenceOptions):
   if (acceptsAll({ type: 'date' }, values)) return { declaration: { type: 'date' }, reason: 'ISO dates (yyyy-MM-dd)' };
   if (acceptsAll({ type: 'timestamp' }, values)) return { declaration: { type: 'timestamp' }, reason: 'ISO timestamps with an offset' };
   if (acceptsAll({ type: 'timestamp', timeZone: options.timeZone }, values)) {
-    return { declaration: { type: 'timestamp', timeZone: options.timeZone }, reason: `ISO timestamps without an offset: read in ${options.timeZone}` };
+    return {
+      declaration: { type: 'timestamp', timeZone: options.timeZone },
+      reason: `ISO timestamps without an offset: read in ${options.timeZone}`,
+    };
   }
   const dateFormats = formatsFor('date', DATE_FORMATS, values);
   if (dateFormats !== undefined) {
-    const ambiguous = dateFormats.some((format) => format.startsWith('M/d') || format.startsWith('d/M')) && values.every((value) => /^\s*([1-9]|1[0-2]|0[1-9])[/]([1-9]|1[0-2]|0[1-9])[/]/.test(value));
-    return { declaration: { type: 'date', formats: dateFormats }, reason: `dates in ${dateFormats.join(' or ')}${ambiguous ? ' (day and month are both ≤ 12 everywhere: check which comes first)' : ''}` };
+    const ambiguous =
+      dateFormats.some((format) => format.startsWith('M/d') || format.startsWith('d/M')) &&
+      values.every((value) => /^\s*([1-9]|1[0-2]|0[1-9])[/]([1-9]|1[0-2]|0[1-9])[/]/.test(value));
+    return {
+      declaration: { type: 'date', formats: dateFormats },
+      reason: `dates in ${dateFormats.join(' or ')}${ambiguous ? ' (day and month are both ≤ 12 everywhere: check which comes first)' : ''}`,
+    };
   }
   const timestampFormats = formatsFor('timestamp', TIMESTAMP_FORMATS, values, options.timeZone);
   if (timestampFormats !== undefined) {
-    return { declaration: { type: 'timestamp', formats: timestampFormats, timeZone: options.timeZone }, reason: `timestamps in ${timestampFormats.join(' or ')}, read in ${options.timeZone}` };
+    return {
+      declaration: { type: 'timestamp', formats: timestampFormats, timeZone: options.timeZone },
+      reason: `timestamps in ${timestampFormats.join(' or ')}, read in ${options.timeZone}`,
+    };
   }
   // A timestamp column where some values carry an offset and others do not.
   return undefined;

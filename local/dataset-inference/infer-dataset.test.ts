@@ -29,7 +29,9 @@ describe('inferDataset', () => {
     const lines = ['Bestell-Nr;Bestellt am;Filiale;Betrag €;Bezahlt'];
     for (let i = 0; i < 120; i += 1) {
       const day = String(1 + (i % 28)).padStart(2, '0');
-      lines.push(`B-${1000 + i};${day}.05.2026 ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')};${['Köln', 'Zürich', 'Wien'][i % 3]};${i * 7}.${i % 10}00,${String(i % 100).padStart(2, '0')};${i % 2 === 0 ? 'ja' : 'nein'}`);
+      lines.push(
+        `B-${1000 + i};${day}.05.2026 ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')};${['Köln', 'Zürich', 'Wien'][i % 3]};${i * 7}.${i % 10}00,${String(i % 100).padStart(2, '0')};${i % 2 === 0 ? 'ja' : 'nein'}`,
+      );
     }
     const path = file('orders.csv', windows1252(lines.join('\r\n') + '\r\n'));
     const inference = await inferDataset(path, { name: 'orders' });
@@ -54,7 +56,10 @@ describe('inferDataset', () => {
 
   it('drafts a UTF-16 tab-separated file with a title line, ISO dates and no key', async () => {
     const lines = ['Station report, exported 2026-05-01', 'Station\tDate\tRain (mm)\tWind'];
-    for (let i = 0; i < 40; i += 1) lines.push(`${i % 2 === 0 ? 'North' : 'South'}\t2026-04-${String(1 + (i % 5)).padStart(2, '0')}\t${(i % 7) / 2}\t${i % 3 === 0 ? '' : 'calm'}`);
+    for (let i = 0; i < 40; i += 1)
+      lines.push(
+        `${i % 2 === 0 ? 'North' : 'South'}\t2026-04-${String(1 + (i % 5)).padStart(2, '0')}\t${(i % 7) / 2}\t${i % 3 === 0 ? '' : 'calm'}`,
+      );
     const inference = await inferDataset(file('weather.tsv', utf16le(lines.join('\n') + '\n')), { name: 'weather' });
     expect(inference.dialect).toMatchObject({ encoding: 'utf-16le', byteOrderMark: true, delimiter: '\t', skipRows: 1 });
     const declaration = inference.draft.declaration;
@@ -72,7 +77,10 @@ describe('inferDataset', () => {
 
   it('drafts timestamps with offsets, booleans in words and a uuid key from a pipe-separated file', async () => {
     const lines = ['id|at|ok|reading'];
-    for (let i = 0; i < 30; i += 1) lines.push(`${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000|2026-05-01T10:${String(i).padStart(2, '0')}:00+02:00|${i % 2 === 0 ? 'Y' : 'N'}|${i}`);
+    for (let i = 0; i < 30; i += 1)
+      lines.push(
+        `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000|2026-05-01T10:${String(i).padStart(2, '0')}:00+02:00|${i % 2 === 0 ? 'Y' : 'N'}|${i}`,
+      );
     const inference = await inferDataset(file('pipes.csv', lines.join('\n')), { name: 'pipes' });
     expect(inference.dialect.delimiter).toBe('|');
     const declaration = inference.draft.declaration;
@@ -122,7 +130,9 @@ describe('inferDataset', () => {
 
 describe('infer-dataset command', () => {
   it('prints its decisions, writes the draft, and will not overwrite it without --force', async () => {
-    const readings = [0, 15, 30, 45].flatMap((minute) => ['m1', 'm2'].map((meter) => `${meter},2026-05-01T00:${String(minute).padStart(2, '0')}:00Z,${minute / 10}`));
+    const readings = [0, 15, 30, 45].flatMap((minute) =>
+      ['m1', 'm2'].map((meter) => `${meter},2026-05-01T00:${String(minute).padStart(2, '0')}:00Z,${minute / 10}`),
+    );
     const path = file('readings.csv', ['Meter ID,Read At,kWh', ...readings].join('\n') + '\n');
     const out = join(folder, 'drafts', 'readings.json');
     const lines: string[] = [];

@@ -98,7 +98,17 @@ export async function inferDataset(path: string, options: InferOptions): Promise
     if (rejected.length < EXAMPLES) rejected.push({ rowNumber: sample.rowNumbers[index] as number, reason: validation.reason });
   });
   const { unreadable, unreadableCount } = sample;
-  return { dialect, draft, dataset, sampledRows: rows.length + unreadableCount, wholeFile, unreadable, unreadableCount, rejected, rejectedCount };
+  return {
+    dialect,
+    draft,
+    dataset,
+    sampledRows: rows.length + unreadableCount,
+    wholeFile,
+    unreadable,
+    unreadableCount,
+    rejected,
+    rejectedCount,
+  };
 }
 
 /** Up to `sampleRows` data rows read with the pipeline's reader, and the rows it cannot read. */
@@ -139,10 +149,14 @@ async function readSample(path: string, dialect: SniffedDialect, sampleRows: num
 /** A header that can name columns: no empty field before a filled one, no name twice. */
 function checkHeader(header: readonly string[]): void {
   const blank = header.findIndex((field, index) => field.trim() === '' && header.slice(index).some((later) => later.trim() !== ''));
-  if (blank >= 0) throw new Error(`the header's field ${blank + 1} is empty: every column the file fills needs a header (give it one, then run infer-dataset again)`);
+  if (blank >= 0)
+    throw new Error(
+      `the header's field ${blank + 1} is empty: every column the file fills needs a header (give it one, then run infer-dataset again)`,
+    );
   const seen = new Set<string>();
   for (const field of header.map((text) => text.trim()).filter((text) => text !== '')) {
-    if (seen.has(field)) throw new Error(`the header names '${field}' twice: the pipeline binds columns by their header, so each must be unique`);
+    if (seen.has(field))
+      throw new Error(`the header names '${field}' twice: the pipeline binds columns by their header, so each must be unique`);
     seen.add(field);
   }
 }

@@ -34,7 +34,8 @@ export const delimiterName = (delimiter: string): string =>
 
 /** The encoding of the sample's bytes, and why. */
 export function sniffEncoding(bytes: Uint8Array): { encoding: CsvEncoding; byteOrderMark: boolean; reason: string } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', byteOrderMark: true, reason: 'UTF-8 byte order mark' };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return { encoding: 'utf-8', byteOrderMark: true, reason: 'UTF-8 byte order mark' };
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', byteOrderMark: true, reason: 'UTF-16 LE byte order mark' };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', byteOrderMark: true, reason: 'UTF-16 BE byte order mark' };
   // UTF-16 without a mark: ASCII text has a zero byte in every other position.
@@ -45,8 +46,10 @@ export function sniffEncoding(bytes: Uint8Array): { encoding: CsvEncoding; byteO
     if (bytes[2 * i] === 0) zeroEven += 1;
     if (bytes[2 * i + 1] === 0) zeroOdd += 1;
   }
-  if (pairs >= 4 && zeroOdd > pairs * 0.3 && zeroEven < pairs * 0.05) return { encoding: 'utf-16le', byteOrderMark: false, reason: 'no byte order mark; every other byte is zero (UTF-16 LE)' };
-  if (pairs >= 4 && zeroEven > pairs * 0.3 && zeroOdd < pairs * 0.05) return { encoding: 'utf-16be', byteOrderMark: false, reason: 'no byte order mark; every other byte is zero (UTF-16 BE)' };
+  if (pairs >= 4 && zeroOdd > pairs * 0.3 && zeroEven < pairs * 0.05)
+    return { encoding: 'utf-16le', byteOrderMark: false, reason: 'no byte order mark; every other byte is zero (UTF-16 LE)' };
+  if (pairs >= 4 && zeroEven > pairs * 0.3 && zeroOdd < pairs * 0.05)
+    return { encoding: 'utf-16be', byteOrderMark: false, reason: 'no byte order mark; every other byte is zero (UTF-16 BE)' };
   // A sample may end inside a multi-byte character: leave its last bytes out of the check.
   let end = bytes.length;
   for (let back = 1; back <= 3 && end - back >= 0; back += 1) {
@@ -164,7 +167,9 @@ export async function sniffDialect(sample: FileSample): Promise<SniffedDialect> 
       const skipRows = headerLine(lines, delimiter, quote);
       const escapes = text.includes(`\\${quote}`) ? [quote, '\\'] : [quote];
       const comments = lines.slice(skipRows + 1).some((line) => line.startsWith('#')) ? [undefined, '#'] : [undefined];
-      for (const escape of escapes) for (const comment of comments) candidates.push({ delimiter, quote, escape, skipRows, ...(comment === undefined ? {} : { comment }) });
+      for (const escape of escapes)
+        for (const comment of comments)
+          candidates.push({ delimiter, quote, escape, skipRows, ...(comment === undefined ? {} : { comment }) });
     }
   }
   let best: Score | undefined;
@@ -184,9 +189,15 @@ export async function sniffDialect(sample: FileSample): Promise<SniffedDialect> 
     ...(chosen.comment === undefined ? {} : { comment: chosen.comment }),
     reasons: {
       encoding: encodingReason,
-      delimiter: best === undefined ? 'no delimiter gives a readable header: comma assumed' : `${delimiterName(chosen.delimiter)} gives ${best.columns} columns${share}`,
+      delimiter:
+        best === undefined
+          ? 'no delimiter gives a readable header: comma assumed'
+          : `${delimiterName(chosen.delimiter)} gives ${best.columns} columns${share}`,
       quote: chosen.escape === chosen.quote ? `${chosen.quote} (doubled inside quotes)` : `${chosen.quote}, escaped with ${chosen.escape}`,
-      skipRows: chosen.skipRows === 0 ? 'the header is the first line' : `the header is line ${chosen.skipRows + 1}; the lines before it have another shape`,
+      skipRows:
+        chosen.skipRows === 0
+          ? 'the header is the first line'
+          : `the header is line ${chosen.skipRows + 1}; the lines before it have another shape`,
       comment: chosen.comment === undefined ? 'none' : `lines starting with ${chosen.comment} are skipped`,
     },
   };

@@ -86,7 +86,10 @@ async function loadTls(options: EventHubsEmulatorOptions): Promise<TlsListenerOp
   const { tlsPort, tlsCert, tlsKey } = options;
   if (tlsPort === undefined && tlsCert === undefined && tlsKey === undefined) return undefined;
   if (tlsPort === undefined || tlsCert === undefined || tlsKey === undefined) {
-    throw new EmulatorError('INVALID_CONFIG', 'A TLS listener needs all of tlsPort, tlsCert and tlsKey (--tls-port, --tls-cert, --tls-key).');
+    throw new EmulatorError(
+      'INVALID_CONFIG',
+      'A TLS listener needs all of tlsPort, tlsCert and tlsKey (--tls-port, --tls-cert, --tls-key).',
+    );
   }
   const read = async (path: string, what: string) => {
     try {
@@ -104,13 +107,17 @@ async function loadConfig(config: EmulatorConfig | string): Promise<EmulatorConf
   try {
     text = await readFile(config, 'utf8');
   } catch (error) {
-    throw new EmulatorError('INVALID_CONFIG', `Cannot read the emulator configuration '${config}': ${(error as Error).message}`, { cause: error });
+    throw new EmulatorError('INVALID_CONFIG', `Cannot read the emulator configuration '${config}': ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new EmulatorError('INVALID_CONFIG', `The emulator configuration '${config}' is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new EmulatorError('INVALID_CONFIG', `The emulator configuration '${config}' is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parseEmulatorConfig(json, config);
 }

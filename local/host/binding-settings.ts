@@ -22,11 +22,7 @@ export function resolveBindingExpression(value: string, env: Environment = proce
  * also accepts `AzureWebJobs<name>`; identity-based connections (`<name>__…`) need Azure and are
  * not supported locally.
  */
-export function resolveConnectionString(
-  connection: string | undefined,
-  fallback: string,
-  env: Environment = process.env,
-): string {
+export function resolveConnectionString(connection: string | undefined, fallback: string, env: Environment = process.env): string {
   const name = connection === undefined || connection === '' ? fallback : resolveBindingExpression(connection, env);
   const value = env[name] ?? env[`AzureWebJobs${name}`];
   if (value === undefined || value === '') {

@@ -193,9 +193,7 @@ export function installFunctionsCore(): CoreState {
     _resolveFilename: (request: string, ...rest: unknown[]) => string;
     _cache: Record<string, unknown>;
   };
-  const fake = new (require('node:module') as new (id: string) => { exports: unknown; loaded: boolean; filename: string })(
-    CACHE_KEY,
-  );
+  const fake = new (require('node:module') as new (id: string) => { exports: unknown; loaded: boolean; filename: string })(CACHE_KEY);
   fake.exports = coreApi(state);
   fake.loaded = true;
   fake.filename = CACHE_KEY;

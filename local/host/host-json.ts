@@ -81,7 +81,10 @@ const hostJsonSchema = z
         eventHubs: eventHubsSchema.default(eventHubsSchema.parse({})),
         queues: queuesSchema.default(queuesSchema.parse({})),
         blobs: blobsSchema.default(blobsSchema.parse({})),
-        http: z.object({ routePrefix: z.string().default('api') }).loose().default({ routePrefix: 'api' }),
+        http: z
+          .object({ routePrefix: z.string().default('api') })
+          .loose()
+          .default({ routePrefix: 'api' }),
       })
       .loose()
       .default({

@@ -71,7 +71,8 @@ async function hostOptionsFromArgs(): Promise<{ options: LocalFunctionsHostOptio
   const entries = (values.entry ?? []).map((entry) => resolve(entry));
   if (entries.length === 0) throw new Error('Give at least one --entry module.');
   const hostJsonPath = values['host-json'];
-  const hostJson = hostJsonPath === undefined ? undefined : (JSON.parse(await readFile(resolve(hostJsonPath), 'utf8')) as Record<string, unknown>);
+  const hostJson =
+    hostJsonPath === undefined ? undefined : (JSON.parse(await readFile(resolve(hostJsonPath), 'utf8')) as Record<string, unknown>);
   const landingContainer = values['landing-container'];
   const options: LocalFunctionsHostOptions = {
     entryModules: entries,
@@ -79,7 +80,10 @@ async function hostOptionsFromArgs(): Promise<{ options: LocalFunctionsHostOptio
     hostId: values['host-id'],
     instanceId: values['instance-id'],
     httpPort: numberOption(values['http-port'], 'http-port'),
-    functions: values.functions?.split(',').map((name) => name.trim()).filter((name) => name.length > 0),
+    functions: values.functions
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0),
     landingScan:
       landingContainer === undefined
         ? false
@@ -135,6 +139,8 @@ function stopOnSignals(host: LocalFunctionsHost, shutdownTimeoutMs: number): voi
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[host ${process.pid}] failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[host ${process.pid}] failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

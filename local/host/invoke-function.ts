@@ -45,7 +45,8 @@ export async function invokeRegisteredFunction(
     request: { invocationId, functionId: name, ...request, inputData: [...request.inputData] },
     metadata: fn.metadata,
     state: undefined as InvocationState,
-    log: (level, category, message) => log(level, `[${name} ${invocationId.slice(0, 8)}${category === 'system' ? ' system' : ''}] ${message}`),
+    log: (level, category, message) =>
+      log(level, `[${name} ${invocationId.slice(0, 8)}${category === 'system' ? ' system' : ''}] ${message}`),
   };
   const invocationModel = await model.getInvocationModel(coreContext);
   const { context, inputs: initialInputs } = await invocationModel.getArguments();

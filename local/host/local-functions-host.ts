@@ -191,7 +191,10 @@ function planListeners(selected: readonly RegisteredFunction[], scope: HostScope
     listeners.push({ label: 'the http server', listener: httpListener });
   }
   if (options.landingScan) {
-    listeners.push({ label: 'the landing scanner', listener: new LandingScanner({ ...options.landingScan, hostId: scope.hostId, log: scope.log }) });
+    listeners.push({
+      label: 'the landing scanner',
+      listener: new LandingScanner({ ...options.landingScan, hostId: scope.hostId, log: scope.log }),
+    });
   }
   return { listeners, httpListener, running };
 }
@@ -207,7 +210,11 @@ function invoker(fn: RegisteredFunction, { config, log, stats }: HostScope): Lis
       config.functionTimeout === undefined
         ? undefined
         : setTimeout(
-            () => log('error', `[${name}] an invocation has run longer than functionTimeout (${config.functionTimeout} ms); Azure would have stopped it.`),
+            () =>
+              log(
+                'error',
+                `[${name}] an invocation has run longer than functionTimeout (${config.functionTimeout} ms); Azure would have stopped it.`,
+              ),
             config.functionTimeout,
           );
     try {

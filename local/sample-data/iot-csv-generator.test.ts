@@ -94,9 +94,21 @@ describe('generateIotCsv', () => {
   });
 
   it('honours crlf, start time, spread and device count', async () => {
-    const text = textOf({ rows: 500, seed: 2, crlf: true, startTime: '2026-06-30T23:30:00Z', spreadMinutes: 60, devices: 3, badRowRate: 0, duplicateRate: 0 });
+    const text = textOf({
+      rows: 500,
+      seed: 2,
+      crlf: true,
+      startTime: '2026-06-30T23:30:00Z',
+      spreadMinutes: 60,
+      devices: 3,
+      badRowRate: 0,
+      duplicateRate: 0,
+    });
     expect(text.split('\r\n')).toHaveLength(502);
-    const rows = text.split('\r\n').slice(1, -1).map((line) => line.split(','));
+    const rows = text
+      .split('\r\n')
+      .slice(1, -1)
+      .map((line) => line.split(','));
     expect(new Set(rows.map((fields) => fields[1]))).toEqual(new Set(['device-001', 'device-002', 'device-003']));
     const times = rows.map((fields) => Date.parse(fields[3] as string));
     expect(Math.min(...times)).toBeGreaterThanOrEqual(Date.parse('2026-06-30T23:30:00Z'));

@@ -52,13 +52,23 @@ export interface GeneratedIotCsv {
 export const IOT_CSV_HEADER = 'event_id,device_id,device_type,timestamp,event_duration,value,status,location,firmware';
 
 /** Kinds of bad rows, each rejected by a different rule (or by the CSV reader). */
-export const BAD_ROW_KINDS = ['bad-enum', 'negative-duration', 'bad-timestamp', 'missing-id', 'wrong-column-count', 'malformed-quotes'] as const;
+export const BAD_ROW_KINDS = [
+  'bad-enum',
+  'negative-duration',
+  'bad-timestamp',
+  'missing-id',
+  'wrong-column-count',
+  'malformed-quotes',
+] as const;
 export type BadRowKind = (typeof BAD_ROW_KINDS)[number];
 const DEFAULT_BAD_ROW_KINDS: readonly BadRowKind[] = BAD_ROW_KINDS.filter((kind) => kind !== 'malformed-quotes');
 
 const DEVICE_TYPES = ['temperature', 'pressure', 'humidity', 'motion', 'light'] as const;
 /** Per device type: log-normal duration (ms) parameters and normal value parameters. */
-const PROFILES: Record<(typeof DEVICE_TYPES)[number], { durationMu: number; durationSigma: number; valueMean: number; valueStddev: number }> = {
+const PROFILES: Record<
+  (typeof DEVICE_TYPES)[number],
+  { durationMu: number; durationSigma: number; valueMean: number; valueStddev: number }
+> = {
   temperature: { durationMu: 3.0, durationSigma: 0.5, valueMean: 21, valueStddev: 4 },
   pressure: { durationMu: 3.5, durationSigma: 0.6, valueMean: 1013, valueStddev: 8 },
   humidity: { durationMu: 3.2, durationSigma: 0.4, valueMean: 45, valueStddev: 12 },
@@ -88,7 +98,8 @@ function resolve(options: IotCsvOptions): ResolvedOptions {
     if (!(value >= 0 && value <= 1)) throw new RangeError(`${name} must be in [0, 1], got ${value}`);
     return value;
   };
-  if (!Number.isSafeInteger(options.rows) || options.rows < 0) throw new RangeError(`rows must be a non-negative integer, got ${options.rows}`);
+  if (!Number.isSafeInteger(options.rows) || options.rows < 0)
+    throw new RangeError(`rows must be a non-negative integer, got ${options.rows}`);
   const startMs = Date.parse(options.startTime ?? '2026-01-01T00:00:00.000Z');
   if (Number.isNaN(startMs)) throw new RangeError(`startTime is not an ISO-8601 instant: ${options.startTime}`);
   const devices = options.devices ?? 500;

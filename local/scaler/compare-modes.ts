@@ -45,7 +45,12 @@ const stack = await startLocalStack({
 });
 try {
   const startedAt = Date.now();
-  await uploadGeneratedIotCsv(stack.blobService, 'iot_events/compare.csv', { rows: Number(values.rows), seed: 5, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 600 }, stack.config.containers.landing);
+  await uploadGeneratedIotCsv(
+    stack.blobService,
+    'iot_events/compare.csv',
+    { rows: Number(values.rows), seed: 5, duplicateRate: 0.02, badRowRate: 0.01, spreadMinutes: 600 },
+    stack.config.containers.landing,
+  );
   const runtime = await getEtlRuntime();
   const scaler = stack.scaler!;
   let completeSeconds: number | undefined;
@@ -59,7 +64,16 @@ try {
   }
   const polls = scaler.history.filter((sample) => sample.cause === 'poll');
   const gaps = polls.slice(1).map((sample, index) => sample.at - polls[index]!.at);
-  console.log(JSON.stringify({ mode, rows: Number(values.rows), completeSeconds, ...summarizeScalerHistory(scaler.history), polls: polls.length, longestPollGapMs: Math.max(0, ...gaps) }));
+  console.log(
+    JSON.stringify({
+      mode,
+      rows: Number(values.rows),
+      completeSeconds,
+      ...summarizeScalerHistory(scaler.history),
+      polls: polls.length,
+      longestPollGapMs: Math.max(0, ...gaps),
+    }),
+  );
 } finally {
   await stack.close();
   await rm(stateDir, { recursive: true, force: true });

@@ -53,7 +53,9 @@ export function validWorkerCounts(partitionCount: number): number[] {
 }
 
 /** Per-instance concurrency: the threshold when set (> 0), else the batch size. */
-export function functionsConcurrency(options: Pick<FunctionsScalingOptions, 'targetUnprocessedEventThreshold' | 'maxEventBatchSize'>): number {
+export function functionsConcurrency(
+  options: Pick<FunctionsScalingOptions, 'targetUnprocessedEventThreshold' | 'maxEventBatchSize'>,
+): number {
   const threshold = options.targetUnprocessedEventThreshold;
   const concurrency = threshold !== undefined && threshold > 0 ? threshold : options.maxEventBatchSize;
   if (!(concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, got ${concurrency}`);
@@ -68,7 +70,9 @@ export function functionsTargetWorkerCount(unprocessedEvents: number, partitionC
 }
 
 /** A queue trigger's messages per instance: batchSize + newBatchThreshold (QueuesOptions' default threshold). */
-export function functionsQueueConcurrency(options: Pick<FunctionsScalingOptions, 'queueBatchSize' | 'queueNewBatchThreshold' | 'processorCount'>): number {
+export function functionsQueueConcurrency(
+  options: Pick<FunctionsScalingOptions, 'queueBatchSize' | 'queueNewBatchThreshold' | 'processorCount'>,
+): number {
   const threshold = options.queueNewBatchThreshold ?? Math.floor(options.queueBatchSize / 2) * options.processorCount;
   const concurrency = options.queueBatchSize + threshold;
   if (!(concurrency >= 1)) throw new RangeError(`queue concurrency must be at least 1, got ${concurrency}`);

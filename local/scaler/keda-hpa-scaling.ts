@@ -85,24 +85,33 @@ export function hpaAverageValueReplicas(metric: number, targetPerPod: number, cu
 }
 
 function changeInPeriod(events: KedaHpaState['scaleEvents'], now: number, periodMs: number, direction: 1 | -1): number {
-  return events.filter((event) => event.at > now - periodMs && Math.sign(event.change) === direction).reduce((sum, event) => sum + Math.abs(event.change), 0);
+  return events
+    .filter((event) => event.at > now - periodMs && Math.sign(event.change) === direction)
+    .reduce((sum, event) => sum + Math.abs(event.change), 0);
 }
 
 /** Highest replica count the scale-up policies allow now. */
 export function hpaScaleUpLimit(currentReplicas: number, events: KedaHpaState['scaleEvents'], now: number, rules: HpaScalingRules): number {
   if (rules.selectPolicy === 'Disabled') return currentReplicas;
   const proposals = rules.policies.map((policy) => {
-    const periodStart = currentReplicas - changeInPeriod(events, now, policy.periodMs, 1) + changeInPeriod(events, now, policy.periodMs, -1);
+    const periodStart =
+      currentReplicas - changeInPeriod(events, now, policy.periodMs, 1) + changeInPeriod(events, now, policy.periodMs, -1);
     return policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100));
   });
   return rules.selectPolicy === 'Min' ? Math.min(...proposals) : Math.max(...proposals);
 }
 
 /** Lowest replica count the scale-down policies allow now. */
-export function hpaScaleDownLimit(currentReplicas: number, events: KedaHpaState['scaleEvents'], now: number, rules: HpaScalingRules): number {
+export function hpaScaleDownLimit(
+  currentReplicas: number,
+  events: KedaHpaState['scaleEvents'],
+  now: number,
+  rules: HpaScalingRules,
+): number {
   if (rules.selectPolicy === 'Disabled') return currentReplicas;
   const proposals = rules.policies.map((policy) => {
-    const periodStart = currentReplicas - changeInPeriod(events, now, policy.periodMs, 1) + changeInPeriod(events, now, policy.periodMs, -1);
+    const periodStart =
+      currentReplicas - changeInPeriod(events, now, policy.periodMs, 1) + changeInPeriod(events, now, policy.periodMs, -1);
     return policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100));
   });
   // 'Max' means the biggest change, i.e. the lowest count.
@@ -119,17 +128,26 @@ export interface HpaNormalizeInput {
 }
 
 /** The HPA's behavior step: stabilize the proposal, then limit the rate and clamp to [min, max]. */
-export function hpaNormalize(input: HpaNormalizeInput, state: KedaHpaState, options: KedaScalingOptions): { replicas: number; recommendations: KedaHpaState['recommendations'] } {
+export function hpaNormalize(
+  input: HpaNormalizeInput,
+  state: KedaHpaState,
+  options: KedaScalingOptions,
+): { replicas: number; recommendations: KedaHpaState['recommendations'] } {
   const { now, currentReplicas, proposal } = input;
   let upRecommendation = proposal;
   let downRecommendation = proposal;
   for (const recommendation of state.recommendations) {
-    if (recommendation.at > now - options.scaleUp.stabilizationWindowMs) upRecommendation = Math.min(upRecommendation, recommendation.replicas);
-    if (recommendation.at > now - options.scaleDown.stabilizationWindowMs) downRecommendation = Math.max(downRecommendation, recommendation.replicas);
+    if (recommendation.at > now - options.scaleUp.stabilizationWindowMs)
+      upRecommendation = Math.min(upRecommendation, recommendation.replicas);
+    if (recommendation.at > now - options.scaleDown.stabilizationWindowMs)
+      downRecommendation = Math.max(downRecommendation, recommendation.replicas);
   }
   let stabilized = Math.min(Math.max(currentReplicas, upRecommendation), downRecommendation);
   const oldest = now - Math.max(options.scaleUp.stabilizationWindowMs, options.scaleDown.stabilizationWindowMs);
-  const recommendations = [...state.recommendations.filter((recommendation) => recommendation.at > oldest), { at: now, replicas: proposal }];
+  const recommendations = [
+    ...state.recommendations.filter((recommendation) => recommendation.at > oldest),
+    { at: now, replicas: proposal },
+  ];
 
   if (stabilized > currentReplicas) {
     const limit = Math.max(currentReplicas, hpaScaleUpLimit(currentReplicas, state.scaleEvents, now, options.scaleUp));
@@ -195,15 +213,24 @@ export function kedaScaledObjectDecision(
     active,
     state: {
       recommendations,
-      scaleEvents: [...state.scaleEvents.filter((event) => event.at > now - longestPeriod(options)), ...(replicas !== currentReplicas ? [{ at: now, change: replicas - currentReplicas }] : [])],
+      scaleEvents: [
+        ...state.scaleEvents.filter((event) => event.at > now - longestPeriod(options)),
+        ...(replicas !== currentReplicas ? [{ at: now, change: replicas - currentReplicas }] : []),
+      ],
       lastActiveAt,
     },
   });
 
   if (currentReplicas === 0) return record(active ? 1 : 0);
-  if (!active && input.minReplicaCount === 0 && (lastActiveAt === undefined || now - lastActiveAt >= options.cooldownPeriodMs)) return record(0);
+  if (!active && input.minReplicaCount === 0 && (lastActiveAt === undefined || now - lastActiveAt >= options.cooldownPeriodMs))
+    return record(0);
 
-  const proposal = Math.max(0, ...input.triggers.map((trigger) => hpaAverageValueReplicas(trigger.metric, trigger.targetPerReplica, currentReplicas, options.tolerance)));
+  const proposal = Math.max(
+    0,
+    ...input.triggers.map((trigger) =>
+      hpaAverageValueReplicas(trigger.metric, trigger.targetPerReplica, currentReplicas, options.tolerance),
+    ),
+  );
   const normalized = hpaNormalize(
     { now, currentReplicas, proposal, minReplicas: Math.max(1, input.minReplicaCount), maxReplicas: input.maxReplicaCount },
     state,
@@ -214,11 +241,21 @@ export function kedaScaledObjectDecision(
 
 /** One sync of a ScaledObject with an `azure-eventhub` trigger per hub and an `azure-queue` trigger per queue length. */
 export function kedaDecision(
-  input: { now: number; currentReplicas: number; hubs: readonly KedaHubInput[]; queueLengths?: readonly number[]; minReplicaCount: number; maxReplicaCount: number },
+  input: {
+    now: number;
+    currentReplicas: number;
+    hubs: readonly KedaHubInput[];
+    queueLengths?: readonly number[];
+    minReplicaCount: number;
+    maxReplicaCount: number;
+  },
   state: KedaHpaState,
   options: KedaScalingOptions,
 ): KedaDecision {
-  const triggers = [...input.hubs.map((hub) => kedaEventHubTrigger(hub, options)), ...(input.queueLengths ?? []).map((length) => kedaQueueTrigger(length, options))];
+  const triggers = [
+    ...input.hubs.map((hub) => kedaEventHubTrigger(hub, options)),
+    ...(input.queueLengths ?? []).map((length) => kedaQueueTrigger(length, options)),
+  ];
   return kedaScaledObjectDecision({ ...input, triggers }, state, options);
 }
 

@@ -8,7 +8,15 @@ import { sleep } from '../host/listeners/trigger-listener.js';
 import type { InstancePool } from './instance-pool.js';
 import type { FunctionsScalingOptions } from './functions-target-scaling.js';
 import type { KedaScalingOptions } from './keda-hpa-scaling.js';
-import { decideInstances, initialScalingState, scalingOptions, type ScalingDecision, type ScalingMode, type ScalingOptions, type ScalingState } from './scaling-formulas.js';
+import {
+  decideInstances,
+  initialScalingState,
+  scalingOptions,
+  type ScalingDecision,
+  type ScalingMode,
+  type ScalingOptions,
+  type ScalingState,
+} from './scaling-formulas.js';
 
 export interface LocalScalerOptions {
   readonly mode: ScalingMode;
@@ -85,7 +93,13 @@ export class LocalScaler {
       this.#requested = to;
       if (this.#moving === undefined) this.#converge();
     }
-    this.history.push({ cause: 'poll', at: decision.at, lag: decision.totalLag, desired: decision.desiredInstances, instances: this.#pool.count() });
+    this.history.push({
+      cause: 'poll',
+      at: decision.at,
+      lag: decision.totalLag,
+      desired: decision.desiredInstances,
+      instances: this.#pool.count(),
+    });
     this.#logDecision(decision, from, to);
     return decision;
   }
@@ -161,4 +175,3 @@ export class LocalScaler {
     this.#lastLine = line;
   }
 }
-

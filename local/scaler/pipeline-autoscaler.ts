@@ -85,7 +85,9 @@ export async function startPipelineAutoscaler(options: {
     await close();
     throw error;
   }
-  options.log(`[scaler] ${autoscale.mode} autoscaling between ${scaler.options.minInstances} and ${scaler.options.maxInstances} instances, every ${autoscale.pollMs ?? DEFAULT_SCALER_POLL_MS} ms`);
+  options.log(
+    `[scaler] ${autoscale.mode} autoscaling between ${scaler.options.minInstances} and ${scaler.options.maxInstances} instances, every ${autoscale.pollMs ?? DEFAULT_SCALER_POLL_MS} ms`,
+  );
   scaler.start();
   return { scaler, close };
 }

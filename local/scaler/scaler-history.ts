@@ -19,7 +19,8 @@ export interface ScalerHistorySummary {
 }
 
 export function summarizeScalerHistory(history: readonly ScalerSample[]): ScalerHistorySummary {
-  if (history.length === 0) return { reactionMs: undefined, peakInstances: 0, instanceSeconds: 0, lagEventSeconds: 0, peakLag: 0, scaleInAfterDrainMs: undefined };
+  if (history.length === 0)
+    return { reactionMs: undefined, peakInstances: 0, instanceSeconds: 0, lagEventSeconds: 0, peakLag: 0, scaleInAfterDrainMs: undefined };
   const start = history[0]!.instances;
   let instanceSeconds = 0;
   let lagEventSeconds = 0;

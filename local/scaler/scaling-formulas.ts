@@ -16,7 +16,13 @@ import {
   type FunctionTargetState,
   type FunctionsScalingOptions,
 } from './functions-target-scaling.js';
-import { INITIAL_KEDA_HPA_STATE, KEDA_SCALING_DEFAULTS, kedaDecision, type KedaHpaState, type KedaScalingOptions } from './keda-hpa-scaling.js';
+import {
+  INITIAL_KEDA_HPA_STATE,
+  KEDA_SCALING_DEFAULTS,
+  kedaDecision,
+  type KedaHpaState,
+  type KedaScalingOptions,
+} from './keda-hpa-scaling.js';
 
 export * from './partition-lag.js';
 export * from './functions-target-scaling.js';
@@ -93,7 +99,8 @@ export interface ScalingOverrides {
 /** Options with every default filled in; `min` ≥ 1 because the first host runs in the caller's process. */
 export function scalingOptions(mode: ScalingMode, overrides: ScalingOverrides = {}): ScalingOptions {
   const minInstances = overrides.minInstances ?? 1;
-  if (!Number.isSafeInteger(minInstances) || minInstances < 1) throw new RangeError(`minInstances must be an integer ≥ 1, got ${minInstances}`);
+  if (!Number.isSafeInteger(minInstances) || minInstances < 1)
+    throw new RangeError(`minInstances must be an integer ≥ 1, got ${minInstances}`);
   return platformScalingOptions(mode, { ...overrides, minInstances });
 }
 
@@ -101,8 +108,10 @@ export function scalingOptions(mode: ScalingMode, overrides: ScalingOverrides = 
 export function platformScalingOptions(mode: ScalingMode, overrides: ScalingOverrides = {}): ScalingOptions {
   const minInstances = overrides.minInstances ?? 1;
   const maxInstances = overrides.maxInstances ?? 4;
-  if (!Number.isSafeInteger(minInstances) || minInstances < 0) throw new RangeError(`minInstances must be an integer ≥ 0, got ${minInstances}`);
-  if (!Number.isSafeInteger(maxInstances) || maxInstances < Math.max(1, minInstances)) throw new RangeError(`maxInstances must be an integer ≥ max(1, minInstances) (${minInstances}), got ${maxInstances}`);
+  if (!Number.isSafeInteger(minInstances) || minInstances < 0)
+    throw new RangeError(`minInstances must be an integer ≥ 0, got ${minInstances}`);
+  if (!Number.isSafeInteger(maxInstances) || maxInstances < Math.max(1, minInstances))
+    throw new RangeError(`maxInstances must be an integer ≥ max(1, minInstances) (${minInstances}), got ${maxInstances}`);
   return {
     mode,
     minInstances,
@@ -131,27 +140,62 @@ export function decideInstances(
     const hubs = input.hubs.map((hub): HubLag => {
       const key = hubKey(hub);
       const unprocessedEvents = hubUnprocessedEvents(hub, 'functions');
-      const result = functionTarget({ now, unprocessedEvents, partitionCount: hub.partitions.length }, previous[key] ?? INITIAL_FUNCTION_TARGET_STATE, options.functions);
+      const result = functionTarget(
+        { now, unprocessedEvents, partitionCount: hub.partitions.length },
+        previous[key] ?? INITIAL_FUNCTION_TARGET_STATE,
+        options.functions,
+      );
       next[key] = result.state;
       if (result.heldBack) held.push(key);
       return { key, partitionCount: hub.partitions.length, unprocessedEvents, signal: result.target };
     });
     const concurrency = (input.queues ?? []).length > 0 ? functionsQueueConcurrency(options.functions) : 1;
-    const queues = (input.queues ?? []).map((queue): QueueSignal => ({ key: queue.queueName, length: queue.length, signal: functionsQueueTargetWorkerCount(queue.length, concurrency) }));
-    const combined = combineFunctionTargets(currentInstances, [...hubs, ...queues].map((trigger) => trigger.signal), options.functions.maxScaleOutStep);
+    const queues = (input.queues ?? []).map((queue): QueueSignal => ({
+      key: queue.queueName,
+      length: queue.length,
+      signal: functionsQueueTargetWorkerCount(queue.length, concurrency),
+    }));
+    const combined = combineFunctionTargets(
+      currentInstances,
+      [...hubs, ...queues].map((trigger) => trigger.signal),
+      options.functions.maxScaleOutStep,
+    );
     return {
-      decision: decision(options.mode, now, currentInstances, clamp(combined), hubs, queues, held.length > 0 ? `scale-in held (${held.join(', ')})` : ''),
+      decision: decision(
+        options.mode,
+        now,
+        currentInstances,
+        clamp(combined),
+        hubs,
+        queues,
+        held.length > 0 ? `scale-in held (${held.join(', ')})` : '',
+      ),
       state: { mode: 'functions', functions: next },
     };
   }
-  const hubs = input.hubs.map((hub) => ({ key: hubKey(hub), partitionCount: hub.partitions.length, unprocessedEvents: hubUnprocessedEvents(hub, 'keda') }));
+  const hubs = input.hubs.map((hub) => ({
+    key: hubKey(hub),
+    partitionCount: hub.partitions.length,
+    unprocessedEvents: hubUnprocessedEvents(hub, 'keda'),
+  }));
   const queueLengths = (input.queues ?? []).map((queue) => queue.length);
   const result = kedaDecision(
-    { now, currentReplicas: currentInstances, hubs, queueLengths, minReplicaCount: options.minInstances, maxReplicaCount: options.maxInstances },
+    {
+      now,
+      currentReplicas: currentInstances,
+      hubs,
+      queueLengths,
+      minReplicaCount: options.minInstances,
+      maxReplicaCount: options.maxInstances,
+    },
     state.mode === 'keda' ? state.keda : INITIAL_KEDA_HPA_STATE,
     options.keda,
   );
-  const queues = (input.queues ?? []).map((queue, index): QueueSignal => ({ key: queue.queueName, length: queue.length, signal: result.metrics[hubs.length + index]! }));
+  const queues = (input.queues ?? []).map((queue, index): QueueSignal => ({
+    key: queue.queueName,
+    length: queue.length,
+    signal: result.metrics[hubs.length + index]!,
+  }));
   return {
     decision: decision(
       options.mode,
@@ -175,5 +219,14 @@ function decision(
   queues: readonly QueueSignal[],
   note: string,
 ): ScalingDecision {
-  return { mode, at, currentInstances, desiredInstances, totalLag: hubs.reduce((sum, hub) => sum + hub.unprocessedEvents, 0), hubs, queues, note };
+  return {
+    mode,
+    at,
+    currentInstances,
+    desiredInstances,
+    totalLag: hubs.reduce((sum, hub) => sum + hub.unprocessedEvents, 0),
+    hubs,
+    queues,
+    note,
+  };
 }

@@ -65,7 +65,11 @@ export class ChildSupervisor {
    * ones count as deaths. `onStart` sees every process started, the first included (and is awaited
    * for the first).
    */
-  async supervise<T extends SupervisedChild>(name: string, start: () => Promise<T>, onStart?: (child: T) => Promise<void> | void): Promise<Supervised<T>> {
+  async supervise<T extends SupervisedChild>(
+    name: string,
+    start: () => Promise<T>,
+    onStart?: (child: T) => Promise<void> | void,
+  ): Promise<Supervised<T>> {
     const entry = new SupervisedEntry(name, start, onStart, this);
     await entry.startFirst();
     return entry;
@@ -93,7 +97,9 @@ export class ChildSupervisor {
       this.#onGiveUp(error);
       return;
     }
-    this.#log(`[supervisor] ${who} ${dead ? 'died' : 'did not start'}: ${cause}; restarting in ${formatSeconds(decision.delayMs)} (death ${decision.recentDeaths} of ${this.#policy.maxDeaths} allowed within ${Math.round(this.#policy.windowMs / 1000)} s)`);
+    this.#log(
+      `[supervisor] ${who} ${dead ? 'died' : 'did not start'}: ${cause}; restarting in ${formatSeconds(decision.delayMs)} (death ${decision.recentDeaths} of ${this.#policy.maxDeaths} allowed within ${Math.round(this.#policy.windowMs / 1000)} s)`,
+    );
     await sleep(decision.delayMs, AbortSignal.any([this.#closed.signal, entry.stopping.signal]));
     if (this.watching(entry)) await entry.restart();
   }

@@ -91,13 +91,23 @@ export class StackProcessRegistry {
   static async claim(stateDir: string, log: (line: string) => void): Promise<StackProcessRegistry> {
     const previous = await readProcessesFile(join(stateDir, FILE_NAME));
     if (previous && previous.stack.pid !== process.pid && isRunning(previous.stack)) {
-      throw new Error(`another local stack (pid ${previous.stack.pid}) is running with the state folder ${stateDir}; stop it first, or give another --state-dir`);
+      throw new Error(
+        `another local stack (pid ${previous.stack.pid}) is running with the state folder ${stateDir}; stop it first, or give another --state-dir`,
+      );
     }
     const leftovers = (previous?.children ?? []).filter(isRunning);
     if (leftovers.length > 0) {
-      await endProcesses(leftovers.filter((left) => !SERVICE_ROLES.includes(left.role)), HOST_GRACE_MS);
-      await endProcesses(leftovers.filter((left) => SERVICE_ROLES.includes(left.role)), SERVICE_GRACE_MS);
-      log(`[supervisor] ended ${leftovers.length} process(es) an earlier run left in ${stateDir}: ${leftovers.map((left) => `${left.role} (pid ${left.pid})`).join(', ')}`);
+      await endProcesses(
+        leftovers.filter((left) => !SERVICE_ROLES.includes(left.role)),
+        HOST_GRACE_MS,
+      );
+      await endProcesses(
+        leftovers.filter((left) => SERVICE_ROLES.includes(left.role)),
+        SERVICE_GRACE_MS,
+      );
+      log(
+        `[supervisor] ended ${leftovers.length} process(es) an earlier run left in ${stateDir}: ${leftovers.map((left) => `${left.role} (pid ${left.pid})`).join(', ')}`,
+      );
     }
     const registry = new StackProcessRegistry(stateDir);
     await registry.#save();

@@ -18,7 +18,9 @@ export class AzureBlobSource implements BlobSource {
       };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw new EtlError('STORAGE_FAILED', `reading properties of ${container}/${name} failed: ${(error as Error).message}`, { cause: error });
+      throw new EtlError('STORAGE_FAILED', `reading properties of ${container}/${name} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

@@ -16,7 +16,12 @@ let identityModule: Promise<typeof import('@azure/identity')> | undefined;
  * about 50 s in all. The SDK's default waits 30 s between attempts: after a short outage of the hub
  * a send in flight came back only 30–90 s after the hub did (docs/fault-injection.md).
  */
-export const EVENT_HUBS_RETRY_OPTIONS: RetryOptions = { mode: RetryMode.Exponential, retryDelayInMs: 800, maxRetryDelayInMs: 30_000, maxRetries: 6 };
+export const EVENT_HUBS_RETRY_OPTIONS: RetryOptions = {
+  mode: RetryMode.Exponential,
+  retryDelayInMs: 800,
+  maxRetryDelayInMs: 30_000,
+  maxRetries: 6,
+};
 
 /** The credential for an identity-based connection (loaded lazily: the local stack never needs it). */
 export async function credentialFor(connection: Extract<ServiceConnection, { kind: 'identity' }>): Promise<TokenCredential> {

@@ -29,13 +29,17 @@ export class BlobChunkPlanStore implements ChunkPlanStore {
       const status = (error as { statusCode?: number }).statusCode;
       // 409: an earlier attempt pinned a plan (412 is what some versions answer for the same).
       if (status !== 409 && status !== 412) {
-        throw new EtlError('STORAGE_FAILED', `writing the chunk plan of file ${file.fileId} failed: ${(error as Error).message}`, { cause: error });
+        throw new EtlError('STORAGE_FAILED', `writing the chunk plan of file ${file.fileId} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
     try {
       return JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as ChunkPlan;
     } catch (error) {
-      throw new EtlError('STORAGE_FAILED', `reading the chunk plan of file ${file.fileId} failed: ${(error as Error).message}`, { cause: error });
+      throw new EtlError('STORAGE_FAILED', `reading the chunk plan of file ${file.fileId} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }

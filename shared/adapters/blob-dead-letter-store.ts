@@ -69,7 +69,10 @@ export class BlobDeadLetterStore implements DeadLetterStore {
     } catch (error) {
       throw new EtlError('STORAGE_FAILED', `writing dead letter ${id} failed: ${(error as Error).message}`, { cause: error });
     }
-    throw new EtlError('STORAGE_FAILED', `writing dead letter ${id} failed: it changed under ${CONDITIONAL_WRITE_ATTEMPTS} attempts in a row`);
+    throw new EtlError(
+      'STORAGE_FAILED',
+      `writing dead letter ${id} failed: it changed under ${CONDITIONAL_WRITE_ATTEMPTS} attempts in a row`,
+    );
   }
 
   async list(options: { stage?: DeadLetterStage; includeReplayed?: boolean; limit?: number } = {}): Promise<readonly DeadLetter[]> {
@@ -98,7 +101,10 @@ export class BlobDeadLetterStore implements DeadLetterStore {
   }
 
   /** Every letter that `options` select, from the listing's names and metadata. */
-  private async eachListed(options: { stage?: DeadLetterStage; includeReplayed?: boolean }, visit: (listed: ListedLetter) => void): Promise<void> {
+  private async eachListed(
+    options: { stage?: DeadLetterStage; includeReplayed?: boolean },
+    visit: (listed: ListedLetter) => void,
+  ): Promise<void> {
     try {
       for (const stage of options.stage ? [options.stage] : STAGES) {
         for await (const item of this.container.listBlobsFlat({ prefix: `${stage}/`, includeMetadata: true })) {
@@ -139,7 +145,10 @@ export class BlobDeadLetterStore implements DeadLetterStore {
       throw new EtlError('STORAGE_FAILED', `marking dead letter ${id} replayed failed: ${(error as Error).message}`, { cause: error });
     }
     if (!written) {
-      throw new EtlError('DEAD_LETTER_CHANGED', `dead letter ${id} changed after it was read for replay (its event failed again): it stays waiting, with its latest error`);
+      throw new EtlError(
+        'DEAD_LETTER_CHANGED',
+        `dead letter ${id} changed after it was read for replay (its event failed again): it stays waiting, with its latest error`,
+      );
     }
   }
 

@@ -43,7 +43,9 @@ export class BlobRejectedRowSink implements RejectedRowSink {
         try {
           await upload;
         } catch (error) {
-          throw new EtlError('STORAGE_FAILED', `writing rejected rows of ${file.blobName} failed: ${(error as Error).message}`, { cause: error });
+          throw new EtlError('STORAGE_FAILED', `writing rejected rows of ${file.blobName} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
         return count;
       },

@@ -50,7 +50,9 @@ describe('EventHubsEventPublisher', () => {
   });
 
   it('refuses an event above the service limit with PUBLISH_FAILED', async () => {
-    const error = await publisher.publish([{ body: Buffer.alloc(2 * 1024 * 1024, 0x20), partitionId: '0' }]).catch((caught: unknown) => caught);
+    const error = await publisher
+      .publish([{ body: Buffer.alloc(2 * 1024 * 1024, 0x20), partitionId: '0' }])
+      .catch((caught: unknown) => caught);
     expect(isEtlError(error, 'PUBLISH_FAILED')).toBe(true);
   });
 });

@@ -39,10 +39,19 @@ export class EventHubsEventPublisher implements EventPublisher {
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     const groups = new Map<string, { partitionId?: string; partitionKey?: string; events: EventData[] }>();
     for (const event of events) {
-      const route = event.partitionId !== undefined ? `id:${event.partitionId}` : event.partitionKey !== undefined ? `key:${event.partitionKey}` : 'any';
+      const route =
+        event.partitionId !== undefined
+          ? `id:${event.partitionId}`
+          : event.partitionKey !== undefined
+            ? `key:${event.partitionKey}`
+            : 'any';
       let group = groups.get(route);
       if (!group) {
-        group = { partitionId: event.partitionId, partitionKey: event.partitionId === undefined ? event.partitionKey : undefined, events: [] };
+        group = {
+          partitionId: event.partitionId,
+          partitionKey: event.partitionId === undefined ? event.partitionKey : undefined,
+          events: [],
+        };
         groups.set(route, group);
       }
       group.events.push({ body: event.body, properties: event.properties ? { ...event.properties } : undefined });
@@ -61,12 +70,18 @@ export class EventHubsEventPublisher implements EventPublisher {
     for (const event of group.events) {
       if (batch.tryAdd(event)) continue;
       if (batch.count === 0) {
-        throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
+        throw new EtlError(
+          'PUBLISH_FAILED',
+          `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`,
+        );
       }
       await this.send(batch);
       batch = await this.producer.createBatch(options);
       if (!batch.tryAdd(event)) {
-        throw new EtlError('PUBLISH_FAILED', `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`);
+        throw new EtlError(
+          'PUBLISH_FAILED',
+          `an event for hub '${this.hub}' is larger than the service's event size limit (${batch.maxSizeInBytes} bytes)`,
+        );
       }
     }
     if (batch.count > 0) await this.send(batch);

@@ -21,7 +21,10 @@ describe('QuantileSketch', () => {
     ['uniform 0..1000 with zeros', (r: ReturnType<typeof seededRandom>) => (r.next() < 0.05 ? 0 : r.next() * 1000)],
     ['heavy tail', (r: ReturnType<typeof seededRandom>) => 1 / (1 - r.next()) ** 2],
   ])('stays within relative error alpha of the exact quantiles on %s', (_label, draw) => {
-    for (const [seed, alpha] of [[1, 0.01], [2, 0.05]] as const) {
+    for (const [seed, alpha] of [
+      [1, 0.01],
+      [2, 0.05],
+    ] as const) {
       const random = seededRandom(seed);
       const values = Array.from({ length: 20_000 }, () => draw(random));
       const sketch = sketchOf(values, alpha);
@@ -55,11 +58,9 @@ describe('QuantileSketch', () => {
     for (let round = 0; round < 25; round++) {
       const values = Array.from({ length: 1 + random.int(500) }, () => (random.next() < 0.1 ? 0 : Math.exp(random.normal(2, 2))));
       const cuts = [random.int(values.length + 1), random.int(values.length + 1)].sort((a, b) => a - b) as [number, number];
-      const [a, b, c] = [values.slice(0, cuts[0]), values.slice(cuts[0], cuts[1]), values.slice(cuts[1])].map((part) => sketchOf(part).toJSON()) as [
-        ReturnType<QuantileSketch['toJSON']>,
-        ReturnType<QuantileSketch['toJSON']>,
-        ReturnType<QuantileSketch['toJSON']>,
-      ];
+      const [a, b, c] = [values.slice(0, cuts[0]), values.slice(cuts[0], cuts[1]), values.slice(cuts[1])].map((part) =>
+        sketchOf(part).toJSON(),
+      ) as [ReturnType<QuantileSketch['toJSON']>, ReturnType<QuantileSketch['toJSON']>, ReturnType<QuantileSketch['toJSON']>];
       const whole = sketchOf(values).toJSON();
       expect(mergeSketches(mergeSketches(a, b), c)).toEqual(whole);
       expect(mergeSketches(a, mergeSketches(b, c))).toEqual(whole);

@@ -114,7 +114,14 @@ export class QuantileSketch {
     }
     const empty = this.total === 0;
     // An empty sketch has no min/max; 0 keeps the JSON finite (Infinity would become null).
-    return { alpha: this.alpha, zeroCount: this.zeroCount, count: this.total, min: empty ? 0 : this.minimum, max: empty ? 0 : this.maximum, buckets };
+    return {
+      alpha: this.alpha,
+      zeroCount: this.zeroCount,
+      count: this.total,
+      min: empty ? 0 : this.minimum,
+      max: empty ? 0 : this.maximum,
+      buckets,
+    };
   }
 }
 

@@ -47,12 +47,21 @@ describe('partialsFromFacts', () => {
     expect(partials.length).toBe(9); // 3 windows (23:58, 23:59, 00:00 next day) × 3 types
     expect(partials.map((p) => p.windowStart)[8]).toBe('2026-01-02T00:00:00.000Z');
     for (const partial of partials) {
-      const group = facts.filter((fact) => fact.windowStart === partial.windowStart && fact.values.device_type === partial.dimensions.device_type);
+      const group = facts.filter(
+        (fact) => fact.windowStart === partial.windowStart && fact.values.device_type === partial.dimensions.device_type,
+      );
       const durations = group.map((fact) => fact.values.event_duration as number);
       expect(partial.dimensionKey).toBe(partial.dimensions.device_type);
       expect(partial.count).toBe(group.length);
-      expect(partial.measures.event_duration).toMatchObject({ count: group.length, min: Math.min(...durations), max: Math.max(...durations) });
-      expect(partial.measures.event_duration!.sum).toBeCloseTo(durations.reduce((a, b) => a + b, 0), 6);
+      expect(partial.measures.event_duration).toMatchObject({
+        count: group.length,
+        min: Math.min(...durations),
+        max: Math.max(...durations),
+      });
+      expect(partial.measures.event_duration!.sum).toBeCloseTo(
+        durations.reduce((a, b) => a + b, 0),
+        6,
+      );
       expect(partial.sketches.event_duration!.count).toBe(group.length);
       const sorted = [...durations].sort((a, b) => a - b);
       const exact = sorted[Math.floor(0.95 * (sorted.length - 1))]!;
@@ -74,7 +83,9 @@ describe('mergeWindowPartials', () => {
   it('is associative and commutative over random splits, and equals the partial of all facts', () => {
     const random = seededRandom(11);
     for (let round = 0; round < 30; round++) {
-      const facts = randomFacts(random, 1 + random.int(300)).filter((fact) => fact.windowStart === '2026-01-01T23:59:00.000Z' && fact.values.device_type === 'pressure');
+      const facts = randomFacts(random, 1 + random.int(300)).filter(
+        (fact) => fact.windowStart === '2026-01-01T23:59:00.000Z' && fact.values.device_type === 'pressure',
+      );
       if (facts.length < 3) continue;
       const cuts = [1 + random.int(facts.length - 2), 1 + random.int(facts.length - 2)].sort((x, y) => x - y) as [number, number];
       const parts = [facts.slice(0, cuts[0]), facts.slice(cuts[0], cuts[1]), facts.slice(cuts[1])].filter((part) => part.length > 0);
@@ -105,7 +116,9 @@ describe('mergeWindowPartials', () => {
 describe('windowDimensionKey', () => {
   it('encodes dimension values in declaration order, NULL as empty', () => {
     expect(windowDimensionKey(iotEventsDataset, { device_type: 'motion' })).toBe('motion');
-    expect(windowDimensionKey({ ...iotEventsDataset, dimensions: ['device_type', 'location'] }, { device_type: 'motion', location: null })).toBe('6:motion0:');
+    expect(
+      windowDimensionKey({ ...iotEventsDataset, dimensions: ['device_type', 'location'] }, { device_type: 'motion', location: null }),
+    ).toBe('6:motion0:');
   });
 
   it('keeps two dimension tuples apart whatever characters their values hold', () => {

@@ -122,7 +122,8 @@ function toPartial(dataset: DatasetDeclaration, group: Accumulator): WindowParti
     summaries[measures[i] as string] = summary.count === 0 ? EMPTY_SUMMARY : summary;
   }
   const sketches: Record<string, SerializedSketch> = {};
-  for (let i = 0; i < quantileMeasures.length; i++) sketches[quantileMeasures[i] as string] = (group.sketches[i] as QuantileSketch).toJSON();
+  for (let i = 0; i < quantileMeasures.length; i++)
+    sketches[quantileMeasures[i] as string] = (group.sketches[i] as QuantileSketch).toJSON();
   return {
     dataset: dataset.name,
     windowStart: group.windowStart,
@@ -156,7 +157,12 @@ function mergeRecords<T>(a: Readonly<Record<string, T>>, b: Readonly<Record<stri
  * @throws EtlError('INTERNAL') when the partials belong to different windows or datasets.
  */
 export function mergeWindowPartials(a: WindowPartial, b: WindowPartial): WindowPartial {
-  if (a.dataset !== b.dataset || a.windowStart !== b.windowStart || a.dimensionKey !== b.dimensionKey || a.windowMinutes !== b.windowMinutes) {
+  if (
+    a.dataset !== b.dataset ||
+    a.windowStart !== b.windowStart ||
+    a.dimensionKey !== b.dimensionKey ||
+    a.windowMinutes !== b.windowMinutes
+  ) {
     throw new EtlError(
       'INTERNAL',
       `cannot merge partials of different windows: ${a.dataset} ${a.windowStart} '${a.dimensionKey}' and ${b.dataset} ${b.windowStart} '${b.dimensionKey}'`,

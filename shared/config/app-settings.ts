@@ -62,15 +62,27 @@ export const APP_SETTINGS = {
     default: 'aggregates',
     scope: 'all',
   },
-  ETL_TRANSFORM_CONSUMER_GROUP: { description: 'Consumer group of the transform function on the records hub.', default: 'transform', scope: 'all' },
+  ETL_TRANSFORM_CONSUMER_GROUP: {
+    description: 'Consumer group of the transform function on the records hub.',
+    default: 'transform',
+    scope: 'all',
+  },
   ETL_AGGREGATE_CONSUMER_GROUP: {
     description: 'Consumer group of the aggregate function on the aggregates hub.',
     default: 'aggregate',
     scope: 'all',
   },
   // --- Containers -----------------------------------------------------------------------------------
-  ETL_LANDING_CONTAINER: { description: 'Container users drop CSV files into: <container>/<dataset>/…/*.csv.', default: 'landing', scope: 'all' },
-  ETL_REJECTED_CONTAINER: { description: 'Container for rejected rows (NDJSON per file) and the chunk plan of each file.', default: 'rejected', scope: 'all' },
+  ETL_LANDING_CONTAINER: {
+    description: 'Container users drop CSV files into: <container>/<dataset>/…/*.csv.',
+    default: 'landing',
+    scope: 'all',
+  },
+  ETL_REJECTED_CONTAINER: {
+    description: 'Container for rejected rows (NDJSON per file) and the chunk plan of each file.',
+    default: 'rejected',
+    scope: 'all',
+  },
   ETL_DEADLETTER_CONTAINER: { description: 'Container for dead-lettered events.', default: 'deadletters', scope: 'all' },
   // --- SQL ------------------------------------------------------------------------------------------
   ETL_SQL_DRIVER: { description: "SQL adapter: 'sqlite' (local) or 'mssql' (Azure SQL).", default: 'sqlite', scope: 'all' },
@@ -96,20 +108,26 @@ export const APP_SETTINGS = {
     scope: 'all',
   },
   ETL_CHUNK_MAX_ROWS: { description: 'Most rows in one chunk event.', default: '2000', scope: 'all' },
-  ETL_CHUNK_MAX_BYTES: { description: 'Most bytes of rows in one chunk event (the Event Hubs limit is 1 MB).', default: '262144', scope: 'all' },
+  ETL_CHUNK_MAX_BYTES: {
+    description: 'Most bytes of rows in one chunk event (the Event Hubs limit is 1 MB).',
+    default: '262144',
+    scope: 'all',
+  },
   ETL_TRANSFORM_TRANSACTION_ROWS: {
     description: 'Most rows transform loads in one SQL transaction (whole chunks of a batch; fewer commits load faster).',
     default: '100000',
     scope: 'all',
   },
   ETL_MAX_ATTEMPTS: {
-    description: 'Most attempts of one operation (a load, a merge, an Azure SQL call) before its events go to the dead-letter store; only transient errors are retried.',
+    description:
+      'Most attempts of one operation (a load, a merge, an Azure SQL call) before its events go to the dead-letter store; only transient errors are retried.',
     default: '10',
     scope: 'all',
   },
   ETL_RETRY_BASE_MS: { description: 'First retry delay; it doubles per attempt (up to 10 s), with jitter.', default: '200', scope: 'all' },
   ETL_RETRY_BUDGET_MS: {
-    description: 'Time one invocation may spend retrying, the Azure SQL driver\'s retries included; once a fault outlasts it, the rest of the batch is dead-lettered at once.',
+    description:
+      "Time one invocation may spend retrying, the Azure SQL driver's retries included; once a fault outlasts it, the rest of the batch is dead-lettered at once.",
     default: '60000',
     scope: 'all',
   },

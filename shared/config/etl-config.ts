@@ -86,16 +86,25 @@ function connection(env: Env, prefix: 'AzureWebJobsStorage' | 'ETL_EVENTHUB', en
   if (connectionString) {
     if (connectionStringHasCredential(connectionString)) return { kind: 'connection-string', connectionString };
     if (!endpoint) {
-      throw new EtlError('INVALID_CONFIG', `setting ${prefix}: the connection string carries no key or SAS; give one, or set ${prefix}__${endpointSuffix} for an identity-based connection`);
+      throw new EtlError(
+        'INVALID_CONFIG',
+        `setting ${prefix}: the connection string carries no key or SAS; give one, or set ${prefix}__${endpointSuffix} for an identity-based connection`,
+      );
     }
     // A string without a credential beside the identity-based name: the identity wins.
   }
   if (!endpoint) {
-    throw new EtlError('INVALID_CONFIG', `setting ${prefix} (a connection string) or ${prefix}__${endpointSuffix} (identity-based) is required`);
+    throw new EtlError(
+      'INVALID_CONFIG',
+      `setting ${prefix} (a connection string) or ${prefix}__${endpointSuffix} (identity-based) is required`,
+    );
   }
   const credential = env[`${prefix}__credential`]?.trim() || 'managedidentity';
   if (credential !== 'managedidentity' && credential !== 'workloadidentity') {
-    throw new EtlError('INVALID_CONFIG', `setting ${prefix}__credential: expected 'managedidentity' or 'workloadidentity', got '${credential}'`);
+    throw new EtlError(
+      'INVALID_CONFIG',
+      `setting ${prefix}__credential: expected 'managedidentity' or 'workloadidentity', got '${credential}'`,
+    );
   }
   const clientId = env[`${prefix}__clientId`]?.trim() || undefined;
   return { kind: 'identity', endpoint, credential, clientId };

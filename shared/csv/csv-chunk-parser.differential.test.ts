@@ -49,8 +49,18 @@ const lineEnd = fc.constantFrom(Buffer.from('\n'), Buffer.from('\r\n'));
 const wellFormedFile = fc
   .record({
     bom: fc.boolean(),
-    header: fc.array(wellFormedField([...TEXT_PIECES.filter((piece) => !piece.includes(CR)), Buffer.from(','), Buffer.from('"')]), { minLength: 1, maxLength: 4 }),
-    records: fc.array(fc.tuple(fc.array(wellFormedField([...TEXT_PIECES, ...SPECIAL_PIECES, ...INVALID_PIECES]), { minLength: 1, maxLength: 5 }), lineEnd, fc.nat(2)), { maxLength: 12 }),
+    header: fc.array(wellFormedField([...TEXT_PIECES.filter((piece) => !piece.includes(CR)), Buffer.from(','), Buffer.from('"')]), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    records: fc.array(
+      fc.tuple(
+        fc.array(wellFormedField([...TEXT_PIECES, ...SPECIAL_PIECES, ...INVALID_PIECES]), { minLength: 1, maxLength: 5 }),
+        lineEnd,
+        fc.nat(2),
+      ),
+      { maxLength: 12 },
+    ),
     headerEnd: lineEnd,
     lastLineEnd: fc.boolean(),
   })
@@ -69,7 +79,10 @@ const wellFormedFile = fc
 
 /** Arbitrary bytes after a plain header: mostly malformed quoting, stray CRs, broken characters. */
 const arbitraryFile = fc
-  .tuple(fc.constantFrom('h1,h2\n', 'h\r\n', 'a,"b,c",d\n'), fc.array(fc.constantFrom(...TEXT_PIECES, ...SPECIAL_PIECES, ...INVALID_PIECES), { maxLength: 60 }))
+  .tuple(
+    fc.constantFrom('h1,h2\n', 'h\r\n', 'a,"b,c",d\n'),
+    fc.array(fc.constantFrom(...TEXT_PIECES, ...SPECIAL_PIECES, ...INVALID_PIECES), { maxLength: 60 }),
+  )
   .map(([header, pieces]) => Buffer.concat([Buffer.from(header), ...pieces]));
 
 /** Offsets to cut a file at, so that chunk boundaries fall anywhere (inside quotes, CRLF, characters). */
@@ -150,7 +163,8 @@ function expectedFromCsvParse(file: Buffer): Expectation {
   const [header, ...rows] = records;
   if (header === undefined) return failed ? { outcome: { unreadable: 'malformed header' } } : { outcome: { items: [] } };
   const headerBytes = recordBytes(body, 0, header.end);
-  if (!isUtf8(headerBytes) || header.fields.some((field) => field.includes(CR) || field.includes(LF))) return { outcome: { unreadable: 'unreadable header' } };
+  if (!isUtf8(headerBytes) || header.fields.some((field) => field.includes(CR) || field.includes(LF)))
+    return { outcome: { unreadable: 'unreadable header' } };
   const items: CsvItem[] = [{ kind: 'header', fields: header.fields.map((field) => field.toString('utf8')) }];
   let start = header.end;
   rows.forEach((record, index) => {
@@ -158,7 +172,8 @@ function expectedFromCsvParse(file: Buffer): Expectation {
     start = record.end;
     const rowNumber = index + 1;
     const raw = bytes.toString('utf8');
-    if (record.fields.length !== header.fields.length) items.push({ kind: 'error', rowNumber, raw, reason: `expected ${header.fields.length} fields, got ${record.fields.length}` });
+    if (record.fields.length !== header.fields.length)
+      items.push({ kind: 'error', rowNumber, raw, reason: `expected ${header.fields.length} fields, got ${record.fields.length}` });
     else if (!isUtf8(bytes)) items.push({ kind: 'error', rowNumber, raw, reason: 'invalid UTF-8' });
     else items.push({ kind: 'row', rowNumber, fields: record.fields.map((field) => field.toString('utf8')), raw });
   });
@@ -181,7 +196,11 @@ function agreesWithCsvParse(file: Buffer, offsets: readonly number[]): void {
       continue;
     }
     expect(items.slice(0, expected.outcome.items.length)).toEqual(expected.outcome.items);
-    expect(items[expected.outcome.items.length]).toMatchObject({ kind: 'error', rowNumber: expected.malformedRow, reason: expect.stringMatching(/^malformed quotes/) });
+    expect(items[expected.outcome.items.length]).toMatchObject({
+      kind: 'error',
+      rowNumber: expected.malformedRow,
+      reason: expect.stringMatching(/^malformed quotes/),
+    });
   }
 }
 

@@ -102,7 +102,10 @@ export const DEFAULT_DIALECT: CsvParseDialect = { delimiter: ',', quote: '"', es
 /** The byte of a one-character ASCII dialect setting. */
 function asciiByte(what: string, text: string): number {
   if (text.length !== 1 || text.charCodeAt(0) > 0x7f || text === '\n' || text === '\r') {
-    throw new EtlError('INVALID_CONFIG', `the CSV ${what} must be one ASCII character other than a line break, got ${JSON.stringify(text)}`);
+    throw new EtlError(
+      'INVALID_CONFIG',
+      `the CSV ${what} must be one ASCII character other than a line break, got ${JSON.stringify(text)}`,
+    );
   }
   return text.charCodeAt(0);
 }
@@ -246,7 +249,14 @@ export class CsvChunkParser {
     while (i < length) {
       // A line skipped whole (before the header, or a comment): to its LF, not judged, not counted.
       // Only checked at a record's start (a skipped line carried over from the last chunk is one).
-      if (i === recordStart && (state === SKIPPED_LINE || (state === FIELD_START && fieldCount === 1 && this.oversizePreview === undefined && (this.linesToSkip > 0 || buffer[i] === this.comment)))) {
+      if (
+        i === recordStart &&
+        (state === SKIPPED_LINE ||
+          (state === FIELD_START &&
+            fieldCount === 1 &&
+            this.oversizePreview === undefined &&
+            (this.linesToSkip > 0 || buffer[i] === this.comment)))
+      ) {
         if (state !== SKIPPED_LINE && buffer[i] !== this.comment) this.linesToSkip -= 1;
         const lineEnd = buffer.indexOf(LF, i);
         if (lineEnd < 0) {
@@ -363,7 +373,8 @@ export class CsvChunkParser {
 
     if (atEnd) {
       if (state !== SKIPPED_LINE && (this.recordBytes > 0 || state !== FIELD_START || fieldCount > 1)) {
-        if (state === QUOTED || state === ESCAPED_IN_QUOTED) this.quoteProblem ??= `a quoted field ${fieldCount} is not closed at the end of the file`;
+        if (state === QUOTED || state === ESCAPED_IN_QUOTED)
+          this.quoteProblem ??= `a quoted field ${fieldCount} is not closed at the end of the file`;
         // Only LF and CRLF end a record (as in csv-parse): a CR at the very end of the file is data.
         if (state === CARRIAGE_RETURN_AFTER_QUOTE) this.quoteProblem ??= `text after the closing quote of field ${fieldCount}`;
         this.completeRecord(buffer, recordStart, length, items, run);
@@ -383,7 +394,15 @@ export class CsvChunkParser {
    * Judges one complete record; good ones join the run, bad ones flush it first. `splitRaw` and
    * `splitFields` come with an unquoted record the fast path has already split.
    */
-  private completeRecord(buffer: Buffer, start: number, end: number, items: CsvItem[], run: ScannedRecord[], splitRaw?: string, splitFields?: string[]): void {
+  private completeRecord(
+    buffer: Buffer,
+    start: number,
+    end: number,
+    items: CsvItem[],
+    run: ScannedRecord[],
+    splitRaw?: string,
+    splitFields?: string[],
+  ): void {
     const quoteProblem = this.quoteProblem;
     const oversizePreview = this.oversizePreview;
     const fieldCount = splitFields === undefined ? this.fieldCount : splitFields.length;
@@ -407,7 +426,11 @@ export class CsvChunkParser {
       reason = `expected ${(this.header as string[]).length} fields, got ${fieldCount}`;
     }
     if (reason === undefined && !isHeader) {
-      run.push(splitFields === undefined ? { start, end, rowNumber, fieldCount, quoted } : { start, end, rowNumber, fieldCount, quoted, raw: splitRaw, fields: splitFields });
+      run.push(
+        splitFields === undefined
+          ? { start, end, rowNumber, fieldCount, quoted }
+          : { start, end, rowNumber, fieldCount, quoted, raw: splitRaw, fields: splitFields },
+      );
       return;
     }
     this.flushRun(buffer, run, items);
@@ -419,7 +442,10 @@ export class CsvChunkParser {
       if (fields === undefined || fields.length !== fieldCount) throw new EtlError('UNREADABLE_FILE', 'the CSV header cannot be read');
       if (fields.some((name) => name.includes('\r') || name.includes('\n'))) {
         // Most likely a file with classic-Mac CR-only line ends, read as one long line.
-        throw new EtlError('UNREADABLE_FILE', 'the CSV header holds a line break: lines must end with LF or CRLF (CR alone is not supported)');
+        throw new EtlError(
+          'UNREADABLE_FILE',
+          'the CSV header holds a line break: lines must end with LF or CRLF (CR alone is not supported)',
+        );
       }
       this.header = fields;
       items.push({ kind: 'header', fields });
@@ -447,7 +473,12 @@ export class CsvChunkParser {
       if (!runIsUtf8 && !isUtf8(buffer.subarray(record.start, record.end))) {
         if (quotedFrom >= 0) this.parseQuoted(buffer, run, quotedFrom, i, items);
         quotedFrom = -1;
-        items.push({ kind: 'error', rowNumber: record.rowNumber, raw: record.raw ?? buffer.toString('utf8', record.start, record.end), reason: 'invalid UTF-8' });
+        items.push({
+          kind: 'error',
+          rowNumber: record.rowNumber,
+          raw: record.raw ?? buffer.toString('utf8', record.start, record.end),
+          reason: 'invalid UTF-8',
+        });
       } else if (record.quoted || !this.splitUnquoted) {
         if (quotedFrom < 0) quotedFrom = i;
       } else {
@@ -468,10 +499,22 @@ export class CsvChunkParser {
     const records = this.parseRecords(buffer.subarray(first.start, last.end));
     // The scanner and csv-parse must agree record by record; if they ever do not, each record is
     // parsed alone so that a disagreement costs one row, never a shifted row number.
-    const agree = records !== undefined && records.length === to - from && records.every((fields, index) => fields.length === run[from + index]?.fieldCount);
+    const agree =
+      records !== undefined &&
+      records.length === to - from &&
+      records.every((fields, index) => fields.length === run[from + index]?.fieldCount);
     for (let i = from; i < to; i++) {
       const record = run[i] as ScannedRecord;
-      items.push(agree ? { kind: 'row', rowNumber: record.rowNumber, fields: records[i - from] as string[], raw: buffer.toString('utf8', record.start, record.end) } : this.parseOne(buffer, record));
+      items.push(
+        agree
+          ? {
+              kind: 'row',
+              rowNumber: record.rowNumber,
+              fields: records[i - from] as string[],
+              raw: buffer.toString('utf8', record.start, record.end),
+            }
+          : this.parseOne(buffer, record),
+      );
     }
   }
 
@@ -493,4 +536,3 @@ export class CsvChunkParser {
     }
   }
 }
-

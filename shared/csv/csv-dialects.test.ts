@@ -19,7 +19,8 @@ const fieldsOf = (items: CsvItem[]) => items.map((item) => (item.kind === 'error
 
 describe('CSV dialects', () => {
   it('reads semicolon-delimited files with a title to skip and comment lines, in any chunking', async () => {
-    const text = 'Weather export\r\nstation list v2\r\nName;Temp;Note\r\n# measured by hand\r\nBerlin;1,5;"a;b"\r\n#x\r\nMünchen;-2;"say ""hi"""\r\n';
+    const text =
+      'Weather export\r\nstation list v2\r\nName;Temp;Note\r\n# measured by hand\r\nBerlin;1,5;"a;b"\r\n#x\r\nMünchen;-2;"say ""hi"""\r\n';
     const dialect = { delimiter: ';', quote: '"', escape: '"', skipRows: 2, comment: '#' };
     for (const chunkBytes of [1, 3, 7, 1000]) {
       const items = await read(text, { dialect }, chunkBytes);
@@ -48,16 +49,25 @@ describe('CSV dialects', () => {
     const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     const utf16be = Buffer.from([0xfe, 0xff, ...Buffer.from(text, 'utf16le').swap16()]);
     for (const bytes of [utf16le, utf16be]) {
-      expect(fieldsOf(await read(bytes, {}, 5))).toEqual([['city', 'price'], ['Köln', '3 €']]);
+      expect(fieldsOf(await read(bytes, {}, 5))).toEqual([
+        ['city', 'price'],
+        ['Köln', '3 €'],
+      ]);
     }
     const cp1252 = Buffer.from([...Buffer.from('city,price\nK', 'latin1'), 0xf6, ...Buffer.from('ln,3 ', 'latin1'), 0x80, 0x0a]);
-    expect(fieldsOf(await read(cp1252, { encoding: 'windows-1252' }))).toEqual([['city', 'price'], ['Köln', '3 €']]);
+    expect(fieldsOf(await read(cp1252, { encoding: 'windows-1252' }))).toEqual([
+      ['city', 'price'],
+      ['Köln', '3 €'],
+    ]);
     // Read as UTF-8, the same bytes are not text: each bad row says so.
     expect(fieldsOf(await read(cp1252, {}))).toEqual([['city', 'price'], 'error: invalid UTF-8']);
   });
 
   it('keeps the default dialect exactly as before: commas, doubled quotes, nothing skipped', async () => {
     const text = '#a,b\n"x,1",2\n';
-    expect(fieldsOf(await read(text, {}))).toEqual([['#a', 'b'], ['x,1', '2']]);
+    expect(fieldsOf(await read(text, {}))).toEqual([
+      ['#a', 'b'],
+      ['x,1', '2'],
+    ]);
   });
 });

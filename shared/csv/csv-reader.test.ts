@@ -8,7 +8,11 @@ async function* chunksOf(parts: readonly (Uint8Array | string)[]): AsyncIterable
   for (const part of parts) yield part;
 }
 
-async function read(input: string | Uint8Array | readonly (Uint8Array | string)[], maxRecordBytes?: number, splitUnquotedRecords?: boolean): Promise<CsvItem[]> {
+async function read(
+  input: string | Uint8Array | readonly (Uint8Array | string)[],
+  maxRecordBytes?: number,
+  splitUnquotedRecords?: boolean,
+): Promise<CsvItem[]> {
   const parts = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
   const items: CsvItem[] = [];
   for await (const item of readCsv(chunksOf(parts), { maxRecordBytes, splitUnquotedRecords })) items.push(item);
@@ -31,7 +35,11 @@ const row = (rowNumber: number, fields: string[], raw: string): CsvItem => ({ ki
 
 describe('readCsv', () => {
   it('reads a header and rows', async () => {
-    expect(await read('a,b\n1,2\n3,4\n')).toEqual([{ kind: 'header', fields: ['a', 'b'] }, row(1, ['1', '2'], '1,2'), row(2, ['3', '4'], '3,4')]);
+    expect(await read('a,b\n1,2\n3,4\n')).toEqual([
+      { kind: 'header', fields: ['a', 'b'] },
+      row(1, ['1', '2'], '1,2'),
+      row(2, ['3', '4'], '3,4'),
+    ]);
   });
 
   it('yields nothing for an empty file, or one holding only a BOM and blank lines', async () => {
@@ -83,7 +91,12 @@ describe('readCsv', () => {
     expect(await read('a,b\n1,2\n3,"open\n4,5\n')).toEqual([
       { kind: 'header', fields: ['a', 'b'] },
       row(1, ['1', '2'], '1,2'),
-      { kind: 'error', rowNumber: 2, raw: '3,"open\n4,5\n', reason: 'malformed quotes: a quoted field 2 is not closed at the end of the file' },
+      {
+        kind: 'error',
+        rowNumber: 2,
+        raw: '3,"open\n4,5\n',
+        reason: 'malformed quotes: a quoted field 2 is not closed at the end of the file',
+      },
     ]);
   });
 
@@ -107,7 +120,10 @@ describe('readCsv', () => {
   it('keeps a surrogate pair split across text chunks intact', async () => {
     const text = 'a\nx😀y\n';
     for (let offset = 1; offset < text.length; offset++) {
-      expect(await read([text.slice(0, offset), text.slice(offset)])).toEqual([{ kind: 'header', fields: ['a'] }, row(1, ['x😀y'], 'x😀y')]);
+      expect(await read([text.slice(0, offset), text.slice(offset)])).toEqual([
+        { kind: 'header', fields: ['a'] },
+        row(1, ['x😀y'], 'x😀y'),
+      ]);
     }
     // A lone half at the very end is not held back forever.
     expect(await read(['a\nx', '\ud83d'])).toEqual([{ kind: 'header', fields: ['a'] }, row(1, ['x\ufffd'], 'x\ufffd')]);
@@ -160,7 +176,8 @@ describe('readCsv', () => {
     const reasons = new Set<string>();
     for (let round = 0; round < 150; round++) {
       const parts: Buffer[] = [Buffer.from('h1,h2\n')];
-      for (let i = 0; i < 5 + int(120); i++) parts.push(next() < 0.05 ? (invalid[int(invalid.length)] as Buffer) : (pieces[int(pieces.length)] as Buffer));
+      for (let i = 0; i < 5 + int(120); i++)
+        parts.push(next() < 0.05 ? (invalid[int(invalid.length)] as Buffer) : (pieces[int(pieces.length)] as Buffer));
       const bytes = Buffer.concat(parts);
       const whole = await read(bytes, 32);
       expect(whole[0]).toEqual({ kind: 'header', fields: ['h1', 'h2'] });
@@ -179,7 +196,12 @@ describe('readCsv', () => {
     }
     // The random inputs reach every kind of bad record.
     expect([...reasons].sort()).toEqual(
-      expect.arrayContaining(['expected N fields, got N', 'invalid UTF-N', 'record longer than N bytes', expect.stringMatching(/^malformed quotes/)]),
+      expect.arrayContaining([
+        'expected N fields, got N',
+        'invalid UTF-N',
+        'record longer than N bytes',
+        expect.stringMatching(/^malformed quotes/),
+      ]),
     );
   });
 
@@ -209,7 +231,11 @@ describe('readCsv', () => {
       // A single empty unquoted field is an empty line, which both skip; keep such files out.
       if (columns === 1 && lines.some((line) => line === '')) continue;
       const text = `${Array.from({ length: columns }, (_, index) => `c${index}`).join(',')}\n${lines.join(next() < 0.5 ? '\n' : '\r\n')}`;
-      const expected = parseCsvSync(text, { relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as string[][];
+      const expected = parseCsvSync(text, {
+        relax_column_count: true,
+        skip_empty_lines: true,
+        record_delimiter: ['\r\n', '\n'],
+      }) as string[][];
       const items = await read(splitAt(Buffer.from(text), [Math.floor(next() * text.length)]));
       expect(items.map((item) => (item.kind === 'error' ? item.reason : item.fields))).toEqual(expected);
       expect(await read(text, undefined, false)).toEqual(items);

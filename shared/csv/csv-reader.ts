@@ -19,7 +19,10 @@ export interface CsvReadOptions extends ParserOptions {
  * kept whole). A byte order mark decides the encoding whatever was declared: UTF-8 (EF BB BF),
  * UTF-16 LE (FF FE), UTF-16 BE (FE FF).
  */
-async function* inUtf8(input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, declared: CsvEncoding): AsyncIterable<Uint8Array | string> {
+async function* inUtf8(
+  input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  declared: CsvEncoding,
+): AsyncIterable<Uint8Array | string> {
   let decoder: TextDecoder | undefined;
   let head: Buffer | undefined = Buffer.alloc(0);
   for await (const chunk of input) {
@@ -31,7 +34,14 @@ async function* inUtf8(input: AsyncIterable<Uint8Array | string> | Iterable<Uint
       // The first bytes decide the encoding: gather at least three.
       head = Buffer.concat([head, chunk]);
       if (head.length < 3) continue;
-      const bom = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 'utf-8' : undefined;
+      const bom =
+        head[0] === 0xff && head[1] === 0xfe
+          ? 'utf-16le'
+          : head[0] === 0xfe && head[1] === 0xff
+            ? 'utf-16be'
+            : head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf
+              ? 'utf-8'
+              : undefined;
       const encoding = bom ?? declared;
       if (encoding !== 'utf-8') decoder = new TextDecoder(encoding);
       const first = head;
@@ -98,7 +108,8 @@ export async function* readCsvBatches(
   const drain = (): CsvItem[] => {
     let items: CsvItem[] = [];
     if (texts.length > 0) items = parser.push(texts.length === 1 ? (texts[0] as string) : texts.join(''));
-    else if (byteChunks.length > 0) items = parser.push(byteChunks.length === 1 ? (byteChunks[0] as Uint8Array) : Buffer.concat(byteChunks));
+    else if (byteChunks.length > 0)
+      items = parser.push(byteChunks.length === 1 ? (byteChunks[0] as Uint8Array) : Buffer.concat(byteChunks));
     texts = [];
     byteChunks = [];
     pendingSize = 0;

@@ -25,7 +25,10 @@ export async function loadDatasets(dir?: string): Promise<ReadonlyMap<string, Da
   const add = (dataset: DatasetDeclaration, source: string) => {
     const previous = sources.get(dataset.name);
     if (previous !== undefined) {
-      throw new EtlError('INVALID_DATASET', `invalid dataset declaration in ${source}: name: '${dataset.name}' is already declared by ${previous}`);
+      throw new EtlError(
+        'INVALID_DATASET',
+        `invalid dataset declaration in ${source}: name: '${dataset.name}' is already declared by ${previous}`,
+      );
     }
     datasets.set(dataset.name, dataset);
     sources.set(dataset.name, source);
@@ -46,7 +49,9 @@ export async function loadDatasets(dir?: string): Promise<ReadonlyMap<string, Da
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new EtlError('INVALID_DATASET', `invalid dataset declaration in ${path}: not JSON: ${(error as Error).message}`, { cause: error });
+      throw new EtlError('INVALID_DATASET', `invalid dataset declaration in ${path}: not JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     add(parseDatasetDeclaration(json, path), path);
   }
@@ -64,10 +69,7 @@ export function landingFolderOf(blobName: string): string | undefined {
 }
 
 /** The dataset a landed blob belongs to: the one its first folder names, if declared. */
-export function datasetForBlobName(
-  datasets: ReadonlyMap<string, DatasetDeclaration>,
-  blobName: string,
-): DatasetDeclaration | undefined {
+export function datasetForBlobName(datasets: ReadonlyMap<string, DatasetDeclaration>, blobName: string): DatasetDeclaration | undefined {
   const folder = landingFolderOf(blobName);
   return folder === undefined ? undefined : datasets.get(folder);
 }
@@ -77,7 +79,10 @@ export function datasetForBlobName(
  * folder when that could name a dataset, else '' (a longer or odd folder name would not fit the
  * manifest's dataset column, so it is checked here, before any SQL).
  */
-export function undeclaredDatasetOf(datasets: ReadonlyMap<string, DatasetDeclaration>, blobName: string): { recordedAs: string; reason: string } {
+export function undeclaredDatasetOf(
+  datasets: ReadonlyMap<string, DatasetDeclaration>,
+  blobName: string,
+): { recordedAs: string; reason: string } {
   const known = [...datasets.keys()].join(', ');
   const folder = landingFolderOf(blobName);
   if (folder === undefined) {

@@ -23,7 +23,10 @@ export function isDatasetName(name: string): boolean {
 }
 
 /** One character, not a line break: what a delimiter, quote, escape or comment marker can be. */
-const oneCharacter = z.string().length(1).refine((text) => text !== '\n' && text !== '\r', 'may not be a line break');
+const oneCharacter = z
+  .string()
+  .length(1)
+  .refine((text) => text !== '\n' && text !== '\r', 'may not be a line break');
 
 const csvSchema = z
   .strictObject({
@@ -36,7 +39,10 @@ const csvSchema = z
     headerMatch: z.enum(['exact', 'ignore-case-and-spaces']).default('exact'),
   })
   .transform((csv) => ({ ...csv, escape: csv.escape ?? csv.quote }))
-  .refine((csv) => csv.delimiter !== csv.quote && csv.delimiter !== csv.comment && csv.quote !== csv.comment, 'delimiter, quote and comment must differ');
+  .refine(
+    (csv) => csv.delimiter !== csv.quote && csv.delimiter !== csv.comment && csv.quote !== csv.comment,
+    'delimiter, quote and comment must differ',
+  );
 
 const columnSchema = z.strictObject({
   name: identifier,
@@ -49,7 +55,10 @@ const columnSchema = z.strictObject({
   maxLength: z.number().int().positive().optional(),
   pattern: z.string().optional(),
   formats: z.array(z.string().min(1)).min(1).optional(),
-  timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'not an IANA time zone (e.g. Europe/Berlin, UTC)').optional(),
+  timeZone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), 'not an IANA time zone (e.g. Europe/Berlin, UTC)')
+    .optional(),
   decimalSeparator: z.enum(['.', ',']).optional(),
   thousandsSeparator: z.enum([',', '.', ' ', "'", '_', '\u00a0', '\u202f']).optional(),
   trueValues: z.array(z.string().trim().min(1)).min(1).optional(),
@@ -65,15 +74,23 @@ function withDerivedNames(input: unknown): unknown {
   const columns = (input as { columns: unknown[] }).columns;
   const plain = columns.map((column) =>
     column !== null && typeof column === 'object'
-      ? { name: typeof (column as { name?: unknown }).name === 'string' ? ((column as { name: string }).name) : undefined, header: (column as { header?: unknown }).header }
+      ? {
+          name: typeof (column as { name?: unknown }).name === 'string' ? (column as { name: string }).name : undefined,
+          header: (column as { header?: unknown }).header,
+        }
       : {},
   );
   if (plain.every((column) => column.name !== undefined || typeof column.header !== 'string')) return input;
-  const names = uniqueSqlNames(plain.map((column) => ({ name: column.name, header: typeof column.header === 'string' ? column.header : undefined })));
+  const names = uniqueSqlNames(
+    plain.map((column) => ({ name: column.name, header: typeof column.header === 'string' ? column.header : undefined })),
+  );
   return {
     ...input,
     columns: columns.map((column, index) =>
-      column !== null && typeof column === 'object' && (column as { name?: unknown }).name === undefined && typeof (column as { header?: unknown }).header === 'string'
+      column !== null &&
+      typeof column === 'object' &&
+      (column as { name?: unknown }).name === undefined &&
+      typeof (column as { header?: unknown }).header === 'string'
         ? { name: names[index], ...column }
         : column,
     ),
@@ -202,9 +219,12 @@ function checkColumnFields(column: DeclaredColumn, at: (field: string) => (strin
   const temporal = column.type === 'date' || column.type === 'timestamp';
   if (!temporal && column.formats !== undefined) issue(at('formats'), 'only date and timestamp columns take formats');
   if (column.type !== 'timestamp' && column.timeZone !== undefined) issue(at('timeZone'), 'only timestamp columns take timeZone');
-  if (!numeric && column.decimalSeparator !== undefined) issue(at('decimalSeparator'), 'only integer and number columns take decimalSeparator');
-  if (!numeric && column.thousandsSeparator !== undefined) issue(at('thousandsSeparator'), 'only integer and number columns take thousandsSeparator');
-  if ((column.decimalSeparator ?? '.') === column.thousandsSeparator) issue(at('thousandsSeparator'), 'must differ from the decimal separator');
+  if (!numeric && column.decimalSeparator !== undefined)
+    issue(at('decimalSeparator'), 'only integer and number columns take decimalSeparator');
+  if (!numeric && column.thousandsSeparator !== undefined)
+    issue(at('thousandsSeparator'), 'only integer and number columns take thousandsSeparator');
+  if ((column.decimalSeparator ?? '.') === column.thousandsSeparator)
+    issue(at('thousandsSeparator'), 'must differ from the decimal separator');
   for (const field of ['trueValues', 'falseValues'] as const) {
     if (column.type !== 'boolean' && column[field] !== undefined) issue(at(field), `only boolean columns take ${field}`);
   }
@@ -222,13 +242,17 @@ function checkHeadersAndRowSize(dataset: DeclaredDataset, issue: Issue): void {
   dataset.columns.forEach((column, index) => {
     const key = headerKey(column.header ?? column.name, dataset.csv.headerMatch);
     const other = headers.get(key);
-    if (other !== undefined) issue(['columns', index, 'header'], `matches the same file header as column '${other}' (${dataset.csv.headerMatch})`);
+    if (other !== undefined)
+      issue(['columns', index, 'header'], `matches the same file header as column '${other}' (${dataset.csv.headerMatch})`);
     else headers.set(key, column.name);
   });
 
   const rowCharacters = dataset.columns.reduce((sum, column) => sum + valueTextLength(column), 0);
   if (rowCharacters > MAX_ROW_CHARACTERS) {
-    issue(['columns'], `a row may hold up to ${rowCharacters} characters, more than ${MAX_ROW_CHARACTERS} (one row must fit an Event Hubs event): lower maxLength`);
+    issue(
+      ['columns'],
+      `a row may hold up to ${rowCharacters} characters, more than ${MAX_ROW_CHARACTERS} (one row must fit an Event Hubs event): lower maxLength`,
+    );
   }
 }
 
@@ -266,7 +290,10 @@ function checkKeyAndEventTime(dataset: DeclaredDataset, columns: ColumnLookup, i
   if (new Set(dataset.key).size !== dataset.key.length) issue(['key'], 'lists a column twice');
   const bytes = keyColumns.reduce((sum, column) => sum + (column === undefined ? 0 : keyBytes(column)), 0);
   if (bytes > MAX_KEY_BYTES) {
-    issue(['key'], `key columns take up to ${bytes} bytes in a SQL index key, more than ${MAX_KEY_BYTES} (text counts 2 bytes a character): lower their maxLength`);
+    issue(
+      ['key'],
+      `key columns take up to ${bytes} bytes in a SQL index key, more than ${MAX_KEY_BYTES} (text counts 2 bytes a character): lower their maxLength`,
+    );
   }
   if (dataset.partitionKey !== undefined) columns.named(['partitionKey'], dataset.partitionKey, { required: true });
   if (dataset.eventTime === undefined) {
@@ -287,13 +314,22 @@ function checkKeyAndEventTime(dataset: DeclaredDataset, columns: ColumnLookup, i
 function checkAggregates(dataset: DeclaredDataset, columns: ColumnLookup, issue: Issue): void {
   const dimensionColumns = dataset.dimensions.map((name, index) => columns.named(['dimensions', index], name, { required: false }));
   // Dimensions are columns of the window table too, beside its own and the measures' columns.
-  const windowColumns = new Set(['window_start', 'dimension_key', 'count', 'updated_at', ...dataset.measures.flatMap((m) => ['count', 'sum', 'sum_of_squares', 'min', 'max'].map((part) => `${m}_${part}`))]);
+  const windowColumns = new Set([
+    'window_start',
+    'dimension_key',
+    'count',
+    'updated_at',
+    ...dataset.measures.flatMap((m) => ['count', 'sum', 'sum_of_squares', 'min', 'max'].map((part) => `${m}_${part}`)),
+  ]);
   dataset.dimensions.forEach((name, index) => {
     if (windowColumns.has(name)) issue(['dimensions', index], `'${name}' is also a column of the window table: rename the column`);
   });
   const keyLength = dimensionKeyLength(dimensionColumns.map((column) => (column === undefined ? 0 : valueTextLength(column))));
   if (keyLength > MAX_DIMENSION_KEY_LENGTH) {
-    issue(['dimensions'], `dimension values encoded together take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`);
+    issue(
+      ['dimensions'],
+      `dimension values encoded together take up to ${keyLength} characters, more than ${MAX_DIMENSION_KEY_LENGTH}: lower the dimension columns' maxLength`,
+    );
   }
   dataset.measures.forEach((name, index) => {
     const column = columns.named(['measures', index], name, { required: false });
@@ -316,7 +352,10 @@ function checkAggregates(dataset: DeclaredDataset, columns: ColumnLookup, issue:
     const dimension = columns.named(['report', 'dimension'], dataset.report.dimension, { required: false });
     const indexBytes = dimension === undefined ? 0 : EVENT_DATE_BYTES + keyBytes(dimension);
     if (indexBytes > MAX_REPORT_INDEX_BYTES) {
-      issue(['report', 'dimension'], `column '${dataset.report.dimension}' takes up to ${indexBytes - EVENT_DATE_BYTES} bytes in the report's SQL index, more than ${MAX_REPORT_INDEX_BYTES - EVENT_DATE_BYTES}: lower its maxLength`);
+      issue(
+        ['report', 'dimension'],
+        `column '${dataset.report.dimension}' takes up to ${indexBytes - EVENT_DATE_BYTES} bytes in the report's SQL index, more than ${MAX_REPORT_INDEX_BYTES - EVENT_DATE_BYTES}: lower its maxLength`,
+      );
     }
   }
 }

@@ -38,10 +38,16 @@ interface ParsedEvent {
 type MergeResult = { applied: number; alreadyApplied: number };
 
 function ledgerEntries(events: readonly ParsedEvent[]): { partialId: string; partial: WindowPartial }[] {
-  return events.flatMap(({ event }) => event.partials.map((partial) => ({ partialId: partialIdOf(event.id, partial.windowStart), partial })));
+  return events.flatMap(({ event }) =>
+    event.partials.map((partial) => ({ partialId: partialIdOf(event.id, partial.windowStart), partial })),
+  );
 }
 
-export async function aggregateBatch(deps: AggregateDependencies, events: readonly IncomingEvent[], options: BatchOptions = {}): Promise<AggregateBatchOutcome> {
+export async function aggregateBatch(
+  deps: AggregateDependencies,
+  events: readonly IncomingEvent[],
+  options: BatchOptions = {},
+): Promise<AggregateBatchOutcome> {
   const elapsedSeconds = startStopwatch();
   const batch = new AggregateRun(deps);
   const byDataset = new Map<string, ParsedEvent[]>();

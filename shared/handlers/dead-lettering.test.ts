@@ -72,7 +72,9 @@ describe('dead letters', () => {
     const spaced = await park(deadLetters, 'partial/Berlin Mitte', { dimension: 'Berlin Mitte' });
     const underscored = await park(deadLetters, 'partial/Berlin_Mitte', { dimension: 'Berlin_Mitte' });
     const letters = await deadLetters.list();
-    expect(letters.map((letter) => JSON.parse(letter.body) as unknown)).toEqual(expect.arrayContaining([{ dimension: 'Berlin Mitte' }, { dimension: 'Berlin_Mitte' }]));
+    expect(letters.map((letter) => JSON.parse(letter.body) as unknown)).toEqual(
+      expect.arrayContaining([{ dimension: 'Berlin Mitte' }, { dimension: 'Berlin_Mitte' }]),
+    );
     expect(letters).toHaveLength(2);
     expect(spaced.id).not.toBe(underscored.id);
     // One to one, and a long id keeps a hash of the whole.
@@ -119,7 +121,10 @@ describe('dead letters', () => {
       },
       close: async () => {},
     };
-    const replay = replayDeadLetter({ deadLetters, publishers: new Map([['aggregates', failingAgain]]), manifest: store.manifest, clock: () => new Date() }, parked.id);
+    const replay = replayDeadLetter(
+      { deadLetters, publishers: new Map([['aggregates', failingAgain]]), manifest: store.manifest, clock: () => new Date() },
+      parked.id,
+    );
     await replay.catch(() => undefined);
     const letters = await deadLetters.list();
     expect(letters).toHaveLength(1);
@@ -127,7 +132,10 @@ describe('dead letters', () => {
     await expect(replay).rejects.toMatchObject({ code: 'DEAD_LETTER_CHANGED' });
 
     // Replayed without a new failure, it is marked; failing after that, it is waiting again.
-    const replayed = await replayDeadLetter({ deadLetters, publishers: new Map([['aggregates', aggregates]]), manifest: store.manifest, clock: () => new Date() }, parked.id);
+    const replayed = await replayDeadLetter(
+      { deadLetters, publishers: new Map([['aggregates', aggregates]]), manifest: store.manifest, clock: () => new Date() },
+      parked.id,
+    );
     expect(replayed.replayedAt).not.toBeNull();
     expect(await deadLetters.list()).toHaveLength(0);
     expect(await park(deadLetters, 'chunk-9', { rows: ['poison'] }, 'third failure')).toEqual({ id: parked.id, added: true });
@@ -144,7 +152,9 @@ describe('dead letters', () => {
         const blob = container.getBlockBlobClient(name);
         return new Proxy(blob, {
           get: (target, property, receiver) =>
-            property === 'download' ? (...args: Parameters<BlockBlobClient['download']>) => ((downloads += 1), target.download(...args)) : Reflect.get(target, property, receiver),
+            property === 'download'
+              ? (...args: Parameters<BlockBlobClient['download']>) => ((downloads += 1), target.download(...args))
+              : Reflect.get(target, property, receiver),
         });
       },
     };

@@ -6,7 +6,8 @@ import type { Logger } from '../runtime/logger.js';
 
 export function errorText(error: unknown): string {
   const inner = (error as { lastError?: unknown }).lastError ?? error;
-  if (inner instanceof Error) return `${inner.name}${'code' in inner ? ` ${String((inner as { code: unknown }).code)}` : ''}: ${inner.message}`;
+  if (inner instanceof Error)
+    return `${inner.name}${'code' in inner ? ` ${String((inner as { code: unknown }).code)}` : ''}: ${inner.message}`;
   return String(inner);
 }
 
@@ -42,7 +43,8 @@ const MAX_ID_TEXT = 160;
 export function deadLetterIdText(stableId: string): string {
   let text = '';
   for (const byte of Buffer.from(stableId, 'utf8')) {
-    const isKept = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte === 0x2d;
+    const isKept =
+      (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte === 0x2d;
     text += isKept ? String.fromCharCode(byte) : `.${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   if (text.length <= MAX_ID_TEXT) return text;

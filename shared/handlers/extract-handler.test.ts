@@ -93,7 +93,11 @@ describe('extract on bad and odd files', () => {
       .getContainerClient('rejected')
       .getBlockBlobClient(rejectedBlobName('iot_events', outcome.fileId!))
       .downloadToBuffer();
-    const reasons = rejected.toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { rowNumber: number; reason: string });
+    const reasons = rejected
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { rowNumber: number; reason: string });
     expect(reasons.map((row) => row.rowNumber)).toEqual([2, 3, 4, 5]);
     expect(reasons[0]!.reason).toContain('device_type');
     expect(reasons[1]!.reason).toContain('event_duration');
@@ -121,7 +125,10 @@ describe('extract on bad and odd files', () => {
   async function extractAndTransform(deps: ExtractDependencies, blobName: string, failAfter?: number, partitions?: number) {
     const { hub, chunks } = recordsHub(failAfter, partitions);
     const outcome = await extractFile({ ...deps, records: hub }, { container: 'landing', blobName }).catch((error: Error) => error);
-    await transformBatch(runtime.transformDependencies(silentLogger), chunks.map((body) => ({ body })));
+    await transformBatch(
+      runtime.transformDependencies(silentLogger),
+      chunks.map((body) => ({ body })),
+    );
     return outcome;
   }
 
@@ -133,7 +140,10 @@ describe('extract on bad and odd files', () => {
     ] as const) {
       // Twelve devices, so that the rows spread over both partitions.
       const rows = Array.from({ length: 12 }, (_, row) =>
-        GOOD_ROW.replace('8f00-000000000001', `8f00-${file}000000000${String(row).padStart(2, '0')}`).replace('device-001', `device-${String(row).padStart(3, '0')}`),
+        GOOD_ROW.replace('8f00-000000000001', `8f00-${file}000000000${String(row).padStart(2, '0')}`).replace(
+          'device-001',
+          `device-${String(row).padStart(3, '0')}`,
+        ),
       );
       const content = [IOT_CSV_HEADER, ...rows].join('\n') + '\n';
       await stack.blobService.getContainerClient('landing').getBlockBlobClient(blobName).upload(content, Buffer.byteLength(content));
@@ -158,18 +168,37 @@ describe('extract on bad and odd files', () => {
     await expect(extractAndTransform(deps, blobName, 0)).resolves.toBeInstanceOf(EtlError);
     const iot = runtime.datasets.get('iot_events')!;
     const outcome = await extractAndTransform({ ...deps, datasets: new Map([[iot.name, { ...iot, version: iot.version + 1 }]]) }, blobName);
-    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringMatching(/declaration of dataset 'iot_events' changed \(version 1 → 2\)/) });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/declaration of dataset 'iot_events' changed \(version 1 → 2\)/),
+    });
     expect(await runtime.store.manifest.getFile((outcome as { fileId: string }).fileId)).toMatchObject({ state: 'failed' });
   });
 
   it("refuses blob names with '.', '..' or empty segments before reading anything, with the reason in the manifest", async () => {
     const content = `${IOT_CSV_HEADER}\n${GOOD_ROW.replace('8f00-000000000001', '8f00-300000000001')}\n`;
-    await stack.blobService.getContainerClient('landing').getBlockBlobClient('iot_events/target.csv').upload(content, Buffer.byteLength(content));
+    await stack.blobService
+      .getContainerClient('landing')
+      .getBlockBlobClient('iot_events/target.csv')
+      .upload(content, Buffer.byteLength(content));
     // Each of these names reaches iot_events/target.csv (or another blob) once a storage client resolves it.
-    for (const blobName of ['iot_events/../iot_events/target.csv', 'iot_events/./target.csv', 'iot_events//target.csv', 'iot_events/sub/../target.csv']) {
+    for (const blobName of [
+      'iot_events/../iot_events/target.csv',
+      'iot_events/./target.csv',
+      'iot_events//target.csv',
+      'iot_events/sub/../target.csv',
+    ]) {
       const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: 'landing', blobName });
-      expect(outcome, blobName).toMatchObject({ status: 'failed', reason: expect.stringContaining("has an empty, '.' or '..' path segment") });
-      expect(await runtime.store.manifest.getFile(outcome.fileId!)).toMatchObject({ state: 'failed', blobName, dataset: 'iot_events', totalRows: 0 });
+      expect(outcome, blobName).toMatchObject({
+        status: 'failed',
+        reason: expect.stringContaining("has an empty, '.' or '..' path segment"),
+      });
+      expect(await runtime.store.manifest.getFile(outcome.fileId!)).toMatchObject({
+        state: 'failed',
+        blobName,
+        dataset: 'iot_events',
+        totalRows: 0,
+      });
     }
   });
 
@@ -179,16 +208,22 @@ describe('extract on bad and odd files', () => {
     const event = { eventType: 'Microsoft.Storage.BlobCreated', subject: `/blobServices/default/containers/landing/blobs/${blobName}` };
     await extractFromQueue(JSON.stringify(event), new InvocationContext({ functionName: 'extract' }));
     const files = await new StatusService(runtime.store.manifest, runtime.deadLetters).files({ state: 'failed', limit: 1000 });
-    expect(files.find((file) => file.blobName === blobName)).toMatchObject({ state: 'failed', error: expect.stringContaining('is not a .csv file') });
+    expect(files.find((file) => file.blobName === blobName)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('is not a .csv file'),
+    });
   });
 
   it('reads the BlobCreated events Event Grid delivers, and refuses other events', () => {
     expect(
-      landedBlobFromEvent({ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/landing/blobs/iot_events/a b.csv' }),
+      landedBlobFromEvent({
+        eventType: 'Microsoft.Storage.BlobCreated',
+        subject: '/blobServices/default/containers/landing/blobs/iot_events/a b.csv',
+      }),
     ).toEqual({ container: 'landing', blobName: 'iot_events/a b.csv' });
-    expect(() => landedBlobFromEvent({ eventType: 'Microsoft.Storage.BlobDeleted', subject: '/blobServices/default/containers/landing/blobs/x.csv' })).toThrow(
-      /BlobCreated/,
-    );
+    expect(() =>
+      landedBlobFromEvent({ eventType: 'Microsoft.Storage.BlobDeleted', subject: '/blobServices/default/containers/landing/blobs/x.csv' }),
+    ).toThrow(/BlobCreated/);
     expect(() => landedBlobFromEvent('garbage')).toThrow(/BlobCreated/);
   });
 });

@@ -48,7 +48,14 @@ export interface LandedBlob {
 }
 
 export type ExtractOutcome =
-  | { readonly status: 'extracted'; readonly fileId: string; readonly totalRows: number; readonly validRows: number; readonly rejectedRows: number; readonly chunks: number }
+  | {
+      readonly status: 'extracted';
+      readonly fileId: string;
+      readonly totalRows: number;
+      readonly validRows: number;
+      readonly rejectedRows: number;
+      readonly chunks: number;
+    }
   | { readonly status: 'skipped'; readonly fileId?: string; readonly reason: string }
   | { readonly status: 'failed'; readonly fileId: string; readonly reason: string };
 
@@ -98,7 +105,12 @@ export function refusedBlobName(blobName: string): string | undefined {
  * against a declaration with another fingerprint would cut the file differently.
  */
 export function declarationFingerprint(dataset: DatasetDeclaration): string {
-  const cutBy = { version: dataset.version, columns: dataset.columns, partitionKey: dataset.partitionKey ?? null, csv: dataset.csv ?? null };
+  const cutBy = {
+    version: dataset.version,
+    columns: dataset.columns,
+    partitionKey: dataset.partitionKey ?? null,
+    csv: dataset.csv ?? null,
+  };
   return createHash('sha256').update(JSON.stringify(cutBy)).digest('hex');
 }
 
@@ -124,7 +136,14 @@ interface PendingChunk {
 export async function extractFile(deps: ExtractDependencies, blob: LandedBlob): Promise<ExtractOutcome> {
   const elapsedSeconds = startStopwatch();
   const outcome = await extractLandedFile(deps, blob);
-  if (deps.metrics) recordExtractOutcome(deps.metrics, datasetForBlobName(deps.datasets, blob.blobName)?.name ?? 'unknown', outcome, elapsedSeconds(), deps.clock());
+  if (deps.metrics)
+    recordExtractOutcome(
+      deps.metrics,
+      datasetForBlobName(deps.datasets, blob.blobName)?.name ?? 'unknown',
+      outcome,
+      elapsedSeconds(),
+      deps.clock(),
+    );
   return outcome;
 }
 
@@ -173,10 +192,17 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
   const declaration = declarationFingerprint(dataset);
   const plan = await deps.plans.pin(
     { dataset: dataset.name, fileId },
-    { maxRows: deps.chunk.maxRows, maxBytes: deps.chunk.maxBytes, partitionCount: partitionIds.length, datasetVersion: dataset.version, declaration },
+    {
+      maxRows: deps.chunk.maxRows,
+      maxBytes: deps.chunk.maxBytes,
+      partitionCount: partitionIds.length,
+      datasetVersion: dataset.version,
+      declaration,
+    },
   );
   if (plan.declaration !== declaration) {
-    const change = plan.datasetVersion === dataset.version ? `still version ${dataset.version}` : `version ${plan.datasetVersion} → ${dataset.version}`;
+    const change =
+      plan.datasetVersion === dataset.version ? `still version ${dataset.version}` : `version ${plan.datasetVersion} → ${dataset.version}`;
     const reason =
       `the declaration of dataset '${dataset.name}' changed (${change}) since this file was first extracted, so a retry cannot ` +
       `cut it into the chunks already sent; upload the file under a new name to load it against the current declaration`;
@@ -186,7 +212,15 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
   }
   const writer = deps.rejected.open({ dataset: dataset.name, fileId, blobName });
   try {
-    const counts = await extractRows(deps, dataset, fileId, blobName, await deps.blobs.read(container, blobName, info.etag), { plan, partitionIds }, writer);
+    const counts = await extractRows(
+      deps,
+      dataset,
+      fileId,
+      blobName,
+      await deps.blobs.read(container, blobName, info.etag),
+      { plan, partitionIds },
+      writer,
+    );
     await writer.close();
     if ('headerError' in counts) {
       await deps.manifest.failFile(fileId, counts.headerError, now());
@@ -244,13 +278,24 @@ async function extractRows(
   let rejectedRows = 0;
   let binding: ReturnType<typeof bindHeader> | undefined;
 
-  const encoder = new ChunkEventEncoder({ type: CHUNK_EVENT_TYPE, v: 1, dataset: dataset.name, datasetVersion: dataset.version, fileId, blobName });
+  const encoder = new ChunkEventEncoder({
+    type: CHUNK_EVENT_TYPE,
+    v: 1,
+    dataset: dataset.name,
+    datasetVersion: dataset.version,
+    fileId,
+    blobName,
+  });
 
   const publish = async (partitionIndex: number, chunk: PendingChunk): Promise<void> => {
     const event = encoder.encode(chunk.rows, chunks);
     chunks += 1;
     // Rows are grouped by the plan's partitions; should the hub have fewer now, they fold onto its own.
-    const outgoing: OutgoingEvent = { body: event.body, partitionId: partitionIds[partitionIndex % partitionIds.length], properties: event.properties };
+    const outgoing: OutgoingEvent = {
+      body: event.body,
+      partitionId: partitionIds[partitionIndex % partitionIds.length],
+      properties: event.properties,
+    };
     const sending = deps.records.publish([outgoing]).then(
       () => {
         // The publisher is done with the body; a failed publish fails the file, so its body is left to the GC.
@@ -286,7 +331,11 @@ async function extractRows(
       if (!binding?.ok) throw new EtlError('INTERNAL', 'the CSV reader yielded a row before the header');
       if (item.fields[0] === header[0] && item.fields.every((field, index) => field === header[index])) {
         rejectedRows += 1;
-        await rejected.write({ rowNumber: item.rowNumber, raw: item.raw, reason: 'the header again: a line repeats the header (files joined together?)' });
+        await rejected.write({
+          rowNumber: item.rowNumber,
+          raw: item.raw,
+          reason: 'the header again: a line repeats the header (files joined together?)',
+        });
         continue;
       }
       const validation = validateRow(dataset, binding.binding, item.fields);

@@ -57,7 +57,12 @@ describe('extract of a file in a folder that names no dataset', () => {
   });
 
   it.each([
-    ['a folder name longer than a dataset name can be', `${'a'.repeat(70)}/x.csv`, '', /folder 'a{70}' cannot name a dataset \(names are .*known datasets: iot_events/],
+    [
+      'a folder name longer than a dataset name can be',
+      `${'a'.repeat(70)}/x.csv`,
+      '',
+      /folder 'a{70}' cannot name a dataset \(names are .*known datasets: iot_events/,
+    ],
     ['a folder name of a hundred characters', `${'b'.repeat(100)}/x.csv`, '', /folder 'b{80}…' \(100 characters\) cannot name a dataset/],
     ['a folder name with capitals and spaces', 'My Exports/2026/x.csv', '', /folder 'My Exports' cannot name a dataset/],
     ['a file at the container root', 'x.csv', '', /'x\.csv' is not in a dataset folder/],

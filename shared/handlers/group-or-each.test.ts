@@ -18,7 +18,8 @@ function recorder(refuse: (items: readonly number[], call: number) => Error | un
       return items.join('+');
     },
     written: (items) => void written.push([...items]),
-    park: async (item, failure: RetriesExhaustedError) => void parked.push({ item, attempts: failure.attempts, error: (failure.lastError as Error).message }),
+    park: async (item, failure: RetriesExhaustedError) =>
+      void parked.push({ item, attempts: failure.attempts, error: (failure.lastError as Error).message }),
     describe: (items) => `${items.length} items`,
   };
   return { steps, writes, written, parked };
@@ -55,7 +56,11 @@ describe('writeGroupsOrEach', () => {
     const { steps, writes, written } = recorder((_items, call) => (call < 3 ? new EtlError('SQL_TRANSIENT', 'busy') : undefined));
     const retries = { count: 0 };
     await writeGroupsOrEach([[1, 2, 3]], steps, run(retries));
-    expect(writes).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    expect(writes).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     expect(written).toEqual([[1, 2, 3]]);
     expect(retries.count).toBe(2);
   });

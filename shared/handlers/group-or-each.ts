@@ -29,7 +29,11 @@ export interface GroupRun {
 }
 
 /** Writes each group, falling back to its items one by one when the group fails. */
-export async function writeGroupsOrEach<Item, Result>(groups: readonly (readonly Item[])[], steps: GroupSteps<Item, Result>, run: GroupRun): Promise<void> {
+export async function writeGroupsOrEach<Item, Result>(
+  groups: readonly (readonly Item[])[],
+  steps: GroupSteps<Item, Result>,
+  run: GroupRun,
+): Promise<void> {
   for (const group of groups) {
     if (group.length > 1) {
       try {
@@ -55,7 +59,9 @@ function attempt<Item, Result>(items: readonly Item[], steps: GroupSteps<Item, R
     () => steps.write(items),
     (error, attemptNumber, delayMs) => {
       run.onRetry?.();
-      run.log.warn(`${run.stage}: ${steps.describe(items)}: attempt ${attemptNumber} failed (${messageOf(error)}); retrying in ${delayMs} ms`);
+      run.log.warn(
+        `${run.stage}: ${steps.describe(items)}: attempt ${attemptNumber} failed (${messageOf(error)}); retrying in ${delayMs} ms`,
+      );
     },
   );
 }

@@ -9,7 +9,10 @@ export interface IncomingEvent {
 }
 
 /** Zip the arrays a `cardinality: 'many'` Event Hubs trigger passes into one object per event. */
-export function incomingEventsFromTrigger(bodies: readonly unknown[], triggerMetadata: Readonly<Record<string, unknown>> | undefined): IncomingEvent[] {
+export function incomingEventsFromTrigger(
+  bodies: readonly unknown[],
+  triggerMetadata: Readonly<Record<string, unknown>> | undefined,
+): IncomingEvent[] {
   const properties = (triggerMetadata?.propertiesArray as Record<string, unknown>[] | undefined) ?? [];
   const partitionKeys = (triggerMetadata?.partitionKeyArray as (string | null)[] | undefined) ?? [];
   const sequenceNumbers = (triggerMetadata?.sequenceNumberArray as number[] | undefined) ?? [];

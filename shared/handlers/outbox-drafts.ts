@@ -9,7 +9,6 @@ import type { OutboxBuilder, OutboxDraft } from '../ports/etl-store.js';
 import { PARTIALS_EVENT_TYPE, type PartialsEvent } from '../messages/partials-event.js';
 import { aggregatesPartitionKey } from '../messages/partition-routing.js';
 
-
 /**
  * Most bytes of one outbox message body. Partials are summed over a whole transaction (up to
  * `ETL_TRANSFORM_TRANSACTION_ROWS` rows), so one dimension's windows over several days of event

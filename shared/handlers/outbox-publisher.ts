@@ -11,7 +11,11 @@ export type OutboxPublishers = ReadonlyMap<string, EventPublisher>;
  * Unpublished ones stay for the relay: a destination with no publisher here, or a failed publish,
  * does not hold back the other destinations; the first error is then thrown.
  */
-export async function publishOutbox(publishers: OutboxPublishers, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[]): Promise<void> {
+export async function publishOutbox(
+  publishers: OutboxPublishers,
+  store: Pick<EtlStore, 'outbox'>,
+  messages: readonly OutboxMessage[],
+): Promise<void> {
   const byDestination = new Map<string, OutboxMessage[]>();
   for (const message of messages) {
     const list = byDestination.get(message.destination);
@@ -22,7 +26,11 @@ export async function publishOutbox(publishers: OutboxPublishers, store: Pick<Et
   for (const [destination, group] of byDestination) {
     try {
       const publisher = publishers.get(destination);
-      if (!publisher) throw new EtlError('INTERNAL', `outbox message ${group[0]!.id} is for '${destination}', which has no publisher here; it stays in the outbox`);
+      if (!publisher)
+        throw new EtlError(
+          'INTERNAL',
+          `outbox message ${group[0]!.id} is for '${destination}', which has no publisher here; it stays in the outbox`,
+        );
       await publishTo(publisher, store, group);
     } catch (error) {
       firstError ??= error;
@@ -37,7 +45,11 @@ export async function publishOutbox(publishers: OutboxPublishers, store: Pick<Et
  * message the hub refuses does not hold back the others; the first error is then thrown.
  */
 async function publishTo(publisher: EventPublisher, store: Pick<EtlStore, 'outbox'>, messages: readonly OutboxMessage[]): Promise<void> {
-  const toEvent = (message: OutboxMessage) => ({ body: Buffer.from(message.body, 'utf8'), partitionKey: message.partitionKey, properties: { outboxId: message.id } });
+  const toEvent = (message: OutboxMessage) => ({
+    body: Buffer.from(message.body, 'utf8'),
+    partitionKey: message.partitionKey,
+    properties: { outboxId: message.id },
+  });
   try {
     await publisher.publish(messages.map(toEvent));
   } catch (error) {

@@ -29,7 +29,9 @@ export async function replayDeadLetter(deps: ReplayDependencies, id: string): Pr
   if (letter.replayedAt) throw new EtlError('INTERNAL', `dead letter '${id}' was already replayed at ${letter.replayedAt}`);
   const publisher = deps.publishers.get(letter.source);
   if (!publisher) throw new EtlError('INTERNAL', `dead letter '${id}' came from '${letter.source}', which cannot be replayed to`);
-  await publisher.publish([{ body: bodyOf(letter), partitionKey: letter.partitionKey ?? undefined, properties: { ...letter.properties, replayOf: id } }]);
+  await publisher.publish([
+    { body: bodyOf(letter), partitionKey: letter.partitionKey ?? undefined, properties: { ...letter.properties, replayOf: id } },
+  ]);
   const at = deps.clock().toISOString();
   // On the version read before publishing: if the event failed again meanwhile, that letter stays.
   await deps.deadLetters.markReplayed(id, at, letter.etag);

@@ -13,7 +13,7 @@ export const DEFAULT_TRANSACTION_ROWS = 100_000;
  */
 export function planTransactions(chunks: readonly Pick<ChunkLoadInput, 'dataset' | 'facts'>[], maxRows: number): number[][] {
   const groups: number[][] = [];
-  for (let start = 0; start < chunks.length; ) {
+  for (let start = 0; start < chunks.length;) {
     const dataset = chunks[start]!.dataset;
     let end = start;
     let runRows = 0;

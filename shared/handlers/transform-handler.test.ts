@@ -35,13 +35,20 @@ describe('planTransactions', () => {
   it('cuts a run of one dataset into transactions of about equal size, never above the limit', () => {
     const eleven = chunks(...Array.from({ length: 11 }, (): [typeof iotEventsDataset, number] => [iotEventsDataset, 10]));
     // 110 rows with a limit of 100: 60 + 50, not 100 + 10.
-    expect(planTransactions(eleven, 100)).toEqual([[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
+    expect(planTransactions(eleven, 100)).toEqual([
+      [0, 1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+    ]);
     expect(planTransactions(eleven.slice(0, 5), 25)).toEqual([[0, 1], [2, 3], [4]]);
     expect(planTransactions(eleven, 1000)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]);
   });
 
   it('keeps each transaction to one dataset and lets a chunk above the limit go alone', () => {
-    expect(planTransactions(chunks([iotEventsDataset, 10], [iotEventsDataset, 10], [other, 10], [iotEventsDataset, 10]), 100)).toEqual([[0, 1], [2], [3]]);
+    expect(planTransactions(chunks([iotEventsDataset, 10], [iotEventsDataset, 10], [other, 10], [iotEventsDataset, 10]), 100)).toEqual([
+      [0, 1],
+      [2],
+      [3],
+    ]);
     expect(planTransactions(chunks([iotEventsDataset, 150], [iotEventsDataset, 10]), 100)).toEqual([[0], [1]]);
     expect(planTransactions([], 100)).toEqual([]);
   });
@@ -92,7 +99,13 @@ describe('transform handler under faults', () => {
   beforeEach(async () => {
     fileCounter += 1;
     fileId = `file-${fileCounter}`;
-    await store.manifest.beginFile({ fileId, dataset: dataset.name, blobName: `${dataset.name}/${fileId}.csv`, blobEtag: 'e', receivedAt: new Date().toISOString() });
+    await store.manifest.beginFile({
+      fileId,
+      dataset: dataset.name,
+      blobName: `${dataset.name}/${fileId}.csv`,
+      blobEtag: 'e',
+      receivedAt: new Date().toISOString(),
+    });
   });
 
   const deps = (overrides: Partial<TransformDependencies> = {}): TransformDependencies => ({
@@ -133,12 +146,16 @@ describe('transform handler under faults', () => {
     const value = columns.findIndex((column) => column.name === 'value');
     [columns[duration], columns[value]] = [columns[value]!, columns[duration]!];
     const redeclared = { ...dataset, version: dataset.version + 1, columns };
-    const outcome = await transformBatch(deps({ datasets: new Map([[dataset.name, redeclared]]) }), [{ body: iotChunkEvent(fileId, 0, keyRange(base + 1, 4)) }]);
+    const outcome = await transformBatch(deps({ datasets: new Map([[dataset.name, redeclared]]) }), [
+      { body: iotChunkEvent(fileId, 0, keyRange(base + 1, 4)) },
+    ]);
     expect(outcome).toMatchObject({ chunks: 0, loaded: 0, deadLettered: 1 });
     expect(await store.query.countFacts(dataset, { fileId })).toBe(0);
     const letters = (await deadLetters.list({ stage: 'transform' })).filter((letter) => letter.fileId === fileId);
     expect(letters).toHaveLength(1);
-    expect(letters[0]!.error).toMatch(/STALE_DATASET_VERSION: chunk .*\/0 was cut against version 1 of dataset 'iot_events', which is declared as version 2 now/);
+    expect(letters[0]!.error).toMatch(
+      /STALE_DATASET_VERSION: chunk .*\/0 was cut against version 1 of dataset 'iot_events', which is declared as version 2 now/,
+    );
     expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', loadedRows: 0, chunksDeadLettered: 1 });
   });
 
@@ -196,14 +213,26 @@ describe('transform handler under faults', () => {
     // A permanent error is not retried: the group once, then each chunk once.
     expect(calls).toHaveLength(4);
     expect(letters[0]!.attempts).toBe(1);
-    expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', loadedRows: 20, chunksLoaded: 2, chunksDeadLettered: 1 });
+    expect(await store.manifest.getFile(fileId)).toMatchObject({
+      state: 'loading',
+      loadedRows: 20,
+      chunksLoaded: 2,
+      chunksDeadLettered: 1,
+    });
   });
 
   it('parks a batch whose database stays down within one retry budget, not one per chunk', async () => {
     const base = fileCounter * 1000;
     await store.manifest.finishExtract(fileId, { totalRows: 15, validRows: 15, rejectedRows: 0, chunks: 3 }, new Date().toISOString());
     let now = 0;
-    const retry = { maxAttempts: 100, baseDelayMs: 100, budgetMs: 2_000, random: () => 0.5, now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const retry = {
+      maxAttempts: 100,
+      baseDelayMs: 100,
+      budgetMs: 2_000,
+      random: () => 0.5,
+      now: () => now,
+      sleep: async (ms: number) => void (now += ms),
+    };
     const state = { failures: Infinity, calls: 0 };
     const events = [0, 1, 2].map((index) => ({ body: iotChunkEvent(fileId, index, keyRange(base + 1 + index * 5, 5)) }));
     // One chunk per transaction: three groups, each of which would have had its own retries.
@@ -214,14 +243,18 @@ describe('transform handler under faults', () => {
     expect(now).toBe(1_500);
     const letters = (await deadLetters.list({ stage: 'transform' })).filter((letter) => letter.fileId === fileId);
     expect(letters.map((letter) => letter.attempts).sort()).toEqual([0, 0, 5]);
-    expect(letters.find((letter) => letter.attempts === 0)!.error).toMatch(/not attempted: this invocation's retry budget \(2000 ms\) was spent on: .*40613/);
+    expect(letters.find((letter) => letter.attempts === 0)!.error).toMatch(
+      /not attempted: this invocation's retry budget \(2000 ms\) was spent on: .*40613/,
+    );
   });
 
   it('retries a database that fails for a while and loads everything once', async () => {
     const base = fileCounter * 1000;
     const state = { failures: 2, calls: 0 };
     await store.manifest.finishExtract(fileId, { totalRows: 5, validRows: 5, rejectedRows: 0, chunks: 1 }, new Date().toISOString());
-    const outcome = await transformBatch(deps({ store: flakyStore(store, state) }), [{ body: iotChunkEvent(fileId, 0, keyRange(base + 1, 5)) }]);
+    const outcome = await transformBatch(deps({ store: flakyStore(store, state) }), [
+      { body: iotChunkEvent(fileId, 0, keyRange(base + 1, 5)) },
+    ]);
     expect(state.calls).toBe(3);
     expect(outcome).toMatchObject({ chunks: 1, loaded: 5, deadLettered: 0 });
     expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'complete', loadedRows: 5 });
@@ -240,7 +273,10 @@ describe('transform handler under faults', () => {
     expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'loading', loadedRows: 0, chunksDeadLettered: 1 });
 
     // Replay puts the event back on the records hub; transform (here: called directly) loads it.
-    await replayDeadLetter({ deadLetters, publishers: new Map([['records', records]]), manifest: store.manifest, clock: () => new Date() }, letter.id);
+    await replayDeadLetter(
+      { deadLetters, publishers: new Map([['records', records]]), manifest: store.manifest, clock: () => new Date() },
+      letter.id,
+    );
     expect((await deadLetters.get(letter.id))!.replayedAt).not.toBeNull();
     const again = await transformBatch(deps(), [{ body: JSON.parse(letter.body) as unknown }]);
     expect(again).toMatchObject({ chunks: 1, loaded: 8 });

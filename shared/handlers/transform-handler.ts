@@ -64,16 +64,28 @@ interface PreparedChunk {
   readonly input: ChunkLoadInput;
 }
 
-export async function transformBatch(deps: TransformDependencies, events: readonly IncomingEvent[], options: BatchOptions = {}): Promise<TransformBatchOutcome> {
+export async function transformBatch(
+  deps: TransformDependencies,
+  events: readonly IncomingEvent[],
+  options: BatchOptions = {},
+): Promise<TransformBatchOutcome> {
   const elapsedSeconds = startStopwatch();
   const budget = budgetOf(deps, options);
   const batch = new TransformRun(deps, budget);
   const prepared = await batch.prepare(events);
-  const groups = planTransactions(prepared.map((chunk) => chunk.input), deps.transactionRows ?? DEFAULT_TRANSACTION_ROWS);
+  const groups = planTransactions(
+    prepared.map((chunk) => chunk.input),
+    deps.transactionRows ?? DEFAULT_TRANSACTION_ROWS,
+  );
   await writeGroupsOrEach(
     groups.map((group) => group.map((index) => prepared[index]!)),
     batch,
-    { stage: 'transform', budget, log: deps.log, onRetry: () => deps.metrics?.increment('etl_retry_attempts_total', { stage: 'transform' }) },
+    {
+      stage: 'transform',
+      budget,
+      log: deps.log,
+      onRetry: () => deps.metrics?.increment('etl_retry_attempts_total', { stage: 'transform' }),
+    },
   );
   await batch.publish();
   deps.metrics?.observe('etl_transform_batch_seconds', {}, elapsedSeconds());
@@ -110,7 +122,12 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
         identity = envelope;
         const event = checkChunkRows(envelope, declared);
         const dataset = this.deps.datasets.get(event.dataset)!;
-        const input = { dataset, fileId: event.fileId, chunkId: chunkIdOf(event.fileId, event.chunkIndex), facts: factsOfChunk(dataset, event) };
+        const input = {
+          dataset,
+          fileId: event.fileId,
+          chunkId: chunkIdOf(event.fileId, event.chunkIndex),
+          facts: factsOfChunk(dataset, event),
+        };
         prepared.push({ incoming, event, input });
       } catch (error) {
         await this.#park(incoming, identity, error, 1);
@@ -151,7 +168,9 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
       this.deps.metrics?.increment('etl_outbox_messages_published_total', {}, messages.length);
     } catch (error) {
       this.deps.metrics?.increment('etl_outbox_publish_failures_total', {}, messages.length);
-      this.deps.log.warn(`transform: publishing ${messages.length} partials failed; the outbox relay will retry: ${(error as Error).message}`);
+      this.deps.log.warn(
+        `transform: publishing ${messages.length} partials failed; the outbox relay will retry: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -161,7 +180,10 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
     if (result.alreadyApplied) this.outcome.alreadyApplied += 1;
     this.outcome.loaded += result.loaded;
     this.outcome.duplicates += result.duplicates;
-    this.deps.metrics?.increment('etl_chunk_events_processed_total', { dataset, outcome: result.alreadyApplied ? 'already_applied' : 'loaded' });
+    this.deps.metrics?.increment('etl_chunk_events_processed_total', {
+      dataset,
+      outcome: result.alreadyApplied ? 'already_applied' : 'loaded',
+    });
     this.deps.metrics?.increment('etl_facts_loaded_total', { dataset }, result.loaded);
     this.deps.metrics?.increment('etl_duplicate_rows_total', { dataset }, result.duplicates);
   }
@@ -185,8 +207,10 @@ class TransformRun implements GroupSteps<PreparedChunk, ChunksLoadResult> {
     if (!event || !parked.added) return;
     // Best effort: the manifest shows the file is waiting on a dead letter (the database may be what failed).
     const at = deps.clock().toISOString();
-    await this.budget.once(() => deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, at)).catch((manifestError: unknown) =>
-      deps.log.warn(`transform: could not count the dead letter on file ${event.fileId}: ${(manifestError as Error).message}`),
-    );
+    await this.budget
+      .once(() => deps.store.manifest.addDeadLetteredChunks(event.fileId, 1, at))
+      .catch((manifestError: unknown) =>
+        deps.log.warn(`transform: could not count the dead letter on file ${event.fileId}: ${(manifestError as Error).message}`),
+      );
   }
 }

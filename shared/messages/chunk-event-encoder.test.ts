@@ -2,13 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { CHUNK_EVENT_TYPE, chunkEventProperties, parseChunkEvent, type ChunkEnvelope, type ChunkEvent } from './chunk-event.js';
 import { ChunkEventEncoder } from './chunk-event-encoder.js';
 
-const envelope: ChunkEnvelope = { type: CHUNK_EVENT_TYPE, v: 1, dataset: 'd', datasetVersion: 3, fileId: 'f00d', blobName: 'd/über "quoted" \\ name.csv' };
+const envelope: ChunkEnvelope = {
+  type: CHUNK_EVENT_TYPE,
+  v: 1,
+  dataset: 'd',
+  datasetVersion: 3,
+  fileId: 'f00d',
+  blobName: 'd/über "quoted" \\ name.csv',
+};
 
 /** Fields that JSON must escape or encode as multi-byte UTF-8, beside plain ones. */
-const AWKWARD_FIELDS = ['plain', '', 'say "hi"', 'back\\slash', 'tab\there', 'line\nbreak', 'nul\u0000', 'ümlaut', '日本語', 'emoji 🚀', '\u2028sep'];
+const AWKWARD_FIELDS = [
+  'plain',
+  '',
+  'say "hi"',
+  'back\\slash',
+  'tab\there',
+  'line\nbreak',
+  'nul\u0000',
+  'ümlaut',
+  '日本語',
+  'emoji 🚀',
+  '\u2028sep',
+];
 
 function rowsOf(count: number, seed: number): string[][] {
-  return Array.from({ length: count }, (_, row) => [String(seed * 1000 + row), AWKWARD_FIELDS[(row + seed) % AWKWARD_FIELDS.length] as string, `v${row % 7}`]);
+  return Array.from({ length: count }, (_, row) => [
+    String(seed * 1000 + row),
+    AWKWARD_FIELDS[(row + seed) % AWKWARD_FIELDS.length] as string,
+    `v${row % 7}`,
+  ]);
 }
 
 function encodeChunk(encoder: ChunkEventEncoder, chunkIndex: number, rowNumbers: readonly number[], rows: readonly string[][]) {

@@ -231,7 +231,10 @@ export class ChunkEventEncoder {
     const headText = `${JSON.stringify(head).slice(0, -1)},"rowNumbers":[`;
     const sizes = rows.encodedBytes();
     if (sizes.rowNumberBytes > this.largest.rowNumberBytes || sizes.rowBytes > this.largest.rowBytes) {
-      this.largest = { rowNumberBytes: Math.max(sizes.rowNumberBytes, this.largest.rowNumberBytes), rowBytes: Math.max(sizes.rowBytes, this.largest.rowBytes) };
+      this.largest = {
+        rowNumberBytes: Math.max(sizes.rowNumberBytes, this.largest.rowNumberBytes),
+        rowBytes: Math.max(sizes.rowBytes, this.largest.rowBytes),
+      };
     }
     const size = Buffer.byteLength(headText, 'utf8') + sizes.rowNumberBytes + sizes.rowBytes + MIDDLE.length + END.length;
     const storage = this.pool.take(size);

@@ -62,7 +62,11 @@ export function chunkEventProperties(event: ChunkEvent, traceParent?: string): R
 }
 
 /** The same properties as `chunkEventProperties`, for a chunk whose rows are already encoded. */
-export function chunkPositionProperties(envelope: ChunkEnvelope, position: ChunkPosition, traceParent?: string): Record<string, string | number> {
+export function chunkPositionProperties(
+  envelope: ChunkEnvelope,
+  position: ChunkPosition,
+  traceParent?: string,
+): Record<string, string | number> {
   const properties: Record<string, string | number> = {
     dataset: envelope.dataset,
     schemaVersion: envelope.datasetVersion,
@@ -127,7 +131,8 @@ export function checkChunkRows(event: ChunkEnvelopeOf, declared: (dataset: strin
     if (!Array.isArray(row) || row.length !== columns || !row.every((field) => typeof field === 'string')) {
       throw new EtlError('MALFORMED_EVENT', `chunk event row ${index} is not ${columns} text fields`);
     }
-    if (!Number.isSafeInteger(event.rowNumbers[index])) throw new EtlError('MALFORMED_EVENT', `chunk event row number ${index} is not an integer`);
+    if (!Number.isSafeInteger(event.rowNumbers[index]))
+      throw new EtlError('MALFORMED_EVENT', `chunk event row number ${index} is not an integer`);
   }
   return event as ChunkEvent;
 }

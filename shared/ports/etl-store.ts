@@ -129,10 +129,7 @@ export interface WindowStore {
     partials: readonly { readonly partialId: string; readonly partial: WindowPartial }[],
     merge: (existing: WindowPartial, incoming: WindowPartial) => WindowPartial,
   ): Promise<{ applied: number; alreadyApplied: number }>;
-  listWindows(
-    dataset: DatasetDeclaration,
-    options?: { from?: string; to?: string; limit?: number },
-  ): Promise<readonly WindowRow[]>;
+  listWindows(dataset: DatasetDeclaration, options?: { from?: string; to?: string; limit?: number }): Promise<readonly WindowRow[]>;
 }
 
 export interface DailyPercentileRow {
@@ -152,10 +149,7 @@ export interface DailyPercentileRow {
 
 export interface ReportQuery {
   /** The dataset's daily report (its `report` declaration), ordered by day then dimension. */
-  dailyPercentile(
-    dataset: DatasetDeclaration,
-    options?: { from?: string; to?: string },
-  ): Promise<readonly DailyPercentileRow[]>;
+  dailyPercentile(dataset: DatasetDeclaration, options?: { from?: string; to?: string }): Promise<readonly DailyPercentileRow[]>;
 }
 
 /** Exact aggregates straight from the facts table, for checks and tests (invariant 3). */
@@ -163,7 +157,12 @@ export interface FactQuery {
   countFacts(dataset: DatasetDeclaration, options?: { fileId?: string }): Promise<number>;
   /** Count/sum/min/max per window and dimension key, computed by GROUP BY over facts. */
   groupByWindow(dataset: DatasetDeclaration): Promise<
-    readonly { windowStart: string; dimensionKey: string; count: number; measures: Record<string, { sum: number; min: number; max: number }> }[]
+    readonly {
+      windowStart: string;
+      dimensionKey: string;
+      count: number;
+      measures: Record<string, { sum: number; min: number; max: number }>;
+    }[]
   >;
   /** Values of one measure (for exact quantiles in tests and benchmarks). */
   measureValues(dataset: DatasetDeclaration, measure: string, options?: { windowStart?: string; dimensionKey?: string }): Promise<number[]>;

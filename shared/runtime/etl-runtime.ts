@@ -62,7 +62,10 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
       for (const name of Object.values(config.containers)) await blobService.getContainerClient(name).createIfNotExists();
     }
     const records = new EventHubsEventPublisher(await createEventHubProducer(config.eventHubs, config.hubs.records), config.hubs.records);
-    const aggregates = new EventHubsEventPublisher(await createEventHubProducer(config.eventHubs, config.hubs.aggregates), config.hubs.aggregates);
+    const aggregates = new EventHubsEventPublisher(
+      await createEventHubProducer(config.eventHubs, config.hubs.aggregates),
+      config.hubs.aggregates,
+    );
     const deadLetters = new BlobDeadLetterStore(blobService.getContainerClient(config.containers.deadLetters));
     const rejected = new BlobRejectedRowSink(blobService.getContainerClient(config.containers.rejected));
     const plans = new BlobChunkPlanStore(blobService.getContainerClient(config.containers.rejected));
@@ -77,9 +80,40 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
       deadLetters,
       clock,
       metrics,
-      extractDependencies: (log) => ({ datasets, blobs, manifest: store.manifest, rejected, records, chunk: config.chunk, plans, clock, log, metrics }),
-      transformDependencies: (log) => ({ datasets, store, aggregates, deadLetters, retry: config.retry, transactionRows: config.transformTransactionRows, sourceHub: config.hubs.records, clock, log, metrics }),
-      aggregateDependencies: (log) => ({ datasets, windows: store.windows, deadLetters, retry: config.retry, sourceHub: config.hubs.aggregates, clock, log, metrics }),
+      extractDependencies: (log) => ({
+        datasets,
+        blobs,
+        manifest: store.manifest,
+        rejected,
+        records,
+        chunk: config.chunk,
+        plans,
+        clock,
+        log,
+        metrics,
+      }),
+      transformDependencies: (log) => ({
+        datasets,
+        store,
+        aggregates,
+        deadLetters,
+        retry: config.retry,
+        transactionRows: config.transformTransactionRows,
+        sourceHub: config.hubs.records,
+        clock,
+        log,
+        metrics,
+      }),
+      aggregateDependencies: (log) => ({
+        datasets,
+        windows: store.windows,
+        deadLetters,
+        retry: config.retry,
+        sourceHub: config.hubs.aggregates,
+        clock,
+        log,
+        metrics,
+      }),
       async close() {
         await Promise.allSettled([records.close(), aggregates.close(), telemetry.close()]);
         await store.close();

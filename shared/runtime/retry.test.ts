@@ -14,7 +14,12 @@ function virtualTime() {
   };
 }
 
-const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({ maxAttempts: 10, baseDelayMs: 100, budgetMs: 60_000, ...overrides });
+const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
+  maxAttempts: 10,
+  baseDelayMs: 100,
+  budgetMs: 60_000,
+  ...overrides,
+});
 const transient = () => new EtlError('SQL_TRANSIENT', 'database unavailable (error 40613)');
 
 async function failure(promise: Promise<unknown>): Promise<RetriesExhaustedError> {
@@ -37,7 +42,11 @@ describe('RetryBudget', () => {
   });
 
   it('does not retry an error that is not transient: a permanent SQL error, a bug, a user error', async () => {
-    for (const error of [new EtlError('SQL_FAILED', 'constraint violated'), new TypeError('x is undefined'), new EtlError('MALFORMED_EVENT', 'not a chunk')]) {
+    for (const error of [
+      new EtlError('SQL_FAILED', 'constraint violated'),
+      new TypeError('x is undefined'),
+      new EtlError('MALFORMED_EVENT', 'not a chunk'),
+    ]) {
       let calls = 0;
       const failed = await failure(
         new RetryBudget(policy(), virtualTime().timing).run(async () => {
@@ -77,7 +86,9 @@ describe('RetryBudget', () => {
     expect(calls).toBe(4);
     expect(second.attempts).toBe(0);
     expect(isEtlError(second.lastError, 'SQL_TRANSIENT')).toBe(true);
-    expect((second.lastError as Error).message).toMatch(/^not attempted: this invocation's retry budget \(1000 ms\) was spent on: database unavailable/);
+    expect((second.lastError as Error).message).toMatch(
+      /^not attempted: this invocation's retry budget \(1000 ms\) was spent on: database unavailable/,
+    );
     await expect(budget.once(async () => 'published')).rejects.toThrow(/not attempted/);
   });
 

@@ -48,7 +48,9 @@ export class RetriesExhaustedError extends Error {
     readonly attempts: number,
     readonly lastError: unknown,
   ) {
-    super(`failed after ${attempts} attempt(s): ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
+    super(`failed after ${attempts} attempt(s): ${lastError instanceof Error ? lastError.message : String(lastError)}`, {
+      cause: lastError,
+    });
     this.name = 'RetriesExhaustedError';
   }
 }
@@ -82,7 +84,11 @@ export class RetryBudget {
 
   constructor(policy: RetryPolicy, timing: Partial<RetryTiming> = {}) {
     this.#policy = policy;
-    this.#timing = { now: timing.now ?? SYSTEM_TIMING.now, sleep: timing.sleep ?? SYSTEM_TIMING.sleep, random: timing.random ?? SYSTEM_TIMING.random };
+    this.#timing = {
+      now: timing.now ?? SYSTEM_TIMING.now,
+      sleep: timing.sleep ?? SYSTEM_TIMING.sleep,
+      random: timing.random ?? SYSTEM_TIMING.random,
+    };
     this.#deadline = this.#timing.now() + policy.budgetMs;
   }
 
@@ -116,7 +122,11 @@ export class RetryBudget {
         const delay = backoffDelay(this.#policy.baseDelayMs, attempt, this.#timing.random);
         if (this.#timing.now() + delay > this.#deadline) {
           const fault = error as EtlError;
-          this.#spentOn = new EtlError(fault.code, `not attempted: this invocation's retry budget (${this.#policy.budgetMs} ms) was spent on: ${fault.message}`, { cause: fault });
+          this.#spentOn = new EtlError(
+            fault.code,
+            `not attempted: this invocation's retry budget (${this.#policy.budgetMs} ms) was spent on: ${fault.message}`,
+            { cause: fault },
+          );
           throw new RetriesExhaustedError(attempt, error);
         }
         onRetry?.(error, attempt, delay);

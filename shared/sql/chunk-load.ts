@@ -14,7 +14,16 @@
  */
 import type { Fact } from '../datasets/dataset-declaration.js';
 import { EtlError } from '../errors/etl-error.js';
-import type { ChunkCounts, ChunkLoadInput, ChunkLoadResult, ChunksLoadResult, FactLoader, OutboxBuilder, OutboxDraft, OutboxMessage } from '../ports/etl-store.js';
+import type {
+  ChunkCounts,
+  ChunkLoadInput,
+  ChunkLoadResult,
+  ChunksLoadResult,
+  FactLoader,
+  OutboxBuilder,
+  OutboxDraft,
+  OutboxMessage,
+} from '../ports/etl-store.js';
 import { datasetTables, type DatasetTables } from './dataset-tables.js';
 import { step, type Algorithm, type Step } from './sql-steps.js';
 

@@ -3,13 +3,7 @@
  * names, the facts columns (declared + derived) and the window columns. Pure; adapters only add
  * quoting and types.
  */
-import {
-  DERIVED_COLUMNS,
-  type ColumnType,
-  type DatasetDeclaration,
-  type Fact,
-  type TypedValue,
-} from '../datasets/dataset-declaration.js';
+import { DERIVED_COLUMNS, type ColumnType, type DatasetDeclaration, type Fact, type TypedValue } from '../datasets/dataset-declaration.js';
 import type { MeasureSummary, SerializedSketch, WindowPartial } from '../aggregates/window-partial.js';
 import { dimensionKeyLength, valueTextLength } from '../datasets/value-text-length.js';
 import { encodeTuple } from '../datasets/value-tuple.js';
@@ -94,7 +88,8 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
     };
   });
   // A dataset without a key is keyed by the row's hash (to-fact.ts).
-  const derived = dataset.eventTime === undefined ? DERIVED_FACT_COLUMNS.filter((column) => !EVENT_TIME_COLUMNS.has(column.name)) : DERIVED_FACT_COLUMNS;
+  const derived =
+    dataset.eventTime === undefined ? DERIVED_FACT_COLUMNS.filter((column) => !EVENT_TIME_COLUMNS.has(column.name)) : DERIVED_FACT_COLUMNS;
   const factColumns = [...declared, ...derived, ...(dataset.key.length === 0 ? [ROW_HASH_COLUMN] : [])];
   const byName = new Map(factColumns.map((column) => [column.name, column]));
   const pick = (names: readonly string[], role: string): FactColumn[] =>

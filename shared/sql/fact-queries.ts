@@ -16,7 +16,10 @@ export type WindowGroup = Awaited<ReturnType<FactQuery['groupByWindow']>>[number
 export function windowGroupsFromRows(tables: DatasetTables, rows: readonly (readonly unknown[])[]): WindowGroup[] {
   const dataset: DatasetDeclaration = tables.dataset;
   const dimensions = tables.dimensionColumns.length;
-  const groups = new Map<string, { windowStart: string; dimensionKey: string; count: number; measures: Record<string, { sum: number; min: number; max: number }> }>();
+  const groups = new Map<
+    string,
+    { windowStart: string; dimensionKey: string; count: number; measures: Record<string, { sum: number; min: number; max: number }> }
+  >();
   for (const row of rows) {
     const windowStart = isoText(row[0]);
     const dimensionKey = dimensionKeyOf(tables, row.slice(1, 1 + dimensions));
@@ -42,8 +45,14 @@ export function windowGroupsFromRows(tables: DatasetTables, rows: readonly (read
 }
 
 /** The measure of `measureValues` rows — the measure, then each dimension — of one dimension key, or all. */
-export function measureValuesFromRows(tables: DatasetTables, rows: readonly (readonly unknown[])[], dimensionKey: string | undefined): number[] {
+export function measureValuesFromRows(
+  tables: DatasetTables,
+  rows: readonly (readonly unknown[])[],
+  dimensionKey: string | undefined,
+): number[] {
   return rows
-    .filter((row) => dimensionKey === undefined || dimensionKeyOf(tables, row.slice(1, 1 + tables.dimensionColumns.length)) === dimensionKey)
+    .filter(
+      (row) => dimensionKey === undefined || dimensionKeyOf(tables, row.slice(1, 1 + tables.dimensionColumns.length)) === dimensionKey,
+    )
     .map((row) => Number(row[0]));
 }

@@ -23,7 +23,8 @@ export function fileCompletePredicate(sql: SqlSpelling, update: ManifestUpdate):
   const { name, text } = sql;
   // Extract finished: true by construction when this update finishes it; otherwise only a file in
   // `loading` has finished extract (a failed or complete one must not move).
-  const extractFinished = update === 'extract-finished' ? [] : [`${name('state')} = ${text('loading')}`, `${name('extracted_at')} IS NOT NULL`];
+  const extractFinished =
+    update === 'extract-finished' ? [] : [`${name('state')} = ${text('loading')}`, `${name('extracted_at')} IS NOT NULL`];
   const chunksLoaded = update === 'chunks-loaded' ? `${name('chunks_loaded')} + @chunks` : name('chunks_loaded');
   const chunks = update === 'extract-finished' ? '@chunks' : name('chunks');
   return [...extractFinished, `${chunksLoaded} >= ${chunks}`].join(' AND ');

@@ -26,7 +26,9 @@ export type MigrationScripts<Statement = string> = Readonly<Record<number, reado
 export function orderedScripts<Statement>(
   scripts: MigrationScripts<Statement>,
 ): { version: number; description: string; statements: readonly Statement[] }[] {
-  const numbers = Object.keys(scripts).map(Number).sort((a, b) => a - b);
+  const numbers = Object.keys(scripts)
+    .map(Number)
+    .sort((a, b) => a - b);
   const expected = SCHEMA_MIGRATIONS.map((migration) => migration.version);
   if (numbers.join(',') !== expected.join(',')) {
     throw new Error(`migration scripts ${numbers.join(',')} do not match the numbered migrations ${expected.join(',')}`);

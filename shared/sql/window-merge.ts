@@ -29,7 +29,10 @@ export interface WindowMergeDialect {
 export function assertPartialsOf(tables: DatasetTables, partials: PartialInput): void {
   for (const { partialId, partial } of partials) {
     if (partial.dataset !== tables.dataset.name || partial.windowMinutes !== tables.dataset.windowMinutes) {
-      throw new EtlError('INTERNAL', `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`);
+      throw new EtlError(
+        'INTERNAL',
+        `partial ${partialId} belongs to ${partial.dataset}/${partial.windowMinutes}m, not ${tables.windowsTable}`,
+      );
     }
   }
 }

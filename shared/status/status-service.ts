@@ -26,7 +26,9 @@ export const MAX_LIST_LIMIT = 1000;
 export function parseListLimit(text: string | null | undefined, fallback: number): { readonly limit: number } | { readonly error: string } {
   if (text === null || text === undefined) return { limit: fallback };
   if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > MAX_LIST_LIMIT) {
-    return { error: `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got '${text.length > 40 ? `${text.slice(0, 40)}…` : text}'` };
+    return {
+      error: `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got '${text.length > 40 ? `${text.slice(0, 40)}…` : text}'`,
+    };
   }
   return { limit: Number(text) };
 }
@@ -60,7 +62,17 @@ export class StatusService {
   }
 
   /** Totals over the listed files, for a one-line summary. */
-  async summary(): Promise<{ files: number; byState: Record<FileState, number>; totalRows: number; validRows: number; rejectedRows: number; loadedRows: number; duplicateRows: number; deadLetters: number; replayedDeadLetters: number }> {
+  async summary(): Promise<{
+    files: number;
+    byState: Record<FileState, number>;
+    totalRows: number;
+    validRows: number;
+    rejectedRows: number;
+    loadedRows: number;
+    duplicateRows: number;
+    deadLetters: number;
+    replayedDeadLetters: number;
+  }> {
     const files = await this.files({ limit: 100_000 });
     const byState: Record<FileState, number> = { extracting: 0, loading: 0, complete: 0, failed: 0 };
     let totalRows = 0;
@@ -79,6 +91,16 @@ export class StatusService {
     // Counted from the listing's names and metadata: no letter is read to count it.
     const deadLetters = await this.deadLetters.count();
     const replayedDeadLetters = (await this.deadLetters.count({ includeReplayed: true })) - deadLetters;
-    return { files: files.length, byState, totalRows, validRows, rejectedRows, loadedRows, duplicateRows, deadLetters, replayedDeadLetters };
+    return {
+      files: files.length,
+      byState,
+      totalRows,
+      validRows,
+      rejectedRows,
+      loadedRows,
+      duplicateRows,
+      deadLetters,
+      replayedDeadLetters,
+    };
   }
 }

@@ -89,7 +89,11 @@ describe('createPipelineMetrics', () => {
       flush: () => {},
     };
     const prometheus = new PrometheusPipelineMetrics();
-    const configured = await createPipelineMetrics({ appInsightsConnectionString: 'InstrumentationKey=x' }, prometheus, async () => throwing);
+    const configured = await createPipelineMetrics(
+      { appInsightsConnectionString: 'InstrumentationKey=x' },
+      prometheus,
+      async () => throwing,
+    );
     expect(() => configured.metrics.increment('etl_chunks_published_total', { dataset: 'iot_events' })).not.toThrow();
     expect(await prometheus.value('etl_chunks_published_total', { dataset: 'iot_events' })).toBe(1);
   });
@@ -99,10 +103,15 @@ describe('createPipelineMetrics', () => {
     const importers: string[] = [];
     for (const file of files) {
       const text = await readFile(file, 'utf8');
-      if (/\bfrom\s+['"]applicationinsights['"]|require\(\s*['"]applicationinsights['"]\s*\)|^\s*import\s+['"]applicationinsights['"]/m.test(text)) {
+      if (
+        /\bfrom\s+['"]applicationinsights['"]|require\(\s*['"]applicationinsights['"]\s*\)|^\s*import\s+['"]applicationinsights['"]/m.test(
+          text,
+        )
+      ) {
         importers.push(relative(REPOSITORY_ROOT, file));
       }
-      if (/import\(\s*['"]applicationinsights['"]\s*\)/.test(text)) expect(relative(REPOSITORY_ROOT, file)).toBe(join('shared', 'telemetry', 'create-pipeline-metrics.ts'));
+      if (/import\(\s*['"]applicationinsights['"]\s*\)/.test(text))
+        expect(relative(REPOSITORY_ROOT, file)).toBe(join('shared', 'telemetry', 'create-pipeline-metrics.ts'));
     }
     expect(importers).toEqual([]);
   });

@@ -24,7 +24,8 @@ const installed = spawnSync('prometheus', ['--version']).status === 0 && spawnSy
 /** In CI (`CI` set) and under `.ci/run` (which installs prometheus and exports ETL_REQUIRE_PROMETHEUS=1) a missing prometheus fails. */
 const required = ['1', 'true'].includes((process.env.CI ?? '').toLowerCase()) || process.env.ETL_REQUIRE_PROMETHEUS === '1';
 if (!installed && required) throw new Error('prometheus is not installed: .ci/run installs it (apt-get install prometheus)');
-if (!installed) console.warn('dashboard-queries.prometheus.test.ts skipped: install Debian\'s prometheus (apt-get install prometheus) to run it');
+if (!installed)
+  console.warn("dashboard-queries.prometheus.test.ts skipped: install Debian's prometheus (apt-get install prometheus) to run it");
 
 const DASHBOARD = new URL('../../dashboards/grafana-dashboard.json', import.meta.url);
 const SCRAPE_SECONDS = 1;
@@ -32,7 +33,12 @@ const ROWS_PER_FILE = 600;
 /** What Grafana puts for its variables: the namespace picker at "All", a rate window of 4 scrapes or more. */
 const VARIABLES: Record<string, string> = { namespace: '.*', __rate_interval: '1m', __range: '10m' };
 /** Pods of the aks-keda stack, as managed Prometheus' pod-annotation job labels their series. */
-const PODS = ['etl-status-6c4f8d7b9-q8r3t', 'etl-extract-84d9c6f5b-w5n1s', 'etl-transform-7f9c6d5b8-x2k4q', 'etl-aggregate-5d8b7c9f4-m7p2z'];
+const PODS = [
+  'etl-status-6c4f8d7b9-q8r3t',
+  'etl-extract-84d9c6f5b-w5n1s',
+  'etl-transform-7f9c6d5b8-x2k4q',
+  'etl-aggregate-5d8b7c9f4-m7p2z',
+];
 
 interface Panel {
   readonly title: string;
@@ -76,7 +82,8 @@ describe.skipIf(!installed)('the Grafana dashboard on a real Prometheus scraping
     return body.data?.resultType === 'vector' ? body.data.result : [];
   }
 
-  const withVariables = (expr: string, variables: Record<string, string> = VARIABLES) => expr.replace(/\$(\w+)/g, (_, name: string) => variables[name] ?? `$${name}`);
+  const withVariables = (expr: string, variables: Record<string, string> = VARIABLES) =>
+    expr.replace(/\$(\w+)/g, (_, name: string) => variables[name] ?? `$${name}`);
   const targetsOf = (title: string) => panels.find((panel) => panel.title === title)?.targets ?? [];
 
   beforeAll(async () => {
@@ -84,7 +91,16 @@ describe.skipIf(!installed)('the Grafana dashboard on a real Prometheus scraping
     stateDir = await mkdtemp(join(tmpdir(), 'etl-prometheus-'));
     // One extract process: the labelled counters it creates with the first file are scraped before the second
     // (increase() cannot count a series' first sample; dashboards/README.md).
-    stack = await startLocalStack({ stateDir, ports: 'free', partitions: 2, placement: 'per-function', scanIntervalMs: 200, fastLoadBalancing: true, settings: { ETL_CHUNK_MAX_ROWS: '100' }, log: () => {} });
+    stack = await startLocalStack({
+      stateDir,
+      ports: 'free',
+      partitions: 2,
+      placement: 'per-function',
+      scanIntervalMs: 200,
+      fastLoadBalancing: true,
+      settings: { ETL_CHUNK_MAX_ROWS: '100' },
+      log: () => {},
+    });
     const targets = stack.hostProcesses.map((host) => new URL(host.httpUrl ?? '').host);
     expect(targets).toHaveLength(PODS.length);
     const port = await freePort();
@@ -98,12 +114,20 @@ describe.skipIf(!installed)('the Grafana dashboard on a real Prometheus scraping
       '  - job_name: kubernetes-pods',
       '    metrics_path: /api/metrics',
       '    static_configs:',
-      ...targets.map((target, index) => `      - { targets: ["${target}"], labels: { kubernetes_namespace: etl, kubernetes_pod_name: ${PODS[index]}, app: scalable-etl } }`),
+      ...targets.map(
+        (target, index) =>
+          `      - { targets: ["${target}"], labels: { kubernetes_namespace: etl, kubernetes_pod_name: ${PODS[index]}, app: scalable-etl } }`,
+      ),
     ].join('\n');
     await writeFile(join(stateDir, 'prometheus.yml'), `${config}\n`);
     prometheus = spawn(
       'prometheus',
-      [`--config.file=${join(stateDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(stateDir, 'prometheus')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [
+        `--config.file=${join(stateDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(stateDir, 'prometheus')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';
@@ -114,12 +138,28 @@ describe.skipIf(!installed)('the Grafana dashboard on a real Prometheus scraping
     // A first file makes the labelled series exist; the second (its rows again, all duplicates) then
     // shows as an increase. Each waits until Prometheus has scraped its rows from both jobs.
     const runtime = await getEtlRuntime();
-    const text = [...generateIotCsv({ rows: ROWS_PER_FILE, seed: 5, duplicateRate: 0, badRowRate: 0.02, spreadMinutes: 10 }).chunks].join('');
+    const text = [...generateIotCsv({ rows: ROWS_PER_FILE, seed: 5, duplicateRate: 0, badRowRate: 0.02, spreadMinutes: 10 }).chunks].join(
+      '',
+    );
     for (const [index, name] of ['prometheus-a.csv', 'prometheus-b.csv'].entries()) {
-      await stack.blobService.getContainerClient('landing').getBlockBlobClient(`${iotEventsDataset.name}/${name}`).upload(text, Buffer.byteLength(text));
-      await waitFor(`${name} to complete`, async () => (await runtime.store.manifest.listFiles({ limit: 10 })).find((file) => file.blobName.endsWith(name))?.state === 'complete', 120_000, 200);
+      await stack.blobService
+        .getContainerClient('landing')
+        .getBlockBlobClient(`${iotEventsDataset.name}/${name}`)
+        .upload(text, Buffer.byteLength(text));
+      await waitFor(
+        `${name} to complete`,
+        async () =>
+          (await runtime.store.manifest.listFiles({ limit: 10 })).find((file) => file.blobName.endsWith(name))?.state === 'complete',
+        120_000,
+        200,
+      );
       const scraped = async () => (await query('sum by (job) (etl_rows_extracted_total)')).map((series) => Number(series.value[1]));
-      await waitFor(`Prometheus to scrape the rows of ${name}`, async () => (await scraped()).join() === [1, 1].map(() => (index + 1) * ROWS_PER_FILE).join(), 60_000, 200);
+      await waitFor(
+        `Prometheus to scrape the rows of ${name}`,
+        async () => (await scraped()).join() === [1, 1].map(() => (index + 1) * ROWS_PER_FILE).join(),
+        60_000,
+        200,
+      );
     }
     // Rates need two scrapes of every process after the files: wait until the CPU panel has a line for each.
     const cpu = panels.find((panel) => panel.title === 'CPU per process')?.targets?.[0]?.expr ?? '';
@@ -136,7 +176,7 @@ describe.skipIf(!installed)('the Grafana dashboard on a real Prometheus scraping
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
-  it("is served by every host process in a text promtool reads, our names clean of its lint", async () => {
+  it('is served by every host process in a text promtool reads, our names clean of its lint', async () => {
     for (const host of stack.hostProcesses) {
       const findings = promtoolLint(await (await fetch(`${host.httpUrl}/api/metrics`)).text());
       expect(findings.filter((line) => /^etl_/.test(line))).toEqual([]);
@@ -158,11 +198,19 @@ describe.skipIf(!installed)('the Grafana dashboard on a real Prometheus scraping
   });
 
   it('charts CPU, memory, heap, event-loop lag and GC once per host process, and once per pod with the AKS labels', async () => {
-    for (const title of ['CPU per process', 'Resident memory per process', 'V8 heap per process', 'Event-loop lag p99 per process', 'Time in GC per process']) {
+    for (const title of [
+      'CPU per process',
+      'Resident memory per process',
+      'V8 heap per process',
+      'Event-loop lag p99 per process',
+      'Time in GC per process',
+    ]) {
       const target = targetsOf(title)[0]!;
       // All namespaces: the plain local job (one series per process) and the pod-labelled one.
       const all = await query(withVariables(target.expr));
-      const legends = all.map((series) => (target.legendFormat ?? '').replace(/\{\{(\w+)\}\}/g, (_, label: string) => series.metric[label] ?? '').trim());
+      const legends = all.map((series) =>
+        (target.legendFormat ?? '').replace(/\{\{(\w+)\}\}/g, (_, label: string) => series.metric[label] ?? '').trim(),
+      );
       expect(new Set(legends).size, title).toBe(2 * PODS.length);
       for (const series of all) expect(Number(series.value[1]), title).toBeGreaterThanOrEqual(0);
       // The namespace picker set to the pods' namespace: exactly the two pods.

@@ -43,13 +43,17 @@ async function readJson<T>(file: string): Promise<T> {
 function pipelineMetricNames(query: string): string[] {
   return [...query.matchAll(/\betl_[a-z0-9_]+\b/g)].map(([series]) => {
     const base = series.replace(/_(bucket|sum|count)$/, '');
-    return base !== series && (METRIC_NAMES as string[]).includes(base) && metricSpec(base as MetricName).kind === 'histogram' ? base : series;
+    return base !== series && (METRIC_NAMES as string[]).includes(base) && metricSpec(base as MetricName).kind === 'histogram'
+      ? base
+      : series;
   });
 }
 
 /** prom-client's process metric names in a query, with histogram series suffixes taken back to the metric's name. */
 function processMetricNames(query: string): string[] {
-  return [...query.matchAll(/\b(?:process|nodejs)_[a-z0-9_]+\b/g)].map(([series]) => series.replace(/^(nodejs_gc_duration_seconds)_(?:bucket|sum|count)$/, '$1'));
+  return [...query.matchAll(/\b(?:process|nodejs)_[a-z0-9_]+\b/g)].map(([series]) =>
+    series.replace(/^(nodejs_gc_duration_seconds)_(?:bucket|sum|count)$/, '$1'),
+  );
 }
 
 /** Brackets of every kind open and close in order (outside string literals). */
@@ -109,7 +113,12 @@ describe('grafana-dashboard.json', () => {
 
   it('shows KEDA, replica and pod resource metrics next to ours', async () => {
     const queries = grafanaQueries(await readJson<GrafanaDashboard>('grafana-dashboard.json')).join('\n');
-    for (const name of ['keda_scaler_metrics_value', 'kube_deployment_status_replicas', 'container_cpu_usage_seconds_total', 'container_memory_working_set_bytes']) {
+    for (const name of [
+      'keda_scaler_metrics_value',
+      'kube_deployment_status_replicas',
+      'container_cpu_usage_seconds_total',
+      'container_memory_working_set_bytes',
+    ]) {
       expect(queries).toContain(name);
     }
   });
@@ -118,7 +127,10 @@ describe('grafana-dashboard.json', () => {
     const dashboard = await readJson<GrafanaDashboard>('grafana-dashboard.json');
     expect(dashboard.uid).toMatch(/^[a-zA-Z0-9_-]{1,40}$/);
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
-    expect(dashboard.templating.list.find((variable) => variable.name === 'datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    expect(dashboard.templating.list.find((variable) => variable.name === 'datasource')).toMatchObject({
+      type: 'datasource',
+      query: 'prometheus',
+    });
     const panels = grafanaPanels(dashboard);
     expect(new Set(panels.map((panel) => panel.id)).size).toBe(panels.length);
     const cells = new Set<string>();
@@ -174,7 +186,12 @@ describe('azure-monitor-workbook.json', () => {
     for (const item of workbook.items) {
       expect([1, 3, 9, 10], item.name).toContain(item.type);
       if (item.type !== 3) continue;
-      expect(item.content).toMatchObject({ version: 'KqlItem/1.0', resourceType: 'microsoft.insights/components', crossComponentResources: ['{AppInsights}'], timeContextFromParameter: 'TimeRange' });
+      expect(item.content).toMatchObject({
+        version: 'KqlItem/1.0',
+        resourceType: 'microsoft.insights/components',
+        crossComponentResources: ['{AppInsights}'],
+        timeContextFromParameter: 'TimeRange',
+      });
       expect(bracketsBalance(item.content.query ?? ''), item.name).toBe(true);
     }
   });

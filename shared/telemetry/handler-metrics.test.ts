@@ -86,13 +86,24 @@ describe('handler metrics', () => {
     const metrics = new PrometheusPipelineMetrics();
     const fileId = 'transform-metrics';
     const now = new Date().toISOString();
-    await runtime.store.manifest.beginFile({ fileId, dataset: dataset.name, blobName: `${dataset.name}/${fileId}.csv`, blobEtag: 'e', receivedAt: now });
+    await runtime.store.manifest.beginFile({
+      fileId,
+      dataset: dataset.name,
+      blobName: `${dataset.name}/${fileId}.csv`,
+      blobEtag: 'e',
+      receivedAt: now,
+    });
     await runtime.store.manifest.finishExtract(fileId, { totalRows: 20, validRows: 20, rejectedRows: 0, chunks: 2 }, now);
     const first = iotChunkEvent(fileId, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // Three keys of the second chunk were already loaded by the first: duplicates.
     const second = iotChunkEvent(fileId, 1, [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
     const state = { failures: 2 };
-    const deps = { ...runtime.transformDependencies(silentLogger), store: flakyStore(runtime.store, state), retry: { maxAttempts: 3, baseDelayMs: 1, budgetMs: 60_000, sleep: noSleep }, metrics };
+    const deps = {
+      ...runtime.transformDependencies(silentLogger),
+      store: flakyStore(runtime.store, state),
+      retry: { maxAttempts: 3, baseDelayMs: 1, budgetMs: 60_000, sleep: noSleep },
+      metrics,
+    };
 
     const outcome = await transformBatch(deps, [{ body: first }, { body: 'not a chunk event' }, { body: second }]);
     expect(outcome).toMatchObject({ chunks: 2, loaded: 17, duplicates: 3, deadLettered: 1 });
@@ -116,7 +127,11 @@ describe('handler metrics', () => {
 
   it('aggregate counts merged and already-applied partials and dead letters', async () => {
     const metrics = new PrometheusPipelineMetrics();
-    const deps = { ...runtime.aggregateDependencies(silentLogger), retry: { maxAttempts: 2, baseDelayMs: 1, budgetMs: 60_000, sleep: noSleep }, metrics };
+    const deps = {
+      ...runtime.aggregateDependencies(silentLogger),
+      retry: { maxAttempts: 2, baseDelayMs: 1, budgetMs: 60_000, sleep: noSleep },
+      metrics,
+    };
     const event = iotChunkEvent('aggregate-metrics', 0, [101, 102, 103, 104, 105, 106]);
     const drafts = outboxDraftsFor(dataset, chunkIdOf(event.fileId, 0), factsOfChunk(dataset, event), 'aggregates');
     const partials = drafts.reduce((sum, draft) => sum + (JSON.parse(draft.body) as { partials: unknown[] }).partials.length, 0);
@@ -137,12 +152,23 @@ describe('handler metrics', () => {
   it('the outbox relay counts the messages it publishes', async () => {
     const metrics = new PrometheusPipelineMetrics();
     const fileId = 'relay-metrics';
-    await runtime.store.manifest.beginFile({ fileId, dataset: dataset.name, blobName: `${dataset.name}/${fileId}.csv`, blobEtag: 'e', receivedAt: new Date().toISOString() });
+    await runtime.store.manifest.beginFile({
+      fileId,
+      dataset: dataset.name,
+      blobName: `${dataset.name}/${fileId}.csv`,
+      blobEtag: 'e',
+      receivedAt: new Date().toISOString(),
+    });
     const event = iotChunkEvent(fileId, 0, [201, 202, 203]);
     const chunkId = chunkIdOf(fileId, 0);
     // Committed but never published, as after a crash between commit and publish.
-    const loaded = await runtime.store.facts.loadChunk({ dataset, fileId, chunkId, facts: factsOfChunk(dataset, event) }, (newFacts) => outboxDraftsFor(dataset, chunkId, newFacts, 'aggregates'));
-    const relayed = await relayOutbox({ store: runtime.store, aggregates: runtime.aggregates, clock: runtime.clock, log: silentLogger, metrics }, { minAgeMs: 0, limit: 1000 });
+    const loaded = await runtime.store.facts.loadChunk({ dataset, fileId, chunkId, facts: factsOfChunk(dataset, event) }, (newFacts) =>
+      outboxDraftsFor(dataset, chunkId, newFacts, 'aggregates'),
+    );
+    const relayed = await relayOutbox(
+      { store: runtime.store, aggregates: runtime.aggregates, clock: runtime.clock, log: silentLogger, metrics },
+      { minAgeMs: 0, limit: 1000 },
+    );
     expect(loaded.outbox.length).toBeGreaterThan(0);
     expect(relayed).toBeGreaterThanOrEqual(loaded.outbox.length);
     expect(await metrics.value('etl_outbox_relayed_total', {})).toBe(relayed);

@@ -46,7 +46,12 @@ export const PIPELINE_METRICS = {
     help: 'Data rows read from extracted files (valid + rejected), counted once a file is extracted.',
     labels: ['dataset'],
   },
-  etl_rows_valid_total: { kind: 'counter', unit: 'rows', help: 'Rows that passed validation and were sent on in chunk events.', labels: ['dataset'] },
+  etl_rows_valid_total: {
+    kind: 'counter',
+    unit: 'rows',
+    help: 'Rows that passed validation and were sent on in chunk events.',
+    labels: ['dataset'],
+  },
   etl_rows_rejected_total: {
     kind: 'counter',
     unit: 'rows',

@@ -17,10 +17,10 @@ import { METRIC_NAMES, PROCESS_METRIC_NAMES } from './metric-names.js';
 import { waitFor as pollFor } from '../../local/host/test/wait-for.js';
 
 /** Polls every 200 ms; the deadline only bounds a hang. */
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => pollFor(what, probe, timeoutMs, 200);
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> =>
+  pollFor(what, probe, timeoutMs, 200);
 
 const dataset = iotEventsDataset.name;
-
 
 describe('/api/metrics on the local stack', () => {
   let stateDir: string;
@@ -42,11 +42,14 @@ describe('/api/metrics on the local stack', () => {
       log: () => {},
     });
     runtime = await getEtlRuntime();
-    const upload = (name: string, text: string) => stack.blobService.getContainerClient('landing').getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+    const upload = (name: string, text: string) =>
+      stack.blobService.getContainerClient('landing').getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     const text = [...generateIotCsv({ rows: 1200, seed: 11, duplicateRate: 0.05, badRowRate: 0.02, spreadMinutes: 30 }).chunks].join('');
     await upload(`${dataset}/metrics-a.csv`, text);
     // The same rows under another name: a second file whose valid rows are all duplicates.
-    await waitFor('the first file', async () => ((await runtime.store.manifest.listFiles({ limit: 10 })).some((file) => file.state === 'complete') ? true : undefined));
+    await waitFor('the first file', async () =>
+      (await runtime.store.manifest.listFiles({ limit: 10 })).some((file) => file.state === 'complete') ? true : undefined,
+    );
     await upload(`${dataset}/metrics-b.csv`, text);
     files = await waitFor('both files to complete', async () => {
       const list = await runtime.store.manifest.listFiles({ limit: 10 });
@@ -84,12 +87,15 @@ describe('/api/metrics on the local stack', () => {
 
   it('is what scrapeMetrics (for the load-test collectors) reads', async () => {
     const scraped = await scrapeMetrics(`${stack.httpUrl}/api/metrics`);
-    expect(sampleValue(scraped, 'etl_rows_extracted_total', { dataset })).toBe(sampleValue(metrics, 'etl_rows_extracted_total', { dataset }));
+    expect(sampleValue(scraped, 'etl_rows_extracted_total', { dataset })).toBe(
+      sampleValue(metrics, 'etl_rows_extracted_total', { dataset }),
+    );
     await expect(scrapeMetrics(`${stack.httpUrl}/api/no-such-route`)).rejects.toThrow(/HTTP 404/);
   });
 
   it('counts extracted, valid and rejected rows and published chunks as the manifest does', () => {
-    const sum = (field: 'totalRows' | 'validRows' | 'rejectedRows' | 'chunks' | 'loadedRows' | 'duplicateRows') => files.reduce((total, file) => total + file[field], 0);
+    const sum = (field: 'totalRows' | 'validRows' | 'rejectedRows' | 'chunks' | 'loadedRows' | 'duplicateRows') =>
+      files.reduce((total, file) => total + file[field], 0);
     expect(sampleValue(metrics, 'etl_files_extracted_total', { dataset, outcome: 'extracted' })).toBe(2);
     expect(sampleValue(metrics, 'etl_rows_extracted_total', { dataset })).toBe(sum('totalRows'));
     expect(sampleValue(metrics, 'etl_rows_valid_total', { dataset })).toBe(sum('validRows'));
@@ -110,7 +116,9 @@ describe('/api/metrics on the local stack', () => {
     expect(sampleValue(metrics, 'etl_chunk_events_processed_total', { dataset, outcome: 'loaded' })).toBe(chunks);
     const processed = sumOf(metrics, 'etl_chunk_events_processed_total');
     expect(sumOf(metrics, 'etl_batch_events_sum', { stage: 'transform' })).toBe(processed);
-    expect(sampleValue(metrics, 'etl_transform_batch_seconds_count')).toBe(sumOf(metrics, 'etl_batch_events_count', { stage: 'transform' }));
+    expect(sampleValue(metrics, 'etl_transform_batch_seconds_count')).toBe(
+      sumOf(metrics, 'etl_batch_events_count', { stage: 'transform' }),
+    );
     expect(sumOf(metrics, 'etl_dead_letters_total')).toBe(0);
   });
 
@@ -118,7 +126,9 @@ describe('/api/metrics on the local stack', () => {
     // The first file's chunks carry new rows, so their partials are published and merged.
     expect(sampleValue(metrics, 'etl_outbox_messages_published_total')).toBeGreaterThan(0);
     expect(sampleValue(metrics, 'etl_partials_merged_total', { dataset, outcome: 'applied' })).toBeGreaterThan(0);
-    expect(sumOf(metrics, 'etl_batch_events_sum', { stage: 'aggregate' })).toBeGreaterThanOrEqual(sampleValue(metrics, 'etl_outbox_messages_published_total')!);
+    expect(sumOf(metrics, 'etl_batch_events_sum', { stage: 'aggregate' })).toBeGreaterThanOrEqual(
+      sampleValue(metrics, 'etl_outbox_messages_published_total')!,
+    );
     expect(sampleValue(metrics, 'etl_aggregate_batch_seconds_count')).toBeGreaterThan(0);
     const now = Date.now() / 1000;
     for (const stage of ['extract', 'transform', 'aggregate']) {

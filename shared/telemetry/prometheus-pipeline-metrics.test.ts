@@ -81,7 +81,14 @@ describe('PrometheusPipelineMetrics', () => {
     expect(sampleValue(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(sampleValue(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
-    expect(sampleValue(text, 'nodejs_version_info', { version: process.version, major: process.versions.node.split('.')[0]!, minor: process.versions.node.split('.')[1]!, patch: process.versions.node.split('.')[2]! })).toBe(1);
+    expect(
+      sampleValue(text, 'nodejs_version_info', {
+        version: process.version,
+        major: process.versions.node.split('.')[0]!,
+        minor: process.versions.node.split('.')[1]!,
+        patch: process.versions.node.split('.')[2]!,
+      }),
+    ).toBe(1);
     expect(text.types.get('nodejs_gc_duration_seconds')).toBe('histogram');
     // The pipeline's own series are unchanged beside them.
     expect(sampleValue(text, 'etl_facts_loaded_total', { dataset: 'iot_events' })).toBe(5);

@@ -6,7 +6,15 @@
  * (CPU seconds, resident memory, heap, event-loop lag, GC), charted per process on the dashboard.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { METRIC_NAMES, metricSpec, type CounterName, type GaugeName, type HistogramName, type MetricLabels, type MetricName } from './metric-names.js';
+import {
+  METRIC_NAMES,
+  metricSpec,
+  type CounterName,
+  type GaugeName,
+  type HistogramName,
+  type MetricLabels,
+  type MetricName,
+} from './metric-names.js';
 import type { PipelineMetrics } from './pipeline-metrics.js';
 
 export interface PrometheusPipelineMetricsOptions {
@@ -29,7 +37,11 @@ export class PrometheusPipelineMetrics implements PipelineMetrics {
       // A metric without labels is exported at zero from the start, so rate() and increase() have a zero to begin from.
       const common = { name, help: spec.help, labelNames: [...spec.labels], registers: [this.registry] };
       const metric =
-        spec.kind === 'counter' ? new Counter(common) : spec.kind === 'gauge' ? new Gauge(common) : new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
+        spec.kind === 'counter'
+          ? new Counter(common)
+          : spec.kind === 'gauge'
+            ? new Gauge(common)
+            : new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
       this.metrics.set(name, metric);
     }
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
@@ -54,7 +66,11 @@ export class PrometheusPipelineMetrics implements PipelineMetrics {
   async value<N extends CounterName | GaugeName>(name: N, labels: MetricLabels<N>): Promise<number | undefined> {
     const wanted: Readonly<Record<string, string>> = labels;
     const { values } = await (this.metrics.get(name) as Counter | Gauge).get();
-    return values.find((sample) => Object.keys(wanted).length === Object.keys(sample.labels).length && Object.entries(wanted).every(([key, text]) => sample.labels[key] === text))?.value;
+    return values.find(
+      (sample) =>
+        Object.keys(wanted).length === Object.keys(sample.labels).length &&
+        Object.entries(wanted).every(([key, text]) => sample.labels[key] === text),
+    )?.value;
   }
 
   /** The content type of `render()`: the text exposition format 0.0.4. */

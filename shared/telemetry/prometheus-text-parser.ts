@@ -86,15 +86,19 @@ function checkHistograms(parsed: ParsedExposition): void {
     let previousCount = 0;
     for (const bucket of buckets) {
       const bound = parseValue(bucket.labels.le ?? '', key);
-      if (!(bound > previousBound) || bucket.value < previousCount) throw new Error(`histogram ${key}: buckets not ascending and cumulative`);
+      if (!(bound > previousBound) || bucket.value < previousCount)
+        throw new Error(`histogram ${key}: buckets not ascending and cumulative`);
       previousBound = bound;
       previousCount = bucket.value;
     }
     if (previousBound !== Number.POSITIVE_INFINITY) throw new Error(`histogram ${key}: no +Inf bucket`);
     const base = buckets[0]!.name.slice(0, -'_bucket'.length);
     const { le: _le, ...labels } = buckets[0]!.labels;
-    const count = parsed.samples.find((sample) => sample.name === `${base}_count` && JSON.stringify(sample.labels) === JSON.stringify(labels));
-    if (count?.value !== previousCount) throw new Error(`histogram ${key}: _count ${count?.value} differs from the +Inf bucket ${previousCount}`);
+    const count = parsed.samples.find(
+      (sample) => sample.name === `${base}_count` && JSON.stringify(sample.labels) === JSON.stringify(labels),
+    );
+    if (count?.value !== previousCount)
+      throw new Error(`histogram ${key}: _count ${count?.value} differs from the +Inf bucket ${previousCount}`);
   }
 }
 

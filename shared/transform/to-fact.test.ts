@@ -69,7 +69,14 @@ describe('toFact', () => {
     });
     const at = '2026-05-05T10:00:00.000Z';
     // U+001F passes validation in a string field; joined with it, these two keys were one.
-    const pairs = [['x\u001fy', 'z'], ['x', 'y\u001fz'], ['1:x', 'y'], ['1', 'x1:y'], ['x:', ':y'], ['x', '::y']];
+    const pairs = [
+      ['x\u001fy', 'z'],
+      ['x', 'y\u001fz'],
+      ['1:x', 'y'],
+      ['1', 'x1:y'],
+      ['x:', ':y'],
+      ['x', '::y'],
+    ];
     const keys = pairs.map(([a, b]) => factKey(dataset, { a: a as string, b: b as string, at }));
     expect(new Set(keys).size).toBe(pairs.length);
   });

@@ -18,7 +18,9 @@ export function factKey(dataset: DatasetDeclaration, row: TypedRow): string {
   const key = dataset.key;
   if (key.length === 1) return valueText(row[key[0] as string]);
   if (key.length === 0) {
-    return createHash('sha256').update(encodeTuple(dataset.columns.map((column) => valueText(row[column.name]))), 'utf8').digest('hex');
+    return createHash('sha256')
+      .update(encodeTuple(dataset.columns.map((column) => valueText(row[column.name]))), 'utf8')
+      .digest('hex');
   }
   return encodeTuple(key.map((name) => valueText(row[name])));
 }

@@ -80,7 +80,10 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
  * `.`), or undefined when the grouping is wrong: groups after the first must have three digits.
  */
 function withSeparators(decimal: string, thousands: string | undefined): (text: string) => string | undefined {
-  const group = thousands === undefined ? undefined : new RegExp(`^[-+]?\\d{1,3}(?:${thousands.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d{3})+(?:$|[${decimal === '.' ? '.' : ','}eE])`);
+  const group =
+    thousands === undefined
+      ? undefined
+      : new RegExp(`^[-+]?\\d{1,3}(?:${thousands.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d{3})+(?:$|[${decimal === '.' ? '.' : ','}eE])`);
   return (text) => {
     let plain = text;
     if (thousands !== undefined && plain.includes(thousands)) {
@@ -99,10 +102,13 @@ function rangeChecker(column: ColumnDeclaration, kind: string, parsePlain: (text
   const { name, min, max } = column;
   const custom = column.decimalSeparator !== undefined || column.thousandsSeparator !== undefined;
   const normalise = custom ? withSeparators(column.decimalSeparator ?? '.', column.thousandsSeparator) : undefined;
-  const parse = normalise === undefined ? parsePlain : (text: string) => {
-    const plain = normalise(text);
-    return plain === undefined ? undefined : parsePlain(plain);
-  };
+  const parse =
+    normalise === undefined
+      ? parsePlain
+      : (text: string) => {
+          const plain = normalise(text);
+          return plain === undefined ? undefined : parsePlain(plain);
+        };
   return (text) => {
     const value = parse(text);
     if (value === undefined) return new Rejection(`${name}: ${quote(text)} is not ${kind}`);
@@ -122,7 +128,10 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
       return (text) => {
         if (text.length > maxLength) return new Rejection(`${name}: ${text.length} characters, longer than ${maxLength}`);
         const control = CONTROL.exec(text);
-        if (control !== null) return new Rejection(`${name}: holds the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at position ${control.index + 1}`);
+        if (control !== null)
+          return new Rejection(
+            `${name}: holds the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at position ${control.index + 1}`,
+          );
         if (pattern !== undefined && !pattern.test(text)) return new Rejection(`${name}: ${quote(text)} does not match ${column.pattern}`);
         return text;
       };
@@ -138,8 +147,10 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
     case 'number':
       return rangeChecker(column, 'a finite number', decimalNumber);
     case 'boolean': {
-      const trueWords: ReadonlySet<string> = column.trueValues === undefined ? TRUE_WORDS : new Set(column.trueValues.map((word) => word.toLowerCase()));
-      const falseWords: ReadonlySet<string> = column.falseValues === undefined ? FALSE_WORDS : new Set(column.falseValues.map((word) => word.toLowerCase()));
+      const trueWords: ReadonlySet<string> =
+        column.trueValues === undefined ? TRUE_WORDS : new Set(column.trueValues.map((word) => word.toLowerCase()));
+      const falseWords: ReadonlySet<string> =
+        column.falseValues === undefined ? FALSE_WORDS : new Set(column.falseValues.map((word) => word.toLowerCase()));
       const words = column.trueValues === undefined ? 'true/false/1/0/yes/no' : [...trueWords, ...falseWords].join('/');
       return (text) => {
         const word = text.toLowerCase();
@@ -153,9 +164,15 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
         return (text) => parseIsoInstant(text) ?? new Rejection(`${name}: ${quote(text)} is not an ISO-8601 instant with a zone`);
       }
       const read = timestampReader(column.formats, column.timeZone);
-      const expected = column.formats === undefined ? `an ISO-8601 date and time (zone ${column.timeZone} when none is written)` : `a timestamp in ${column.formats.join(' or ')}`;
+      const expected =
+        column.formats === undefined
+          ? `an ISO-8601 date and time (zone ${column.timeZone} when none is written)`
+          : `a timestamp in ${column.formats.join(' or ')}`;
       // The canonical form first: it needs no library and is what transform sees from most files.
-      return (text) => (column.formats === undefined ? parseIsoInstant(text) : undefined) ?? read(text) ?? new Rejection(`${name}: ${quote(text)} is not ${expected}`);
+      return (text) =>
+        (column.formats === undefined ? parseIsoInstant(text) : undefined) ??
+        read(text) ??
+        new Rejection(`${name}: ${quote(text)} is not ${expected}`);
     }
     case 'date': {
       const read = column.formats === undefined ? isoDate : dateReader(column.formats);

@@ -21,7 +21,10 @@ function zoneOf(timeZone: string | undefined): Zone {
 }
 
 /** `text → canonical UTC instant` for a timestamp column with formats and/or a time zone. */
-export function timestampReader(formats: readonly string[] | undefined, timeZone: string | undefined): (text: string) => string | undefined {
+export function timestampReader(
+  formats: readonly string[] | undefined,
+  timeZone: string | undefined,
+): (text: string) => string | undefined {
   const zone = zoneOf(timeZone);
   if (formats === undefined) {
     // ISO-8601 date and time; the zone applies only to values written without an offset.

@@ -28,7 +28,10 @@ export function bindHeader(
   const keyOf = (column: DatasetDeclaration['columns'][number]) => headerKey(column.header ?? column.name, match);
   const declared = new Set(dataset.columns.map(keyOf));
   const missing = dataset.columns.filter((column) => !positions.has(keyOf(column))).map((column) => column.header ?? column.name);
-  const unknown = header.slice(0, used).filter((raw) => !declared.has(headerKey(raw, match))).map((raw) => raw.trim());
+  const unknown = header
+    .slice(0, used)
+    .filter((raw) => !declared.has(headerKey(raw, match)))
+    .map((raw) => raw.trim());
   const problems: string[] = [];
   if (missing.length > 0) problems.push(`missing columns: ${missing.join(', ')}`);
   if (unknown.length > 0) problems.push(`unknown columns: ${unknown.map((name) => (name === '' ? "''" : name)).join(', ')}`);
@@ -37,7 +40,10 @@ export function bindHeader(
     const rule = match === 'exact' ? '' : ` (headers compared ${match})`;
     return { ok: false, reason: `header does not match dataset ${dataset.name}${rule}: ${problems.join('; ')}` };
   }
-  return { ok: true, binding: { indexes: dataset.columns.map((column) => positions.get(keyOf(column)) as number), fieldCount: header.length } };
+  return {
+    ok: true,
+    binding: { indexes: dataset.columns.map((column) => positions.get(keyOf(column)) as number), fieldCount: header.length },
+  };
 }
 
 /** The binding of a row whose fields are exactly the declaration's columns, in order (chunk events). */

@@ -31,17 +31,44 @@ const birdstrikes = () =>
 describe('headers separate from SQL names', () => {
   it('derives snake_case names from any header, unique and never a derived column', () => {
     expect(['Airport Name', 'Cost Total $', '2nd value', '  ', 'Température', 'x'.repeat(80)].map(sqlNameFor)).toEqual([
-      'airport_name', 'cost_total', 'c_2nd_value', 'column', 'temperature', 'x'.repeat(63),
+      'airport_name',
+      'cost_total',
+      'c_2nd_value',
+      'column',
+      'temperature',
+      'x'.repeat(63),
     ]);
-    expect(uniqueSqlNames([{ header: 'A b' }, { header: 'a-b' }, { name: 'a_b_2' }, { header: 'Event Date' }])).toEqual(['a_b', 'a_b_3', 'a_b_2', 'event_date_2']);
+    expect(uniqueSqlNames([{ header: 'A b' }, { header: 'a-b' }, { name: 'a_b_2' }, { header: 'Event Date' }])).toEqual([
+      'a_b',
+      'a_b_3',
+      'a_b_2',
+      'event_date_2',
+    ]);
     expect(birdstrikes().columns.map((column) => column.name)).toEqual([
-      'airport_name', 'flight_date', 'reported_at', 'cost_total', 'speed_kn', 'damage', 'temperature', 'event_date_note',
+      'airport_name',
+      'flight_date',
+      'reported_at',
+      'cost_total',
+      'speed_kn',
+      'damage',
+      'temperature',
+      'event_date_note',
     ]);
   });
 
   it('matches headers by the declared rule, and ignores empty trailing header fields', () => {
     const dataset = birdstrikes();
-    const header = ['  FLIGHT DATE', 'airport_name', 'Reported at', 'cost total $', 'Speed (KN)', 'damage?', 'TEMPÉRATURE', 'Event_Date', ''];
+    const header = [
+      '  FLIGHT DATE',
+      'airport_name',
+      'Reported at',
+      'cost total $',
+      'Speed (KN)',
+      'damage?',
+      'TEMPÉRATURE',
+      'Event_Date',
+      '',
+    ];
     const bound = bindHeader(dataset, header);
     expect(bound).toEqual({ ok: true, binding: { indexes: [1, 0, 2, 3, 4, 5, 6, 7], fieldCount: 9 } });
     const exact = bindHeader({ ...dataset, csv: { ...dataset.csv!, headerMatch: 'exact' } }, header);
@@ -73,10 +100,25 @@ describe('types people have', () => {
   it('reads dates, timestamps in formats and zones, separators and declared words', () => {
     expect(row(['DFW', '1/31/2000', '2000-01-31 18:30:00', '1.234,50', '1 250', 'caused damage', '-3.5', ''])).toEqual({
       ok: true,
-      row: { airport_name: 'DFW', flight_date: '2000-01-31', reported_at: '2000-02-01T00:30:00.000Z', cost_total: 1234.5, speed_kn: 1250, damage: true, temperature: -3.5, event_date_note: null },
+      row: {
+        airport_name: 'DFW',
+        flight_date: '2000-01-31',
+        reported_at: '2000-02-01T00:30:00.000Z',
+        cost_total: 1234.5,
+        speed_kn: 1250,
+        damage: true,
+        temperature: -3.5,
+        event_date_note: null,
+      },
     });
     const second = row(['DFW', '2000-07-04', 'Jul 4 2000', '0,5', '', 'No damage', '', '']);
-    expect(second.ok && second.row).toMatchObject({ flight_date: '2000-07-04', reported_at: '2000-07-04T05:00:00.000Z', cost_total: 0.5, speed_kn: null, damage: false });
+    expect(second.ok && second.row).toMatchObject({
+      flight_date: '2000-07-04',
+      reported_at: '2000-07-04T05:00:00.000Z',
+      cost_total: 0.5,
+      speed_kn: null,
+      damage: false,
+    });
   });
 
   it.each([

@@ -86,7 +86,10 @@ describe('validateRow on the IoT dataset', () => {
 
   it('reads columns through a header binding in any order', () => {
     const header = iotEventsDataset.columns.map((column) => column.name).reverse();
-    const bound = bindHeader(iotEventsDataset, header.map((name) => ` ${name} `));
+    const bound = bindHeader(
+      iotEventsDataset,
+      header.map((name) => ` ${name} `),
+    );
     if (!bound.ok) throw new Error(bound.reason);
     const result = validateRow(iotEventsDataset, bound.binding, [...good].reverse());
     expect(result.ok && result.row.device_id).toBe('device-007');
@@ -135,7 +138,8 @@ describe('bindHeader', () => {
     const result = bindHeader(iotEventsDataset, header);
     expect(result).toEqual({
       ok: false,
-      reason: 'header does not match dataset iot_events: missing columns: location, firmware; unknown columns: Location; duplicate columns: status',
+      reason:
+        'header does not match dataset iot_events: missing columns: location, firmware; unknown columns: Location; duplicate columns: status',
     });
   });
 });

@@ -80,7 +80,8 @@ export class SimulatedHub {
   readonly partitions: readonly SimulatedPartition[];
 
   constructor(name: string, consumerGroup: string, partitionCount: number) {
-    if (!Number.isSafeInteger(partitionCount) || partitionCount < 1) throw new RangeError(`${name}: partitions must be a positive integer, got ${partitionCount}`);
+    if (!Number.isSafeInteger(partitionCount) || partitionCount < 1)
+      throw new RangeError(`${name}: partitions must be a positive integer, got ${partitionCount}`);
     this.name = name;
     this.consumerGroup = consumerGroup;
     this.partitions = Array.from({ length: partitionCount }, (_, index) => new SimulatedPartition(index));
@@ -111,7 +112,10 @@ export class SimulatedHub {
  * How many partitions each owner should hold: P / N, the first P mod N owners (in the given order)
  * one more. Returns the moves that get there from the current ownership with the fewest changes.
  */
-export function balancePartitions(partitions: readonly SimulatedPartition[], owners: readonly PartitionOwner[]): { partition: SimulatedPartition; to: PartitionOwner }[] {
+export function balancePartitions(
+  partitions: readonly SimulatedPartition[],
+  owners: readonly PartitionOwner[],
+): { partition: SimulatedPartition; to: PartitionOwner }[] {
   if (owners.length === 0) return [];
   const held = new Map<PartitionOwner, SimulatedPartition[]>(owners.map((owner) => [owner, []]));
   const free: SimulatedPartition[] = [];

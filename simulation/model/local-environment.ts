@@ -73,7 +73,9 @@ export class LocalEnvironment implements Environment {
    */
   upload(rows: number, onCommitted: () => void): void {
     const work = this.#inputs.WORK_PER_ROW;
-    this.cores.run(this.front, (rows * (work.uploadClient + work.generator)) / 1e6, () => this.cores.run(this.azurite, (rows * work.azuriteUpload) / 1e6, onCommitted));
+    this.cores.run(this.front, (rows * (work.uploadClient + work.generator)) / 1e6, () =>
+      this.cores.run(this.azurite, (rows * work.azuriteUpload) / 1e6, onCommitted),
+    );
   }
 
   /** The landing scanner lists the container every interval from the start and enqueues what is new. */

@@ -121,7 +121,14 @@ export class PipelineModel {
   readonly #live = new Map<string, Set<SimulatedWorker>>();
   #nextWorker = 1;
 
-  constructor(options: { environment: Environment; inputs: SimulationInputs; recordsPartitions: number; aggregatesPartitions: number; queueBatchSize: number; queueNewBatchThreshold: number }) {
+  constructor(options: {
+    environment: Environment;
+    inputs: SimulationInputs;
+    recordsPartitions: number;
+    aggregatesPartitions: number;
+    queueBatchSize: number;
+    queueNewBatchThreshold: number;
+  }) {
     this.environment = options.environment;
     this.inputs = options.inputs;
     this.records = new SimulatedHub('records', 'transform', options.recordsPartitions);
@@ -143,7 +150,8 @@ export class PipelineModel {
   offer(files: readonly SimulatedFile[]): void {
     for (const file of files) {
       // Events carry a file's id, and settle into files[id].
-      if (file.id !== this.files.length) throw new RangeError(`file ids must run 0, 1, 2 … in order; got ${file.id} at ${this.files.length}`);
+      if (file.id !== this.files.length)
+        throw new RangeError(`file ids must run 0, 1, 2 … in order; got ${file.id} at ${this.files.length}`);
       const progress: FileProgress = { file, validRows: file.rows * this.inputs.DATA.validFraction, settledRows: 0 };
       this.files.push(progress);
       this.environment.queue.at(file.arriveAt, () =>
@@ -259,7 +267,9 @@ export class PipelineModel {
     const survivors = this.liveWorkers().filter((worker) => worker.state === 'ready' && worker.functions.has(fn));
     if (survivors.length === 0) return; // claimed when a worker becomes ready
     const cycle = this.loadBalancingSeconds;
-    const next = Math.min(...survivors.map((worker) => worker.cycleAnchor + Math.ceil((this.now - worker.cycleAnchor) / cycle + 1e-9) * cycle));
+    const next = Math.min(
+      ...survivors.map((worker) => worker.cycleAnchor + Math.ceil((this.now - worker.cycleAnchor) / cycle + 1e-9) * cycle),
+    );
     this.environment.queue.at(next, () => this.#rebalance(hub));
   }
 
@@ -270,7 +280,10 @@ export class PipelineModel {
     if (!reader || reader.owner.state !== 'ready') return;
     const inputs = this.inputs.PIPELINE;
     if (!reader.receiving && reader.buffer.length < inputs.prefetchEvents && partition.unread > 0) {
-      const events = partition.read(partition.readPosition, Math.min(partition.unread, inputs.prefetchEvents - reader.buffer.length, inputs.maxEventBatchSize));
+      const events = partition.read(
+        partition.readPosition,
+        Math.min(partition.unread, inputs.prefetchEvents - reader.buffer.length, inputs.maxEventBatchSize),
+      );
       partition.readPosition += events.length;
       reader.receiving = true;
       const rows = events.reduce((sum, event) => sum + event.rows, 0);
@@ -475,6 +488,9 @@ export class PipelineModel {
  * reads each chunk's dataset and its number of facts.
  */
 export function splitIntoTransactions(events: readonly SimulatedEvent[], maxRows: number): SimulatedEvent[][] {
-  const chunks = events.map((event) => ({ dataset: iotEventsDataset, facts: { length: Math.round(event.rows) } as unknown as ChunkLoadInput['facts'] }));
+  const chunks = events.map((event) => ({
+    dataset: iotEventsDataset,
+    facts: { length: Math.round(event.rows) } as unknown as ChunkLoadInput['facts'],
+  }));
   return planTransactions(chunks, maxRows).map((group) => group.map((index) => events[index]!));
 }

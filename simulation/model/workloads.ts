@@ -65,7 +65,12 @@ export function planWorkload(options: WorkloadOptions): Workload {
       return {
         profile: 'burst',
         description: `${files} files of ${formatBytes(bytes)} landing at once (${formatBytes(files * bytes)})`,
-        files: Array.from({ length: files }, (_, index) => ({ id: index, name: `burst-${index + 1}.csv`, arriveAt: 0, rows: rowsOf(bytes) })),
+        files: Array.from({ length: files }, (_, index) => ({
+          id: index,
+          name: `burst-${index + 1}.csv`,
+          arriveAt: 0,
+          rows: rowsOf(bytes),
+        })),
         offeredSeconds: 0,
       };
     }
@@ -78,7 +83,12 @@ export function planWorkload(options: WorkloadOptions): Workload {
       return {
         profile: 'steady',
         description: `${formatBytes(perDay)} a day as one ${formatBytes(bytes)} file every ${formatDuration(interval)}, for ${formatDuration(seconds)}`,
-        files: Array.from({ length: count }, (_, index) => ({ id: index, name: `steady-${index + 1}.csv`, arriveAt: index * interval, rows: rowsOf(bytes) })),
+        files: Array.from({ length: count }, (_, index) => ({
+          id: index,
+          name: `steady-${index + 1}.csv`,
+          arriveAt: index * interval,
+          rows: rowsOf(bytes),
+        })),
         offeredSeconds: seconds,
       };
     }

@@ -71,7 +71,10 @@ export class FlexConsumptionPlatform {
     const model = this.#model;
     const workers = activeWorkers(model, group.name);
     const current = workers.length;
-    const others = WORKER_GROUPS.filter((other) => other !== group).reduce((sum, other) => sum + activeWorkers(model, other.name).length, 0);
+    const others = WORKER_GROUPS.filter((other) => other !== group).reduce(
+      (sum, other) => sum + activeWorkers(model, other.name).length,
+      0,
+    );
     const room = Math.max(this.#options.alwaysReady, this.#options.maximumInstanceCount - others);
     const options = platformScalingOptions('functions', {
       minInstances: this.#options.alwaysReady,
@@ -81,7 +84,11 @@ export class FlexConsumptionPlatform {
         processorCount: Math.max(1, Math.round(flexCores(this.#options.instanceMemoryMb, this.#inputs.FLEX.coresPer2048Mb))),
       },
     });
-    const { decision, state } = decideInstances({ now: model.now * 1000, currentInstances: current, ...group.trigger(model) }, this.#states.get(group.name)!, options);
+    const { decision, state } = decideInstances(
+      { now: model.now * 1000, currentInstances: current, ...group.trigger(model) },
+      this.#states.get(group.name)!,
+      options,
+    );
     this.#states.set(group.name, state);
     const desired = Math.min(decision.desiredInstances, room);
     if (desired === current) return;
@@ -122,6 +129,9 @@ export class FlexConsumptionPlatform {
 
   /** Instance-seconds billed: seconds on-demand instances executed, plus every second of always-ready ones. */
   billedSeconds(now: number): number {
-    return this.#model.workers.reduce((sum, worker) => sum + (this.#alwaysReady.has(worker) ? worker.aliveUntil(now) : worker.executingUntil(now)), 0);
+    return this.#model.workers.reduce(
+      (sum, worker) => sum + (this.#alwaysReady.has(worker) ? worker.aliveUntil(now) : worker.executingUntil(now)),
+      0,
+    );
   }
 }

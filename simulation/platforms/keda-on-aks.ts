@@ -62,7 +62,8 @@ export class KedaOnAksPlatform {
   start(): void {
     const aks = this.#inputs.AKS;
     // The cluster starts warm: its minimum nodes exist and hold the image from the deployment.
-    for (let index = 0; index < this.#options.nodeMin; index += 1) this.nodes.push({ id: index, createdAt: 0, readyAt: 0, removedAt: undefined, hasImage: true, pods: new Set(), emptySince: 0 });
+    for (let index = 0; index < this.#options.nodeMin; index += 1)
+      this.nodes.push({ id: index, createdAt: 0, readyAt: 0, removedAt: undefined, hasImage: true, pods: new Set(), emptySince: 0 });
     const queue = this.#model.environment.queue;
     WORKER_GROUPS.forEach((group, index) => {
       this.#states.set(group.name, initialScalingState('keda'));
@@ -103,7 +104,11 @@ export class KedaOnAksPlatform {
     const model = this.#model;
     const replicas = activeWorkers(model, group.name).length;
     const state = this.#states.get(group.name)!;
-    const { decision, state: next } = decideInstances({ now: model.now * 1000, currentInstances: replicas, ...group.trigger(model) }, state, this.#scalingOptionsFor(group, this.#inputs.AKS.kedaMinReplicas));
+    const { decision, state: next } = decideInstances(
+      { now: model.now * 1000, currentInstances: replicas, ...group.trigger(model) },
+      state,
+      this.#scalingOptionsFor(group, this.#inputs.AKS.kedaMinReplicas),
+    );
     if (replicas === 0 || decision.desiredInstances === 0) {
       this.#states.set(group.name, next);
       this.#scaleTo(group, decision.desiredInstances);
@@ -160,7 +165,9 @@ export class KedaOnAksPlatform {
   #schedule(worker: SimulatedWorker): boolean {
     const aks = this.#inputs.AKS;
     const perNode = Math.max(1, Math.floor(aks.nodeAllocatableVcpus / aks.podVcpus));
-    const node = this.nodes.find((candidate) => candidate.readyAt !== undefined && candidate.removedAt === undefined && candidate.pods.size < perNode);
+    const node = this.nodes.find(
+      (candidate) => candidate.readyAt !== undefined && candidate.removedAt === undefined && candidate.pods.size < perNode,
+    );
     if (!node) return false;
     node.pods.add(worker);
     node.emptySince = undefined;
@@ -186,7 +193,15 @@ export class KedaOnAksPlatform {
     const wanted = Math.ceil(this.#pending.length / perNode) - provisioning;
     const add = Math.min(wanted, this.#options.nodeMax - this.liveNodes);
     for (let index = 0; index < add; index += 1) {
-      const node: Node = { id: this.nodes.length, createdAt: now, readyAt: undefined, removedAt: undefined, hasImage: false, pods: new Set(), emptySince: undefined };
+      const node: Node = {
+        id: this.nodes.length,
+        createdAt: now,
+        readyAt: undefined,
+        removedAt: undefined,
+        hasImage: false,
+        pods: new Set(),
+        emptySince: undefined,
+      };
       this.nodes.push(node);
       this.#lastScaleUpAt = now;
       queue.after(aks.nodeProvisionSeconds, () => {
@@ -197,7 +212,12 @@ export class KedaOnAksPlatform {
     }
     if (now - this.#lastScaleUpAt >= aks.scaleDownDelayAfterAddSeconds) {
       const removable = this.nodes.filter(
-        (node) => node.removedAt === undefined && node.readyAt !== undefined && node.pods.size === 0 && node.emptySince !== undefined && now - node.emptySince >= aks.scaleDownUnneededSeconds,
+        (node) =>
+          node.removedAt === undefined &&
+          node.readyAt !== undefined &&
+          node.pods.size === 0 &&
+          node.emptySince !== undefined &&
+          now - node.emptySince >= aks.scaleDownUnneededSeconds,
       );
       for (const node of removable.slice(0, Math.max(0, this.liveNodes - this.#options.nodeMin))) node.removedAt = now;
     }

@@ -7,7 +7,13 @@
  * and the services), `decideInstances` over both hubs, then host processes started side by side
  * or stopped newest first, a newer request waiting for the running move.
  */
-import { decideInstances, initialScalingState, scalingOptions, type ScalingMode, type ScalingState } from '../../local/scaler/scaling-formulas.js';
+import {
+  decideInstances,
+  initialScalingState,
+  scalingOptions,
+  type ScalingMode,
+  type ScalingState,
+} from '../../local/scaler/scaling-formulas.js';
 import { functionsTargetFromHostJson, withScaleInHold } from '../../local/scaler/pipeline-autoscaler.js';
 import type { ScalerSample } from '../../local/scaler/local-scaler.js';
 import { APP_HOST_JSON, type SimulationInputs } from '../calibration.js';
@@ -77,7 +83,10 @@ export class LocalStackPlatform {
   }
 
   #scalingOptions() {
-    const autoscale = withScaleInHold({ mode: this.#options.autoscale!.mode, max: this.#options.autoscale!.maxInstances }, this.#options.autoscale!.holdMs);
+    const autoscale = withScaleInHold(
+      { mode: this.#options.autoscale!.mode, max: this.#options.autoscale!.maxInstances },
+      this.#options.autoscale!.holdMs,
+    );
     return scalingOptions(autoscale.mode, {
       minInstances: 1,
       maxInstances: autoscale.max,
@@ -104,7 +113,11 @@ export class LocalStackPlatform {
   #decide(): void {
     const from = this.#requested ?? this.instances;
     const { decision, state } = decideInstances(
-      { now: this.environment.queue.now * 1000, currentInstances: from, hubs: [this.model.records.positions(), this.model.aggregates.positions()] },
+      {
+        now: this.environment.queue.now * 1000,
+        currentInstances: from,
+        hubs: [this.model.records.positions(), this.model.aggregates.positions()],
+      },
       this.#state!,
       this.#scalingOptions(),
     );
@@ -128,7 +141,13 @@ export class LocalStackPlatform {
     const target = this.#requested;
     const after = () => {
       const last = this.history.at(-1);
-      this.history.push({ cause: 'move', at: this.environment.queue.now * 1000, lag: last?.lag ?? 0, desired: last?.desired ?? target, instances: this.instances });
+      this.history.push({
+        cause: 'move',
+        at: this.environment.queue.now * 1000,
+        lag: last?.lag ?? 0,
+        desired: last?.desired ?? target,
+        instances: this.instances,
+      });
       this.#converge();
     };
     if (target > this.instances) this.#startHosts(target - this.instances, after);

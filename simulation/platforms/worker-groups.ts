@@ -19,9 +19,21 @@ export interface WorkerGroup {
 }
 
 export const WORKER_GROUPS: readonly WorkerGroup[] = [
-  { name: 'extract', trigger: (model) => ({ hubs: [], queues: [{ queueName: LANDING_QUEUE, length: model.landingQueueLength }] }), partitions: () => undefined },
-  { name: 'transform', trigger: (model) => ({ hubs: [model.records.positions()], queues: [] }), partitions: (model) => model.records.partitions.length },
-  { name: 'aggregate', trigger: (model) => ({ hubs: [model.aggregates.positions()], queues: [] }), partitions: (model) => model.aggregates.partitions.length },
+  {
+    name: 'extract',
+    trigger: (model) => ({ hubs: [], queues: [{ queueName: LANDING_QUEUE, length: model.landingQueueLength }] }),
+    partitions: () => undefined,
+  },
+  {
+    name: 'transform',
+    trigger: (model) => ({ hubs: [model.records.positions()], queues: [] }),
+    partitions: (model) => model.records.partitions.length,
+  },
+  {
+    name: 'aggregate',
+    trigger: (model) => ({ hubs: [model.aggregates.positions()], queues: [] }),
+    partitions: (model) => model.aggregates.partitions.length,
+  },
 ];
 
 /** Workers of a group that count as replicas (asked for and not yet told to stop). */

@@ -16,7 +16,13 @@ export interface ComparedRun {
   readonly summary: RunSummary;
 }
 
-const COLORS: Readonly<Record<string, string>> = { extract: '#ff7f0e', transform: '#1f77b4', aggregate: '#2ca02c', host: '#1f77b4', nodes: '#7f7f7f' };
+const COLORS: Readonly<Record<string, string>> = {
+  extract: '#ff7f0e',
+  transform: '#1f77b4',
+  aggregate: '#2ca02c',
+  host: '#1f77b4',
+  nodes: '#7f7f7f',
+};
 
 /** Seconds, minutes or hours on the x axis, whichever keeps the numbers readable. */
 function timeAxis(runs: readonly ComparedRun[]): { unit: string; scale: number } {
@@ -31,20 +37,37 @@ function timeAxis(runs: readonly ComparedRun[]): { unit: string; scale: number }
  * and a long noisy series is thinned to every n-th point (the first and last kept).
  */
 export function compactPoints(points: readonly (readonly [number, number])[], maxPoints = 800): [number, number][] {
-  const kept = points.filter((point, index) => index === 0 || index === points.length - 1 || points[index - 1]![1] !== point[1] || points[index + 1]![1] !== point[1]);
+  const kept = points.filter(
+    (point, index) =>
+      index === 0 || index === points.length - 1 || points[index - 1]![1] !== point[1] || points[index + 1]![1] !== point[1],
+  );
   if (kept.length <= maxPoints) return kept.map(([x, y]) => [x, y]);
   const step = Math.ceil(kept.length / maxPoints);
   return kept.filter((_, index) => index % step === 0 || index === kept.length - 1).map(([x, y]) => [x, y]);
 }
 
-function sideBySide(runs: readonly ComparedRun[], chart: (run: ComparedRun, axes: { xAtLeast: number; yAtLeast: number }) => { title: string; yLabel: string; series: ChartSeries[]; integerY?: boolean }): string {
+function sideBySide(
+  runs: readonly ComparedRun[],
+  chart: (
+    run: ComparedRun,
+    axes: { xAtLeast: number; yAtLeast: number },
+  ) => { title: string; yLabel: string; series: ChartSeries[]; integerY?: boolean },
+): string {
   const { unit, scale } = timeAxis(runs);
   const drafts = runs.map((run) => chart(run, { xAtLeast: 0, yAtLeast: 0 }));
   const xAtLeast = Math.max(...runs.map((run) => run.result.endedAt * scale));
   let yAtLeast = 1;
   for (const draft of drafts) for (const series of draft.series) for (const [, y] of series.points) yAtLeast = Math.max(yAtLeast, y);
   return sideBySideSvg(
-    drafts.map((draft) => lineChartSvg({ ...draft, series: draft.series.map((series) => ({ ...series, points: compactPoints(series.points) })), xLabel: `${unit} since the start`, xAtLeast, yAtLeast })),
+    drafts.map((draft) =>
+      lineChartSvg({
+        ...draft,
+        series: draft.series.map((series) => ({ ...series, points: compactPoints(series.points) })),
+        xLabel: `${unit} since the start`,
+        xAtLeast,
+        yAtLeast,
+      }),
+    ),
   );
 }
 
@@ -54,9 +77,17 @@ export function lagChart(runs: readonly ComparedRun[]): string {
     title: `Backlog — ${run.result.label}`,
     yLabel: 'events or messages waiting',
     series: [
-      { name: 'records lag (events)', color: '#1f77b4', points: run.result.samples.map((sample) => [sample.at * scale, sample.recordsLag]) },
+      {
+        name: 'records lag (events)',
+        color: '#1f77b4',
+        points: run.result.samples.map((sample) => [sample.at * scale, sample.recordsLag]),
+      },
       { name: 'aggregates lag', color: '#2ca02c', points: run.result.samples.map((sample) => [sample.at * scale, sample.aggregatesLag]) },
-      { name: 'landing queue (files)', color: '#ff7f0e', points: run.result.samples.map((sample) => [sample.at * scale, sample.queueLength]) },
+      {
+        name: 'landing queue (files)',
+        color: '#ff7f0e',
+        points: run.result.samples.map((sample) => [sample.at * scale, sample.queueLength]),
+      },
     ],
   }));
 }
@@ -68,8 +99,20 @@ export function instancesChart(runs: readonly ComparedRun[]): string {
     yLabel: run.result.platform === 'aks' ? 'pods taking work, and nodes' : 'instances taking work',
     integerY: true,
     series: [
-      ...run.result.groups.map((group) => ({ name: group, color: COLORS[group] ?? '#333', points: run.result.samples.map((sample): [number, number] => [sample.at * scale, sample.instances[group] ?? 0]) })),
-      ...(run.result.platform === 'aks' ? [{ name: 'nodes', color: COLORS.nodes!, points: run.result.samples.map((sample): [number, number] => [sample.at * scale, sample.nodes ?? 0]) }] : []),
+      ...run.result.groups.map((group) => ({
+        name: group,
+        color: COLORS[group] ?? '#333',
+        points: run.result.samples.map((sample): [number, number] => [sample.at * scale, sample.instances[group] ?? 0]),
+      })),
+      ...(run.result.platform === 'aks'
+        ? [
+            {
+              name: 'nodes',
+              color: COLORS.nodes!,
+              points: run.result.samples.map((sample): [number, number] => [sample.at * scale, sample.nodes ?? 0]),
+            },
+          ]
+        : []),
     ],
   }));
 }
@@ -79,7 +122,10 @@ export function instancesChart(runs: readonly ComparedRun[]): string {
  * move in whole rounds of chunks and transactions, and equal jobs sharing a quota end together, so
  * rates between neighbouring samples jump between zero and several times the real rate.
  */
-export function windowedRates(samples: readonly SimulationResult['samples'][number][], field: 'settledRows' | 'extractedRows'): [number, number][] {
+export function windowedRates(
+  samples: readonly SimulationResult['samples'][number][],
+  field: 'settledRows' | 'extractedRows',
+): [number, number][] {
   if (samples.length < 2) return [];
   const window = Math.max(samples[1]!.at - samples[0]!.at, (samples.at(-1)!.at - samples[0]!.at) / 100);
   const rates: [number, number][] = [];
@@ -142,21 +188,55 @@ export function summaryTable(runs: readonly ComparedRun[]): string {
     row('files complete', ({ summary }) => `${summary.filesComplete} of ${summary.files}`),
     row('time to drain (first file landed → last loaded)', ({ summary }) => seconds(summary.drainSeconds)),
     row('backlog after the last file landed', ({ summary }) => seconds(summary.tailSeconds)),
-    row('file latency p50 / p95 / max', ({ summary }) => (summary.latency ? `${seconds(summary.latency.p50)} / ${seconds(summary.latency.p95)} / ${seconds(summary.latency.max)}` : '–')),
-    row('peak instances (extract / transform / aggregate)', ({ result, summary }) => result.groups.map((group) => summary.peakInstances[group] ?? 0).join(' / ') + (summary.peakNodes !== undefined ? `; ${summary.peakNodes} nodes` : '')),
+    row('file latency p50 / p95 / max', ({ summary }) =>
+      summary.latency ? `${seconds(summary.latency.p50)} / ${seconds(summary.latency.p95)} / ${seconds(summary.latency.max)}` : '–',
+    ),
+    row(
+      'peak instances (extract / transform / aggregate)',
+      ({ result, summary }) =>
+        result.groups.map((group) => summary.peakInstances[group] ?? 0).join(' / ') +
+        (summary.peakNodes !== undefined ? `; ${summary.peakNodes} nodes` : ''),
+    ),
     row('reaction: first file landed → first added instance working', ({ summary }) => seconds(summary.reactionSeconds)),
     row('instance-seconds (every instance, start to stop)', ({ summary }) => integer.format(summary.instanceSeconds)),
-    row('billed: Flex instance-seconds executing / AKS node-seconds', ({ summary }) => (summary.billedSeconds === undefined ? '–' : integer.format(summary.billedSeconds))),
+    row('billed: Flex instance-seconds executing / AKS node-seconds', ({ summary }) =>
+      summary.billedSeconds === undefined ? '–' : integer.format(summary.billedSeconds),
+    ),
     row('compute cost per million rows', ({ summary }) => usd(summary.computeCostPerMillionRows)),
     row('total cost per million rows (with Event Hubs and SQL)', ({ summary }) => usd(summary.costPerMillionRows)),
-    row('bottleneck while files waited', ({ summary }) => summary.bottlenecks.filter((entry) => entry.share >= 0.01).slice(0, 2).map((entry) => `${entry.bottleneck}${entry.share < 1 ? ` ${(entry.share * 100).toFixed(0)} %` : ''}`).join(', ') || '–'),
-    row('busy while files waited: database / hub in / hub out', ({ summary }) => ['sql', 'event hubs ingress', 'event hubs egress'].map((name) => (summary.utilization[name] === undefined ? '–' : `${(summary.utilization[name]! * 100).toFixed(0)} %`)).join(' / ')),
+    row(
+      'bottleneck while files waited',
+      ({ summary }) =>
+        summary.bottlenecks
+          .filter((entry) => entry.share >= 0.01)
+          .slice(0, 2)
+          .map((entry) => `${entry.bottleneck}${entry.share < 1 ? ` ${(entry.share * 100).toFixed(0)} %` : ''}`)
+          .join(', ') || '–',
+    ),
+    row('busy while files waited: database / hub in / hub out', ({ summary }) =>
+      ['sql', 'event hubs ingress', 'event hubs egress']
+        .map((name) => (summary.utilization[name] === undefined ? '–' : `${(summary.utilization[name]! * 100).toFixed(0)} %`))
+        .join(' / '),
+    ),
   ].join('\n');
 }
 
 export function samplesCsv(runs: readonly ComparedRun[]): string {
   const groups = [...new Set(runs.flatMap((run) => run.result.groups))];
-  const header = ['run', 'at_seconds', 'records_lag', 'aggregates_lag', 'queue_length', ...groups.map((group) => `${group}_instances`), 'nodes', 'extracted_rows', 'settled_rows', 'sql_use', 'ingress_use', 'egress_use'];
+  const header = [
+    'run',
+    'at_seconds',
+    'records_lag',
+    'aggregates_lag',
+    'queue_length',
+    ...groups.map((group) => `${group}_instances`),
+    'nodes',
+    'extracted_rows',
+    'settled_rows',
+    'sql_use',
+    'ingress_use',
+    'egress_use',
+  ];
   const lines = runs.flatMap((run) =>
     run.result.samples.map((sample) => [
       run.result.platform,
@@ -201,7 +281,13 @@ export function reportMarkdown(title: string, description: string, runs: readonl
   ].join('\n');
 }
 
-export async function writeSimulationReport(directory: string, title: string, description: string, runs: readonly ComparedRun[], settings: readonly string[]): Promise<string[]> {
+export async function writeSimulationReport(
+  directory: string,
+  title: string,
+  description: string,
+  runs: readonly ComparedRun[],
+  settings: readonly string[],
+): Promise<string[]> {
   await mkdir(directory, { recursive: true });
   const outputs: Record<string, string> = {
     'report.md': reportMarkdown(title, description, runs, settings),
@@ -218,4 +304,3 @@ export async function writeSimulationReport(directory: string, title: string, de
   }
   return paths;
 }
-

@@ -41,8 +41,18 @@ export function simulateAzureRun(inputs: SimulationInputs, options: AzureRunOpti
     queueNewBatchThreshold: Math.floor(inputs.PIPELINE.queueBatchSize / 2) * processors,
   });
   const groups = WORKER_GROUPS.map((group) => group.name);
-  const flex = options.platform === 'flex' ? new FlexConsumptionPlatform(model, inputs, { instanceMemoryMb: memory, maximumInstanceCount: inputs.FLEX.maximumInstanceCount, alwaysReady: inputs.FLEX.alwaysReady }) : undefined;
-  const aks = options.platform === 'aks' ? new KedaOnAksPlatform(model, inputs, { nodeMin: inputs.AKS.nodeMin, nodeMax: inputs.AKS.nodeMax }) : undefined;
+  const flex =
+    options.platform === 'flex'
+      ? new FlexConsumptionPlatform(model, inputs, {
+          instanceMemoryMb: memory,
+          maximumInstanceCount: inputs.FLEX.maximumInstanceCount,
+          alwaysReady: inputs.FLEX.alwaysReady,
+        })
+      : undefined;
+  const aks =
+    options.platform === 'aks'
+      ? new KedaOnAksPlatform(model, inputs, { nodeMin: inputs.AKS.nodeMin, nodeMax: inputs.AKS.nodeMax })
+      : undefined;
   const sampler = modelSampler(model, groups, () => (aks ? { nodes: aks.liveNodes } : {}));
   (flex ?? aks)!.start();
   model.offer(options.workload.files);
@@ -56,18 +66,27 @@ export function simulateAzureRun(inputs: SimulationInputs, options: AzureRunOpti
     WORKER_GROUPS.every((group) => activeWorkers(model, group.name).length <= floor) &&
     model.liveWorkers().every((worker) => worker.state === 'ready') &&
     (aks === undefined || aks.liveNodes <= inputs.AKS.nodeMin);
-  const endedAt = runSampled(model, sampler, { sampleSeconds, maxSeconds: offered + (options.drainLimitSeconds ?? 6 * 3600), done: settled });
+  const endedAt = runSampled(model, sampler, {
+    sampleSeconds,
+    maxSeconds: offered + (options.drainLimitSeconds ?? 6 * 3600),
+    done: settled,
+  });
   (flex ?? aks)!.stop();
 
   const prices = inputs.PRICES;
-  const events = model.counters.extractedRows / inputs.PIPELINE.chunkRows + model.aggregates.partitions.reduce((sum, partition) => sum + partition.lastEnqueued + 1, 0);
+  const events =
+    model.counters.extractedRows / inputs.PIPELINE.chunkRows +
+    model.aggregates.partitions.reduce((sum, partition) => sum + partition.lastEnqueued + 1, 0);
   const shared = {
     'Event Hubs units': (endedAt / 3600) * inputs.EVENT_HUBS.capacityUnits * prices.eventHubsUnitHour,
     'Event Hubs ingress events': (events / 1e6) * prices.eventHubsIngressPerMillion,
     'Azure SQL compute': endedAt * inputs.SQL.vCores * prices.sqlVcoreSecond,
   };
   const notes: string[] = [];
-  if (!model.allComplete) notes.push(`not drained: ${model.files.filter((file) => file.completedAt === undefined).length} files still incomplete ${((endedAt - offered) / 3600).toFixed(1)} h after the load ended`);
+  if (!model.allComplete)
+    notes.push(
+      `not drained: ${model.files.filter((file) => file.completedAt === undefined).length} files still incomplete ${((endedAt - offered) / 3600).toFixed(1)} h after the load ended`,
+    );
   return {
     label: options.platform === 'flex' ? 'Flex Consumption' : 'KEDA on AKS',
     platform: options.platform,
@@ -81,7 +100,11 @@ export function simulateAzureRun(inputs: SimulationInputs, options: AzureRunOpti
       partitions: inputs.EVENT_HUBS.recordsPartitions,
       maxInstances: flex
         ? Object.fromEntries(groups.map((group) => [group, inputs.FLEX.maximumInstanceCount]))
-        : { extract: inputs.AKS.extractMaxReplicas, transform: inputs.EVENT_HUBS.recordsPartitions, aggregate: inputs.EVENT_HUBS.aggregatesPartitions },
+        : {
+            extract: inputs.AKS.extractMaxReplicas,
+            transform: inputs.EVENT_HUBS.recordsPartitions,
+            aggregate: inputs.EVENT_HUBS.aggregatesPartitions,
+          },
     },
     endedAt,
     costs: { ...(flex ? flex.costs(endedAt) : aks!.costs(endedAt)), ...shared },

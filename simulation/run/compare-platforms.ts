@@ -12,9 +12,18 @@ import { summarizeRun, type RunSummary } from './run-summary.js';
 export const MODE_PLATFORMS = { functions: 'flex', keda: 'aks' } as const satisfies Record<string, AzurePlatform>;
 export type ScalingModeName = keyof typeof MODE_PLATFORMS;
 
-export function comparePlatforms(inputs: SimulationInputs, workload: Workload, options: { readonly modes: readonly ScalingModeName[]; readonly tier?: EventHubsTier; readonly sampleSeconds?: number }): ComparedRun[] {
+export function comparePlatforms(
+  inputs: SimulationInputs,
+  workload: Workload,
+  options: { readonly modes: readonly ScalingModeName[]; readonly tier?: EventHubsTier; readonly sampleSeconds?: number },
+): ComparedRun[] {
   return options.modes.map((mode) => {
-    const result = simulateAzureRun(inputs, { platform: MODE_PLATFORMS[mode], workload, tier: options.tier, sampleSeconds: options.sampleSeconds });
+    const result = simulateAzureRun(inputs, {
+      platform: MODE_PLATFORMS[mode],
+      workload,
+      tier: options.tier,
+      sampleSeconds: options.sampleSeconds,
+    });
     return { result, summary: summarizeRun(result) };
   });
 }
@@ -31,7 +40,9 @@ export interface Conclusions {
 const TIE = 0.05;
 
 function better(values: readonly { mode: string; value: number | undefined }[]): string {
-  const known = values.filter((entry): entry is { mode: string; value: number } => entry.value !== undefined && Number.isFinite(entry.value));
+  const known = values.filter(
+    (entry): entry is { mode: string; value: number } => entry.value !== undefined && Number.isFinite(entry.value),
+  );
   if (known.length === 0) return 'neither';
   if (known.length === 1) return known[0]!.mode;
   const sorted = [...known].sort((a, b) => a.value - b.value);

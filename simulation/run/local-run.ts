@@ -40,7 +40,14 @@ export function simulateLocalRun(inputs: SimulationInputs, options: LocalRunOpti
   const environment = new LocalEnvironment(queue, tuned, { backgroundCores: options.backgroundCores });
   const partitions = options.partitions ?? tuned.LOCAL_MACHINE.partitions;
   const batch = tuned.LOCAL_MACHINE.localQueueBatchSize;
-  const model = new PipelineModel({ environment, inputs: tuned, recordsPartitions: partitions, aggregatesPartitions: partitions, queueBatchSize: batch, queueNewBatchThreshold: Math.floor(batch / 2) });
+  const model = new PipelineModel({
+    environment,
+    inputs: tuned,
+    recordsPartitions: partitions,
+    aggregatesPartitions: partitions,
+    queueBatchSize: batch,
+    queueNewBatchThreshold: Math.floor(batch / 2),
+  });
   const platform = new LocalStackPlatform(environment, model, tuned, options);
   const groups = options.placement === 'shared' ? ['host'] : ['extract', 'transform', 'aggregate'];
   const sampler = modelSampler(model, groups);

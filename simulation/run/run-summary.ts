@@ -4,7 +4,8 @@
  */
 import type { SimulationResult, SimulationSample } from './simulation-result.js';
 
-export type Bottleneck = 'database' | 'throughput units' | 'partitions' | 'instance limit' | 'instances starting' | 'instance CPU' | 'machine CPU';
+export type Bottleneck =
+  'database' | 'throughput units' | 'partitions' | 'instance limit' | 'instances starting' | 'instance CPU' | 'machine CPU';
 
 export interface RunSummary {
   readonly files: number;
@@ -61,7 +62,14 @@ const RESOURCE_BOTTLENECKS: readonly { readonly resource: string; readonly bottl
  * rests — otherwise the instance side: every partition already has a consumer, a group at its most
  * instances, instances still starting, or the instances' own CPU (more would help).
  */
-export function bottlenecksOf(busy: readonly SimulationSample[], context: { readonly platform: SimulationResult['platform']; readonly partitions: number; readonly maxInstances: Readonly<Record<string, number>> }): {
+export function bottlenecksOf(
+  busy: readonly SimulationSample[],
+  context: {
+    readonly platform: SimulationResult['platform'];
+    readonly partitions: number;
+    readonly maxInstances: Readonly<Record<string, number>>;
+  },
+): {
   readonly bottlenecks: readonly { readonly bottleneck: Bottleneck; readonly share: number }[];
   readonly utilization: Readonly<Record<string, number>>;
 } {
@@ -72,18 +80,31 @@ export function bottlenecksOf(busy: readonly SimulationSample[], context: { read
   }
   const counts = new Map<Bottleneck, number>();
   for (const sample of busy) {
-    const saturated = RESOURCE_BOTTLENECKS.filter(({ resource }) => (sample.utilization[resource] ?? 0) >= SATURATED).sort((a, b) => (utilization[b.resource] ?? 0) - (utilization[a.resource] ?? 0));
+    const saturated = RESOURCE_BOTTLENECKS.filter(({ resource }) => (sample.utilization[resource] ?? 0) >= SATURATED).sort(
+      (a, b) => (utilization[b.resource] ?? 0) - (utilization[a.resource] ?? 0),
+    );
     const bottleneck = saturated[0]?.bottleneck ?? instanceSideAt(sample, context);
     counts.set(bottleneck, (counts.get(bottleneck) ?? 0) + 1);
   }
-  const bottlenecks = [...counts].map(([bottleneck, count]) => ({ bottleneck, share: count / Math.max(1, busy.length) })).sort((a, b) => b.share - a.share);
+  const bottlenecks = [...counts]
+    .map(([bottleneck, count]) => ({ bottleneck, share: count / Math.max(1, busy.length) }))
+    .sort((a, b) => b.share - a.share);
   return { bottlenecks, utilization };
 }
 
-function instanceSideAt(sample: SimulationSample, context: { readonly platform: SimulationResult['platform']; readonly partitions: number; readonly maxInstances: Readonly<Record<string, number>> }): Bottleneck {
+function instanceSideAt(
+  sample: SimulationSample,
+  context: {
+    readonly platform: SimulationResult['platform'];
+    readonly partitions: number;
+    readonly maxInstances: Readonly<Record<string, number>>;
+  },
+): Bottleneck {
   if (context.platform === 'local') return 'instance CPU';
   if (sample.recordsLag > 0 && (sample.instances.transform ?? 0) >= context.partitions) return 'partitions';
-  const capped = Object.entries(context.maxInstances).some(([group, max]) => (sample.requested[group] ?? 0) >= max && (group === 'extract' ? sample.queueLength > 0 : sample.recordsLag > 0));
+  const capped = Object.entries(context.maxInstances).some(
+    ([group, max]) => (sample.requested[group] ?? 0) >= max && (group === 'extract' ? sample.queueLength > 0 : sample.recordsLag > 0),
+  );
   if (capped) return 'instance limit';
   const starting = Object.keys(sample.requested).some((group) => (sample.requested[group] ?? 0) > (sample.instances[group] ?? 0));
   return starting ? 'instances starting' : 'instance CPU';
@@ -95,18 +116,28 @@ export function summarizeRun(result: SimulationResult): RunSummary {
   const landed = files.map((file) => file.committedAt ?? file.file.arriveAt);
   const firstLanded = Math.min(...landed);
   const complete = files.filter((file) => file.completedAt !== undefined);
-  const lastComplete = complete.length === files.length && files.length > 0 ? Math.max(...complete.map((file) => file.completedAt!)) : undefined;
+  const lastComplete =
+    complete.length === files.length && files.length > 0 ? Math.max(...complete.map((file) => file.completedAt!)) : undefined;
   const latencies = complete.map((file) => file.completedAt! - (file.committedAt ?? file.file.arriveAt)).sort((a, b) => a - b);
   const peakInstances: Record<string, number> = {};
   for (const group of result.groups) peakInstances[group] = Math.max(0, ...result.samples.map((sample) => sample.instances[group] ?? 0));
-  const peakTotalInstances = Math.max(0, ...result.samples.map((sample) => Object.values(sample.instances).reduce((sum, count) => sum + count, 0)));
+  const peakTotalInstances = Math.max(
+    0,
+    ...result.samples.map((sample) => Object.values(sample.instances).reduce((sum, count) => sum + count, 0)),
+  );
   const nodes = result.samples.map((sample) => sample.nodes).filter((count): count is number => count !== undefined);
   const added = result.workers.filter((worker) => worker.requestedAt > 0 && worker.readyAt !== undefined).map((worker) => worker.readyAt!);
   const reaction = added.length > 0 ? Math.min(...added) - firstLanded : undefined;
-  const busy = result.samples.filter((sample) => files.some((file) => (file.committedAt ?? file.file.arriveAt) <= sample.at && (file.completedAt === undefined || file.completedAt > sample.at)));
+  const busy = result.samples.filter((sample) =>
+    files.some(
+      (file) => (file.committedAt ?? file.file.arriveAt) <= sample.at && (file.completedAt === undefined || file.completedAt > sample.at),
+    ),
+  );
   const { bottlenecks, utilization } = bottlenecksOf(busy, { platform: result.platform, ...context });
   const rows = files.reduce((sum, file) => sum + file.file.rows, 0);
-  const computeCost = Object.entries(result.costs).filter(([item]) => COMPUTE_PREFIXES.some((prefix) => item.startsWith(prefix))).reduce((sum, [, cost]) => sum + cost, 0);
+  const computeCost = Object.entries(result.costs)
+    .filter(([item]) => COMPUTE_PREFIXES.some((prefix) => item.startsWith(prefix)))
+    .reduce((sum, [, cost]) => sum + cost, 0);
   const totalCost = Object.values(result.costs).reduce((sum, cost) => sum + cost, 0);
   return {
     files: files.length,
@@ -114,7 +145,8 @@ export function summarizeRun(result: SimulationResult): RunSummary {
     rows,
     drainSeconds: lastComplete === undefined ? undefined : lastComplete - firstLanded,
     tailSeconds: lastComplete === undefined ? undefined : lastComplete - Math.max(...landed),
-    latency: latencies.length === 0 ? undefined : { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: latencies.at(-1)! },
+    latency:
+      latencies.length === 0 ? undefined : { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: latencies.at(-1)! },
     peakInstances,
     peakTotalInstances,
     peakNodes: nodes.length > 0 ? Math.max(...nodes) : undefined,

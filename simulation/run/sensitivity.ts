@@ -47,7 +47,16 @@ function compare(baseline: Conclusions, other: Conclusions): Record<string, bool
   };
 }
 
-export function runSensitivity(inputs: SimulationInputs, workload: Workload, options: { readonly modes: readonly ScalingModeName[]; readonly tier?: EventHubsTier; readonly inputs?: readonly string[]; readonly sampleSeconds?: number }): SensitivityReport {
+export function runSensitivity(
+  inputs: SimulationInputs,
+  workload: Workload,
+  options: {
+    readonly modes: readonly ScalingModeName[];
+    readonly tier?: EventHubsTier;
+    readonly inputs?: readonly string[];
+    readonly sampleSeconds?: number;
+  },
+): SensitivityReport {
   const conclude = (values: SimulationInputs) =>
     conclusionsOf(comparePlatforms(values, workload, options).map((run, index) => ({ mode: options.modes[index]!, summary: run.summary })));
   const baseline = conclude(inputs);
@@ -71,7 +80,9 @@ export function sensitivityTable(report: SensitivityReport): string {
     'drains first': conclusions.drainsFirst,
     'lower p95 latency': conclusions.lowerP95Latency,
     'cheaper per million rows': conclusions.cheaperPerMillionRows,
-    bottleneck: Object.entries(conclusions.bottleneck).map(([mode, bottleneck]) => `${mode}: ${bottleneck}`).join('; '),
+    bottleneck: Object.entries(conclusions.bottleneck)
+      .map(([mode, bottleneck]) => `${mode}: ${bottleneck}`)
+      .join('; '),
   });
   const base = describe(report.baseline);
   return [

@@ -101,7 +101,11 @@ export function modelSampler(model: PipelineModel, groups: readonly string[], ex
  * that goes on longer than `maxSamples` steps keeps every other sample and doubles the step, so long
  * backlogs stay chartable; utilization then covers the longer steps.
  */
-export function runSampled(model: PipelineModel, sampler: Sampler, options: { sampleSeconds: number; maxSeconds: number; done: () => boolean; maxSamples?: number }): number {
+export function runSampled(
+  model: PipelineModel,
+  sampler: Sampler,
+  options: { sampleSeconds: number; maxSeconds: number; done: () => boolean; maxSamples?: number },
+): number {
   const queue = model.environment.queue;
   const maxSamples = options.maxSamples ?? 4000;
   let step = options.sampleSeconds;

@@ -52,8 +52,16 @@ describe('the pipeline on Azure', () => {
   const run = (inputs = calibratedValues(), workers = { extract: 1, transform: 2, aggregate: 1 }) => {
     const queue = new EventQueue();
     const environment = new AzureEnvironment(queue, inputs, { cores: 1, tier: 'Standard', units: 20 });
-    const model = new PipelineModel({ environment, inputs, recordsPartitions: 4, aggregatesPartitions: 2, queueBatchSize: 16, queueNewBatchThreshold: 8 });
-    for (const [fn, count] of Object.entries(workers)) for (let index = 0; index < count; index += 1) model.markReady(model.startWorker(fn, [fn as 'extract' | 'transform' | 'aggregate']));
+    const model = new PipelineModel({
+      environment,
+      inputs,
+      recordsPartitions: 4,
+      aggregatesPartitions: 2,
+      queueBatchSize: 16,
+      queueNewBatchThreshold: 8,
+    });
+    for (const [fn, count] of Object.entries(workers))
+      for (let index = 0; index < count; index += 1) model.markReady(model.startWorker(fn, [fn as 'extract' | 'transform' | 'aggregate']));
     model.offer([
       { id: 0, name: 'a.csv', arriveAt: 0, rows: 400_000 },
       { id: 1, name: 'b.csv', arriveAt: 5, rows: 200_000 },

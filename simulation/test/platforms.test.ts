@@ -15,7 +15,8 @@ function roomy(): SimulationInputs {
   return inputs;
 }
 
-const burst = (inputs: SimulationInputs, gigabytes = 2, files = 20) => planWorkload({ profile: 'burst', gigabytes, files, csvBytesPerRow: inputs.DATA.csvBytesPerRow });
+const burst = (inputs: SimulationInputs, gigabytes = 2, files = 20) =>
+  planWorkload({ profile: 'burst', gigabytes, files, csvBytesPerRow: inputs.DATA.csvBytesPerRow });
 
 describe('Flex Consumption', () => {
   it('adds at most four instances per decision, each taking work a cold start after it, and stays within the app maximum', () => {
@@ -25,7 +26,8 @@ describe('Flex Consumption', () => {
     const transform = result.scalingEvents.filter((event) => event.group === 'transform');
     expect(transform.length).toBeGreaterThan(1);
     for (const event of result.scalingEvents) if (event.to > event.from) expect(event.to - event.from).toBeLessThanOrEqual(4);
-    for (const sample of result.samples) expect(Object.values(sample.requested).reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(12);
+    for (const sample of result.samples)
+      expect(Object.values(sample.requested).reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(12);
     const firstWorker = result.workers.filter((worker) => worker.group === 'transform').sort((a, b) => a.requestedAt - b.requestedAt)[0]!;
     expect(firstWorker.readyAt! - firstWorker.requestedAt).toBeCloseTo(inputs.FLEX.coldStartSeconds, 6);
   });
@@ -64,7 +66,9 @@ describe('KEDA on AKS', () => {
     expect(Math.max(...nodes)).toBeLessThanOrEqual(4);
     expect(nodes.at(-1)).toBe(1);
     // A pod that waited for a node took at least the node's provisioning and the image pull.
-    const slowest = Math.max(...result.workers.filter((worker) => worker.readyAt !== undefined).map((worker) => worker.readyAt! - worker.requestedAt));
+    const slowest = Math.max(
+      ...result.workers.filter((worker) => worker.readyAt !== undefined).map((worker) => worker.readyAt! - worker.requestedAt),
+    );
     expect(slowest).toBeGreaterThanOrEqual(inputs.AKS.nodeProvisionSeconds + inputs.AKS.imagePullSeconds);
     const lastComplete = Math.max(...result.files.map((file) => file.completedAt!));
     expect(result.endedAt).toBeGreaterThanOrEqual(lastComplete + inputs.AKS.scaleDownUnneededSeconds);

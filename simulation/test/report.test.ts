@@ -29,7 +29,14 @@ describe('the comparison report', () => {
   it('writes the report with the charts of both modes side by side on shared axes', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'simulation-report-'));
     const files = await writeSimulationReport(directory, 'Simulated burst', workload.description, runs, ['a setting']);
-    expect(files.map((path) => path.slice(directory.length + 1)).sort()).toEqual(['instances.svg', 'lag.svg', 'latency.svg', 'report.md', 'samples.csv', 'throughput.svg']);
+    expect(files.map((path) => path.slice(directory.length + 1)).sort()).toEqual([
+      'instances.svg',
+      'lag.svg',
+      'latency.svg',
+      'report.md',
+      'samples.csv',
+      'throughput.svg',
+    ]);
     const instances = readFileSync(join(directory, 'instances.svg'), 'utf8');
     expect([...instances.matchAll(/<svg x="(\d+)" y="0"/g)].map((match) => Number(match[1]))).toEqual([0, 860]);
     expect(instances).toContain('Instances — Flex Consumption');
@@ -44,14 +51,34 @@ describe('the comparison report', () => {
 
   it('takes rates over a window, so counters that move in rounds do not draw a saw', () => {
     // 1,000 rows land every 10 s, sampled every second, over 1,000 s: the window is 10 s.
-    const samples = Array.from({ length: 1001 }, (_, at) => ({ at, settledRows: Math.floor(at / 10) * 1000, extractedRows: 0 }) as unknown as (typeof runs)[number]['result']['samples'][number]);
+    const samples = Array.from(
+      { length: 1001 },
+      (_, at) =>
+        ({
+          at,
+          settledRows: Math.floor(at / 10) * 1000,
+          extractedRows: 0,
+        }) as unknown as (typeof runs)[number]['result']['samples'][number],
+    );
     const rates = windowedRates(samples, 'settledRows').slice(20);
     for (const [, rate] of rates) expect(rate).toBeCloseTo(100, 6);
   });
 
   it('draws a step series with its steps only', () => {
-    const steps: [number, number][] = [[0, 1], [1, 1], [2, 1], [3, 2], [4, 2], [5, 2]];
-    expect(compactPoints(steps)).toEqual([[0, 1], [2, 1], [3, 2], [5, 2]]);
+    const steps: [number, number][] = [
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+      [5, 2],
+    ];
+    expect(compactPoints(steps)).toEqual([
+      [0, 1],
+      [2, 1],
+      [3, 2],
+      [5, 2],
+    ]);
     const noisy = Array.from({ length: 2000 }, (_, index): [number, number] => [index, index % 7]);
     expect(compactPoints(noisy, 100).length).toBeLessThanOrEqual(101);
   });

@@ -13,7 +13,12 @@ describe('sensitivity', () => {
   it('moves a database-bound run with the SQL inputs it varies, even where the log rate sits at its cap', () => {
     // 40 vCores: 180 MB/s by the per-vCore rate, held at General Purpose's 50 MB/s; a roomy namespace.
     let inputs = calibratedValues();
-    for (const [path, value] of [['SQL.vCores', 40], ['EVENT_HUBS.capacityUnits', 40], ['EVENT_HUBS.recordsPartitions', 32]] as const) inputs = withInput(inputs, path, value);
+    for (const [path, value] of [
+      ['SQL.vCores', 40],
+      ['EVENT_HUBS.capacityUnits', 40],
+      ['EVENT_HUBS.recordsPartitions', 32],
+    ] as const)
+      inputs = withInput(inputs, path, value);
     const workload = planWorkload({ profile: 'burst', gigabytes: 2, files: 8, csvBytesPerRow: inputs.DATA.csvBytesPerRow });
     const drain = (values: typeof inputs) => {
       const result = simulateAzureRun(values, { platform: 'flex', workload });
@@ -46,13 +51,17 @@ describe('sensitivity', () => {
   it('reruns the comparison for each input halved and doubled', () => {
     const inputs = withInput(withInput(calibratedValues(), 'EVENT_HUBS.capacityUnits', 20), 'SQL.vCores', 8);
     const workload = planWorkload({ profile: 'burst', gigabytes: 0.2, files: 2, csvBytesPerRow: inputs.DATA.csvBytesPerRow });
-    const report = runSensitivity(inputs, workload, { modes: ['functions', 'keda'], inputs: ['AKS.kedaPollingSeconds', 'EVENT_HUBS.recordsPartitions'] });
+    const report = runSensitivity(inputs, workload, {
+      modes: ['functions', 'keda'],
+      inputs: ['AKS.kedaPollingSeconds', 'EVENT_HUBS.recordsPartitions'],
+    });
     expect(report.rows.map((row) => [row.input, row.value])).toEqual([
       ['AKS.kedaPollingSeconds', inputs.AKS.kedaPollingSeconds / 2],
       ['AKS.kedaPollingSeconds', inputs.AKS.kedaPollingSeconds * 2],
       ['EVENT_HUBS.recordsPartitions', inputs.EVENT_HUBS.recordsPartitions / 2],
       ['EVENT_HUBS.recordsPartitions', inputs.EVENT_HUBS.recordsPartitions * 2],
     ]);
-    for (const row of report.rows) expect(Object.keys(row.holds).sort()).toEqual(['bottleneck', 'cheaper per million rows', 'drains first', 'lower p95 latency']);
+    for (const row of report.rows)
+      expect(Object.keys(row.holds).sort()).toEqual(['bottleneck', 'cheaper per million rows', 'drains first', 'lower p95 latency']);
   });
 });

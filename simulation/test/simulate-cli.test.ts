@@ -8,12 +8,26 @@ import { inputPaths } from '../calibration.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', 'simulate.ts');
-const simulate = (...args: string[]) => run(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: join(import.meta.dirname, '..', '..') });
+const simulate = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: join(import.meta.dirname, '..', '..') });
 
 describe('npm run simulate', () => {
   it('runs a profile in both modes, prints the table and writes the report', async () => {
     const out = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
-    const { stdout } = await simulate('--profile', 'burst', '--gb', '0.2', '--files', '2', '--mode', 'both', '--set', 'SQL.vCores=4', '--out', out);
+    const { stdout } = await simulate(
+      '--profile',
+      'burst',
+      '--gb',
+      '0.2',
+      '--files',
+      '2',
+      '--mode',
+      'both',
+      '--set',
+      'SQL.vCores=4',
+      '--out',
+      out,
+    );
     expect(stdout).toContain('| | Flex Consumption | KEDA on AKS |');
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('changed inputs: SQL.vCores=4');
   });
@@ -25,7 +39,11 @@ describe('npm run simulate', () => {
   });
 
   it('refuses what it does not know, saying what it takes', async () => {
-    await expect(simulate('--profile', 'weekly')).rejects.toMatchObject({ stderr: expect.stringContaining('--profile must be one of burst, steady, diurnal, spike') });
-    await expect(simulate('--set', 'SQL.cores=4')).rejects.toMatchObject({ stderr: expect.stringContaining("no simulation input 'SQL.cores'") });
+    await expect(simulate('--profile', 'weekly')).rejects.toMatchObject({
+      stderr: expect.stringContaining('--profile must be one of burst, steady, diurnal, spike'),
+    });
+    await expect(simulate('--set', 'SQL.cores=4')).rejects.toMatchObject({
+      stderr: expect.stringContaining("no simulation input 'SQL.cores'"),
+    });
   });
 });

@@ -25,14 +25,24 @@ describe('workloads', () => {
     const workload = planWorkload(options);
     expect(workload.files.length).toBeGreaterThan(900);
     expect(workload.files.length).toBeLessThan(1100);
-    const between = (from: number, to: number) => workload.files.filter((file) => file.arriveAt >= from * 3600 && file.arriveAt < to * 3600).length;
+    const between = (from: number, to: number) =>
+      workload.files.filter((file) => file.arriveAt >= from * 3600 && file.arriveAt < to * 3600).length;
     expect(between(14, 18)).toBeGreaterThan(3 * between(2, 6));
     expect(planWorkload(options).files).toEqual(workload.files);
     expect(planWorkload({ ...options, seed: 8 }).files).not.toEqual(workload.files);
   });
 
   it('spike: the base rate, and the factor during the spike', () => {
-    const workload = planWorkload({ profile: 'spike', gigabytes: 100, fileMegabytes: 100, hours: 2, spikeFactor: 10, spikeMinutes: 10, spikeAtHours: 1, csvBytesPerRow: BYTES_PER_ROW });
+    const workload = planWorkload({
+      profile: 'spike',
+      gigabytes: 100,
+      fileMegabytes: 100,
+      hours: 2,
+      spikeFactor: 10,
+      spikeMinutes: 10,
+      spikeAtHours: 1,
+      csvBytesPerRow: BYTES_PER_ROW,
+    });
     const inSpike = workload.files.filter((file) => file.arriveAt >= 3600 && file.arriveAt < 4200).length;
     const before = workload.files.filter((file) => file.arriveAt < 3600).length;
     // Base: 1000 files a day, ~42 an hour; the spike: ~69 in 10 minutes.

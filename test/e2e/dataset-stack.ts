@@ -9,14 +9,19 @@ import type { FileManifest } from '../../shared/ports/file-manifest.js';
 import { waitFor } from '../../local/host/test/wait-for.js';
 
 /** UTF-16 LE bytes of `text`, after a byte order mark unless `bom` is false. */
-export const utf16le = (text: string, bom = true): Buffer => Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, 'utf16le')]);
+export const utf16le = (text: string, bom = true): Buffer =>
+  Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, 'utf16le')]);
 
 /** Windows-1252 bytes of Latin-1 text plus the euro sign (0x80). */
 export const windows1252 = (text: string): Buffer =>
   Buffer.concat(text.split('€').flatMap((part, index) => [...(index === 0 ? [] : [Buffer.from([0x80])]), Buffer.from(part, 'latin1')]));
 
 /** A local stack (state under `folder/state`) whose datasets are the declarations in `datasetsDir`. */
-export async function startDatasetStack(folder: string, datasetsDir: string, settings: Readonly<Record<string, string>> = {}): Promise<{ stack: LocalStack; runtime: EtlRuntime }> {
+export async function startDatasetStack(
+  folder: string,
+  datasetsDir: string,
+  settings: Readonly<Record<string, string>> = {},
+): Promise<{ stack: LocalStack; runtime: EtlRuntime }> {
   const stack = await startLocalStack({
     stateDir: join(folder, 'state'),
     ports: 'free',

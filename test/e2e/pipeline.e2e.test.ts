@@ -26,7 +26,8 @@ import { rejectedBlobName } from '../../shared/adapters/blob-rejected-row-sink.j
 import { waitFor as pollFor } from '../../local/host/test/wait-for.js';
 
 /** Polls every 200 ms; the deadline only bounds a hang. */
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> => pollFor(what, probe, timeoutMs, 200);
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> =>
+  pollFor(what, probe, timeoutMs, 200);
 
 const dataset = iotEventsDataset;
 
@@ -42,7 +43,6 @@ function splitCsv(text: string, parts: number): string[] {
   const size = Math.ceil(lines.length / parts);
   return Array.from({ length: parts }, (_, index) => `${header}\n${lines.slice(index * size, (index + 1) * size).join('\n')}\n`);
 }
-
 
 function exactQuantileBounds(values: number[], q: number): [number, number] {
   const sorted = [...values].sort((a, b) => a - b);
@@ -99,7 +99,10 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
     } finally {
       await producer.close();
     }
-    await upload('iot_events/after-poison.csv', await collect(generateIotCsv({ rows: afterPoisonRows, seed: 99, duplicateRate: 0, badRowRate: 0 }).chunks));
+    await upload(
+      'iot_events/after-poison.csv',
+      await collect(generateIotCsv({ rows: afterPoisonRows, seed: 99, duplicateRate: 0, badRowRate: 0 }).chunks),
+    );
     files = await waitFor('all files to complete', settled(5));
     // The aggregates hop trails the facts: wait until the windows account for every loaded row.
     const loaded = files.reduce((sum, file) => sum + file.loadedRows, 0);
@@ -133,9 +136,17 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
 
   it('does not extract the same content at the same path twice', async () => {
     const before = await runtime.store.manifest.listFiles({ limit: 100 });
-    const part = (await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/part-1.csv').downloadToBuffer()).toString('utf8');
+    const part = (
+      await stack.blobService
+        .getContainerClient(stack.config.containers.landing)
+        .getBlockBlobClient('iot_events/part-1.csv')
+        .downloadToBuffer()
+    ).toString('utf8');
     await upload('iot_events/part-1.csv', part);
-    const outcome = await extractFile(runtime.extractDependencies(silentLogger), { container: stack.config.containers.landing, blobName: 'iot_events/part-1.csv' });
+    const outcome = await extractFile(runtime.extractDependencies(silentLogger), {
+      container: stack.config.containers.landing,
+      blobName: 'iot_events/part-1.csv',
+    });
     expect(outcome).toMatchObject({ status: 'skipped', reason: 'already extracted' });
     const after = await runtime.store.manifest.listFiles({ limit: 100 });
     expect(after.map((file) => file.fileId).sort()).toEqual(before.map((file) => file.fileId).sort());
@@ -143,14 +154,21 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   });
 
   it('shares the partitions between the two host instances through the checkpoint store', async () => {
-    const owners = await waitFor('both instances to own partitions', async () => {
-      const found = new Set<string>();
-      const container = stack.blobService.getContainerClient(EVENTHUB_CHECKPOINT_CONTAINER);
-      for await (const blob of container.listBlobsFlat({ prefix: `localhost/${stack.config.hubs.records}/${stack.config.hubs.transformConsumerGroup}/ownership/`, includeMetadata: true })) {
-        if (blob.metadata?.ownerid) found.add(blob.metadata.ownerid);
-      }
-      return found.size >= 2 ? found : undefined;
-    }, 30_000);
+    const owners = await waitFor(
+      'both instances to own partitions',
+      async () => {
+        const found = new Set<string>();
+        const container = stack.blobService.getContainerClient(EVENTHUB_CHECKPOINT_CONTAINER);
+        for await (const blob of container.listBlobsFlat({
+          prefix: `localhost/${stack.config.hubs.records}/${stack.config.hubs.transformConsumerGroup}/ownership/`,
+          includeMetadata: true,
+        })) {
+          if (blob.metadata?.ownerid) found.add(blob.metadata.ownerid);
+        }
+        return found.size >= 2 ? found : undefined;
+      },
+      30_000,
+    );
     expect(owners.size).toBe(2);
   });
 
@@ -162,7 +180,9 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
 
   it('writes every rejected row with its reason to the rejected container', async () => {
     const file = files.find((candidate) => candidate.rejectedRows > 0)!;
-    const blob = stack.blobService.getContainerClient(stack.config.containers.rejected).getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
+    const blob = stack.blobService
+      .getContainerClient(stack.config.containers.rejected)
+      .getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
     const lines = (await blob.downloadToBuffer()).toString('utf8').trim().split('\n');
     expect(lines).toHaveLength(file.rejectedRows);
     const first = JSON.parse(lines[0]!) as { rowNumber: number; reason: string; raw: string };
@@ -188,9 +208,14 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
   });
 
   it('keeps sketch p95 within the sketch error bound of the exact p95', async () => {
-    const windows = [...(await runtime.store.windows.listWindows(dataset, { limit: 1_000_000 }))].sort((a, b) => b.count - a.count).slice(0, 10);
+    const windows = [...(await runtime.store.windows.listWindows(dataset, { limit: 1_000_000 }))]
+      .sort((a, b) => b.count - a.count)
+      .slice(0, 10);
     for (const window of windows) {
-      const values = await runtime.store.query.measureValues(dataset, 'event_duration', { windowStart: window.windowStart, dimensionKey: window.dimensionKey });
+      const values = await runtime.store.query.measureValues(dataset, 'event_duration', {
+        windowStart: window.windowStart,
+        dimensionKey: window.dimensionKey,
+      });
       const [low, high] = exactQuantileBounds(values, 0.95);
       const alpha = window.sketches.event_duration!.alpha;
       const estimate = windowQuantile(window, 'event_duration', 0.95);
@@ -212,7 +237,10 @@ describe('pipeline end to end on the local stack', { timeout: 180_000 }, () => {
         processEvents: async (events) => {
           // Chunk events only: the poison event on the hub is the next test's subject.
           const chunks = events.filter((event) => event.properties?.fileId !== undefined);
-          const outcome = await transformBatch(runtime.transformDependencies(silentLogger), chunks.map((event) => ({ body: event.body, properties: event.properties })));
+          const outcome = await transformBatch(
+            runtime.transformDependencies(silentLogger),
+            chunks.map((event) => ({ body: event.body, properties: event.properties })),
+          );
           seen += chunks.length;
           alreadyApplied += outcome.alreadyApplied;
         },

@@ -32,7 +32,10 @@ const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 
 function headersWithSymbols(): Shape {
   const lines = ['Order ID,Placed At (UTC),Shop Name,Amount $,Paid?,Note #'];
-  for (let i = 0; i < 60; i += 1) lines.push(`A-${100 + i},2026-05-${pad(1 + (i % 9))}T${pad(i % 24)}:00:00Z,${['North', 'South', 'East'][i % 3]},${i}.25,${i % 2 === 0 ? 'yes' : 'no'},"note, ${i}"`);
+  for (let i = 0; i < 60; i += 1)
+    lines.push(
+      `A-${100 + i},2026-05-${pad(1 + (i % 9))}T${pad(i % 24)}:00:00Z,${['North', 'South', 'East'][i % 3]},${i}.25,${i % 2 === 0 ? 'yes' : 'no'},"note, ${i}"`,
+    );
   lines.push('A-100,2026-05-01T00:00:00Z,North,0.25,yes,"note, 0"'); // the first order again
   return { dataset: 'symbols', bytes: Buffer.from(lines.join('\n') + '\n'), rows: 61, rejected: 0, duplicates: 1 };
 }
@@ -52,7 +55,14 @@ function timestampFormats(): Shape {
     const local = i % 2 === 0 ? `2026-03-29 ${pad(i % 6)}:${pad(i)}:00` : `29.03.2026 ${pad(i % 6)}:${pad(i)}`;
     lines.push(`r${i},${local},2026-03-29T${pad(i % 24)}:00:00${i % 3 === 0 ? '+05:30' : 'Z'}`);
   }
-  return { dataset: 'time_formats', bytes: Buffer.from(lines.join('\n') + '\n'), rows: 30, rejected: 0, duplicates: 0, timeZone: 'Europe/Berlin' };
+  return {
+    dataset: 'time_formats',
+    bytes: Buffer.from(lines.join('\n') + '\n'),
+    rows: 30,
+    rejected: 0,
+    duplicates: 0,
+    timeZone: 'Europe/Berlin',
+  };
 }
 
 function semicolonsAndCommas(): Shape {
@@ -70,13 +80,15 @@ function tabs(): Shape {
 
 function utf16(): Shape {
   const lines = ['Ville;Jour;Température'];
-  for (let i = 0; i < 40; i += 1) lines.push(`${['Besançon', 'Zürich', 'Kraków', '東京'][i % 4]};2026-01-${pad(1 + Math.floor(i / 4))};${i - 10},5`);
+  for (let i = 0; i < 40; i += 1)
+    lines.push(`${['Besançon', 'Zürich', 'Kraków', '東京'][i % 4]};2026-01-${pad(1 + Math.floor(i / 4))};${i - 10},5`);
   return { dataset: 'utf16', bytes: utf16le(lines.join('\r\n') + '\r\n'), rows: 40, rejected: 0, duplicates: 0 };
 }
 
 function windowsExport(): Shape {
   const lines = ['Kunden Nr;Datum;Betrag €'];
-  for (let i = 0; i < 40; i += 1) lines.push(`${['Müller', 'Gärtner', 'Señor Núñez'][i % 3]} ${i};${pad(1 + (i % 28))}/03/2026;${i * 100},${pad(i)}`);
+  for (let i = 0; i < 40; i += 1)
+    lines.push(`${['Müller', 'Gärtner', 'Señor Núñez'][i % 3]} ${i};${pad(1 + (i % 28))}/03/2026;${i * 100},${pad(i)}`);
   return { dataset: 'cp1252', bytes: windows1252(lines.join('\r\n') + '\r\n'), rows: 40, rejected: 0, duplicates: 0 };
 }
 
@@ -93,7 +105,17 @@ function noEventTime(): Shape {
   return { dataset: 'no_time', bytes: Buffer.from(lines.join('\n') + '\n'), rows: 25, rejected: 0, duplicates: 0 };
 }
 
-const shapes: readonly Shape[] = [headersWithSymbols(), dateOnly(), timestampFormats(), semicolonsAndCommas(), tabs(), utf16(), windowsExport(), noKey(), noEventTime()];
+const shapes: readonly Shape[] = [
+  headersWithSymbols(),
+  dateOnly(),
+  timestampFormats(),
+  semicolonsAndCommas(),
+  tabs(),
+  utf16(),
+  windowsExport(),
+  noKey(),
+  noEventTime(),
+];
 
 describe('real-world file shapes, drafted by infer-dataset, on one local stack', { timeout: 180_000 }, () => {
   let folder: string;
@@ -109,7 +131,10 @@ describe('real-world file shapes, drafted by infer-dataset, on one local stack',
     for (const shape of shapes) {
       const path = join(folder, `${shape.dataset}.csv`);
       await writeFile(path, shape.inferFrom ?? shape.bytes);
-      const inference = await inferDataset(path, { name: shape.dataset, ...(shape.timeZone === undefined ? {} : { timeZone: shape.timeZone }) });
+      const inference = await inferDataset(path, {
+        name: shape.dataset,
+        ...(shape.timeZone === undefined ? {} : { timeZone: shape.timeZone }),
+      });
       drafts.set(shape.dataset, inference);
       await writeFile(join(datasetsDir, `${shape.dataset}.json`), JSON.stringify(inference.draft.declaration, null, 2));
     }
@@ -144,7 +169,12 @@ describe('real-world file shapes, drafted by infer-dataset, on one local stack',
     const summary = Object.fromEntries(
       [...drafts].map(([name, inference]) => [
         name,
-        [inference.dialect.encoding, inference.dialect.delimiter, (inference.draft.declaration.key as string[]).join('+') || '(row_hash)', inference.draft.declaration.eventTime ?? '(none)'],
+        [
+          inference.dialect.encoding,
+          inference.dialect.delimiter,
+          (inference.draft.declaration.key as string[]).join('+') || '(row_hash)',
+          inference.draft.declaration.eventTime ?? '(none)',
+        ],
       ]),
     );
     expect(summary).toEqual({

@@ -7,7 +7,12 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, Service, ServiceAccount, type IEnvVar } from 'kubernetes-models/v1';
 import { HOST_SETTINGS, MAX_FUNCTIONS_PER_WORKLOAD, functionListSetting } from '../settings/host-settings.js';
 import type { AzureAppSettings } from '../settings/azure-app-settings.js';
-import { FUNCTION_GROUPS, FUNCTION_GROUP_NAMES, PER_INSTANCE_FUNCTIONS, type FunctionGroup } from '../../../shared/config/function-groups.js';
+import {
+  FUNCTION_GROUPS,
+  FUNCTION_GROUP_NAMES,
+  PER_INSTANCE_FUNCTIONS,
+  type FunctionGroup,
+} from '../../../shared/config/function-groups.js';
 
 /** One Deployment per function group of the app's catalogue (shared/config/function-groups.ts). */
 export const FUNCTION_WORKLOADS = FUNCTION_GROUP_NAMES;
@@ -58,7 +63,9 @@ export function deploymentManifest(input: FunctionWorkloadsInput, workload: Func
   const env: IEnvVar[] = [
     ...Object.entries(input.settings).map(([name, value]) => ({ name, value })),
     { name: HOST_SETTINGS.hostId, value: input.hostId },
-    ...[...WORKLOAD_FUNCTIONS[workload], ...PER_POD_FUNCTIONS].slice(0, MAX_FUNCTIONS_PER_WORKLOAD).map((name, index) => ({ name: functionListSetting(index), value: name })),
+    ...[...WORKLOAD_FUNCTIONS[workload], ...PER_POD_FUNCTIONS]
+      .slice(0, MAX_FUNCTIONS_PER_WORKLOAD)
+      .map((name, index) => ({ name: functionListSetting(index), value: name })),
   ];
   const alwaysOn = workload === 'status';
   return new Deployment({

@@ -12,7 +12,12 @@ import {
   type FunctionWorkloadsInput,
 } from './function-workloads.js';
 import { amaMetricsSettingsManifest, kedaScrapeConfigManifest } from './prometheus-scraping.js';
-import { eventHubScaledObjectManifest, queueScaledObjectManifest, triggerAuthenticationManifest, type KedaScalingInput } from './keda-scaling.js';
+import {
+  eventHubScaledObjectManifest,
+  queueScaledObjectManifest,
+  triggerAuthenticationManifest,
+  type KedaScalingInput,
+} from './keda-scaling.js';
 
 export const FUNCTIONS_SERVICE_ACCOUNT = 'etl-functions';
 

@@ -92,44 +92,44 @@ export class EtlFoundation extends Construct {
     const account = this.storage.account.id;
     const hubs = this.eventHubs;
     return [
-    // The Functions host's own storage (AzureWebJobsStorage__accountName) needs Owner: Microsoft's
-    // page on connecting to host storage with an identity names this role (see infra/README.md).
-    grantRole(this, 'functions-blob-owner', {
-      ...principal,
-      role: 'Storage Blob Data Owner',
-      resourceId: account,
-      reason: 'host storage (locks, keys, deployment package); read landing; write rejected, dead letters, checkpoints',
-    }),
-    grantRole(this, 'functions-queue-contributor', {
-      ...principal,
-      role: 'Storage Queue Data Contributor',
-      resourceId: account,
-      reason: 'extract queue trigger on landing-events (read, delete, move to poison)',
-    }),
-    grantRole(this, 'functions-records-sender', {
-      ...principal,
-      role: 'Azure Event Hubs Data Sender',
-      resourceId: hubs.recordsHub.id,
-      reason: 'extract publishes row chunks',
-    }),
-    grantRole(this, 'functions-records-receiver', {
-      ...principal,
-      role: 'Azure Event Hubs Data Receiver',
-      resourceId: hubs.recordsHub.id,
-      reason: 'transform consumes row chunks',
-    }),
-    grantRole(this, 'functions-aggregates-sender', {
-      ...principal,
-      role: 'Azure Event Hubs Data Sender',
-      resourceId: hubs.aggregatesHub.id,
-      reason: 'transform publishes partial aggregates (outbox)',
-    }),
-    grantRole(this, 'functions-aggregates-receiver', {
-      ...principal,
-      role: 'Azure Event Hubs Data Receiver',
-      resourceId: hubs.aggregatesHub.id,
-      reason: 'aggregate consumes partial aggregates',
-    }),
+      // The Functions host's own storage (AzureWebJobsStorage__accountName) needs Owner: Microsoft's
+      // page on connecting to host storage with an identity names this role (see infra/README.md).
+      grantRole(this, 'functions-blob-owner', {
+        ...principal,
+        role: 'Storage Blob Data Owner',
+        resourceId: account,
+        reason: 'host storage (locks, keys, deployment package); read landing; write rejected, dead letters, checkpoints',
+      }),
+      grantRole(this, 'functions-queue-contributor', {
+        ...principal,
+        role: 'Storage Queue Data Contributor',
+        resourceId: account,
+        reason: 'extract queue trigger on landing-events (read, delete, move to poison)',
+      }),
+      grantRole(this, 'functions-records-sender', {
+        ...principal,
+        role: 'Azure Event Hubs Data Sender',
+        resourceId: hubs.recordsHub.id,
+        reason: 'extract publishes row chunks',
+      }),
+      grantRole(this, 'functions-records-receiver', {
+        ...principal,
+        role: 'Azure Event Hubs Data Receiver',
+        resourceId: hubs.recordsHub.id,
+        reason: 'transform consumes row chunks',
+      }),
+      grantRole(this, 'functions-aggregates-sender', {
+        ...principal,
+        role: 'Azure Event Hubs Data Sender',
+        resourceId: hubs.aggregatesHub.id,
+        reason: 'transform publishes partial aggregates (outbox)',
+      }),
+      grantRole(this, 'functions-aggregates-receiver', {
+        ...principal,
+        role: 'Azure Event Hubs Data Receiver',
+        resourceId: hubs.aggregatesHub.id,
+        reason: 'aggregate consumes partial aggregates',
+      }),
     ];
   }
 }

@@ -4,7 +4,13 @@
  * between fails; the T-SQL that creates the function identity's user is pinned here.
  */
 import { describe, expect, it } from 'vitest';
-import { firewallRefusal, grantDatabaseAccess, USER_GRANTS_TSQL, type DatabaseSession, type DatabaseTarget } from '../../deploy/database-access.js';
+import {
+  firewallRefusal,
+  grantDatabaseAccess,
+  USER_GRANTS_TSQL,
+  type DatabaseSession,
+  type DatabaseTarget,
+} from '../../deploy/database-access.js';
 import { ScriptedRunner } from './scripted-runner.js';
 
 const target: DatabaseTarget = {
@@ -100,10 +106,20 @@ describe('the database step', () => {
       }
       return session;
     };
-    await expect(grantDatabaseAccess(target, { runner, open, publicAddress: async () => '198.51.100.4', log: () => {}, now: fixedNow, sleep: async () => {} })).rejects.toThrow(
-      'migration 3 failed',
-    );
-    expect(runner.calls.map((line) => line.split(' ').slice(0, 5).join(' '))).toEqual(['az sql server firewall-rule create', 'az sql server firewall-rule delete']);
+    await expect(
+      grantDatabaseAccess(target, {
+        runner,
+        open,
+        publicAddress: async () => '198.51.100.4',
+        log: () => {},
+        now: fixedNow,
+        sleep: async () => {},
+      }),
+    ).rejects.toThrow('migration 3 failed');
+    expect(runner.calls.map((line) => line.split(' ').slice(0, 5).join(' '))).toEqual([
+      'az sql server firewall-rule create',
+      'az sql server firewall-rule delete',
+    ]);
     // The address came from the lookup, since the refusal did not name it.
     expect(runner.calls[0]).toContain('--start-ip-address 198.51.100.4');
     expect(events).toEqual(['migrate', 'close']);
@@ -117,14 +133,19 @@ describe('the database step', () => {
     expect(events[0]).toBe('migrate');
 
     const login = Object.assign(new Error("Login failed for user '<token-identified principal>'."), { number: 18456 });
-    await expect(grantDatabaseAccess(target, { runner, open: async () => Promise.reject(login), publicAddress: async () => '0.0.0.0', log: () => {} })).rejects.toThrow('Login failed');
+    await expect(
+      grantDatabaseAccess(target, { runner, open: async () => Promise.reject(login), publicAddress: async () => '0.0.0.0', log: () => {} }),
+    ).rejects.toThrow('Login failed');
     expect(runner.calls).toEqual([]);
   });
 
   it('refuses a client id that is not a GUID before it connects', async () => {
     const runner = firewallRunner();
     await expect(
-      grantDatabaseAccess({ ...target, identityClientId: "x'; DROP USER dbo; --" }, { runner, open: () => Promise.reject(new Error('must not connect')), publicAddress: async () => '', log: () => {} }),
+      grantDatabaseAccess(
+        { ...target, identityClientId: "x'; DROP USER dbo; --" },
+        { runner, open: () => Promise.reject(new Error('must not connect')), publicAddress: async () => '', log: () => {} },
+      ),
     ).rejects.toThrow('not a GUID');
   });
 
@@ -135,7 +156,10 @@ describe('the database step', () => {
   });
 
   it('creates the user from its client id (no directory lookup), replaces one with another SID, and grants read, write and EXECUTE only', () => {
-    expect(USER_GRANTS_TSQL.parameters).toEqual({ userName: { kind: 'nvarchar', length: 128 }, clientId: { kind: 'nvarchar', length: 36 } });
+    expect(USER_GRANTS_TSQL.parameters).toEqual({
+      userName: { kind: 'nvarchar', length: 128 },
+      clientId: { kind: 'nvarchar', length: 36 },
+    });
     expect(USER_GRANTS_TSQL.text).toBe(`SET XACT_ABORT ON;
 DECLARE @sid varbinary(16) = CAST(CAST(@clientId AS uniqueidentifier) AS varbinary(16));
 DECLARE @user nvarchar(260) = QUOTENAME(@userName);

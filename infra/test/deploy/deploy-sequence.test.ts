@@ -27,11 +27,13 @@ function outputsJson(stack: 'fx' | 'aks'): string {
     ...plannedOutputs(parameters, stack),
     functions_identity_client_id: CLIENT_ID,
     function_app_default_hostname: 'func-etl-dev-fx-x1.azurewebsites.net',
-    workbook_url: 'https://portal.azure.com/#resource/subscriptions/s/resourceGroups/rg-etl-dev-fx/providers/microsoft.insights/workbooks/w/workbook',
+    workbook_url:
+      'https://portal.azure.com/#resource/subscriptions/s/resourceGroups/rg-etl-dev-fx/providers/microsoft.insights/workbooks/w/workbook',
     grafana_dashboard_url: 'https://amg-etldevx1.weu.grafana.azure.com/d/scalable-etl-pipeline',
     ETL_FUNCTIONS_CLIENT_ID: CLIENT_ID,
     ETL_SCALER_CLIENT_ID: '22222222-2222-4222-8222-222222222222',
-    APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
+    APPLICATIONINSIGHTS_CONNECTION_STRING:
+      'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
   };
   return JSON.stringify(Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value, sensitive: false }])));
 }
@@ -149,7 +151,11 @@ describe('npm run deploy, against recorded answers', () => {
     expect(h.loadTests[0]).toMatchObject({
       files: 1,
       rows: 10_000,
-      remote: { storage: 'https://stetldevfxx1.blob.core.windows.net', statusUrl: 'https://func-etl-dev-fx-x1.azurewebsites.net/api', functionKey: 'the-function-key' },
+      remote: {
+        storage: 'https://stetldevfxx1.blob.core.windows.net',
+        statusUrl: 'https://func-etl-dev-fx-x1.azurewebsites.net/api',
+        functionKey: 'the-function-key',
+      },
     });
     const text = h.lines.join('\n');
     expect(text).toContain('extracted     6.0 s (+2.6 s)');
@@ -176,7 +182,10 @@ describe('npm run deploy, against recorded answers', () => {
     const h = harness('serverless', [
       {
         match: /^terraform -chdir=\S+ apply /,
-        answer: (count) => (count === 0 ? { exitCode: 1, stderr: 'Error: creating Event Subscription: AuthorizationFailed: the client does not have authorization' } : { stdout: 'Apply complete!' }),
+        answer: (count) =>
+          count === 0
+            ? { exitCode: 1, stderr: 'Error: creating Event Subscription: AuthorizationFailed: the client does not have authorization' }
+            : { stdout: 'Apply complete!' },
       },
     ]);
     const result = await runDeploy({ ...h.options, from: 'apply' });
@@ -189,7 +198,11 @@ describe('npm run deploy, against recorded answers', () => {
   });
 
   it('stops before anything is created when the Azure CLI is not signed in, and says what to do', async () => {
-    const h = harness('serverless', [{ match: /^az account show/, answer: { exitCode: 1, stderr: "Please run 'az login' to setup account." } }], { from: undefined });
+    const h = harness(
+      'serverless',
+      [{ match: /^az account show/, answer: { exitCode: 1, stderr: "Please run 'az login' to setup account." } }],
+      { from: undefined },
+    );
     const result = await runDeploy(h.options);
     expect(result).toMatchObject({ ok: false, failedStep: 'prerequisites' });
     expect(h.runner.calls.some((line) => /terraform .*(init|apply)|az functionapp|az sql/.test(line))).toBe(false);
@@ -201,16 +214,22 @@ describe('npm run deploy, against recorded answers', () => {
   it("runs Terraform in the Azure CLI's subscription, the one every az command of the deploy uses", async () => {
     const h = harness('serverless', []);
     expect((await runDeploy(h.options)).ok).toBe(true);
-    const terraform = h.runner.commands.filter((command) => command.program === 'terraform' && command.args.some((arg) => /^(init|apply|output)$/.test(arg)));
+    const terraform = h.runner.commands.filter(
+      (command) => command.program === 'terraform' && command.args.some((arg) => /^(init|apply|output)$/.test(arg)),
+    );
     expect(terraform.length).toBeGreaterThanOrEqual(3);
-    for (const command of terraform) expect(command.env, command.args.join(' ')).toMatchObject({ ARM_SUBSCRIPTION_ID: '00000000-0000-0000-0000-0000000000aa' });
+    for (const command of terraform)
+      expect(command.env, command.args.join(' ')).toMatchObject({ ARM_SUBSCRIPTION_ID: '00000000-0000-0000-0000-0000000000aa' });
   });
 
   it('stops before anything is created when Terraform would sign in or deploy elsewhere than the Azure CLI', async () => {
     const cases: Array<[Record<string, string>, string]> = [
       [{ ARM_CLIENT_ID: 'a-service-principal', ARM_CLIENT_SECRET: 's' }, 'ARM_CLIENT_ID'],
       [{ ARM_USE_MSI: 'true' }, 'ARM_USE_MSI'],
-      [{ ARM_SUBSCRIPTION_ID: '11111111-1111-1111-1111-111111111111' }, 'az account set --subscription 11111111-1111-1111-1111-111111111111'],
+      [
+        { ARM_SUBSCRIPTION_ID: '11111111-1111-1111-1111-111111111111' },
+        'az account set --subscription 11111111-1111-1111-1111-111111111111',
+      ],
     ];
     for (const [env, expected] of cases) {
       const h = harness('serverless', [], { from: undefined, env });
@@ -233,11 +252,17 @@ describe('npm run deploy, against recorded answers', () => {
     const result = await runDeploy(h.options);
     expect(result.failedStep).toBe('prerequisites');
     const text = h.lines.join('\n');
-    for (const expected of ['neither terraform nor tofu is installed', 'kubectl is not installed', 'az extension add --name amg']) expect(text).toContain(expected);
+    for (const expected of ['neither terraform nor tofu is installed', 'kubectl is not installed', 'az extension add --name amg'])
+      expect(text).toContain(expected);
   });
 
   it('stops at a failed apply, runs nothing after it, and says how to resume', async () => {
-    const h = harness('serverless', [{ match: /^terraform -chdir=\S+ apply /, answer: { exitCode: 1, stderr: 'Error: creating Storage Account: StorageAccountAlreadyTaken' } }]);
+    const h = harness('serverless', [
+      {
+        match: /^terraform -chdir=\S+ apply /,
+        answer: { exitCode: 1, stderr: 'Error: creating Storage Account: StorageAccountAlreadyTaken' },
+      },
+    ]);
     const result = await runDeploy(h.options);
     expect(result).toMatchObject({ ok: false, failedStep: 'apply' });
     expect(h.runner.calls.at(-1)).toMatch(/ apply /);
@@ -294,7 +319,9 @@ describe('npm run deploy, against recorded answers', () => {
     const texts = readdirSync(folder).map((file) => readFileSync(join(folder, file), 'utf8'));
     expect(texts.join('\n')).not.toMatch(/\$\{[A-Z_]+\}/);
     expect(texts.join('\n')).toContain(CLIENT_ID);
-    expect(h.loadTests[0]).toMatchObject({ remote: { functionKey: 'host-key-from-storage', statusUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api$/) } });
+    expect(h.loadTests[0]).toMatchObject({
+      remote: { functionKey: 'host-key-from-storage', statusUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api$/) },
+    });
     expect(h.lines.join('\n')).toContain('Dashboard (Managed Grafana): https://amg-etldevx1.weu.grafana.azure.com/d/scalable-etl-pipeline');
   });
 

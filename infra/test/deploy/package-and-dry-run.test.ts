@@ -25,7 +25,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface ProbeResult {
   readonly resolved: Record<string, string>;
-  readonly functions: ReadonlyArray<{ name: string; bindings: Record<string, { type: string; direction: string; [option: string]: unknown }> }>;
+  readonly functions: ReadonlyArray<{
+    name: string;
+    bindings: Record<string, { type: string; direction: string; [option: string]: unknown }>;
+  }>;
 }
 
 /** `npm run <script> -- <args>` in the repository, offline as far as this process can tell it. */
@@ -76,11 +79,29 @@ describe('npm run package', () => {
   it('ships production dependencies only: nothing of the dev tools or the infra workspace', () => {
     const dependencies = productionDependencyDirs(repositoryRoot);
     for (const directory of dependencies) expect(existsSync(join(unpacked, directory, 'package.json')), directory).toBe(true);
-    const shipped = new Set(readdirSync(join(unpacked, 'node_modules')).flatMap((name) => (name.startsWith('@') ? readdirSync(join(unpacked, 'node_modules', name)).map((inner) => `${name}/${inner}`) : [name])));
-    for (const name of Object.keys((JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as { dependencies: object }).dependencies)) {
+    const shipped = new Set(
+      readdirSync(join(unpacked, 'node_modules')).flatMap((name) =>
+        name.startsWith('@') ? readdirSync(join(unpacked, 'node_modules', name)).map((inner) => `${name}/${inner}`) : [name],
+      ),
+    );
+    for (const name of Object.keys(
+      (JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as { dependencies: object }).dependencies,
+    )) {
       expect(shipped, name).toContain(name);
     }
-    for (const devOnly of ['typescript', 'vitest', 'azurite', 'better-sqlite3', 'tsx', 'eslint', 'cdktf', '@cdktf/provider-azurerm', 'constructs', 'kubernetes-models', 'fflate']) {
+    for (const devOnly of [
+      'typescript',
+      'vitest',
+      'azurite',
+      'better-sqlite3',
+      'tsx',
+      'eslint',
+      'cdktf',
+      '@cdktf/provider-azurerm',
+      'constructs',
+      'kubernetes-models',
+      'fflate',
+    ]) {
       expect(shipped, devOnly).not.toContain(devOnly);
     }
   });
@@ -88,19 +109,49 @@ describe('npm run package', () => {
   it('loads with the real @azure/functions from the zip and registers every function with its trigger', () => {
     for (const [name, path] of Object.entries(probe.resolved)) expect(path.startsWith(unpacked), `${name} from ${path}`).toBe(true);
     const byName = Object.fromEntries(probe.functions.map((fn) => [fn.name, fn.bindings]));
-    expect(Object.keys(byName).sort()).toEqual(['aggregate', 'deadletters', 'extract', 'files', 'health', 'metrics', 'outboxRelay', 'summary', 'transform']);
+    expect(Object.keys(byName).sort()).toEqual([
+      'aggregate',
+      'deadletters',
+      'extract',
+      'files',
+      'health',
+      'metrics',
+      'outboxRelay',
+      'summary',
+      'transform',
+    ]);
     for (const [name, bindings] of Object.entries(byName)) {
       const triggers = Object.values(bindings).filter((binding) => binding.direction === 'in' && binding.type.endsWith('Trigger'));
       expect(triggers, name).toHaveLength(1);
     }
     const trigger = (name: string) => Object.values(byName[name]!).find((binding) => binding.type.endsWith('Trigger'));
     expect(trigger('extract')).toMatchObject({ type: 'queueTrigger', queueName: 'landing-events', connection: 'AzureWebJobsStorage' });
-    expect(trigger('transform')).toMatchObject({ type: 'eventHubTrigger', eventHubName: '%ETL_RECORDS_HUB%', consumerGroup: '%ETL_TRANSFORM_CONSUMER_GROUP%', connection: 'ETL_EVENTHUB', cardinality: 'many' });
-    expect(trigger('aggregate')).toMatchObject({ type: 'eventHubTrigger', eventHubName: '%ETL_AGGREGATES_HUB%', consumerGroup: '%ETL_AGGREGATE_CONSUMER_GROUP%', connection: 'ETL_EVENTHUB' });
+    expect(trigger('transform')).toMatchObject({
+      type: 'eventHubTrigger',
+      eventHubName: '%ETL_RECORDS_HUB%',
+      consumerGroup: '%ETL_TRANSFORM_CONSUMER_GROUP%',
+      connection: 'ETL_EVENTHUB',
+      cardinality: 'many',
+    });
+    expect(trigger('aggregate')).toMatchObject({
+      type: 'eventHubTrigger',
+      eventHubName: '%ETL_AGGREGATES_HUB%',
+      consumerGroup: '%ETL_AGGREGATE_CONSUMER_GROUP%',
+      connection: 'ETL_EVENTHUB',
+    });
     expect(trigger('outboxRelay')).toMatchObject({ type: 'timerTrigger', schedule: '*/30 * * * * *' });
-    for (const [name, authLevel] of [['files', 'function'], ['deadletters', 'function'], ['summary', 'function'], ['health', 'anonymous'], ['metrics', 'anonymous']] as const) {
+    for (const [name, authLevel] of [
+      ['files', 'function'],
+      ['deadletters', 'function'],
+      ['summary', 'function'],
+      ['health', 'anonymous'],
+      ['metrics', 'anonymous'],
+    ] as const) {
       expect(trigger(name), name).toMatchObject({ type: 'httpTrigger', authLevel, route: name });
-      expect(Object.values(byName[name]!).some((binding) => binding.type === 'http' && binding.direction === 'out'), name).toBe(true);
+      expect(
+        Object.values(byName[name]!).some((binding) => binding.type === 'http' && binding.direction === 'out'),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -115,11 +166,15 @@ describe('npm run deploy -- --dry-run', () => {
   const printed: Record<string, string> = {};
   beforeAll(async () => {
     // One after the other: the second reuses the compiled app of the first.
-    for (const stack of ['serverless', 'aks-keda']) printed[stack] = await npmRun('deploy', ['--stack', stack, '--dry-run', '--work-dir', workDir]);
+    for (const stack of ['serverless', 'aks-keda'])
+      printed[stack] = await npmRun('deploy', ['--stack', stack, '--dry-run', '--work-dir', workDir]);
   }, 600_000);
 
   /** The commands as printed (`    $ …`), in order. */
-  const commands = (stack: string) => printed[stack]!.split('\n').filter((line) => line.startsWith('    $ ')).map((line) => line.slice(6));
+  const commands = (stack: string) =>
+    printed[stack]!.split('\n')
+      .filter((line) => line.startsWith('    $ '))
+      .map((line) => line.slice(6));
 
   it('serverless: builds, packages, synthesizes, and lists every command of a real deploy in order', () => {
     const stackDir = join(workDir, 'cdktf.out', 'stacks', 'serverless');
@@ -152,7 +207,13 @@ describe('npm run deploy -- --dry-run', () => {
     expect(existsSync(join(stackDir, 'dashboards', 'grafana-dashboard.json'))).toBe(true);
     expect(printed['aks-keda']).toContain('the app compiles (unchanged since it last compiled here)');
     const list = commands('aks-keda');
-    expect(list.slice(0, 5)).toEqual(['az version --output json', 'az account show --output json', 'terraform version -json', 'kubectl version --client --output json', 'az extension show --name amg --output json']);
+    expect(list.slice(0, 5)).toEqual([
+      'az version --output json',
+      'az account show --output json',
+      'terraform version -json',
+      'kubectl version --client --output json',
+      'az extension show --name amg --output json',
+    ]);
     const expectedOrder = [
       / apply -input=false -auto-approve/,
       /^az sql server firewall-rule create /,
@@ -170,7 +231,9 @@ describe('npm run deploy -- --dry-run', () => {
       from = index + 1;
     }
     // What Terraform itself runs during the apply is listed too.
-    expect(printed['aks-keda']).toContain('az grafana dashboard import --resource-group rg-etl-dev-aks --name amg-etldevx1 --definition dashboards/grafana-dashboard.json');
+    expect(printed['aks-keda']).toContain(
+      'az grafana dashboard import --resource-group rg-etl-dev-aks --name amg-etldevx1 --definition dashboards/grafana-dashboard.json',
+    );
     expect(printed['aks-keda']).toContain('Dry run done.');
   });
 });

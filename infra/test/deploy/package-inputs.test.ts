@@ -55,7 +55,10 @@ describe('compileInputs', () => {
     // No compile yet: nothing says what tsc reads, so it runs.
     expect(compileInputs(root, buildDir)).toBeUndefined();
 
-    write(join(buildDir, 'tsconfig.tsbuildinfo'), JSON.stringify({ fileNames: ['../repo/node_modules/lib/index.d.ts', '../repo/functions/index.ts', '../repo/shared/a.ts'] }));
+    write(
+      join(buildDir, 'tsconfig.tsbuildinfo'),
+      JSON.stringify({ fileNames: ['../repo/node_modules/lib/index.d.ts', '../repo/functions/index.ts', '../repo/shared/a.ts'] }),
+    );
     const paths = () => compileInputs(root, buildDir)?.map((entry) => entry.path);
     expect(paths()).toEqual(['functions/index.ts', 'node_modules/lib/index.d.ts', 'shared/a.ts', 'tsconfig.build.json', 'tsconfig.json']);
     const first = packageInputsFingerprint(compileInputs(root, buildDir)!);

@@ -3,7 +3,13 @@
  * matched against the script (first rule whose pattern matches its shell line), answered with the
  * rule's result, and recorded in order. A command no rule matches fails the test.
  */
-import { describeCommand, type BackgroundCommand, type Command, type CommandResult, type CommandRunner } from '../../deploy/command-runner.js';
+import {
+  describeCommand,
+  type BackgroundCommand,
+  type Command,
+  type CommandResult,
+  type CommandRunner,
+} from '../../deploy/command-runner.js';
 
 export interface ScriptRule {
   readonly match: RegExp;
@@ -58,7 +64,10 @@ export class ScriptedRunner implements CommandRunner {
 /** Answers of a signed-in machine with current tools. */
 export const READY_MACHINE: readonly ScriptRule[] = [
   { match: /^az version/, answer: { stdout: JSON.stringify({ 'azure-cli': '2.67.0' }) } },
-  { match: /^az account show/, answer: { stdout: JSON.stringify({ id: '00000000-0000-0000-0000-0000000000aa', name: 'research', user: { name: 'dev@example.com' } }) } },
+  {
+    match: /^az account show/,
+    answer: { stdout: JSON.stringify({ id: '00000000-0000-0000-0000-0000000000aa', name: 'research', user: { name: 'dev@example.com' } }) },
+  },
   { match: /^terraform version -json/, answer: { stdout: JSON.stringify({ terraform_version: '1.9.8' }) } },
   { match: /^kubectl version --client/, answer: { stdout: '{}' } },
   { match: /^az extension show --name amg/, answer: { stdout: '{}' } },

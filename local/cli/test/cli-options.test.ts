@@ -4,7 +4,9 @@ import { describeInstances, oneOf, parseInstances } from '../cli-options.js';
 describe('command-line options', () => {
   it('oneOf accepts a choice and names the choices otherwise', () => {
     expect(oneOf('placement', ['shared', 'per-function'], 'shared')).toBe('shared');
-    expect(() => oneOf('placement', ['shared', 'per-function'], 'both')).toThrow("--placement must be one of shared, per-function, got 'both'");
+    expect(() => oneOf('placement', ['shared', 'per-function'], 'both')).toThrow(
+      "--placement must be one of shared, per-function, got 'both'",
+    );
   });
 
   it('--instances takes a count, counts per function, or both', () => {
@@ -18,7 +20,9 @@ describe('command-line options', () => {
 
   it('describes the counts for reports', () => {
     expect(describeInstances(parseInstances('1'), 'per-function')).toBe('1 process(es) per function');
-    expect(describeInstances(parseInstances('transform=2,aggregate=3'), 'per-function')).toBe('1 process(es) per function (transform 2, aggregate 3)');
+    expect(describeInstances(parseInstances('transform=2,aggregate=3'), 'per-function')).toBe(
+      '1 process(es) per function (transform 2, aggregate 3)',
+    );
     expect(describeInstances(parseInstances('2'), 'shared')).toBe('2 host process(es), every function in each');
   });
 

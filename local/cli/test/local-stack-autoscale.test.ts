@@ -18,8 +18,8 @@ import { getEtlRuntime } from '../../../shared/runtime/etl-runtime.js';
 import type { FileManifest } from '../../../shared/ports/file-manifest.js';
 import { waitFor as pollFor } from '../../host/test/wait-for.js';
 
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> => pollFor(what, probe, timeoutMs, 200);
-
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> =>
+  pollFor(what, probe, timeoutMs, 200);
 
 describe('local stack with autoscaling', () => {
   let stateDir: string;
@@ -53,7 +53,10 @@ describe('local stack with autoscaling', () => {
   it('scales out on the backlog and back in once it is processed', async () => {
     const generated = generateIotCsv({ rows: 4000, seed: 11, duplicateRate: 0, badRowRate: 0, spreadMinutes: 60 });
     const text = [...generated.chunks].join('');
-    await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/autoscale.csv').upload(text, Buffer.byteLength(text));
+    await stack.blobService
+      .getContainerClient(stack.config.containers.landing)
+      .getBlockBlobClient('iot_events/autoscale.csv')
+      .upload(text, Buffer.byteLength(text));
 
     const scaler = stack.scaler!;
     // One bound on the whole run, which only catches a hang: alone this takes ~15 s, but with the
@@ -62,14 +65,22 @@ describe('local stack with autoscaling', () => {
     const left = () => Math.max(0, deadline - Date.now());
     await waitFor('a scale-out', () => (scaler.history.some((sample) => sample.instances > 1) ? true : undefined), left());
     const runtime = await getEtlRuntime();
-    const file = await waitFor<FileManifest>('the file to complete', async () => {
-      const [found] = await runtime.store.manifest.listFiles({ limit: 10 });
-      return found?.state === 'complete' ? found : undefined;
-    }, left());
-    await waitFor('the scale-in', () => {
-      const last = scaler.history.at(-1);
-      return last && last.instances === 1 && last.lag === 0 ? true : undefined;
-    }, left());
+    const file = await waitFor<FileManifest>(
+      'the file to complete',
+      async () => {
+        const [found] = await runtime.store.manifest.listFiles({ limit: 10 });
+        return found?.state === 'complete' ? found : undefined;
+      },
+      left(),
+    );
+    await waitFor(
+      'the scale-in',
+      () => {
+        const last = scaler.history.at(-1);
+        return last && last.instances === 1 && last.lag === 0 ? true : undefined;
+      },
+      left(),
+    );
 
     expect(file).toMatchObject({ totalRows: 4000, loadedRows: 4000 });
     const peak = Math.max(...scaler.history.map((sample) => sample.instances));

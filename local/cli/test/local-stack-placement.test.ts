@@ -53,7 +53,11 @@ describe("local stack with the 'per-function' placement", () => {
     const [front] = stack.hostProcesses;
     expect(front?.pid).toBe(process.pid);
     expect(front?.functions).toEqual(expect.arrayContaining(['outboxRelay', 'files', 'metrics', 'health']));
-    for (const [name, processes] of [['extract', 1], ['transform', 2], ['aggregate', 1]] as const) {
+    for (const [name, processes] of [
+      ['extract', 1],
+      ['transform', 2],
+      ['aggregate', 1],
+    ] as const) {
       const owners = byFunction(name);
       expect(owners).toHaveLength(processes);
       for (const owner of owners) {
@@ -63,27 +67,44 @@ describe("local stack with the 'per-function' placement", () => {
     }
     expect(new Set(byFunction('transform').map((owner) => owner.pid)).size).toBe(2);
     // The list instance counts are checked against before the stack starts is what got processes.
-    const children = new Set(stack.hostProcesses.slice(1).flatMap((owner) => owner.functions.filter((name) => !['health', 'metrics'].includes(name))));
+    const children = new Set(
+      stack.hostProcesses.slice(1).flatMap((owner) => owner.functions.filter((name) => !['health', 'metrics'].includes(name))),
+    );
     expect([...children].sort()).toEqual([...OWN_PROCESS_GROUPS].sort());
 
     const generated = generateIotCsv({ rows: 3000, seed: 5, duplicateRate: 0, badRowRate: 0, spreadMinutes: 30 });
     const text = [...generated.chunks].join('');
-    await stack.blobService.getContainerClient(stack.config.containers.landing).getBlockBlobClient('iot_events/placement.csv').upload(text, Buffer.byteLength(text));
+    await stack.blobService
+      .getContainerClient(stack.config.containers.landing)
+      .getBlockBlobClient('iot_events/placement.csv')
+      .upload(text, Buffer.byteLength(text));
 
     const runtime = await getEtlRuntime();
-    const file = await waitFor<FileManifest>('the file to complete', async () => {
-      const [found] = await runtime.store.manifest.listFiles({ limit: 10 });
-      return found?.state === 'complete' ? found : undefined;
-    }, 90_000, 200);
+    const file = await waitFor<FileManifest>(
+      'the file to complete',
+      async () => {
+        const [found] = await runtime.store.manifest.listFiles({ limit: 10 });
+        return found?.state === 'complete' ? found : undefined;
+      },
+      90_000,
+      200,
+    );
     expect(file).toMatchObject({ totalRows: 3000, validRows: 3000, loadedRows: 3000 });
-    await waitFor('every window row', async () => {
-      const windows = await runtime.store.windows.listWindows(iotEventsDataset);
-      return windows.reduce((sum, window) => sum + window.count, 0) === 3000 ? true : undefined;
-    }, 60_000, 200);
+    await waitFor(
+      'every window row',
+      async () => {
+        const windows = await runtime.store.windows.listWindows(iotEventsDataset);
+        return windows.reduce((sum, window) => sum + window.count, 0) === 3000 ? true : undefined;
+      },
+      60_000,
+      200,
+    );
 
     // Facts were loaded in the transform processes (between them), not here or in the extract process.
     const [first, second] = byFunction('transform');
-    expect((await counter(first!.httpUrl, 'etl_facts_loaded_total')) + (await counter(second!.httpUrl, 'etl_facts_loaded_total'))).toBe(3000);
+    expect((await counter(first!.httpUrl, 'etl_facts_loaded_total')) + (await counter(second!.httpUrl, 'etl_facts_loaded_total'))).toBe(
+      3000,
+    );
     expect(await counter(byFunction('extract')[0]!.httpUrl, 'etl_facts_loaded_total')).toBe(0);
     expect(await counter(front!.httpUrl, 'etl_facts_loaded_total')).toBe(0);
   }, 180_000);
@@ -92,9 +113,9 @@ describe("local stack with the 'per-function' placement", () => {
 describe('instances per function', () => {
   it('are refused for a function without processes of its own, or without per-function placement, before anything starts', async () => {
     const stateDir = join(tmpdir(), `etl-refused-${process.pid}-${Date.now()}`);
-    await expect(startLocalStack({ stateDir, ports: 'free', placement: 'per-function', functionInstances: { transfrom: 2 }, log: () => {} })).rejects.toThrow(
-      "no function 'transfrom' runs in processes of its own; those that do: extract, transform, aggregate",
-    );
+    await expect(
+      startLocalStack({ stateDir, ports: 'free', placement: 'per-function', functionInstances: { transfrom: 2 }, log: () => {} }),
+    ).rejects.toThrow("no function 'transfrom' runs in processes of its own; those that do: extract, transform, aggregate");
     await expect(startLocalStack({ stateDir, ports: 'free', functionInstances: { transform: 2 }, log: () => {} })).rejects.toThrow(
       "instances per function (transform) need the 'per-function' placement",
     );

@@ -30,7 +30,15 @@ describe('local stack settings', () => {
 
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'etl-settings-'));
-    stack = await startLocalStack({ stateDir, ports: 'free', partitions: 2, scanIntervalMs: 200, emulator: 'in-process', settings: RENAMED, log: () => {} });
+    stack = await startLocalStack({
+      stateDir,
+      ports: 'free',
+      partitions: 2,
+      scanIntervalMs: 200,
+      emulator: 'in-process',
+      settings: RENAMED,
+      log: () => {},
+    });
     // Only bounds a hang: starting the stack's processes took over 120 s on the shared, oversubscribed machine.
   }, 400_000);
 
@@ -40,8 +48,16 @@ describe('local stack settings', () => {
   });
 
   it('builds hubs, consumer groups and containers from the settings the app reads', async () => {
-    expect(stack.config.hubs).toEqual({ records: 'rows', aggregates: 'partials', transformConsumerGroup: 'loader', aggregateConsumerGroup: 'merger' });
-    for (const [hub, group] of [['rows', 'loader'], ['partials', 'merger']] as const) {
+    expect(stack.config.hubs).toEqual({
+      records: 'rows',
+      aggregates: 'partials',
+      transformConsumerGroup: 'loader',
+      aggregateConsumerGroup: 'merger',
+    });
+    for (const [hub, group] of [
+      ['rows', 'loader'],
+      ['partials', 'merger'],
+    ] as const) {
       const client = new EventHubConsumerClient(group, stack.eventHubsConnectionString, hub);
       try {
         expect(await client.getPartitionIds()).toEqual(['0', '1']);
@@ -49,15 +65,31 @@ describe('local stack settings', () => {
         await client.close();
       }
     }
-    for (const container of ['incoming', 'bad-rows', 'parked']) expect(await stack.blobService.getContainerClient(container).exists()).toBe(true);
+    for (const container of ['incoming', 'bad-rows', 'parked'])
+      expect(await stack.blobService.getContainerClient(container).exists()).toBe(true);
 
-    const expected = await uploadGeneratedIotCsv(stack.blobService, 'iot_events/renamed.csv', { rows: 500, seed: 3, duplicateRate: 0, badRowRate: 0.02 }, stack.config.containers.landing);
+    const expected = await uploadGeneratedIotCsv(
+      stack.blobService,
+      'iot_events/renamed.csv',
+      { rows: 500, seed: 3, duplicateRate: 0, badRowRate: 0.02 },
+      stack.config.containers.landing,
+    );
     const runtime = await getEtlRuntime();
-    const file = await waitFor<FileManifest>('the file to complete', async () => {
-      const [found] = await runtime.store.manifest.listFiles({ limit: 10 });
-      return found?.state === 'complete' ? found : undefined;
-    }, 90_000, 200);
-    expect(file).toMatchObject({ blobName: 'iot_events/renamed.csv', totalRows: expected.rows, rejectedRows: expected.badRows, loadedRows: expected.distinctKeys });
+    const file = await waitFor<FileManifest>(
+      'the file to complete',
+      async () => {
+        const [found] = await runtime.store.manifest.listFiles({ limit: 10 });
+        return found?.state === 'complete' ? found : undefined;
+      },
+      90_000,
+      200,
+    );
+    expect(file).toMatchObject({
+      blobName: 'iot_events/renamed.csv',
+      totalRows: expected.rows,
+      rejectedRows: expected.badRows,
+      loadedRows: expected.distinctKeys,
+    });
     const rejected = stack.blobService.getContainerClient('bad-rows').listBlobsFlat();
     expect((await rejected.next()).done).toBe(false);
   }, 120_000);
@@ -78,7 +110,9 @@ describe('local stack settings', () => {
 
   it('refuses a name the app would refuse, before anything starts', async () => {
     const refusedDir = join(tmpdir(), `etl-settings-refused-${process.pid}-${Date.now()}`);
-    await expect(startLocalStack({ stateDir: refusedDir, ports: 'free', settings: { ETL_RECORDS_HUB: 'no spaces' }, log: () => {} })).rejects.toThrow(/ETL_RECORDS_HUB/);
+    await expect(
+      startLocalStack({ stateDir: refusedDir, ports: 'free', settings: { ETL_RECORDS_HUB: 'no spaces' }, log: () => {} }),
+    ).rejects.toThrow(/ETL_RECORDS_HUB/);
     expect(existsSync(refusedDir)).toBe(false);
   });
 });

@@ -49,32 +49,56 @@ describe('local stack supervision', () => {
     const transform = stack.hostProcesses.find((info) => info.instanceId === 'transform-1')!;
     const emulator = stack.serviceProcesses.find((info) => info.service === 'eventhubs')!;
     const [transformPid, emulatorPid] = [transform.pid, emulator.pid];
-    const expected = await uploadGeneratedIotCsv(stack.blobService, 'iot_events/killed.csv', { rows: 10_000, seed: 21, duplicateRate: 0.01, badRowRate: 0.01 }, stack.config.containers.landing);
+    const expected = await uploadGeneratedIotCsv(
+      stack.blobService,
+      'iot_events/killed.csv',
+      { rows: 10_000, seed: 21, duplicateRate: 0.01, badRowRate: 0.01 },
+      stack.config.containers.landing,
+    );
 
     // Transform is loading: kill it, then the emulator, while the file is in flight.
-    await waitFor('transform to load the first chunks', async () => {
-      const [file] = await runtime.store.manifest.listFiles({ limit: 1 });
-      return file && file.chunksLoaded > 0 ? true : undefined;
-    }, 120_000, 50);
+    await waitFor(
+      'transform to load the first chunks',
+      async () => {
+        const [file] = await runtime.store.manifest.listFiles({ limit: 1 });
+        return file && file.chunksLoaded > 0 ? true : undefined;
+      },
+      120_000,
+      50,
+    );
     process.kill(transformPid, 'SIGKILL');
     await waitFor('transform to run again', () => (transform.pid !== transformPid ? true : undefined), 120_000, 100);
     process.kill(emulatorPid, 'SIGKILL');
     await waitFor('the emulator to run again', () => (emulator.pid !== emulatorPid ? true : undefined), 120_000, 100);
 
-    const file = await waitFor<FileManifest>('the file to complete', async () => {
-      const [found] = await runtime.store.manifest.listFiles({ limit: 1 });
-      return found?.state === 'complete' ? found : undefined;
-    }, 240_000, 200);
+    const file = await waitFor<FileManifest>(
+      'the file to complete',
+      async () => {
+        const [found] = await runtime.store.manifest.listFiles({ limit: 1 });
+        return found?.state === 'complete' ? found : undefined;
+      },
+      240_000,
+      200,
+    );
     expect(file).toMatchObject({ totalRows: expected.rows, rejectedRows: expected.badRows, loadedRows: expected.distinctKeys });
     expect(file.validRows).toBe(file.loadedRows + file.duplicateRows);
     expect(await runtime.store.query.countFacts(iotEventsDataset)).toBe(expected.distinctKeys);
-    await waitFor('every window row', async () => {
-      const windows = await runtime.store.windows.listWindows(iotEventsDataset, { limit: 1_000_000 });
-      return windows.reduce((sum, window) => sum + window.count, 0) === expected.distinctKeys ? true : undefined;
-    }, 120_000, 200);
+    await waitFor(
+      'every window row',
+      async () => {
+        const windows = await runtime.store.windows.listWindows(iotEventsDataset, { limit: 1_000_000 });
+        return windows.reduce((sum, window) => sum + window.count, 0) === expected.distinctKeys ? true : undefined;
+      },
+      120_000,
+      200,
+    );
 
-    expect(lines).toContain(`[supervisor] transform-1 (pid ${transformPid}) died: killed by SIGKILL; restarting in 200 ms (death 1 of 5 allowed within 120 s)`);
-    expect(lines).toContain(`[supervisor] eventhubs (pid ${emulatorPid}) died: killed by SIGKILL; restarting in 200 ms (death 1 of 5 allowed within 120 s)`);
+    expect(lines).toContain(
+      `[supervisor] transform-1 (pid ${transformPid}) died: killed by SIGKILL; restarting in 200 ms (death 1 of 5 allowed within 120 s)`,
+    );
+    expect(lines).toContain(
+      `[supervisor] eventhubs (pid ${emulatorPid}) died: killed by SIGKILL; restarting in 200 ms (death 1 of 5 allowed within 120 s)`,
+    );
     expect(lines).toContain(`[supervisor] transform-1 is running again (pid ${transform.pid})`);
     expect(lines).toContain(`[supervisor] eventhubs is running again (pid ${emulator.pid})`);
   }, 600_000);
@@ -84,7 +108,13 @@ describe('a child that keeps dying', () => {
   it('stops the whole stack with a clear message', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'etl-giveup-'));
     try {
-      const stack = await startLocalStack({ stateDir, ports: 'free', functionsHost: false, restartPolicy: { firstDelayMs: 100, maxDeaths: 1 }, log: () => {} });
+      const stack = await startLocalStack({
+        stateDir,
+        ports: 'free',
+        functionsHost: false,
+        restartPolicy: { firstDelayMs: 100, maxDeaths: 1 },
+        log: () => {},
+      });
       const azurite = stack.serviceProcesses.find((info) => info.service === 'azurite')!;
       const emulatorPid = stack.serviceProcesses.find((info) => info.service === 'eventhubs')!.pid;
       const firstPid = azurite.pid;

@@ -25,16 +25,28 @@ const running: ChildProcess[] = [];
 async function npmStart(stateDir: string): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPOSITORY_ROOT, 'local', 'cli', 'start.ts'), '--state-dir', stateDir, '--free-ports', '--no-sample', '--instances', '2'],
+    [
+      '--import',
+      'tsx',
+      join(REPOSITORY_ROOT, 'local', 'cli', 'start.ts'),
+      '--state-dir',
+      stateDir,
+      '--free-ports',
+      '--no-sample',
+      '--instances',
+      '2',
+    ],
     { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.push(child);
   const output: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
   createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
-  await waitFor('npm start to be up', () => output.some((line) => line.startsWith('Connection strings')), 240_000, 100).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${output.join('\n')}`);
-  });
+  await waitFor('npm start to be up', () => output.some((line) => line.startsWith('Connection strings')), 240_000, 100).catch(
+    (error: unknown) => {
+      throw new Error(`${String(error)}\n${output.join('\n')}`);
+    },
+  );
   return { child, output };
 }
 
@@ -63,7 +75,12 @@ describe('npm start killed with SIGKILL', () => {
     process.kill(azurite.pid, 'SIGSTOP');
     first.child.kill('SIGKILL');
     const others = children.filter((child) => child !== azurite);
-    await waitFor('the other children to stop on their own', () => (others.every((child) => gone(child.pid)) ? true : undefined), 60_000, 200);
+    await waitFor(
+      'the other children to stop on their own',
+      () => (others.every((child) => gone(child.pid)) ? true : undefined),
+      60_000,
+      200,
+    );
     expect(gone(azurite.pid)).toBe(false);
 
     const second = await npmStart(stateDir);

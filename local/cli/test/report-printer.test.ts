@@ -4,7 +4,11 @@ import { formatReport } from '../report-printer.js';
 
 describe('formatReport', () => {
   it('says that a dataset without an event time loads facts only, and where they go', () => {
-    const products = parseDatasetDeclaration({ name: 'products', columns: [{ name: 'sku', type: 'string', required: true }], key: ['sku'] });
+    const products = parseDatasetDeclaration({
+      name: 'products',
+      columns: [{ name: 'sku', type: 'string', required: true }],
+      key: ['sku'],
+    });
     expect(formatReport(products, [], 'table')).toEqual([
       'dataset products has no event time: it loads facts only (table products_facts), without window aggregates or a report',
     ]);

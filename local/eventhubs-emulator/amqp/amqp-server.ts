@@ -71,7 +71,11 @@ export class AmqpServer {
 
   /** Starts the plain listener and, when configured, the TLS one; returns their ports. */
   async listen(): Promise<{ port: number; tlsPort?: number }> {
-    const port = await this.listenOn(net.createServer((socket) => this.accept(socket)), this.options.port, 'amqp');
+    const port = await this.listenOn(
+      net.createServer((socket) => this.accept(socket)),
+      this.options.port,
+      'amqp',
+    );
     const tlsOptions = this.options.tls;
     if (!tlsOptions) return { port };
     let server: tls.Server;
@@ -82,7 +86,9 @@ export class AmqpServer {
     }
     // By then Node has let go of the peer's address; a client that does not trust the certificate
     // shows up here as a hang-up.
-    server.on('tlsClientError', (error) => this.options.log(`TLS handshake failed: ${error.message} (does the client trust the emulator's certificate?)`));
+    server.on('tlsClientError', (error) =>
+      this.options.log(`TLS handshake failed: ${error.message} (does the client trust the emulator's certificate?)`),
+    );
     const tlsPort = await this.listenOn(server, tlsOptions.port, 'amqps');
     return { port, tlsPort };
   }
@@ -232,7 +238,9 @@ export class AmqpServer {
       };
     } else if (state && state.handlers.size >= limits.maxLinksPerConnection) {
       limitRefusals.links++;
-      this.options.log(`refused a link on ${connection.options.id}: ${limits.maxLinksPerConnection} links are open on it (limits.maxLinksPerConnection)`);
+      this.options.log(
+        `refused a link on ${connection.options.id}: ${limits.maxLinksPerConnection} links are open on it (limits.maxLinksPerConnection)`,
+      );
       error = {
         condition: Conditions.resourceLimitExceeded,
         description:
@@ -253,7 +261,13 @@ export class AmqpServer {
   private managementReply(request: ManagementRequest, state: ConnectionState): object {
     const hub = request.application_properties?.name;
     if (this.options.broker.config.sasKeys && !isAuthorized(state, typeof hub === 'string' ? hub : '')) {
-      return replyMessage(request, 401, `Unauthorized access. A valid token was not put for '${String(hub)}'.`, undefined, Conditions.unauthorized);
+      return replyMessage(
+        request,
+        401,
+        `Unauthorized access. A valid token was not put for '${String(hub)}'.`,
+        undefined,
+        Conditions.unauthorized,
+      );
     }
     return handleManagementRequest(request, this.options.broker, this.options.namespaceHost);
   }
@@ -329,7 +343,9 @@ export class AmqpServer {
               : this.managementReply(request, state);
           const channel = state.replyChannelFor(address.kind, request.reply_to, receiver.session);
           if (!channel) {
-            log(`no reply link ${request.reply_to === undefined ? `for $${address.kind} on this connection` : `'${request.reply_to}'`}; the reply is dropped`);
+            log(
+              `no reply link ${request.reply_to === undefined ? `for $${address.kind} on this connection` : `'${request.reply_to}'`}; the reply is dropped`,
+            );
             return;
           }
           channel.send(reply);
@@ -368,7 +384,9 @@ export class AmqpServer {
 
     container.on('connection_open', (context: EventContext) => {
       if (!this.refused.has(context.connection)) return;
-      log(`refusing connection ${context.connection.options.id}: ${broker.config.limits.maxConnections} connections are open (limits.maxConnections)`);
+      log(
+        `refusing connection ${context.connection.options.id}: ${broker.config.limits.maxConnections} connections are open (limits.maxConnections)`,
+      );
     });
 
     container.on('session_open', (context: EventContext) => {

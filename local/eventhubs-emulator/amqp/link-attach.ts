@@ -12,7 +12,13 @@ import { IngestLink, MAX_MESSAGE_BYTES } from './ingest-link.js';
 /** Link fields rhea keeps but does not type. */
 interface LinkInternals {
   local: {
-    attach: { snd_settle_mode?: number; rcv_settle_mode?: number; max_message_size?: number; offered_capabilities?: unknown; properties?: unknown };
+    attach: {
+      snd_settle_mode?: number;
+      rcv_settle_mode?: number;
+      max_message_size?: number;
+      offered_capabilities?: unknown;
+      properties?: unknown;
+    };
   };
   remote: { attach?: { snd_settle_mode?: number } };
 }
@@ -67,9 +73,16 @@ export function attachIncoming(receiver: Receiver, context: AttachContext): Atta
   receiver.set_target({ address });
   receiver.set_source({ address: receiver.source?.address });
   const entity = parseEntityAddress(address);
-  if (!entity) return { error: { condition: Conditions.notFound, description: `The link address '${String(address)}' is not an event hub, partition, $cbs or $management.` } };
+  if (!entity)
+    return {
+      error: {
+        condition: Conditions.notFound,
+        description: `The link address '${String(address)}' is not an event hub, partition, $cbs or $management.`,
+      },
+    };
   if (entity.kind === 'cbs' || entity.kind === 'management') return { handler: { onClose() {} } };
-  if (entity.kind === 'consumer') return { error: { condition: Conditions.notAllowed, description: `Cannot send to a consumer group address '${address}'.` } };
+  if (entity.kind === 'consumer')
+    return { error: { condition: Conditions.notAllowed, description: `Cannot send to a consumer group address '${address}'.` } };
   const hub = context.broker.hub(entity.hub);
   if (!hub) return { error: entityNotFound(`sb://${context.namespaceHost}/${entity.hub}`) };
   if (context.requireToken && !isAuthorized(context.state, address ?? '')) return { error: notAuthorized(address ?? '') };
@@ -124,7 +137,12 @@ export function attachOutgoing(sender: Sender, context: AttachContext): AttachRe
     return { handler: new ReplyChannel(sender, entity.kind) };
   }
   if (!entity || entity.kind !== 'consumer') {
-    return { error: { condition: Conditions.notFound, description: `The link address '${String(address)}' is not a consumer group partition ('<hub>/ConsumerGroups/<group>/Partitions/<id>').` } };
+    return {
+      error: {
+        condition: Conditions.notFound,
+        description: `The link address '${String(address)}' is not a consumer group partition ('<hub>/ConsumerGroups/<group>/Partitions/<id>').`,
+      },
+    };
   }
   const hub = context.broker.hub(entity.hub);
   if (!hub) return { error: entityNotFound(`sb://${context.namespaceHost}/${entity.hub}`) };

@@ -13,12 +13,24 @@ export interface ManagementRequest {
 export function handleManagementRequest(request: ManagementRequest, broker: EventHubBroker, namespaceHost: string): object {
   const properties = request.application_properties ?? {};
   if (properties.operation !== 'READ') {
-    return replyMessage(request, 400, `Unsupported management operation '${String(properties.operation)}'.`, undefined, 'amqp:not-implemented');
+    return replyMessage(
+      request,
+      400,
+      `Unsupported management operation '${String(properties.operation)}'.`,
+      undefined,
+      'amqp:not-implemented',
+    );
   }
   const hubName = typeof properties.name === 'string' ? properties.name : '';
   const hub = broker.hub(hubName);
   if (!hub) {
-    return replyMessage(request, 404, `The messaging entity 'sb://${namespaceHost}/${hubName}' could not be found.`, undefined, 'amqp:not-found');
+    return replyMessage(
+      request,
+      404,
+      `The messaging entity 'sb://${namespaceHost}/${hubName}' could not be found.`,
+      undefined,
+      'amqp:not-found',
+    );
   }
   if (properties.type === 'com.microsoft:eventhub') {
     return replyMessage(

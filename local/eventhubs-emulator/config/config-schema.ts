@@ -23,7 +23,11 @@ const ourHub = z.strictObject({
   consumerGroups: z.array(z.union([consumerGroupName, z.strictObject({ name: consumerGroupName })])).optional(),
   retention: z
     .strictObject({
-      hours: z.number().positive('must be positive').max(24 * 90, 'must be at most 2160 (90 days)').optional(),
+      hours: z
+        .number()
+        .positive('must be positive')
+        .max(24 * 90, 'must be at most 2160 (90 days)')
+        .optional(),
       maxBytesPerPartition: z.number().int().min(1024, 'must be at least 1024').optional(),
     })
     .optional(),
@@ -43,7 +47,11 @@ const ourConfig = z.strictObject({
     .strictObject({
       maxConnections: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
       maxLinksPerConnection: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
-      maxMemoryBytes: z.number().int('must be a whole number').min(1_048_576, 'must be at least 1048576 (one event of the largest size)').optional(),
+      maxMemoryBytes: z
+        .number()
+        .int('must be a whole number')
+        .min(1_048_576, 'must be at least 1048576 (one event of the largest size)')
+        .optional(),
       maxUnreadBytesPerConnection: z
         .number()
         .int('must be a whole number')
@@ -108,7 +116,8 @@ function rejectDuplicates(config: EmulatorConfig, where: string): void {
 export function parseEmulatorConfig(input: unknown, source = 'config'): EmulatorConfig {
   if (input !== null && typeof input === 'object' && 'UserConfig' in input) {
     const parsed = officialConfig.safeParse(input);
-    if (!parsed.success) throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
     const namespaces = parsed.data.UserConfig.NamespaceConfig.filter((namespace) => (namespace.Type ?? 'EventHub') === 'EventHub');
     const config: EmulatorConfig = {
       namespace: namespaces[0]?.Name,
@@ -121,13 +130,17 @@ export function parseEmulatorConfig(input: unknown, source = 'config'): Emulator
       ),
     };
     if (config.eventHubs.length === 0) {
-      throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): UserConfig.NamespaceConfig: declares no event hub`);
+      throw new EmulatorError(
+        'INVALID_CONFIG',
+        `Invalid emulator configuration (${source}): UserConfig.NamespaceConfig: declares no event hub`,
+      );
     }
     rejectDuplicates(config, source);
     return config;
   }
   const parsed = ourConfig.safeParse(input);
-  if (!parsed.success) throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new EmulatorError('INVALID_CONFIG', `Invalid emulator configuration (${source}): ${describeIssues(parsed.error)}`);
   rejectDuplicates(parsed.data, source);
   return parsed.data;
 }

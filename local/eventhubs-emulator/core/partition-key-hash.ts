@@ -33,12 +33,24 @@ function lookup3(data: Buffer): { b: number; c: number } {
     b = (b + data.readUInt32LE(index + 4)) | 0;
     c = (c + data.readUInt32LE(index + 8)) | 0;
     // mix(a, b, c)
-    a = (a - c) | 0; a ^= rotate(c, 4); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rotate(a, 6); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rotate(b, 8); b = (b + a) | 0;
-    a = (a - c) | 0; a ^= rotate(c, 16); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rotate(a, 19); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rotate(b, 4); b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= rotate(c, 4);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rotate(a, 6);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rotate(b, 8);
+    b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= rotate(c, 16);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rotate(a, 19);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rotate(b, 4);
+    b = (b + a) | 0;
     index += 12;
     remaining -= 12;
   }
@@ -52,12 +64,19 @@ function lookup3(data: Buffer): { b: number; c: number } {
     else c = (c + addend) | 0;
   }
   // final(a, b, c)
-  c ^= b; c = (c - rotate(b, 14)) | 0;
-  a ^= c; a = (a - rotate(c, 11)) | 0;
-  b ^= a; b = (b - rotate(a, 25)) | 0;
-  c ^= b; c = (c - rotate(b, 16)) | 0;
-  a ^= c; a = (a - rotate(c, 4)) | 0;
-  b ^= a; b = (b - rotate(a, 14)) | 0;
-  c ^= b; c = (c - rotate(b, 24)) | 0;
+  c ^= b;
+  c = (c - rotate(b, 14)) | 0;
+  a ^= c;
+  a = (a - rotate(c, 11)) | 0;
+  b ^= a;
+  b = (b - rotate(a, 25)) | 0;
+  c ^= b;
+  c = (c - rotate(b, 16)) | 0;
+  a ^= c;
+  a = (a - rotate(c, 4)) | 0;
+  b ^= a;
+  b = (b - rotate(a, 14)) | 0;
+  c ^= b;
+  c = (c - rotate(b, 24)) | 0;
   return { b, c };
 }

@@ -40,5 +40,8 @@ export function verifySasToken(token: string, keys: Readonly<Record<string, stri
 
 /** `sb://host/a/b` → `a/b`, lower case: the path a token or audience grants. */
 export function audiencePath(audience: string): string {
-  return audience.replace(/^[a-z]+:\/\/[^/]+\/?/i, '').replace(/\/+$/, '').toLowerCase();
+  return audience
+    .replace(/^[a-z]+:\/\/[^/]+\/?/i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
 }

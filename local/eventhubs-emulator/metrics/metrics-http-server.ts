@@ -23,19 +23,41 @@ export function renderPrometheus(broker: EventHubBroker): string {
   const partitions = broker.allHubs().flatMap((hub) => hub.partitions.map((partition) => ({ hub, partition })));
   const labelsOf = (hub: string, partition: string) => `{hub="${label(hub)}",partition="${partition}"}`;
   const counter = (key: 'eventsIn' | 'bytesIn' | 'eventsOut' | 'bytesOut') =>
-    partitions.map(({ hub, partition }): [string, number] => [labelsOf(hub.name, partition.id), metrics.counters(hub.name, partition.id)[key]]);
+    partitions.map(({ hub, partition }): [string, number] => [
+      labelsOf(hub.name, partition.id),
+      metrics.counters(hub.name, partition.id)[key],
+    ]);
   metric('eventhubs_emulator_events_in_total', 'counter', 'Events accepted from producers.', counter('eventsIn'));
   metric('eventhubs_emulator_bytes_in_total', 'counter', 'Bytes of transfers accepted from producers.', counter('bytesIn'));
   metric('eventhubs_emulator_events_out_total', 'counter', 'Events delivered to consumers.', counter('eventsOut'));
   metric('eventhubs_emulator_bytes_out_total', 'counter', 'Bytes of transfers delivered to consumers.', counter('bytesOut'));
   const gauge = (read: (info: PartitionLogInfo) => number) =>
     partitions.map(({ hub, partition }): [string, number] => [labelsOf(hub.name, partition.id), read(partition.log.info())]);
-  metric('eventhubs_emulator_partition_last_sequence_number', 'gauge', 'Last enqueued sequence number (-1 when empty).', gauge((info) => info.lastSequenceNumber));
-  metric('eventhubs_emulator_partition_begin_sequence_number', 'gauge', 'First sequence number still held.', gauge((info) => info.beginSequenceNumber));
-  metric('eventhubs_emulator_partition_retained_bytes', 'gauge', 'Bytes held by the partition log.', gauge((info) => info.retainedBytes));
+  metric(
+    'eventhubs_emulator_partition_last_sequence_number',
+    'gauge',
+    'Last enqueued sequence number (-1 when empty).',
+    gauge((info) => info.lastSequenceNumber),
+  );
+  metric(
+    'eventhubs_emulator_partition_begin_sequence_number',
+    'gauge',
+    'First sequence number still held.',
+    gauge((info) => info.beginSequenceNumber),
+  );
+  metric(
+    'eventhubs_emulator_partition_retained_bytes',
+    'gauge',
+    'Bytes held by the partition log.',
+    gauge((info) => info.retainedBytes),
+  );
   metric('eventhubs_emulator_open_connections', 'gauge', 'Open AMQP connections.', [['', metrics.openConnections]]);
-  metric('eventhubs_emulator_open_links', 'gauge', 'Open AMQP links (senders, receivers, $cbs and $management).', [['', metrics.openLinks]]);
-  metric('eventhubs_emulator_memory_bytes', 'gauge', 'Event bytes held in memory (limits.maxMemoryBytes caps them).', [['', broker.memory.usedBytes()]]);
+  metric('eventhubs_emulator_open_links', 'gauge', 'Open AMQP links (senders, receivers, $cbs and $management).', [
+    ['', metrics.openLinks],
+  ]);
+  metric('eventhubs_emulator_memory_bytes', 'gauge', 'Event bytes held in memory (limits.maxMemoryBytes caps them).', [
+    ['', broker.memory.usedBytes()],
+  ]);
   metric(
     'eventhubs_emulator_limit_refusals_total',
     'counter',

@@ -125,7 +125,7 @@ export class EventIndex {
       this.headSequence++;
       dropped++;
     }
-    if (this.head > 4096 && this.head > (this.tail >> 1)) this.compact();
+    if (this.head > 4096 && this.head > this.tail >> 1) this.compact();
     return dropped;
   }
 
@@ -136,7 +136,7 @@ export class EventIndex {
       this.head++;
       this.headSequence++;
     }
-    if (this.head > 4096 && this.head > (this.tail >> 1)) this.compact();
+    if (this.head > 4096 && this.head > this.tail >> 1) this.compact();
   }
 
   private compact(): void {
@@ -148,7 +148,7 @@ export class EventIndex {
   }
 
   private grow(): void {
-    if (this.head > 0 && this.head >= (this.tail >> 1)) {
+    if (this.head > 0 && this.head >= this.tail >> 1) {
       this.compact();
       return;
     }

@@ -96,7 +96,8 @@ export class FilePartitionLog implements PartitionLog {
       const segment: Segment = { baseOffset, path, file, size: 0, firstSequenceNumber: -1, lastSequenceNumber: -1, lastTimeMs: 0 };
       let at = 0;
       let problem: string | undefined;
-      if (expectedOffset !== undefined && baseOffset !== expectedOffset) problem = `segment starts at offset ${baseOffset}, expected ${expectedOffset}`;
+      if (expectedOffset !== undefined && baseOffset !== expectedOffset)
+        problem = `segment starts at offset ${baseOffset}, expected ${expectedOffset}`;
       while (!problem && at < contents.length) {
         const result = decodeRecord(contents, at);
         if (result.kind === 'incomplete') {
@@ -149,7 +150,13 @@ export class FilePartitionLog implements PartitionLog {
     for (const record of records) {
       const size = storedSize(record);
       const event: StoredEvent = { sequenceNumber: this.nextSequenceNumber, offset: this.nextOffset, enqueuedTimeMs, record };
-      this.pending.push({ sequenceNumber: event.sequenceNumber, offset: event.offset, timeMs: enqueuedTimeMs, size, bytes: encodeRecord(event) });
+      this.pending.push({
+        sequenceNumber: event.sequenceNumber,
+        offset: event.offset,
+        timeMs: enqueuedTimeMs,
+        size,
+        bytes: encodeRecord(event),
+      });
       this.nextSequenceNumber++;
       this.nextOffset += size;
     }
@@ -224,7 +231,15 @@ export class FilePartitionLog implements PartitionLog {
         await directory.close();
       }
     }
-    const segment: Segment = { baseOffset: first.offset, path, file, size: 0, firstSequenceNumber: -1, lastSequenceNumber: -1, lastTimeMs: 0 };
+    const segment: Segment = {
+      baseOffset: first.offset,
+      path,
+      file,
+      size: 0,
+      firstSequenceNumber: -1,
+      lastSequenceNumber: -1,
+      lastTimeMs: 0,
+    };
     this.segments.push(segment);
     return segment;
   }

@@ -92,7 +92,9 @@ describe('event hubs emulator: bad input never crashes the server', () => {
         });
       expect(await detached({ target: { address: 'records/bogus/path' } })).toBe('amqp:not-found');
       expect(await detached({ target: { address: 'missing-hub' } })).toBe('amqp:not-found');
-      expect(await detached({ source: { address: 'records/ConsumerGroups/$default/Partitions/9' } })).toBe('com.microsoft:argument-out-of-range');
+      expect(await detached({ source: { address: 'records/ConsumerGroups/$default/Partitions/9' } })).toBe(
+        'com.microsoft:argument-out-of-range',
+      );
       expect(
         await detached({
           source: {
@@ -152,17 +154,26 @@ describe('event hubs emulator: bad input never crashes the server', () => {
     const connection = await connectRhea();
     const address = 'records/ConsumerGroups/$default/Partitions/1';
     await new Promise((resolve) =>
-      connection.open_receiver({ source: { address }, properties: { 'com.microsoft:epoch': rhea.types.wrap_long(5) } } as never).once('receiver_open', resolve),
+      connection
+        .open_receiver({ source: { address }, properties: { 'com.microsoft:epoch': rhea.types.wrap_long(5) } } as never)
+        .once('receiver_open', resolve),
     );
     expect(await openMetric('eventhubs_emulator_open_connections')).toBe(before + 1);
     // Abrupt: the socket dies, no close frames.
     (connection as unknown as { socket: net.Socket }).socket.destroy();
-    await waitFor(async () => (await openMetric('eventhubs_emulator_open_connections')) === before, DEFAULT_WAIT_MS, 'the connection to be dropped');
+    await waitFor(
+      async () => (await openMetric('eventhubs_emulator_open_connections')) === before,
+      DEFAULT_WAIT_MS,
+      'the connection to be dropped',
+    );
     // The owner-level slot is free again: a reader with a lower owner level is admitted.
     const next = await connectRhea();
     try {
       const opened = await new Promise<boolean>((resolve) => {
-        const receiver = next.open_receiver({ source: { address }, properties: { 'com.microsoft:epoch': rhea.types.wrap_long(1) } } as never);
+        const receiver = next.open_receiver({
+          source: { address },
+          properties: { 'com.microsoft:epoch': rhea.types.wrap_long(1) },
+        } as never);
         receiver.once('receiver_open', () => resolve(true));
         receiver.once('receiver_close', () => resolve(false));
       });
@@ -195,7 +206,11 @@ describe('event hubs emulator: SAS verification (optional)', () => {
       const raw = container.connect({ host: '127.0.0.1', port: secured.port, reconnect: false, username: 'anonymous' } as never);
       try {
         const status = await new Promise<unknown>((resolve) => {
-          const replies = raw.open_receiver({ name: 'reply-1', source: { address: '$management' }, target: { address: 'reply-1' } } as never);
+          const replies = raw.open_receiver({
+            name: 'reply-1',
+            source: { address: '$management' },
+            target: { address: 'reply-1' },
+          } as never);
           replies.on('message', (context: EventContext) => resolve(context.message?.application_properties?.['status-code']));
           const requests = raw.open_sender({ target: { address: '$management' } });
           requests.once('sendable', () =>
@@ -217,9 +232,10 @@ describe('event hubs emulator: SAS verification (optional)', () => {
       expect((await ok.getPartitionProperties('0')).lastEnqueuedSequenceNumber).toBe(0);
       await ok.close();
       for (const connectionString of [bad, expired]) {
-        const producer = connectionString === expired
-          ? new EventHubProducerClient(connectionString, { retryOptions: { maxRetries: 0 } })
-          : new EventHubProducerClient(connectionString, 'records', { retryOptions: { maxRetries: 0 } });
+        const producer =
+          connectionString === expired
+            ? new EventHubProducerClient(connectionString, { retryOptions: { maxRetries: 0 } })
+            : new EventHubProducerClient(connectionString, 'records', { retryOptions: { maxRetries: 0 } });
         await expect(producer.getEventHubProperties()).rejects.toMatchObject({ code: 'UnauthorizedError' });
         await expect(producer.sendBatch([{ body: 'unsigned' }])).rejects.toMatchObject({ code: 'UnauthorizedError' });
         await producer.close();
@@ -236,12 +252,20 @@ describe('event hubs emulator: credit-based flow control', () => {
     const connection = await connectRhea();
     try {
       const start = (await producer.getPartitionProperties('1')).lastEnqueuedSequenceNumber;
-      await producer.sendBatch(Array.from({ length: 100 }, (_, i) => ({ body: `slow-${i}` })), { partitionId: '1' });
+      await producer.sendBatch(
+        Array.from({ length: 100 }, (_, i) => ({ body: `slow-${i}` })),
+        { partitionId: '1' },
+      );
       const received: unknown[] = [];
       const receiver = connection.open_receiver({
         source: {
           address: 'records/ConsumerGroups/$default/Partitions/1',
-          filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described(`amqp.annotation.x-opt-sequence-number > '${start}'`, 0x0000468c00000004) },
+          filter: {
+            'apache.org:selector-filter:string': rhea.types.wrap_described(
+              `amqp.annotation.x-opt-sequence-number > '${start}'`,
+              0x0000468c00000004,
+            ),
+          },
         },
         credit_window: 0,
         autoaccept: true,
@@ -256,7 +280,9 @@ describe('event hubs emulator: credit-based flow control', () => {
       await waitFor(() => received.length >= 15, DEFAULT_WAIT_MS, 'fifteen events');
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(received.length).toBe(15);
-      expect(received.map((body) => Buffer.from((body as { content: Buffer }).content).toString())).toEqual(Array.from({ length: 15 }, (_, i) => `"slow-${i}"`));
+      expect(received.map((body) => Buffer.from((body as { content: Buffer }).content).toString())).toEqual(
+        Array.from({ length: 15 }, (_, i) => `"slow-${i}"`),
+      );
     } finally {
       connection.close();
       await producer.close();
@@ -274,7 +300,12 @@ describe('event hubs emulator: drain', () => {
       const receiver = connection.open_receiver({
         source: {
           address: 'records/ConsumerGroups/$default/Partitions/0',
-          filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described(`amqp.annotation.x-opt-sequence-number > '${start}'`, 0x0000468c00000004) },
+          filter: {
+            'apache.org:selector-filter:string': rhea.types.wrap_described(
+              `amqp.annotation.x-opt-sequence-number > '${start}'`,
+              0x0000468c00000004,
+            ),
+          },
         },
         credit_window: 0,
       } as never);
@@ -300,7 +331,10 @@ describe('event hubs emulator: closing a reader while transfers wait for the ses
   // dropped the whole connection, taking every other link on it down.
   it('sends nothing for a link after its detach, so the connection survives', async () => {
     const producer = new EventHubProducerClient(emulator.connectionString, 'records');
-    await producer.sendBatch(Array.from({ length: 400 }, (_, i) => ({ body: `w${i}` })), { partitionId: '1' });
+    await producer.sendBatch(
+      Array.from({ length: 400 }, (_, i) => ({ body: `w${i}` })),
+      { partitionId: '1' },
+    );
     await producer.close();
     const container = rhea.create_container();
     const errors: unknown[] = [];
@@ -319,7 +353,7 @@ describe('event hubs emulator: closing a reader while transfers wait for the ses
       filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described("amqp.annotation.x-opt-offset > '-1'", 0x0000468c00000004) },
     };
     try {
-      const within = async <T,>(promise: Promise<T>, what: string): Promise<T> => {
+      const within = async <T>(promise: Promise<T>, what: string): Promise<T> => {
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no ${what} (disconnected: ${disconnected})`)), DEFAULT_WAIT_MS);

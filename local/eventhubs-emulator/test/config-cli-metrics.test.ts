@@ -36,7 +36,10 @@ describe('event hubs emulator: configuration files', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ eventHubs: [{ name: 'records', partitionCount: 33 }] }, /eventHubs\[0\]\.partitionCount: must be at most 32/],
       [{ eventHubs: [{ name: 'records', partitionCount: 2, consumerGroups: ['ok', 'not ok'] }] }, /eventHubs\[0\]\.consumerGroups\[1\]/],
-      [{ eventHubs: [{ name: 'records', partitionCount: 2, retention: { days: 1 } }] }, /eventHubs\[0\]\.retention: Unrecognized key: "days"/],
+      [
+        { eventHubs: [{ name: 'records', partitionCount: 2, retention: { days: 1 } }] },
+        /eventHubs\[0\]\.retention: Unrecognized key: "days"/,
+      ],
       [{ eventHubs: [] }, /eventHubs: must declare at least one event hub/],
       [
         { UserConfig: { NamespaceConfig: [{ Type: 'EventHub', Name: 'ns', Entities: [{ Name: 'eh1', PartitionCount: 'four' }] }] } },

@@ -59,7 +59,10 @@ const summary = (events: ReceivedEventData[]) =>
 
 async function segmentFiles(dataDir: string, partitionId: string): Promise<string[]> {
   const directory = join(dataDir, 'records', 'partitions', partitionId);
-  return (await readdir(directory)).filter((name) => name.endsWith('.log')).sort().map((name) => join(directory, name));
+  return (await readdir(directory))
+    .filter((name) => name.endsWith('.log'))
+    .sort()
+    .map((name) => join(directory, name));
 }
 
 const config: EmulatorConfig = { eventHubs: [{ name: 'records', partitionCount: 2 }] };
@@ -69,7 +72,8 @@ describe('event hubs emulator: durability', () => {
     const dataDir = await dataDirectory();
     let emulator = await start(config, dataDir);
     const before = await withClients(emulator, async (producer, consumer) => {
-      for (let i = 0; i < 5; i++) await producer.sendBatch([{ body: { i }, properties: { i } }, { body: `text-${i}` }], { partitionId: '0' });
+      for (let i = 0; i < 5; i++)
+        await producer.sendBatch([{ body: { i }, properties: { i } }, { body: `text-${i}` }], { partitionId: '0' });
       await producer.sendBatch([{ body: 'keyed' }], { partitionKey: 'device-9' });
       return {
         hub: await producer.getEventHubProperties(),

@@ -5,7 +5,12 @@ describe('event index', () => {
   it('answers for the events it holds and refuses any other sequence number', () => {
     const index = new EventIndex();
     index.startAt(10, -1, 0);
-    for (const [offset, size] of [[0, 100], [100, 50], [150, 70]] as const) index.push(offset, 1_000 + offset, size);
+    for (const [offset, size] of [
+      [0, 100],
+      [100, 50],
+      [150, 70],
+    ] as const)
+      index.push(offset, 1_000 + offset, size);
     expect([10, 11, 12].map((sequenceNumber) => index.offsetOf(sequenceNumber))).toEqual([0, 100, 150]);
     expect(index.sizeOf(12)).toBe(70);
     expect(index.nextOffset()).toBe(220);

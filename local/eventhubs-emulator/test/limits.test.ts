@@ -49,7 +49,11 @@ describe('event hubs emulator: limits', () => {
       const fresh = new EventHubProducerClient(emulator.connectionString, 'records', NO_RETRIES);
       clients.push(fresh);
       await waitFor(
-        () => fresh.getEventHubProperties().then(() => true, () => false),
+        () =>
+          fresh.getEventHubProperties().then(
+            () => true,
+            () => false,
+          ),
         DEFAULT_WAIT_MS,
         'a connection slot',
       );
@@ -115,7 +119,11 @@ describe('event hubs emulator: limits', () => {
       }
     }
     const config = normalizeConfig(hubs({ maxMemoryBytes: 1_048_576 }));
-    const broker = await EventHubBroker.open(config, async (): Promise<PartitionLog> => new SlowDiskLog(), async () => Date.now());
+    const broker = await EventHubBroker.open(
+      config,
+      async (): Promise<PartitionLog> => new SlowDiskLog(),
+      async () => Date.now(),
+    );
     const server = new AmqpServer({ broker, host: '127.0.0.1', port: 0, namespaceHost: 'localhost', log: quiet });
     const { port } = await server.listen();
     const producer = new EventHubProducerClient(emulatorConnectionString(port), 'records', NO_RETRIES);
@@ -144,7 +152,12 @@ describe('event hubs emulator: limits', () => {
 
   it('stops sending beyond limits.maxUnreadBytesPerConnection to a reader that does not read, however much credit it gave', async () => {
     const maxUnread = 4 * 1024 * 1024;
-    const emulator = await startEventHubsEmulator({ config: hubs({ maxUnreadBytesPerConnection: maxUnread }), port: 0, metricsPort: 0, log: quiet });
+    const emulator = await startEventHubsEmulator({
+      config: hubs({ maxUnreadBytesPerConnection: maxUnread }),
+      port: 0,
+      metricsPort: 0,
+      log: quiet,
+    });
     const producer = new EventHubProducerClient(emulator.connectionString, 'records');
     const connection = await connectRhea(emulator.port);
     const EVENTS = 160;
@@ -152,13 +165,18 @@ describe('event hubs emulator: limits', () => {
     try {
       for (let start = 0; start < EVENTS; start += 3) {
         const count = Math.min(3, EVENTS - start);
-        await producer.sendBatch(Array.from({ length: count }, () => ({ body: Buffer.alloc(EVENT_BYTES, 7) })), { partitionId: '0' });
+        await producer.sendBatch(
+          Array.from({ length: count }, () => ({ body: Buffer.alloc(EVENT_BYTES, 7) })),
+          { partitionId: '0' },
+        );
       }
       let received = 0;
       const receiver = connection.open_receiver({
         source: {
           address: 'records/ConsumerGroups/$default/Partitions/0',
-          filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described("amqp.annotation.x-opt-offset > '-1'", 0x0000468c00000004) },
+          filter: {
+            'apache.org:selector-filter:string': rhea.types.wrap_described("amqp.annotation.x-opt-offset > '-1'", 0x0000468c00000004),
+          },
         },
         credit_window: 0,
         autoaccept: true,
@@ -170,12 +188,14 @@ describe('event hubs emulator: limits', () => {
       receiver.add_credit(EVENTS);
       const bytesOut = async () => {
         const text = await (await fetch(`${emulator.metricsUrl}/metrics`)).text();
-        const line = text.split('\n').find((candidate) => candidate.startsWith('eventhubs_emulator_bytes_out_total{hub="records",partition="0"} '));
+        const line = text
+          .split('\n')
+          .find((candidate) => candidate.startsWith('eventhubs_emulator_bytes_out_total{hub="records",partition="0"} '));
         return Number(line?.split(' ').at(-1));
       };
       // Give the emulator time to push everything it would push.
       let previous = -1;
-      for (let settled = 0; settled < 5; ) {
+      for (let settled = 0; settled < 5;) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         const now = await bytesOut();
         settled = now === previous ? settled + 1 : 0;

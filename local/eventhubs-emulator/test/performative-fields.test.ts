@@ -17,7 +17,17 @@ interface Described {
   value?: unknown;
 }
 
-const FIELD_COUNTS = { open: 10, begin: 8, attach: 14, flow: 11, transfer: 11, disposition: 6, detach: 3, end: 1, close: 1 } satisfies Record<string, number>;
+const FIELD_COUNTS = {
+  open: 10,
+  begin: 8,
+  attach: 14,
+  flow: 11,
+  transfer: 11,
+  disposition: 6,
+  detach: 3,
+  end: 1,
+  close: 1,
+} satisfies Record<string, number>;
 const RECEIVED = ['open', 'begin', 'attach', 'flow', 'transfer', 'disposition', 'detach', 'end', 'close'] as const;
 
 let emulator: RunningEventHubsEmulator;
@@ -71,7 +81,9 @@ describe('event hubs emulator: performatives as Azure writes them', () => {
     const receiver = connection.open_receiver({
       source: {
         address: 'records/ConsumerGroups/$default/Partitions/0',
-        filter: { 'apache.org:selector-filter:string': rhea.types.wrap_described("amqp.annotation.x-opt-offset > '-1'", 0x0000468c00000004) },
+        filter: {
+          'apache.org:selector-filter:string': rhea.types.wrap_described("amqp.annotation.x-opt-offset > '-1'", 0x0000468c00000004),
+        },
       },
       credit_window: 10,
     } as never);
@@ -108,7 +120,9 @@ describe('event hubs emulator: performatives as Azure writes them', () => {
     const linkFlows = received.filter((frame) => frame.name === 'flow' && unwrap(frame.fields[4]) !== undefined);
     expect(linkFlows.length).toBeGreaterThan(0);
     for (const flow of linkFlows) expect(unwrap(flow.fields[9])).toBe(false); // echo
-    const errorDetach = received.find((frame) => frame.name === 'detach' && frame.fields[2] !== undefined && unwrap(frame.fields[2]) !== null)!;
+    const errorDetach = received.find(
+      (frame) => frame.name === 'detach' && frame.fields[2] !== undefined && unwrap(frame.fields[2]) !== null,
+    )!;
     expect(described(errorDetach.fields[2])).toMatchObject({ code: 0x1d });
     expect(described(errorDetach.fields[2]).items).toHaveLength(3); // condition, description, info
     const [close] = received.filter((frame) => frame.name === 'close');

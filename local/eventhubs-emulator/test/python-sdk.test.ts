@@ -136,7 +136,9 @@ async function startOnOwnLoopbackAddress(directory: string, log: (line: string) 
       tried.push(`${host}: ${code}`);
     }
   }
-  throw new Error(`Port ${PYTHON_TLS_PORT} could not be listened on (${tried.join('; ')}); is something listening on 0.0.0.0:${PYTHON_TLS_PORT}?`);
+  throw new Error(
+    `Port ${PYTHON_TLS_PORT} could not be listened on (${tried.join('; ')}); is something listening on 0.0.0.0:${PYTHON_TLS_PORT}?`,
+  );
 }
 
 describe.skipIf(missing !== undefined && !required)(
@@ -157,7 +159,10 @@ describe.skipIf(missing !== undefined && !required)(
       const producer = new EventHubProducerClient(emulator.connectionString, HUB);
       try {
         await producer.sendBatch(
-          Array.from({ length: JS_EVENTS }, (_, index) => ({ body: { from: 'javascript', index }, properties: { source: 'javascript', index } })),
+          Array.from({ length: JS_EVENTS }, (_, index) => ({
+            body: { from: 'javascript', index },
+            properties: { source: 'javascript', index },
+          })),
           { partitionKey: 'from-javascript' },
         );
         jsPartitions = await Promise.all(Array.from({ length: PARTITIONS }, (_, id) => producer.getPartitionProperties(String(id))));
@@ -202,7 +207,11 @@ describe.skipIf(missing !== undefined && !required)(
         perPartition[partition] = elementAt(perPartition, partition) + EVENTS_PER_KEY;
       }
       for (const [index, partition] of before.partitions.entries()) {
-        expect(partition).toMatchObject({ id: String(index), hub: HUB, lastEnqueuedSequenceNumber: jsPartitions[index]?.lastEnqueuedSequenceNumber });
+        expect(partition).toMatchObject({
+          id: String(index),
+          hub: HUB,
+          lastEnqueuedSequenceNumber: jsPartitions[index]?.lastEnqueuedSequenceNumber,
+        });
         expect(partition.isEmpty).toBe(partition.lastEnqueuedSequenceNumber === -1);
         const later = elementAt(after.partitions, index);
         expect(later.lastEnqueuedSequenceNumber).toBe(partition.lastEnqueuedSequenceNumber + elementAt(perPartition, index));
@@ -236,11 +245,18 @@ describe.skipIf(missing !== undefined && !required)(
         }
       }
       const fromJs = received.filter((event) => event.partitionKey === 'from-javascript');
-      expect(fromJs.map((event) => event.properties)).toEqual(Array.from({ length: JS_EVENTS }, (_, index) => ({ source: 'javascript', index })));
-      expect(fromJs.map((event) => JSON.parse(event.body))).toEqual(Array.from({ length: JS_EVENTS }, (_, index) => ({ from: 'javascript', index })));
+      expect(fromJs.map((event) => event.properties)).toEqual(
+        Array.from({ length: JS_EVENTS }, (_, index) => ({ source: 'javascript', index })),
+      );
+      expect(fromJs.map((event) => JSON.parse(event.body))).toEqual(
+        Array.from({ length: JS_EVENTS }, (_, index) => ({ from: 'javascript', index })),
+      );
       // track_last_enqueued_event_properties: the runtime metric the emulator puts in delivery annotations.
       for (const partition of report.after.partitions) {
-        expect(runtimeInfo[partition.id]).toEqual({ sequenceNumber: partition.lastEnqueuedSequenceNumber, offset: partition.lastEnqueuedOffset });
+        expect(runtimeInfo[partition.id]).toEqual({
+          sequenceNumber: partition.lastEnqueuedSequenceNumber,
+          offset: partition.lastEnqueuedOffset,
+        });
       }
     });
 

@@ -1,10 +1,5 @@
 /** Helpers for tests that drive the emulator with the official SDK. */
-import {
-  EventHubConsumerClient,
-  type EventPosition,
-  type ReceivedEventData,
-  type SubscribeOptions,
-} from '@azure/event-hubs';
+import { EventHubConsumerClient, type EventPosition, type ReceivedEventData, type SubscribeOptions } from '@azure/event-hubs';
 
 /** Deadline for reads and waits: it only bounds a hang, so it is generous for a loaded CI machine. */
 export const DEFAULT_WAIT_MS = 30_000;

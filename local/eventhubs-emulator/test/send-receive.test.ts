@@ -81,7 +81,12 @@ describe('event hubs emulator: send and receive with the official SDK', () => {
     expect(added.reduce((sum, n) => sum + n, 0)).toBe(9);
     expect(added[3]).toBeGreaterThanOrEqual(1);
     expect(added.every((n) => n >= 2)).toBe(true);
-    const last = await readEvents(consumer, '3', { sequenceNumber: elementAt(before, 3).lastEnqueuedSequenceNumber, isInclusive: false }, 1);
+    const last = await readEvents(
+      consumer,
+      '3',
+      { sequenceNumber: elementAt(before, 3).lastEnqueuedSequenceNumber, isInclusive: false },
+      1,
+    );
     expect(last[0]?.body).toBe('to-three');
   });
 
@@ -177,7 +182,11 @@ describe('event hubs emulator: send and receive with the official SDK', () => {
           },
           processError: async (error) => reject(error),
         },
-        { startPosition: { sequenceNumber: before.lastEnqueuedSequenceNumber }, trackLastEnqueuedEventProperties: true, maxWaitTimeInSeconds: 1 },
+        {
+          startPosition: { sequenceNumber: before.lastEnqueuedSequenceNumber },
+          trackLastEnqueuedEventProperties: true,
+          maxWaitTimeInSeconds: 1,
+        },
       );
     });
     expect(info?.sequenceNumber).toBe(latest.lastEnqueuedSequenceNumber);

@@ -39,7 +39,18 @@ describe.skipIf(opensslMissing && !prerequisitesRequired())('event hubs emulator
   it('starts from the command line with --tls-port/--tls-cert/--tls-key and serves the JavaScript SDK over TLS', async () => {
     const config = join(directory, 'tls.json');
     await writeFile(config, JSON.stringify({ eventHubs: [{ name: 'records', partitionCount: 2 }] }));
-    const args = ['--config', config, '--port', '0', '--tls-port', '0', '--tls-cert', certificate.certPath, '--tls-key', certificate.keyPath];
+    const args = [
+      '--config',
+      config,
+      '--port',
+      '0',
+      '--tls-port',
+      '0',
+      '--tls-cert',
+      certificate.certPath,
+      '--tls-key',
+      certificate.keyPath,
+    ];
     const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
@@ -109,7 +120,14 @@ describe.skipIf(opensslMissing && !prerequisitesRequired())('event hubs emulator
       message: expect.stringContaining('needs all of tlsPort, tlsCert and tlsKey'),
     });
     await expect(
-      startEventHubsEmulator({ config, port: 0, tlsPort: 0, tlsCert: join(directory, 'nope.pem'), tlsKey: certificate.keyPath, log: quiet }),
+      startEventHubsEmulator({
+        config,
+        port: 0,
+        tlsPort: 0,
+        tlsCert: join(directory, 'nope.pem'),
+        tlsKey: certificate.keyPath,
+        log: quiet,
+      }),
     ).rejects.toMatchObject({
       name: 'EmulatorError',
       code: 'INVALID_CONFIG',
@@ -117,8 +135,8 @@ describe.skipIf(opensslMissing && !prerequisitesRequired())('event hubs emulator
     });
     const notPem = join(directory, 'not-a-cert.pem');
     await writeFile(notPem, 'not a certificate');
-    await expect(startEventHubsEmulator({ config, port: 0, tlsPort: 0, tlsCert: notPem, tlsKey: certificate.keyPath, log: quiet })).rejects.toThrow(
-      /TLS certificate or key cannot be used/,
-    );
+    await expect(
+      startEventHubsEmulator({ config, port: 0, tlsPort: 0, tlsCert: notPem, tlsKey: certificate.keyPath, log: quiet }),
+    ).rejects.toThrow(/TLS certificate or key cannot be used/);
   });
 });

@@ -15,7 +15,13 @@ import { startAzurite } from '../../azurite/start-azurite.js';
 import { startEventHubsEmulator } from '../../eventhubs-emulator/index.js';
 import { startLocalFunctionsHost } from '../local-functions-host.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '400' }, rows: { type: 'string', default: '2000' }, partitions: { type: 'string', default: '4' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '400' },
+    rows: { type: 'string', default: '2000' },
+    partitions: { type: 'string', default: '4' },
+  },
+});
 const events = Number(values.events);
 const rows = Number(values.rows);
 const partitions = Number(values.partitions);
@@ -37,7 +43,10 @@ for (let index = 0; index < events; index++) await producer.sendBatch([{ body }]
 const fillMs = Date.now() - fillStart;
 await producer.close();
 
-const hostJson = JSON.parse(await readFile(fileURLToPath(new URL('../../../host.json', import.meta.url)), 'utf8')) as Record<string, unknown>;
+const hostJson = JSON.parse(await readFile(fileURLToPath(new URL('../../../host.json', import.meta.url)), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const entry = fileURLToPath(new URL('./counting-hub-function.ts', import.meta.url));
 const drainStart = Date.now();
 const host = await startLocalFunctionsHost({ entryModules: [entry], hostJson, log: () => {} });
@@ -52,4 +61,6 @@ await azurite.close();
 const mb = (events * bytes) / 1e6;
 console.log(`${events} events × ${(bytes / 1024).toFixed(0)} KB (${rows} rows each) over ${partitions} partitions`);
 console.log(`fill (producer → emulator):  ${fillMs} ms  (${(mb / (fillMs / 1000)).toFixed(1)} MB/s)`);
-console.log(`drain (host, start to last):  ${drainMs} ms  (${Math.round(events / (drainMs / 1000))} events/s, ${Math.round((events * rows) / (drainMs / 1000)).toLocaleString('en-US')} rows/s, ${(mb / (drainMs / 1000)).toFixed(1)} MB/s, ${invocations} invocations)`);
+console.log(
+  `drain (host, start to last):  ${drainMs} ms  (${Math.round(events / (drainMs / 1000))} events/s, ${Math.round((events * rows) / (drainMs / 1000)).toLocaleString('en-US')} rows/s, ${(mb / (drainMs / 1000)).toFixed(1)} MB/s, ${invocations} invocations)`,
+);

@@ -76,7 +76,10 @@ export class BlobTriggerListener implements TriggerListener {
         if (signal.aborted) break;
         failures += 1;
         if (worthLogging(failures)) {
-          this.#context.log('warning', `[${this.#context.fn.metadata.name}] scan of ${container.containerName} failed (${failures} in a row): ${describeError(error)}`);
+          this.#context.log(
+            'warning',
+            `[${this.#context.fn.metadata.name}] scan of ${container.containerName} failed (${failures} in a row): ${describeError(error)}`,
+          );
         }
       }
       await sleep(this.#scanIntervalMs * Math.min(2 ** failures, 10), signal);
@@ -98,8 +101,9 @@ export class BlobTriggerListener implements TriggerListener {
         const receiptName = this.#receiptName(container.containerName, blob.name, etag);
         if (this.#settled.has(receiptName)) continue;
         while (this.#inFlight.size >= config.extensions.blobs.maxDegreeOfParallelism) await Promise.race(this.#inFlight);
-        const work = this.#process(container, receipts.getBlockBlobClient(receiptName), blob, etag, tokens, receiptName).catch((error: unknown) =>
-          this.#context.log('error', `[${this.#context.fn.metadata.name}] blob ${blob.name} was not settled: ${describeError(error)}`),
+        const work = this.#process(container, receipts.getBlockBlobClient(receiptName), blob, etag, tokens, receiptName).catch(
+          (error: unknown) =>
+            this.#context.log('error', `[${this.#context.fn.metadata.name}] blob ${blob.name} was not settled: ${describeError(error)}`),
         );
         this.#inFlight.add(work);
         void work.finally(() => this.#inFlight.delete(work));
@@ -154,7 +158,10 @@ export class BlobTriggerListener implements TriggerListener {
       await this.#invoke(container, blob, etag, tokens);
     } catch (error) {
       failed = true;
-      log('warning', `[${fn.metadata.name}] blob ${container.containerName}/${blob.name} failed (attempt ${attempts}/${threshold}): ${describeError(error)}`);
+      log(
+        'warning',
+        `[${fn.metadata.name}] blob ${container.containerName}/${blob.name} failed (attempt ${attempts}/${threshold}): ${describeError(error)}`,
+      );
     }
 
     let status = 'done';
@@ -172,7 +179,11 @@ export class BlobTriggerListener implements TriggerListener {
    * Claims the blob for this attempt: create-if-not-exists for a new blob version, compare-and-swap
    * for a retry or a takeover. The claim's etag, or `undefined` when another instance got there first.
    */
-  async #claim(receipt: ReturnType<ContainerClient['getBlockBlobClient']>, known: Receipt | undefined, attempts: number): Promise<string | undefined> {
+  async #claim(
+    receipt: ReturnType<ContainerClient['getBlockBlobClient']>,
+    known: Receipt | undefined,
+    attempts: number,
+  ): Promise<string | undefined> {
     try {
       const response = await receipt.upload('', 0, {
         metadata: { status: 'pending', attempts: String(attempts) },
@@ -203,7 +214,10 @@ export class BlobTriggerListener implements TriggerListener {
       Metadata: blob.metadata ?? {},
     };
     for (const [token, value] of Object.entries(tokens)) bindingData[token.charAt(0).toUpperCase() + token.slice(1)] = value;
-    await this.#context.invoke({ inputData: [{ name: this.#context.triggerName, data: { bytes: content } }], triggerMetadata: toRpcTriggerMetadata(bindingData) }, 1);
+    await this.#context.invoke(
+      { inputData: [{ name: this.#context.triggerName, data: { bytes: content } }], triggerMetadata: toRpcTriggerMetadata(bindingData) },
+      1,
+    );
   }
 
   /** A blob that failed `poisonBlobThreshold` times is reported on the poison queue, as Azure does. */
@@ -211,8 +225,17 @@ export class BlobTriggerListener implements TriggerListener {
     const { fn, log } = this.#context;
     const poison = QueueServiceClient.fromConnectionString(this.#connection).getQueueClient(POISON_QUEUE);
     await poison.createIfNotExists();
-    const message = { FunctionId: `Host.Functions.${fn.metadata.name}`, BlobType: blob.properties.blobType ?? 'BlockBlob', ContainerName: container.containerName, BlobName: blob.name, ETag: etag };
+    const message = {
+      FunctionId: `Host.Functions.${fn.metadata.name}`,
+      BlobType: blob.properties.blobType ?? 'BlockBlob',
+      ContainerName: container.containerName,
+      BlobName: blob.name,
+      ETag: etag,
+    };
     await poison.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
-    log('error', `[${fn.metadata.name}] blob ${container.containerName}/${blob.name} failed ${attempts} times: reported on ${POISON_QUEUE}.`);
+    log(
+      'error',
+      `[${fn.metadata.name}] blob ${container.containerName}/${blob.name} failed ${attempts} times: reported on ${POISON_QUEUE}.`,
+    );
   }
 }

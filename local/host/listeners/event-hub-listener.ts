@@ -207,7 +207,10 @@ export class EventHubListener implements TriggerListener {
 
   async #dispatch(batch: ReceivedEventData[], partition: PartitionContext, buffer: PartitionBuffer): Promise<void> {
     const { trigger, triggerName, fn, log, config } = this.#context;
-    const binding: EventsBinding = { cardinality: trigger.cardinality === 'many' ? 'many' : 'one', dataType: typeof trigger.dataType === 'string' ? trigger.dataType : undefined };
+    const binding: EventsBinding = {
+      cardinality: trigger.cardinality === 'many' ? 'many' : 'one',
+      dataType: typeof trigger.dataType === 'string' ? trigger.dataType : undefined,
+    };
     const info: PartitionInfo = {
       fullyQualifiedNamespace: partition.fullyQualifiedNamespace,
       eventHubName: partition.eventHubName,
@@ -250,7 +253,10 @@ export class EventHubListener implements TriggerListener {
     try {
       await partition.updateCheckpoint(last);
     } catch (error) {
-      log('warning', `[${fn.metadata.name}] checkpoint of partition ${partition.partitionId} at #${last.sequenceNumber} failed: ${describeError(error)}`);
+      log(
+        'warning',
+        `[${fn.metadata.name}] checkpoint of partition ${partition.partitionId} at #${last.sequenceNumber} failed: ${describeError(error)}`,
+      );
     }
   }
 }

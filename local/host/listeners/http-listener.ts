@@ -131,10 +131,7 @@ export class HttpListener implements TriggerListener {
 
     let returned: RpcTypedData | null | undefined;
     try {
-      const outcome = await context.invoke(
-        { inputData: [{ name: context.triggerName, data: { http } }], triggerMetadata: {} },
-        1,
-      );
+      const outcome = await context.invoke({ inputData: [{ name: context.triggerName, data: { http } }], triggerMetadata: {} }, 1);
       returned = outcome.response.returnValue ?? outcome.response.outputData?.find((output) => output.data?.http)?.data;
     } catch (error) {
       context.log('error', `[${context.fn.metadata.name}] ${method} ${url.pathname} threw: ${describeError(error)}`);

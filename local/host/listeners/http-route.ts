@@ -20,7 +20,12 @@ interface Segment {
 function parseSegment(text: string): Segment {
   const parameter = /^\{(\*)?([A-Za-z_][\w]*)(?::([A-Za-z]+)(?:\([^)]*\))?)?(\?)?\}$/.exec(text);
   if (!parameter) return { literal: text.toLowerCase() };
-  return { parameter: parameter[2], catchAll: parameter[1] === '*', constraint: parameter[3]?.toLowerCase(), optional: parameter[4] === '?' };
+  return {
+    parameter: parameter[2],
+    catchAll: parameter[1] === '*',
+    constraint: parameter[3]?.toLowerCase(),
+    optional: parameter[4] === '?',
+  };
 }
 
 function satisfies(constraint: string | undefined, value: string): boolean {
@@ -40,11 +45,18 @@ function satisfies(constraint: string | undefined, value: string): boolean {
 }
 
 export function compileRoute(template: string): CompiledRoute {
-  const segments = template.replace(/^\/+|\/+$/g, '').split('/').filter((part) => part.length > 0).map(parseSegment);
+  const segments = template
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((part) => part.length > 0)
+    .map(parseSegment);
   return {
     template,
     match(path) {
-      const parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((part) => part.length > 0);
+      const parts = path
+        .replace(/^\/+|\/+$/g, '')
+        .split('/')
+        .filter((part) => part.length > 0);
       const params: Record<string, string> = {};
       for (let index = 0; index < segments.length; index++) {
         const segment = segments[index] as Segment;

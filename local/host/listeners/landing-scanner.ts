@@ -74,7 +74,10 @@ export class LandingScanner implements TriggerListener {
         if (signal.aborted) break;
         failures += 1;
         if (worthLogging(failures)) {
-          this.#options.log('warning', `[landing scanner] scan of ${landing.containerName} failed (${failures} in a row): ${describeError(error)}`);
+          this.#options.log(
+            'warning',
+            `[landing scanner] scan of ${landing.containerName} failed (${failures} in a row): ${describeError(error)}`,
+          );
         }
       }
       // Back off while storage keeps failing, up to ten intervals.

@@ -36,7 +36,8 @@ function normaliseField(text: string, index: number, expression: string): string
   const names = index === MONTH_FIELD ? MONTHS : index === DAY_OF_WEEK_FIELD ? DAYS : [];
   const numeric = text.replace(/[a-z]+/gi, (word) => {
     const position = names.findIndex((name) => name.startsWith(word.toLowerCase()));
-    if (position < 0) throw invalid(expression, `${field} "${text}" holds "${word}", which is not ${names.length > 0 ? `a ${field} name` : 'a number'}`);
+    if (position < 0)
+      throw invalid(expression, `${field} "${text}" holds "${word}", which is not ${names.length > 0 ? `a ${field} name` : 'a number'}`);
     return String(index === MONTH_FIELD ? position + 1 : position);
   });
   if (!/^[0-9*,/-]+$/.test(numeric)) throw invalid(expression, `${field} "${text}" may hold only numbers, names, '*', ',', '-' and '/'`);

@@ -47,7 +47,10 @@ export async function invokeWithRetryPolicy(
       if (outOfRetries || signal.aborted) throw error;
       exception = { message: describeError(error), stackTrace: error instanceof Error ? error.stack : undefined };
       const delay = retryDelayMs(policy, retryCount + 1);
-      context.log('warning', `[${context.fn.metadata.name}] retry ${retryCount + 1}/${maxRetryCount} in ${delay} ms after: ${exception.message}`);
+      context.log(
+        'warning',
+        `[${context.fn.metadata.name}] retry ${retryCount + 1}/${maxRetryCount} in ${delay} ms after: ${exception.message}`,
+      );
       await sleep(delay, signal);
     }
   }

@@ -51,7 +51,9 @@ export class SingletonLock {
     await this.#loop;
     if (this.#held) {
       this.#held = false;
-      await this.#lease.releaseLease().catch((error: unknown) => this.#log('warning', `[lock ${this.#blob.name}] release failed: ${describeError(error)}`));
+      await this.#lease
+        .releaseLease()
+        .catch((error: unknown) => this.#log('warning', `[lock ${this.#blob.name}] release failed: ${describeError(error)}`));
     }
   }
 

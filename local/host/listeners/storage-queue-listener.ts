@@ -86,7 +86,10 @@ export class StorageQueueListener implements TriggerListener {
         if (signal.aborted) break;
         failures += 1;
         if (worthLogging(failures)) {
-          log('warning', `[${fn.metadata.name}] receiving from queue ${queue.name} failed (${failures} in a row), retrying: ${describeError(error)}`);
+          log(
+            'warning',
+            `[${fn.metadata.name}] receiving from queue ${queue.name} failed (${failures} in a row), retrying: ${describeError(error)}`,
+          );
         }
         await sleep(delay, signal);
         delay = Math.min(delay * 2, Math.max(maxPollingInterval, FIRST_POLL_DELAY_MS));
@@ -147,7 +150,10 @@ export class StorageQueueListener implements TriggerListener {
       );
     } catch (error) {
       failed = true;
-      log('warning', `[${name}] message ${message.messageId} failed (dequeue count ${message.dequeueCount}/${maxDequeueCount}): ${describeError(error)}`);
+      log(
+        'warning',
+        `[${name}] message ${message.messageId} failed (dequeue count ${message.dequeueCount}/${maxDequeueCount}): ${describeError(error)}`,
+      );
     } finally {
       await lease.stop();
     }
@@ -166,7 +172,10 @@ export class StorageQueueListener implements TriggerListener {
    * Keeps the message invisible while the handler runs, renewing at half the processing visibility;
    * every renewal hands out a new pop receipt. `stop` ends the renewals and waits for one under way.
    */
-  #keepInvisible(queue: QueueClient, message: DequeuedMessageItem): { readonly popReceipt: string; readonly nextVisibleOn: Date; stop(): Promise<void> } {
+  #keepInvisible(
+    queue: QueueClient,
+    message: DequeuedMessageItem,
+  ): { readonly popReceipt: string; readonly nextVisibleOn: Date; stop(): Promise<void> } {
     const { log, fn } = this.#context;
     let popReceipt = message.popReceipt;
     let nextVisibleOn = message.nextVisibleOn;
@@ -179,7 +188,9 @@ export class StorageQueueListener implements TriggerListener {
           popReceipt = updated.popReceipt ?? popReceipt;
           nextVisibleOn = updated.nextVisibleOn ?? nextVisibleOn;
         })
-        .catch((error: unknown) => log('warning', `[${fn.metadata.name}] renewing message ${message.messageId} failed: ${describeError(error)}`));
+        .catch((error: unknown) =>
+          log('warning', `[${fn.metadata.name}] renewing message ${message.messageId} failed: ${describeError(error)}`),
+        );
     }, renewEveryMs);
     return {
       get popReceipt() {

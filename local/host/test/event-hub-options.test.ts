@@ -34,7 +34,12 @@ describe('event hub trigger with host.json options', () => {
       functions: ['hubBatch'],
       hostJson: {
         extensions: {
-          eventHubs: { minEventBatchSize: 4, maxWaitTime: '00:00:00.300', batchCheckpointFrequency: 2, initialOffsetOptions: { type: 'fromEnd' } },
+          eventHubs: {
+            minEventBatchSize: 4,
+            maxWaitTime: '00:00:00.300',
+            batchCheckpointFrequency: 2,
+            initialOffsetOptions: { type: 'fromEnd' },
+          },
         },
       },
       log: () => {},
@@ -49,7 +54,10 @@ describe('event hub trigger with host.json options', () => {
   it('starts at the end, waits for minEventBatchSize up to maxWaitTime, and checkpoints every second batch', async () => {
     // Let the processor claim the partition and open its receiver at the end of the stream: only
     // what is sent after that attach reaches it.
-    await waitFor('the partition to be owned', async () => (await checkpoints.listOwnership(producer.fullyQualifiedNamespace, HUB, 'batch')).length === 1);
+    await waitFor(
+      'the partition to be owned',
+      async () => (await checkpoints.listOwnership(producer.fullyQualifiedNamespace, HUB, 'batch')).length === 1,
+    );
     await waitForOwnerReader(services.emulator.connectionString, HUB, 'batch', '0');
     const startedAt = Date.now();
     await send(1, 2);
@@ -66,7 +74,11 @@ describe('event hub trigger with host.json options', () => {
     expect(calls[1]?.input).toEqual([{ n: 3 }, { n: 4 }, { n: 5 }, { n: 6 }]);
     const last = (calls[1]?.context.triggerMetadata?.sequenceNumberArray as number[]).at(-1);
     await waitFor('the checkpoint after the second batch', async () => (await checkpoint()) === last);
-    expect(callsOf('hubBatch').flatMap((call) => call.input as Array<{ n: number }>).some((event) => event.n < 0)).toBe(false);
+    expect(
+      callsOf('hubBatch')
+        .flatMap((call) => call.input as Array<{ n: number }>)
+        .some((event) => event.n < 0),
+    ).toBe(false);
   });
 
   it('renews partition ownership on the SDK default cycle (10 s) when no load-balancing options are given, not in a tight loop', async () => {

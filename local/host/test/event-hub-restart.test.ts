@@ -30,7 +30,13 @@ describe('event hub trigger after a restart under the same instance id', () => {
     // What a host killed a moment ago leaves: partition 0 owned by 'host-x', partition 1 by a live 'host-y'.
     const { producer, store } = services;
     const namespace = producer.fullyQualifiedNamespace;
-    const owned = (partitionId: string, ownerId: string) => ({ fullyQualifiedNamespace: namespace, eventHubName: HUB, consumerGroup: 'batch', partitionId, ownerId });
+    const owned = (partitionId: string, ownerId: string) => ({
+      fullyQualifiedNamespace: namespace,
+      eventHubName: HUB,
+      consumerGroup: 'batch',
+      partitionId,
+      ownerId,
+    });
     expect(await store.claimOwnership([owned('0', 'host-x'), owned('1', 'host-y')])).toHaveLength(2);
 
     host = await startLocalFunctionsHost({
@@ -45,7 +51,14 @@ describe('event hub trigger after a restart under the same instance id', () => {
     // The bound only catches a hang; without the release this would wait for the 10-minute expiry.
     const calls = await waitFor('the event on partition 0', () => callsOf('hubBatch').length > 0 && callsOf('hubBatch'), 240_000, 100);
     expect((calls[0]!.context.triggerMetadata?.partitionContext as { partitionId: string }).partitionId).toBe('0');
-    const owners = new Map((await store.listOwnership(namespace, HUB, 'batch')).map((ownership) => [ownership.partitionId, ownership.ownerId]));
-    expect(owners).toEqual(new Map([['0', 'host-x'], ['1', 'host-y']]));
+    const owners = new Map(
+      (await store.listOwnership(namespace, HUB, 'batch')).map((ownership) => [ownership.partitionId, ownership.ownerId]),
+    );
+    expect(owners).toEqual(
+      new Map([
+        ['0', 'host-x'],
+        ['1', 'host-y'],
+      ]),
+    );
   }, 300_000);
 });

@@ -45,7 +45,9 @@ describe('event hub trigger', () => {
     await producer.sendBatch(batch);
 
     const seen = await waitFor('all events of partition 0', () => {
-      const received = callsOf('hubBatch').filter((call) => (call.context.triggerMetadata?.partitionContext as { partitionId?: string }).partitionId === '0');
+      const received = callsOf('hubBatch').filter(
+        (call) => (call.context.triggerMetadata?.partitionContext as { partitionId?: string }).partitionId === '0',
+      );
       const inputs = received.flatMap((call) => call.input as unknown[]);
       return inputs.length >= 5 && { received, inputs };
     });
@@ -98,7 +100,9 @@ describe('event hub trigger', () => {
       return matching.flatMap((call) => call.input as unknown[]).length >= 25 && matching;
     });
     expect(Math.max(...calls.map((call) => (call.input as unknown[]).length))).toBeLessThanOrEqual(10);
-    expect(calls.flatMap((call) => (call.input as Array<{ n: number }>).map((event) => event.n))).toEqual(Array.from({ length: 25 }, (_, i) => 100 + i));
+    expect(calls.flatMap((call) => (call.input as Array<{ n: number }>).map((event) => event.n))).toEqual(
+      Array.from({ length: 25 }, (_, i) => 100 + i),
+    );
   });
 
   it('invokes cardinality one per event, retrying by the function retry policy with retryContext', async () => {
@@ -108,7 +112,11 @@ describe('event hub trigger', () => {
     });
     expect(attempts.map((call) => call.context.retryContext)).toEqual([
       { retryCount: 0, maxRetryCount: 2 },
-      expect.objectContaining({ retryCount: 1, maxRetryCount: 2, exception: expect.objectContaining({ message: expect.stringContaining('fails every time') }) }),
+      expect.objectContaining({
+        retryCount: 1,
+        maxRetryCount: 2,
+        exception: expect.objectContaining({ message: expect.stringContaining('fails every time') }),
+      }),
       expect.objectContaining({ retryCount: 2, maxRetryCount: 2 }),
     ]);
     const metadata = attempts[0]?.context.triggerMetadata ?? {};

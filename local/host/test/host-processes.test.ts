@@ -39,7 +39,21 @@ describe('several host processes', () => {
     // machine does not let the other host claim a partition mid-test; a clean stop releases at once anyway.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', HOST_PROCESS, '--entry', FIXTURE, '--functions', 'hubBatch', '--instance-id', instanceId, '--lb-interval-ms', '300', '--ownership-expiry-ms', '10000'],
+      [
+        '--import',
+        'tsx',
+        HOST_PROCESS,
+        '--entry',
+        FIXTURE,
+        '--functions',
+        'hubBatch',
+        '--instance-id',
+        instanceId,
+        '--lb-interval-ms',
+        '300',
+        '--ownership-expiry-ms',
+        '10000',
+      ],
       {
         env: {
           ...process.env,
@@ -72,7 +86,10 @@ describe('several host processes', () => {
 
   async function recorded(): Promise<RecordedCall[]> {
     const text = await readFile(recordFile, 'utf8').catch(() => '');
-    return text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as RecordedCall);
+    return text
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as RecordedCall);
   }
 
   async function owners(): Promise<Map<string, string>> {
@@ -94,7 +111,8 @@ describe('several host processes', () => {
     return sent;
   }
 
-  const seenNumbers = (calls: RecordedCall[]): Set<number> => new Set(calls.flatMap((call) => (call.input as Array<{ n: number }>).map((event) => event.n)));
+  const seenNumbers = (calls: RecordedCall[]): Set<number> =>
+    new Set(calls.flatMap((call) => (call.input as Array<{ n: number }>).map((event) => event.n)));
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'host-processes-'));
@@ -129,10 +147,14 @@ describe('several host processes', () => {
       throw new Error(`${String(error)}\n${first.stderr.join('')}`);
     });
     // host-a alone reads every partition before host-b comes, so each partition host-b takes is a handover.
-    await waitFor('host-a owning every partition', async () => {
-      const map = await owners();
-      return map.size === 4 && [...map.values()].every((owner) => owner === 'host-a');
-    }, left());
+    await waitFor(
+      'host-a owning every partition',
+      async () => {
+        const map = await owners();
+        return map.size === 4 && [...map.values()].every((owner) => owner === 'host-a');
+      },
+      left(),
+    );
     for (const partitionId of PARTITIONS) await waitForOwnerReader(emulator.connectionString, HUB, 'batch', partitionId, left());
     const second = startHost('host-b');
     await waitFor('host-b ready', () => second.messages.some((message) => message.event === 'ready'), left());
@@ -149,15 +171,21 @@ describe('several host processes', () => {
     // A claim in the checkpoint store comes before the new owner's receiver: until that receiver attaches
     // (and the service disconnects host-a's, which host-a logs), host-a still reads the partition.
     const takenOver = [...balanced].filter(([, owner]) => owner === 'host-b').map(([partitionId]) => partitionId);
-    await waitFor('host-a to hand over the partitions host-b claimed', () =>
-      takenOver.every((partitionId) => first.stderr.join('').includes(`partition ${partitionId} moved to another instance`)),
-    left());
+    await waitFor(
+      'host-a to hand over the partitions host-b claimed',
+      () => takenOver.every((partitionId) => first.stderr.join('').includes(`partition ${partitionId} moved to another instance`)),
+      left(),
+    );
 
     const sent = await sendToEveryPartition(0, 10);
-    const calls = await waitFor('every event handled', async () => {
-      const all = await recorded();
-      return sent.every((n) => seenNumbers(all).has(n)) && all;
-    }, left());
+    const calls = await waitFor(
+      'every event handled',
+      async () => {
+        const all = await recorded();
+        return sent.every((n) => seenNumbers(all).has(n)) && all;
+      },
+      left(),
+    );
     const pids = new Set(calls.map((call) => call.pid));
     expect(pids).toEqual(new Set([first.child.pid, second.child.pid]));
     // Each partition went to one process: its partitionContext names the same pid for every batch.
@@ -173,15 +201,23 @@ describe('several host processes', () => {
     const stopped = first.messages.find((message) => message.event === 'stopped') as { stats: { invocationsInFlight: number } } | undefined;
     expect(stopped?.stats.invocationsInFlight).toBe(0);
 
-    await waitFor('host-b owning every partition', async () => {
-      const map = await owners();
-      return map.size === 4 && [...map.values()].every((owner) => owner === 'host-b');
-    }, left());
+    await waitFor(
+      'host-b owning every partition',
+      async () => {
+        const map = await owners();
+        return map.size === 4 && [...map.values()].every((owner) => owner === 'host-b');
+      },
+      left(),
+    );
     const later = await sendToEveryPartition(1000, 2);
-    const after = await waitFor('the later events handled', async () => {
-      const all = await recorded();
-      return later.every((n) => seenNumbers(all).has(n)) && all;
-    }, left());
+    const after = await waitFor(
+      'the later events handled',
+      async () => {
+        const all = await recorded();
+        return later.every((n) => seenNumbers(all).has(n)) && all;
+      },
+      left(),
+    );
     const laterCalls = after.filter((call) => (call.input as Array<{ n: number }>).some((event) => event.n >= 1000));
     expect(new Set(laterCalls.map((call) => call.pid))).toEqual(new Set([second.child.pid]));
     // Checkpoints moved on, so nothing before the handover was delivered again after it.

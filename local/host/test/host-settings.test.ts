@@ -43,8 +43,16 @@ describe('host.json', () => {
     expect(config.extensions.eventHubs.maxEventBatchSize).toBe(50);
     expect(config.extensions.eventHubs.maxWaitTime).toBe(5_000);
     expect(config.extensions.eventHubs.initialOffsetOptions.type).toBe('fromEnd');
-    const retry = parseHostJson({ extensions: { eventHubs: { clientRetryOptions: { mode: 'fixed', delay: '00:00:02', maximumRetries: 5 } } } });
-    expect(retry.extensions.eventHubs.clientRetryOptions).toEqual({ mode: 'fixed', tryTimeout: 60_000, delay: 2_000, maximumDelay: 60_000, maximumRetries: 5 });
+    const retry = parseHostJson({
+      extensions: { eventHubs: { clientRetryOptions: { mode: 'fixed', delay: '00:00:02', maximumRetries: 5 } } },
+    });
+    expect(retry.extensions.eventHubs.clientRetryOptions).toEqual({
+      mode: 'fixed',
+      tryTimeout: 60_000,
+      delay: 2_000,
+      maximumDelay: 60_000,
+      maximumRetries: 5,
+    });
     expect(parseTimeSpan('1.02:03:04.5')).toBe(((26 * 60 + 3) * 60 + 4) * 1000 + 500);
   });
 

@@ -87,7 +87,11 @@ describe('http and timer triggers', () => {
 
   it('runs a timer on startup and then on its NCRONTAB schedule, with the timer argument', async () => {
     const ticks = await waitFor('three timer ticks', () => callsOf('everySecond').length >= 3 && callsOf('everySecond'));
-    const timer = ticks[1]?.input as { isPastDue: boolean; schedule: unknown; scheduleStatus: { last: string; next: string; lastUpdated: string } };
+    const timer = ticks[1]?.input as {
+      isPastDue: boolean;
+      schedule: unknown;
+      scheduleStatus: { last: string; next: string; lastUpdated: string };
+    };
     expect(timer.isPastDue).toBe(false);
     expect(timer.schedule).toEqual({ adjustForDST: true });
     expect(Date.parse(timer.scheduleStatus.next)).toBeGreaterThan(Date.parse(timer.scheduleStatus.lastUpdated));

@@ -71,7 +71,9 @@ describe('landing scanner (the local Event Grid)', () => {
     // Several more scan passes of both scanners must add nothing.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await drain();
-    expect(received.map((event) => event.subject).sort()).toEqual(names.map((name) => `/blobServices/default/containers/landing/blobs/${name}`).sort());
+    expect(received.map((event) => event.subject).sort()).toEqual(
+      names.map((name) => `/blobServices/default/containers/landing/blobs/${name}`).sort(),
+    );
     const first = received.find((event) => event.subject.endsWith('/iot/a.csv'));
     expect(first).toMatchObject({
       eventType: 'Microsoft.Storage.BlobCreated',

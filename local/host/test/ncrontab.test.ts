@@ -40,7 +40,11 @@ describe('NCRONTAB schedules', () => {
   });
 
   it('steps from a start value to the end of the field, and through ranges', () => {
-    expect(occurrences('2/5 * * * * *', '2003-01-01T00:00:50Z', 3)).toEqual(['2003-01-01T00:00:52', '2003-01-01T00:00:57', '2003-01-01T00:01:02']);
+    expect(occurrences('2/5 * * * * *', '2003-01-01T00:00:50Z', 3)).toEqual([
+      '2003-01-01T00:00:52',
+      '2003-01-01T00:00:57',
+      '2003-01-01T00:01:02',
+    ]);
     expect(occurrences('0 10-40/15 * * * *', '2003-01-01T00:00:00Z', 4)).toEqual([
       '2003-01-01T00:10:00',
       '2003-01-01T00:25:00',
@@ -57,9 +61,12 @@ describe('NCRONTAB schedules', () => {
   });
 
   it('reads English names and their prefixes in any case, with Sunday as 0', () => {
-    expect(next('0 20 * * january,FeB,Mar,april,May,JuNE,July,Augu,SEPT-October,Nov,DECEM *', '1988-03-11T14:23:00Z')).toBe('1988-03-11T15:20:00.000Z');
+    expect(next('0 20 * * january,FeB,Mar,april,May,JuNE,July,Augu,SEPT-October,Nov,DECEM *', '1988-03-11T14:23:00Z')).toBe(
+      '1988-03-11T15:20:00.000Z',
+    );
     expect(next('0 10 * * February,April-Jun *', '2002-07-01T05:00:00Z')).toBe('2003-02-01T00:10:00.000Z');
-    for (const sunday of ['0', 'sun', 'SUNDAY', 'Su']) expect(next(`0 30 6 * * ${sunday}`, '2003-06-26T10:00:00Z')).toBe('2003-06-29T06:30:00.000Z');
+    for (const sunday of ['0', 'sun', 'SUNDAY', 'Su'])
+      expect(next(`0 30 6 * * ${sunday}`, '2003-06-26T10:00:00Z')).toBe('2003-06-29T06:30:00.000Z');
     // A prefix is the first name that starts with it: M is March among months, Monday among days.
     expect(next('0 0 0 1 M *', '2026-01-01T00:00:00Z')).toBe('2026-03-01T00:00:00.000Z');
     expect(next('0 0 0 * * M', '2026-01-01T00:00:00Z')).toBe('2026-01-05T00:00:00.000Z');
@@ -73,7 +80,11 @@ describe('NCRONTAB schedules', () => {
       '2000-03-30T00:00:00',
       '2000-03-31T00:00:00',
     ]);
-    expect(occurrences('0 1 12 29 2 *', '2000-01-01T12:00:00Z', 3)).toEqual(['2000-02-29T12:01:00', '2004-02-29T12:01:00', '2008-02-29T12:01:00']);
+    expect(occurrences('0 1 12 29 2 *', '2000-01-01T12:00:00Z', 3)).toEqual([
+      '2000-02-29T12:01:00',
+      '2004-02-29T12:01:00',
+      '2008-02-29T12:01:00',
+    ]);
   });
 
   it('accepts a TimeSpan as a fixed interval', () => {

@@ -23,7 +23,10 @@ export async function waitForOwnerReader(
   try {
     await new Promise<void>((resolve, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for an owner reader on ${eventHubName}/${consumerGroup}/${partitionId}`)),
+        () =>
+          reject(
+            new Error(`timed out after ${timeoutMs} ms waiting for an owner reader on ${eventHubName}/${consumerGroup}/${partitionId}`),
+          ),
         timeoutMs,
       );
       subscription = probe.subscribe(

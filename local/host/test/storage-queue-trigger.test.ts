@@ -60,7 +60,9 @@ describe('storage queue trigger', () => {
     await waitFor('the message to be deleted', async () => (await queue.getProperties()).approximateMessagesCount === 0);
     expect(host.stats().functions.queueEcho?.failures).toBe(0);
     // context.log goes to the host's log, tagged with the function and invocation.
-    expect(hostLog).toContainEqual(expect.stringMatching(new RegExp(`^information \\[queueEcho ${call?.context.invocationId.slice(0, 8)}\\] queueEcho got`)));
+    expect(hostLog).toContainEqual(
+      expect.stringMatching(new RegExp(`^information \\[queueEcho ${call?.context.invocationId.slice(0, 8)}\\] queueEcho got`)),
+    );
   });
 
   it('retries a failing message until maxDequeueCount, then moves it to <queue>-poison', async () => {

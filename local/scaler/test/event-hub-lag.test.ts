@@ -24,7 +24,12 @@ describe('Event Hubs lag reader', () => {
     [azurite, emulator] = await Promise.all([
       startAzurite({}),
       startEventHubsEmulator({
-        config: { eventHubs: [{ name: 'lagging', partitionCount: 3, consumerGroups: ['work'] }, { name: 'quiet', partitionCount: 2, consumerGroups: ['work'] }] },
+        config: {
+          eventHubs: [
+            { name: 'lagging', partitionCount: 3, consumerGroups: ['work'] },
+            { name: 'quiet', partitionCount: 2, consumerGroups: ['work'] },
+          ],
+        },
         port: 0,
         log: () => undefined,
       }),
@@ -34,7 +39,10 @@ describe('Event Hubs lag reader', () => {
     store = new BlobCheckpointStore(container);
     producer = new EventHubProducerClient(emulator.connectionString, 'lagging');
     // 10 events to partition 0, 25 to partition 1, none to partition 2.
-    for (const [partitionId, count] of [['0', 10], ['1', 25]] as const) {
+    for (const [partitionId, count] of [
+      ['0', 10],
+      ['1', 25],
+    ] as const) {
       const batch = await producer.createBatch({ partitionId });
       for (let index = 0; index < count; index += 1) batch.tryAdd({ body: { index } });
       await producer.sendBatch(batch);
@@ -43,7 +51,10 @@ describe('Event Hubs lag reader', () => {
     reader = createEventHubsLagReader({
       eventHubsConnectionString: emulator.connectionString,
       storageConnectionString: azurite.connectionString,
-      hubs: [{ eventHubName: 'lagging', consumerGroup: 'work' }, { eventHubName: 'quiet', consumerGroup: 'work' }],
+      hubs: [
+        { eventHubName: 'lagging', consumerGroup: 'work' },
+        { eventHubName: 'quiet', consumerGroup: 'work' },
+      ],
     });
   });
 
@@ -90,7 +101,14 @@ describe('Event Hubs lag reader', () => {
     expect(hubUnprocessedEvents(lagging!, 'functions')).toBe(6);
     expect(hubUnprocessedEvents(lagging!, 'keda')).toBe(6);
     // A checkpoint of another consumer group does not count for this one.
-    await store.updateCheckpoint({ fullyQualifiedNamespace: producer.fullyQualifiedNamespace, eventHubName: 'lagging', consumerGroup: '$default', partitionId: '0', sequenceNumber: lastSequence.get('0')!, offset: '0' });
+    await store.updateCheckpoint({
+      fullyQualifiedNamespace: producer.fullyQualifiedNamespace,
+      eventHubName: 'lagging',
+      consumerGroup: '$default',
+      partitionId: '0',
+      sequenceNumber: lastSequence.get('0')!,
+      offset: '0',
+    });
     const [again] = await reader.read();
     expect(hubUnprocessedEvents(again!, 'functions')).toBe(6);
   });

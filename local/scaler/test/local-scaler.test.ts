@@ -36,7 +36,11 @@ describe('local scaler', () => {
   beforeAll(async () => {
     [azurite, emulator] = await Promise.all([
       startAzurite({}),
-      startEventHubsEmulator({ config: { eventHubs: [{ name: 'work', partitionCount: 4, consumerGroups: ['functions', 'keda', 'functions-slow', 'failing'] }] }, port: 0, log: () => undefined }),
+      startEventHubsEmulator({
+        config: { eventHubs: [{ name: 'work', partitionCount: 4, consumerGroups: ['functions', 'keda', 'functions-slow', 'failing'] }] },
+        port: 0,
+        log: () => undefined,
+      }),
     ]);
     const container = new ContainerClient(azurite.connectionString, EVENTHUB_CHECKPOINT_CONTAINER);
     await container.createIfNotExists();
@@ -65,7 +69,14 @@ describe('local scaler', () => {
   async function drain(consumerGroup: string): Promise<void> {
     for (const partitionId of ['0', '1', '2', '3']) {
       const { lastEnqueuedSequenceNumber } = await producer.getPartitionProperties(partitionId);
-      await store.updateCheckpoint({ fullyQualifiedNamespace: producer.fullyQualifiedNamespace, eventHubName: 'work', consumerGroup, partitionId, sequenceNumber: lastEnqueuedSequenceNumber, offset: '0' });
+      await store.updateCheckpoint({
+        fullyQualifiedNamespace: producer.fullyQualifiedNamespace,
+        eventHubName: 'work',
+        consumerGroup,
+        partitionId,
+        sequenceNumber: lastEnqueuedSequenceNumber,
+        offset: '0',
+      });
     }
   }
 
@@ -98,7 +109,11 @@ describe('local scaler', () => {
     now += 5_000;
     expect((await scaler.tick()).desiredInstances).toBe(1);
     expect(pool.moves).toEqual([4, 1]);
-    expect(scaler.history.map((sample) => [sample.lag, sample.instances])).toEqual([[240, 4], [0, 4], [0, 1]]);
+    expect(scaler.history.map((sample) => [sample.lag, sample.instances])).toEqual([
+      [240, 4],
+      [0, 4],
+      [0, 1],
+    ]);
     expect(lines[0]).toBe('[scaler] functions: lag 240 (work/functions 240) → desired 4, instances 1→4');
     expect(lines[1]).toContain('scale-in held');
   });
@@ -111,7 +126,10 @@ describe('local scaler', () => {
       maxInstances: 8,
       lagSource: onlyGroup('keda'),
       pool,
-      keda: { unprocessedEventThreshold: 30, scaleDown: { stabilizationWindowMs: 20_000, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodMs: 15_000 }] } },
+      keda: {
+        unprocessedEventThreshold: 30,
+        scaleDown: { stabilizationWindowMs: 20_000, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodMs: 15_000 }] },
+      },
       now: () => now,
       log: () => undefined,
     });

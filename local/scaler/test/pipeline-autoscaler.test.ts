@@ -8,7 +8,9 @@ describe('the Functions target from host.json', () => {
     expect(functionsTargetFromHostJson(batchOnly)).toEqual({ maxEventBatchSize: 50 });
     expect(functionsConcurrency(scalingOptions('functions', { functions: functionsTargetFromHostJson(batchOnly) }).functions)).toBe(50);
     const withThreshold = { extensions: { eventHubs: { maxEventBatchSize: 50, targetUnprocessedEventThreshold: 400 } } };
-    expect(functionsConcurrency(scalingOptions('functions', { functions: functionsTargetFromHostJson(withThreshold) }).functions)).toBe(400);
+    expect(functionsConcurrency(scalingOptions('functions', { functions: functionsTargetFromHostJson(withThreshold) }).functions)).toBe(
+      400,
+    );
   });
 
   it('keeps the extension default when host.json says nothing usable', () => {

@@ -28,7 +28,13 @@ describe('scaler history summary', () => {
 
   it('leaves reaction and scale-in undefined when the count never moved', () => {
     const summary = summarizeScalerHistory([sample(0, 10, 1), sample(500, 0, 1)]);
-    expect(summary).toMatchObject({ reactionMs: undefined, scaleInAfterDrainMs: undefined, peakInstances: 1, instanceSeconds: 0.5, lagEventSeconds: 5 });
+    expect(summary).toMatchObject({
+      reactionMs: undefined,
+      scaleInAfterDrainMs: undefined,
+      peakInstances: 1,
+      instanceSeconds: 0.5,
+      lagEventSeconds: 5,
+    });
     expect(summarizeScalerHistory([])).toMatchObject({ peakInstances: 0, instanceSeconds: 0 });
   });
 });

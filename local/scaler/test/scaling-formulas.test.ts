@@ -92,7 +92,14 @@ describe('Functions target-based scaling (Event Hubs extension)', () => {
 
   it('divides the backlog by the concurrency and raises it to the next valid count, at most P', () => {
     // Extension cases with concurrency 10 and 10 partitions.
-    const cases: [number, number][] = [[10, 1], [20, 2], [30, 3], [60, 10], [70, 10], [150, 10]];
+    const cases: [number, number][] = [
+      [10, 1],
+      [20, 2],
+      [30, 3],
+      [60, 10],
+      [70, 10],
+      [150, 10],
+    ];
     for (const [events, expected] of cases) expect(functionsTargetWorkerCount(events, 10, 10)).toBe(expected);
     expect(functionsTargetWorkerCount(0, 4, 100)).toBe(0);
     expect(functionsTargetWorkerCount(250, 4, 100)).toBe(4); // 3 is not a valid count for 4 partitions
@@ -110,7 +117,8 @@ describe('Functions target-based scaling (Event Hubs extension)', () => {
     const previous = { lastTarget: 10, lastScaleOutAt: 0 };
     // 90 events / 10 = 9 is raised to 10 on 10 partitions (no change); 40 events → 4 is a real scale-in.
     const at = (seconds: number) => functionTarget({ now: seconds * 1000, unprocessedEvents: 90, partitionCount: 10 }, previous, options);
-    const lower = (seconds: number) => functionTarget({ now: seconds * 1000, unprocessedEvents: 40, partitionCount: 10 }, previous, options);
+    const lower = (seconds: number) =>
+      functionTarget({ now: seconds * 1000, unprocessedEvents: 40, partitionCount: 10 }, previous, options);
     expect(at(100).target).toBe(10);
     expect(lower(100)).toMatchObject({ target: 10, heldBack: true });
     expect(lower(179)).toMatchObject({ target: 10, heldBack: true });
@@ -165,7 +173,14 @@ describe('KEDA azure-eventhub metric and the HPA', () => {
 
   it('lets a scale-down policy pick the biggest change with selectPolicy Max', () => {
     // Kubernetes docs example: Pods 4 and Percent 10 per 60 s from 80 replicas → 8 may go (72).
-    const rules = { stabilizationWindowMs: 0, selectPolicy: 'Max' as const, policies: [{ type: 'Pods' as const, value: 4, periodMs: 60_000 }, { type: 'Percent' as const, value: 10, periodMs: 60_000 }] };
+    const rules = {
+      stabilizationWindowMs: 0,
+      selectPolicy: 'Max' as const,
+      policies: [
+        { type: 'Pods' as const, value: 4, periodMs: 60_000 },
+        { type: 'Percent' as const, value: 10, periodMs: 60_000 },
+      ],
+    };
     expect(hpaScaleDownLimit(80, [], 0, rules)).toBe(72);
     expect(hpaScaleDownLimit(80, [], 0, { ...rules, selectPolicy: 'Min' })).toBe(76);
     expect(hpaScaleDownLimit(4, [], 0, KEDA_SCALING_DEFAULTS.scaleDown)).toBe(0);
@@ -173,7 +188,13 @@ describe('KEDA azure-eventhub metric and the HPA', () => {
 
   it('keeps the highest recommendation of the scale-down window', () => {
     const options = { ...KEDA_SCALING_DEFAULTS, scaleDown: { ...KEDA_SCALING_DEFAULTS.scaleDown, stabilizationWindowMs: 60_000 } };
-    const state = { ...INITIAL_KEDA_HPA_STATE, recommendations: [{ at: 0, replicas: 4 }, { at: 30_000, replicas: 2 }] };
+    const state = {
+      ...INITIAL_KEDA_HPA_STATE,
+      recommendations: [
+        { at: 0, replicas: 4 },
+        { at: 30_000, replicas: 2 },
+      ],
+    };
     const input = { currentReplicas: 4, proposal: 1, minReplicas: 1, maxReplicas: 10 };
     expect(hpaNormalize({ ...input, now: 45_000 }, state, options).replicas).toBe(4);
     expect(hpaNormalize({ ...input, now: 75_000 }, state, options).replicas).toBe(2); // t=0 left the window
@@ -216,12 +237,24 @@ describe('Storage queue triggers', () => {
 
   it('decides on queues beside hubs, and lets a platform scale to zero', () => {
     const functions = platformScalingOptions('functions', { minInstances: 0, maxInstances: 10 });
-    const queued = decideInstances({ now: 0, currentInstances: 0, hubs: [], queues: [{ queueName: 'landing-events', length: 50 }] }, initialScalingState('functions'), functions);
+    const queued = decideInstances(
+      { now: 0, currentInstances: 0, hubs: [], queues: [{ queueName: 'landing-events', length: 50 }] },
+      initialScalingState('functions'),
+      functions,
+    );
     expect(queued.decision).toMatchObject({ desiredInstances: 3, queues: [{ key: 'landing-events', length: 50, signal: 3 }] });
-    const empty = decideInstances({ now: 1_000, currentInstances: 3, hubs: [], queues: [{ queueName: 'landing-events', length: 0 }] }, queued.state, functions);
+    const empty = decideInstances(
+      { now: 1_000, currentInstances: 3, hubs: [], queues: [{ queueName: 'landing-events', length: 0 }] },
+      queued.state,
+      functions,
+    );
     expect(empty.decision.desiredInstances).toBe(0); // the queue scaler has no scale-in hold
     const keda = platformScalingOptions('keda', { minInstances: 0, maxInstances: 10, keda: { queueLength: 4 } });
-    const woken = decideInstances({ now: 0, currentInstances: 0, hubs: [], queues: [{ queueName: 'landing-events', length: 9 }] }, initialScalingState('keda'), keda);
+    const woken = decideInstances(
+      { now: 0, currentInstances: 0, hubs: [], queues: [{ queueName: 'landing-events', length: 9 }] },
+      initialScalingState('keda'),
+      keda,
+    );
     expect(woken.decision).toMatchObject({ desiredInstances: 1, note: 'active', queues: [{ signal: 9 }] });
   });
 });
@@ -230,28 +263,55 @@ describe('one decision for either mode', () => {
   const hub = (eventHubName: string, lags: number[]): HubPositions => ({
     eventHubName,
     consumerGroup: 'group',
-    partitions: lags.map((lag, index) => partition({ partitionId: String(index), beginningSequenceNumber: 0, lastEnqueuedSequenceNumber: 999, checkpointSequenceNumber: 999 - lag })),
+    partitions: lags.map((lag, index) =>
+      partition({
+        partitionId: String(index),
+        beginningSequenceNumber: 0,
+        lastEnqueuedSequenceNumber: 999,
+        checkpointSequenceNumber: 999 - lag,
+      }),
+    ),
   });
 
   it('functions: targets per hub, combined, clamped to the configured maximum', () => {
     const options = scalingOptions('functions', { minInstances: 1, maxInstances: 3 });
-    const { decision, state } = decideInstances({ now: 0, currentInstances: 1, hubs: [hub('records', [100, 100, 50, 0]), hub('aggregates', [0, 0, 0, 0])] }, initialScalingState('functions'), options);
+    const { decision, state } = decideInstances(
+      { now: 0, currentInstances: 1, hubs: [hub('records', [100, 100, 50, 0]), hub('aggregates', [0, 0, 0, 0])] },
+      initialScalingState('functions'),
+      options,
+    );
     // 250 events / 100 = 3 → 4 on 4 partitions; aggregates 0; +3 → 4, clamped to 3.
     expect(decision).toMatchObject({ desiredInstances: 3, totalLag: 250 });
     expect(decision.hubs.map((entry) => entry.signal)).toEqual([4, 0]);
-    const drained = decideInstances({ now: 10_000, currentInstances: 3, hubs: [hub('records', [0, 0, 0, 0]), hub('aggregates', [0, 0, 0, 0])] }, state, options);
+    const drained = decideInstances(
+      { now: 10_000, currentInstances: 3, hubs: [hub('records', [0, 0, 0, 0]), hub('aggregates', [0, 0, 0, 0])] },
+      state,
+      options,
+    );
     expect(drained.decision).toMatchObject({ desiredInstances: 3, note: 'scale-in held (records/group)' });
-    const later = decideInstances({ now: 180_000, currentInstances: 3, hubs: [hub('records', [0, 0, 0, 0]), hub('aggregates', [0, 0, 0, 0])] }, drained.state, options);
+    const later = decideInstances(
+      { now: 180_000, currentInstances: 3, hubs: [hub('records', [0, 0, 0, 0]), hub('aggregates', [0, 0, 0, 0])] },
+      drained.state,
+      options,
+    );
     expect(later.decision.desiredInstances).toBe(1);
   });
 
   it('keda: the highest proposal over the hubs, minimum one instance', () => {
     const options = scalingOptions('keda', { maxInstances: 8 });
-    const { decision } = decideInstances({ now: 0, currentInstances: 1, hubs: [hub('records', [30, 30, 30, 30]), hub('aggregates', [100, 100, 100, 100])] }, initialScalingState('keda'), options);
+    const { decision } = decideInstances(
+      { now: 0, currentInstances: 1, hubs: [hub('records', [30, 30, 30, 30]), hub('aggregates', [100, 100, 100, 100])] },
+      initialScalingState('keda'),
+      options,
+    );
     // records 120 → 2; aggregates 400: 400/64 = 6 > 4 → 256 → 4; up limit from 1 is 5.
     expect(decision).toMatchObject({ desiredInstances: 4, note: 'active' });
     expect(decision.hubs.map((entry) => entry.signal)).toEqual([120, 256]);
-    const idle = decideInstances({ now: 0, currentInstances: 1, hubs: [hub('records', [0, 0, 0, 0])] }, initialScalingState('keda'), options);
+    const idle = decideInstances(
+      { now: 0, currentInstances: 1, hubs: [hub('records', [0, 0, 0, 0])] },
+      initialScalingState('keda'),
+      options,
+    );
     expect(idle.decision).toMatchObject({ desiredInstances: 1, note: 'inactive' });
   });
 

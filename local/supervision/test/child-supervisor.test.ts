@@ -53,7 +53,9 @@ describe('child supervisor', () => {
     const first = started[0]!;
     first.die();
     await until('the death line', () => lines.length > 0);
-    expect(lines[0]).toBe(`[supervisor] transform-1 (pid ${first.pid}) died: killed by SIGKILL; restarting in 20 ms (death 1 of 2 allowed within 60 s)`);
+    expect(lines[0]).toBe(
+      `[supervisor] transform-1 (pid ${first.pid}) died: killed by SIGKILL; restarting in 20 ms (death 1 of 2 allowed within 60 s)`,
+    );
     await until('the restart', () => started.length === 2);
     await until('the new process to be current', () => supervised.current === started[1]);
     expect(supervised.restarts).toBe(1);
@@ -72,7 +74,9 @@ describe('child supervisor', () => {
       started[death]!.die({ code: 1, signal: null });
     }
     await until('the give-up', () => gaveUp.length === 1);
-    expect(gaveUp[0]!.message).toBe(`azurite died 3 times within 60 s (last: exit code 1); stopping the stack\n  its last output:\n    last words of ${started[2]!.pid}`);
+    expect(gaveUp[0]!.message).toBe(
+      `azurite died 3 times within 60 s (last: exit code 1); stopping the stack\n  its last output:\n    last words of ${started[2]!.pid}`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(started).toHaveLength(3);
   });
@@ -88,7 +92,9 @@ describe('child supervisor', () => {
     });
     first.die();
     await until('the give-up', () => gaveUp.length === 1);
-    expect(lines).toContain('[supervisor] eventhubs did not start: port 5672 is taken; restarting in 40 ms (death 2 of 2 allowed within 60 s)');
+    expect(lines).toContain(
+      '[supervisor] eventhubs did not start: port 5672 is taken; restarting in 40 ms (death 2 of 2 allowed within 60 s)',
+    );
     expect(gaveUp[0]!.message).toBe('eventhubs died 3 times within 60 s (last: port 5672 is taken); stopping the stack');
   });
 

@@ -31,7 +31,9 @@ describe('exit with parent', () => {
         console.log(child.pid);
         setInterval(() => {}, 1000);
       `;
-      const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', parentScript], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const childPid = Number(await new Promise<string>((resolve) => createInterface({ input: parent.stdout! }).once('line', resolve)));
       expect(processStarted(childPid)).toBeDefined();
       parent.kill('SIGKILL');

@@ -19,7 +19,9 @@ function sleeper(): ChildProcess {
   return child;
 }
 const exitOf = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
 describe('stack process registry', () => {
   let stateDir: string;
@@ -40,7 +42,10 @@ describe('stack process registry', () => {
     const registry = await StackProcessRegistry.claim(stateDir, () => {});
     const azurite = sleeper();
     await registry.add('azurite', azurite.pid!);
-    const written = JSON.parse(await readFile(join(stateDir, 'processes.json'), 'utf8')) as { stack: { pid: number }; children: { role: string; pid: number }[] };
+    const written = JSON.parse(await readFile(join(stateDir, 'processes.json'), 'utf8')) as {
+      stack: { pid: number };
+      children: { role: string; pid: number }[];
+    };
     expect(written.stack.pid).toBe(process.pid);
     expect(written.children.map(({ role, pid }) => ({ role, pid }))).toEqual([{ role: 'azurite', pid: azurite.pid }]);
     await registry.release();
@@ -61,7 +66,9 @@ describe('stack process registry', () => {
     deadStack.kill('SIGKILL');
     await exitOf(deadStack);
     // A child that ignores SIGTERM is killed after the grace; a pid recorded with another start time is someone else's.
-    const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     started.push(stubborn);
     await new Promise((resolve) => createInterface({ input: stubborn.stdout! }).once('line', resolve));
     const leftover = sleeper();
@@ -77,7 +84,9 @@ describe('stack process registry', () => {
     expect(leftover.signalCode).toBe('SIGTERM');
     expect(stubborn.signalCode).toBe('SIGKILL');
     expect(bystander.exitCode === null && bystander.signalCode === null).toBe(true);
-    expect(lines).toEqual([`[supervisor] ended 2 process(es) an earlier run left in ${stateDir}: azurite (pid ${leftover.pid}), transform-1 (pid ${stubborn.pid})`]);
+    expect(lines).toEqual([
+      `[supervisor] ended 2 process(es) an earlier run left in ${stateDir}: azurite (pid ${leftover.pid}), transform-1 (pid ${stubborn.pid})`,
+    ]);
     await registry.release();
   }, 30_000);
 });

@@ -71,7 +71,9 @@ export class MssqlEtlStore implements EtlStore {
   /** Numbered migrations then dataset objects, in one transaction holding an exclusive app lock. */
   async migrate(datasets: readonly DatasetDeclaration[]): Promise<void> {
     const tables = datasets.map(datasetTables); // validates identifiers before anything is sent
-    await this.session.transaction('migrate', (runner) => runAsync(migrateInTransaction(mssqlMigrationDialect(runner), tables, this.now())));
+    await this.session.transaction('migrate', (runner) =>
+      runAsync(migrateInTransaction(mssqlMigrationDialect(runner), tables, this.now())),
+    );
   }
 
   close(): Promise<void> {
@@ -85,7 +87,12 @@ export function mssqlMigrationDialect(runner: TsqlRunner): MigrationDialect<DdlS
     scripts: MSSQL_MIGRATION_STEPS,
     versionTable: MSSQL_SCHEMA_VERSION_TABLE,
     lock: async () => {
-      await runner.run(MSSQL_MIGRATION_LOCK, { resource: 'scalable-etl-migrate', mode: 'Exclusive', owner: 'Transaction', timeoutMs: 120_000 });
+      await runner.run(MSSQL_MIGRATION_LOCK, {
+        resource: 'scalable-etl-migrate',
+        mode: 'Exclusive',
+        owner: 'Transaction',
+        timeoutMs: 120_000,
+      });
     },
     run: async (step) => {
       await runner.run(step.statement, ddlStepValues(step));

@@ -28,12 +28,14 @@ export interface PoolConfigOptions {
 export function mssqlPoolConfig(config: MssqlSqlConfig, options: PoolConfigOptions = {}): MssqlConfig {
   const pool = { max: config.poolMax, min: 0, idleTimeoutMillis: 30_000 };
   if (config.auth === 'connection-string') {
-    if (!config.connectionString) throw new EtlError('INVALID_CONFIG', 'ETL_SQL_CONNECTION_STRING is required when ETL_SQL_AUTH is connection-string');
+    if (!config.connectionString)
+      throw new EtlError('INVALID_CONFIG', 'ETL_SQL_CONNECTION_STRING is required when ETL_SQL_AUTH is connection-string');
     if (!options.parseConnectionString) throw new EtlError('INTERNAL', 'no connection string parser given');
     const parsed = options.parseConnectionString(config.connectionString);
     return { ...parsed, pool: { ...parsed.pool, ...pool } };
   }
-  if (!config.server || !config.database) throw new EtlError('INVALID_CONFIG', 'ETL_SQL_SERVER and ETL_SQL_DATABASE are required for managed identity');
+  if (!config.server || !config.database)
+    throw new EtlError('INVALID_CONFIG', 'ETL_SQL_SERVER and ETL_SQL_DATABASE are required for managed identity');
   const clientId = config.clientId ? { clientId: config.clientId } : {};
   return {
     server: config.server,

@@ -33,7 +33,9 @@ export class MssqlReportQuery implements ReportQuery, FactQuery {
   }
 
   async countFacts(dataset: DatasetDeclaration, options: { fileId?: string } = {}): Promise<number> {
-    const result = await this.session.query('countFacts', datasetStatements(datasetTables(dataset)).countFacts, { fileId: options.fileId ?? null });
+    const result = await this.session.query('countFacts', datasetStatements(datasetTables(dataset)).countFacts, {
+      fileId: options.fileId ?? null,
+    });
     return Number(result.rows[0]?.n ?? 0);
   }
 
@@ -42,17 +44,33 @@ export class MssqlReportQuery implements ReportQuery, FactQuery {
     if (dataset.eventTime === undefined) return [];
     const tables = datasetTables(dataset);
     const result = await this.session.query('groupByWindow', datasetStatements(tables).groupByWindow);
-    const columns = ['window_start', ...tables.dimensionColumns.map((column) => column.name), 'n', ...dataset.measures.flatMap((_, index) => [`sum${index}`, `min${index}`, `max${index}`])];
-    return windowGroupsFromRows(tables, result.rows.map((row) => columns.map((column) => row[column])));
+    const columns = [
+      'window_start',
+      ...tables.dimensionColumns.map((column) => column.name),
+      'n',
+      ...dataset.measures.flatMap((_, index) => [`sum${index}`, `min${index}`, `max${index}`]),
+    ];
+    return windowGroupsFromRows(
+      tables,
+      result.rows.map((row) => columns.map((column) => row[column])),
+    );
   }
 
-  async measureValues(dataset: DatasetDeclaration, measure: string, options: { windowStart?: string; dimensionKey?: string } = {}): Promise<number[]> {
+  async measureValues(
+    dataset: DatasetDeclaration,
+    measure: string,
+    options: { windowStart?: string; dimensionKey?: string } = {},
+  ): Promise<number[]> {
     const tables = datasetTables(dataset);
     if (!dataset.measures.includes(measure)) throw new EtlError('INVALID_DATASET', `${dataset.name} has no measure ${measure}`);
     const result = await this.session.query('measureValues', datasetStatements(tables).measureValues(measure), {
       windowStart: options.windowStart ?? null,
     });
     const columns = [measure, ...tables.dimensionColumns.map((column) => column.name)];
-    return measureValuesFromRows(tables, result.rows.map((row) => columns.map((column) => row[column])), options.dimensionKey);
+    return measureValuesFromRows(
+      tables,
+      result.rows.map((row) => columns.map((column) => row[column])),
+      options.dimensionKey,
+    );
   }
 }

@@ -43,7 +43,10 @@ const step = (kind: 'table' | 'type' | 'index', name: string, create: string): D
 
 /** `IF <table present> DROP TABLE`: the catalog lookup takes the name as a parameter. */
 const dropTable = (name: string): DdlStep => ({
-  statement: { text: `IF EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())\nDROP TABLE ${q(name)}`, parameters: NAME },
+  statement: {
+    text: `IF EXISTS (SELECT 1 FROM sys.tables WHERE name = @name AND schema_id = SCHEMA_ID())\nDROP TABLE ${q(name)}`,
+    parameters: NAME,
+  },
   name,
   action: 'drop',
 });
@@ -165,11 +168,7 @@ export const MSSQL_MIGRATION_STEPS: Readonly<Record<number, readonly DdlStep[]>>
 )`,
     ),
     // The relay reads only unpublished rows, oldest first: a filtered index keeps that read small.
-    step(
-      'index',
-      'etl_outbox_unpublished',
-      'CREATE INDEX [etl_outbox_unpublished] ON [etl_outbox] ([seq]) WHERE [published_at] IS NULL',
-    ),
+    step('index', 'etl_outbox_unpublished', 'CREATE INDEX [etl_outbox_unpublished] ON [etl_outbox] ([seq]) WHERE [published_at] IS NULL'),
     step(
       'table',
       'etl_datasets',
@@ -240,8 +239,16 @@ export function mssqlDatasetSteps(tables: DatasetTables): DdlStep[] {
     ),
     // Without an event time there are no windows: rows are clustered in the order files load them.
     tables.dataset.eventTime === undefined
-      ? step('index', `${tables.factsTable}_by_file`, `CREATE CLUSTERED INDEX ${q(`${tables.factsTable}_by_file`)} ON ${q(tables.factsTable)} ([file_id], [row_number])`)
-      : step('index', `${tables.factsTable}_by_window`, `CREATE CLUSTERED INDEX ${q(`${tables.factsTable}_by_window`)} ON ${q(tables.factsTable)} ([window_start])`),
+      ? step(
+          'index',
+          `${tables.factsTable}_by_file`,
+          `CREATE CLUSTERED INDEX ${q(`${tables.factsTable}_by_file`)} ON ${q(tables.factsTable)} ([file_id], [row_number])`,
+        )
+      : step(
+          'index',
+          `${tables.factsTable}_by_window`,
+          `CREATE CLUSTERED INDEX ${q(`${tables.factsTable}_by_window`)} ON ${q(tables.factsTable)} ([window_start])`,
+        ),
     // A chunk travels as one table-valued parameter of this type; its key makes in-chunk duplicates impossible.
     step(
       'type',

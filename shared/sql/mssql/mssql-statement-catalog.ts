@@ -32,7 +32,8 @@ export function mssqlStatementCatalog(datasets: readonly DatasetDeclaration[]): 
     { name: 'migrate.register_dataset', statement: MSSQL_REGISTER_DATASET },
   ];
   for (const [version, steps] of Object.entries(MSSQL_MIGRATION_STEPS)) {
-    for (const step of steps) catalog.push({ name: `migration${version}.${step.action ?? 'create'}.${step.name}`, statement: step.statement });
+    for (const step of steps)
+      catalog.push({ name: `migration${version}.${step.action ?? 'create'}.${step.name}`, statement: step.statement });
   }
   const core: Record<string, TsqlStatement> = {
     claim_ledger: dml.CLAIM_LEDGER,

@@ -199,11 +199,16 @@ ORDER BY [window_start], [dimension_key]`,
       parameters: { fileId: FILE_ID },
     },
     groupByWindow: {
-      text: `SELECT ${['[window_start]', ...dimensions, 'COUNT(*) AS [n]', ...tables.dataset.measures.flatMap((measure, index) => [
-        `SUM(CAST(${q(measure)} AS FLOAT)) AS [sum${index}]`,
-        `MIN(${q(measure)}) AS [min${index}]`,
-        `MAX(${q(measure)}) AS [max${index}]`,
-      ])].join(', ')}
+      text: `SELECT ${[
+        '[window_start]',
+        ...dimensions,
+        'COUNT(*) AS [n]',
+        ...tables.dataset.measures.flatMap((measure, index) => [
+          `SUM(CAST(${q(measure)} AS FLOAT)) AS [sum${index}]`,
+          `MIN(${q(measure)}) AS [min${index}]`,
+          `MAX(${q(measure)}) AS [max${index}]`,
+        ]),
+      ].join(', ')}
 FROM ${facts} GROUP BY ${['[window_start]', ...dimensions].join(', ')}`,
       parameters: {},
     },

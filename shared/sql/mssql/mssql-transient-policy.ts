@@ -11,10 +11,19 @@ import { RetriesExhaustedError, RetryBudget, type RetryPolicy, type RetryTiming 
  * service error (failover), 49918/49919/49920 too many operations, 4060 cannot open database
  * (during failover), 10928/10929 resource limits, 1205 deadlock victim.
  */
-export const TRANSIENT_SQL_ERROR_NUMBERS: ReadonlySet<number> = new Set([40613, 40501, 40197, 49918, 49919, 49920, 4060, 10928, 10929, 1205]);
+export const TRANSIENT_SQL_ERROR_NUMBERS: ReadonlySet<number> = new Set([
+  40613, 40501, 40197, 49918, 49919, 49920, 4060, 10928, 10929, 1205,
+]);
 
 /** mssql/tedious codes of a lost or never-established connection, and of a request timeout. */
-export const CONNECTION_LOSS_CODES: ReadonlySet<string> = new Set(['ESOCKET', 'ECONNCLOSED', 'ECONNRESET', 'ETIMEOUT', 'ENOTOPEN', 'ECONNREFUSED']);
+export const CONNECTION_LOSS_CODES: ReadonlySet<string> = new Set([
+  'ESOCKET',
+  'ECONNCLOSED',
+  'ECONNRESET',
+  'ETIMEOUT',
+  'ENOTOPEN',
+  'ECONNREFUSED',
+]);
 
 interface ErrorLike {
   readonly number?: unknown;
@@ -49,7 +58,10 @@ export function isTransientSqlError(error: unknown): boolean {
 /** True for errors raised by the mssql driver (as opposed to our own code or a caller's callback). */
 function isDriverError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && ['ConnectionError', 'RequestError', 'TransactionError', 'PreparedStatementError', 'MSSQLError'].includes(name);
+  return (
+    typeof name === 'string' &&
+    ['ConnectionError', 'RequestError', 'TransactionError', 'PreparedStatementError', 'MSSQLError'].includes(name)
+  );
 }
 
 /**
@@ -72,7 +84,12 @@ export function classifySqlError(what: string, error: unknown): unknown {
  * retries on a budget of its own. Gives up with `SQL_FAILED` after transient errors, the last one as
  * `cause`; a permanent driver error becomes `SQL_FAILED` at once.
  */
-export async function withTransientRetry<T>(what: string, attempt: () => Promise<T>, policy: RetryPolicy, timing?: Partial<RetryTiming>): Promise<T> {
+export async function withTransientRetry<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  policy: RetryPolicy,
+  timing?: Partial<RetryTiming>,
+): Promise<T> {
   const classified = () =>
     attempt().catch((error: unknown) => {
       throw classifySqlError(what, error);
@@ -83,6 +100,8 @@ export async function withTransientRetry<T>(what: string, attempt: () => Promise
     if (!(error instanceof RetriesExhaustedError)) throw error;
     const last = error.lastError;
     if (!isEtlError(last, 'SQL_TRANSIENT')) throw last;
-    throw new EtlError('SQL_FAILED', `${last.message} (gave up after ${error.attempts} attempts of transient errors)`, { cause: last.cause });
+    throw new EtlError('SQL_FAILED', `${last.message} (gave up after ${error.attempts} attempts of transient errors)`, {
+      cause: last.cause,
+    });
   }
 }

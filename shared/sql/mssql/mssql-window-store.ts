@@ -28,7 +28,10 @@ export class MssqlWindowStore implements WindowStore {
     );
   }
 
-  async listWindows(dataset: DatasetDeclaration, options: { from?: string; to?: string; limit?: number } = {}): Promise<readonly WindowRow[]> {
+  async listWindows(
+    dataset: DatasetDeclaration,
+    options: { from?: string; to?: string; limit?: number } = {},
+  ): Promise<readonly WindowRow[]> {
     const tables = datasetTables(dataset);
     const result = await this.session.query('listWindows', datasetStatements(tables).listWindows, {
       limit: options.limit ?? Number.MAX_SAFE_INTEGER,

@@ -139,7 +139,11 @@ function sqliteMigrationDialect(db: Database.Database): MigrationDialect<string>
     },
     appliedVersions: () => (db.prepare(SQLITE_SELECT_SCHEMA_VERSIONS).all() as { version: number }[]).map((row) => row.version),
     recordVersion: (migration, at) => {
-      db.prepare(SQLITE_INSERT_SCHEMA_VERSION).run({ version: migration.version, description: migration.description, at: at.toISOString() });
+      db.prepare(SQLITE_INSERT_SCHEMA_VERSION).run({
+        version: migration.version,
+        description: migration.description,
+        at: at.toISOString(),
+      });
     },
     datasetObjects: sqliteDatasetDdl,
     registerDataset: (table, at) => {

@@ -88,9 +88,9 @@ export class SqliteManifestStore implements ManifestStore {
     // No file is recorded under a longer name (extract checks folder names), as on Azure SQL.
     if (options.dataset !== undefined && options.dataset.length > DATASET_NAME_LENGTH) return [];
     return sqliteCall('listFiles', () =>
-      (
-        this.list.all({ state: options.state ?? null, dataset: options.dataset ?? null, limit: options.limit ?? 1000 }) as FileRow[]
-      ).map(manifestFromRow),
+      (this.list.all({ state: options.state ?? null, dataset: options.dataset ?? null, limit: options.limit ?? 1000 }) as FileRow[]).map(
+        manifestFromRow,
+      ),
     );
   }
 }

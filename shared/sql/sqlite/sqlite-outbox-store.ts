@@ -20,7 +20,10 @@ export class SqliteOutboxStore implements OutboxStore {
   private readonly unpublished: Database.Statement;
   private readonly publish: Database.Statement;
 
-  constructor(db: Database.Database, private readonly now: Clock) {
+  constructor(
+    db: Database.Database,
+    private readonly now: Clock,
+  ) {
     this.unpublished = db.prepare(SQLITE_LIST_UNPUBLISHED);
     this.publish = db.prepare(SQLITE_MARK_PUBLISHED);
   }

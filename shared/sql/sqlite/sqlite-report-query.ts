@@ -35,7 +35,9 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
 
   countFacts(dataset: DatasetDeclaration, options: { fileId?: string } = {}): Promise<number> {
     return sqliteCall('countFacts', () => {
-      const row = this.db.prepare(sqliteDatasetStatements(datasetTables(dataset)).countFacts).get({ fileId: options.fileId ?? null }) as { n: number };
+      const row = this.db.prepare(sqliteDatasetStatements(datasetTables(dataset)).countFacts).get({ fileId: options.fileId ?? null }) as {
+        n: number;
+      };
       return row.n;
     });
   }
@@ -49,11 +51,18 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
     });
   }
 
-  measureValues(dataset: DatasetDeclaration, measure: string, options: { windowStart?: string; dimensionKey?: string } = {}): Promise<number[]> {
+  measureValues(
+    dataset: DatasetDeclaration,
+    measure: string,
+    options: { windowStart?: string; dimensionKey?: string } = {},
+  ): Promise<number[]> {
     return sqliteCall('measureValues', () => {
       const tables = datasetTables(dataset);
       if (!dataset.measures.includes(measure)) throw new EtlError('INVALID_DATASET', `${dataset.name} has no measure ${measure}`);
-      const rows = this.db.prepare(sqliteDatasetStatements(tables).measureValues(measure)).raw(true).all({ windowStart: options.windowStart ?? null }) as unknown[][];
+      const rows = this.db
+        .prepare(sqliteDatasetStatements(tables).measureValues(measure))
+        .raw(true)
+        .all({ windowStart: options.windowStart ?? null }) as unknown[][];
       return measureValuesFromRows(tables, rows, options.dimensionKey);
     });
   }

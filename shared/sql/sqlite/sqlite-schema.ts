@@ -103,9 +103,7 @@ function sqliteType(column: FactColumn): string {
 
 /** CREATE statements of one dataset's facts and window tables. */
 export function sqliteDatasetDdl(tables: DatasetTables): string[] {
-  const factColumns = tables.factColumns.map(
-    (column) => `${q(column.name)} ${sqliteType(column)}${column.required ? ' NOT NULL' : ''}`,
-  );
+  const factColumns = tables.factColumns.map((column) => `${q(column.name)} ${sqliteType(column)}${column.required ? ' NOT NULL' : ''}`);
   const key = tables.keyColumns.map((column) => q(column.name)).join(', ');
   const statements = [
     // The key's unique index de-duplicates. A rowid table (not WITHOUT ROWID): with random uuid keys,

@@ -22,10 +22,9 @@ try {
   const results = [];
   for (const chunk of job.chunks) {
     const facts = chunk.events.map((event, index) => eventFact(job.dataset, event, job.fileId, index + 1));
-    const result = await store.facts.loadChunk(
-      { dataset: job.dataset, fileId: job.fileId, chunkId: chunk.chunkId, facts },
-      (newFacts) => [{ id: `${chunk.chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: JSON.stringify({ n: newFacts.length }) }],
-    );
+    const result = await store.facts.loadChunk({ dataset: job.dataset, fileId: job.fileId, chunkId: chunk.chunkId, facts }, (newFacts) => [
+      { id: `${chunk.chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: JSON.stringify({ n: newFacts.length }) },
+    ]);
     results.push({ chunkId: chunk.chunkId, ...result });
   }
   process.stdout.write(JSON.stringify(results));

@@ -50,7 +50,8 @@ export function uuidFor(n: number): string {
 }
 
 export function makeFact(dataset: DatasetDeclaration, values: TypedRow, fileId: string, rowNumber: number): Fact {
-  if (dataset.eventTime === undefined) return { values, key: factKey(dataset, values), eventDate: null, eventHour: null, windowStart: null, fileId, rowNumber };
+  if (dataset.eventTime === undefined)
+    return { values, key: factKey(dataset, values), eventDate: null, eventHour: null, windowStart: null, fileId, rowNumber };
   const at = new Date(String(values[dataset.eventTime]));
   const windowMs = dataset.windowMinutes * 60_000;
   return {

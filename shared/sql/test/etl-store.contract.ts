@@ -74,7 +74,10 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       await Promise.all(open.splice(0).map((store) => store.close()));
     });
 
-    async function setup(report?: Parameters<typeof contractDataset>[1], declare: (name: string) => DatasetDeclaration = (name) => contractDataset(name, report)) {
+    async function setup(
+      report?: Parameters<typeof contractDataset>[1],
+      declare: (name: string) => DatasetDeclaration = (name) => contractDataset(name, report),
+    ) {
       const config = await target.config();
       const dataset = declare(uniqueName('c'));
       const store = await (target.open ?? openEtlStore)(config);
@@ -84,7 +87,13 @@ export function describeEtlStoreContract(target: ContractTarget): void {
     }
 
     async function begin(store: EtlStore, dataset: DatasetDeclaration, fileId: string, blobName = `${dataset.name}/a.csv`) {
-      return store.manifest.beginFile({ fileId, dataset: dataset.name, blobName, blobEtag: '"0x1"', receivedAt: '2026-11-20T10:00:00.000Z' });
+      return store.manifest.beginFile({
+        fileId,
+        dataset: dataset.name,
+        blobName,
+        blobEtag: '"0x1"',
+        receivedAt: '2026-11-20T10:00:00.000Z',
+      });
     }
 
     it('migrates idempotently: a second migrate changes nothing and keeps the data', async () => {
@@ -106,13 +115,28 @@ export function describeEtlStoreContract(target: ContractTarget): void {
 
       // Chunk 0: ids 1..5 with id 3 twice (a duplicate within the chunk).
       const first = await store.facts.loadChunk(
-        { dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 3, duration: 99 }, { id: 4 }, { id: 5 }], fileId) },
+        {
+          dataset,
+          fileId,
+          chunkId: `${fileId}/0`,
+          facts: facts(dataset, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 3, duration: 99 }, { id: 4 }, { id: 5 }], fileId),
+        },
         outboxOfKeys,
       );
       expect(first).toMatchObject({ alreadyApplied: false, loaded: 5, duplicates: 1 });
       // Chunk 1: ids 4..8, of which 4 and 5 are already loaded.
       const second = await store.facts.loadChunk(
-        { dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [4, 5, 6, 7, 8].map((id) => ({ id })), fileId, 7) },
+        {
+          dataset,
+          fileId,
+          chunkId: `${fileId}/1`,
+          facts: facts(
+            dataset,
+            [4, 5, 6, 7, 8].map((id) => ({ id })),
+            fileId,
+            7,
+          ),
+        },
         outboxOfKeys,
       );
       expect(second).toMatchObject({ alreadyApplied: false, loaded: 3, duplicates: 2 });
@@ -124,8 +148,20 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect((await store.query.measureValues(dataset, 'event_duration')).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
 
       // Extract finishes after both chunks were loaded: the file completes at once.
-      const finished = await store.manifest.finishExtract(fileId, { totalRows: 12, validRows: 11, rejectedRows: 1, chunks: 2 }, '2026-11-20T10:01:00.000Z');
-      expect(finished).toMatchObject({ state: 'complete', totalRows: 12, validRows: 11, rejectedRows: 1, loadedRows: 8, duplicateRows: 3, chunksLoaded: 2 });
+      const finished = await store.manifest.finishExtract(
+        fileId,
+        { totalRows: 12, validRows: 11, rejectedRows: 1, chunks: 2 },
+        '2026-11-20T10:01:00.000Z',
+      );
+      expect(finished).toMatchObject({
+        state: 'complete',
+        totalRows: 12,
+        validRows: 11,
+        rejectedRows: 1,
+        loadedRows: 8,
+        duplicateRows: 3,
+        chunksLoaded: 2,
+      });
       expect(finished.validRows).toBe(finished.loadedRows + finished.duplicateRows);
       expect(finished.completedAt).toBe('2026-11-20T10:01:00.000Z');
     });
@@ -133,14 +169,18 @@ export function describeEtlStoreContract(target: ContractTarget): void {
     it("completes a file when its last chunk arrives after extract finished, keeping extract's counts", async () => {
       const { store, dataset, fileId } = await setup();
       await begin(store, dataset, fileId);
-      const loading = await store.manifest.finishExtract(fileId, { totalRows: 4, validRows: 3, rejectedRows: 1, chunks: 2 }, '2026-11-20T10:01:00.000Z');
+      const loading = await store.manifest.finishExtract(
+        fileId,
+        { totalRows: 4, validRows: 3, rejectedRows: 1, chunks: 2 },
+        '2026-11-20T10:01:00.000Z',
+      );
       expect(loading).toMatchObject({ state: 'loading', chunksLoaded: 0, completedAt: null });
-      await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }], fileId) }, () => []);
-      expect((await store.manifest.getFile(fileId))?.state).toBe('loading');
       await store.facts.loadChunk(
-        { dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [{ id: 3 }], fileId, 3) },
+        { dataset, fileId, chunkId: `${fileId}/0`, facts: facts(dataset, [{ id: 1 }, { id: 2 }], fileId) },
         () => [],
       );
+      expect((await store.manifest.getFile(fileId))?.state).toBe('loading');
+      await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/1`, facts: facts(dataset, [{ id: 3 }], fileId, 3) }, () => []);
       const done = await store.manifest.getFile(fileId);
       expect(done).toMatchObject({ state: 'complete', totalRows: 4, validRows: 3, rejectedRows: 1, loadedRows: 3, duplicateRows: 0 });
       expect(done?.completedAt).not.toBeNull();
@@ -150,7 +190,12 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       await store.manifest.addDeadLetteredChunks(fileId, 2, '2026-11-20T10:02:00.000Z');
       await store.manifest.addDeadLetteredChunks(fileId, -1, '2026-11-20T10:03:00.000Z');
       await store.manifest.failFile(fileId, 'header mismatch', '2026-11-20T10:04:00.000Z');
-      expect(await store.manifest.getFile(fileId)).toMatchObject({ state: 'failed', error: 'header mismatch', chunksDeadLettered: 1, loadedRows: 3 });
+      expect(await store.manifest.getFile(fileId)).toMatchObject({
+        state: 'failed',
+        error: 'header mismatch',
+        chunksDeadLettered: 1,
+        loadedRows: 3,
+      });
       expect(await store.manifest.getFile(`${fileId}-missing`)).toBeUndefined();
     });
 
@@ -178,7 +223,12 @@ export function describeEtlStoreContract(target: ContractTarget): void {
         dataset,
         fileId,
         chunkId: `${fileId}/${index}`,
-        facts: facts(dataset, ids.map((id) => ({ id })), fileId, firstRow),
+        facts: facts(
+          dataset,
+          ids.map((id) => ({ id })),
+          fileId,
+          firstRow,
+        ),
       });
       const first = chunk(0, [1, 2], 1);
       await store.facts.loadChunk(first, outboxOfKeys);
@@ -194,10 +244,13 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       // Key 4 is new in chunk 1 and a duplicate in chunk 2; chunk 1 listed twice applies once.
       // Chunk 0 leads the list but is already applied: the outbox ids are built on chunk 1.
       const calls: { keys: number; idPrefix: string }[] = [];
-      const result = await store.facts.loadChunks([first, chunk(1, [3, 4, 2], 3), chunk(2, [4, 5], 6), chunk(1, [3, 4, 2], 3)], (newFacts, idPrefix) => {
-        calls.push({ keys: newFacts.length, idPrefix });
-        return outboxOfKeys(newFacts, idPrefix);
-      });
+      const result = await store.facts.loadChunks(
+        [first, chunk(1, [3, 4, 2], 3), chunk(2, [4, 5], 6), chunk(1, [3, 4, 2], 3)],
+        (newFacts, idPrefix) => {
+          calls.push({ keys: newFacts.length, idPrefix });
+          return outboxOfKeys(newFacts, idPrefix);
+        },
+      );
       expect(result.chunks).toEqual([
         { alreadyApplied: true, loaded: 0, duplicates: 0 },
         { alreadyApplied: false, loaded: 2, duplicates: 1 },
@@ -216,7 +269,13 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       const again = await store.facts.loadChunks([first, chunk(2, [4, 5], 6)], () => {
         throw new Error('not expected');
       });
-      expect(again).toEqual({ chunks: [{ alreadyApplied: true, loaded: 0, duplicates: 0 }, { alreadyApplied: true, loaded: 0, duplicates: 0 }], outbox: [] });
+      expect(again).toEqual({
+        chunks: [
+          { alreadyApplied: true, loaded: 0, duplicates: 0 },
+          { alreadyApplied: true, loaded: 0, duplicates: 0 },
+        ],
+        outbox: [],
+      });
       expect(await store.facts.loadChunks([], outboxOfKeys)).toEqual({ chunks: [], outbox: [] });
       // Partials are summed over the chunks of a call, so they must share a dataset.
       const elsewhere = { ...chunk(3, [9], 9), dataset: { ...dataset, name: `${dataset.name}_other` } };
@@ -241,7 +300,12 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(await store.manifest.getFile(fileId)).toMatchObject({ loadedRows: 0, chunksLoaded: 0 });
 
       const drafts = (newFacts: readonly Fact[]): OutboxDraft[] =>
-        newFacts.map((fact) => ({ id: `${chunk.chunkId}/${fact.key}`, destination: 'aggregates', partitionKey: fact.key, body: `{"row":${fact.rowNumber}}` }));
+        newFacts.map((fact) => ({
+          id: `${chunk.chunkId}/${fact.key}`,
+          destination: 'aggregates',
+          partitionKey: fact.key,
+          body: `{"row":${fact.rowNumber}}`,
+        }));
       const applied = await store.facts.loadChunk(chunk, drafts);
       expect(applied.outbox.map((m) => m.id)).toEqual(chunk.facts.map((fact) => `${chunk.chunkId}/${fact.key}`));
 
@@ -281,19 +345,29 @@ export function describeEtlStoreContract(target: ContractTarget): void {
           newFacts = fresh;
           return [];
         });
-        partialBatches.push(partialsFromFacts(dataset, newFacts).map((partial) => ({ partialId: `${chunkId}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
+        partialBatches.push(
+          partialsFromFacts(dataset, newFacts).map((partial) => ({
+            partialId: `${chunkId}/${partial.windowStart}/${partial.dimensionKey}`,
+            partial,
+          })),
+        );
       }
       const all = partialBatches.flat();
       expect(await store.windows.mergePartials(dataset, all, mergeWindowPartials)).toEqual({ applied: all.length, alreadyApplied: 0 });
       // Redelivery of a batch, and a batch holding one partial twice, change nothing.
-      expect(await store.windows.mergePartials(dataset, partialBatches[1] ?? [], mergeWindowPartials)).toEqual({ applied: 0, alreadyApplied: partialBatches[1]?.length });
+      expect(await store.windows.mergePartials(dataset, partialBatches[1] ?? [], mergeWindowPartials)).toEqual({
+        applied: 0,
+        alreadyApplied: partialBatches[1]?.length,
+      });
       const one = all[0];
       if (one === undefined) throw new Error('no partials');
       expect(await store.windows.mergePartials(dataset, [one, one], mergeWindowPartials)).toEqual({ applied: 0, alreadyApplied: 2 });
 
       const windows = await store.windows.listWindows(dataset);
       const exact = await store.query.groupByWindow(dataset);
-      expect(windows.map((w) => [w.windowStart, w.dimensionKey, w.count])).toEqual(exact.map((g) => [g.windowStart, g.dimensionKey, g.count]));
+      expect(windows.map((w) => [w.windowStart, w.dimensionKey, w.count])).toEqual(
+        exact.map((g) => [g.windowStart, g.dimensionKey, g.count]),
+      );
       for (const [index, window] of windows.entries()) {
         const group = exact[index];
         for (const measure of dataset.measures) {
@@ -301,7 +375,10 @@ export function describeEtlStoreContract(target: ContractTarget): void {
           expect(window.measures[measure]?.min).toBe(group?.measures[measure]?.min);
           expect(window.measures[measure]?.max).toBe(group?.measures[measure]?.max);
         }
-        const durations = await store.query.measureValues(dataset, 'event_duration', { windowStart: window.windowStart, dimensionKey: window.dimensionKey });
+        const durations = await store.query.measureValues(dataset, 'event_duration', {
+          windowStart: window.windowStart,
+          dimensionKey: window.dimensionKey,
+        });
         expect(window.sketches.event_duration?.count).toBe(durations.length);
         expect(window.dimensions.device_type).toBe(window.dimensionKey);
       }
@@ -310,32 +387,39 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(await store.windows.listWindows(dataset, { limit: 2 })).toHaveLength(2);
     });
 
-    it.skipIf(target.open !== undefined)('keeps facts, counters and the ledger exact with two processes writing the same chunks at once', async () => {
-      const { config, store, dataset, fileId } = await setup();
-      await begin(store, dataset, fileId);
-      // 12 chunks of 150 rows; consecutive chunks share 50 keys, so duplicates cross chunks and processes.
-      const chunks = Array.from({ length: 12 }, (_, index) => ({
-        chunkId: `${fileId}/${index}`,
-        events: Array.from({ length: 150 }, (_, row) => ({ id: index * 100 + row + 1 })),
-      }));
-      const dir = mkdtempSync(join(tmpdir(), 'etl-sql-writers-'));
-      const jobs = [chunks, [...chunks].reverse()].map((order, index) => {
-        const path = join(dir, `job-${index}.json`);
-        writeFileSync(path, JSON.stringify({ config, dataset, fileId, chunks: order }));
-        return path;
-      });
-      const outputs = await Promise.all(
-        jobs.map((job) => run(process.execPath, ['--import', 'tsx', join(here, 'concurrent-writer.ts'), job], { cwd: process.cwd() })),
-      ).finally(() => rmSync(dir, { recursive: true, force: true })); // the job files may hold a connection string
-      const results = outputs.flatMap((output) => JSON.parse(output.stdout) as (ChunkLoadResult & { chunkId: string })[]);
-      const applied = results.filter((result) => !result.alreadyApplied);
-      expect(applied.map((result) => result.chunkId).sort()).toEqual(chunks.map((chunk) => chunk.chunkId).sort());
-      const uniqueKeys = 11 * 100 + 150;
-      expect(await store.query.countFacts(dataset)).toBe(uniqueKeys);
-      expect(applied.reduce((sum, result) => sum + result.loaded, 0)).toBe(uniqueKeys);
-      const manifest = await store.manifest.finishExtract(fileId, { totalRows: 1800, validRows: 1800, rejectedRows: 0, chunks: 12 }, '2026-11-20T10:05:00.000Z');
-      expect(manifest).toMatchObject({ state: 'complete', chunksLoaded: 12, loadedRows: uniqueKeys, duplicateRows: 1800 - uniqueKeys });
-    });
+    it.skipIf(target.open !== undefined)(
+      'keeps facts, counters and the ledger exact with two processes writing the same chunks at once',
+      async () => {
+        const { config, store, dataset, fileId } = await setup();
+        await begin(store, dataset, fileId);
+        // 12 chunks of 150 rows; consecutive chunks share 50 keys, so duplicates cross chunks and processes.
+        const chunks = Array.from({ length: 12 }, (_, index) => ({
+          chunkId: `${fileId}/${index}`,
+          events: Array.from({ length: 150 }, (_, row) => ({ id: index * 100 + row + 1 })),
+        }));
+        const dir = mkdtempSync(join(tmpdir(), 'etl-sql-writers-'));
+        const jobs = [chunks, [...chunks].reverse()].map((order, index) => {
+          const path = join(dir, `job-${index}.json`);
+          writeFileSync(path, JSON.stringify({ config, dataset, fileId, chunks: order }));
+          return path;
+        });
+        const outputs = await Promise.all(
+          jobs.map((job) => run(process.execPath, ['--import', 'tsx', join(here, 'concurrent-writer.ts'), job], { cwd: process.cwd() })),
+        ).finally(() => rmSync(dir, { recursive: true, force: true })); // the job files may hold a connection string
+        const results = outputs.flatMap((output) => JSON.parse(output.stdout) as (ChunkLoadResult & { chunkId: string })[]);
+        const applied = results.filter((result) => !result.alreadyApplied);
+        expect(applied.map((result) => result.chunkId).sort()).toEqual(chunks.map((chunk) => chunk.chunkId).sort());
+        const uniqueKeys = 11 * 100 + 150;
+        expect(await store.query.countFacts(dataset)).toBe(uniqueKeys);
+        expect(applied.reduce((sum, result) => sum + result.loaded, 0)).toBe(uniqueKeys);
+        const manifest = await store.manifest.finishExtract(
+          fileId,
+          { totalRows: 1800, validRows: 1800, rejectedRows: 0, chunks: 12 },
+          '2026-11-20T10:05:00.000Z',
+        );
+        expect(manifest).toMatchObject({ state: 'complete', chunksLoaded: 12, loadedRows: uniqueKeys, duplicateRows: 1800 - uniqueKeys });
+      },
+    );
 
     it('reports the daily nearest-rank percentile without outliers, as computed independently', async () => {
       const { store, dataset, fileId } = await setup({ percentile: 0.95, sigma: 2, minDistinctEvents: 30 });
@@ -395,10 +479,16 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(loaded).toMatchObject({ alreadyApplied: false, loaded: 2, duplicates: 0 });
       expect(fresh.map((fact) => fact.values)).toEqual(rows);
       // The same keys again, in another chunk: duplicates, however long the key.
-      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/1`, facts: chunkFacts }, () => [])).toMatchObject({ loaded: 0, duplicates: 2 });
+      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/1`, facts: chunkFacts }, () => [])).toMatchObject({
+        loaded: 0,
+        duplicates: 2,
+      });
       expect(await store.manifest.getFile(fileId)).toMatchObject({ blobName, loadedRows: 2, duplicateRows: 2 });
 
-      const partials = partialsFromFacts(dataset, fresh).map((partial) => ({ partialId: partialIdOf(`${fileId}/0/0/${partial.dimensionKey}`, partial.windowStart), partial }));
+      const partials = partialsFromFacts(dataset, fresh).map((partial) => ({
+        partialId: partialIdOf(`${fileId}/0/0/${partial.dimensionKey}`, partial.windowStart),
+        partial,
+      }));
       expect(await store.windows.mergePartials(dataset, partials, mergeWindowPartials)).toEqual({ applied: 2, alreadyApplied: 0 });
       const windows = await store.windows.listWindows(dataset);
       expect(windows.map((window) => [window.windowStart, window.dimensions])).toEqual([
@@ -406,9 +496,13 @@ export function describeEtlStoreContract(target: ContractTarget): void {
         ['9999-12-31T23:59:00.000Z', { region: rows[0]?.region, kind: rows[0]?.kind, flag: 'false', ratio: '-0.0000012345678901234567' }],
       ]);
       const exact = await store.query.groupByWindow(dataset);
-      expect(exact.map((group) => [group.windowStart, group.dimensionKey, group.count])).toEqual(windows.map((window) => [window.windowStart, window.dimensionKey, 1]));
+      expect(exact.map((group) => [group.windowStart, group.dimensionKey, group.count])).toEqual(
+        windows.map((window) => [window.windowStart, window.dimensionKey, 1]),
+      );
       for (const window of windows) {
-        expect(await store.query.measureValues(dataset, 'amount', { windowStart: window.windowStart, dimensionKey: window.dimensionKey })).toHaveLength(1);
+        expect(
+          await store.query.measureValues(dataset, 'amount', { windowStart: window.windowStart, dimensionKey: window.dimensionKey }),
+        ).toHaveLength(1);
       }
       expect((await store.report.dailyPercentile(dataset)).map((row) => [row.day, row.dimension])).toEqual([
         ['1000-01-01', rows[1]?.region],
@@ -425,10 +519,13 @@ export function describeEtlStoreContract(target: ContractTarget): void {
         { a: 'x', b: 'y\u001fz', at: '2026-11-20T10:00:30.000Z', v: 2 },
       ];
       let fresh: readonly Fact[] = [];
-      const loaded = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: rows.map((row, index) => makeFact(dataset, row, fileId, index + 1)) }, (newFacts) => {
-        fresh = newFacts;
-        return [];
-      });
+      const loaded = await store.facts.loadChunk(
+        { dataset, fileId, chunkId: `${fileId}/0`, facts: rows.map((row, index) => makeFact(dataset, row, fileId, index + 1)) },
+        (newFacts) => {
+          fresh = newFacts;
+          return [];
+        },
+      );
       expect(loaded).toMatchObject({ loaded: 2, duplicates: 0 });
       const partials = partialsFromFacts(dataset, fresh).map((partial) => ({ partialId: `${fileId}/0/${partial.dimensionKey}`, partial }));
       expect(await store.windows.mergePartials(dataset, partials, mergeWindowPartials)).toEqual({ applied: 2, alreadyApplied: 0 });
@@ -439,7 +536,9 @@ export function describeEtlStoreContract(target: ContractTarget): void {
           [{ a: 'x', b: 'y\u001fz' }, 1],
         ]),
       );
-      expect((await store.query.groupByWindow(dataset)).map((group) => group.dimensionKey).sort()).toEqual(windows.map((window) => window.dimensionKey).sort());
+      expect((await store.query.groupByWindow(dataset)).map((group) => group.dimensionKey).sort()).toEqual(
+        windows.map((window) => window.dimensionKey).sort(),
+      );
     });
 
     it('loads a dataset without a key: rows equal once typed are one row, the rest count as duplicates', async () => {
@@ -454,20 +553,32 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       ];
       const chunk = rows.map((row, index) => toFact(dataset, row, fileId, index + 1));
       let fresh: readonly Fact[] = [];
-      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, (newFacts) => {
-        fresh = newFacts;
-        return [];
-      })).toMatchObject({ loaded: 3, duplicates: 1 });
+      expect(
+        await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, (newFacts) => {
+          fresh = newFacts;
+          return [];
+        }),
+      ).toMatchObject({ loaded: 3, duplicates: 1 });
       // The same file again (a re-upload): every row is a duplicate.
-      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/1`, facts: chunk }, () => [])).toMatchObject({ loaded: 0, duplicates: 4 });
-      const partials = partialsFromFacts(dataset, fresh).map((partial) => ({ partialId: `${fileId}/0/${partial.windowStart}/${partial.dimensionKey}`, partial }));
+      expect(await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/1`, facts: chunk }, () => [])).toMatchObject({
+        loaded: 0,
+        duplicates: 4,
+      });
+      const partials = partialsFromFacts(dataset, fresh).map((partial) => ({
+        partialId: `${fileId}/0/${partial.windowStart}/${partial.dimensionKey}`,
+        partial,
+      }));
       await store.windows.mergePartials(dataset, partials, mergeWindowPartials);
-      expect((await store.windows.listWindows(dataset)).map((window) => [window.windowStart, window.dimensions.order, window.count])).toEqual([
+      expect(
+        (await store.windows.listWindows(dataset)).map((window) => [window.windowStart, window.dimensions.order, window.count]),
+      ).toEqual([
         ['2012-01-01T00:00:00.000Z', 'a', 2],
         ['2012-01-02T00:00:00.000Z', '', 1],
       ]);
       // The report counts rows with a value of its measure: the 2 January row has none.
-      expect((await store.report.dailyPercentile(dataset)).map((row) => [row.day, row.dimension, row.events])).toEqual([['2012-01-01', 'a', 2]]);
+      expect((await store.report.dailyPercentile(dataset)).map((row) => [row.day, row.dimension, row.events])).toEqual([
+        ['2012-01-01', 'a', 2],
+      ]);
     });
 
     it('loads a dataset without an event time: facts only, no window columns, no partials', async () => {
@@ -522,15 +633,30 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       const evil = `x'); DROP TABLE etl_files; --`;
       const fileId = `${evil}]; DELETE FROM etl_ledger; --"`;
       await begin(store, dataset, fileId, `${dataset.name}/'; DROP TABLE ${dataset.name}_facts; --.csv`);
-      const notes = [evil, `' OR '1'='1`, `"; UPDATE etl_files SET state='complete'; --`, `\u0000\u001f; SELECT 1`, `[x]]; DROP TABLE y; --`];
-      const chunk = facts(dataset, notes.map((note, index) => ({ id: index + 1, note })), fileId);
+      const notes = [
+        evil,
+        `' OR '1'='1`,
+        `"; UPDATE etl_files SET state='complete'; --`,
+        `\u0000\u001f; SELECT 1`,
+        `[x]]; DROP TABLE y; --`,
+      ];
+      const chunk = facts(
+        dataset,
+        notes.map((note, index) => ({ id: index + 1, note })),
+        fileId,
+      );
       const result = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, () => [
         { id: `${fileId}/0/${evil}`, destination: evil, partitionKey: evil, body: JSON.stringify({ evil }) },
       ]);
       expect(result).toMatchObject({ loaded: 5, duplicates: 0 });
       expect(result.outbox[0]).toMatchObject({ destination: evil, partitionKey: evil });
       const manifest = await store.manifest.getFile(fileId);
-      expect(manifest).toMatchObject({ fileId, blobName: `${dataset.name}/'; DROP TABLE ${dataset.name}_facts; --.csv`, state: 'extracting', loadedRows: 5 });
+      expect(manifest).toMatchObject({
+        fileId,
+        blobName: `${dataset.name}/'; DROP TABLE ${dataset.name}_facts; --.csv`,
+        state: 'extracting',
+        loadedRows: 5,
+      });
       expect(await store.query.countFacts(dataset, { fileId })).toBe(5);
       expect((await store.manifest.listFiles({ dataset: dataset.name })).length).toBe(1);
       const again = await store.facts.loadChunk({ dataset, fileId, chunkId: `${fileId}/0`, facts: chunk }, () => []);

@@ -26,7 +26,13 @@ it('updates each file manifest once, after the facts, in file-id order', async (
   const schema = await SqliteEtlStore.open(path);
   await schema.migrate([dataset]);
   for (const fileId of ['file-a', 'file-b']) {
-    await schema.manifest.beginFile({ fileId, dataset: dataset.name, blobName: `${fileId}.csv`, blobEtag: '"1"', receivedAt: '2026-11-20T10:00:00.000Z' });
+    await schema.manifest.beginFile({
+      fileId,
+      dataset: dataset.name,
+      blobName: `${fileId}.csv`,
+      blobEtag: '"1"',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+    });
   }
   const db = new Database(path);
   const inner = new SqliteTranslatingSession(db);
@@ -65,7 +71,19 @@ it('updates each file manifest once, after the facts, in file-id order', async (
       if (text === INSERT_OUTBOX.text) return 'outbox';
       return text.slice(0, 30);
     });
-    expect(kinds).toEqual(['claim', 'facts', 'claim', 'facts', 'claim', 'facts', 'claim', 'facts', 'manifest file-a', 'manifest file-b', 'outbox']);
+    expect(kinds).toEqual([
+      'claim',
+      'facts',
+      'claim',
+      'facts',
+      'claim',
+      'facts',
+      'claim',
+      'facts',
+      'manifest file-a',
+      'manifest file-b',
+      'outbox',
+    ]);
     expect(await schema.manifest.getFile('file-a')).toMatchObject({ loadedRows: 2, duplicateRows: 0, chunksLoaded: 2 });
     expect(await schema.manifest.getFile('file-b')).toMatchObject({ loadedRows: 3, duplicateRows: 1, chunksLoaded: 2 });
   } finally {

@@ -50,7 +50,9 @@ describe('Azure SQL migrate, statement order', () => {
   it('on an empty database: lock, version table, every numbered migration recorded after its steps, then the dataset', async () => {
     const { issued, datasetDdl } = await migrateRecording([]);
     const migrations = SCHEMA_MIGRATIONS.flatMap((migration) => [
-      ...(MSSQL_MIGRATION_STEPS[migration.version] ?? []).map((step) => `ddl ${step.name}${step.table === undefined ? '' : ` of ${step.table}`}`),
+      ...(MSSQL_MIGRATION_STEPS[migration.version] ?? []).map(
+        (step) => `ddl ${step.name}${step.table === undefined ? '' : ` of ${step.table}`}`,
+      ),
       `record ${migration.version}`,
     ]);
     expect(issued).toEqual([
@@ -67,6 +69,12 @@ describe('Azure SQL migrate, statement order', () => {
 
   it('on a database with every migration recorded: no migration runs again, the dataset objects are still checked', async () => {
     const { issued, datasetDdl } = await migrateRecording(SCHEMA_MIGRATIONS.map((migration) => migration.version));
-    expect(issued).toEqual(['lock Exclusive', `ddl ${MSSQL_SCHEMA_VERSION_TABLE.name}`, 'select versions', ...datasetDdl, 'register migrated']);
+    expect(issued).toEqual([
+      'lock Exclusive',
+      `ddl ${MSSQL_SCHEMA_VERSION_TABLE.name}`,
+      'select versions',
+      ...datasetDdl,
+      'register migrated',
+    ]);
   });
 });

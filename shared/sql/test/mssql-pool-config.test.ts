@@ -31,12 +31,21 @@ describe('mssqlPoolConfig', () => {
 
   it('signs in with a given token credential (the deploy tooling passes the Azure CLI one)', () => {
     const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
-    expect(mssqlPoolConfig({ ...base, auth: 'managed-identity' }, { credential }).authentication).toEqual({ type: 'token-credential', options: { credential } });
+    expect(mssqlPoolConfig({ ...base, auth: 'managed-identity' }, { credential }).authentication).toEqual({
+      type: 'token-credential',
+      options: { credential },
+    });
   });
 
   it('parses a connection string with mssql and still sizes the pool from config', () => {
     const config = mssqlPoolConfig(
-      { ...base, server: '', database: '', auth: 'connection-string', connectionString: 'Server=tcp:127.0.0.1,14330;Database=etl_test;User Id=sa;Password=x;Encrypt=true;TrustServerCertificate=true' },
+      {
+        ...base,
+        server: '',
+        database: '',
+        auth: 'connection-string',
+        connectionString: 'Server=tcp:127.0.0.1,14330;Database=etl_test;User Id=sa;Password=x;Encrypt=true;TrustServerCertificate=true',
+      },
       { parseConnectionString: (text) => sql.ConnectionPool.parseConnectionString(text) },
     );
     expect(config).toMatchObject({ server: '127.0.0.1', port: 14330, database: 'etl_test', pool: { max: 7 } });
@@ -44,10 +53,18 @@ describe('mssqlPoolConfig', () => {
 
   it('maps an Entra connection string to the driver default Entra mode', () => {
     const config = mssqlPoolConfig(
-      { ...base, auth: 'connection-string', connectionString: 'Server=tcp:etl.database.windows.net,1433;Database=etl;Authentication=Active Directory Integrated;Encrypt=true' },
+      {
+        ...base,
+        auth: 'connection-string',
+        connectionString: 'Server=tcp:etl.database.windows.net,1433;Database=etl;Authentication=Active Directory Integrated;Encrypt=true',
+      },
       { parseConnectionString: (text) => sql.ConnectionPool.parseConnectionString(text) },
     );
-    expect(config).toMatchObject({ server: 'etl.database.windows.net', database: 'etl', authentication_type: 'azure-active-directory-default' });
+    expect(config).toMatchObject({
+      server: 'etl.database.windows.net',
+      database: 'etl',
+      authentication_type: 'azure-active-directory-default',
+    });
   });
 
   it('rejects incomplete settings with INVALID_CONFIG', () => {
@@ -71,7 +88,10 @@ describe('facts as a table-valued parameter', () => {
   it('carries the facts in the row type column order with driver types and values', () => {
     const dataset = contractDataset('tvp_events');
     const tables = datasetTables(dataset);
-    const table = factsTable(tables, [eventFact(dataset, { id: 2, note: `'; DROP TABLE x; --` }, 'f1', 1), eventFact(dataset, { id: 3, value: null }, 'f1', 2)]);
+    const table = factsTable(tables, [
+      eventFact(dataset, { id: 2, note: `'; DROP TABLE x; --` }, 'f1', 1),
+      eventFact(dataset, { id: 3, value: null }, 'f1', 2),
+    ]);
     expect(table.name).toBe('tvp_events_facts_rows');
     expect(table.columns.map((column) => column.name)).toEqual(tables.factColumns.map((column) => column.name));
     const [first, second] = table.rows as unknown[][];

@@ -49,7 +49,13 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
   it('loads chunks with the table-valued parameter: new keys only, duplicates counted, outbox and manifest in one transaction', async () => {
     const { dataset, sqlite, session, now } = await setup();
     const loader = new MssqlFactLoader(session, now);
-    await sqlite.manifest.beginFile({ fileId: 'f1', dataset: dataset.name, blobName: 'ported/a.csv', blobEtag: '"1"', receivedAt: '2026-11-20T10:00:00.000Z' });
+    await sqlite.manifest.beginFile({
+      fileId: 'f1',
+      dataset: dataset.name,
+      blobName: 'ported/a.csv',
+      blobEtag: '"1"',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+    });
     const outbox = (chunkId: string) => (fresh: readonly Fact[]) => [
       { id: `${chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: JSON.stringify(fresh.map((fact) => fact.rowNumber)) },
       { id: `${chunkId}/all`, destination: 'aggregates', partitionKey: 'p', body: 'the same id twice is written once' },
@@ -77,12 +83,21 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
       }),
     ).rejects.toThrow('outbox builder failed');
     await sqlite.manifest.finishExtract('f1', { totalRows: 10, validRows: 8, rejectedRows: 2, chunks: 2 }, '2026-11-20T10:05:00.000Z');
-    expect(await sqlite.manifest.getFile('f1')).toMatchObject({ state: 'complete', loadedRows: 5, duplicateRows: 3, validRows: 8, rejectedRows: 2, chunksLoaded: 2 });
+    expect(await sqlite.manifest.getFile('f1')).toMatchObject({
+      state: 'complete',
+      loadedRows: 5,
+      duplicateRows: 3,
+      validRows: 8,
+      rejectedRows: 2,
+      chunksLoaded: 2,
+    });
     expect(await sqlite.query.countFacts(dataset)).toBe(5);
     expect((await sqlite.outbox.listUnpublished(10)).map((message) => message.id)).toEqual(['f1/0/all', 'f1/1/all']);
     // Values typed by the TVP (timestamps, dates, booleans, NULLs) read back as the SQLite adapter writes them.
     const windows = await sqlite.query.groupByWindow(dataset);
-    expect(windows).toEqual([{ windowStart: '2026-11-20T10:00:00.000Z', dimensionKey: 'temperature', count: 5, measures: expect.any(Object) }]);
+    expect(windows).toEqual([
+      { windowStart: '2026-11-20T10:00:00.000Z', dimensionKey: 'temperature', count: 5, measures: expect.any(Object) },
+    ]);
   });
 
   it('matches OUTPUT rows to facts on a composite key with a timestamp', async () => {
@@ -106,12 +121,22 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
     };
     await sqlite.migrate([meters]);
     const reading = (meter: string, minute: number, row: number) =>
-      makeFact(meters, { meter, read_at: new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString(), kwh: minute * 10, estimated: minute % 2 === 0 }, 'm', row);
+      makeFact(
+        meters,
+        { meter, read_at: new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString(), kwh: minute * 10, estimated: minute % 2 === 0 },
+        'm',
+        row,
+      );
     const loader = new MssqlFactLoader(session, now);
     await loader.loadChunk({ dataset: meters, fileId: 'm', chunkId: 'm/0', facts: [reading('A', 1, 1), reading('a', 1, 2)] }, () => []);
     let fresh: readonly Fact[] = [];
     const result = await loader.loadChunk(
-      { dataset: meters, fileId: 'm', chunkId: 'm/1', facts: [reading('A', 1, 3), reading('A', 2, 4), reading('a', 1, 5), reading('a', 3, 6)] },
+      {
+        dataset: meters,
+        fileId: 'm',
+        chunkId: 'm/1',
+        facts: [reading('A', 1, 3), reading('A', 2, 4), reading('a', 1, 5), reading('a', 3, 6)],
+      },
       (newFacts) => {
         fresh = newFacts;
         return [];
@@ -128,12 +153,25 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
   it('keeps the manifest: begin once, finish extract, fail, dead-lettered chunks, list', async () => {
     const { session, sqlite } = await setup();
     const manifest = new MssqlManifestStore(session);
-    const input = { fileId: 'f1', dataset: 'ported', blobName: "ported/'; DROP TABLE etl_files; --.csv", blobEtag: '"0x1"', receivedAt: '2026-11-20T10:00:00.000Z' };
+    const input = {
+      fileId: 'f1',
+      dataset: 'ported',
+      blobName: "ported/'; DROP TABLE etl_files; --.csv",
+      blobEtag: '"0x1"',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+    };
     const began = await manifest.beginFile(input);
-    expect(began).toMatchObject({ created: true, manifest: { state: 'extracting', blobName: input.blobName, receivedAt: input.receivedAt } });
+    expect(began).toMatchObject({
+      created: true,
+      manifest: { state: 'extracting', blobName: input.blobName, receivedAt: input.receivedAt },
+    });
     expect((await manifest.beginFile(input)).created).toBe(false);
     await manifest.beginFile({ ...input, fileId: 'F1' }); // ids are case-sensitive
-    const finished = await manifest.finishExtract('f1', { totalRows: 10, validRows: 9, rejectedRows: 1, chunks: 0 }, '2026-11-20T10:01:00.000Z');
+    const finished = await manifest.finishExtract(
+      'f1',
+      { totalRows: 10, validRows: 9, rejectedRows: 1, chunks: 0 },
+      '2026-11-20T10:01:00.000Z',
+    );
     expect(finished).toMatchObject({ state: 'complete', completedAt: '2026-11-20T10:01:00.000Z', totalRows: 10, validRows: 9 });
     await manifest.addDeadLetteredChunks('F1', 2, '2026-11-20T10:02:00.000Z');
     await manifest.failFile('F1', 'bad header', '2026-11-20T10:03:00.000Z');
@@ -149,7 +187,12 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
     const { dataset, sqlite, session, now } = await setup();
     const facts = [1, 2, 3].map((id) => eventFact(dataset, { id }, 'f1', id));
     await sqlite.facts.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/0', facts }, (fresh) =>
-      fresh.map((fact) => ({ id: `f1/0/${fact.rowNumber}`, destination: 'aggregates', partitionKey: 'p', body: `{"row":${fact.rowNumber}}` })),
+      fresh.map((fact) => ({
+        id: `f1/0/${fact.rowNumber}`,
+        destination: 'aggregates',
+        partitionKey: 'p',
+        body: `{"row":${fact.rowNumber}}`,
+      })),
     );
     const outbox = new MssqlOutboxStore(session, now);
     const pending = await outbox.listUnpublished(2);
@@ -170,13 +213,18 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
       value: index % 7 === 0 ? null : index,
     }));
     let newFacts: readonly Fact[] = [];
-    await sqlite.facts.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/0', facts: specs.map((spec, i) => eventFact(dataset, spec, 'f1', i + 1)) }, (fresh) => {
-      newFacts = fresh;
-      return [];
-    });
+    await sqlite.facts.loadChunk(
+      { dataset, fileId: 'f1', chunkId: 'f1/0', facts: specs.map((spec, i) => eventFact(dataset, spec, 'f1', i + 1)) },
+      (fresh) => {
+        newFacts = fresh;
+        return [];
+      },
+    );
     // Two partials per window: the merge path (existing row) runs as well as the insert path.
     const halves = [newFacts.slice(0, 45), newFacts.slice(45)];
-    const partials = halves.flatMap((half, h) => partialsFromFacts(dataset, half).map((partial) => ({ partialId: `p${h}/${partial.windowStart}/${partial.dimensionKey}`, partial })));
+    const partials = halves.flatMap((half, h) =>
+      partialsFromFacts(dataset, half).map((partial) => ({ partialId: `p${h}/${partial.windowStart}/${partial.dimensionKey}`, partial })),
+    );
     const windows = new MssqlWindowStore(session, now);
     expect(await windows.mergePartials(dataset, partials, mergeWindowPartials)).toEqual({ applied: partials.length, alreadyApplied: 0 });
     expect(await windows.mergePartials(dataset, partials.slice(0, 3), mergeWindowPartials)).toEqual({ applied: 0, alreadyApplied: 3 });
@@ -202,17 +250,36 @@ describe('Azure SQL ports running their T-SQL on SQLite (translated)', () => {
       at: `2026-11-2${index % 3}T0${index % 9}:00:00.000Z`,
       duration: index % 19 === 0 ? 4000 + index : (index * 37) % 101,
     }));
-    await sqlite.facts.loadChunk({ dataset, fileId: 'f1', chunkId: 'f1/0', facts: specs.map((spec, i) => eventFact(dataset, spec, 'f1', i + 1)) }, () => []);
+    await sqlite.facts.loadChunk(
+      { dataset, fileId: 'f1', chunkId: 'f1/0', facts: specs.map((spec, i) => eventFact(dataset, spec, 'f1', i + 1)) },
+      () => [],
+    );
     const query = new MssqlReportQuery(session);
     const rows = await query.dailyPercentile(dataset);
-    const expected = expectedDailyPercentile(specs.map((s) => ({ day: String(s.at).slice(0, 10), dimension: String(s.deviceType), value: Number(s.duration) })), report);
-    expect(rows.map((r) => [r.day, r.dimension, r.events, r.kept, r.percentile])).toEqual(expected.map((r) => [r.day, r.dimension, r.events, r.kept, r.percentile]));
-    expect(await query.dailyPercentile(dataset, { from: '2026-11-21', to: '2026-11-21' })).toEqual(rows.filter((r) => r.day === '2026-11-21'));
+    const expected = expectedDailyPercentile(
+      specs.map((s) => ({ day: String(s.at).slice(0, 10), dimension: String(s.deviceType), value: Number(s.duration) })),
+      report,
+    );
+    expect(rows.map((r) => [r.day, r.dimension, r.events, r.kept, r.percentile])).toEqual(
+      expected.map((r) => [r.day, r.dimension, r.events, r.kept, r.percentile]),
+    );
+    expect(await query.dailyPercentile(dataset, { from: '2026-11-21', to: '2026-11-21' })).toEqual(
+      rows.filter((r) => r.day === '2026-11-21'),
+    );
     expect(await query.countFacts(dataset)).toBe(120);
     expect(await query.countFacts(dataset, { fileId: 'other' })).toBe(0);
     const window = (await sqlite.query.groupByWindow(dataset))[0];
-    expect((await query.measureValues(dataset, 'event_duration', { windowStart: window?.windowStart, dimensionKey: window?.dimensionKey })).sort()).toEqual(
-      (await sqlite.query.measureValues(dataset, 'event_duration', { windowStart: window?.windowStart, dimensionKey: window?.dimensionKey })).sort(),
+    expect(
+      (
+        await query.measureValues(dataset, 'event_duration', { windowStart: window?.windowStart, dimensionKey: window?.dimensionKey })
+      ).sort(),
+    ).toEqual(
+      (
+        await sqlite.query.measureValues(dataset, 'event_duration', {
+          windowStart: window?.windowStart,
+          dimensionKey: window?.dimensionKey,
+        })
+      ).sort(),
     );
   });
 });

@@ -45,7 +45,12 @@ describe('binding T-SQL parameters onto mssql requests', () => {
   });
 
   it('converts values as the columns expect and refuses undeclared ones', () => {
-    const request = bindParameters(new sql.Request(), CHUNK_LOADED, { loaded: 3, duplicates: 1, at: '2026-11-20T10:00:00.000Z', fileId: "f'; --" });
+    const request = bindParameters(new sql.Request(), CHUNK_LOADED, {
+      loaded: 3,
+      duplicates: 1,
+      at: '2026-11-20T10:00:00.000Z',
+      fileId: "f'; --",
+    });
     const inputs = request.parameters as unknown as Record<string, DeclaredInput>;
     expect(inputs.at?.value).toEqual(new Date('2026-11-20T10:00:00.000Z'));
     expect(inputs.fileId?.value).toBe("f'; --");

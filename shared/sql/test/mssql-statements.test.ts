@@ -58,7 +58,20 @@ const ALLOWED_LITERALS = new Set([
 const LITERAL = /N?'(?:[^']|'')*'/g;
 
 function ourIdentifiers(): Set<string> {
-  const names = new Set(['etl_files', 'etl_dead_letters', 'etl_ledger', 'etl_outbox', 'etl_datasets', 'etl_schema_version', 'file_id', 'blob_name', 'loaded_rows', 'published_at', 'dimension_key', 'window_start']);
+  const names = new Set([
+    'etl_files',
+    'etl_dead_letters',
+    'etl_ledger',
+    'etl_outbox',
+    'etl_datasets',
+    'etl_schema_version',
+    'file_id',
+    'blob_name',
+    'loaded_rows',
+    'published_at',
+    'dimension_key',
+    'window_start',
+  ]);
   for (const dataset of datasets) {
     const tables = datasetTables(dataset);
     for (const name of [dataset.name, tables.factsTable, tables.windowsTable, ...tables.factColumns.map((c) => c.name)]) names.add(name);
@@ -90,7 +103,14 @@ describe('T-SQL statements of MssqlEtlStore (generated, no server)', () => {
       const locals = new Set([...text.matchAll(/DECLARE\s+@(\w+)/g)].map((match) => match[1]));
       // sp_getapplock's own argument names are not parameters of ours.
       const used = new Set(
-        [...text.replace(LITERAL, '').replace(/@(Resource|LockMode|LockOwner|LockTimeout) = /g, '').matchAll(/(?<!@)@(\w+)/g)].map((match) => match[1] as string).filter((p) => !locals.has(p)),
+        [
+          ...text
+            .replace(LITERAL, '')
+            .replace(/@(Resource|LockMode|LockOwner|LockTimeout) = /g, '')
+            .matchAll(/(?<!@)@(\w+)/g),
+        ]
+          .map((match) => match[1] as string)
+          .filter((p) => !locals.has(p)),
       );
       expect([...used].sort(), name).toEqual(Object.keys(statement.parameters).sort());
       for (const literal of text.match(LITERAL) ?? []) expect(ALLOWED_LITERALS.has(literal), `${name}: ${literal}`).toBe(true);
@@ -112,7 +132,14 @@ describe('T-SQL statements of MssqlEtlStore (generated, no server)', () => {
     const known = new Set([
       ...ourIdentifiers(),
       ...datasets.map((d) => `${datasetTables(d).factsTable}_rows`),
-      'tables', 'types', 'indexes', 'base', 'stats', 'spread', 'kept', 'openjson',
+      'tables',
+      'types',
+      'indexes',
+      'base',
+      'stats',
+      'spread',
+      'kept',
+      'openjson',
     ]);
     const parsed = catalog.filter(({ name, statement }) => {
       const result = tryParse(statement.text);
@@ -125,7 +152,17 @@ describe('T-SQL statements of MssqlEtlStore (generated, no server)', () => {
     });
     const names = parsed.map((entry) => entry.name);
     // What the parser handles today; anything else is pinned by the snapshot below.
-    for (const expected of ['claim_ledger', 'finish_extract', 'chunk_loaded', 'list_files', 'mark_published', 'iot_events.daily_percentile', 'iot_events.update_window', 'iot_events.group_by_window', 'meter_readings.list_windows']) {
+    for (const expected of [
+      'claim_ledger',
+      'finish_extract',
+      'chunk_loaded',
+      'list_files',
+      'mark_published',
+      'iot_events.daily_percentile',
+      'iot_events.update_window',
+      'iot_events.group_by_window',
+      'meter_readings.list_windows',
+    ]) {
       expect(names, expected).toContain(expected);
     }
     expect(parsed.length).toBeGreaterThan(catalog.length / 2);
@@ -143,9 +180,18 @@ describe('T-SQL statements of MssqlEtlStore (generated, no server)', () => {
   });
 
   it('creates the facts of a dataset without an event time with its own columns only, clustered by file', () => {
-    const ddl = mssqlDatasetSteps(datasetTables(timelessDataset('products'))).map((step) => step.statement.text).join('\n');
+    const ddl = mssqlDatasetSteps(datasetTables(timelessDataset('products')))
+      .map((step) => step.statement.text)
+      .join('\n');
     const facts = /CREATE TABLE \[products_facts\] \(([\s\S]*?)\n\)/.exec(ddl)?.[1] ?? '';
-    expect(facts.split(',\n').map((line) => line.trim().split(' ')[0])).toEqual(['[sku]', '[title]', '[price]', '[file_id]', '[row_number]', 'CONSTRAINT']);
+    expect(facts.split(',\n').map((line) => line.trim().split(' ')[0])).toEqual([
+      '[sku]',
+      '[title]',
+      '[price]',
+      '[file_id]',
+      '[row_number]',
+      'CONSTRAINT',
+    ]);
     // Sizes come from the declaration: maxLength 16 and 80.
     expect(facts).toContain('[sku] NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL');
     expect(facts).toContain('[title] NVARCHAR(80) NULL');

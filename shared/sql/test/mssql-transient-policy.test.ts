@@ -41,7 +41,9 @@ describe('Azure SQL transient-fault policy', () => {
     expect(isTransientSqlError(new sql.ConnectionError('Connection is closed.', 'ECONNCLOSED'))).toBe(true);
     expect(isTransientSqlError(new sql.RequestError('Timeout: Request failed to complete in 15000ms', 'ETIMEOUT'))).toBe(true);
     // A login that fails because the database is failing over: the number is on the wrapped driver error.
-    const login = new sql.ConnectionError(Object.assign(new Error('Cannot open database'), { code: 'ELOGIN', number: 4060 }) as unknown as string);
+    const login = new sql.ConnectionError(
+      Object.assign(new Error('Cannot open database'), { code: 'ELOGIN', number: 4060 }) as unknown as string,
+    );
     expect(isTransientSqlError(login)).toBe(true);
     // The deadlock reported before another error of the same batch.
     const last = requestError(3998, 'Uncommittable transaction');
@@ -107,15 +109,27 @@ describe('Azure SQL transient-fault policy', () => {
 
   it('fails permanent driver errors at once and passes other errors through unchanged', async () => {
     const { timing, sleeps } = fakeTiming();
-    const permanent = await withTransientRetry('beginFile', async () => {
-      throw requestError(2627, 'Violation of PRIMARY KEY constraint');
-    }, policy(), timing).catch((error: unknown) => error);
+    const permanent = await withTransientRetry(
+      'beginFile',
+      async () => {
+        throw requestError(2627, 'Violation of PRIMARY KEY constraint');
+      },
+      policy(),
+      timing,
+    ).catch((error: unknown) => error);
     expect(isEtlError(permanent, 'SQL_FAILED')).toBe(true);
     expect(sleeps).toEqual([]);
     const own = new Error('outbox builder failed');
-    await expect(withTransientRetry('loadChunk', async () => {
-      throw own;
-    }, policy(), timing)).rejects.toBe(own);
+    await expect(
+      withTransientRetry(
+        'loadChunk',
+        async () => {
+          throw own;
+        },
+        policy(),
+        timing,
+      ),
+    ).rejects.toBe(own);
   });
 
   // Issue 12, finding 4: the handler's attempts used to wrap the driver's 60-second retry, so one
@@ -126,10 +140,15 @@ describe('Azure SQL transient-fault policy', () => {
     const handler = new RetryBudget(policy(3_000, 4), timing);
     const failure = await handler
       .run(() =>
-        withTransientRetry('loadChunks', async () => {
-          driverAttempts += 1;
-          throw requestError(40613);
-        }, policy(60_000), timing),
+        withTransientRetry(
+          'loadChunks',
+          async () => {
+            driverAttempts += 1;
+            throw requestError(40613);
+          },
+          policy(60_000),
+          timing,
+        ),
       )
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RetriesExhaustedError);

@@ -42,16 +42,22 @@ describe('schema migrations', () => {
     before.exec(SQLITE_SCHEMA_VERSION_TABLE);
     for (const version of [1, 2]) {
       for (const statement of SQLITE_MIGRATIONS[version] ?? []) before.exec(statement);
-      before.prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)').run(version, 'earlier', '2026-11-01T00:00:00.000Z');
+      before
+        .prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)')
+        .run(version, 'earlier', '2026-11-01T00:00:00.000Z');
     }
     before
-      .prepare(`INSERT INTO etl_dead_letters (id, stage, source, body, properties, error, attempts, failed_at) VALUES ('l1', 'transform', 'records', '{}', '{}', 'e', 1, '2026-11-01T00:00:00.000Z')`)
+      .prepare(
+        `INSERT INTO etl_dead_letters (id, stage, source, body, properties, error, attempts, failed_at) VALUES ('l1', 'transform', 'records', '{}', '{}', 'e', 1, '2026-11-01T00:00:00.000Z')`,
+      )
       .run();
     before.close();
     const tables = () => {
       const db = new Database(path, { readonly: true });
       try {
-        return (db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'etl_dead_letters%'`).all() as { name: string }[]).map((row) => row.name);
+        return (db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'etl_dead_letters%'`).all() as { name: string }[]).map(
+          (row) => row.name,
+        );
       } finally {
         db.close();
       }
@@ -76,7 +82,9 @@ describe('schema migrations', () => {
     before.exec(SQLITE_SCHEMA_VERSION_TABLE);
     for (const version of [1, 2, 3]) {
       for (const statement of SQLITE_MIGRATIONS[version] ?? []) before.exec(statement);
-      before.prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)').run(version, 'earlier', '2026-11-01T00:00:00.000Z');
+      before
+        .prepare('INSERT INTO etl_schema_version (version, description, applied_at) VALUES (?, ?, ?)')
+        .run(version, 'earlier', '2026-11-01T00:00:00.000Z');
     }
     before
       .prepare(
@@ -128,14 +136,18 @@ describe('schema migrations', () => {
     const indexes = () => {
       const db = new Database(path, { readonly: true });
       try {
-        return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).all(tables.factsTable) as { name: string }[]).map((row) => row.name);
+        return (
+          db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).all(tables.factsTable) as { name: string }[]
+        ).map((row) => row.name);
       } finally {
         db.close();
       }
     };
     // What a database made by an earlier version had.
     const db = new Database(path);
-    db.exec(`CREATE INDEX ${quoteSqlite(indexName)} ON ${quoteSqlite(tables.factsTable)} (event_date, ${quoteSqlite(dataset.report!.dimension)})`);
+    db.exec(
+      `CREATE INDEX ${quoteSqlite(indexName)} ON ${quoteSqlite(tables.factsTable)} (event_date, ${quoteSqlite(dataset.report!.dimension)})`,
+    );
     db.close();
     expect(indexes()).toContain(indexName);
 

@@ -99,7 +99,10 @@ export class SqliteTranslatingSession implements TsqlSession {
 
   /** Takes the text column sizes of the T-SQL DDL the Azure SQL migrations would run for these datasets. */
   learnTsqlSchema(datasets: readonly DatasetDeclaration[]): void {
-    const ddl = [...Object.values(MSSQL_MIGRATION_STEPS).flat(), ...datasets.flatMap((dataset) => mssqlDatasetSteps(datasetTables(dataset)))];
+    const ddl = [
+      ...Object.values(MSSQL_MIGRATION_STEPS).flat(),
+      ...datasets.flatMap((dataset) => mssqlDatasetSteps(datasetTables(dataset))),
+    ];
     for (const [table, sizes] of tsqlTextColumnSizes(ddl.map((step) => step.statement.text))) this.columnSizes.set(table, sizes);
   }
 
@@ -109,10 +112,14 @@ export class SqliteTranslatingSession implements TsqlSession {
     for (const table of tables) {
       for (const [column, size] of this.columnSizes.get(table) ?? []) {
         // UTF-8 bytes are at least the UTF-16 code units NVARCHAR counts: only longer ones are measured.
-        const rows = this.db.prepare(`SELECT "${column}" AS value FROM "${table}" WHERE length(CAST("${column}" AS BLOB)) > ${size}`).all() as { value: unknown }[];
+        const rows = this.db
+          .prepare(`SELECT "${column}" AS value FROM "${table}" WHERE length(CAST("${column}" AS BLOB)) > ${size}`)
+          .all() as { value: unknown }[];
         for (const { value } of rows) {
           if (typeof value === 'string' && value.length > size) {
-            throw new TooLongForSqlServer(`String or binary data would be truncated in table '${table}', column '${column}' (NVARCHAR(${size}), a value of ${value.length} characters)`);
+            throw new TooLongForSqlServer(
+              `String or binary data would be truncated in table '${table}', column '${column}' (NVARCHAR(${size}), a value of ${value.length} characters)`,
+            );
           }
         }
       }
@@ -160,7 +167,8 @@ export class SqliteTranslatingSession implements TsqlSession {
     for (const row of table.rows as unknown[][]) {
       row.forEach((value, index) => {
         const size = sizes[index];
-        if (size !== undefined && typeof value === 'string' && value.length > size) throw tooLong(`table-valued parameter column ${table.columns[index]?.name}`, size, value);
+        if (size !== undefined && typeof value === 'string' && value.length > size)
+          throw tooLong(`table-valued parameter column ${table.columns[index]?.name}`, size, value);
       });
       insert.run(
         row.map((value, index) => {
@@ -178,7 +186,8 @@ export class SqliteTranslatingSession implements TsqlSession {
       for (const name of Object.keys(values)) if (!(name in statement.parameters)) throw new Error(`undeclared parameter @${name}`);
       for (const [name, type] of Object.entries(statement.parameters)) {
         const value = values[name];
-        if (type.kind === 'nvarchar' && type.length !== 'max' && typeof value === 'string' && value.length > type.length) throw tooLong(`parameter @${name}`, type.length, value);
+        if (type.kind === 'nvarchar' && type.length !== 'max' && typeof value === 'string' && value.length > type.length)
+          throw tooLong(`parameter @${name}`, type.length, value);
       }
       this.issued.push(statement.text);
       const [translated, otherwise] = translate(statement.text);

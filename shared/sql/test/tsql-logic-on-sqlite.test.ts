@@ -38,7 +38,13 @@ describe('T-SQL statement logic, run on SQLite after a mechanical translation', 
       const day = id % 4 === 0 ? '2026-11-21' : '2026-11-20';
       const outlier = id % 37 === 0;
       const duration = outlier ? 9000 + id : Math.round(next() * 400_000) / 1000;
-      specs.push({ id, deviceType: types[id % 3], at: `${day}T1${id % 10}:0${id % 6}:00.000Z`, duration, value: id % 11 === 0 ? null : id - 300 });
+      specs.push({
+        id,
+        deviceType: types[id % 3],
+        at: `${day}T1${id % 10}:0${id % 6}:00.000Z`,
+        duration,
+        value: id % 11 === 0 ? null : id - 300,
+      });
     }
     try {
       await store.migrate([dataset]);
@@ -99,7 +105,13 @@ describe('T-SQL statement logic, run on SQLite after a mechanical translation', 
     const db = new Database(path);
     try {
       await store.migrate([]);
-      await store.manifest.beginFile({ fileId: 'f1', dataset: 'd', blobName: 'd/a.csv', blobEtag: '"1"', receivedAt: '2026-11-20T10:00:00.000Z' });
+      await store.manifest.beginFile({
+        fileId: 'f1',
+        dataset: 'd',
+        blobName: 'd/a.csv',
+        blobEtag: '"1"',
+        receivedAt: '2026-11-20T10:00:00.000Z',
+      });
       const claim = db.prepare(toSqlite(CLAIM_LEDGER.text));
       const chunkLoaded = db.prepare(toSqlite(CHUNK_LOADED.text));
       const finishExtract = db.prepare(toSqlite(FINISH_EXTRACT.text));

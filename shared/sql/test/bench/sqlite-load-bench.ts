@@ -44,7 +44,8 @@ try {
   await setup.migrate([dataset]);
   await setup.close();
   const db = new Database(rawPath);
-  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -65536', 'wal_autocheckpoint = 32768']) db.pragma(pragma);
+  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -65536', 'wal_autocheckpoint = 32768'])
+    db.pragma(pragma);
   const tables = datasetTables(dataset);
   const values = facts.map((fact) => factRowValues(tables, fact).map((value) => (typeof value === 'boolean' ? Number(value) : value)));
   const insert = db.prepare(`INSERT INTO bench_facts VALUES (${tables.factColumns.map(() => '?').join(', ')})`);
@@ -63,9 +64,22 @@ try {
 
   const store = await openEtlStore({ driver: 'sqlite', path: join(dir, 'store.sqlite') });
   await store.migrate([dataset]);
-  await store.manifest.beginFile({ fileId: 'bench-file', dataset: dataset.name, blobName: 'bench/a.csv', blobEtag: '"1"', receivedAt: new Date().toISOString() });
-  const load = (chunkId: string, start: number) => ({ dataset, fileId: 'bench-file', chunkId, facts: facts.slice(start, start + chunkRows) });
-  const buildOutbox = (fresh: readonly unknown[], idPrefix: string) => [{ id: idPrefix, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` }];
+  await store.manifest.beginFile({
+    fileId: 'bench-file',
+    dataset: dataset.name,
+    blobName: 'bench/a.csv',
+    blobEtag: '"1"',
+    receivedAt: new Date().toISOString(),
+  });
+  const load = (chunkId: string, start: number) => ({
+    dataset,
+    fileId: 'bench-file',
+    chunkId,
+    facts: facts.slice(start, start + chunkRows),
+  });
+  const buildOutbox = (fresh: readonly unknown[], idPrefix: string) => [
+    { id: idPrefix, destination: 'aggregates', partitionKey: 'p', body: `{"n":${fresh.length}}` },
+  ];
   for (const pass of ['new', 'duplicate']) {
     started = process.hrtime.bigint();
     for (let start = 0; start < rows; start += chunkRows) {
@@ -79,7 +93,8 @@ try {
   const chunksPerGroup = Math.max(1, Math.floor(groupRows / chunkRows));
   for (let start = 0; start < rows; start += chunksPerGroup * chunkRows) {
     const loads = [];
-    for (let chunk = start; chunk < Math.min(rows, start + chunksPerGroup * chunkRows); chunk += chunkRows) loads.push(load(`group/${chunk}`, chunk));
+    for (let chunk = start; chunk < Math.min(rows, start + chunksPerGroup * chunkRows); chunk += chunkRows)
+      loads.push(load(`group/${chunk}`, chunk));
     await grouped.facts.loadChunks(loads, buildOutbox);
   }
   console.log(`loadChunks, new rows: ${rate(rows, started)} rows/s (chunks of ${chunkRows}, ${chunksPerGroup} per transaction)`);
