@@ -75,6 +75,27 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
   if (!Number.isInteger(dataset.windowMinutes) || dataset.windowMinutes < 1) {
     throw new EtlError('INVALID_DATASET', `${dataset.name}: windowMinutes must be a positive integer`);
   }
+  const factColumns = factColumnsOf(dataset);
+  const { keyColumns, dimensionColumns } = roleColumns(dataset, factColumns);
+  const { measureColumns, sketchColumns } = windowMeasureColumns(dataset);
+  assertWindowColumnsUnique(dataset, measureColumns, sketchColumns);
+  const tables: DatasetTables = {
+    dataset,
+    factsTable: `${dataset.name}_facts`,
+    windowsTable: `${dataset.name}_windows_${dataset.windowMinutes}m`,
+    factColumns,
+    keyColumns,
+    dimensionColumns,
+    measureColumns,
+    sketchColumns,
+    dimensionKeyLength: Math.max(1, dimensionKeyLength(dimensionColumns.map((column) => column.maxLength))),
+  };
+  cache.set(dataset, tables);
+  return tables;
+}
+
+/** The declared columns (identifiers checked, none reserved), then the derived ones, then `row_hash` for a dataset without a key. */
+function factColumnsOf(dataset: DatasetDeclaration): FactColumn[] {
   const declared: FactColumn[] = dataset.columns.map((column) => {
     assertIdentifier(column.name);
     if ((DERIVED_COLUMNS as readonly string[]).includes(column.name)) {
@@ -90,7 +111,14 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
   // A dataset without a key is keyed by the row's hash (to-fact.ts).
   const derived =
     dataset.eventTime === undefined ? DERIVED_FACT_COLUMNS.filter((column) => !EVENT_TIME_COLUMNS.has(column.name)) : DERIVED_FACT_COLUMNS;
-  const factColumns = [...declared, ...derived, ...(dataset.key.length === 0 ? [ROW_HASH_COLUMN] : [])];
+  return [...declared, ...derived, ...(dataset.key.length === 0 ? [ROW_HASH_COLUMN] : [])];
+}
+
+/** The key and dimension columns; every column a role names must be declared, and measures numeric. */
+function roleColumns(
+  dataset: DatasetDeclaration,
+  factColumns: readonly FactColumn[],
+): { keyColumns: FactColumn[]; dimensionColumns: FactColumn[] } {
   const byName = new Map(factColumns.map((column) => [column.name, column]));
   const pick = (names: readonly string[], role: string): FactColumn[] =>
     names.map((name) => {
@@ -107,6 +135,14 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
     }
   }
   pick(dataset.quantileMeasures, 'quantile measure');
+  return { keyColumns, dimensionColumns };
+}
+
+/** The window table's columns for each measure (count, sum, sum of squares, min, max) and each quantile measure (its sketch). */
+function windowMeasureColumns(dataset: DatasetDeclaration): {
+  measureColumns: Record<string, MeasureColumns>;
+  sketchColumns: Record<string, string>;
+} {
   const measureColumns: Record<string, MeasureColumns> = {};
   for (const measure of dataset.measures) {
     measureColumns[measure] = {
@@ -119,6 +155,15 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
   }
   const sketchColumns: Record<string, string> = {};
   for (const measure of dataset.quantileMeasures) sketchColumns[measure] = `${measure}_sketch`;
+  return { measureColumns, sketchColumns };
+}
+
+/** No window column may appear twice: dimension, measure and sketch columns must not collide with each other or the fixed ones. */
+function assertWindowColumnsUnique(
+  dataset: DatasetDeclaration,
+  measureColumns: Readonly<Record<string, MeasureColumns>>,
+  sketchColumns: Readonly<Record<string, string>>,
+): void {
   const windowColumnNames = [
     ...WINDOW_FIXED_COLUMNS,
     ...dataset.dimensions,
@@ -130,19 +175,6 @@ export function datasetTables(dataset: DatasetDeclaration): DatasetTables {
     if (seen.has(name)) throw new EtlError('INVALID_DATASET', `${dataset.name}: window column ${name} would appear twice`);
     seen.add(name);
   }
-  const tables: DatasetTables = {
-    dataset,
-    factsTable: `${dataset.name}_facts`,
-    windowsTable: `${dataset.name}_windows_${dataset.windowMinutes}m`,
-    factColumns,
-    keyColumns,
-    dimensionColumns,
-    measureColumns,
-    sketchColumns,
-    dimensionKeyLength: Math.max(1, dimensionKeyLength(dimensionColumns.map((column) => column.maxLength))),
-  };
-  cache.set(dataset, tables);
-  return tables;
 }
 
 /** How a derived facts column gets its value from a fact; undefined for a declared column. */
