@@ -152,47 +152,28 @@ const cache = new WeakMap<DatasetTables, DatasetStatements>();
 export function datasetStatements(tables: DatasetTables): DatasetStatements {
   const cached = cache.get(tables);
   if (cached) return cached;
+  const statements: DatasetStatements = {
+    ...factStatements(tables),
+    ...windowStatements(tables),
+    dailyPercentile: dailyPercentileStatement(tables),
+  };
+  cache.set(tables, statements);
+  return statements;
+}
+
+/** The statements on the facts table: the de-duplicating insert, and the reads the reports and checks make. */
+function factStatements(tables: DatasetTables): Pick<DatasetStatements, 'insertFacts' | 'countFacts' | 'groupByWindow' | 'measureValues'> {
   const facts = q(tables.factsTable);
-  const windows = q(tables.windowsTable);
   const factColumns = tables.factColumns.map((column) => q(column.name));
   const keyMatch = tables.keyColumns.map((column) => `f.${q(column.name)} = r.${q(column.name)}`).join(' AND ');
   const dimensions = tables.dimensionColumns.map((column) => q(column.name));
-
-  const windowNames = [...windowColumnNames(tables), 'updated_at'];
-  const windowParameters = Object.fromEntries(windowNames.map((name, index) => [name, `w${index}`]));
-  const windowTypes: Record<string, TsqlType> = {};
-  for (const name of windowNames) windowTypes[windowParameters[name] as string] = windowParameterType(tables, name);
-  const parameterOf = (name: string) => `@${windowParameters[name]}`;
-  const keyWhere = `[window_start] = ${parameterOf('window_start')} AND [dimension_key] = ${parameterOf('dimension_key')}`;
-
-  const statements: DatasetStatements = {
+  return {
     insertFacts: {
       text: `INSERT INTO ${facts} (${factColumns.join(', ')})
 OUTPUT ${tables.keyColumns.map((column) => `inserted.${q(column.name)}`).join(', ')}
 SELECT ${factColumns.map((column) => `r.${column}`).join(', ')} FROM @rows AS r
 WHERE NOT EXISTS (SELECT 1 FROM ${facts} AS f WITH (UPDLOCK, HOLDLOCK) WHERE ${keyMatch})`,
       parameters: { rows: { kind: 'tvp', typeName: factsRowsType(tables) } },
-    },
-    selectWindowForUpdate: {
-      text: `SELECT ${windowNames.map(q).join(', ')} FROM ${windows} WITH (UPDLOCK, HOLDLOCK) WHERE ${keyWhere}`,
-      parameters: pick(windowTypes, [windowParameters.window_start, windowParameters.dimension_key]),
-    },
-    insertWindow: {
-      text: `INSERT INTO ${windows} (${windowNames.map(q).join(', ')}) VALUES (${windowNames.map(parameterOf).join(', ')})`,
-      parameters: windowTypes,
-    },
-    updateWindow: {
-      text: `UPDATE ${windows} SET ${windowNames
-        .filter((name) => name !== 'window_start' && name !== 'dimension_key')
-        .map((name) => `${q(name)} = ${parameterOf(name)}`)
-        .join(', ')} WHERE ${keyWhere}`,
-      parameters: windowTypes,
-    },
-    listWindows: {
-      text: `SELECT TOP (@limit) ${windowNames.map(q).join(', ')} FROM ${windows}
-WHERE (@from IS NULL OR [window_start] >= @from) AND (@to IS NULL OR [window_start] < @to)
-ORDER BY [window_start], [dimension_key]`,
-      parameters: { limit: BIGINT, from: DATETIME2, to: DATETIME2 },
     },
     countFacts: {
       text: `SELECT COUNT_BIG(*) AS [n] FROM ${facts} WHERE @fileId IS NULL OR [file_id] = @fileId`,
@@ -217,11 +198,44 @@ FROM ${facts} GROUP BY ${['[window_start]', ...dimensions].join(', ')}`,
 WHERE ${q(measure)} IS NOT NULL AND (@windowStart IS NULL OR [window_start] = @windowStart)`,
       parameters: { windowStart: DATETIME2 },
     }),
-    dailyPercentile: dailyPercentileStatement(tables),
+  };
+}
+
+/** The statements on the window table, each window column bound to a parameter of its own (`w0`, `w1`, …). */
+function windowStatements(
+  tables: DatasetTables,
+): Pick<DatasetStatements, 'selectWindowForUpdate' | 'insertWindow' | 'updateWindow' | 'listWindows' | 'windowParameters'> {
+  const windows = q(tables.windowsTable);
+  const windowNames = [...windowColumnNames(tables), 'updated_at'];
+  const windowParameters = Object.fromEntries(windowNames.map((name, index) => [name, `w${index}`]));
+  const windowTypes: Record<string, TsqlType> = {};
+  for (const name of windowNames) windowTypes[windowParameters[name] as string] = windowParameterType(tables, name);
+  const parameterOf = (name: string) => `@${windowParameters[name]}`;
+  const keyWhere = `[window_start] = ${parameterOf('window_start')} AND [dimension_key] = ${parameterOf('dimension_key')}`;
+  return {
+    selectWindowForUpdate: {
+      text: `SELECT ${windowNames.map(q).join(', ')} FROM ${windows} WITH (UPDLOCK, HOLDLOCK) WHERE ${keyWhere}`,
+      parameters: pick(windowTypes, [windowParameters.window_start, windowParameters.dimension_key]),
+    },
+    insertWindow: {
+      text: `INSERT INTO ${windows} (${windowNames.map(q).join(', ')}) VALUES (${windowNames.map(parameterOf).join(', ')})`,
+      parameters: windowTypes,
+    },
+    updateWindow: {
+      text: `UPDATE ${windows} SET ${windowNames
+        .filter((name) => name !== 'window_start' && name !== 'dimension_key')
+        .map((name) => `${q(name)} = ${parameterOf(name)}`)
+        .join(', ')} WHERE ${keyWhere}`,
+      parameters: windowTypes,
+    },
+    listWindows: {
+      text: `SELECT TOP (@limit) ${windowNames.map(q).join(', ')} FROM ${windows}
+WHERE (@from IS NULL OR [window_start] >= @from) AND (@to IS NULL OR [window_start] < @to)
+ORDER BY [window_start], [dimension_key]`,
+      parameters: { limit: BIGINT, from: DATETIME2, to: DATETIME2 },
+    },
     windowParameters,
   };
-  cache.set(tables, statements);
-  return statements;
 }
 
 function pick(types: Record<string, TsqlType>, names: readonly (string | undefined)[]): Record<string, TsqlType> {
