@@ -122,20 +122,8 @@ function rangeChecker(column: ColumnDeclaration, kind: string, parsePlain: (text
 function valueChecker(column: ColumnDeclaration): ColumnChecker {
   const { name } = column;
   switch (column.type) {
-    case 'string': {
-      const maxLength = column.maxLength ?? DEFAULT_STRING_MAX_LENGTH;
-      const pattern = column.pattern === undefined ? undefined : new RegExp(`^(?:${column.pattern})$`, 'u');
-      return (text) => {
-        if (text.length > maxLength) return new Rejection(`${name}: ${text.length} characters, longer than ${maxLength}`);
-        const control = CONTROL.exec(text);
-        if (control !== null)
-          return new Rejection(
-            `${name}: holds the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at position ${control.index + 1}`,
-          );
-        if (pattern !== undefined && !pattern.test(text)) return new Rejection(`${name}: ${quote(text)} does not match ${column.pattern}`);
-        return text;
-      };
-    }
+    case 'string':
+      return stringChecker(column);
     case 'uuid':
       return (text) => canonicalUuid(text) ?? new Rejection(`${name}: ${quote(text)} is not a UUID`);
     case 'integer':
@@ -146,34 +134,10 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
       });
     case 'number':
       return rangeChecker(column, 'a finite number', decimalNumber);
-    case 'boolean': {
-      const trueWords: ReadonlySet<string> =
-        column.trueValues === undefined ? TRUE_WORDS : new Set(column.trueValues.map((word) => word.toLowerCase()));
-      const falseWords: ReadonlySet<string> =
-        column.falseValues === undefined ? FALSE_WORDS : new Set(column.falseValues.map((word) => word.toLowerCase()));
-      const words = column.trueValues === undefined ? 'true/false/1/0/yes/no' : [...trueWords, ...falseWords].join('/');
-      return (text) => {
-        const word = text.toLowerCase();
-        if (trueWords.has(word)) return true;
-        if (falseWords.has(word)) return false;
-        return new Rejection(`${name}: ${quote(text)} is not a boolean (${words})`);
-      };
-    }
-    case 'timestamp': {
-      if (column.formats === undefined && column.timeZone === undefined) {
-        return (text) => parseIsoInstant(text) ?? new Rejection(`${name}: ${quote(text)} is not an ISO-8601 instant with a zone`);
-      }
-      const read = timestampReader(column.formats, column.timeZone);
-      const expected =
-        column.formats === undefined
-          ? `an ISO-8601 date and time (zone ${column.timeZone} when none is written)`
-          : `a timestamp in ${column.formats.join(' or ')}`;
-      // The canonical form first: it needs no library and is what transform sees from most files.
-      return (text) =>
-        (column.formats === undefined ? parseIsoInstant(text) : undefined) ??
-        read(text) ??
-        new Rejection(`${name}: ${quote(text)} is not ${expected}`);
-    }
+    case 'boolean':
+      return booleanChecker(column);
+    case 'timestamp':
+      return timestampChecker(column);
     case 'date': {
       const read = column.formats === undefined ? isoDate : dateReader(column.formats);
       const expected = column.formats === undefined ? 'an ISO-8601 date (yyyy-MM-dd)' : `a date in ${column.formats.join(' or ')}`;
@@ -186,6 +150,57 @@ function valueChecker(column: ColumnDeclaration): ColumnChecker {
       return (text) => (allowed.has(text) ? text : new Rejection(`${name}: ${quote(text)} is not one of ${list}`));
     }
   }
+}
+
+/** A string: at most its maximum length, no control character, and its pattern when it declares one. */
+function stringChecker(column: ColumnDeclaration): ColumnChecker {
+  const { name } = column;
+  const maxLength = column.maxLength ?? DEFAULT_STRING_MAX_LENGTH;
+  const pattern = column.pattern === undefined ? undefined : new RegExp(`^(?:${column.pattern})$`, 'u');
+  return (text) => {
+    if (text.length > maxLength) return new Rejection(`${name}: ${text.length} characters, longer than ${maxLength}`);
+    const control = CONTROL.exec(text);
+    if (control !== null)
+      return new Rejection(
+        `${name}: holds the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at position ${control.index + 1}`,
+      );
+    if (pattern !== undefined && !pattern.test(text)) return new Rejection(`${name}: ${quote(text)} does not match ${column.pattern}`);
+    return text;
+  };
+}
+
+/** A boolean: one of the declared true or false words, case-insensitive (true/false/1/0/yes/no when none are declared). */
+function booleanChecker(column: ColumnDeclaration): ColumnChecker {
+  const { name } = column;
+  const trueWords: ReadonlySet<string> =
+    column.trueValues === undefined ? TRUE_WORDS : new Set(column.trueValues.map((word) => word.toLowerCase()));
+  const falseWords: ReadonlySet<string> =
+    column.falseValues === undefined ? FALSE_WORDS : new Set(column.falseValues.map((word) => word.toLowerCase()));
+  const words = column.trueValues === undefined ? 'true/false/1/0/yes/no' : [...trueWords, ...falseWords].join('/');
+  return (text) => {
+    const word = text.toLowerCase();
+    if (trueWords.has(word)) return true;
+    if (falseWords.has(word)) return false;
+    return new Rejection(`${name}: ${quote(text)} is not a boolean (${words})`);
+  };
+}
+
+/** A timestamp: an ISO-8601 instant with a zone, or in the declared formats and time zone. */
+function timestampChecker(column: ColumnDeclaration): ColumnChecker {
+  const { name } = column;
+  if (column.formats === undefined && column.timeZone === undefined) {
+    return (text) => parseIsoInstant(text) ?? new Rejection(`${name}: ${quote(text)} is not an ISO-8601 instant with a zone`);
+  }
+  const read = timestampReader(column.formats, column.timeZone);
+  const expected =
+    column.formats === undefined
+      ? `an ISO-8601 date and time (zone ${column.timeZone} when none is written)`
+      : `a timestamp in ${column.formats.join(' or ')}`;
+  // The canonical form first: it needs no library and is what transform sees from most files.
+  return (text) =>
+    (column.formats === undefined ? parseIsoInstant(text) : undefined) ??
+    read(text) ??
+    new Rejection(`${name}: ${quote(text)} is not ${expected}`);
 }
 
 /** The full checker of a column: trims, handles empty fields (required or NULL), then types. */
