@@ -77,7 +77,11 @@ class ByteRun {
 
   /** Appends a non-negative integer in decimal. */
   writeInteger(value: number): void {
-    this.writeAsciiOrJson(String(value), false);
+    const text = String(value);
+    this.reserve(text.length + 2);
+    const end = this.copyPlainAscii(text, this.length);
+    if (end < 0) this.write(JSON.stringify(text));
+    else this.length = end;
   }
 
   /**
@@ -85,26 +89,32 @@ class ByteRun {
    * nothing to escape (nearly every CSV field) is copied byte by byte without building a string.
    */
   writeJsonString(text: string): void {
-    this.writeAsciiOrJson(text, true);
+    this.reserve(text.length + 2);
+    this.buffer[this.length] = QUOTE;
+    const end = this.copyPlainAscii(text, this.length + 1);
+    if (end < 0) {
+      this.write(JSON.stringify(text));
+      return;
+    }
+    this.buffer[end] = QUOTE;
+    this.length = end + 1;
   }
 
-  private writeAsciiOrJson(text: string, quoted: boolean): void {
-    const length = text.length;
-    this.reserve(length + 2);
+  /**
+   * Copies `text` byte by byte to `position` (room reserved by the caller) and returns where it ends,
+   * or -1 when it holds a character JSON escapes or one beyond ASCII: the caller then writes it over.
+   */
+  private copyPlainAscii(text: string, position: number): number {
     const buffer = this.buffer;
-    let position = this.length;
-    if (quoted) buffer[position++] = QUOTE;
+    const length = text.length;
+    let at = position;
     for (let index = 0; index < length; index += 1) {
       const code = text.charCodeAt(index);
-      if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) {
-        // Escapes or multi-byte characters: JSON.stringify knows the rules; start this field over.
-        this.write(JSON.stringify(text));
-        return;
-      }
-      buffer[position++] = code;
+      // Escapes or multi-byte characters: JSON.stringify knows the rules.
+      if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) return -1;
+      buffer[at++] = code;
     }
-    if (quoted) buffer[position++] = QUOTE;
-    this.length = position;
+    return at;
   }
 
   copyTo(target: Buffer, offset: number): number {
