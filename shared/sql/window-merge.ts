@@ -21,8 +21,8 @@ export interface WindowMergeDialect {
   claimPartials(ids: readonly string[], at: Date): Step<ReadonlySet<string>>;
   /** The stored window row of this window and dimension key, if there is one. */
   readWindow(tables: DatasetTables, windowStart: string, dimensionKey: string): Step<WindowPartial | undefined>;
-  /** Writes a window row: inserts it, or replaces the one `readWindow` found (`existed`). */
-  writeWindow(tables: DatasetTables, window: WindowPartial, existed: boolean, at: Date): Step<void>;
+  /** Writes a window row: inserts it, or replaces the one `readWindow` found (`existed`); `at` is its `updated_at`. */
+  writeWindow(tables: DatasetTables, window: WindowPartial, write: { readonly existed: boolean; readonly at: Date }): Step<void>;
 }
 
 /** Throws unless every partial belongs to the dataset and window size of `tables`. */
@@ -59,7 +59,7 @@ export function* mergePartialsInTransaction(
   const windows = [...folded.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [, partial] of windows) {
     const existing = yield* step(dialect.readWindow(tables, partial.windowStart, partial.dimensionKey));
-    yield* step(dialect.writeWindow(tables, existing ? merge(existing, partial) : partial, existing !== undefined, at));
+    yield* step(dialect.writeWindow(tables, existing ? merge(existing, partial) : partial, { existed: existing !== undefined, at }));
   }
   return { applied, alreadyApplied: partials.length - applied };
 }

@@ -59,7 +59,7 @@ class MssqlWindowStatements implements WindowMergeDialect {
     return row ? windowPartialFromRow(tables, row) : undefined;
   }
 
-  async writeWindow(tables: DatasetTables, window: WindowPartial, existed: boolean, at: Date): Promise<void> {
+  async writeWindow(tables: DatasetTables, window: WindowPartial, { existed, at }: { existed: boolean; at: Date }): Promise<void> {
     const statements = datasetStatements(tables);
     const parameters = statements.windowParameters;
     const values: Record<string, unknown> = {};

@@ -75,7 +75,7 @@ class SqliteWindowStatements implements WindowMergeDialect {
   }
 
   /** One upsert whether or not the row existed. */
-  writeWindow(tables: DatasetTables, window: WindowPartial, _existed: boolean, at: Date): void {
+  writeWindow(tables: DatasetTables, window: WindowPartial, { at }: { existed: boolean; at: Date }): void {
     const statements = this.statementsFor(tables);
     const values: Record<string, string | number | null> = { ...windowRowValues(tables, window), updated_at: at.toISOString() };
     statements.upsert.run(statements.columns.map((column) => values[column] ?? null));
