@@ -22,7 +22,7 @@ import type { AggregateDependencies } from '../handlers/aggregate-handler.js';
 import type { Logger } from './logger.js';
 import type { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 import { PrometheusPipelineMetrics } from '../telemetry/prometheus-pipeline-metrics.js';
-import { createPipelineMetrics } from '../telemetry/create-pipeline-metrics.js';
+import { createPipelineMetrics, type ConfiguredPipelineMetrics } from '../telemetry/create-pipeline-metrics.js';
 
 /**
  * This process's Prometheus registry, with the process's own CPU, memory, heap, event-loop and GC
@@ -52,78 +52,99 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
   const clock = options.clock ?? (() => new Date());
   const datasets = await loadDatasets(config.datasetsDir);
   const telemetry = await createPipelineMetrics(config, processPrometheusMetrics);
-  const metrics = telemetry.metrics;
   const store = await openEtlStore(config.sql, { retry: config.retry });
   try {
     if (config.migrateOnStart) await store.migrate([...datasets.values()]);
     const blobService = await createBlobServiceClient(config.storage);
-    if (config.storage.kind === 'connection-string') {
-      // Locally the containers may not exist yet; in Azure infra creates them.
-      for (const name of Object.values(config.containers)) await blobService.getContainerClient(name).createIfNotExists();
-    }
+    await createLocalContainers(config, blobService);
     const records = new EventHubsEventPublisher(await createEventHubProducer(config.eventHubs, config.hubs.records), config.hubs.records);
     const aggregates = new EventHubsEventPublisher(
       await createEventHubProducer(config.eventHubs, config.hubs.aggregates),
       config.hubs.aggregates,
     );
-    const deadLetters = new BlobDeadLetterStore(blobService.getContainerClient(config.containers.deadLetters));
-    const rejected = new BlobRejectedRowSink(blobService.getContainerClient(config.containers.rejected));
-    const plans = new BlobChunkPlanStore(blobService.getContainerClient(config.containers.rejected));
-    const blobs = new AzureBlobSource(blobService);
-    return {
-      config,
-      datasets,
-      store,
-      blobService,
-      records,
-      aggregates,
-      deadLetters,
-      clock,
-      metrics,
-      extractDependencies: (log) => ({
-        datasets,
-        blobs,
-        manifest: store.manifest,
-        rejected,
-        records,
-        chunk: config.chunk,
-        plans,
-        clock,
-        log,
-        metrics,
-      }),
-      transformDependencies: (log) => ({
-        datasets,
-        store,
-        aggregates,
-        deadLetters,
-        retry: config.retry,
-        transactionRows: config.transformTransactionRows,
-        sourceHub: config.hubs.records,
-        clock,
-        log,
-        metrics,
-      }),
-      aggregateDependencies: (log) => ({
-        datasets,
-        windows: store.windows,
-        deadLetters,
-        retry: config.retry,
-        sourceHub: config.hubs.aggregates,
-        clock,
-        log,
-        metrics,
-      }),
-      async close() {
-        await Promise.allSettled([records.close(), aggregates.close(), telemetry.close()]);
-        await store.close();
-      },
-    };
+    return assembleRuntime({ config, datasets, store, blobService, records, aggregates, clock, telemetry });
   } catch (error) {
     await store.close().catch(() => undefined);
     await telemetry.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Locally the containers may not exist yet; in Azure infra creates them. */
+async function createLocalContainers(config: EtlConfig, blobService: BlobServiceClient): Promise<void> {
+  if (config.storage.kind !== 'connection-string') return;
+  for (const name of Object.values(config.containers)) await blobService.getContainerClient(name).createIfNotExists();
+}
+
+/** What the runtime is built from: the clients that hold connections, opened by `createEtlRuntime`. */
+interface RuntimeParts {
+  readonly config: EtlConfig;
+  readonly datasets: ReadonlyMap<string, DatasetDeclaration>;
+  readonly store: EtlStore;
+  readonly blobService: BlobServiceClient;
+  readonly records: EventHubsEventPublisher;
+  readonly aggregates: EventHubsEventPublisher;
+  readonly clock: () => Date;
+  readonly telemetry: ConfiguredPipelineMetrics;
+}
+
+/** The blob adapters on their containers, and each handler's dependencies from the parts. */
+function assembleRuntime(parts: RuntimeParts): EtlRuntime {
+  const { config, datasets, store, blobService, records, aggregates, clock, telemetry } = parts;
+  const metrics = telemetry.metrics;
+  const deadLetters = new BlobDeadLetterStore(blobService.getContainerClient(config.containers.deadLetters));
+  const rejected = new BlobRejectedRowSink(blobService.getContainerClient(config.containers.rejected));
+  const plans = new BlobChunkPlanStore(blobService.getContainerClient(config.containers.rejected));
+  const blobs = new AzureBlobSource(blobService);
+  return {
+    config,
+    datasets,
+    store,
+    blobService,
+    records,
+    aggregates,
+    deadLetters,
+    clock,
+    metrics,
+    extractDependencies: (log) => ({
+      datasets,
+      blobs,
+      manifest: store.manifest,
+      rejected,
+      records,
+      chunk: config.chunk,
+      plans,
+      clock,
+      log,
+      metrics,
+    }),
+    transformDependencies: (log) => ({
+      datasets,
+      store,
+      aggregates,
+      deadLetters,
+      retry: config.retry,
+      transactionRows: config.transformTransactionRows,
+      sourceHub: config.hubs.records,
+      clock,
+      log,
+      metrics,
+    }),
+    aggregateDependencies: (log) => ({
+      datasets,
+      windows: store.windows,
+      deadLetters,
+      retry: config.retry,
+      sourceHub: config.hubs.aggregates,
+      clock,
+      log,
+      metrics,
+    }),
+    async close() {
+      await Promise.allSettled([records.close(), aggregates.close(), telemetry.close()]);
+      await store.close();
+    },
+  };
 }
 
 let processRuntime: Promise<EtlRuntime> | undefined;
