@@ -15,7 +15,7 @@ import { readCsvBatches } from '../csv/csv-reader.js';
 import { bindHeader } from '../validation/header-binding.js';
 import { validateRow } from '../validation/validate-row.js';
 import { EtlError, isEtlError } from '../errors/etl-error.js';
-import type { BlobSource } from '../ports/blob-source.js';
+import type { BlobInfo, BlobSource } from '../ports/blob-source.js';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js';
 import type { ManifestStore } from '../ports/etl-store.js';
 import type { ChunkPlan, ChunkPlanStore } from '../ports/chunk-plan-store.js';
@@ -133,6 +133,21 @@ interface PendingChunk {
   bytes: number;
 }
 
+/** The file being extracted, as its chunk events name it. */
+interface ExtractedFile {
+  readonly dataset: DatasetDeclaration;
+  readonly fileId: string;
+  readonly blobName: string;
+}
+
+/** How the file's rows go to partitions: the pinned plan, and the hub's partitions today. */
+interface ChunkRoute {
+  readonly plan: ChunkPlan;
+  readonly partitionIds: readonly string[];
+}
+
+type ExtractCounts = { totalRows: number; validRows: number; rejectedRows: number; chunks: number };
+
 export async function extractFile(deps: ExtractDependencies, blob: LandedBlob): Promise<ExtractOutcome> {
   const elapsedSeconds = startStopwatch();
   const outcome = await extractLandedFile(deps, blob);
@@ -165,17 +180,31 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
   if (refusal) return refuseFile(deps, blob, refusal);
   const info = await deps.blobs.info(container, blobName);
   if (!info) return { status: 'skipped', reason: `${container}/${blobName} no longer exists` };
+  const begun = await beginFile(deps, blob, info);
+  if ('status' in begun) return begun;
+  const route = await pinChunkRoute(deps, begun);
+  if ('reason' in route) return failFile(deps, begun.fileId, route.reason, `extract: ${blobName}: ${route.reason}`);
+  return extractPinnedFile(deps, { ...begun, container, etag: info.etag }, route);
+}
+
+/**
+ * Records the file in the manifest under its id; an outcome instead when there is nothing to extract
+ * (already extracted, or no dataset declared for its folder).
+ */
+async function beginFile(
+  deps: ExtractDependencies,
+  { container, blobName }: LandedBlob,
+  info: BlobInfo,
+): Promise<ExtractedFile | ExtractOutcome> {
   const fileId = fileIdFor(container, blobName, info);
   const dataset = datasetForBlobName(deps.datasets, blobName);
   const undeclared = dataset ? undefined : undeclaredDatasetOf(deps.datasets, blobName);
-  const now = () => deps.clock().toISOString();
-
   const begun = await deps.manifest.beginFile({
     fileId,
     dataset: dataset?.name ?? undeclared?.recordedAs ?? '',
     blobName,
     blobEtag: info.etag,
-    receivedAt: now(),
+    receivedAt: deps.clock().toISOString(),
   });
   if (!begun.created && (begun.manifest.state === 'loading' || begun.manifest.state === 'complete')) {
     deps.log.info(`extract: ${blobName} (file ${fileId}) was already extracted; skipping`);
@@ -183,11 +212,16 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
   }
   if (!dataset) {
     const reason = undeclared?.reason ?? `no dataset for '${blobName}'`;
-    await deps.manifest.failFile(fileId, reason, now());
-    deps.log.warn(`extract: ${reason}`);
-    return { status: 'failed', fileId, reason };
+    return failFile(deps, fileId, reason, `extract: ${reason}`);
   }
+  return { dataset, fileId, blobName };
+}
 
+/**
+ * Pins how the file is cut on its first attempt and reads that plan back on a retry; the reason
+ * instead when the declaration changed since the plan was pinned (a retry could not cut it the same way).
+ */
+async function pinChunkRoute(deps: ExtractDependencies, { dataset, fileId }: ExtractedFile): Promise<ChunkRoute | { reason: string }> {
   const partitionIds = await deps.records.partitionIds();
   const declaration = declarationFingerprint(dataset);
   const plan = await deps.plans.pin(
@@ -200,48 +234,46 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
       declaration,
     },
   );
-  if (plan.declaration !== declaration) {
-    const change =
-      plan.datasetVersion === dataset.version ? `still version ${dataset.version}` : `version ${plan.datasetVersion} → ${dataset.version}`;
-    const reason =
+  if (plan.declaration === declaration) return { plan, partitionIds };
+  const change =
+    plan.datasetVersion === dataset.version ? `still version ${dataset.version}` : `version ${plan.datasetVersion} → ${dataset.version}`;
+  return {
+    reason:
       `the declaration of dataset '${dataset.name}' changed (${change}) since this file was first extracted, so a retry cannot ` +
-      `cut it into the chunks already sent; upload the file under a new name to load it against the current declaration`;
-    await deps.manifest.failFile(fileId, reason, now());
-    deps.log.warn(`extract: ${blobName}: ${reason}`);
-    return { status: 'failed', fileId, reason };
-  }
+      `cut it into the chunks already sent; upload the file under a new name to load it against the current declaration`,
+  };
+}
+
+/** Reads the file's rows into chunk events and its rejected rows into the sink, and records the counts. */
+async function extractPinnedFile(
+  deps: ExtractDependencies,
+  file: ExtractedFile & { readonly container: string; readonly etag: string },
+  route: ChunkRoute,
+): Promise<ExtractOutcome> {
+  const { dataset, fileId, blobName } = file;
   const writer = deps.rejected.open({ dataset: dataset.name, fileId, blobName });
   try {
-    const counts = await extractRows(
-      deps,
-      dataset,
-      fileId,
-      blobName,
-      await deps.blobs.read(container, blobName, info.etag),
-      { plan, partitionIds },
-      writer,
-    );
+    const counts = await extractRows(deps, file, await deps.blobs.read(file.container, blobName, file.etag), route, writer);
     await writer.close();
-    if ('headerError' in counts) {
-      await deps.manifest.failFile(fileId, counts.headerError, now());
-      deps.log.warn(`extract: ${blobName}: ${counts.headerError}`);
-      return { status: 'failed', fileId, reason: counts.headerError };
-    }
-    await deps.manifest.finishExtract(fileId, counts, now());
+    if ('headerError' in counts) return failFile(deps, fileId, counts.headerError, `extract: ${blobName}: ${counts.headerError}`);
+    await deps.manifest.finishExtract(fileId, counts, deps.clock().toISOString());
     deps.log.info(
       `extract: ${blobName} (file ${fileId}): ${counts.totalRows} rows, ${counts.validRows} valid, ${counts.rejectedRows} rejected, ${counts.chunks} chunks`,
     );
     return { status: 'extracted', fileId, ...counts };
   } catch (error) {
     await writer.close().catch(() => undefined);
-    if (isEtlError(error, 'UNREADABLE_FILE')) {
-      // Not text at all (the header cannot be read): retrying cannot help, so the file fails now.
-      await deps.manifest.failFile(fileId, error.message, now());
-      deps.log.warn(`extract: ${blobName}: ${error.message}`);
-      return { status: 'failed', fileId, reason: error.message };
-    }
+    // Not text at all (the header cannot be read): retrying cannot help, so the file fails now.
+    if (isEtlError(error, 'UNREADABLE_FILE')) return failFile(deps, fileId, error.message, `extract: ${blobName}: ${error.message}`);
     throw error;
   }
+}
+
+/** Fails the file in the manifest with the reason, and warns with `logLine`. */
+async function failFile(deps: ExtractDependencies, fileId: string, reason: string, logLine: string): Promise<ExtractOutcome> {
+  await deps.manifest.failFile(fileId, reason, deps.clock().toISOString());
+  deps.log.warn(logLine);
+  return { status: 'failed', fileId, reason };
 }
 
 /** A file extract will not read: failed with the reason, under an id of its name alone (it has no version to read). */
@@ -255,64 +287,31 @@ async function refuseFile(deps: ExtractDependencies, { container, blobName }: La
   return { status: 'failed', fileId, reason };
 }
 
+/** The repeated-header row's reason: files joined together keep each file's header. */
+const REPEATED_HEADER = 'the header again: a line repeats the header (files joined together?)';
+
+/**
+ * The row loop, kept whole because it runs once per row: a valid row ends in one synchronous
+ * `FileChunks.add`, which makes no promise unless it cuts a chunk.
+ */
 async function extractRows(
   deps: ExtractDependencies,
-  dataset: DatasetDeclaration,
-  fileId: string,
-  blobName: string,
+  file: ExtractedFile,
   content: AsyncIterable<Uint8Array>,
-  route: { readonly plan: ChunkPlan; readonly partitionIds: readonly string[] },
+  route: ChunkRoute,
   rejected: RejectedRowWriter,
-): Promise<{ totalRows: number; validRows: number; rejectedRows: number; chunks: number } | { headerError: string }> {
+): Promise<ExtractCounts | { headerError: string }> {
+  const { dataset } = file;
   // Without a partition key, rows are spread by their whole text (each row still goes to one partition).
   const keyColumn = dataset.partitionKey === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionKey);
   const csv = dataset.csv ?? DEFAULT_CSV_DIALECT;
-  const { plan, partitionIds } = route;
+  const partitionCount = route.plan.partitionCount;
+  const chunks = new FileChunks(deps, file, route);
   let header: readonly string[] = [];
-  const pending = new Map<number, PendingChunk>();
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  let chunks = 0;
+  let binding: ReturnType<typeof bindHeader> | undefined;
   let totalRows = 0;
   let validRows = 0;
   let rejectedRows = 0;
-  let binding: ReturnType<typeof bindHeader> | undefined;
-
-  const encoder = new ChunkEventEncoder({
-    type: CHUNK_EVENT_TYPE,
-    v: 1,
-    dataset: dataset.name,
-    datasetVersion: dataset.version,
-    fileId,
-    blobName,
-  });
-
-  const publish = async (partitionIndex: number, chunk: PendingChunk): Promise<void> => {
-    const event = encoder.encode(chunk.rows, chunks);
-    chunks += 1;
-    // Rows are grouped by the plan's partitions; should the hub have fewer now, they fold onto its own.
-    const outgoing: OutgoingEvent = {
-      body: event.body,
-      partitionId: partitionIds[partitionIndex % partitionIds.length],
-      properties: event.properties,
-    };
-    const sending = deps.records.publish([outgoing]).then(
-      () => {
-        // The publisher is done with the body; a failed publish fails the file, so its body is left to the GC.
-        event.release();
-        inFlight.delete(sending);
-        deps.metrics?.increment('etl_chunks_published_total', { dataset: dataset.name });
-      },
-      (error: unknown) => {
-        inFlight.delete(sending);
-        failure ??= error;
-      },
-    );
-    inFlight.add(sending);
-    if (inFlight.size >= PUBLISH_CONCURRENCY) await Promise.race(inFlight);
-    if (failure) throw failure;
-  };
-
   // Batches, not single items: a promise per row was a large share of what each row allocated.
   for await (const items of readCsvBatches(content, { dialect: csv, encoding: csv.encoding })) {
     for (const item of items) {
@@ -331,11 +330,7 @@ async function extractRows(
       if (!binding?.ok) throw new EtlError('INTERNAL', 'the CSV reader yielded a row before the header');
       if (item.fields[0] === header[0] && item.fields.every((field, index) => field === header[index])) {
         rejectedRows += 1;
-        await rejected.write({
-          rowNumber: item.rowNumber,
-          raw: item.raw,
-          reason: 'the header again: a line repeats the header (files joined together?)',
-        });
+        await rejected.write({ rowNumber: item.rowNumber, raw: item.raw, reason: REPEATED_HEADER });
         continue;
       }
       const validation = validateRow(dataset, binding.binding, item.fields);
@@ -346,33 +341,122 @@ async function extractRows(
       }
       validRows += 1;
       const fields = binding.binding.indexes.map((index) => (item.fields[index] ?? '').trim());
-      const partitionIndex = partitionIndexFor(keyColumn < 0 ? item.raw : (fields[keyColumn] ?? ''), plan.partitionCount);
-      let chunk = pending.get(partitionIndex);
-      if (!chunk) {
-        chunk = { rows: encoder.startChunk(), bytes: 0 };
-        pending.set(partitionIndex, chunk);
-      }
-      const bytes = chunkRowBytes(fields);
-      if (chunk.rows.rowCount > 0 && chunk.bytes + bytes > plan.maxBytes) {
-        pending.delete(partitionIndex);
-        await publish(partitionIndex, chunk);
-        chunk = { rows: encoder.startChunk(), bytes: 0 };
-        pending.set(partitionIndex, chunk);
-      }
-      chunk.rows.add(item.rowNumber, fields);
-      chunk.bytes += bytes;
-      if (chunk.rows.rowCount >= plan.maxRows) {
-        pending.delete(partitionIndex);
-        await publish(partitionIndex, chunk);
-      }
+      const partitionIndex = partitionIndexFor(keyColumn < 0 ? item.raw : (fields[keyColumn] ?? ''), partitionCount);
+      const cutting = chunks.add(partitionIndex, item.rowNumber, fields);
+      if (cutting) await cutting;
     }
   }
-  if (!binding) {
-    // An empty file (not even a header) has no rows to account for.
-    return { totalRows: 0, validRows: 0, rejectedRows: 0, chunks: 0 };
+  // An empty file (not even a header) has no rows to account for.
+  if (!binding) return { totalRows: 0, validRows: 0, rejectedRows: 0, chunks: 0 };
+  return { totalRows, validRows, rejectedRows, chunks: await chunks.finish() };
+}
+
+/**
+ * The chunk events of one file: valid rows gathered per partition of the plan, a chunk cut before a
+ * row would take it past the plan's bytes or once it holds the plan's rows, and published with at
+ * most `PUBLISH_CONCURRENCY` in flight.
+ */
+class FileChunks {
+  private readonly encoder: ChunkEventEncoder;
+  private readonly pending = new Map<number, PendingChunk>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+  private published = 0;
+
+  constructor(
+    private readonly deps: Pick<ExtractDependencies, 'records' | 'metrics'>,
+    private readonly file: ExtractedFile,
+    private readonly route: ChunkRoute,
+  ) {
+    const { dataset, fileId, blobName } = file;
+    this.encoder = new ChunkEventEncoder({
+      type: CHUNK_EVENT_TYPE,
+      v: 1,
+      dataset: dataset.name,
+      datasetVersion: dataset.version,
+      fileId,
+      blobName,
+    });
   }
-  for (const [partitionIndex, chunk] of [...pending].sort(([a], [b]) => a - b)) await publish(partitionIndex, chunk);
-  await Promise.all(inFlight);
-  if (failure) throw failure;
-  return { totalRows, validRows, rejectedRows, chunks };
+
+  /**
+   * Adds a valid row to its partition's chunk. Returns the publish to await when a chunk was cut,
+   * undefined otherwise (the common case: no promise, nothing allocated beyond the row's bytes).
+   */
+  add(partitionIndex: number, rowNumber: number, fields: readonly string[]): Promise<void> | undefined {
+    const bytes = chunkRowBytes(fields);
+    const chunk = this.pending.get(partitionIndex) ?? this.start(partitionIndex);
+    if (chunk.rows.rowCount > 0 && chunk.bytes + bytes > this.route.plan.maxBytes) {
+      return this.cutThenAdd(partitionIndex, chunk, rowNumber, fields, bytes);
+    }
+    return this.append(partitionIndex, chunk, rowNumber, fields, bytes);
+  }
+
+  /** Publishes what is still gathered, in partition order, waits for every publish; returns how many chunks the file made. */
+  async finish(): Promise<number> {
+    for (const [partitionIndex, chunk] of [...this.pending].sort(([a], [b]) => a - b)) await this.publish(partitionIndex, chunk);
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+    return this.published;
+  }
+
+  private start(partitionIndex: number): PendingChunk {
+    const chunk = { rows: this.encoder.startChunk(), bytes: 0 };
+    this.pending.set(partitionIndex, chunk);
+    return chunk;
+  }
+
+  /** The row would take the chunk past the plan's bytes: the chunk is published first, the row starts the next one. */
+  private async cutThenAdd(
+    partitionIndex: number,
+    full: PendingChunk,
+    rowNumber: number,
+    fields: readonly string[],
+    bytes: number,
+  ): Promise<void> {
+    this.pending.delete(partitionIndex);
+    await this.publish(partitionIndex, full);
+    await this.append(partitionIndex, this.start(partitionIndex), rowNumber, fields, bytes);
+  }
+
+  private append(
+    partitionIndex: number,
+    chunk: PendingChunk,
+    rowNumber: number,
+    fields: readonly string[],
+    bytes: number,
+  ): Promise<void> | undefined {
+    chunk.rows.add(rowNumber, fields);
+    chunk.bytes += bytes;
+    if (chunk.rows.rowCount < this.route.plan.maxRows) return undefined;
+    this.pending.delete(partitionIndex);
+    return this.publish(partitionIndex, chunk);
+  }
+
+  private async publish(partitionIndex: number, chunk: PendingChunk): Promise<void> {
+    const event = this.encoder.encode(chunk.rows, this.published);
+    this.published += 1;
+    const { partitionIds } = this.route;
+    // Rows are grouped by the plan's partitions; should the hub have fewer now, they fold onto its own.
+    const outgoing: OutgoingEvent = {
+      body: event.body,
+      partitionId: partitionIds[partitionIndex % partitionIds.length],
+      properties: event.properties,
+    };
+    const sending = this.deps.records.publish([outgoing]).then(
+      () => {
+        // The publisher is done with the body; a failed publish fails the file, so its body is left to the GC.
+        event.release();
+        this.inFlight.delete(sending);
+        this.deps.metrics?.increment('etl_chunks_published_total', { dataset: this.file.dataset.name });
+      },
+      (error: unknown) => {
+        this.inFlight.delete(sending);
+        this.failure ??= error;
+      },
+    );
+    this.inFlight.add(sending);
+    if (this.inFlight.size >= PUBLISH_CONCURRENCY) await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
 }
