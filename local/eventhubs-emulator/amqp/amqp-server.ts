@@ -287,11 +287,20 @@ export class AmqpServer {
     }
   }
 
+  /** Routes every rhea event to the step that handles it. */
   private wire(): void {
-    const container = this.container;
-    const { broker, log } = this.options;
+    this.wireAttaches();
+    this.wireMessages();
+    this.wireCredit();
+    this.wireLinkCloses();
+    this.wireSessions();
+    this.wireConnections();
+  }
 
-    container.on('receiver_open', (context: EventContext) => {
+  /** A client's sender attaches our receiver (ingest), its receiver attaches our sender (delivery). */
+  private wireAttaches(): void {
+    const { broker, log } = this.options;
+    this.container.on('receiver_open', (context: EventContext) => {
       const receiver = context.receiver!;
       const state = this.states.get(context.connection);
       this.guard('attach', receiver, context, () => {
@@ -308,7 +317,7 @@ export class AmqpServer {
       });
     });
 
-    container.on('sender_open', (context: EventContext) => {
+    this.container.on('sender_open', (context: EventContext) => {
       const sender = context.sender!;
       const state = this.states.get(context.connection);
       this.guard('attach', sender, context, () => {
@@ -326,8 +335,11 @@ export class AmqpServer {
         process.nextTick(() => result.handler.onSendable?.());
       });
     });
+  }
 
-    container.on('message', (context: EventContext) => {
+  /** A message on `$cbs` or `$management` is a request with a reply; any other goes to its link's handler. */
+  private wireMessages(): void {
+    this.container.on('message', (context: EventContext) => {
       const receiver = context.receiver!;
       const state = this.states.get(context.connection);
       const delivery = context.delivery!;
@@ -335,20 +347,8 @@ export class AmqpServer {
         if (!state) return;
         const address = parseEntityAddress(receiver.target?.address);
         if (address?.kind === 'cbs' || address?.kind === 'management') {
-          const request = context.message as unknown as CbsRequest & ManagementRequest;
           delivery.accept();
-          const reply =
-            address.kind === 'cbs'
-              ? handleCbsRequest(request, state, broker.config.sasKeys, broker.clock())
-              : this.managementReply(request, state);
-          const channel = state.replyChannelFor(address.kind, request.reply_to, receiver.session);
-          if (!channel) {
-            log(
-              `no reply link ${request.reply_to === undefined ? `for $${address.kind} on this connection` : `'${request.reply_to}'`}; the reply is dropped`,
-            );
-            return;
-          }
-          channel.send(reply);
+          this.replyToRequest(address.kind, context, state);
           return;
         }
         const handler = state.handlers.get(receiver);
@@ -356,40 +356,58 @@ export class AmqpServer {
         handler?.onMessage?.(context.message, format, delivery);
       });
     });
+  }
 
-    container.on('sendable', (context: EventContext) => {
+  /** Answers a `$cbs` or `$management` request on the reply link the client named. */
+  private replyToRequest(kind: 'cbs' | 'management', context: EventContext, state: ConnectionState): void {
+    const { broker, log } = this.options;
+    const request = context.message as unknown as CbsRequest & ManagementRequest;
+    const reply =
+      kind === 'cbs' ? handleCbsRequest(request, state, broker.config.sasKeys, broker.clock()) : this.managementReply(request, state);
+    const channel = state.replyChannelFor(kind, request.reply_to, context.receiver!.session);
+    if (!channel) {
+      log(
+        `no reply link ${request.reply_to === undefined ? `for $${kind} on this connection` : `'${request.reply_to}'`}; the reply is dropped`,
+      );
+      return;
+    }
+    channel.send(reply);
+  }
+
+  private wireCredit(): void {
+    this.container.on('sendable', (context: EventContext) => {
       const sender = context.sender!;
       this.guard('credit', sender, context, () => this.states.get(context.connection)?.handlers.get(sender)?.onSendable?.());
     });
 
-    container.on('sender_draining', (context: EventContext) => {
+    this.container.on('sender_draining', (context: EventContext) => {
       const sender = context.sender!;
       this.guard('drain', sender, context, () => this.states.get(context.connection)?.handlers.get(sender)?.onDrain?.());
     });
+  }
 
+  private wireLinkCloses(): void {
+    const { broker, log } = this.options;
     const closeLink = (context: EventContext) => {
       const link = (context.sender ?? context.receiver) as Link | undefined;
       const state = this.states.get(context.connection);
       if (link && state?.remove(link)) broker.metrics.openLinks--;
     };
-    container.on('sender_close', closeLink);
-    container.on('receiver_close', closeLink);
+    this.container.on('sender_close', closeLink);
+    this.container.on('receiver_close', closeLink);
     const condition = (error: unknown) => String((error as { condition?: string } | undefined)?.condition ?? '');
-    container.on('sender_error', (context: EventContext) =>
+    this.container.on('sender_error', (context: EventContext) =>
       log(`receiver link '${context.sender?.name}' closed by client: ${condition(context.sender?.error)}`),
     );
-    container.on('receiver_error', (context: EventContext) =>
+    this.container.on('receiver_error', (context: EventContext) =>
       log(`sender link '${context.receiver?.name}' closed by client: ${condition(context.receiver?.error)}`),
     );
+  }
 
-    container.on('connection_open', (context: EventContext) => {
-      if (!this.refused.has(context.connection)) return;
-      log(
-        `refusing connection ${context.connection.options.id}: ${broker.config.limits.maxConnections} connections are open (limits.maxConnections)`,
-      );
-    });
-
-    container.on('session_open', (context: EventContext) => {
+  /** Sessions above channel-max close the connection; a closed session takes its links with it. */
+  private wireSessions(): void {
+    const { broker, log } = this.options;
+    this.container.on('session_open', (context: EventContext) => {
       const channel = (context.session as unknown as { remote: { channel?: number } }).remote.channel ?? 0;
       if (channel > CHANNEL_MAX) {
         log(`closing connection ${context.connection.options.id}: session on channel ${channel} above channel-max ${CHANNEL_MAX}`);
@@ -397,14 +415,26 @@ export class AmqpServer {
       }
     });
 
-    container.on('session_close', (context: EventContext) => {
+    this.container.on('session_close', (context: EventContext) => {
       const state = this.states.get(context.connection);
       if (!state) return;
       for (const link of [...state.handlers.keys()]) {
         if (link.session === context.session && state.remove(link)) broker.metrics.openLinks--;
       }
     });
-    container.on('session_error', (context: EventContext) => log(`session closed with error on ${context.connection.options.id}`));
+    this.container.on('session_error', (context: EventContext) => log(`session closed with error on ${context.connection.options.id}`));
+  }
+
+  /** Connection open (refusals are logged), close and errors; a closed connection's links are counted off. */
+  private wireConnections(): void {
+    const container = this.container;
+    const { broker, log } = this.options;
+    container.on('connection_open', (context: EventContext) => {
+      if (!this.refused.has(context.connection)) return;
+      log(
+        `refusing connection ${context.connection.options.id}: ${broker.config.limits.maxConnections} connections are open (limits.maxConnections)`,
+      );
+    });
 
     const dropConnection = (context: EventContext) => {
       this.refused.delete(context.connection);
