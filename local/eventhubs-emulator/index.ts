@@ -10,7 +10,7 @@ import { startMetricsServer, type MetricsServer } from './metrics/metrics-http-s
 import { AmqpServer, type TlsListenerOptions } from './amqp/amqp-server.js';
 import { EmulatorError } from './emulator-error.js';
 import { parseEmulatorConfig } from './config/config-schema.js';
-import { normalizeConfig, type EmulatorConfig } from './config/emulator-config.js';
+import { normalizeConfig, type EmulatorConfig, type NormalizedConfig } from './config/emulator-config.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { FilePartitionLog } from './storage/file-partition-log.js';
 import { MemoryPartitionLog } from './storage/memory-partition-log.js';
@@ -143,6 +143,39 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
   const host = options.host ?? '127.0.0.1';
   const startedAt = Date.now();
   const dataDir = options.dataDir;
+  const unlock = dataDir === undefined ? async () => undefined : await lockDataDir(dataDir);
+  let broker: EventHubBroker;
+  try {
+    broker = await openBroker(config, { dataDir, startedAt, log });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+  const server = new AmqpServer({
+    broker,
+    host,
+    port: options.port ?? 5672,
+    tls,
+    namespaceHost: 'localhost',
+    log,
+  });
+  let listening: Listening;
+  try {
+    listening = await listen(server, broker, host, options.metricsPort);
+  } catch (error) {
+    await server.close();
+    await broker.close();
+    await unlock();
+    throw error;
+  }
+  return runEmulator({ broker, server, unlock, host, ...listening });
+}
+
+/** Opens the broker over each partition's log: in memory, or files under `dataDir` that survive restarts. */
+async function openBroker(
+  config: NormalizedConfig,
+  { dataDir, startedAt, log }: { dataDir: string | undefined; startedAt: number; log: (line: string) => void },
+): Promise<EventHubBroker> {
   const hubDirectory = (hub: string) => join(dataDir ?? '', hub.toLowerCase());
   const openLog = async (hub: string, partitionId: string): Promise<PartitionLog> =>
     dataDir === undefined
@@ -162,42 +195,30 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions):
     return readOrCreateHubCreatedAt(hubDirectory(hub), startedAt);
   };
   const metrics = new EmulatorMetrics();
-  const unlock = dataDir === undefined ? async () => undefined : await lockDataDir(dataDir);
-  let broker: EventHubBroker;
-  try {
-    broker = await EventHubBroker.open(config, openLog, createdAt, metrics);
-  } catch (error) {
-    await unlock();
-    throw error;
-  }
-  const server = new AmqpServer({
-    broker,
-    host,
-    port: options.port ?? 5672,
-    tls,
-    namespaceHost: 'localhost',
-    log,
-  });
-  let ports: { port: number; tlsPort?: number };
-  try {
-    ports = await server.listen();
-  } catch (error) {
-    await server.close();
-    await broker.close();
-    await unlock();
-    throw error;
-  }
-  let metricsServer: MetricsServer | undefined;
-  if (options.metricsPort !== undefined) {
-    try {
-      metricsServer = await startMetricsServer(broker, host, options.metricsPort);
-    } catch (error) {
-      await server.close();
-      await broker.close();
-      await unlock();
-      throw error;
-    }
-  }
+  return EventHubBroker.open(config, openLog, createdAt, metrics);
+}
+
+interface Listening {
+  ports: { port: number; tlsPort?: number };
+  metricsServer: MetricsServer | undefined;
+}
+
+/** Opens the AMQP listeners, then the metrics server if asked for; the caller closes what a throw leaves. */
+async function listen(server: AmqpServer, broker: EventHubBroker, host: string, metricsPort: number | undefined): Promise<Listening> {
+  const ports = await server.listen();
+  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer(broker, host, metricsPort);
+  return { ports, metricsServer };
+}
+
+/** Starts retention (now and every RETENTION_CHECK_MS) and hands out the endpoints and a close that runs once. */
+function runEmulator({
+  broker,
+  server,
+  unlock,
+  host,
+  ports,
+  metricsServer,
+}: Listening & { broker: EventHubBroker; server: AmqpServer; unlock: () => Promise<void>; host: string }): RunningEventHubsEmulator {
   broker.applyRetention();
   const retention = setInterval(() => broker.applyRetention(), RETENTION_CHECK_MS);
   retention.unref();
