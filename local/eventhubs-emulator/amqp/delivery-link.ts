@@ -34,6 +34,22 @@ const WINDOW_RETRY_MS = 2;
 /** Events read from the log per pass; bounds the work done before yielding to the event loop. */
 const READ_CHUNK = 256;
 
+/** What a delivery link reads and how: named, so no call site passes a bare `true`. */
+export interface DeliveryLinkSettings {
+  consumerGroup: string;
+  startSequenceNumber: number;
+  ownerLevel: number | undefined;
+  /** The client asked for the partition's last-enqueued values on every event. */
+  withRuntimeInfo: boolean;
+  counters: PartitionCounters;
+  /**
+   * `limits.maxUnreadBytesPerConnection`: no transfers are handed to rhea while the connection's
+   * socket holds more than this that the client has not read. A client that grants credit and then
+   * reads slowly would otherwise make the server buffer up to credit × event size.
+   */
+  maxUnreadBytes: number;
+}
+
 /**
  * A consumer's link to one partition in one consumer group: sends events from its position on, only
  * while the client grants credit, so a slow consumer never makes the server buffer without bound.
@@ -48,22 +64,23 @@ export class DeliveryLink implements LinkHandler, RegisteredReader {
   private continuation: NodeJS.Immediate | undefined;
   private readonly unsubscribe: () => void;
 
+  private readonly consumerGroup: string;
+  readonly ownerLevel: number | undefined;
+  private readonly withRuntimeInfo: boolean;
+  private readonly counters: PartitionCounters;
+  private readonly maxUnreadBytes: number;
+
   constructor(
     private readonly sender: Sender,
     private readonly partition: PartitionState,
-    private readonly consumerGroup: string,
-    startSequenceNumber: number,
-    readonly ownerLevel: number | undefined,
-    private readonly withRuntimeInfo: boolean,
-    private readonly counters: PartitionCounters,
-    /**
-     * `limits.maxUnreadBytesPerConnection`: no transfers are handed to rhea while the connection's
-     * socket holds more than this that the client has not read. A client that grants credit and then
-     * reads slowly would otherwise make the server buffer up to credit × event size.
-     */
-    private readonly maxUnreadBytes: number,
+    settings: DeliveryLinkSettings,
   ) {
-    this.nextSequenceNumber = startSequenceNumber;
+    this.consumerGroup = settings.consumerGroup;
+    this.ownerLevel = settings.ownerLevel;
+    this.withRuntimeInfo = settings.withRuntimeInfo;
+    this.counters = settings.counters;
+    this.maxUnreadBytes = settings.maxUnreadBytes;
+    this.nextSequenceNumber = settings.startSequenceNumber;
     this.unsubscribe = partition.onAppend(() => this.onSendable());
   }
 

@@ -1,6 +1,6 @@
 import rhea, { type Receiver, type Sender } from 'rhea';
-import type { EventHubBroker } from '../broker/event-hub-broker.js';
-import { parseEntityAddress } from '../core/entity-address.js';
+import type { EventHubBroker, HubState, PartitionState } from '../broker/event-hub-broker.js';
+import { parseEntityAddress, type EntityAddress } from '../core/entity-address.js';
 import { parseStartPosition, type StartPosition } from '../core/event-position-filter.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { Conditions, entityNotFound, type AmqpErrorInfo } from './amqp-conditions.js';
@@ -144,6 +144,38 @@ export function attachOutgoing(sender: Sender, context: AttachContext): AttachRe
       },
     };
   }
+  const target = consumerPartition(entity, context);
+  if ('error' in target) return target;
+  const { hub, partition } = target;
+  if (context.requireToken && !isAuthorized(context.state, address ?? '')) return { error: notAuthorized(address ?? '') };
+
+  const position = requestedStartPosition(sender);
+  if ('error' in position) return position;
+  const start = startSequenceNumber(position.position, partition.log);
+  if (typeof start !== 'number') return { error: start };
+
+  const { ownerLevel, withRuntimeInfo } = stateDeliveryAttach(sender);
+  const reader = new DeliveryLink(sender, partition, {
+    consumerGroup: entity.consumerGroup,
+    startSequenceNumber: start,
+    ownerLevel,
+    withRuntimeInfo,
+    counters: context.broker.metrics.counters(hub.name, partition.id),
+    maxUnreadBytes: context.broker.config.limits.maxUnreadBytesPerConnection,
+  });
+  const admitted = partition.readers(entity.consumerGroup).admit(reader);
+  if (!admitted.admitted) {
+    reader.onClose();
+    return { error: { condition: admitted.condition, description: admitted.description } };
+  }
+  return { handler: reader };
+}
+
+/** The hub, consumer group and partition a consumer address names, or the error Azure gives for the first missing one. */
+function consumerPartition(
+  entity: Extract<EntityAddress, { kind: 'consumer' }>,
+  context: AttachContext,
+): { hub: HubState; partition: PartitionState } | { error: AmqpErrorInfo } {
   const hub = context.broker.hub(entity.hub);
   if (!hub) return { error: entityNotFound(`sb://${context.namespaceHost}/${entity.hub}`) };
   if (!hub.hasConsumerGroup(entity.consumerGroup)) {
@@ -151,8 +183,11 @@ export function attachOutgoing(sender: Sender, context: AttachContext): AttachRe
   }
   const partition = hub.partition(entity.partitionId);
   if (!partition) return { error: invalidPartition(hub.partitions.length) };
-  if (context.requireToken && !isAuthorized(context.state, address ?? '')) return { error: notAuthorized(address ?? '') };
+  return { hub, partition };
+}
 
+/** The start position the link's selector filter asks for (latest without one); any other filter is refused. */
+function requestedStartPosition(sender: Sender): { position: StartPosition } | { error: AmqpErrorInfo } {
   const filters = (sender.source as { filter?: Record<string, unknown> } | undefined)?.filter ?? {};
   let position: StartPosition = { kind: 'latest' };
   for (const [name, value] of Object.entries(filters)) {
@@ -164,35 +199,20 @@ export function attachOutgoing(sender: Sender, context: AttachContext): AttachRe
     if (!parsed) return { error: { condition: Conditions.notImplemented, description: `The selector '${expression}' is not supported.` } };
     position = parsed;
   }
-  const start = startSequenceNumber(position, partition.log);
-  if (typeof start !== 'number') return { error: start };
+  return { position };
+}
 
+/** Reads the owner level and capabilities the client asked for and states the attach answer's delivery fields. */
+function stateDeliveryAttach(sender: Sender): { ownerLevel: number | undefined; withRuntimeInfo: boolean } {
   const properties = (sender.properties ?? {}) as Record<string, unknown>;
   const epoch = properties[EPOCH_PROPERTY];
   const ownerLevel = epoch === undefined || epoch === null ? undefined : Number(epoch);
   const capabilities = symbols(sender.desired_capabilities);
-  const withRuntimeInfo = capabilities.includes(RUNTIME_METRIC_CAPABILITY);
   const internals = (sender as unknown as LinkInternals).local.attach;
   // Pre-settled: the SDK accepts everything it gets, so tracking settlement would only cost round trips.
   internals.snd_settle_mode = 1;
   if (capabilities.length > 0) internals.offered_capabilities = capabilities;
   // The owner level in effect, stated back as a long, the type the clients send it as.
   if (ownerLevel !== undefined) internals.properties = { [EPOCH_PROPERTY]: types.wrap_long(ownerLevel) };
-
-  const reader = new DeliveryLink(
-    sender,
-    partition,
-    entity.consumerGroup,
-    start,
-    ownerLevel,
-    withRuntimeInfo,
-    context.broker.metrics.counters(hub.name, partition.id),
-    context.broker.config.limits.maxUnreadBytesPerConnection,
-  );
-  const admitted = partition.readers(entity.consumerGroup).admit(reader);
-  if (!admitted.admitted) {
-    reader.onClose();
-    return { error: { condition: admitted.condition, description: admitted.description } };
-  }
-  return { handler: reader };
+  return { ownerLevel, withRuntimeInfo: capabilities.includes(RUNTIME_METRIC_CAPABILITY) };
 }
