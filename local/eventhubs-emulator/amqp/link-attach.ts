@@ -110,7 +110,7 @@ function startSequenceNumber(position: StartPosition, log: PartitionLog): number
     case 'latest':
       return info.lastSequenceNumber + 1;
     case 'offset':
-      return log.sequenceNumberAfterOffset(position.offset, position.inclusive);
+      return log.sequenceNumberAfterOffset(position.offset, { inclusive: position.inclusive });
     case 'time':
       return log.sequenceNumberAfterTime(position.inclusive ? position.timeMs - 1 : position.timeMs);
     case 'sequence': {

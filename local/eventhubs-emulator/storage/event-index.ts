@@ -95,7 +95,7 @@ export class EventIndex {
   }
 
   /** First held sequence number whose value in `values` passes `after` (binary search; values ascend). */
-  private firstAfter(values: Float64Array, limit: number, inclusive: boolean): number {
+  private firstAfter(values: Float64Array, limit: number, { inclusive }: { inclusive: boolean }): number {
     let low = this.head;
     let high = this.tail;
     while (low < high) {
@@ -108,12 +108,12 @@ export class EventIndex {
     return this.headSequence + (low - this.head);
   }
 
-  sequenceNumberAfterOffset(offset: number, inclusive: boolean): number {
-    return this.firstAfter(this.offsets, offset, inclusive);
+  sequenceNumberAfterOffset(offset: number, bound: { inclusive: boolean }): number {
+    return this.firstAfter(this.offsets, offset, bound);
   }
 
   sequenceNumberAfterTime(timeMs: number): number {
-    return this.firstAfter(this.times, timeMs, false);
+    return this.firstAfter(this.times, timeMs, { inclusive: false });
   }
 
   /** Drops events from the head: those enqueued before `olderThanMs`, then oldest beyond `maxBytes`; keeps the last one. Returns how many went. */

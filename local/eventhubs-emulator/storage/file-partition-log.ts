@@ -313,8 +313,8 @@ export class FilePartitionLog implements PartitionLog {
     return found;
   }
 
-  sequenceNumberAfterOffset(offset: number, inclusive: boolean): number {
-    return this.index.sequenceNumberAfterOffset(offset, inclusive);
+  sequenceNumberAfterOffset(offset: number, bound: { inclusive: boolean }): number {
+    return this.index.sequenceNumberAfterOffset(offset, bound);
   }
 
   sequenceNumberAfterTime(timeMs: number): number {

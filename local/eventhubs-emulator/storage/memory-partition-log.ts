@@ -38,8 +38,8 @@ export class MemoryPartitionLog implements PartitionLog {
     return events;
   }
 
-  sequenceNumberAfterOffset(offset: number, inclusive: boolean): number {
-    return this.index.sequenceNumberAfterOffset(offset, inclusive);
+  sequenceNumberAfterOffset(offset: number, bound: { inclusive: boolean }): number {
+    return this.index.sequenceNumberAfterOffset(offset, bound);
   }
 
   sequenceNumberAfterTime(timeMs: number): number {

@@ -51,7 +51,7 @@ export interface PartitionLog {
   /** Events from `fromSequenceNumber` on that are durable, at most `maxCount` of them. */
   read(fromSequenceNumber: number, maxCount: number): StoredEvent[];
   /** Sequence number of the first held event whose offset is > (or ≥ when inclusive) `offset`. */
-  sequenceNumberAfterOffset(offset: number, inclusive: boolean): number;
+  sequenceNumberAfterOffset(offset: number, bound: { inclusive: boolean }): number;
   /** Sequence number of the first held event enqueued strictly after `timeMs`. */
   sequenceNumberAfterTime(timeMs: number): number;
   /** Drops events older than `olderThanMs` and, oldest first, beyond `maxBytes` (the last event stays). */
