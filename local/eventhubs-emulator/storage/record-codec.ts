@@ -47,8 +47,8 @@ export type DecodeResult =
   /** Bytes that are not a valid record. */
   | { kind: 'corrupt'; reason: string };
 
-/** Decodes the record at `at`; payload buffers are views into `buffer` unless `copy` is set. */
-export function decodeRecord(buffer: Buffer, at: number, copy = false): DecodeResult {
+/** Decodes the record at `at`; payload buffers are views into `buffer`. */
+export function decodeRecord(buffer: Buffer, at: number): DecodeResult {
   if (buffer.length - at < RECORD_HEADER_BYTES) return { kind: 'incomplete' };
   const size = buffer.readUInt32LE(at) + 4;
   if (size < RECORD_HEADER_BYTES) return { kind: 'corrupt', reason: `record length ${size} is too small` };
@@ -63,10 +63,9 @@ export function decodeRecord(buffer: Buffer, at: number, copy = false): DecodeRe
   let position = at + RECORD_HEADER_BYTES;
   const partitionKey = keyLength === NO_KEY ? undefined : buffer.toString('utf8', position, position + keyLength);
   position += keyBytes;
-  const slice = (start: number, end: number) => (copy ? Buffer.from(buffer.subarray(start, end)) : buffer.subarray(start, end));
-  const annotations = slice(position, position + annotationsLength);
+  const annotations = buffer.subarray(position, position + annotationsLength);
   position += annotationsLength;
-  const message = slice(position, at + size);
+  const message = buffer.subarray(position, at + size);
   if (annotationsAt > message.length) return { kind: 'corrupt', reason: 'annotation position beyond the message' };
   const record: EventRecord = { message, annotationsAt, annotations, partitionKey };
   return {
