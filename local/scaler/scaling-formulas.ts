@@ -126,53 +126,73 @@ function definedOnly<T extends object>(values: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(values ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-export function decideInstances(
-  input: { now: number; currentInstances: number; hubs: readonly HubPositions[]; queues?: readonly QueueLength[] },
-  state: ScalingState,
-  options: ScalingOptions,
-): { decision: ScalingDecision; state: ScalingState } {
+export interface ScalingInput {
+  readonly now: number;
+  readonly currentInstances: number;
+  readonly hubs: readonly HubPositions[];
+  readonly queues?: readonly QueueLength[];
+}
+
+export interface ScalingStep {
+  readonly decision: ScalingDecision;
+  readonly state: ScalingState;
+}
+
+/** One scaling step in the mode's model: Functions' target-based scaler or KEDA's HPA. */
+export function decideInstances(input: ScalingInput, state: ScalingState, options: ScalingOptions): ScalingStep {
+  return options.mode === 'functions' ? decideFunctions(input, state, options) : decideKeda(input, state, options);
+}
+
+function clampInstances(count: number, options: ScalingOptions): number {
+  return Math.min(Math.max(count, options.minInstances), options.maxInstances);
+}
+
+/** Functions: a target per hub and per queue, combined under the scale-out step; a lower hub target may be held. */
+function decideFunctions(input: ScalingInput, state: ScalingState, options: ScalingOptions): ScalingStep {
   const { now, currentInstances } = input;
-  const clamp = (count: number) => Math.min(Math.max(count, options.minInstances), options.maxInstances);
-  if (options.mode === 'functions') {
-    const previous = state.mode === 'functions' ? state.functions : {};
-    const next: Record<string, FunctionTargetState> = { ...previous };
-    const held: string[] = [];
-    const hubs = input.hubs.map((hub): HubLag => {
-      const key = hubKey(hub);
-      const unprocessedEvents = hubUnprocessedEvents(hub, 'functions');
-      const result = functionTarget(
-        { now, unprocessedEvents, partitionCount: hub.partitions.length },
-        previous[key] ?? INITIAL_FUNCTION_TARGET_STATE,
-        options.functions,
-      );
-      next[key] = result.state;
-      if (result.heldBack) held.push(key);
-      return { key, partitionCount: hub.partitions.length, unprocessedEvents, signal: result.target };
-    });
-    const concurrency = (input.queues ?? []).length > 0 ? functionsQueueConcurrency(options.functions) : 1;
-    const queues = (input.queues ?? []).map((queue): QueueSignal => ({
-      key: queue.queueName,
-      length: queue.length,
-      signal: functionsQueueTargetWorkerCount(queue.length, concurrency),
-    }));
-    const combined = combineFunctionTargets(
-      currentInstances,
-      [...hubs, ...queues].map((trigger) => trigger.signal),
-      options.functions.maxScaleOutStep,
+  const previous = state.mode === 'functions' ? state.functions : {};
+  const next: Record<string, FunctionTargetState> = { ...previous };
+  const held: string[] = [];
+  const hubs = input.hubs.map((hub): HubLag => {
+    const key = hubKey(hub);
+    const unprocessedEvents = hubUnprocessedEvents(hub, 'functions');
+    const result = functionTarget(
+      { now, unprocessedEvents, partitionCount: hub.partitions.length },
+      previous[key] ?? INITIAL_FUNCTION_TARGET_STATE,
+      options.functions,
     );
-    return {
-      decision: decision(
-        options.mode,
-        now,
-        currentInstances,
-        clamp(combined),
-        hubs,
-        queues,
-        held.length > 0 ? `scale-in held (${held.join(', ')})` : '',
-      ),
-      state: { mode: 'functions', functions: next },
-    };
-  }
+    next[key] = result.state;
+    if (result.heldBack) held.push(key);
+    return { key, partitionCount: hub.partitions.length, unprocessedEvents, signal: result.target };
+  });
+  const concurrency = (input.queues ?? []).length > 0 ? functionsQueueConcurrency(options.functions) : 1;
+  const queues = (input.queues ?? []).map((queue): QueueSignal => ({
+    key: queue.queueName,
+    length: queue.length,
+    signal: functionsQueueTargetWorkerCount(queue.length, concurrency),
+  }));
+  const combined = combineFunctionTargets(
+    currentInstances,
+    [...hubs, ...queues].map((trigger) => trigger.signal),
+    options.functions.maxScaleOutStep,
+  );
+  return {
+    decision: decision(
+      options.mode,
+      now,
+      currentInstances,
+      clampInstances(combined, options),
+      hubs,
+      queues,
+      held.length > 0 ? `scale-in held (${held.join(', ')})` : '',
+    ),
+    state: { mode: 'functions', functions: next },
+  };
+}
+
+/** KEDA: one metric per hub and per queue, fed to the HPA model with its own state. */
+function decideKeda(input: ScalingInput, state: ScalingState, options: ScalingOptions): ScalingStep {
+  const { now, currentInstances } = input;
   const hubs = input.hubs.map((hub) => ({
     key: hubKey(hub),
     partitionCount: hub.partitions.length,
@@ -201,7 +221,7 @@ export function decideInstances(
       options.mode,
       now,
       currentInstances,
-      clamp(result.replicas),
+      clampInstances(result.replicas, options),
       hubs.map((hub, index) => ({ ...hub, signal: result.metrics[index]! })),
       queues,
       result.active ? 'active' : 'inactive',
