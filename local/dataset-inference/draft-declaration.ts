@@ -164,39 +164,10 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
     decided: key.length === 0 ? '(none: row_hash)' : key.map((column) => column.name).join(', '),
     why: keyWhy,
   });
-
-  const eventTime = key.find(isTemporal) ?? columns.find((column) => isTemporal(column) && complete(column));
-  const window = eventTime === undefined ? undefined : windowFor(eventTime);
-  decisions.push({
-    what: 'eventTime',
-    decided: eventTime?.name ?? '(none)',
-    why:
-      eventTime === undefined
-        ? 'no date or timestamp column is filled in every row: facts only, no window aggregates or report'
-        : `${eventTime.declaration.type} column${eventTime === key.find(isTemporal) ? ' of the key' : ''}, never empty`,
-  });
-  if (window !== undefined) decisions.push({ what: 'windowMinutes', decided: String(window.minutes), why: window.why });
-
+  const { eventTime, window } = chooseEventTime(columns, key, decisions);
   const dimensions = chooseDimensions(columns, key, eventTime, rows.length, decisions);
   const measures = chooseMeasures(columns, key, eventTime, decisions);
-  const report =
-    eventTime === undefined || measures.length === 0 || dimensions.length === 0
-      ? undefined
-      : {
-          measure: (measures[0] as Working).name,
-          dimension: (dimensions[0] as Working).name,
-          percentile: 0.95,
-          sigma: 3,
-          minDistinctEvents: 1,
-        };
-  decisions.push({
-    what: 'report',
-    decided: report === undefined ? '(none)' : `p95 of ${report.measure} per ${report.dimension} and day`,
-    why:
-      report === undefined
-        ? 'a report needs an event time, a measure and a dimension'
-        : 'the first measure and dimension; every group reported (minDistinctEvents 1)',
-  });
+  const report = chooseReport(eventTime, measures, dimensions, decisions);
 
   const declared = declareColumns(columns, { key, eventTime, dimensions });
   const csv = csvDialect(options.csv);
@@ -222,6 +193,49 @@ export function draftDeclaration(header: readonly string[], rows: readonly (read
     })),
     decisions,
   };
+}
+
+/** The event time: a temporal key column, else the first temporal column never empty; and its window length. */
+function chooseEventTime(
+  columns: readonly Working[],
+  key: readonly Working[],
+  decisions: Decision[],
+): { eventTime: Working | undefined; window: { minutes: number; why: string } | undefined } {
+  const eventTime = key.find(isTemporal) ?? columns.find((column) => isTemporal(column) && complete(column));
+  const window = eventTime === undefined ? undefined : windowFor(eventTime);
+  decisions.push({
+    what: 'eventTime',
+    decided: eventTime?.name ?? '(none)',
+    why:
+      eventTime === undefined
+        ? 'no date or timestamp column is filled in every row: facts only, no window aggregates or report'
+        : `${eventTime.declaration.type} column${eventTime === key.find(isTemporal) ? ' of the key' : ''}, never empty`,
+  });
+  if (window !== undefined) decisions.push({ what: 'windowMinutes', decided: String(window.minutes), why: window.why });
+  return { eventTime, window };
+}
+
+/** The report: p95 of the first measure per first dimension and day, when there is an event time to window by. */
+function chooseReport(eventTime: Working | undefined, measures: readonly Working[], dimensions: readonly Working[], decisions: Decision[]) {
+  const report =
+    eventTime === undefined || measures.length === 0 || dimensions.length === 0
+      ? undefined
+      : {
+          measure: (measures[0] as Working).name,
+          dimension: (dimensions[0] as Working).name,
+          percentile: 0.95,
+          sigma: 3,
+          minDistinctEvents: 1,
+        };
+  decisions.push({
+    what: 'report',
+    decided: report === undefined ? '(none)' : `p95 of ${report.measure} per ${report.dimension} and day`,
+    why:
+      report === undefined
+        ? 'a report needs an event time, a measure and a dimension'
+        : 'the first measure and dimension; every group reported (minDistinctEvents 1)',
+  });
+  return report;
 }
 
 /** Each column of the header with its profile and inferred type. */
