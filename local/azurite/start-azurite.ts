@@ -4,14 +4,14 @@
  * configuration is parsed from `process.argv`, and a child keeps its loggers and timers out of the
  * caller's process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EtlError } from '../../shared/errors/etl-error.js';
 import type { ChildExit } from '../supervision/child-supervisor.js';
-import { exitWithParent } from '../supervision/exit-with-parent.js';
+import { spawnStackChild } from '../supervision/exit-with-parent.js';
 
 /** The well-known development account every Azure tool knows (public, not a secret). */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -68,6 +68,30 @@ function azuriteScript(): string {
 }
 
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<RunningAzurite> {
+  const { args, cwd } = await azuriteArguments(options);
+  // A stack child: Azurite must outlive the first moments of shutdown, so that the host can release
+  // its leases; close() stops it.
+  const { child, exited } = spawnStackChild(args, { cwd });
+  const recent: string[] = [];
+  try {
+    const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000, recent, options.log);
+    let closing: Promise<void> | undefined;
+    return {
+      connectionString: azuriteConnectionString(ports),
+      ...ports,
+      pid: child.pid!,
+      exited,
+      recentOutput: () => [...recent],
+      close: () => (closing ??= stop(child, exited)),
+    };
+  } catch (error) {
+    await stop(child, exited);
+    throw error;
+  }
+}
+
+/** Azurite's command line (loopback only, no telemetry) and the folder it runs in; creates the data folder. */
+async function azuriteArguments(options: StartAzuriteOptions): Promise<{ args: string[]; cwd: string }> {
   const silent = options.silent ?? true;
   const args = [
     azuriteScript(),
@@ -89,49 +113,14 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   ];
   if (silent) args.push('--silent');
   // Azurite refuses both at once: a location means persistence, none means memory only.
-  let cwd = tmpdir();
   if (options.location === undefined) {
     args.push('--inMemoryPersistence');
-  } else {
-    const location = resolve(options.location);
-    await mkdir(location, { recursive: true });
-    args.push('--location', location);
-    cwd = location;
+    return { args, cwd: tmpdir() };
   }
-
-  // Its own process group: a Ctrl-C in the terminal goes to the whole foreground group, and Azurite
-  // must outlive the first moments of shutdown so that the host can release its leases; close() stops it.
-  // It stops itself when this process is gone without stopping it (exit-with-parent).
-  const guard = exitWithParent();
-  const child = spawn(process.execPath, [...guard.execArgv, ...args], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    env: { ...process.env, ...guard.env },
-  });
-  const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  const recent: string[] = [];
-  // If the caller exits without close() (a crashed test run), take Azurite along rather than orphan it.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  void exited.then(() => process.removeListener('exit', killOnExit));
-  try {
-    const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000, recent, options.log);
-    let closing: Promise<void> | undefined;
-    return {
-      connectionString: azuriteConnectionString(ports),
-      ...ports,
-      pid: child.pid!,
-      exited,
-      recentOutput: () => [...recent],
-      close: () => (closing ??= stop(child, exited)),
-    };
-  } catch (error) {
-    await stop(child, exited);
-    throw error;
-  }
+  const location = resolve(options.location);
+  await mkdir(location, { recursive: true });
+  args.push('--location', location);
+  return { args, cwd: location };
 }
 
 /** Resolves with the ports once all three services listen; keeps the last 20 output lines in `recent` for good. */
