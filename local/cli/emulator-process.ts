@@ -4,13 +4,13 @@
  * Azurite: Ctrl-C reaches the stack's shutdown first, which then stops it in order; it stops itself
  * when the stack's process is gone (exit-with-parent).
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EmulatorConfig } from '../eventhubs-emulator/index.js';
 import type { ChildExit } from '../supervision/child-supervisor.js';
-import { exitWithParent } from '../supervision/exit-with-parent.js';
+import { spawnStackChild } from '../supervision/exit-with-parent.js';
 
 export interface EmulatorProcess {
   readonly connectionString: string;
@@ -39,11 +39,8 @@ export async function startEmulatorProcess(options: {
 }): Promise<EmulatorProcess> {
   const configFile = join(options.dataDir, 'emulator-config.json');
   await writeFile(configFile, JSON.stringify(options.config, null, 2) + '\n');
-  const guard = exitWithParent();
-  const child = spawn(
-    process.execPath,
+  const { child, exited } = spawnStackChild(
     [
-      ...guard.execArgv,
       '--import',
       'tsx',
       join(options.repositoryRoot, 'local', 'eventhubs-emulator', 'cli.ts'),
@@ -54,28 +51,10 @@ export async function startEmulatorProcess(options: {
       '--port',
       String(options.port),
     ],
-    { cwd: options.repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...guard.env } },
+    { cwd: options.repositoryRoot },
   );
-  const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.removeListener('exit', killOnExit));
-  const recent: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    recent.push(line);
-    if (recent.length > 20) recent.shift();
-    options.log(line.replace(/^\[eventhubs-emulator\] /, ''));
-  });
-  const connectionString = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve(line.trim()));
-    void exited.then((exit) =>
-      reject(
-        new Error(
-          `the Event Hubs emulator exited (code ${exit.code}, signal ${exit.signal}) before it was ready (is port ${options.port} taken?)`,
-        ),
-      ),
-    );
-  });
+  const recent = forwardLog(child, options.log);
+  const connectionString = await firstStdoutLine(child, exited, options.port);
   return {
     connectionString,
     port: connectionStringPort(connectionString),
@@ -90,4 +69,27 @@ export async function startEmulatorProcess(options: {
       clearTimeout(timer);
     },
   };
+}
+
+/** Passes the emulator's log lines (stderr) on without its prefix; returns the last 20, kept up to date. */
+function forwardLog(child: ChildProcess, log: (line: string) => void): string[] {
+  const recent: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    log(line.replace(/^\[eventhubs-emulator\] /, ''));
+  });
+  return recent;
+}
+
+/** The connection string the emulator prints on stdout once it listens; rejects if it exits first. */
+function firstStdoutLine(child: ChildProcess, exited: Promise<ChildExit>, port: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(line.trim()));
+    void exited.then((exit) =>
+      reject(
+        new Error(`the Event Hubs emulator exited (code ${exit.code}, signal ${exit.signal}) before it was ready (is port ${port} taken?)`),
+      ),
+    );
+  });
 }
