@@ -2,11 +2,10 @@
  * More local Functions host instances as child processes, sharing the Event Hubs partitions (through
  * the checkpoint store) and the landing queue with the in-process host, as scaled-out instances do.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ChildExit } from '../supervision/child-supervisor.js';
-import { exitWithParent } from '../supervision/exit-with-parent.js';
+import { spawnStackChild } from '../supervision/exit-with-parent.js';
 
 /** A Functions host process of the local stack: which functions it runs, and where. */
 export interface HostProcessInfo {
@@ -62,19 +61,9 @@ function hostArguments(options: ExtraHostOptions): string[] {
 }
 
 export async function startExtraHost(options: ExtraHostOptions): Promise<ExtraHost> {
-  const guard = exitWithParent();
-  // Its own process group, like Azurite and the emulator: a Ctrl-C reaches the stack first, which
-  // stops its hosts in order; the guard stops it when the stack's process is gone.
-  const child: ChildProcess = spawn(process.execPath, [...guard.execArgv, ...hostArguments(options)], {
-    cwd: options.repositoryRoot,
-    env: { ...process.env, ...options.settings, ...guard.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.removeListener('exit', killOnExit));
+  // A stack child, like Azurite and the emulator: a Ctrl-C reaches the stack first, which stops its
+  // hosts in order.
+  const { child, exited } = spawnStackChild(hostArguments(options), { cwd: options.repositoryRoot, env: options.settings });
   const recent: string[] = [];
   const output = (line: string) => {
     recent.push(line);
