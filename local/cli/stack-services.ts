@@ -55,49 +55,14 @@ export async function startServices(
   emulatorConfig: EmulatorConfig,
   emulatorMode: 'process' | 'in-process',
 ): Promise<RunningServices> {
-  const free = context.ports === 'free';
-  const location = join(context.stateDir, 'azurite');
-  let ports = free ? { blobPort: 0, queuePort: 0, tablePort: 0 } : { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
-  const azurite = await superviseChild(context, 'azurite', async () => {
-    const running = await startAzurite({ location, ...ports });
-    ports = { blobPort: running.blobPort, queuePort: running.queuePort, tablePort: running.tablePort };
-    return asChild(running);
-  });
-
-  const dataDir = join(context.stateDir, 'eventhubs');
-  const emulatorLog = (line: string) => context.log(`[eventhubs] ${line}`);
-  let port = free ? 0 : 5672;
-  if (emulatorMode === 'in-process') {
-    const emulator = await startEventHubsEmulator({ config: emulatorConfig, dataDir, port, log: emulatorLog });
-    context.onClose(() => emulator.close());
-    return {
-      storageConnectionString: azurite.current.running.connectionString,
-      eventHubsConnectionString: emulator.connectionString,
-      serviceProcesses: [
-        {
-          service: 'azurite',
-          get pid() {
-            return azurite.current.pid;
-          },
-        },
-        { service: 'eventhubs', pid: process.pid },
-      ],
-    };
-  }
-  const emulator = await superviseChild(context, 'eventhubs', async () => {
-    const running = await startEmulatorProcess({
-      repositoryRoot: context.repositoryRoot,
-      config: emulatorConfig,
-      dataDir,
-      port,
-      log: emulatorLog,
-    });
-    port = running.port;
-    return asChild(running);
-  });
+  const azurite = await superviseAzurite(context);
+  const eventHubs =
+    emulatorMode === 'in-process'
+      ? await startEmulatorInProcess(context, emulatorConfig)
+      : await superviseEmulator(context, emulatorConfig);
   return {
     storageConnectionString: azurite.current.running.connectionString,
-    eventHubsConnectionString: emulator.current.running.connectionString,
+    eventHubsConnectionString: eventHubs.connectionString,
     serviceProcesses: [
       {
         service: 'azurite',
@@ -105,13 +70,66 @@ export async function startServices(
           return azurite.current.pid;
         },
       },
-      {
-        service: 'eventhubs',
-        get pid() {
-          return emulator.current.pid;
-        },
-      },
+      eventHubs.process,
     ],
+  };
+}
+
+/** The Event Hubs emulator's connection string and the process that serves it. */
+interface EventHubsService {
+  readonly connectionString: string;
+  readonly process: ServiceProcessInfo;
+}
+
+const emulatorDataDir = (context: StackContext) => join(context.stateDir, 'eventhubs');
+const emulatorLog = (context: StackContext) => (line: string) => context.log(`[eventhubs] ${line}`);
+
+/** Azurite under supervision; a restart keeps the ports the first start got. */
+async function superviseAzurite(context: StackContext): Promise<Supervised<SupervisedChild & { readonly running: RunningAzurite }>> {
+  const location = join(context.stateDir, 'azurite');
+  let ports =
+    context.ports === 'free' ? { blobPort: 0, queuePort: 0, tablePort: 0 } : { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+  return superviseChild(context, 'azurite', async () => {
+    const running = await startAzurite({ location, ...ports });
+    ports = { blobPort: running.blobPort, queuePort: running.queuePort, tablePort: running.tablePort };
+    return asChild(running);
+  });
+}
+
+/** The emulator in this process: it stops at shutdown, and nothing restarts it. */
+async function startEmulatorInProcess(context: StackContext, emulatorConfig: EmulatorConfig): Promise<EventHubsService> {
+  const emulator = await startEventHubsEmulator({
+    config: emulatorConfig,
+    dataDir: emulatorDataDir(context),
+    port: context.ports === 'free' ? 0 : 5672,
+    log: emulatorLog(context),
+  });
+  context.onClose(() => emulator.close());
+  return { connectionString: emulator.connectionString, process: { service: 'eventhubs', pid: process.pid } };
+}
+
+/** The emulator as a supervised child process; a restart keeps the port the first start got. */
+async function superviseEmulator(context: StackContext, emulatorConfig: EmulatorConfig): Promise<EventHubsService> {
+  let port = context.ports === 'free' ? 0 : 5672;
+  const emulator = await superviseChild(context, 'eventhubs', async () => {
+    const running = await startEmulatorProcess({
+      repositoryRoot: context.repositoryRoot,
+      config: emulatorConfig,
+      dataDir: emulatorDataDir(context),
+      port,
+      log: emulatorLog(context),
+    });
+    port = running.port;
+    return asChild(running);
+  });
+  return {
+    connectionString: emulator.current.running.connectionString,
+    process: {
+      service: 'eventhubs',
+      get pid() {
+        return emulator.current.pid;
+      },
+    },
   };
 }
 
