@@ -200,17 +200,7 @@ async function remoteTarget(remote: RemoteLoadTarget): Promise<LoadTarget> {
 
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOutcome> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${Math.random().toString(36).slice(2, 6)}`;
-  const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
-  const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
-  if (plan.length > MAX_LIST_LIMIT) {
-    throw new Error(
-      `a load test follows its files through the status API, which lists at most ${MAX_LIST_LIMIT}: use at most ${MAX_LIST_LIMIT} files`,
-    );
-  }
-  if (options.remote && (options.autoscale || options.chunkRows !== undefined || Object.keys(options.functionInstances ?? {}).length > 0)) {
-    throw new Error('autoscale, chunk rows and instances per function shape the local stack: they do not apply to a running pipeline');
-  }
+  const { plan, outDir } = planRun(options);
   const target = options.remote ? await remoteTarget(options.remote) : await startLocalTarget(options);
   // Stops uploads still waiting for their time: on a failed upload, at the timeout, and when the
   // run fails (a failed status request must not leave uploads landing in a deployment's storage).
@@ -232,27 +222,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     stopUploads.abort();
     await uploads;
     if (uploaded.error !== undefined) throw uploaded.error;
-    const cpu = meter.cpu();
-
-    // Stage times are the pipeline's; a running pipeline's clock is brought onto this machine's.
-    const offset = target.remote ? target.status.clock.estimate() : undefined;
-    const since = (at: string | null | undefined) => (at ? (Date.parse(at) - (offset?.ms ?? 0) - startedAtMs) / 1000 : null);
-    const run: LoadRunResult = {
-      profile: options.profile,
-      description: LOAD_PROFILES[options.profile].description,
-      settings: runSettings(options, target, offset),
-      startedAt: new Date(startedAtMs).toISOString(),
-      samples,
-      files: plan.map((upload) => fileResult(upload, files.get(upload.blobName), uploaded.uploadedAt.get(upload.blobName) ?? null, since)),
-      cpu: cpu && cpu.processes.length > 0 ? cpu : undefined,
-      scaling:
-        options.autoscale && target.stack?.scaler
-          ? {
-              mode: options.autoscale.mode,
-              summary: summarizeScalerHistory(target.stack.scaler.history.filter((decision) => decision.at >= startedAtMs)),
-            }
-          : undefined,
-    };
+    const run = runResult(options, target, { plan, samples, files, uploaded, startedAtMs, cpu: meter.cpu() });
     const summary = summarize(run);
     const { report } = await writeLoadReport(outDir, run);
     const ok = summary.filesComplete === summary.files && summary.allBalanced;
@@ -262,6 +232,57 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestOut
     await uploads;
     await target.close();
   }
+}
+
+/** The run's uploads and report folder; refuses what the status API cannot follow or a running pipeline cannot take. */
+function planRun(options: LoadTestOptions): { plan: PlannedUpload[]; outDir: string } {
+  const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  const plan = planUploads(options.profile, { files: options.files, rows: options.rows, intervalSeconds: options.intervalSeconds, runId });
+  const outDir = resolve(options.outDir ?? join(REPOSITORY_ROOT, 'load-test-results', `${options.profile}-${runId}`));
+  if (plan.length > MAX_LIST_LIMIT) {
+    throw new Error(
+      `a load test follows its files through the status API, which lists at most ${MAX_LIST_LIMIT}: use at most ${MAX_LIST_LIMIT} files`,
+    );
+  }
+  if (options.remote && (options.autoscale || options.chunkRows !== undefined || Object.keys(options.functionInstances ?? {}).length > 0)) {
+    throw new Error('autoscale, chunk rows and instances per function shape the local stack: they do not apply to a running pipeline');
+  }
+  return { plan, outDir };
+}
+
+/** The run's result: samples, each file's stage times from the run's start, CPU and the scaler's decisions. */
+function runResult(
+  options: LoadTestOptions,
+  target: LoadTarget,
+  measured: {
+    readonly plan: readonly PlannedUpload[];
+    readonly samples: LoadSample[];
+    readonly files: Map<string, FileStatus>;
+    readonly uploaded: UploadProgress;
+    readonly startedAtMs: number;
+    readonly cpu: CpuUse | undefined;
+  },
+): LoadRunResult {
+  const { plan, samples, files, uploaded, startedAtMs, cpu } = measured;
+  // Stage times are the pipeline's; a running pipeline's clock is brought onto this machine's.
+  const offset = target.remote ? target.status.clock.estimate() : undefined;
+  const since = (at: string | null | undefined) => (at ? (Date.parse(at) - (offset?.ms ?? 0) - startedAtMs) / 1000 : null);
+  return {
+    profile: options.profile,
+    description: LOAD_PROFILES[options.profile].description,
+    settings: runSettings(options, target, offset),
+    startedAt: new Date(startedAtMs).toISOString(),
+    samples,
+    files: plan.map((upload) => fileResult(upload, files.get(upload.blobName), uploaded.uploadedAt.get(upload.blobName) ?? null, since)),
+    cpu: cpu && cpu.processes.length > 0 ? cpu : undefined,
+    scaling:
+      options.autoscale && target.stack?.scaler
+        ? {
+            mode: options.autoscale.mode,
+            summary: summarizeScalerHistory(target.stack.scaler.history.filter((decision) => decision.at >= startedAtMs)),
+          }
+        : undefined,
+  };
 }
 
 /** What the run has measured since it started: counters, dead letters and CPU. */
