@@ -51,6 +51,12 @@ function median(values: readonly number[]): number {
 
 const microseconds = (cpuSeconds: number, rows: number) => (cpuSeconds * 1e6) / rows;
 
+interface Reader {
+  readonly name: string;
+  readonly read: ReadBatches;
+  readonly shapes: readonly Shape[];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { rows: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '7' }, against: { type: 'string' } },
@@ -61,10 +67,20 @@ async function main(): Promise<void> {
     throw new Error('--rows and --rounds must be positive integers');
 
   const text = [...generateIotCsv({ rows, seed: 11 }).chunks].join('');
+  const readers = await benchReaders(benchShapes(text), values.against);
+  console.log(
+    `${rows} rows (${(Buffer.byteLength(text) / 1024 / 1024).toFixed(1)} MiB), ${rounds} rounds after one warm-up round, CPU of this process`,
+  );
+  if (values.against !== undefined) console.log(`--against: ${resolve(values.against)}`);
+  printSamples(await measureRounds(readers, rows, rounds));
+}
+
+/** The same rows in the four shapes the header lists. */
+function benchShapes(text: string): Shape[] {
   // Semicolons everywhere: quoted locations ("Building 3, floor 1") stay quoted, their comma becomes a semicolon.
   const semicolons = text.replaceAll(',', ';');
   const semicolonDialect = { delimiter: ';', quote: '"', escape: '"', skipRows: 0 };
-  const shapes: Shape[] = [
+  return [
     { name: 'utf-8 ,', chunks: chunked(Buffer.from(text, 'utf8')) },
     { name: 'utf-8 ;', chunks: chunked(Buffer.from(semicolons, 'utf8')), options: { dialect: semicolonDialect } },
     {
@@ -78,19 +94,22 @@ async function main(): Promise<void> {
       options: { dialect: semicolonDialect },
     },
   ];
+}
+
+/** This checkout's reader on every shape, and the `--against` reader on the default shape only. */
+async function benchReaders(shapes: readonly Shape[], against: string | undefined): Promise<Reader[]> {
   const other =
-    values.against === undefined
+    against === undefined
       ? undefined
-      : ((await import(pathToFileURL(resolve(values.against)).href)) as { readCsvBatches: ReadBatches }).readCsvBatches;
-  const readers: { name: string; read: ReadBatches; shapes: readonly Shape[] }[] = [
+      : ((await import(pathToFileURL(resolve(against)).href)) as { readCsvBatches: ReadBatches }).readCsvBatches;
+  return [
     { name: 'this checkout', read: readCsvBatches as ReadBatches, shapes },
     ...(other === undefined ? [] : [{ name: '--against', read: other, shapes: shapes.slice(0, 1) }]),
   ];
+}
 
-  console.log(
-    `${rows} rows (${(Buffer.byteLength(text) / 1024 / 1024).toFixed(1)} MiB), ${rounds} rounds after one warm-up round, CPU of this process`,
-  );
-  if (values.against !== undefined) console.log(`--against: ${resolve(values.against)}`);
+/** µs CPU per row for each reader and shape, round by round (A B A B …) after one warm-up round. */
+async function measureRounds(readers: readonly Reader[], rows: number, rounds: number): Promise<Map<string, number[]>> {
   const samples = new Map<string, number[]>();
   for (let round = 0; round <= rounds; round += 1) {
     for (const reader of readers) {
@@ -104,6 +123,10 @@ async function main(): Promise<void> {
       }
     }
   }
+  return samples;
+}
+
+function printSamples(samples: ReadonlyMap<string, readonly number[]>): void {
   const base = median(samples.get(`this checkout|utf-8 ,`) ?? []);
   console.log(
     `${'reader'.padEnd(14)} ${'shape'.padEnd(16)} ${'µs CPU/row (median)'.padStart(20)} ${'min'.padStart(7)} ${'max'.padStart(7)}  vs this checkout's utf-8 ,`,
