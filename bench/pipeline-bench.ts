@@ -186,6 +186,39 @@ async function extractPeakRss(
   const rows = Math.round((megabytes * 1024 * 1024) / 118); // ~118 bytes per generated row
   await writeGenerated(path, { rows, seed: 11, duplicateRate: 0.02, badRowRate: 0.01 });
   const fileMb = (await stat(path)).size / 1024 / 1024;
+  const build = await compileExtractChild(directory);
+  const stack = await startLocalStack({
+    stateDir: join(directory, 'extract-stack'),
+    ports: 'free',
+    partitions,
+    functionsHost: false,
+    log: () => {},
+    settings: { ETL_SQLITE_PATH: join(directory, 'extract.sqlite') },
+  });
+  try {
+    const results = [];
+    for (const [run, heapLimitMb] of heapLimitsMb.entries()) {
+      // Each run extracts the same content under its own name, so none is skipped as already extracted.
+      const name = `iot_events/big-${run}.csv`;
+      await uploadCsv(stack.blobService, name, createReadStream(path));
+      const started = performance.now();
+      const result = await runExtractChild(build, name, heapLimitMb, stack.settings);
+      results.push({
+        heapLimitMb,
+        peakMb: result.peakRssMb,
+        fileMb,
+        seconds: (performance.now() - started) / 1000,
+        rows: result.totalRows,
+      });
+    }
+    return results;
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Compiles bench/extract-only.ts with the build's settings into `<directory>/extract-build`; returns that folder. */
+async function compileExtractChild(directory: string): Promise<string> {
   const build = join(directory, 'extract-build');
   await mkdir(build);
   // The repository's packages (and type definitions) for compiled files that live outside it.
@@ -207,43 +240,26 @@ async function extractPeakRss(
   );
   const [compiled] = (await once(compiler, 'exit')) as [number];
   if (compiled !== 0) throw new Error(`compiling the extract child failed (tsc exited with ${compiled})`);
-  const stack = await startLocalStack({
-    stateDir: join(directory, 'extract-stack'),
-    ports: 'free',
-    partitions,
-    functionsHost: false,
-    log: () => {},
-    settings: { ETL_SQLITE_PATH: join(directory, 'extract.sqlite') },
+  return build;
+}
+
+/** Extracts the blob `name` in a compiled child under an optional heap limit; returns what the child reports last. */
+async function runExtractChild(
+  build: string,
+  name: string,
+  heapLimitMb: number | undefined,
+  settings: Readonly<Record<string, string>>,
+): Promise<{ peakRssMb: number; totalRows: number }> {
+  const flags = heapLimitMb ? [`--max-old-space-size=${heapLimitMb}`] : [];
+  const child = spawn(process.execPath, [...flags, join(build, 'bench', 'extract-only.js'), name], {
+    env: { ...process.env, ...settings },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  try {
-    const results = [];
-    for (const [run, heapLimitMb] of heapLimitsMb.entries()) {
-      // Each run extracts the same content under its own name, so none is skipped as already extracted.
-      const name = `iot_events/big-${run}.csv`;
-      await uploadCsv(stack.blobService, name, createReadStream(path));
-      const started = performance.now();
-      const flags = heapLimitMb ? [`--max-old-space-size=${heapLimitMb}`] : [];
-      const child = spawn(process.execPath, [...flags, join(build, 'bench', 'extract-only.js'), name], {
-        env: { ...process.env, ...stack.settings },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let output = '';
-      child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-      const [code] = (await once(child, 'exit')) as [number];
-      if (code !== 0) throw new Error(`extract child exited with ${code}`);
-      const result = JSON.parse(output.trim().split('\n').pop()!) as { peakRssMb: number; totalRows: number };
-      results.push({
-        heapLimitMb,
-        peakMb: result.peakRssMb,
-        fileMb,
-        seconds: (performance.now() - started) / 1000,
-        rows: result.totalRows,
-      });
-    }
-    return results;
-  } finally {
-    await stack.close();
-  }
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`extract child exited with ${code}`);
+  return JSON.parse(output.trim().split('\n').pop()!) as { peakRssMb: number; totalRows: number };
 }
 
 /** CPU microseconds per row. */
