@@ -1,8 +1,8 @@
 /**
  * `EtlStore` on one SQLite file (the local stack). Several processes share the file: WAL lets
- * readers run beside the one writer, busy_timeout makes a writer wait for the lock instead of
- * failing, and synchronous=NORMAL is durable across process crashes (WAL) at a fraction of FULL's
- * fsync cost.
+ * readers run beside the one writer, busy_timeout makes a writer wait a little for the lock (a
+ * longer lock is a transient error the retry loop waits out), and synchronous=NORMAL is durable
+ * across process crashes (WAL) at a fraction of FULL's fsync cost.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,6 +10,9 @@ import Database from 'better-sqlite3';
 import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { EtlStore } from '../../ports/etl-store.js';
 import { datasetTables } from '../dataset-tables.js';
+
+/** How long one statement waits for another process's write lock before failing as transient. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 import { migrateInTransaction, type MigrationDialect } from '../schema-migrations.js';
 import { runSync } from '../sql-steps.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION_TABLE, sqliteDatasetDdl } from './sqlite-schema.js';
@@ -24,7 +27,7 @@ import { SQLITE_INSERT_SCHEMA_VERSION, SQLITE_REGISTER_DATASET, SQLITE_SELECT_SC
 export interface SqliteEtlStoreOptions {
   /** Injected for tests; defaults to the system clock. */
   readonly now?: Clock;
-  /** How long a writer waits for another process's write lock. */
+  /** How long a writer waits for another process's write lock (default `SQLITE_BUSY_TIMEOUT_MS`). */
   readonly busyTimeoutMs?: number;
 }
 
@@ -45,7 +48,10 @@ export class SqliteEtlStore implements EtlStore {
     return sqliteCall('open', () => {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       const db = new Database(path);
-      db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 30_000)}`);
+      // better-sqlite3 waits for the lock inside a synchronous call, blocking the event loop (and
+      // every timer, such as a landing message's visibility renewal); so a short wait, and a longer
+      // lock is waited out by the retry loop with the loop free (docs/faults.md, "Retries").
+      db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS)}`);
       // 16 KiB pages, for a new file only (an existing one keeps its size): random uuid keys dirty an
       // index page per row, and bigger pages mean fewer of them to split, track and append to the
       // WAL. Measured: docs/benchmarks.md, "SQL load".

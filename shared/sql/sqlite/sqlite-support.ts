@@ -1,6 +1,7 @@
 /** Small pieces every SQLite adapter file needs: value conversion, error mapping, the clock. */
 import type { TypedValue } from '../../datasets/dataset-declaration.js';
 import { EtlError } from '../../errors/etl-error.js';
+import { DEFAULT_RETRY_POLICY, RetryBudget } from '../../runtime/retry.js';
 
 /** better-sqlite3 binds numbers, strings and null; booleans are stored as 0/1. */
 export function toSqliteValue(value: TypedValue | undefined): string | number | null {
@@ -18,13 +19,20 @@ export function toEtlError(error: unknown, what: string): EtlError {
   return new EtlError(transient ? 'SQL_TRANSIENT' : 'SQL_FAILED', `SQLite ${what} failed: ${message}`, { cause: error });
 }
 
-/** Runs a synchronous SQLite call as a promise, with errors mapped to `EtlError`. */
+/**
+ * Runs a synchronous SQLite call as a promise, with errors mapped to `EtlError`, under the one retry
+ * policy as Azure SQL's calls are: inside a handler's retry loop one attempt, elsewhere (extract's
+ * manifest calls, the outbox relay, the status API) retried on a budget of its own. The store's
+ * busy timeout is short, so a long lock reaches this loop as a transient error (docs/faults.md, "Retries").
+ */
 export async function sqliteCall<T>(what: string, call: () => T): Promise<T> {
-  try {
-    return call();
-  } catch (error) {
-    throw toEtlError(error, what);
-  }
+  return new RetryBudget(DEFAULT_RETRY_POLICY).run(async () => {
+    try {
+      return call();
+    } catch (error) {
+      throw toEtlError(error, what);
+    }
+  });
 }
 
 export type Clock = () => Date;
