@@ -2,6 +2,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { EtlError } from '../errors/etl-error.js';
 import type { BlobInfo, BlobSource } from '../ports/blob-source.js';
+import { storageStatusOf } from './conditional-json-blob.js';
 
 export type BlobServiceLike = Pick<BlobServiceClient, 'getContainerClient'>;
 
@@ -17,7 +18,7 @@ export class AzureBlobSource implements BlobSource {
         contentLength: properties.contentLength ?? 0,
       };
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      if (storageStatusOf(error) === 404) return undefined;
       throw new EtlError('STORAGE_FAILED', `reading properties of ${container}/${name} failed: ${(error as Error).message}`, {
         cause: error,
       });

@@ -5,6 +5,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { EtlError } from '../errors/etl-error.js';
+import { uploadJsonIf } from './conditional-json-blob.js';
 import type { ChunkPlan, ChunkPlanStore } from '../ports/chunk-plan-store.js';
 
 export type PlanContainerLike = Pick<ContainerClient, 'getBlockBlobClient'>;
@@ -18,22 +19,16 @@ export class BlobChunkPlanStore implements ChunkPlanStore {
 
   async pin(file: { readonly dataset: string; readonly fileId: string }, plan: ChunkPlan): Promise<ChunkPlan> {
     const blob = this.container.getBlockBlobClient(chunkPlanBlobName(file.dataset, file.fileId));
-    const text = JSON.stringify(plan);
+    let pinned: boolean;
     try {
-      await blob.upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: 'application/json' },
-        conditions: { ifNoneMatch: '*' },
-      });
-      return plan;
+      pinned = await uploadJsonIf(blob, plan, { ifNoneMatch: '*' });
     } catch (error) {
-      const status = (error as { statusCode?: number }).statusCode;
-      // 409: an earlier attempt pinned a plan (412 is what some versions answer for the same).
-      if (status !== 409 && status !== 412) {
-        throw new EtlError('STORAGE_FAILED', `writing the chunk plan of file ${file.fileId} failed: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      throw new EtlError('STORAGE_FAILED', `writing the chunk plan of file ${file.fileId} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
+    if (pinned) return plan;
+    // An earlier attempt pinned a plan: follow it.
     try {
       return JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as ChunkPlan;
     } catch (error) {

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { EtlError } from '../errors/etl-error.js';
+import { storageStatusOf, uploadJsonIf } from './conditional-json-blob.js';
 import type { DeadLetter, DeadLetterStage, DeadLetterStore, ParkedLetter, StoredDeadLetter } from '../ports/dead-letter-store.js';
 
 export type DeadLetterContainerLike = Pick<ContainerClient, 'getBlockBlobClient' | 'listBlobsFlat'>;
@@ -32,10 +33,6 @@ interface ListedLetter {
 
 function oldestFirst(a: ListedLetter, b: ListedLetter): number {
   return a.failedAt.localeCompare(b.failedAt) || a.name.localeCompare(b.name);
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
 }
 
 export class BlobDeadLetterStore implements DeadLetterStore {
@@ -153,23 +150,10 @@ export class BlobDeadLetterStore implements DeadLetterStore {
   }
 
   /** Upload under a condition; false when the condition does not hold (the blob exists, or changed). */
-  private async write(letter: DeadLetter, eventHash: string, conditions: { ifNoneMatch?: string; ifMatch?: string }): Promise<boolean> {
-    const text = JSON.stringify(letter);
+  private write(letter: DeadLetter, eventHash: string, conditions: { ifNoneMatch?: string; ifMatch?: string }): Promise<boolean> {
     const metadata: Record<string, string> = { letter: eventHash, failedat: letter.failedAt };
     if (letter.replayedAt) metadata.replayedat = letter.replayedAt;
-    try {
-      await this.blob(letter.stage, letter.id).upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: 'application/json' },
-        metadata,
-        conditions,
-      });
-      return true;
-    } catch (error) {
-      const status = statusOf(error);
-      // 409: created meanwhile (If-None-Match: *); 412: changed since read (If-Match); 404: deleted since read.
-      if (status === 409 || status === 412 || (status === 404 && conditions.ifMatch)) return false;
-      throw error;
-    }
+    return uploadJsonIf(this.blob(letter.stage, letter.id), letter, conditions, metadata);
   }
 
   private async read(name: string): Promise<StoredDeadLetter | undefined> {
@@ -179,7 +163,7 @@ export class BlobDeadLetterStore implements DeadLetterStore {
       for await (const chunk of response.readableStreamBody as AsyncIterable<Buffer>) chunks.push(chunk);
       return { ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DeadLetter), etag: response.etag ?? '' };
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (storageStatusOf(error) === 404) return undefined;
       throw new EtlError('STORAGE_FAILED', `reading dead letter ${name} failed: ${(error as Error).message}`, { cause: error });
     }
   }
