@@ -53,6 +53,9 @@ export interface Scenario {
 /** Thrown by a scenario that cannot run on this machine (it says why); its row says "skipped". */
 export class SkipScenario extends Error {}
 
+/** The moment a fault waits for has passed for good; `waitUntil` rethrows it instead of polling on. */
+export class MomentMissed extends Error {}
+
 export interface ScenarioResult {
   readonly name: string;
   readonly fault: string;
@@ -242,7 +245,11 @@ export async function waitUntil<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await Promise.resolve(probe()).catch(() => undefined);
+    // Reads fail for a moment while a fault is on (a killed Azurite); a missed moment never comes back.
+    const value = await Promise.resolve(probe()).catch((error: unknown) => {
+      if (error instanceof MomentMissed) throw error;
+      return undefined;
+    });
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

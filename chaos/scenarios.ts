@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { ContainerClient } from '@azure/storage-blob';
@@ -15,18 +16,52 @@ import { REPOSITORY_ROOT, FUNCTIONS_ENTRY } from '../local/cli/local-stack.js';
 import { startExtraHost, type ExtraHost } from '../local/cli/extra-host-processes.js';
 import { LANDING_VISIBILITY_SECONDS } from '../local/cli/stack-hosts.js';
 import { processStarted } from '../local/supervision/stack-processes.js';
-import { ourFiles, SkipScenario, waitUntil, type ChaosContext, type Scenario } from './run-scenario.js';
+import { MomentMissed, ourFiles, SkipScenario, waitUntil, type ChaosContext, type Scenario } from './run-scenario.js';
 
 const PER_FUNCTION = ['--placement', 'per-function'];
 
-/** Extract is in the middle of a file: transform already loads its first chunks. */
-async function whileExtracting(context: ChaosContext): Promise<void> {
-  await waitUntil('extract in the middle of a file', async () => {
+/**
+ * Holds extract in the middle of a file while transform already loads its first chunks. Extract runs a
+ * 30k-row file in about a second, too short for a poll to be sure to land inside, so extract is stopped
+ * (SIGSTOP) as soon as the file is extracting and let run in short steps until transform has loaded a
+ * chunk; the fault then strikes a process that is still in the middle of the file.
+ */
+async function holdExtractMidFile(context: ChaosContext, role: string): Promise<void> {
+  const extracting = async (): Promise<{ started: boolean; loaded: boolean }> => {
     const files = await ourFiles(context);
     if (files.length > 0 && files.every((file) => file.state !== 'extracting'))
-      throw new Error('extract finished before the fault: use more rows');
-    return files.some((file) => file.state === 'extracting' && file.chunksLoaded > 0);
-  });
+      throw new MomentMissed('extract finished the file before it could be held: use more rows');
+    const started = files.some((file) => file.state === 'extracting');
+    return { started, loaded: files.some((file) => file.state === 'extracting' && file.chunksLoaded > 0) };
+  };
+  await waitUntil('extract to start the file', async () => (await extracting()).started, 300_000, 10);
+  const pid = await context.stack.pidOf(role);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    for (let step = 0; step < MID_FILE_STEPS; step++) {
+      // Transform loads what extract published before it stopped; then extract runs one more step.
+      const settled = Date.now() + 2_000;
+      while (Date.now() < settled) {
+        if ((await extracting().catch(rethrowMissed)).loaded) return;
+        await sleep(100);
+      }
+      process.kill(pid, 'SIGCONT');
+      await sleep(MID_FILE_STEP_MS);
+      process.kill(pid, 'SIGSTOP');
+    }
+    throw new MomentMissed(`transform loaded no chunk of the file in ${MID_FILE_STEPS} steps of extract`);
+  } catch (error) {
+    process.kill(pid, 'SIGCONT');
+    throw error;
+  }
+}
+
+const MID_FILE_STEPS = 100;
+const MID_FILE_STEP_MS = 50;
+
+function rethrowMissed(error: unknown): { started: false; loaded: false } {
+  if (error instanceof MomentMissed) throw error;
+  return { started: false, loaded: false };
 }
 
 /** Transform is loading (some chunks applied, the load not done). */
@@ -94,7 +129,7 @@ export function chaosScenarios(options: { readonly rows: number }): Scenario[] {
       fault: 'kill -9 extract in the middle of a file',
       args: PER_FUNCTION,
       inject: async (context) => {
-        await whileExtracting(context);
+        await holdExtractMidFile(context, 'extract-1');
         return killChild(context, 'extract-1');
       },
     },
