@@ -107,6 +107,12 @@ export interface ManifestStore {
   ): Promise<FileManifest>;
   /** Mark a file failed with a reason (e.g. wrong header); counts stay as they are. */
   failFile(fileId: string, error: string, at: string): Promise<void>;
+  /**
+   * Set `updatedAt` of a file still `extracting`: extract's heartbeat while it reads the file. With
+   * `staleBefore`, only when `updatedAt` is older than that, so that of two sweeps one claims a stalled
+   * file. True when the row changed.
+   */
+  touchExtracting(fileId: string, at: string, options?: { staleBefore?: string }): Promise<boolean>;
   /** Add `delta` to the dead-lettered chunk count (−1 when a dead letter is replayed). */
   addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void>;
   getFile(fileId: string): Promise<FileManifest | undefined>;

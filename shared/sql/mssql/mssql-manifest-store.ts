@@ -3,7 +3,7 @@ import type { ManifestStore } from '../../ports/etl-store.js';
 import type { FileManifest, FileState } from '../../ports/file-manifest.js';
 import { manifestFromRow } from '../manifest-row.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { ADD_DEAD_LETTERED, BEGIN_FILE, FAIL_FILE, FINISH_EXTRACT, LIST_FILES, SELECT_FILE } from './mssql-statements.js';
+import { ADD_DEAD_LETTERED, BEGIN_FILE, FAIL_FILE, FINISH_EXTRACT, LIST_FILES, SELECT_FILE, TOUCH_EXTRACTING } from './mssql-statements.js';
 import type { Row, TsqlSession } from './tsql-session.js';
 import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
 import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
@@ -37,6 +37,11 @@ export class MssqlManifestStore implements ManifestStore {
 
   async failFile(fileId: string, error: string, at: string): Promise<void> {
     await this.session.query('failFile', FAIL_FILE, { fileId, error: fitText(error, FILE_ERROR_LENGTH), at });
+  }
+
+  async touchExtracting(fileId: string, at: string, options: { staleBefore?: string } = {}): Promise<boolean> {
+    const result = await this.session.query('touchExtracting', TOUCH_EXTRACTING, { fileId, at, staleBefore: options.staleBefore ?? null });
+    return result.rowsAffected === 1;
   }
 
   async addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void> {

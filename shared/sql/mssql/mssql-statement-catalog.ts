@@ -43,6 +43,7 @@ export function mssqlStatementCatalog(datasets: readonly DatasetDeclaration[]): 
     finish_extract: dml.FINISH_EXTRACT,
     chunk_loaded: dml.CHUNK_LOADED,
     fail_file: dml.FAIL_FILE,
+    touch_extracting: dml.TOUCH_EXTRACTING,
     add_dead_lettered: dml.ADD_DEAD_LETTERED,
     list_files: dml.LIST_FILES,
     insert_outbox: dml.INSERT_OUTBOX,

@@ -89,6 +89,13 @@ export const FAIL_FILE: TsqlStatement = {
   parameters: { error: nvarchar(FILE_ERROR_LENGTH), at: DATETIME2, fileId: FILE_ID },
 };
 
+/** Extract's heartbeat on a file it is extracting; with `@staleBefore`, only when the last one is older (the sweep's claim). */
+export const TOUCH_EXTRACTING: TsqlStatement = {
+  text: `UPDATE [etl_files] SET [updated_at] = @at
+WHERE [file_id] = @fileId AND [state] = N'extracting' AND (@staleBefore IS NULL OR [updated_at] < @staleBefore)`,
+  parameters: { at: DATETIME2, staleBefore: DATETIME2, fileId: FILE_ID },
+};
+
 export const ADD_DEAD_LETTERED: TsqlStatement = {
   text: 'UPDATE [etl_files] SET [chunks_dead_lettered] = [chunks_dead_lettered] + @delta, [updated_at] = @at WHERE [file_id] = @fileId',
   parameters: { delta: INT, at: DATETIME2, fileId: FILE_ID },

@@ -14,6 +14,7 @@ import {
   SQLITE_FINISH_EXTRACT,
   SQLITE_LIST_FILES,
   SQLITE_SELECT_FILE,
+  SQLITE_TOUCH_EXTRACTING,
 } from './sqlite-statements.js';
 
 type FileRow = Record<string, unknown>;
@@ -23,6 +24,7 @@ export class SqliteManifestStore implements ManifestStore {
   private readonly select: Database.Statement;
   private readonly finish: Database.Statement;
   private readonly fail: Database.Statement;
+  private readonly touch: Database.Statement;
   private readonly deadLetter: Database.Statement;
   private readonly list: Database.Statement;
 
@@ -31,6 +33,7 @@ export class SqliteManifestStore implements ManifestStore {
     this.select = db.prepare(SQLITE_SELECT_FILE);
     this.finish = db.prepare(SQLITE_FINISH_EXTRACT);
     this.fail = db.prepare(SQLITE_FAIL_FILE);
+    this.touch = db.prepare(SQLITE_TOUCH_EXTRACTING);
     this.deadLetter = db.prepare(SQLITE_ADD_DEAD_LETTERED);
     this.list = db.prepare(SQLITE_LIST_FILES);
   }
@@ -71,6 +74,10 @@ export class SqliteManifestStore implements ManifestStore {
 
   async failFile(fileId: string, error: string, at: string): Promise<void> {
     await sqliteCall('failFile', () => this.fail.run({ error: fitText(error, FILE_ERROR_LENGTH), at, fileId }));
+  }
+
+  touchExtracting(fileId: string, at: string, options: { staleBefore?: string } = {}): Promise<boolean> {
+    return sqliteCall('touchExtracting', () => this.touch.run({ fileId, at, staleBefore: options.staleBefore ?? null }).changes === 1);
   }
 
   async addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void> {

@@ -38,6 +38,10 @@ WHERE file_id = @fileId`;
 
 export const SQLITE_FAIL_FILE = `UPDATE etl_files SET state = 'failed', error = @error, updated_at = @at WHERE file_id = @fileId`;
 
+/** Extract's heartbeat on a file it is extracting; with `@staleBefore`, only when the last one is older (the sweep's claim). */
+export const SQLITE_TOUCH_EXTRACTING = `UPDATE etl_files SET updated_at = @at
+WHERE file_id = @fileId AND state = 'extracting' AND (@staleBefore IS NULL OR updated_at < @staleBefore)`;
+
 export const SQLITE_ADD_DEAD_LETTERED =
   'UPDATE etl_files SET chunks_dead_lettered = chunks_dead_lettered + @delta, updated_at = @at WHERE file_id = @fileId';
 

@@ -199,6 +199,27 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(await store.manifest.getFile(`${fileId}-missing`)).toBeUndefined();
     });
 
+    it('touches only a file still extracting, and with staleBefore only when its last touch is older', async () => {
+      const { store, dataset, fileId } = await setup();
+      await begin(store, dataset, fileId);
+      const updatedAt = async () => (await store.manifest.getFile(fileId))?.updatedAt;
+      expect(await store.manifest.touchExtracting(fileId, '2026-11-20T10:05:00.000Z')).toBe(true);
+      expect(await updatedAt()).toBe('2026-11-20T10:05:00.000Z');
+      // A sweep that wants a file stalled since before 10:05 finds it touched since: no claim.
+      const staleBefore = '2026-11-20T10:05:00.000Z';
+      expect(await store.manifest.touchExtracting(fileId, '2026-11-20T10:20:00.000Z', { staleBefore })).toBe(false);
+      expect(await updatedAt()).toBe('2026-11-20T10:05:00.000Z');
+      // Of two sweeps after 10:06, the first claims it and the second finds the claim.
+      const later = { staleBefore: '2026-11-20T10:06:00.000Z' };
+      expect(await store.manifest.touchExtracting(fileId, '2026-11-20T10:21:00.000Z', later)).toBe(true);
+      expect(await store.manifest.touchExtracting(fileId, '2026-11-20T10:21:00.000Z', later)).toBe(false);
+      // A file past extraction is not touched (its updatedAt is transform's).
+      await store.manifest.finishExtract(fileId, { totalRows: 1, validRows: 1, rejectedRows: 0, chunks: 1 }, '2026-11-20T10:22:00.000Z');
+      expect(await store.manifest.touchExtracting(fileId, '2026-11-20T10:30:00.000Z')).toBe(false);
+      expect(await updatedAt()).toBe('2026-11-20T10:22:00.000Z');
+      expect(await store.manifest.touchExtracting(`${fileId}-missing`, '2026-11-20T10:30:00.000Z')).toBe(false);
+    });
+
     it('applies a chunk exactly once: the same chunk again changes nothing', async () => {
       const { store, dataset, fileId } = await setup();
       await begin(store, dataset, fileId);

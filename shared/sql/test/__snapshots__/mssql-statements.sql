@@ -234,6 +234,13 @@ GO
 UPDATE [etl_files] SET [state] = N'failed', [error] = @error, [updated_at] = @at WHERE [file_id] = @fileId
 GO
 
+-- touch_extracting
+-- parameters: @at DATETIME2(3), @staleBefore DATETIME2(3), @fileId NVARCHAR(400)
+-- parsed by node-sql-parser: yes
+UPDATE [etl_files] SET [updated_at] = @at
+WHERE [file_id] = @fileId AND [state] = N'extracting' AND (@staleBefore IS NULL OR [updated_at] < @staleBefore)
+GO
+
 -- add_dead_lettered
 -- parameters: @delta INT, @at DATETIME2(3), @fileId NVARCHAR(400)
 -- parsed by node-sql-parser: yes
