@@ -3,5 +3,6 @@ import './extract.js';
 import './transform.js';
 import './aggregate.js';
 import './outbox-relay.js';
+import './extract-sweep.js';
 import './status.js';
 import './metrics.js';

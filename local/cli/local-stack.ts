@@ -23,7 +23,7 @@ import type { LocalScaler } from '../scaler/local-scaler.js';
 import type { HostProcessInfo } from './extra-host-processes.js';
 import { readHostJson } from './host-json.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
-import { OWN_PROCESS_GROUPS, startHosts } from './stack-hosts.js';
+import { LANDING_VISIBILITY_SECONDS, OWN_PROCESS_GROUPS, startHosts } from './stack-hosts.js';
 import { startServices, type RunningServices, type ServiceProcessInfo, type StackContext } from './stack-services.js';
 
 export type { HostProcessInfo, ServiceProcessInfo };
@@ -191,6 +191,8 @@ function stackSettings(
     ETL_EVENTHUB: services.eventHubsConnectionString,
     ETL_SQL_DRIVER: 'sqlite',
     ETL_SQLITE_PATH: join(stateDir, 'etl.sqlite'),
+    // A killed extract's message is back within the local 30 s visibility, so a lost one shows sooner than in Azure.
+    ETL_EXTRACT_STALLED_AFTER_SECONDS: String(4 * LANDING_VISIBILITY_SECONDS),
     ...extra,
   };
 }

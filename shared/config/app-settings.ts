@@ -118,6 +118,12 @@ export const APP_SETTINGS = {
     default: '100000',
     scope: 'all',
   },
+  ETL_EXTRACT_STALLED_AFTER_SECONDS: {
+    description:
+      'A file left extracting with no heartbeat from extract (every 30 s) for this long has lost its landing event: the extract sweep puts it back. Longer than the landing message visibility (10 min in Azure).',
+    default: '900',
+    scope: 'all',
+  },
   ETL_MAX_ATTEMPTS: {
     description:
       'Most attempts of one operation (a load, a merge, an Azure SQL call) before its events go to the dead-letter store; only transient errors are retried.',
@@ -148,6 +154,13 @@ export const APP_SETTING_NAMES = Object.keys(APP_SETTINGS) as AppSettingName[];
  * the host's landing scanner writes the same events); the `extract` function is triggered by it.
  */
 export const LANDING_EVENTS_QUEUE = 'landing-events';
+
+/**
+ * Deliveries of one landing message before the host moves it to `landing-events-poison`: host.json's
+ * `extensions.queues.maxDequeueCount` (a test checks that the two agree). Extract fails the file on
+ * the last one, so that its status says why rather than `extracting` forever.
+ */
+export const LANDING_MAX_DEQUEUE_COUNT = 5;
 
 /** Container of the Event Hubs checkpoint and ownership blobs (the Functions host's default). */
 export const EVENTHUB_CHECKPOINT_CONTAINER = 'azure-webjobs-eventhub';

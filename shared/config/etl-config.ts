@@ -38,6 +38,8 @@ export interface EtlConfig {
   readonly chunk: { readonly maxRows: number; readonly maxBytes: number };
   /** Most rows transform loads in one SQL transaction. */
   readonly transformTransactionRows: number;
+  /** How long a file may stay `extracting` with no heartbeat before the extract sweep puts its landing event back. */
+  readonly extractStalledAfterMs: number;
   readonly retry: RetryPolicy;
   readonly appInsightsConnectionString?: string;
 }
@@ -159,6 +161,8 @@ export function loadEtlConfig(env: Env = process.env): EtlConfig {
       maxBytes: parse(env, 'ETL_CHUNK_MAX_BYTES', positiveInt(900_000)),
     },
     transformTransactionRows: parse(env, 'ETL_TRANSFORM_TRANSACTION_ROWS', positiveInt(1_000_000)),
+    // At least two heartbeats (30 s each), so a file extract is reading is never put back.
+    extractStalledAfterMs: parse(env, 'ETL_EXTRACT_STALLED_AFTER_SECONDS', z.coerce.number().int().min(60).max(86_400)) * 1000,
     retry: {
       maxAttempts: parse(env, 'ETL_MAX_ATTEMPTS', positiveInt(100)),
       baseDelayMs: parse(env, 'ETL_RETRY_BASE_MS', z.coerce.number().int().min(0).max(60_000)),

@@ -10,9 +10,9 @@ export const FUNCTION_GROUPS = {
   extract: ['extract'],
   transform: ['transform'],
   aggregate: ['aggregate'],
-  // The status API and the outbox relay's timer: one always-on instance is enough for them, while the
-  // triggered groups may scale to zero.
-  status: ['files', 'deadletters', 'summary', 'outboxRelay'],
+  // The status API and the timers (outbox relay, extract sweep): one always-on instance is enough for
+  // them, while the triggered groups may scale to zero.
+  status: ['files', 'deadletters', 'summary', 'outboxRelay', 'extractSweep'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type FunctionGroup = keyof typeof FUNCTION_GROUPS;

@@ -8,7 +8,9 @@
  * settings say by then), and transform's ledger drops chunks it has already applied, so a retried
  * trigger or an identical re-upload counts no row twice.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { LANDING_EVENTS_QUEUE } from '../config/app-settings.js';
+import { errorText } from './dead-lettering.js';
 import { DEFAULT_CSV_DIALECT, type DatasetDeclaration } from '../datasets/dataset-declaration.js';
 import { datasetForBlobName, undeclaredDatasetOf } from '../datasets/dataset-registry.js';
 import { readCsvBatches } from '../csv/csv-reader.js';
@@ -39,7 +41,24 @@ export interface ExtractDependencies {
   readonly log: Logger;
   /** Row, chunk and file counts and the file duration; optional so that callers may leave metrics out. */
   readonly metrics?: PipelineMetrics;
+  /** How often extract touches the manifest of the file it reads; default `EXTRACT_HEARTBEAT_MS`. */
+  readonly heartbeatMs?: number;
 }
+
+/** How one delivery of a landed file stands among its attempts. */
+export interface ExtractAttempt {
+  /**
+   * The host's last dequeue of the landing message: when this attempt throws, the message goes to
+   * the poison queue, so the file is failed first (with the error) rather than left `extracting`.
+   */
+  readonly last: boolean;
+}
+
+/**
+ * While extract reads a file it touches the file's manifest this often; the extract sweep puts a
+ * file's landing event back only after a much longer silence (docs/faults.md#stalled-extracts).
+ */
+export const EXTRACT_HEARTBEAT_MS = 30_000;
 
 /** A blob that was created or overwritten in the landing container. */
 export interface LandedBlob {
@@ -114,6 +133,23 @@ export function declarationFingerprint(dataset: DatasetDeclaration): string {
   return createHash('sha256').update(JSON.stringify(cutBy)).digest('hex');
 }
 
+/**
+ * A `BlobCreated` event for a landed blob, as the extract sweep puts one back on `landing-events`: it
+ * has the fields of Event Grid's event that extract reads (`subject`, `eventType`), and `data.api`
+ * says who sent it.
+ */
+export function landingEventFor(blob: LandedBlob & { readonly etag: string }, at: Date): Record<string, unknown> {
+  return {
+    id: randomUUID(),
+    subject: `/blobServices/default/containers/${blob.container}/blobs/${blob.blobName}`,
+    eventType: 'Microsoft.Storage.BlobCreated',
+    eventTime: at.toISOString(),
+    data: { api: 'ExtractSweep', eTag: blob.etag },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}
+
 /** Read an Event Grid `Microsoft.Storage.BlobCreated` event (as delivered to the `landing-events` queue). */
 export function landedBlobFromEvent(event: unknown): LandedBlob {
   const subject = (event as { subject?: unknown } | null)?.subject;
@@ -148,9 +184,13 @@ interface ChunkRoute {
 
 type ExtractCounts = { totalRows: number; validRows: number; rejectedRows: number; chunks: number };
 
-export async function extractFile(deps: ExtractDependencies, blob: LandedBlob): Promise<ExtractOutcome> {
+export async function extractFile(
+  deps: ExtractDependencies,
+  blob: LandedBlob,
+  attempt: ExtractAttempt = { last: false },
+): Promise<ExtractOutcome> {
   const elapsedSeconds = startStopwatch();
-  const outcome = await extractLandedFile(deps, blob);
+  const outcome = await extractLandedFile(deps, blob, attempt);
   if (deps.metrics)
     recordExtractOutcome(
       deps.metrics,
@@ -174,7 +214,7 @@ function recordExtractOutcome(metrics: PipelineMetrics, dataset: string, outcome
   metrics.set('etl_last_batch_timestamp_seconds', { stage: 'extract' }, unixSeconds(now));
 }
 
-async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): Promise<ExtractOutcome> {
+async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob, attempt: ExtractAttempt): Promise<ExtractOutcome> {
   const { blobName, container } = blob;
   const refusal = refusedBlobName(blobName);
   if (refusal) return refuseFile(deps, blob, refusal);
@@ -182,9 +222,38 @@ async function extractLandedFile(deps: ExtractDependencies, blob: LandedBlob): P
   if (!info) return { status: 'skipped', reason: `${container}/${blobName} no longer exists` };
   const begun = await beginFile(deps, blob, info);
   if ('status' in begun) return begun;
-  const route = await pinChunkRoute(deps, begun);
-  if ('reason' in route) return failFile(deps, begun.fileId, route.reason, `extract: ${blobName}: ${route.reason}`);
-  return extractPinnedFile(deps, { ...begun, container, etag: info.etag }, route);
+  const stopHeartbeat = startHeartbeat(deps, begun.fileId);
+  try {
+    const route = await pinChunkRoute(deps, begun);
+    if ('reason' in route) return await failFile(deps, begun.fileId, route.reason, `extract: ${blobName}: ${route.reason}`);
+    return await extractPinnedFile(deps, { ...begun, container, etag: info.etag }, route);
+  } catch (error) {
+    if (attempt.last) await failLastAttempt(deps, begun, error);
+    throw error;
+  } finally {
+    stopHeartbeat();
+  }
+}
+
+/** Touches the file's manifest every heartbeat while extract reads it; returns the function that stops. */
+function startHeartbeat(deps: ExtractDependencies, fileId: string): () => void {
+  const timer = setInterval(() => {
+    deps.manifest
+      .touchExtracting(fileId, deps.clock().toISOString())
+      .catch((error: unknown) => deps.log.warn(`extract: heartbeat of file ${fileId} failed: ${errorText(error)}`));
+  }, deps.heartbeatMs ?? EXTRACT_HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The last attempt threw: the file fails with the error, so that status shows it (the message goes to the poison queue). */
+async function failLastAttempt(deps: ExtractDependencies, file: ExtractedFile, error: unknown): Promise<void> {
+  const reason =
+    `extract gave up on the last delivery: ${errorText(error)}. The landing event is in ${LANDING_EVENTS_QUEUE}-poison; ` +
+    '`npm run etl -- replay --all` puts it back once the cause is fixed';
+  await failFile(deps, file.fileId, reason, `extract: ${file.blobName}: ${reason}`).catch((failed: unknown) =>
+    deps.log.warn(`extract: could not fail file ${file.fileId} after its last attempt: ${errorText(failed)}`),
+  );
 }
 
 /**

@@ -3,6 +3,7 @@
  * process. Azure, AKS and the local host differ only in the settings they put in the environment.
  */
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { QueueClient } from '@azure/storage-queue';
 import type { DatasetDeclaration } from '../datasets/dataset-declaration.js';
 import { loadDatasets } from '../datasets/dataset-registry.js';
 import { loadEtlConfig, type EtlConfig } from '../config/etl-config.js';
@@ -15,10 +16,12 @@ import { BlobDeadLetterStore } from '../adapters/blob-dead-letter-store.js';
 import { BlobRejectedRowSink } from '../adapters/blob-rejected-row-sink.js';
 import { BlobChunkPlanStore } from '../adapters/blob-chunk-plan-store.js';
 import { EventHubsEventPublisher } from '../adapters/eventhubs-event-publisher.js';
-import { createBlobServiceClient, createEventHubProducer } from '../adapters/azure-clients.js';
+import { createBlobServiceClient, createEventHubProducer, createQueueServiceClient } from '../adapters/azure-clients.js';
 import type { ExtractDependencies } from '../handlers/extract-handler.js';
 import type { TransformDependencies } from '../handlers/transform-handler.js';
 import type { AggregateDependencies } from '../handlers/aggregate-handler.js';
+import type { ExtractSweepDependencies } from '../handlers/extract-sweep.js';
+import { LANDING_EVENTS_QUEUE } from '../config/app-settings.js';
 import type { Logger } from './logger.js';
 import type { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 import { PrometheusPipelineMetrics } from '../telemetry/prometheus-pipeline-metrics.js';
@@ -45,6 +48,7 @@ export interface EtlRuntime {
   extractDependencies(log: Logger): ExtractDependencies;
   transformDependencies(log: Logger): TransformDependencies;
   aggregateDependencies(log: Logger): AggregateDependencies;
+  extractSweepDependencies(log: Logger): ExtractSweepDependencies;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,8 @@ export async function createEtlRuntime(config: EtlConfig, options: { clock?: () 
       await createEventHubProducer(config.eventHubs, config.hubs.aggregates),
       config.hubs.aggregates,
     );
-    return assembleRuntime({ config, datasets, store, blobService, records, aggregates, clock, telemetry });
+    const landingQueue = (await createQueueServiceClient(config.storage)).getQueueClient(LANDING_EVENTS_QUEUE);
+    return assembleRuntime({ config, datasets, store, blobService, records, aggregates, landingQueue, clock, telemetry });
   } catch (error) {
     await store.close().catch(() => undefined);
     await telemetry.close().catch(() => undefined);
@@ -84,13 +89,15 @@ interface RuntimeParts {
   readonly blobService: BlobServiceClient;
   readonly records: EventHubsEventPublisher;
   readonly aggregates: EventHubsEventPublisher;
+  /** `landing-events`, where the extract sweep puts back a lost landing event. */
+  readonly landingQueue: QueueClient;
   readonly clock: () => Date;
   readonly telemetry: ConfiguredPipelineMetrics;
 }
 
 /** The blob adapters on their containers, and each handler's dependencies from the parts. */
 function assembleRuntime(parts: RuntimeParts): EtlRuntime {
-  const { config, datasets, store, blobService, records, aggregates, clock, telemetry } = parts;
+  const { config, datasets, store, blobService, records, aggregates, landingQueue, clock, telemetry } = parts;
   const metrics = telemetry.metrics;
   const deadLetters = new BlobDeadLetterStore(blobService.getContainerClient(config.containers.deadLetters));
   const rejected = new BlobRejectedRowSink(blobService.getContainerClient(config.containers.rejected));
@@ -136,6 +143,19 @@ function assembleRuntime(parts: RuntimeParts): EtlRuntime {
       deadLetters,
       retry: config.retry,
       sourceHub: config.hubs.aggregates,
+      clock,
+      log,
+      metrics,
+    }),
+    extractSweepDependencies: (log) => ({
+      manifest: store.manifest,
+      blobs,
+      landing: {
+        container: config.containers.landing,
+        send: async (messageText) => {
+          await landingQueue.sendMessage(messageText);
+        },
+      },
       clock,
       log,
       metrics,

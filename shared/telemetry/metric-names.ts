@@ -58,6 +58,12 @@ export const PIPELINE_METRICS = {
     help: 'Rows that failed parsing or validation, written to the rejected container.',
     labels: ['dataset'],
   },
+  etl_files_redelivered_total: {
+    kind: 'counter',
+    unit: 'files',
+    help: 'Files left extracting with no sign of extract, whose landing event the extract sweep put back.',
+    labels: ['dataset'],
+  },
   etl_chunks_published_total: { kind: 'counter', unit: 'chunks', help: 'Chunk events published to the records hub.', labels: ['dataset'] },
   etl_extract_file_seconds: {
     kind: 'histogram',

@@ -104,7 +104,7 @@ export class EtlFoundation extends Construct {
         ...principal,
         role: 'Storage Queue Data Contributor',
         resourceId: account,
-        reason: 'extract queue trigger on landing-events (read, delete, move to poison)',
+        reason: 'extract queue trigger on landing-events (read, delete, move to poison); extractSweep puts lost landing events back',
       }),
       grantRole(this, 'functions-records-sender', {
         ...principal,

@@ -113,6 +113,7 @@ describe('npm run package', () => {
       'aggregate',
       'deadletters',
       'extract',
+      'extractSweep',
       'files',
       'health',
       'metrics',
@@ -140,6 +141,7 @@ describe('npm run package', () => {
       connection: 'ETL_EVENTHUB',
     });
     expect(trigger('outboxRelay')).toMatchObject({ type: 'timerTrigger', schedule: '*/30 * * * * *' });
+    expect(trigger('extractSweep')).toMatchObject({ type: 'timerTrigger', schedule: '0 * * * * *' });
     for (const [name, authLevel] of [
       ['files', 'function'],
       ['deadletters', 'function'],

@@ -52,7 +52,7 @@ describe("local stack with the 'per-function' placement", () => {
     const byFunction = (name: string) => stack.hostProcesses.filter((info) => info.functions.includes(name));
     const [front] = stack.hostProcesses;
     expect(front?.pid).toBe(process.pid);
-    expect(front?.functions).toEqual(expect.arrayContaining(['outboxRelay', 'files', 'metrics', 'health']));
+    expect(front?.functions).toEqual(expect.arrayContaining(['outboxRelay', 'extractSweep', 'files', 'metrics', 'health']));
     for (const [name, processes] of [
       ['extract', 1],
       ['transform', 2],
