@@ -285,10 +285,26 @@ function printCpuUse(cpu: CpuUse, rows: number, seconds: number): void {
   );
 }
 
-/** What `npm run bench` is asked to run, checked before anything starts. */
+const USAGE = `Usage: npm run bench -- [options]
+
+  --rows N             rows of the generated IoT file (default 1000000)
+  --stages A,B         of parse, naive, e2e, extract, floor (default all)
+  --placement A,B      per-function and/or shared, for the end-to-end stage (default both)
+  --partitions P       records and aggregates partitions (default 4)
+  --instances I        host processes (default 1); with per-function placement it may name
+                       functions, e.g. transform=2
+  --files N            cut the file into N uploaded at once (default 1)
+  --extract-mb M       size of the file of the extract memory stage (default 1024; 0 skips it)
+  --verbose            the local stack's log on stderr
+  -h, --help           this text
+
+Measurements and how to read them: docs/benchmarks.md`;
+
+/** What `npm run bench` is asked to run, checked before anything starts; undefined after --help. */
 function benchArgs() {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       rows: { type: 'string', default: '1000000' },
       'extract-mb': { type: 'string', default: '1024' },
       partitions: { type: 'string', default: '4' },
@@ -299,6 +315,10 @@ function benchArgs() {
       verbose: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return undefined;
+  }
   const stages = new Set(values.stages.split(','));
   const instances = parseInstances(values.instances);
   const files = Number(values.files);
@@ -320,7 +340,9 @@ function benchArgs() {
 }
 
 async function main(): Promise<void> {
-  const { stages, instances, rows, extractMb, partitions, files, placements, verbose } = benchArgs();
+  const args = benchArgs();
+  if (args === undefined) return;
+  const { stages, instances, rows, extractMb, partitions, files, placements, verbose } = args;
   const directory = await mkdtemp(join(tmpdir(), 'etl-bench-'));
   try {
     const path = join(directory, 'iot.csv');
@@ -394,6 +416,11 @@ function printFloor(floor: FloorResult, endToEndCpu: readonly EndToEndCpu[]): vo
 }
 
 main().catch((error: unknown) => {
+  // A wrong option is the user's mistake, not a crash: its message and the usage, exit 2.
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`bench: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
   console.error(error);
   process.exit(1);
 });
