@@ -23,7 +23,8 @@ import type { LocalScaler } from '../scaler/local-scaler.js';
 import type { HostProcessInfo } from './extra-host-processes.js';
 import { readHostJson } from './host-json.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
-import { LANDING_VISIBILITY_SECONDS, OWN_PROCESS_GROUPS, startHosts } from './stack-hosts.js';
+import { HOST_ID, LANDING_VISIBILITY_SECONDS, OWN_PROCESS_GROUPS, startHosts } from './stack-hosts.js';
+import { redeliverRecentLandings } from '../host/listeners/landing-scanner.js';
 import { startServices, type RunningServices, type ServiceProcessInfo, type StackContext } from './stack-services.js';
 
 export type { HostProcessInfo, ServiceProcessInfo };
@@ -97,6 +98,12 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
+/**
+ * How far back a killed Azurite may have lost acknowledged writes: it saves every 5 s, and a
+ * receipt's Last-Modified has whole seconds, so twice that.
+ */
+const AZURITE_UNSAVED_MS = 10_000;
+
 /** Where `npm start` keeps its state: git-ignored, so a restart resumes. */
 export const DEFAULT_STATE_DIR = join(REPOSITORY_ROOT, '.local');
 
@@ -117,6 +124,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, settings);
     await writeFile(join(stateDir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
     const blobService = await createStorageResources(services.storageConnectionString, config);
+    services.onStorageRestart(async (diedAt) => {
+      const sent = await redeliverRecentLandings({
+        connectionString: services.storageConnectionString,
+        hostId: HOST_ID,
+        container: config.containers.landing,
+        queue: LANDING_EVENTS_QUEUE,
+        since: new Date(diedAt.getTime() - AZURITE_UNSAVED_MS),
+      });
+      for (const name of sent) log(`[azurite] restarted: landing event of ${name} sent again (Azurite may have lost it)`);
+    });
     const stack = { ...services, settings, config, blobService, failure, close };
     if (options.functionsHost === false) return { ...stack, httpUrl: undefined, hostProcesses: [] };
     const hosts = await startHosts(context, {

@@ -34,6 +34,8 @@ export interface RunningServices {
   readonly storageConnectionString: string;
   readonly eventHubsConnectionString: string;
   readonly serviceProcesses: readonly ServiceProcessInfo[];
+  /** Calls `listener` with the time Azurite died, each time it is running again after a death. */
+  onStorageRestart(listener: (diedAt: Date) => Promise<void>): void;
 }
 
 /** Supervises `start`'s process under `role`, records each of its processes, and stops it at shutdown. */
@@ -55,7 +57,11 @@ export async function startServices(
   emulatorConfig: EmulatorConfig,
   emulatorMode: 'process' | 'in-process',
 ): Promise<RunningServices> {
-  const azurite = await superviseAzurite(context);
+  const restartListeners: ((diedAt: Date) => Promise<void>)[] = [];
+  const azurite = await superviseAzurite(context, (diedAt) => {
+    for (const listener of restartListeners)
+      void listener(diedAt).catch((error: unknown) => context.log(`[azurite] after its restart: ${(error as Error).message}`));
+  });
   const eventHubs =
     emulatorMode === 'in-process'
       ? await startEmulatorInProcess(context, emulatorConfig)
@@ -72,6 +78,7 @@ export async function startServices(
       },
       eventHubs.process,
     ],
+    onStorageRestart: (listener) => restartListeners.push(listener),
   };
 }
 
@@ -84,14 +91,20 @@ interface EventHubsService {
 const emulatorDataDir = (context: StackContext) => join(context.stateDir, 'eventhubs');
 const emulatorLog = (context: StackContext) => (line: string) => context.log(`[eventhubs] ${line}`);
 
-/** Azurite under supervision; a restart keeps the ports the first start got. */
-async function superviseAzurite(context: StackContext): Promise<Supervised<SupervisedChild & { readonly running: RunningAzurite }>> {
+/** Azurite under supervision; a restart keeps the ports the first start got, and is announced to `restarted`. */
+async function superviseAzurite(
+  context: StackContext,
+  restarted: (diedAt: Date) => void,
+): Promise<Supervised<SupervisedChild & { readonly running: RunningAzurite }>> {
   const location = join(context.stateDir, 'azurite');
   let ports =
     context.ports === 'free' ? { blobPort: 0, queuePort: 0, tablePort: 0 } : { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+  let diedAt: Date | undefined;
   return superviseChild(context, 'azurite', async () => {
     const running = await startAzurite({ location, ...ports });
     ports = { blobPort: running.blobPort, queuePort: running.queuePort, tablePort: running.tablePort };
+    if (diedAt !== undefined) restarted(diedAt);
+    void running.exited.then(() => (diedAt = new Date()));
     return asChild(running);
   });
 }

@@ -32,6 +32,87 @@ export interface LandingScanOptions {
 const RECEIPTS_CONTAINER = 'azure-webjobs-hosts';
 type ReceiptState = { readonly status: string; readonly etag: string; readonly lastModified: Date };
 
+/** Where the receipts of one app's scanners for one container live, before `<blob>/<etag>`. */
+function receiptPrefix(hostId: string, container: string): string {
+  return `blobreceipts/${hostId}/${container}/`;
+}
+
+/** A landed blob version as listings and property reads both give it. */
+interface LandedVersion {
+  readonly name: string;
+  /** Without quotes, as Event Grid writes it. */
+  readonly etag: string;
+  readonly contentType?: string;
+  readonly contentLength?: number;
+  readonly blobType?: string;
+  readonly lastModified: Date;
+}
+
+/** Puts the BlobCreated event of one blob version on the queue (Event Grid writes storage queues base64, one event per message). */
+async function sendBlobCreated(landing: ContainerClient, queue: QueueClient, blob: LandedVersion): Promise<void> {
+  const event = blobCreatedEvent({
+    accountName: landing.accountName,
+    container: landing.containerName,
+    name: blob.name,
+    url: landing.getBlobClient(blob.name).url,
+    etag: blob.etag,
+    contentType: blob.contentType,
+    contentLength: blob.contentLength ?? 0,
+    blobType: blob.blobType ?? 'BlockBlob',
+    lastModified: blob.lastModified,
+  });
+  await queue.sendMessage(Buffer.from(JSON.stringify(event)).toString('base64'));
+}
+
+/**
+ * Azurite saves what it acknowledged every 5 s, so when it is killed a landing message sent in its
+ * last seconds can be gone after its restart while the receipt that says it was sent is kept; Event
+ * Grid on Azure Storage cannot lose it. The local stack calls this after restarting Azurite: the
+ * event of every blob version whose receipt was completed since `since` is sent again (a message
+ * that was kept is then delivered twice, which extract absorbs: it is idempotent). Returns the blob
+ * names sent again. See docs/fault-injection.md.
+ */
+export async function redeliverRecentLandings(options: {
+  readonly connectionString: string;
+  readonly hostId: string;
+  readonly container: string;
+  readonly queue: string;
+  readonly since: Date;
+}): Promise<string[]> {
+  const blobs = BlobServiceClient.fromConnectionString(options.connectionString);
+  const landing = blobs.getContainerClient(options.container);
+  const receipts = blobs.getContainerClient(RECEIPTS_CONTAINER);
+  const queue = QueueServiceClient.fromConnectionString(options.connectionString).getQueueClient(options.queue);
+  const prefix = receiptPrefix(options.hostId, options.container);
+  const sent: string[] = [];
+  if (!(await receipts.exists())) return sent;
+  for await (const receipt of receipts.listBlobsFlat({ prefix, includeMetadata: true })) {
+    if ((receipt.metadata?.status ?? 'done') !== 'done' || receipt.properties.lastModified < options.since) continue;
+    const cut = receipt.name.lastIndexOf('/');
+    const name = receipt.name.slice(prefix.length, cut);
+    const etag = receipt.name.slice(cut + 1);
+    const properties = await landing
+      .getBlobClient(name)
+      .getProperties()
+      .catch((error: unknown) => {
+        if (statusCode(error) === 404) return undefined;
+        throw error;
+      });
+    // Gone, or another version since (that one has a receipt of its own).
+    if (properties === undefined || (properties.etag ?? '').replace(/"/g, '') !== etag) continue;
+    await sendBlobCreated(landing, queue, {
+      name,
+      etag,
+      contentType: properties.contentType,
+      contentLength: properties.contentLength,
+      blobType: properties.blobType,
+      lastModified: properties.lastModified ?? receipt.properties.lastModified,
+    });
+    sent.push(name);
+  }
+  return sent;
+}
+
 function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;
 }
@@ -86,7 +167,7 @@ export class LandingScanner implements TriggerListener {
   }
 
   async #scanOnce(landing: ContainerClient, receipts: ContainerClient, queue: QueueClient, signal: AbortSignal): Promise<void> {
-    const prefix = `blobreceipts/${this.#options.hostId}/${landing.containerName}/`;
+    const prefix = receiptPrefix(this.#options.hostId, landing.containerName);
     const known = new Map<string, ReceiptState>();
     for await (const receipt of receipts.listBlobsFlat({ prefix, includeMetadata: true, abortSignal: signal })) {
       known.set(receipt.name, {
@@ -112,19 +193,7 @@ export class LandingScanner implements TriggerListener {
 
         const claim = await this.#claim(receipts, receiptName, receipt);
         if (claim === undefined) continue;
-        const event = blobCreatedEvent({
-          accountName: landing.accountName,
-          container: landing.containerName,
-          name: blob.name,
-          url: landing.getBlobClient(blob.name).url,
-          etag,
-          contentType: blob.properties.contentType,
-          contentLength: blob.properties.contentLength ?? 0,
-          blobType: blob.properties.blobType ?? 'BlockBlob',
-          lastModified: blob.properties.lastModified,
-        });
-        // Event Grid writes events to storage queues base64-encoded, one event per message.
-        await queue.sendMessage(Buffer.from(JSON.stringify(event)).toString('base64'));
+        await sendBlobCreated(landing, queue, { ...blob.properties, name: blob.name, etag });
         await receipts.getBlockBlobClient(receiptName).setMetadata({ status: 'done' }, { conditions: { ifMatch: claim } });
         this.#done.add(receiptName);
         this.#options.log('information', `[landing scanner] ${landing.containerName}/${blob.name} (${etag}) → queue ${queue.name}`);

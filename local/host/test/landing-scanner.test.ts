@@ -3,6 +3,7 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../azurite/start-azurite.js';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../local-functions-host.js';
+import { redeliverRecentLandings } from '../listeners/landing-scanner.js';
 import { waitFor } from './wait-for.js';
 
 interface BlobCreated {
@@ -129,5 +130,44 @@ describe('landing scanner (the local Event Grid)', () => {
     const receiptNames: string[] = [];
     for await (const blob of receipts.listBlobsFlat({ prefix: 'blobreceipts/scan-test/landing/iot/a.csv/' })) receiptNames.push(blob.name);
     expect(receiptNames).toHaveLength(2);
+  });
+
+  it('after an Azurite restart, sends again the events of receipts completed since the given time, and no others', async () => {
+    const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    const inbox = blobs.getContainerClient('inbox');
+    const receipts = blobs.getContainerClient('azure-webjobs-hosts');
+    await inbox.createIfNotExists();
+    await receipts.createIfNotExists();
+    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('redelivered');
+    await queue.createIfNotExists();
+    /** Lands `name` and writes its receipt as the scanner would; returns the blob's ETag without quotes. */
+    const landWithReceipt = async (name: string, status: 'done' | 'pending'): Promise<string> => {
+      const etag = (await inbox.getBlockBlobClient(name).upload('a,b\n', 4)).etag!.replace(/"/g, '');
+      await receipts.getBlockBlobClient(`blobreceipts/redeliver-test/inbox/${name}/${etag}`).upload('', 0, { metadata: { status } });
+      return etag;
+    };
+    await landWithReceipt('old.csv', 'done');
+    // Receipts carry whole seconds: the cut-off is a second boundary after the old one's.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await landWithReceipt('ds/recent.csv', 'done');
+    await landWithReceipt('pending.csv', 'pending');
+    await landWithReceipt('gone.csv', 'done');
+    await inbox.deleteBlob('gone.csv');
+    await landWithReceipt('replaced.csv', 'done');
+    await inbox.getBlockBlobClient('replaced.csv').upload('a,b,c\n', 6);
+
+    const sent = await redeliverRecentLandings({
+      connectionString: azurite.connectionString,
+      hostId: 'redeliver-test',
+      container: 'inbox',
+      queue: 'redelivered',
+      since,
+    });
+    expect(sent).toEqual(['ds/recent.csv']);
+    const messages = (await queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
+    expect(
+      messages.map((message) => (JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8')) as BlobCreated).subject),
+    ).toEqual(['/blobServices/default/containers/inbox/blobs/ds/recent.csv']);
   });
 });
