@@ -23,7 +23,7 @@ import type { LocalScaler } from '../scaler/local-scaler.js';
 import type { HostProcessInfo } from './extra-host-processes.js';
 import { readHostJson } from './host-json.js';
 import { pipelineEmulatorConfig } from './pipeline-hubs.js';
-import { HOST_ID, LANDING_VISIBILITY_SECONDS, OWN_PROCESS_GROUPS, startHosts } from './stack-hosts.js';
+import { LANDING_VISIBILITY_SECONDS, OWN_PROCESS_GROUPS, startHosts } from './stack-hosts.js';
 import { redeliverRecentLandings } from '../host/listeners/landing-scanner.js';
 import { startServices, type RunningServices, type ServiceProcessInfo, type StackContext } from './stack-services.js';
 
@@ -99,8 +99,8 @@ export interface LocalStack {
 }
 
 /**
- * How far back a killed Azurite may have lost acknowledged writes: it saves every 5 s, and a
- * receipt's Last-Modified has whole seconds, so twice that.
+ * How far back a killed Azurite may have lost acknowledged writes: it saves every 5 s, and
+ * Last-Modified has whole seconds, so twice that.
  */
 const AZURITE_UNSAVED_MS = 10_000;
 
@@ -127,7 +127,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     services.onStorageRestart(async (diedAt) => {
       const sent = await redeliverRecentLandings({
         connectionString: services.storageConnectionString,
-        hostId: HOST_ID,
         container: config.containers.landing,
         queue: LANDING_EVENTS_QUEUE,
         since: new Date(diedAt.getTime() - AZURITE_UNSAVED_MS),

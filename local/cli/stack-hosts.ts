@@ -21,7 +21,7 @@ import { startExtraHost, type HostProcessInfo } from './extra-host-processes.js'
 import { superviseChild, type StackContext } from './stack-services.js';
 
 /** Shared by every host process of the stack (locks, receipts). */
-export const HOST_ID = 'scalable-etl-local';
+const HOST_ID = 'scalable-etl-local';
 /**
  * How long a landing message stays invisible while extract runs, renewed at half-time: short, so
  * that the file of an extract that died is picked up again within seconds (docs/functions-host.md).

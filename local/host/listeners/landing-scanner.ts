@@ -66,49 +66,27 @@ async function sendBlobCreated(landing: ContainerClient, queue: QueueClient, blo
 
 /**
  * Azurite saves what it acknowledged every 5 s, so when it is killed a landing message sent in its
- * last seconds can be gone after its restart while the receipt that says it was sent is kept; Event
- * Grid on Azure Storage cannot lose it. The local stack calls this after restarting Azurite: the
- * event of every blob version whose receipt was completed since `since` is sent again (a message
- * that was kept is then delivered twice, which extract absorbs: it is idempotent). Returns the blob
- * names sent again. See docs/fault-injection.md.
+ * last seconds can be gone after its restart, and with it the scanner's receipt, which a running
+ * scanner no longer reads once it has seen it done; Event Grid on Azure Storage cannot lose the
+ * event. The local stack calls this after restarting Azurite: the event of every landed blob
+ * modified since `since` that Azurite still has is sent again. A message that was kept is then
+ * delivered twice, which extract absorbs (it is idempotent). Returns the blob names sent again
+ * (docs/fault-injection.md).
  */
 export async function redeliverRecentLandings(options: {
   readonly connectionString: string;
-  readonly hostId: string;
   readonly container: string;
   readonly queue: string;
   readonly since: Date;
 }): Promise<string[]> {
-  const blobs = BlobServiceClient.fromConnectionString(options.connectionString);
-  const landing = blobs.getContainerClient(options.container);
-  const receipts = blobs.getContainerClient(RECEIPTS_CONTAINER);
+  const landing = BlobServiceClient.fromConnectionString(options.connectionString).getContainerClient(options.container);
   const queue = QueueServiceClient.fromConnectionString(options.connectionString).getQueueClient(options.queue);
-  const prefix = receiptPrefix(options.hostId, options.container);
   const sent: string[] = [];
-  if (!(await receipts.exists())) return sent;
-  for await (const receipt of receipts.listBlobsFlat({ prefix, includeMetadata: true })) {
-    if ((receipt.metadata?.status ?? 'done') !== 'done' || receipt.properties.lastModified < options.since) continue;
-    const cut = receipt.name.lastIndexOf('/');
-    const name = receipt.name.slice(prefix.length, cut);
-    const etag = receipt.name.slice(cut + 1);
-    const properties = await landing
-      .getBlobClient(name)
-      .getProperties()
-      .catch((error: unknown) => {
-        if (statusCode(error) === 404) return undefined;
-        throw error;
-      });
-    // Gone, or another version since (that one has a receipt of its own).
-    if (properties === undefined || (properties.etag ?? '').replace(/"/g, '') !== etag) continue;
-    await sendBlobCreated(landing, queue, {
-      name,
-      etag,
-      contentType: properties.contentType,
-      contentLength: properties.contentLength,
-      blobType: properties.blobType,
-      lastModified: properties.lastModified ?? receipt.properties.lastModified,
-    });
-    sent.push(name);
+  if (!(await landing.exists())) return sent;
+  for await (const blob of landing.listBlobsFlat()) {
+    if (blob.properties.lastModified < options.since) continue;
+    await sendBlobCreated(landing, queue, { ...blob.properties, name: blob.name, etag: (blob.properties.etag ?? '').replace(/"/g, '') });
+    sent.push(blob.name);
   }
   return sent;
 }
