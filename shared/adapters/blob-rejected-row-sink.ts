@@ -18,6 +18,10 @@ export function rejectedBlobName(dataset: string, fileId: string): string {
 export class BlobRejectedRowSink implements RejectedRowSink {
   constructor(private readonly container: ContainerLike) {}
 
+  has(file: { dataset: string; fileId: string }): Promise<boolean> {
+    return this.container.getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId)).exists();
+  }
+
   open(file: { dataset: string; fileId: string; blobName: string }): RejectedRowWriter {
     const blob = this.container.getBlockBlobClient(rejectedBlobName(file.dataset, file.fileId));
     let stream: PassThrough | undefined;

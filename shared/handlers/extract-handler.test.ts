@@ -160,6 +160,31 @@ describe('extract on bad and odd files', () => {
     }
   });
 
+  it('extracts a file again when its rejected rows were lost after it was extracted, counting no row twice', async () => {
+    const blobName = 'iot_events/lost-rejects.csv';
+    const rows = [1, 2, 3].map((row) => GOOD_ROW.replace('8f00-000000000001', `8f00-90000000000${row}`));
+    const content = [IOT_CSV_HEADER, ...rows, GOOD_ROW.replace('temperature', 'toaster')].join('\n') + '\n';
+    await stack.blobService.getContainerClient('landing').getBlockBlobClient(blobName).upload(content, Buffer.byteLength(content));
+    const deps = runtime.extractDependencies(silentLogger);
+    const first = await extractAndTransform(deps, blobName);
+    expect(first).toMatchObject({ status: 'extracted', validRows: 3, rejectedRows: 1 });
+    const fileId = (first as { fileId: string }).fileId;
+    expect(await extractAndTransform(deps, blobName)).toMatchObject({ status: 'skipped', reason: 'already extracted' });
+
+    // Storage loses the rejected rows after acknowledging them (Azurite killed inside its save interval).
+    const rejects = stack.blobService.getContainerClient('rejected').getBlockBlobClient(rejectedBlobName('iot_events', fileId));
+    await rejects.delete();
+    expect(await extractAndTransform(deps, blobName)).toMatchObject({ status: 'extracted', validRows: 3, rejectedRows: 1 });
+    expect((await rejects.downloadToBuffer()).toString('utf8')).toContain('toaster');
+    expect(await runtime.store.manifest.getFile(fileId)).toMatchObject({
+      state: 'complete',
+      loadedRows: 3,
+      duplicateRows: 0,
+      rejectedRows: 1,
+    });
+    expect(await runtime.store.query.countFacts(runtime.datasets.get('iot_events')!, { fileId })).toBe(3);
+  });
+
   it('fails a retried file whose dataset declaration changed since its first attempt, saying why', async () => {
     const blobName = 'iot_events/redeclared.csv';
     const content = `${IOT_CSV_HEADER}\n${GOOD_ROW.replace('8f00-000000000001', '8f00-200000000001')}\n`;

@@ -20,6 +20,7 @@ import { EtlError, isEtlError } from '../errors/etl-error.js';
 import type { BlobInfo, BlobSource } from '../ports/blob-source.js';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher.js';
 import type { ManifestStore } from '../ports/etl-store.js';
+import type { FileManifest } from '../ports/file-manifest.js';
 import type { ChunkPlan, ChunkPlanStore } from '../ports/chunk-plan-store.js';
 import type { RejectedRowSink, RejectedRowWriter } from '../ports/rejected-row-sink.js';
 import { CHUNK_EVENT_TYPE } from '../messages/chunk-event.js';
@@ -276,14 +277,29 @@ async function beginFile(
     receivedAt: deps.clock().toISOString(),
   });
   if (!begun.created && (begun.manifest.state === 'loading' || begun.manifest.state === 'complete')) {
-    deps.log.info(`extract: ${blobName} (file ${fileId}) was already extracted; skipping`);
-    return { status: 'skipped', fileId, reason: 'already extracted' };
+    if (!dataset || (await extractedOutputsKept(deps, dataset, begun.manifest))) {
+      deps.log.info(`extract: ${blobName} (file ${fileId}) was already extracted; skipping`);
+      return { status: 'skipped', fileId, reason: 'already extracted' };
+    }
+    deps.log.warn(
+      `extract: ${blobName} (file ${fileId}) was extracted, but its ${begun.manifest.rejectedRows} rejected rows are not in storage ` +
+        '(writes lost after they were acknowledged): extracting it again; loaded rows are not counted twice',
+    );
   }
   if (!dataset) {
     const reason = undeclared?.reason ?? `no dataset for '${blobName}'`;
     return failFile(deps, fileId, reason, `extract: ${reason}`);
   }
   return { dataset, fileId, blobName };
+}
+
+/**
+ * Whether what extract stored beside the manifest is still there. Azure Storage keeps what it
+ * acknowledged; Azurite killed within its 5 s save interval does not, and a delivery after that
+ * would otherwise skip the file with its rejected rows gone (docs/fault-injection.md).
+ */
+async function extractedOutputsKept(deps: ExtractDependencies, dataset: DatasetDeclaration, manifest: FileManifest): Promise<boolean> {
+  return manifest.rejectedRows === 0 || deps.rejected.has({ dataset: dataset.name, fileId: manifest.fileId });
 }
 
 /**

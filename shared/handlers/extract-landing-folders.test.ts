@@ -41,7 +41,7 @@ describe('extract of a file in a folder that names no dataset', () => {
         read: unused('the blob content'),
       },
       manifest: new MssqlManifestStore(session),
-      rejected: { open: unused('the rejected-row sink') },
+      rejected: { open: unused('the rejected-row sink'), has: unused('the rejected-row sink') },
       records: { partitionIds: unused('the records hub'), publish: unused('the records hub'), close: async () => {} },
       chunk: { maxRows: 100, maxBytes: 100_000 },
       plans: { pin: unused('the chunk plans') },

@@ -16,4 +16,6 @@ export interface RejectedRowWriter {
 export interface RejectedRowSink {
   /** Start (or restart, replacing an earlier attempt's) the rejected-rows file of one landed file. */
   open(file: { dataset: string; fileId: string; blobName: string }): RejectedRowWriter;
+  /** Whether the rejected rows of a file are stored (a file with none has no rows file). */
+  has(file: { dataset: string; fileId: string }): Promise<boolean>;
 }
