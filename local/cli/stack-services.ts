@@ -34,17 +34,27 @@ export interface RunningServices {
   readonly storageConnectionString: string;
   readonly eventHubsConnectionString: string;
   readonly serviceProcesses: readonly ServiceProcessInfo[];
-  /** Calls `listener` with the time Azurite died, each time it is running again after a death. */
+  /**
+   * Sets what runs with the time Azurite died, each time it is running again after a death (set
+   * here because what it needs is only known once the services run).
+   */
   onStorageRestart(listener: (diedAt: Date) => Promise<void>): void;
 }
 
-/** Supervises `start`'s process under `role`, records each of its processes, and stops it at shutdown. */
+/**
+ * Supervises `start`'s process under `role`, records each of its processes, and stops it at shutdown;
+ * `onRestart` is the supervisor's (after a restart, while still watching).
+ */
 export async function superviseChild<T extends SupervisedChild>(
   context: StackContext,
   role: string,
   start: () => Promise<T>,
+  onRestart?: (child: T, diedAt: Date) => Promise<void>,
 ): Promise<Supervised<T>> {
-  const supervised = await context.supervisor.supervise(role, start, (child) => context.registry.add(role, child.pid));
+  const supervised = await context.supervisor.supervise(role, start, {
+    onStart: (child) => context.registry.add(role, child.pid),
+    onRestart,
+  });
   context.onClose(async () => {
     await supervised.stop();
     await context.registry.remove(role);
@@ -57,10 +67,9 @@ export async function startServices(
   emulatorConfig: EmulatorConfig,
   emulatorMode: 'process' | 'in-process',
 ): Promise<RunningServices> {
-  const restartListeners: ((diedAt: Date) => Promise<void>)[] = [];
-  const azurite = await superviseAzurite(context, (diedAt) => {
-    for (const listener of restartListeners)
-      void listener(diedAt).catch((error: unknown) => context.log(`[azurite] after its restart: ${(error as Error).message}`));
+  let storageRestarted: ((diedAt: Date) => Promise<void>) | undefined;
+  const azurite = await superviseAzurite(context, async (diedAt) => {
+    await storageRestarted?.(diedAt).catch((error: unknown) => context.log(`[azurite] after its restart: ${(error as Error).message}`));
   });
   const eventHubs =
     emulatorMode === 'in-process'
@@ -78,7 +87,7 @@ export async function startServices(
       },
       eventHubs.process,
     ],
-    onStorageRestart: (listener) => restartListeners.push(listener),
+    onStorageRestart: (listener) => (storageRestarted = listener),
   };
 }
 
@@ -94,19 +103,21 @@ const emulatorLog = (context: StackContext) => (line: string) => context.log(`[e
 /** Azurite under supervision; a restart keeps the ports the first start got, and is announced to `restarted`. */
 async function superviseAzurite(
   context: StackContext,
-  restarted: (diedAt: Date) => void,
+  restarted: (diedAt: Date) => Promise<void>,
 ): Promise<Supervised<SupervisedChild & { readonly running: RunningAzurite }>> {
   const location = join(context.stateDir, 'azurite');
   let ports =
     context.ports === 'free' ? { blobPort: 0, queuePort: 0, tablePort: 0 } : { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
-  let diedAt: Date | undefined;
-  return superviseChild(context, 'azurite', async () => {
-    const running = await startAzurite({ location, ...ports });
-    ports = { blobPort: running.blobPort, queuePort: running.queuePort, tablePort: running.tablePort };
-    if (diedAt !== undefined) restarted(diedAt);
-    void running.exited.then(() => (diedAt = new Date()));
-    return asChild(running);
-  });
+  return superviseChild(
+    context,
+    'azurite',
+    async () => {
+      const running = await startAzurite({ location, ...ports });
+      ports = { blobPort: running.blobPort, queuePort: running.queuePort, tablePort: running.tablePort };
+      return asChild(running);
+    },
+    (_child, diedAt) => restarted(diedAt),
+  );
 }
 
 /** The emulator in this process: it stops at shutdown, and nothing restarts it. */

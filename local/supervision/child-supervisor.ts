@@ -37,6 +37,18 @@ export interface Supervised<T extends SupervisedChild> {
   stop(): Promise<void>;
 }
 
+/** What a caller of `supervise` is told about the processes it starts. */
+export interface SuperviseHooks<T extends SupervisedChild> {
+  /** Sees every process started, the first included (and is awaited for the first). */
+  readonly onStart?: (child: T) => Promise<void> | void;
+  /**
+   * Sees each process started after a death, with the time that death was seen, once it is adopted
+   * and only while still watching, so nothing is started against a child being stopped. Not awaited:
+   * the restart is done when the child runs, and a slow hook must not hold up `stop()`.
+   */
+  readonly onRestart?: (child: T, diedAt: Date) => Promise<void> | void;
+}
+
 export interface ChildSupervisorOptions {
   readonly log: (line: string) => void;
   readonly policy?: Partial<RestartPolicy>;
@@ -62,15 +74,10 @@ export class ChildSupervisor {
 
   /**
    * Starts a child with `start` and keeps it running. The first start's failure is thrown; later
-   * ones count as deaths. `onStart` sees every process started, the first included (and is awaited
-   * for the first).
+   * ones count as deaths.
    */
-  async supervise<T extends SupervisedChild>(
-    name: string,
-    start: () => Promise<T>,
-    onStart?: (child: T) => Promise<void> | void,
-  ): Promise<Supervised<T>> {
-    const entry = new SupervisedEntry(name, start, onStart, this);
+  async supervise<T extends SupervisedChild>(name: string, start: () => Promise<T>, hooks: SuperviseHooks<T> = {}): Promise<Supervised<T>> {
+    const entry = new SupervisedEntry(name, start, hooks, this);
     await entry.startFirst();
     return entry;
   }
@@ -84,6 +91,8 @@ export class ChildSupervisor {
   async handleDeath<T extends SupervisedChild>(entry: SupervisedEntry<T>, dead: T | undefined, cause: string): Promise<void> {
     const now = this.#now();
     entry.deathTimes.push(now);
+    // A start that failed is counted, but only a process's death is when its work may have been lost.
+    if (dead) entry.diedAt = new Date(now);
     const decision = decideRestart(entry.deathTimes, now, this.#policy);
     const who = dead ? `${entry.name} (pid ${dead.pid})` : entry.name;
     if (!decision.restart) {
@@ -117,6 +126,8 @@ export class ChildSupervisor {
 
 class SupervisedEntry<T extends SupervisedChild> implements Supervised<T> {
   readonly deathTimes: number[] = [];
+  /** When the last process (not a failed start) died. */
+  diedAt: Date | undefined;
   readonly stopping = new AbortController();
   restarts = 0;
   #current: T | undefined;
@@ -126,7 +137,7 @@ class SupervisedEntry<T extends SupervisedChild> implements Supervised<T> {
   constructor(
     readonly name: string,
     private readonly start: () => Promise<T>,
-    private readonly onStart: ((child: T) => Promise<void> | void) | undefined,
+    private readonly hooks: SuperviseHooks<T>,
     private readonly supervisor: ChildSupervisor,
   ) {}
 
@@ -155,6 +166,12 @@ class SupervisedEntry<T extends SupervisedChild> implements Supervised<T> {
       this.restarts += 1;
       this.supervisor.log(`[supervisor] ${this.name} is running again (pid ${child.pid})`);
       await this.#adopt(child).catch((error: unknown) => this.supervisor.log(`[supervisor] ${this.name}: ${(error as Error).message}`));
+      const { onRestart } = this.hooks;
+      const diedAt = this.diedAt;
+      if (onRestart === undefined || diedAt === undefined || !this.supervisor.watching(this)) return;
+      void Promise.resolve()
+        .then(() => onRestart(child, diedAt))
+        .catch((error: unknown) => this.supervisor.log(`[supervisor] ${this.name} after its restart: ${(error as Error).message}`));
     })();
     this.#restarting = attempt;
     await attempt;
@@ -166,7 +183,7 @@ class SupervisedEntry<T extends SupervisedChild> implements Supervised<T> {
     void child.exited.then((exit) => {
       if (this.supervisor.watching(this) && this.#current === child) void this.supervisor.handleDeath(this, child, describeExit(exit));
     });
-    await this.onStart?.(child);
+    await this.hooks.onStart?.(child);
   }
 
   async stop(): Promise<void> {

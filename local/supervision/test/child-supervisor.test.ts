@@ -49,7 +49,7 @@ describe('child supervisor', () => {
   it('reports a death at once with its signal or exit code, and starts the child again', async () => {
     const { supervisor, start, lines, started } = setup();
     const seen: number[] = [];
-    const supervised = await supervisor.supervise('transform-1', start, (child) => void seen.push(child.pid));
+    const supervised = await supervisor.supervise('transform-1', start, { onStart: (child) => void seen.push(child.pid) });
     const first = started[0]!;
     first.die();
     await until('the death line', () => lines.length > 0);
@@ -120,5 +120,59 @@ describe('child supervisor', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(started).toHaveLength(1);
     expect(lines).toEqual([]);
+  });
+
+  it('tells onRestart of each new process and when the process before died, and nothing once stopping', async () => {
+    let clock = 1_000;
+    const supervisor = new ChildSupervisor({
+      log: () => undefined,
+      policy: { firstDelayMs: 20, maxDelayMs: 20, maxDeaths: 5, windowMs: 60_000 },
+      onGiveUp: () => undefined,
+      now: () => clock,
+    });
+    const started: FakeChild[] = [];
+    let failNextStart = false;
+    let holdStarts = false;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const restarted: [pid: number, diedAt: number][] = [];
+    const supervised = await supervisor.supervise(
+      'azurite',
+      async () => {
+        if (holdStarts) await held;
+        if (failNextStart) {
+          failNextStart = false;
+          clock = 3_000;
+          throw new Error('port 10000 is taken');
+        }
+        const child = new FakeChild();
+        started.push(child);
+        return child;
+      },
+      { onRestart: (child, diedAt) => void restarted.push([child.pid, diedAt.getTime()]) },
+    );
+    started[0]!.die();
+    await until('the first restart', () => restarted.length === 1);
+    expect(restarted).toEqual([[started[1]!.pid, 1_000]]);
+
+    // A start that fails is a death, but not the time the process's work may have been lost.
+    clock = 2_000;
+    failNextStart = true;
+    started[1]!.die();
+    await until('the second restart', () => restarted.length === 2);
+    expect(restarted[1]).toEqual([started[2]!.pid, 2_000]);
+
+    // Stopped while a restart is starting: the new process is stopped, and onRestart never hears of it.
+    holdStarts = true;
+    started[2]!.die();
+    await until('the restart to be under way', () => supervised.restarts === 2 && started.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = supervised.stop();
+    release();
+    await stopping;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toHaveLength(4);
+    expect(started[3]!.stopped).toBe(true);
+    expect(restarted).toHaveLength(2);
   });
 });
