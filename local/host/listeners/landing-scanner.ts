@@ -10,7 +10,7 @@
  * on the queue; a pending claim older than `pendingTimeoutMs` (its owner died in between) is taken
  * over, which keeps delivery at least once.
  */
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, type BlobItem, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { resolveConnectionString } from '../binding-settings.js';
 import type { HostLog } from '../invoke-function.js';
@@ -32,34 +32,23 @@ export interface LandingScanOptions {
 const RECEIPTS_CONTAINER = 'azure-webjobs-hosts';
 type ReceiptState = { readonly status: string; readonly etag: string; readonly lastModified: Date };
 
-/** Where the receipts of one app's scanners for one container live, before `<blob>/<etag>`. */
-function receiptPrefix(hostId: string, container: string): string {
-  return `blobreceipts/${hostId}/${container}/`;
+/** A listed blob's ETag as Event Grid writes it: without quotes (listings differ between services). */
+function eventGridEtag(blob: BlobItem): string {
+  return (blob.properties.etag ?? '').replace(/"/g, '');
 }
 
-/** A landed blob version as listings and property reads both give it. */
-interface LandedVersion {
-  readonly name: string;
-  /** Without quotes, as Event Grid writes it. */
-  readonly etag: string;
-  readonly contentType?: string;
-  readonly contentLength?: number;
-  readonly blobType?: string;
-  readonly lastModified: Date;
-}
-
-/** Puts the BlobCreated event of one blob version on the queue (Event Grid writes storage queues base64, one event per message). */
-async function sendBlobCreated(landing: ContainerClient, queue: QueueClient, blob: LandedVersion): Promise<void> {
+/** Puts the BlobCreated event of one listed blob version on the queue (Event Grid writes storage queues base64, one event per message). */
+async function sendBlobCreated(landing: ContainerClient, queue: QueueClient, blob: BlobItem): Promise<void> {
   const event = blobCreatedEvent({
     accountName: landing.accountName,
     container: landing.containerName,
     name: blob.name,
     url: landing.getBlobClient(blob.name).url,
-    etag: blob.etag,
-    contentType: blob.contentType,
-    contentLength: blob.contentLength ?? 0,
-    blobType: blob.blobType ?? 'BlockBlob',
-    lastModified: blob.lastModified,
+    etag: eventGridEtag(blob),
+    contentType: blob.properties.contentType,
+    contentLength: blob.properties.contentLength ?? 0,
+    blobType: blob.properties.blobType ?? 'BlockBlob',
+    lastModified: blob.properties.lastModified,
   });
   await queue.sendMessage(Buffer.from(JSON.stringify(event)).toString('base64'));
 }
@@ -85,7 +74,7 @@ export async function redeliverRecentLandings(options: {
   if (!(await landing.exists())) return sent;
   for await (const blob of landing.listBlobsFlat()) {
     if (blob.properties.lastModified < options.since) continue;
-    await sendBlobCreated(landing, queue, { ...blob.properties, name: blob.name, etag: (blob.properties.etag ?? '').replace(/"/g, '') });
+    await sendBlobCreated(landing, queue, blob);
     sent.push(blob.name);
   }
   return sent;
@@ -145,7 +134,8 @@ export class LandingScanner implements TriggerListener {
   }
 
   async #scanOnce(landing: ContainerClient, receipts: ContainerClient, queue: QueueClient, signal: AbortSignal): Promise<void> {
-    const prefix = receiptPrefix(this.#options.hostId, landing.containerName);
+    // Receipts of one app's scanners for one container, before `<blob>/<etag>`.
+    const prefix = `blobreceipts/${this.#options.hostId}/${landing.containerName}/`;
     const known = new Map<string, ReceiptState>();
     for await (const receipt of receipts.listBlobsFlat({ prefix, includeMetadata: true, abortSignal: signal })) {
       known.set(receipt.name, {
@@ -157,8 +147,7 @@ export class LandingScanner implements TriggerListener {
     try {
       for await (const blob of landing.listBlobsFlat({ abortSignal: signal })) {
         if (signal.aborted) return;
-        // Event Grid's eTag has no quotes; listings differ between services, so strip them here.
-        const etag = (blob.properties.etag ?? '').replace(/"/g, '');
+        const etag = eventGridEtag(blob);
         const receiptName = `${prefix}${blob.name}/${etag}`;
         if (this.#done.has(receiptName)) continue;
         const receipt = known.get(receiptName);
@@ -171,7 +160,7 @@ export class LandingScanner implements TriggerListener {
 
         const claim = await this.#claim(receipts, receiptName, receipt);
         if (claim === undefined) continue;
-        await sendBlobCreated(landing, queue, { ...blob.properties, name: blob.name, etag });
+        await sendBlobCreated(landing, queue, blob);
         await receipts.getBlockBlobClient(receiptName).setMetadata({ status: 'done' }, { conditions: { ifMatch: claim } });
         this.#done.add(receiptName);
         this.#options.log('information', `[landing scanner] ${landing.containerName}/${blob.name} (${etag}) → queue ${queue.name}`);
