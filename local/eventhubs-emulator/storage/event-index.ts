@@ -72,16 +72,18 @@ export class EventIndex {
     return position;
   }
 
+  // These run per event read, and `slot()` has proved the position lies in head..tail, which is
+  // within the arrays: they are indexed directly rather than checked a second time by elementAt.
   offsetOf(sequenceNumber: number): number {
-    return elementAt(this.offsets, this.slot(sequenceNumber));
+    return this.offsets[this.slot(sequenceNumber)]!;
   }
 
   timeOf(sequenceNumber: number): number {
-    return elementAt(this.times, this.slot(sequenceNumber));
+    return this.times[this.slot(sequenceNumber)]!;
   }
 
   sizeOf(sequenceNumber: number): number {
-    return elementAt(this.sizes, this.slot(sequenceNumber));
+    return this.sizes[this.slot(sequenceNumber)]!;
   }
 
   info(): PartitionLogInfo {
