@@ -39,7 +39,7 @@ Commands
                                draft a dataset declaration from a file (--help: its options)
 Options
   --state-dir DIR              the local stack's state folder (default .local/)
-  --limit N                    list at most N (1 to ${MAX_LIST_LIMIT}; default 1000)
+  --limit N                    list at most N (1 to ${MAX_LIST_LIMIT}; default ${MAX_LIST_LIMIT})
   --json                       machine-readable output where it applies`;
 
 function loadLocalSettings(stateDir: string): void {
