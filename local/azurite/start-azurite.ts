@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EtlError } from '../../shared/errors/etl-error.js';
 import type { ChildExit } from '../supervision/child-supervisor.js';
-import { spawnStackChild } from '../supervision/exit-with-parent.js';
+import { spawnStackChild, type RecentLines } from '../supervision/exit-with-parent.js';
 
 /** The well-known development account every Azure tool knows (public, not a secret). */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -67,12 +67,17 @@ function azuriteScript(): string {
   return join(dirname(main), 'azurite.js');
 }
 
+/**
+ * Azurite closes its servers on SIGTERM and then saves its metadata (it saves only every 5 s
+ * otherwise); a stuck keep-alive socket must not hang the caller, but a slow save must not be cut.
+ */
+const STOP_GRACE_MS = 15_000;
+
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<RunningAzurite> {
   const { args, cwd } = await azuriteArguments(options);
   // A stack child: Azurite must outlive the first moments of shutdown, so that the host can release
   // its leases; close() stops it.
-  const { child, exited } = spawnStackChild(args, { cwd });
-  const recent: string[] = [];
+  const { child, exited, recent, stop } = spawnStackChild(args, { cwd });
   try {
     const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000, recent, options.log);
     let closing: Promise<void> | undefined;
@@ -81,11 +86,11 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
       ...ports,
       pid: child.pid!,
       exited,
-      recentOutput: () => [...recent],
-      close: () => (closing ??= stop(child, exited)),
+      recentOutput: () => recent.lines(),
+      close: () => (closing ??= stop(STOP_GRACE_MS)),
     };
   } catch (error) {
-    await stop(child, exited);
+    await stop(STOP_GRACE_MS);
     throw error;
   }
 }
@@ -123,24 +128,23 @@ async function azuriteArguments(options: StartAzuriteOptions): Promise<{ args: s
   return { args, cwd: location };
 }
 
-/** Resolves with the ports once all three services listen; keeps the last 20 output lines in `recent` for good. */
+/** Resolves with the ports once all three services listen; keeps feeding output lines to `recent` for good. */
 function waitForPorts(
   child: ChildProcess,
   timeoutMs: number,
-  recent: string[],
+  recent: RecentLines,
   log: ((line: string) => void) | undefined,
 ): Promise<{ blobPort: number; queuePort: number; tablePort: number }> {
   return new Promise((resolvePorts, reject) => {
     const ports: Partial<Record<Service, number>> = {};
     let pending = '';
-    const timer = setTimeout(() => fail(`Azurite did not start within ${timeoutMs} ms. Output: ${recent.join(' | ')}`), timeoutMs);
+    const timer = setTimeout(() => fail(`Azurite did not start within ${timeoutMs} ms. Output: ${recent.lines().join(' | ')}`), timeoutMs);
     const fail = (message: string): void => {
       clearTimeout(timer);
       reject(new EtlError('STORAGE_FAILED', message));
     };
     const onLine = (line: string): void => {
       recent.push(line);
-      if (recent.length > 20) recent.shift();
       log?.(line);
       const match = LISTENING.exec(line);
       if (!match) return;
@@ -161,17 +165,7 @@ function waitForPorts(
     child.stderr?.on('data', onData);
     child.once('error', (error) => fail(`Azurite could not be spawned: ${error.message}`));
     child.once('exit', (code, signal) =>
-      fail(`Azurite exited during start (code ${code}, signal ${signal}). Output: ${recent.join(' | ')}`),
+      fail(`Azurite exited during start (code ${code}, signal ${signal}). Output: ${recent.lines().join(' | ')}`),
     );
   });
-}
-
-async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  // Azurite closes its servers on SIGTERM and then saves its metadata (it saves only every 5 s
-  // otherwise); a stuck keep-alive socket must not hang the caller, but a slow save must not be cut.
-  const killTimer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(killTimer);
 }

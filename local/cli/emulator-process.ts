@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EmulatorConfig } from '../eventhubs-emulator/index.js';
 import type { ChildExit } from '../supervision/child-supervisor.js';
-import { spawnStackChild } from '../supervision/exit-with-parent.js';
+import { spawnStackChild, type RecentLines } from '../supervision/exit-with-parent.js';
 
 export interface EmulatorProcess {
   readonly connectionString: string;
@@ -30,6 +30,9 @@ export function connectionStringPort(connectionString: string): number {
   return match[1] === undefined ? 5672 : Number(match[1]);
 }
 
+/** The emulator flushes its logs on SIGTERM; past this it is killed. */
+const STOP_GRACE_MS = 10_000;
+
 export async function startEmulatorProcess(options: {
   repositoryRoot: string;
   config: EmulatorConfig;
@@ -39,7 +42,7 @@ export async function startEmulatorProcess(options: {
 }): Promise<EmulatorProcess> {
   const configFile = join(options.dataDir, 'emulator-config.json');
   await writeFile(configFile, JSON.stringify(options.config, null, 2) + '\n');
-  const { child, exited } = spawnStackChild(
+  const { child, exited, recent, stop } = spawnStackChild(
     [
       '--import',
       'tsx',
@@ -53,33 +56,24 @@ export async function startEmulatorProcess(options: {
     ],
     { cwd: options.repositoryRoot },
   );
-  const recent = forwardLog(child, options.log);
+  forwardLog(child, recent, options.log);
   const connectionString = await firstStdoutLine(child, exited, options.port);
   return {
     connectionString,
     port: connectionStringPort(connectionString),
     pid: child.pid!,
     exited,
-    recentOutput: () => [...recent],
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM'); // the emulator flushes its logs on SIGTERM
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    recentOutput: () => recent.lines(),
+    close: () => stop(STOP_GRACE_MS),
   };
 }
 
-/** Passes the emulator's log lines (stderr) on without its prefix; returns the last 20, kept up to date. */
-function forwardLog(child: ChildProcess, log: (line: string) => void): string[] {
-  const recent: string[] = [];
+/** Passes the emulator's log lines (stderr) on without its prefix, and keeps them in `recent`. */
+function forwardLog(child: ChildProcess, recent: RecentLines, log: (line: string) => void): void {
   createInterface({ input: child.stderr! }).on('line', (line) => {
     recent.push(line);
-    if (recent.length > 20) recent.shift();
     log(line.replace(/^\[eventhubs-emulator\] /, ''));
   });
-  return recent;
 }
 
 /** The connection string the emulator prints on stdout once it listens; rejects if it exits first. */

@@ -60,14 +60,15 @@ function hostArguments(options: ExtraHostOptions): string[] {
   ];
 }
 
+/** On SIGTERM a host finishes the invocations in flight and closes its listeners; past this it is killed. */
+const STOP_GRACE_MS = 15_000;
+
 export async function startExtraHost(options: ExtraHostOptions): Promise<ExtraHost> {
   // A stack child, like Azurite and the emulator: a Ctrl-C reaches the stack first, which stops its
   // hosts in order.
-  const { child, exited } = spawnStackChild(hostArguments(options), { cwd: options.repositoryRoot, env: options.settings });
-  const recent: string[] = [];
+  const { child, exited, recent, stop } = spawnStackChild(hostArguments(options), { cwd: options.repositoryRoot, env: options.settings });
   const output = (line: string) => {
     recent.push(line);
-    if (recent.length > 20) recent.shift();
     options.log(`[${options.instanceId}] ${line}`);
   };
   const ready = new Promise<{ httpUrl?: string; functions?: string[] }>((resolve, reject) => {
@@ -93,13 +94,7 @@ export async function startExtraHost(options: ExtraHostOptions): Promise<ExtraHo
     httpUrl: announced.httpUrl ?? undefined,
     functions: announced.functions ?? [],
     exited,
-    recentOutput: () => [...recent],
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    recentOutput: () => recent.lines(),
+    stop: () => stop(STOP_GRACE_MS),
   };
 }

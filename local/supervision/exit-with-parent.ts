@@ -16,6 +16,35 @@ export function exitWithParent(): { readonly execArgv: readonly string[]; readon
   return { execArgv: ['--import', PRELOAD], env: { ETL_EXIT_WITH_PARENT_PID: String(process.pid) } };
 }
 
+/** The last lines a stack child wrote (20 at most), for the message when it fails to start or keeps dying. */
+export class RecentLines {
+  static readonly CAPACITY = 20;
+  readonly #lines: string[] = [];
+
+  push(line: string): void {
+    this.#lines.push(line);
+    if (this.#lines.length > RecentLines.CAPACITY) this.#lines.shift();
+  }
+
+  /** A copy: later lines do not change what a caller holds. */
+  lines(): string[] {
+    return [...this.#lines];
+  }
+}
+
+/** A spawned stack child, with what every caller needs to stop it and to say what it last wrote. */
+export interface StackChild {
+  readonly child: ChildProcess;
+  readonly exited: Promise<ChildExit>;
+  /** Filled by the caller, which alone knows which of the child's lines are output worth keeping. */
+  readonly recent: RecentLines;
+  /**
+   * SIGTERM, then SIGKILL if it is still running after `graceMs`; settles once it has exited. Each
+   * caller picks the grace its child needs to save or flush what it holds.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
 /**
  * Spawns `node <args>` as a stack child: in its own process group (a Ctrl-C in the terminal reaches
  * the stack first, which stops its children in order), stopped by the preload when this process is
@@ -24,7 +53,7 @@ export function exitWithParent(): { readonly execArgv: readonly string[]; readon
 export function spawnStackChild(
   args: readonly string[],
   options: { readonly cwd: string; readonly env?: Readonly<Record<string, string>> },
-): { child: ChildProcess; exited: Promise<ChildExit> } {
+): StackChild {
   const guard = exitWithParent();
   const child = spawn(process.execPath, [...guard.execArgv, ...args], {
     cwd: options.cwd,
@@ -38,5 +67,12 @@ export function spawnStackChild(
   };
   process.once('exit', killOnExit);
   void exited.then(() => process.removeListener('exit', killOnExit));
-  return { child, exited };
+  const stop = async (graceMs: number): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(killTimer);
+  };
+  return { child, exited, recent: new RecentLines(), stop };
 }
