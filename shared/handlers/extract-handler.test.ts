@@ -15,7 +15,7 @@ import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
 import { silentLogger } from '../runtime/logger.js';
 import { rejectedBlobName } from '../adapters/blob-rejected-row-sink.js';
 import { EtlError } from '../errors/etl-error.js';
-import type { EventPublisher } from '../ports/event-publisher.js';
+import { dyingRecordsHub } from './test/handler-fixtures.js';
 import { extractFile, landedBlobFromEvent, type ExtractDependencies } from './extract-handler.js';
 import { transformBatch } from './transform-handler.js';
 
@@ -103,27 +103,8 @@ describe('extract on bad and odd files', () => {
     expect(reasons[1]!.reason).toContain('event_duration');
   });
 
-  /**
-   * The real records hub, keeping a copy of every chunk it took; "dies" after `failAfter` chunks.
-   * `partitions`: offer only the first few of its partitions, as a hub with fewer would.
-   */
-  function recordsHub(failAfter = Infinity, partitions?: number): { hub: EventPublisher; chunks: unknown[] } {
-    const chunks: unknown[] = [];
-    const hub: EventPublisher = {
-      partitionIds: async () => (await runtime.records.partitionIds()).slice(0, partitions),
-      publish: async (events) => {
-        if (chunks.length >= failAfter) throw new EtlError('PUBLISH_FAILED', 'the extract process died');
-        // Copied now: extract reuses a chunk's buffer once it is sent.
-        for (const event of events) chunks.push(JSON.parse(Buffer.from(event.body as Uint8Array).toString('utf8')));
-        await runtime.records.publish(events);
-      },
-      close: async () => {},
-    };
-    return { hub, chunks };
-  }
-
   async function extractAndTransform(deps: ExtractDependencies, blobName: string, failAfter?: number, partitions?: number) {
-    const { hub, chunks } = recordsHub(failAfter, partitions);
+    const { hub, chunks } = dyingRecordsHub(runtime.records, { failAfter, partitions });
     const outcome = await extractFile({ ...deps, records: hub }, { container: 'landing', blobName }).catch((error: Error) => error);
     await transformBatch(
       runtime.transformDependencies(silentLogger),

@@ -15,9 +15,8 @@ import { startLocalStack, type LocalStack } from '../../local/cli/local-stack.js
 import { generateIotCsv } from '../../local/sample-data/iot-csv-generator.js';
 import { getEtlRuntime, type EtlRuntime } from '../runtime/etl-runtime.js';
 import { silentLogger } from '../runtime/logger.js';
-import { EtlError } from '../errors/etl-error.js';
 import { AzureBlobSource } from '../adapters/azure-blob-source.js';
-import type { EventPublisher } from '../ports/event-publisher.js';
+import { dyingRecordsHub } from './test/handler-fixtures.js';
 import { extractFile, fileIdFor } from './extract-handler.js';
 import { sweepStalledExtracts } from './extract-sweep.js';
 
@@ -53,21 +52,6 @@ describe('the extract sweep', () => {
     return fileIdFor('landing', blobName, (await new AzureBlobSource(stack.blobService).info('landing', blobName))!);
   }
 
-  /** The records hub of an extract process that dies after `failAfter` chunks, or one slowed down per chunk. */
-  function recordsHub(options: { failAfter?: number; delayMs?: number }): EventPublisher {
-    let sent = 0;
-    return {
-      partitionIds: () => runtime.records.partitionIds(),
-      publish: async (events) => {
-        if (sent >= (options.failAfter ?? Infinity)) throw new EtlError('PUBLISH_FAILED', 'the extract process died');
-        if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-        sent += 1;
-        await runtime.records.publish(events);
-      },
-      close: async () => {},
-    };
-  }
-
   function sweepAt(at: Date) {
     return sweepStalledExtracts({ ...runtime.extractSweepDependencies(silentLogger), clock: () => at }, SWEEP);
   }
@@ -81,9 +65,9 @@ describe('the extract sweep', () => {
     const blobName = 'iot_events/sweep/died.csv';
     const fileId = await land(blobName, 300);
     const deps = { ...runtime.extractDependencies(silentLogger), chunk: { maxRows: 50, maxBytes: 100_000 } };
-    await expect(extractFile({ ...deps, records: recordsHub({ failAfter: 2 }) }, { container: 'landing', blobName })).rejects.toThrow(
-      /died/,
-    );
+    await expect(
+      extractFile({ ...deps, records: dyingRecordsHub(runtime.records, { failAfter: 2 }).hub }, { container: 'landing', blobName }),
+    ).rejects.toThrow(/died/);
     const stalled = await runtime.store.manifest.getFile(fileId);
     expect(stalled?.state).toBe('extracting');
     const diedAt = Date.parse(stalled!.updatedAt);
@@ -117,7 +101,9 @@ describe('the extract sweep', () => {
     const blobName = 'iot_events/sweep/raced.csv';
     const fileId = await land(blobName, 20);
     const deps = runtime.extractDependencies(silentLogger);
-    await expect(extractFile({ ...deps, records: recordsHub({ failAfter: 0 }) }, { container: 'landing', blobName })).rejects.toThrow();
+    await expect(
+      extractFile({ ...deps, records: dyingRecordsHub(runtime.records, { failAfter: 0 }).hub }, { container: 'landing', blobName }),
+    ).rejects.toThrow();
     const at = new Date(Date.parse((await runtime.store.manifest.getFile(fileId))!.updatedAt) + 5 * MINUTE);
     const [first, second] = await Promise.all([sweepAt(at), sweepAt(at)]);
     expect([...first.redelivered, ...second.redelivered]).toEqual([fileId]);
@@ -131,7 +117,9 @@ describe('the extract sweep', () => {
     const goneId = await land(gone, 10);
     const replacedId = await land(replaced, 10);
     for (const blobName of [gone, replaced])
-      await expect(extractFile({ ...deps, records: recordsHub({ failAfter: 0 }) }, { container: 'landing', blobName })).rejects.toThrow();
+      await expect(
+        extractFile({ ...deps, records: dyingRecordsHub(runtime.records, { failAfter: 0 }).hub }, { container: 'landing', blobName }),
+      ).rejects.toThrow();
     await stack.blobService.getContainerClient('landing').deleteBlob(gone);
     await land(replaced, 11);
     // (Earlier tests' stalled files are put back by this sweep too; only these two fail.)
@@ -155,7 +143,10 @@ describe('the extract sweep', () => {
     const blobName = 'iot_events/sweep/slow.csv';
     const fileId = await land(blobName, 200);
     const deps = { ...runtime.extractDependencies(silentLogger), chunk: { maxRows: 20, maxBytes: 100_000 }, heartbeatMs: 50 };
-    const extracting = extractFile({ ...deps, records: recordsHub({ delayMs: 60 }) }, { container: 'landing', blobName });
+    const extracting = extractFile(
+      { ...deps, records: dyingRecordsHub(runtime.records, { delayMs: 60 }).hub },
+      { container: 'landing', blobName },
+    );
     const seen = new Set<string>();
     while ((await runtime.store.manifest.getFile(fileId))?.state !== 'loading') {
       const file = await runtime.store.manifest.getFile(fileId);
@@ -170,7 +161,7 @@ describe('the extract sweep', () => {
   it('fails the file on the last delivery of its landing message, before the message goes to the poison queue', async () => {
     const blobName = 'iot_events/sweep/poisoned.csv';
     const fileId = await land(blobName, 10);
-    const deps = { ...runtime.extractDependencies(silentLogger), records: recordsHub({ failAfter: 0 }) };
+    const deps = { ...runtime.extractDependencies(silentLogger), records: dyingRecordsHub(runtime.records, { failAfter: 0 }).hub };
     await expect(extractFile(deps, { container: 'landing', blobName }, { last: false })).rejects.toThrow();
     expect((await runtime.store.manifest.getFile(fileId))?.state).toBe('extracting');
     await expect(extractFile(deps, { container: 'landing', blobName }, { last: true })).rejects.toThrow(/died/);

@@ -15,9 +15,8 @@ import { waitFor } from '../../local/host/test/wait-for.js';
 import { closeEtlRuntime, getEtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { extractFile } from '../../shared/handlers/extract-handler.js';
 import { silentLogger } from '../../shared/runtime/logger.js';
-import { EtlError } from '../../shared/errors/etl-error.js';
 import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
-import type { EventPublisher } from '../../shared/ports/event-publisher.js';
+import { dyingRecordsHub } from '../../shared/handlers/test/handler-fixtures.js';
 
 const BLOB = 'iot_events/stalled/lost-event.csv';
 const STALLED_AFTER_SECONDS = 60;
@@ -42,17 +41,11 @@ describe('a file whose landing event was lost mid-extract', () => {
     const content = [...csv.chunks].join('');
     const blob = stack.blobService.getContainerClient('landing').getBlockBlobClient(BLOB);
     const uploaded = await blob.upload(content, Buffer.byteLength(content));
-    let sent = 0;
-    const dyingHub: EventPublisher = {
-      partitionIds: () => runtime.records.partitionIds(),
-      publish: async (events) => {
-        if (sent >= 3) throw new EtlError('PUBLISH_FAILED', 'the extract process died');
-        sent += 1;
-        await runtime.records.publish(events);
-      },
-      close: async () => {},
+    const deps = {
+      ...runtime.extractDependencies(silentLogger),
+      chunk: { maxRows: 100, maxBytes: 100_000 },
+      records: dyingRecordsHub(runtime.records, { failAfter: 3 }).hub,
     };
-    const deps = { ...runtime.extractDependencies(silentLogger), chunk: { maxRows: 100, maxBytes: 100_000 }, records: dyingHub };
     await expect(extractFile(deps, { container: 'landing', blobName: BLOB })).rejects.toThrow(/died/);
     // The local Event Grid had delivered it: its receipt is done, and the message is gone with Azurite's last 5 s.
     const etag = uploaded.etag!.replace(/"/g, '');

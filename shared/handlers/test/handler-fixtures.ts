@@ -3,6 +3,7 @@ import { iotEventsDataset } from '../../datasets/iot-events.js';
 import { EtlError } from '../../errors/etl-error.js';
 import { CHUNK_EVENT_TYPE, type ChunkEvent } from '../../messages/chunk-event.js';
 import type { EtlStore } from '../../ports/etl-store.js';
+import type { EventPublisher } from '../../ports/event-publisher.js';
 
 const dataset = iotEventsDataset;
 
@@ -62,4 +63,28 @@ export function flakyStore(store: EtlStore, state: { failures: number; calls?: n
       loadChunks: (inputs, build) => attempt(() => store.facts.loadChunks(inputs, build)),
     },
   };
+}
+
+/**
+ * A records hub in front of the real one, as an extract process sees it: it keeps a copy of every
+ * chunk it took (extract reuses a chunk's buffer once it is sent), "dies" after `failAfter` chunks,
+ * waits `delayMs` before each, and with `partitions` offers only the first few of the hub's
+ * partitions, as a hub with fewer would.
+ */
+export function dyingRecordsHub(
+  records: EventPublisher,
+  options: { readonly failAfter?: number; readonly delayMs?: number; readonly partitions?: number } = {},
+): { hub: EventPublisher; chunks: unknown[] } {
+  const chunks: unknown[] = [];
+  const hub: EventPublisher = {
+    partitionIds: async () => (await records.partitionIds()).slice(0, options.partitions),
+    publish: async (events) => {
+      if (chunks.length >= (options.failAfter ?? Infinity)) throw new EtlError('PUBLISH_FAILED', 'the extract process died');
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      for (const event of events) chunks.push(JSON.parse(Buffer.from(event.body as Uint8Array).toString('utf8')));
+      await records.publish(events);
+    },
+    close: async () => {},
+  };
+  return { hub, chunks };
 }
