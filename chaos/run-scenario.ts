@@ -243,6 +243,17 @@ export async function waitUntil<T>(
   timeoutMs = 300_000,
   intervalMs = 100,
 ): Promise<T> {
+  const value = await pollFor(probe, timeoutMs, intervalMs);
+  if (value === undefined) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  return value;
+}
+
+/** Polls `probe` until it returns something other than undefined/false; undefined after the bound. */
+export async function pollFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // Reads fail for a moment while a fault is on (a killed Azurite); a missed moment never comes back.
@@ -251,7 +262,7 @@ export async function waitUntil<T>(
       return undefined;
     });
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -16,7 +16,7 @@ import { REPOSITORY_ROOT, FUNCTIONS_ENTRY } from '../local/cli/local-stack.js';
 import { startExtraHost, type ExtraHost } from '../local/cli/extra-host-processes.js';
 import { LANDING_VISIBILITY_SECONDS } from '../local/cli/stack-hosts.js';
 import { processStarted } from '../local/supervision/stack-processes.js';
-import { MomentMissed, ourFiles, SkipScenario, waitUntil, type ChaosContext, type Scenario } from './run-scenario.js';
+import { MomentMissed, ourFiles, pollFor, SkipScenario, waitUntil, type ChaosContext, type Scenario } from './run-scenario.js';
 
 const PER_FUNCTION = ['--placement', 'per-function'];
 
@@ -40,11 +40,7 @@ async function holdExtractMidFile(context: ChaosContext, role: string): Promise<
   try {
     for (let step = 0; step < MID_FILE_STEPS; step++) {
       // Transform loads what extract published before it stopped; then extract runs one more step.
-      const settled = Date.now() + 2_000;
-      while (Date.now() < settled) {
-        if ((await extracting().catch(rethrowMissed)).loaded) return;
-        await sleep(100);
-      }
+      if (await pollFor(async () => (await extracting()).loaded, 2_000)) return;
       process.kill(pid, 'SIGCONT');
       await sleep(MID_FILE_STEP_MS);
       process.kill(pid, 'SIGSTOP');
@@ -58,11 +54,6 @@ async function holdExtractMidFile(context: ChaosContext, role: string): Promise<
 
 const MID_FILE_STEPS = 100;
 const MID_FILE_STEP_MS = 50;
-
-function rethrowMissed(error: unknown): { started: false; loaded: false } {
-  if (error instanceof MomentMissed) throw error;
-  return { started: false, loaded: false };
-}
 
 /** Transform is loading (some chunks applied, the load not done). */
 async function whileLoading(context: ChaosContext): Promise<void> {
