@@ -17,7 +17,7 @@
  * default 1), --stages parse,naive,e2e,extract,floor (default all),
  * --verbose (the local stack's log on stderr, and when the file was extracted and completed).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { parse } from 'csv-parse';
 import Database from 'better-sqlite3';
-import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
+import { writeIotCsvFile } from '../local/sample-data/iot-csv-generator.js';
 import { startLocalStack, REPOSITORY_ROOT, FUNCTION_PLACEMENTS, type FunctionPlacement } from '../local/cli/local-stack.js';
 import { uploadCsv } from '../local/cli/upload-file.js';
 import { describeInstances, oneOf, parseInstances, type InstanceCounts } from '../local/cli/cli-options.js';
@@ -39,20 +39,6 @@ import { cpuBetween, stackCpuSnapshot, type CpuUse } from '../load-tests/process
 import { measureFloor, type FloorResult } from './floor-bench.js';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-async function writeGenerated(
-  path: string,
-  options: Parameters<typeof generateIotCsv>[0],
-): Promise<ReturnType<ReturnType<typeof generateIotCsv>['expected']>> {
-  const generated = generateIotCsv(options);
-  const out = createWriteStream(path);
-  for (const chunk of generated.chunks) {
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return generated.expected();
-}
 
 async function rawParseRate(path: string): Promise<number> {
   const started = performance.now();
@@ -184,7 +170,7 @@ async function extractPeakRss(
 ): Promise<{ heapLimitMb: number | undefined; peakMb: number; fileMb: number; seconds: number; rows: number }[]> {
   const path = join(directory, 'big.csv');
   const rows = Math.round((megabytes * 1024 * 1024) / 118); // ~118 bytes per generated row
-  await writeGenerated(path, { rows, seed: 11, duplicateRate: 0.02, badRowRate: 0.01 });
+  await writeIotCsvFile(path, { rows, seed: 11, duplicateRate: 0.02, badRowRate: 0.01 });
   const fileMb = (await stat(path)).size / 1024 / 1024;
   const build = await compileExtractChild(directory);
   const stack = await startLocalStack({
@@ -347,7 +333,7 @@ async function main(): Promise<void> {
   try {
     const path = join(directory, 'iot.csv');
     console.log(`Generating ${number.format(rows)} IoT rows (2 % duplicates, 1 % bad rows)…`);
-    const expected = await writeGenerated(path, { rows, seed: 1, duplicateRate: 0.02, badRowRate: 0.01 });
+    const expected = await writeIotCsvFile(path, { rows, seed: 1, duplicateRate: 0.02, badRowRate: 0.01 });
     console.log(
       `  ${((await stat(path)).size / 1024 / 1024).toFixed(1)} MB, ${number.format(expected.badRows)} bad, ${number.format(expected.duplicateRows)} duplicates`,
     );

@@ -7,8 +7,7 @@
  * Rates are given per wall-clock second and per CPU second of this process: on a shared machine
  * the second is the steadier figure.
  */
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import { iotEventsDataset } from '../shared/datasets/iot-events.js';
 import { toFact } from '../shared/transform/to-fact.js';
 import { bindHeader, type HeaderBinding } from '../shared/validation/header-binding.js';
 import { validateRow } from '../shared/validation/validate-row.js';
-import { generateIotCsv } from '../local/sample-data/iot-csv-generator.js';
+import { generateIotCsv, writeIotCsvFile } from '../local/sample-data/iot-csv-generator.js';
 
 const MICRO_ROWS = 200_000;
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -56,13 +55,7 @@ async function main(): Promise<void> {
 
 /** The generator's rate, writing `rows` rows to `path`. */
 async function writeGeneratedFile(path: string, rows: number, seed: number): Promise<string> {
-  const generated = generateIotCsv({ rows, seed });
-  const out = createWriteStream(path);
-  await measure('generate (to a file)', rows, async () => {
-    for (const chunk of generated.chunks) if (!out.write(chunk)) await once(out, 'drain');
-    out.end();
-    await once(out, 'finish');
-  });
+  await measure('generate (to a file)', rows, () => writeIotCsvFile(path, { rows, seed }));
   return path;
 }
 

@@ -4,10 +4,8 @@
  *   tsx load-tests/generate-iot-csv.ts --rows 1000000 --out f.csv [--seed 1] [--duplicate-rate 0.02]
  *     [--bad-row-rate 0.01] [--start-time 2026-01-01T00:00:00Z] [--spread-minutes 60] [--devices 500] [--crlf]
  */
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateIotCsv, type IotCsvOptions } from '../local/sample-data/iot-csv-generator.js';
+import { writeIotCsvFile, type IotCsvOptions } from '../local/sample-data/iot-csv-generator.js';
 
 const USAGE =
   'usage: tsx load-tests/generate-iot-csv.ts --rows N --out FILE [--seed N] [--duplicate-rate R] [--bad-row-rate R] [--start-time ISO] [--spread-minutes N] [--devices N] [--crlf]';
@@ -51,18 +49,9 @@ async function main(): Promise<void> {
     devices: numberOption(values, 'devices'),
     crlf: values.crlf,
   };
-  const generated = generateIotCsv(options);
   const started = performance.now();
-  const out = createWriteStream(values.out);
-  let bytes = 0;
-  for (const chunk of generated.chunks) {
-    bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
+  const { bytes, ...expected } = await writeIotCsvFile(values.out, options);
   const seconds = (performance.now() - started) / 1000;
-  const expected = generated.expected();
   console.log(
     `${values.out}: ${expected.rows} rows (${expected.badRows} bad, ${expected.duplicateRows} duplicates, ${expected.distinctKeys} distinct keys), ` +
       `${(bytes / 1024 / 1024).toFixed(1)} MiB in ${seconds.toFixed(1)} s (${Math.round(expected.rows / seconds)} rows/s)`,

@@ -5,7 +5,10 @@ import { iotEventsDataset } from '../../shared/datasets/iot-events.js';
 import { bindHeader } from '../../shared/validation/header-binding.js';
 import { validateRow } from '../../shared/validation/validate-row.js';
 import { factKey } from '../../shared/transform/to-fact.js';
-import { BAD_ROW_KINDS, generateIotCsv, IOT_CSV_HEADER, type IotCsvOptions } from './iot-csv-generator.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BAD_ROW_KINDS, generateIotCsv, IOT_CSV_HEADER, writeIotCsvFile, type IotCsvOptions } from './iot-csv-generator.js';
 
 function textOf(options: IotCsvOptions): string {
   return [...generateIotCsv(options).chunks].join('');
@@ -122,5 +125,21 @@ describe('generateIotCsv', () => {
     expect(() => generateIotCsv({ rows: 10, badRowRate: 2 })).toThrow(RangeError);
     expect(() => generateIotCsv({ rows: 10, startTime: 'yesterday' })).toThrow(RangeError);
     expect(() => generateIotCsv({ rows: 10, badRowKinds: [] })).toThrow(RangeError);
+  });
+});
+
+describe('writeIotCsvFile', () => {
+  it('writes the generated text to a file and returns its counts and size', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'etl-generated-'));
+    try {
+      const options = { rows: 2_000, seed: 5 };
+      const written = await writeIotCsvFile(join(directory, 'iot.csv'), options);
+      const text = await readFile(join(directory, 'iot.csv'), 'utf8');
+      const generated = generateIotCsv(options);
+      expect(text).toBe([...generated.chunks].join(''));
+      expect(written).toEqual({ ...generated.expected(), bytes: Buffer.byteLength(text) });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,8 @@
  *
  * Generated text has no line breaks inside fields, so tests may split it at '\n'.
  */
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { seededRandom, type SeededRandom } from './seeded-random.js';
 
 export interface IotCsvOptions {
@@ -315,4 +317,17 @@ export function generateIotCsv(options: IotCsvOptions): GeneratedIotCsv {
       return { ...expectation };
     },
   };
+}
+
+/** Writes a generated file to `path` (streamed: memory does not grow with rows); its counts, and its size in bytes. */
+export async function writeIotCsvFile(path: string, options: IotCsvOptions): Promise<IotCsvExpectation & { readonly bytes: number }> {
+  const generated = generateIotCsv(options);
+  let bytes = 0;
+  await pipeline(function* () {
+    for (const chunk of generated.chunks) {
+      bytes += Buffer.byteLength(chunk);
+      yield chunk;
+    }
+  }, createWriteStream(path));
+  return { ...generated.expected(), bytes };
 }
