@@ -364,12 +364,9 @@ async function failFile(deps: ExtractDependencies, fileId: string, reason: strin
 /** A file extract will not read: failed with the reason, under an id of its name alone (it has no version to read). */
 async function refuseFile(deps: ExtractDependencies, { container, blobName }: LandedBlob, reason: string): Promise<ExtractOutcome> {
   const fileId = fileIdFor(container, blobName, { etag: '' });
-  const at = deps.clock().toISOString();
   const dataset = datasetForBlobName(deps.datasets, blobName)?.name ?? undeclaredDatasetOf(deps.datasets, blobName).recordedAs;
-  await deps.manifest.beginFile({ fileId, dataset, blobName, blobEtag: '', receivedAt: at });
-  await deps.manifest.failFile(fileId, reason, at);
-  deps.log.warn(`extract: ${reason}`);
-  return { status: 'failed', fileId, reason };
+  await deps.manifest.beginFile({ fileId, dataset, blobName, blobEtag: '', receivedAt: deps.clock().toISOString() });
+  return failFile(deps, fileId, reason, `extract: ${reason}`);
 }
 
 /** The repeated-header row's reason: files joined together keep each file's header. */
