@@ -1,7 +1,8 @@
 import { App, TerraformStack } from 'cdktf';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_CONTAINER, EtlStorage } from '../src/building-blocks/etl-storage.js';
+import { EVENTHUB_CHECKPOINT_CONTAINER } from '../../shared/config/app-settings.js';
+import { EtlStorage } from '../src/building-blocks/etl-storage.js';
 
 describe('EtlStorage', () => {
   it('hands out the containers it declares and refuses any other name', () => {
@@ -13,7 +14,7 @@ describe('EtlStorage', () => {
       eventGridTopicName: 'topic-test',
       extraContainers: ['deployments'],
     });
-    expect(storage.container(CHECKPOINT_CONTAINER)).toBeInstanceOf(StorageContainer);
+    expect(storage.container(EVENTHUB_CHECKPOINT_CONTAINER)).toBeInstanceOf(StorageContainer);
     expect(storage.container('deployments')).toBeInstanceOf(StorageContainer);
     expect(() => storage.container('not-declared')).toThrow("The storage account declares no container 'not-declared'.");
   });

@@ -16,7 +16,8 @@ import { MAX_LIST_LIMIT, parseListLimit, StatusService } from '../../shared/stat
 import { closeEtlRuntime, getEtlRuntime, type EtlRuntime } from '../../shared/runtime/etl-runtime.js';
 import { replayDeadLetter } from '../../shared/handlers/replay-dead-letters.js';
 import { createQueueServiceClient } from '../../shared/adapters/azure-clients.js';
-import { listPoisonedLandings, requeuePoisonedLandings, LANDING_POISON_QUEUE } from '../../shared/adapters/landing-poison-queue.js';
+import { listPoisonedLandings, requeuePoisonedLandings } from '../../shared/adapters/landing-poison-queue.js';
+import { LANDING_POISON_QUEUE } from '../../shared/config/app-settings.js';
 import type { FileState } from '../../shared/ports/file-manifest.js';
 import { isEtlError } from '../../shared/errors/etl-error.js';
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../local/azurite/start-azurite.js';
 import { LANDING_EVENTS_QUEUE } from '../config/app-settings.js';
-import { LANDING_POISON_QUEUE, listPoisonedLandings, requeuePoisonedLandings } from './landing-poison-queue.js';
+import { LANDING_POISON_QUEUE } from '../config/app-settings.js';
+import { listPoisonedLandings, requeuePoisonedLandings } from './landing-poison-queue.js';
 
 describe('the landing poison queue (extract dead letters)', () => {
   let azurite: RunningAzurite;

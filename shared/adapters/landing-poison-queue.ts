@@ -4,9 +4,7 @@
  * `landing-events` by replay, so the file is extracted again (safe: extract is idempotent).
  */
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { LANDING_EVENTS_QUEUE } from '../config/app-settings.js';
-
-export const LANDING_POISON_QUEUE = `${LANDING_EVENTS_QUEUE}-poison`;
+import { LANDING_EVENTS_QUEUE, LANDING_POISON_QUEUE } from '../config/app-settings.js';
 
 export interface PoisonedLanding {
   readonly messageId: string;

@@ -155,6 +155,9 @@ export const APP_SETTING_NAMES = Object.keys(APP_SETTINGS) as AppSettingName[];
  */
 export const LANDING_EVENTS_QUEUE = 'landing-events';
 
+/** Where the Functions queue trigger moves a landing message after its last failed delivery (the host's naming). */
+export const LANDING_POISON_QUEUE = `${LANDING_EVENTS_QUEUE}-poison`;
+
 /**
  * Deliveries of one landing message before the host moves it to `landing-events-poison`: host.json's
  * `extensions.queues.maxDequeueCount` (a test checks that the two agree). Extract fails the file on

@@ -9,7 +9,7 @@
  * trigger or an identical re-upload counts no row twice.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { LANDING_EVENTS_QUEUE } from '../config/app-settings.js';
+import { LANDING_POISON_QUEUE } from '../config/app-settings.js';
 import { errorText } from './dead-lettering.js';
 import { DEFAULT_CSV_DIALECT, type DatasetDeclaration } from '../datasets/dataset-declaration.js';
 import { datasetForBlobName, undeclaredDatasetOf } from '../datasets/dataset-registry.js';
@@ -250,7 +250,7 @@ function startHeartbeat(deps: ExtractDependencies, fileId: string): () => void {
 /** The last attempt threw: the file fails with the error, so that status shows it (the message goes to the poison queue). */
 async function failLastAttempt(deps: ExtractDependencies, file: ExtractedFile, error: unknown): Promise<void> {
   const reason =
-    `extract gave up on the last delivery: ${errorText(error)}. The landing event is in ${LANDING_EVENTS_QUEUE}-poison; ` +
+    `extract gave up on the last delivery: ${errorText(error)}. The landing event is in ${LANDING_POISON_QUEUE}; ` +
     '`npm run etl -- replay --all` puts it back once the cause is fixed';
   await failFile(deps, file.fileId, reason, `extract: ${file.blobName}: ${reason}`).catch((failed: unknown) =>
     deps.log.warn(`extract: could not fail file ${file.fileId} after its last attempt: ${errorText(failed)}`),

@@ -7,7 +7,7 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { configureAzure } from '../building-blocks/azure-provider.js';
 import { EtlFoundation } from '../building-blocks/etl-foundation.js';
-import { CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } from '../building-blocks/etl-storage.js';
+import { EVENTHUB_CHECKPOINT_CONTAINER, LANDING_EVENTS_QUEUE } from '../../../shared/config/app-settings.js';
 import type { EtlInfraParameters } from '../parameters.js';
 import { resourceNames } from '../resource-names.js';
 import { azureAppSettings } from '../settings/azure-app-settings.js';
@@ -81,7 +81,7 @@ export class AksKedaStack extends TerraformStack {
       eventHubNamespace: names.eventHubsNamespace,
       eventHubs: parameters.eventHubs,
       storageAccountName: names.storageAccount,
-      checkpointContainer: CHECKPOINT_CONTAINER,
+      checkpointContainer: EVENTHUB_CHECKPOINT_CONTAINER,
       landingEventsQueue: LANDING_EVENTS_QUEUE,
       keda: parameters.keda,
     });

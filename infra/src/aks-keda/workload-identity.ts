@@ -7,7 +7,7 @@ import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federat
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
 import { Construct } from 'constructs';
 import type { EtlFoundation } from '../building-blocks/etl-foundation.js';
-import { CHECKPOINT_CONTAINER } from '../building-blocks/etl-storage.js';
+import { EVENTHUB_CHECKPOINT_CONTAINER } from '../../../shared/config/app-settings.js';
 import { grantRole } from '../building-blocks/role-grant.js';
 
 /** Service account of the managed KEDA add-on's operator. */
@@ -67,7 +67,7 @@ export class WorkloadIdentity extends Construct {
     grantRole(this, 'scaler-checkpoint-reader', {
       ...principal,
       role: 'Storage Blob Data Reader',
-      resourceId: f.storage.container(CHECKPOINT_CONTAINER).id,
+      resourceId: f.storage.container(EVENTHUB_CHECKPOINT_CONTAINER).id,
       reason: 'KEDA reads checkpoint blob metadata to compute lag',
     });
     grantRole(this, 'scaler-queue-reader', {

@@ -9,15 +9,13 @@ import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account/inde
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
 import { StorageQueue } from '@cdktf/provider-azurerm/lib/storage-queue/index.js';
 import { Construct } from 'constructs';
-import { APP_SETTINGS } from '../../../shared/config/app-settings.js';
+import {
+  APP_SETTINGS,
+  EVENTHUB_CHECKPOINT_CONTAINER,
+  LANDING_EVENTS_QUEUE,
+  LANDING_POISON_QUEUE,
+} from '../../../shared/config/app-settings.js';
 import { grantRole } from './role-grant.js';
-
-/** Container the Functions Event Hubs extension (≥5) keeps checkpoints in (docs/functions-host.md). */
-export const CHECKPOINT_CONTAINER = 'azure-webjobs-eventhub';
-/** Queue Event Grid delivers landing BlobCreated events to; `extract` is a queue trigger on it. */
-export const LANDING_EVENTS_QUEUE = 'landing-events';
-/** The Functions queue trigger moves a message here after maxDequeueCount failures. */
-export const LANDING_EVENTS_POISON_QUEUE = `${LANDING_EVENTS_QUEUE}-poison`;
 
 export interface EtlStorageProps {
   readonly name: string;
@@ -59,7 +57,7 @@ export class EtlStorage extends Construct {
       APP_SETTINGS.ETL_LANDING_CONTAINER.default,
       APP_SETTINGS.ETL_REJECTED_CONTAINER.default,
       APP_SETTINGS.ETL_DEADLETTER_CONTAINER.default,
-      CHECKPOINT_CONTAINER,
+      EVENTHUB_CHECKPOINT_CONTAINER,
       ...(props.extraContainers ?? []),
     ];
     const containers: Record<string, StorageContainer> = {};
@@ -77,7 +75,7 @@ export class EtlStorage extends Construct {
       storageAccountId: this.account.id,
     });
     new StorageQueue(this, 'queue-landing-events-poison', {
-      name: LANDING_EVENTS_POISON_QUEUE,
+      name: LANDING_POISON_QUEUE,
       storageAccountId: this.account.id,
     });
 
