@@ -112,7 +112,8 @@ IF @@ROWCOUNT = 0 INSERT INTO [etl_datasets] ([dataset], [version], [migrated_at
   parameters: { dataset: nvarchar(DATASET_NAME_LENGTH), version: INT, at: DATETIME2 },
 };
 
-export const MSSQL_MIGRATION_STEPS: Readonly<Record<number, readonly DdlStep[]>> = {
+/** The numbered migrations as DDL steps (numbering checked against SQLite's by `orderedScripts`). */
+export const MSSQL_MIGRATION_STEPS: MigrationScripts<DdlStep> = {
   1: [
     step(
       'table',
@@ -207,11 +208,6 @@ export const MSSQL_MIGRATION_STEPS: Readonly<Record<number, readonly DdlStep[]>>
   // Only extract rejects rows (and counts them in rejected_rows); transform parks whole chunks.
   4: [dropColumn('etl_files', 'transform_rejected_rows')],
 };
-
-/** The migration scripts as text, keyed by number (checked against SQLite's numbering). */
-export const MSSQL_MIGRATIONS: MigrationScripts = Object.fromEntries(
-  Object.entries(MSSQL_MIGRATION_STEPS).map(([version, steps]) => [version, steps.map((s) => s.statement.text)]),
-);
 
 /** Name of the table type that carries one chunk of facts as a table-valued parameter. */
 export function factsRowsType(tables: DatasetTables): string {

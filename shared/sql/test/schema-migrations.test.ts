@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_MIGRATIONS, orderedScripts } from '../schema-migrations.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION_TABLE } from '../sqlite/sqlite-schema.js';
-import { MSSQL_MIGRATIONS } from '../mssql/mssql-schema.js';
+import { MSSQL_MIGRATION_STEPS } from '../mssql/mssql-schema.js';
 import { SqliteEtlStore } from '../sqlite/sqlite-etl-store.js';
 import { runMigrations } from '../migrate-command.js';
 import { datasetTables } from '../dataset-tables.js';
@@ -17,7 +17,7 @@ describe('schema migrations', () => {
   it('has the same numbered steps in SQLite and T-SQL', () => {
     const numbers = SCHEMA_MIGRATIONS.map((migration) => migration.version);
     expect(orderedScripts(SQLITE_MIGRATIONS).map((m) => m.version)).toEqual(numbers);
-    expect(orderedScripts(MSSQL_MIGRATIONS).map((m) => m.version)).toEqual(numbers);
+    expect(orderedScripts(MSSQL_MIGRATION_STEPS).map((m) => m.version)).toEqual(numbers);
     expect(() => orderedScripts({ ...SQLITE_MIGRATIONS, 99: [] })).toThrow(/do not match/);
   });
 
