@@ -29,6 +29,7 @@ function eventHashOf(letter: Pick<DeadLetter, 'stage' | 'source' | 'body'>): str
 interface ListedLetter {
   readonly name: string;
   readonly failedAt: string;
+  readonly replayed: boolean;
 }
 
 function oldestFirst(a: ListedLetter, b: ListedLetter): number {
@@ -91,10 +92,21 @@ export class BlobDeadLetterStore implements DeadLetterStore {
     return letters;
   }
 
+  /** How many letters there are (replayed ones too with `includeReplayed`); `counts` gives both at once. */
   async count(options: { stage?: DeadLetterStage; includeReplayed?: boolean } = {}): Promise<number> {
-    let count = 0;
-    await this.eachListed(options, () => (count += 1));
-    return count;
+    const { waiting, replayed } = await this.counts(options);
+    return options.includeReplayed ? waiting + replayed : waiting;
+  }
+
+  async counts(options: { stage?: DeadLetterStage } = {}): Promise<{ waiting: number; replayed: number }> {
+    let waiting = 0;
+    let replayed = 0;
+    // One listing for both: a letter without metadata is downloaded to count it, so not twice.
+    await this.eachListed({ stage: options.stage, includeReplayed: true }, (listed) => {
+      if (listed.replayed) replayed += 1;
+      else waiting += 1;
+    });
+    return { waiting, replayed };
   }
 
   /** Every letter that `options` select, from the listing's names and metadata. */
@@ -114,7 +126,7 @@ export class BlobDeadLetterStore implements DeadLetterStore {
             ({ failedAt, replayedAt } = letter);
           }
           if (replayedAt && !options.includeReplayed) continue;
-          visit({ name: item.name, failedAt });
+          visit({ name: item.name, failedAt, replayed: Boolean(replayedAt) });
         }
       }
     } catch (error) {

@@ -47,8 +47,8 @@ export interface DeadLetterStore {
   add(letter: Omit<DeadLetter, 'replayedAt'>): Promise<ParkedLetter>;
   /** The `limit` (default 1,000) oldest letters by `failedAt`; reads no more letters than it returns. */
   list(options?: { stage?: DeadLetterStage; includeReplayed?: boolean; limit?: number }): Promise<readonly DeadLetter[]>;
-  /** How many letters there are, without reading any. */
-  count(options?: { stage?: DeadLetterStage; includeReplayed?: boolean }): Promise<number>;
+  /** How many letters wait and how many were replayed, in one pass over the listing's metadata. */
+  counts(options?: { stage?: DeadLetterStage }): Promise<{ waiting: number; replayed: number }>;
   get(id: string): Promise<StoredDeadLetter | undefined>;
   /**
    * Mark the letter replayed, only if it is still the version `etag` names: a letter that failed

@@ -88,9 +88,8 @@ export class StatusService {
       loadedRows += file.loadedRows;
       duplicateRows += file.duplicateRows;
     }
-    // Counted from the listing's names and metadata: no letter is read to count it.
-    const deadLetters = await this.deadLetters.count();
-    const replayedDeadLetters = (await this.deadLetters.count({ includeReplayed: true })) - deadLetters;
+    // Counted from one listing's names and metadata: no letter is read to count it.
+    const { waiting: deadLetters, replayed: replayedDeadLetters } = await this.deadLetters.counts();
     return {
       files: files.length,
       byState,
