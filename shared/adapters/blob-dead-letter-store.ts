@@ -143,20 +143,22 @@ export class BlobDeadLetterStore implements DeadLetterStore {
     return undefined;
   }
 
-  async markReplayed(id: string, at: string, etag: string): Promise<void> {
-    const letter = await this.get(id);
-    if (!letter) throw new EtlError('INTERNAL', `no dead letter with id ${id}`);
-    const { etag: _etag, ...plain } = letter;
+  async markReplayed(letter: StoredDeadLetter, at: string): Promise<void> {
+    // The letter as the caller read it: the write is conditional on its ETag, so reading it again
+    // would only cost downloads; a version written since makes the condition fail either way.
+    const { etag, ...plain } = letter;
     let written: boolean;
     try {
       written = await this.write({ ...plain, replayedAt: at }, eventHashOf(letter), { ifMatch: etag });
     } catch (error) {
-      throw new EtlError('STORAGE_FAILED', `marking dead letter ${id} replayed failed: ${(error as Error).message}`, { cause: error });
+      throw new EtlError('STORAGE_FAILED', `marking dead letter ${letter.id} replayed failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (!written) {
       throw new EtlError(
         'DEAD_LETTER_CHANGED',
-        `dead letter ${id} changed after it was read for replay (its event failed again): it stays waiting, with its latest error`,
+        `dead letter ${letter.id} changed after it was read for replay (its event failed again): it stays waiting, with its latest error`,
       );
     }
   }

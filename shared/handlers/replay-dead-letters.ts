@@ -34,7 +34,7 @@ export async function replayDeadLetter(deps: ReplayDependencies, id: string): Pr
   ]);
   const at = deps.clock().toISOString();
   // On the version read before publishing: if the event failed again meanwhile, that letter stays.
-  await deps.deadLetters.markReplayed(id, at, letter.etag);
+  await deps.deadLetters.markReplayed(letter, at);
   if (letter.fileId && letter.stage === 'transform') {
     // The count was raised best effort (not while the database was down), so lower it only if it was.
     const file = await deps.manifest.getFile(letter.fileId);

@@ -51,8 +51,8 @@ export interface DeadLetterStore {
   counts(options?: { stage?: DeadLetterStage }): Promise<{ waiting: number; replayed: number }>;
   get(id: string): Promise<StoredDeadLetter | undefined>;
   /**
-   * Mark the letter replayed, only if it is still the version `etag` names: a letter that failed
-   * again after it was read stays waiting (EtlError 'DEAD_LETTER_CHANGED').
+   * Mark the letter replayed, only if it is still the version read (`letter.etag`): a letter that
+   * failed again (or was removed) after it was read is left as it is (EtlError 'DEAD_LETTER_CHANGED').
    */
-  markReplayed(id: string, at: string, etag: string): Promise<void>;
+  markReplayed(letter: StoredDeadLetter, at: string): Promise<void>;
 }
