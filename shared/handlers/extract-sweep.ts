@@ -29,7 +29,7 @@ export interface ExtractSweepDependencies {
 export interface ExtractSweepOptions {
   /** A file `extracting` with no touch for this long is put back. */
   readonly stalledAfterMs: number;
-  /** Most `extracting` files looked at in one sweep (newest first). */
+  /** Most stalled files handled in one sweep (newest first); those are touched, so the next sweep gets the rest. */
   readonly limit: number;
 }
 
@@ -43,11 +43,11 @@ export interface ExtractSweepOutcome {
 export async function sweepStalledExtracts(deps: ExtractSweepDependencies, options: ExtractSweepOptions): Promise<ExtractSweepOutcome> {
   const now = deps.clock();
   const staleBefore = new Date(now.getTime() - options.stalledAfterMs);
-  const extracting = await deps.manifest.listFiles({ state: 'extracting', limit: options.limit });
+  // Stale ones only, filtered by the store: `limit` fresh files listed first would hide them all.
+  const stalled = await deps.manifest.listFiles({ state: 'extracting', updatedBefore: staleBefore.toISOString(), limit: options.limit });
   const redelivered: string[] = [];
   const failed: string[] = [];
-  for (const file of extracting) {
-    if (Date.parse(file.updatedAt) >= staleBefore.getTime()) continue;
+  for (const file of stalled) {
     const outcome = await sweepFile(deps, file, now, staleBefore);
     if (outcome === 'redelivered') redelivered.push(file.fileId);
     if (outcome === 'failed') failed.push(file.fileId);

@@ -116,7 +116,11 @@ export interface ManifestStore {
   /** Add `delta` to the dead-lettered chunk count (−1 when a dead letter is replayed). */
   addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void>;
   getFile(fileId: string): Promise<FileManifest | undefined>;
-  listFiles(options?: { state?: FileState; dataset?: string; limit?: number }): Promise<readonly FileManifest[]>;
+  /**
+   * Newest received first, at most `limit` (default 1,000). `updatedBefore` keeps files whose
+   * `updatedAt` is older: filtered in SQL, so the extract sweep sees stalled files however many are fresh.
+   */
+  listFiles(options?: { state?: FileState; dataset?: string; updatedBefore?: string; limit?: number }): Promise<readonly FileManifest[]>;
 }
 
 /** One window row as stored: the merge of every partial applied to it. */

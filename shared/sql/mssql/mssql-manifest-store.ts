@@ -53,13 +53,16 @@ export class MssqlManifestStore implements ManifestStore {
     return row ? manifestFromRow(row) : undefined;
   }
 
-  async listFiles(options: { state?: FileState; dataset?: string; limit?: number } = {}): Promise<readonly FileManifest[]> {
+  async listFiles(
+    options: { state?: FileState; dataset?: string; updatedBefore?: string; limit?: number } = {},
+  ): Promise<readonly FileManifest[]> {
     // No file is recorded under a longer name (extract checks folder names), and the parameter holds no more.
     if (options.dataset !== undefined && options.dataset.length > DATASET_NAME_LENGTH) return [];
     const result = await this.session.query('listFiles', LIST_FILES, {
       limit: options.limit ?? 1000,
       state: options.state ?? null,
       dataset: options.dataset ?? null,
+      updatedBefore: options.updatedBefore ?? null,
     });
     return result.rows.map(manifestFromRow);
   }

@@ -104,8 +104,9 @@ export const ADD_DEAD_LETTERED: TsqlStatement = {
 export const LIST_FILES: TsqlStatement = {
   text: `SELECT TOP (@limit) ${FILE_COLUMNS} FROM [etl_files]
 WHERE (@state IS NULL OR [state] = @state) AND (@dataset IS NULL OR [dataset] = @dataset)
+AND (@updatedBefore IS NULL OR [updated_at] < @updatedBefore)
 ORDER BY [received_at] DESC, [file_id]`,
-  parameters: { limit: INT, state: nvarchar(16), dataset: DATASET },
+  parameters: { limit: INT, state: nvarchar(16), dataset: DATASET, updatedBefore: DATETIME2 },
 };
 
 // --- outbox ---------------------------------------------------------------------------------------

@@ -91,13 +91,20 @@ export class SqliteManifestStore implements ManifestStore {
     });
   }
 
-  async listFiles(options: { state?: FileState; dataset?: string; limit?: number } = {}): Promise<readonly FileManifest[]> {
+  async listFiles(
+    options: { state?: FileState; dataset?: string; updatedBefore?: string; limit?: number } = {},
+  ): Promise<readonly FileManifest[]> {
     // No file is recorded under a longer name (extract checks folder names), as on Azure SQL.
     if (options.dataset !== undefined && options.dataset.length > DATASET_NAME_LENGTH) return [];
     return sqliteCall('listFiles', () =>
-      (this.list.all({ state: options.state ?? null, dataset: options.dataset ?? null, limit: options.limit ?? 1000 }) as FileRow[]).map(
-        manifestFromRow,
-      ),
+      (
+        this.list.all({
+          state: options.state ?? null,
+          dataset: options.dataset ?? null,
+          updatedBefore: options.updatedBefore ?? null,
+          limit: options.limit ?? 1000,
+        }) as FileRow[]
+      ).map(manifestFromRow),
     );
   }
 }

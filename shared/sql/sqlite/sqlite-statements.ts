@@ -46,6 +46,7 @@ export const SQLITE_ADD_DEAD_LETTERED =
   'UPDATE etl_files SET chunks_dead_lettered = chunks_dead_lettered + @delta, updated_at = @at WHERE file_id = @fileId';
 
 export const SQLITE_LIST_FILES = `SELECT * FROM etl_files WHERE (@state IS NULL OR state = @state) AND (@dataset IS NULL OR dataset = @dataset)
+AND (@updatedBefore IS NULL OR updated_at < @updatedBefore)
 ORDER BY received_at DESC, file_id LIMIT @limit`;
 
 // --- outbox ---------------------------------------------------------------------------------------

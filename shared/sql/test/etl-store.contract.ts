@@ -220,6 +220,20 @@ export function describeEtlStoreContract(target: ContractTarget): void {
       expect(await store.manifest.touchExtracting(`${fileId}-missing`, '2026-11-20T10:30:00.000Z')).toBe(false);
     });
 
+    it('lists with updatedBefore only files whose last update is older, however many newer ones there are', async () => {
+      const { store, dataset, fileId } = await setup();
+      const fresh = `${fileId}-fresh`;
+      await begin(store, dataset, fileId);
+      await begin(store, dataset, fresh, `${dataset.name}/b.csv`);
+      await store.manifest.touchExtracting(fileId, '2026-11-20T10:05:00.000Z');
+      await store.manifest.touchExtracting(fresh, '2026-11-20T10:10:00.000Z');
+      const listed = async (updatedBefore: string, limit?: number) =>
+        (await store.manifest.listFiles({ state: 'extracting', dataset: dataset.name, updatedBefore, limit })).map((f) => f.fileId).sort();
+      expect(await listed('2026-11-20T10:05:00.000Z')).toEqual([]);
+      expect(await listed('2026-11-20T10:06:00.000Z', 1)).toEqual([fileId]);
+      expect(await listed('2026-11-20T10:11:00.000Z')).toEqual([fileId, fresh].sort());
+    });
+
     it('applies a chunk exactly once: the same chunk again changes nothing', async () => {
       const { store, dataset, fileId } = await setup();
       await begin(store, dataset, fileId);

@@ -248,10 +248,11 @@ UPDATE [etl_files] SET [chunks_dead_lettered] = [chunks_dead_lettered] + @delta,
 GO
 
 -- list_files
--- parameters: @limit INT, @state NVARCHAR(16), @dataset NVARCHAR(63)
+-- parameters: @limit INT, @state NVARCHAR(16), @dataset NVARCHAR(63), @updatedBefore DATETIME2(3)
 -- parsed by node-sql-parser: yes
 SELECT TOP (@limit) [file_id], [dataset], [blob_name], [blob_etag], [state], [total_rows], [valid_rows], [rejected_rows], [loaded_rows], [duplicate_rows], [chunks], [chunks_loaded], [chunks_dead_lettered], [error], [received_at], [extracted_at], [completed_at], [updated_at] FROM [etl_files]
 WHERE (@state IS NULL OR [state] = @state) AND (@dataset IS NULL OR [dataset] = @dataset)
+AND (@updatedBefore IS NULL OR [updated_at] < @updatedBefore)
 ORDER BY [received_at] DESC, [file_id]
 GO
 
