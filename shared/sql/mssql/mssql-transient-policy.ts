@@ -3,8 +3,9 @@
  * `withTransientRetry` is one statement or a whole transaction (begin … commit), so a retry re-runs
  * the whole chunk and a failed attempt has been rolled back: a chunk is never half applied.
  */
-import { EtlError, isEtlError } from '../../errors/etl-error.js';
-import { RetriesExhaustedError, RetryBudget, type RetryPolicy, type RetryTiming } from '../../runtime/retry.js';
+import { EtlError } from '../../errors/etl-error.js';
+import type { RetryPolicy, RetryTiming } from '../../runtime/retry.js';
+import { withSqlRetry } from '../transient-retry.js';
 
 /**
  * Azure SQL's transient error numbers: 40613 database unavailable, 40501 service busy, 40197
@@ -79,29 +80,13 @@ export function classifySqlError(what: string, error: unknown): unknown {
 
 /**
  * Runs one Azure SQL unit of work (a statement, or a whole transaction) under the pipeline's retry
- * policy (shared/runtime/retry.ts). Inside a handler's retry loop it makes one attempt and the
- * handler retries, on the invocation's budget; elsewhere (extract, the status API, migrations) it
- * retries on a budget of its own. Gives up with `SQL_FAILED` after transient errors, the last one as
- * `cause`; a permanent driver error becomes `SQL_FAILED` at once.
+ * policy, its driver errors classified by `classifySqlError` (`../transient-retry.ts`, shared with SQLite).
  */
-export async function withTransientRetry<T>(
+export function withTransientRetry<T>(
   what: string,
   attempt: () => Promise<T>,
   policy: RetryPolicy,
   timing?: Partial<RetryTiming>,
 ): Promise<T> {
-  const classified = () =>
-    attempt().catch((error: unknown) => {
-      throw classifySqlError(what, error);
-    });
-  try {
-    return await new RetryBudget(policy, timing).run(classified);
-  } catch (error) {
-    if (!(error instanceof RetriesExhaustedError)) throw error;
-    const last = error.lastError;
-    if (!isEtlError(last, 'SQL_TRANSIENT')) throw last;
-    throw new EtlError('SQL_FAILED', `${last.message} (gave up after ${error.attempts} attempts of transient errors)`, {
-      cause: last.cause,
-    });
-  }
+  return withSqlRetry(attempt, (error) => classifySqlError(what, error), policy, timing);
 }

@@ -1,7 +1,8 @@
 /** Small pieces every SQLite adapter file needs: value conversion, error mapping, the clock. */
 import type { TypedValue } from '../../datasets/dataset-declaration.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { DEFAULT_RETRY_POLICY, RetryBudget } from '../../runtime/retry.js';
+import { DEFAULT_RETRY_POLICY } from '../../runtime/retry.js';
+import { withSqlRetry } from '../transient-retry.js';
 
 /** better-sqlite3 binds numbers, strings and null; booleans are stored as 0/1. */
 export function toSqliteValue(value: TypedValue | undefined): string | number | null {
@@ -20,19 +21,18 @@ export function toEtlError(error: unknown, what: string): EtlError {
 }
 
 /**
- * Runs a synchronous SQLite call as a promise, with errors mapped to `EtlError`, under the one retry
- * policy as Azure SQL's calls are: inside a handler's retry loop one attempt, elsewhere (extract's
- * manifest calls, the outbox relay, the status API) retried on a budget of its own. The store's
- * busy timeout is short, so a long lock reaches this loop as a transient error (docs/faults.md, "Retries").
+ * Runs a synchronous SQLite call as a promise, with errors mapped to `EtlError`, through the same
+ * retry wrapper as Azure SQL's calls (`../transient-retry.ts`): inside a handler's retry loop one
+ * attempt, elsewhere (extract's manifest calls, the outbox relay, the status API) retried on a
+ * budget of its own, failing with the `EtlError`. The store's busy timeout is short, so a long lock
+ * reaches this loop as a transient error (docs/faults.md, "Retries").
  */
-export async function sqliteCall<T>(what: string, call: () => T): Promise<T> {
-  return new RetryBudget(DEFAULT_RETRY_POLICY).run(async () => {
-    try {
-      return call();
-    } catch (error) {
-      throw toEtlError(error, what);
-    }
-  });
+export function sqliteCall<T>(what: string, call: () => T): Promise<T> {
+  return withSqlRetry(
+    async () => call(),
+    (error) => toEtlError(error, what),
+    DEFAULT_RETRY_POLICY,
+  );
 }
 
 export type Clock = () => Date;
