@@ -8,12 +8,12 @@ import type { RetryPolicy } from '../runtime/retry.js';
 
 export type { SqlConfig } from './sql-config.js';
 
-/** `retry`: how Azure SQL calls retry outside a handler's retry loop (default: the app settings' defaults). */
+/** `retry`: how SQL calls retry outside a handler's retry loop, on either driver (default: the app settings' defaults). */
 export async function openEtlStore(config: SqlConfig, options: { readonly retry?: RetryPolicy } = {}): Promise<EtlStore> {
   switch (config.driver) {
     case 'sqlite': {
       const { SqliteEtlStore } = await import('./sqlite/sqlite-etl-store.js');
-      return SqliteEtlStore.open(config.path);
+      return SqliteEtlStore.open(config.path, { retry: options.retry });
     }
     case 'mssql': {
       const { MssqlEtlStore } = await import('./mssql/mssql-etl-store.js');

@@ -21,7 +21,8 @@ import { SqliteManifestStore } from './sqlite-manifest-store.js';
 import { SqliteOutboxStore } from './sqlite-outbox-store.js';
 import { SqliteReportQuery } from './sqlite-report-query.js';
 import { SqliteWindowStore } from './sqlite-window-store.js';
-import { sqliteCall, toEtlError, type Clock } from './sqlite-support.js';
+import { sqliteCaller, toEtlError, type Clock, type SqliteCall } from './sqlite-support.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../runtime/retry.js';
 import { SQLITE_INSERT_SCHEMA_VERSION, SQLITE_REGISTER_DATASET, SQLITE_SELECT_SCHEMA_VERSIONS } from './sqlite-statements.js';
 
 export interface SqliteEtlStoreOptions {
@@ -29,6 +30,8 @@ export interface SqliteEtlStoreOptions {
   readonly now?: Clock;
   /** How long a writer waits for another process's write lock (default `SQLITE_BUSY_TIMEOUT_MS`). */
   readonly busyTimeoutMs?: number;
+  /** How calls retry outside a handler's retry loop (default: the app settings' defaults), as on Azure SQL. */
+  readonly retry?: RetryPolicy;
 }
 
 type Parts = Omit<EtlStore, 'migrate' | 'close'>;
@@ -36,16 +39,19 @@ type Parts = Omit<EtlStore, 'migrate' | 'close'>;
 export class SqliteEtlStore implements EtlStore {
   private readonly db: Database.Database;
   private readonly now: Clock;
+  private readonly call: SqliteCall;
   private parts: Parts | undefined;
 
-  private constructor(db: Database.Database, now: Clock) {
+  private constructor(db: Database.Database, now: Clock, call: SqliteCall) {
     this.db = db;
     this.now = now;
+    this.call = call;
   }
 
   /** Opens (creating if needed) the database file and sets the pragmas; call `migrate` before use. */
   static async open(path: string, options: SqliteEtlStoreOptions = {}): Promise<SqliteEtlStore> {
-    return sqliteCall('open', () => {
+    const call = sqliteCaller(options.retry ?? DEFAULT_RETRY_POLICY);
+    return call('open', () => {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       const db = new Database(path);
       // better-sqlite3 waits for the lock inside a synchronous call, blocking the event loop (and
@@ -66,7 +72,7 @@ export class SqliteEtlStore implements EtlStore {
       const pageBytes = Number(db.pragma('page_size', { simple: true }));
       db.pragma(`wal_autocheckpoint = ${Math.trunc((128 * 1024 * 1024) / pageBytes)}`);
       db.pragma('journal_size_limit = 67108864');
-      return new SqliteEtlStore(db, options.now ?? (() => new Date()));
+      return new SqliteEtlStore(db, options.now ?? (() => new Date()), call);
     });
   }
 
@@ -92,7 +98,7 @@ export class SqliteEtlStore implements EtlStore {
   /** Runs the numbered migrations not yet applied, then creates the datasets' tables; all in one IMMEDIATE transaction. */
   async migrate(datasets: readonly DatasetDeclaration[]): Promise<void> {
     const tables = datasets.map(datasetTables); // validates identifiers before anything is written
-    await sqliteCall('migrate', () => {
+    await this.call('migrate', () => {
       const dialect = sqliteMigrationDialect(this.db);
       this.db.transaction(() => runSync(migrateInTransaction(dialect, tables, this.now()))).immediate();
     });
@@ -101,7 +107,7 @@ export class SqliteEtlStore implements EtlStore {
 
   /** The numbered migrations applied so far (for the migrate command and tests). */
   async schemaVersions(): Promise<number[]> {
-    return sqliteCall('schemaVersions', () =>
+    return this.call('schemaVersions', () =>
       (this.db.prepare(SQLITE_SELECT_SCHEMA_VERSIONS).all() as { version: number }[]).map((row) => row.version),
     );
   }
@@ -123,12 +129,12 @@ export class SqliteEtlStore implements EtlStore {
   }
 
   private prepare(): Parts {
-    const reports = new SqliteReportQuery(this.db);
+    const reports = new SqliteReportQuery(this.db, this.call);
     return {
-      facts: new SqliteFactLoader(this.db, this.now),
-      outbox: new SqliteOutboxStore(this.db, this.now),
-      manifest: new SqliteManifestStore(this.db),
-      windows: new SqliteWindowStore(this.db, this.now),
+      facts: new SqliteFactLoader(this.db, this.now, this.call),
+      outbox: new SqliteOutboxStore(this.db, this.now, this.call),
+      manifest: new SqliteManifestStore(this.db, this.call),
+      windows: new SqliteWindowStore(this.db, this.now, this.call),
       report: reports,
       query: reports,
     };

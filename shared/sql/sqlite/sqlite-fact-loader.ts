@@ -13,7 +13,7 @@ import type { ChunkLoadInput, ChunksLoadResult, OutboxBuilder, OutboxDraft } fro
 import { derivedFactValue, type DatasetTables } from '../dataset-tables.js';
 import { ChunkLoader, loadChunksInTransaction, type ChunkLoadDialect, type ManifestDelta } from '../chunk-load.js';
 import { runSync } from '../sql-steps.js';
-import { sqliteCall, toSqliteValue, type Clock } from './sqlite-support.js';
+import { toSqliteValue, type Clock, type SqliteCall } from './sqlite-support.js';
 import { SQLITE_CHUNK_LOADED, SQLITE_CLAIM_LEDGER, SQLITE_INSERT_OUTBOX, sqliteDatasetStatements } from './sqlite-statements.js';
 
 interface InsertPlan {
@@ -45,7 +45,11 @@ export class SqliteFactLoader extends ChunkLoader {
   private readonly dialect: ChunkLoadDialect;
   private readonly run: (inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) => ChunksLoadResult;
 
-  constructor(db: Database.Database, now: Clock) {
+  constructor(
+    db: Database.Database,
+    now: Clock,
+    private readonly call: SqliteCall,
+  ) {
     super();
     this.dialect = new SqliteChunkStatements(db);
     const transaction = db.transaction((inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder) =>
@@ -55,7 +59,7 @@ export class SqliteFactLoader extends ChunkLoader {
   }
 
   protected inTransaction(what: string, inputs: readonly ChunkLoadInput[], buildOutbox: OutboxBuilder): Promise<ChunksLoadResult> {
-    return sqliteCall(what, () => this.run(inputs, buildOutbox));
+    return this.call(what, () => this.run(inputs, buildOutbox));
   }
 }
 

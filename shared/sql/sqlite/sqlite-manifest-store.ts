@@ -4,7 +4,7 @@ import type { ManifestStore } from '../../ports/etl-store.js';
 import type { FileManifest, FileState } from '../../ports/file-manifest.js';
 import { manifestFromRow } from '../manifest-row.js';
 import { EtlError } from '../../errors/etl-error.js';
-import { sqliteCall } from './sqlite-support.js';
+import type { SqliteCall } from './sqlite-support.js';
 import { FILE_ERROR_LENGTH, fitText } from '../fit-text.js';
 import { DATASET_NAME_LENGTH } from '../../datasets/dataset-schema.js';
 import {
@@ -28,7 +28,10 @@ export class SqliteManifestStore implements ManifestStore {
   private readonly deadLetter: Database.Statement;
   private readonly list: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly call: SqliteCall,
+  ) {
     this.insert = db.prepare(SQLITE_BEGIN_FILE);
     this.select = db.prepare(SQLITE_SELECT_FILE);
     this.finish = db.prepare(SQLITE_FINISH_EXTRACT);
@@ -39,7 +42,7 @@ export class SqliteManifestStore implements ManifestStore {
   }
 
   beginFile(input: { fileId: string; dataset: string; blobName: string; blobEtag: string; receivedAt: string }) {
-    return sqliteCall('beginFile', () => {
+    return this.call('beginFile', () => {
       const created = this.db.transaction(() => {
         const changes = this.insert.run(input).changes;
         return { created: changes === 1, manifest: manifestFromRow(this.select.get({ fileId: input.fileId }) as FileRow) };
@@ -53,7 +56,7 @@ export class SqliteManifestStore implements ManifestStore {
     counts: { totalRows: number; validRows: number; rejectedRows: number; chunks: number },
     at: string,
   ): Promise<FileManifest> {
-    return sqliteCall('finishExtract', () =>
+    return this.call('finishExtract', () =>
       this.db
         .transaction(() => {
           this.finish.run({
@@ -73,19 +76,19 @@ export class SqliteManifestStore implements ManifestStore {
   }
 
   async failFile(fileId: string, error: string, at: string): Promise<void> {
-    await sqliteCall('failFile', () => this.fail.run({ error: fitText(error, FILE_ERROR_LENGTH), at, fileId }));
+    await this.call('failFile', () => this.fail.run({ error: fitText(error, FILE_ERROR_LENGTH), at, fileId }));
   }
 
   touchExtracting(fileId: string, at: string, options: { staleBefore?: string } = {}): Promise<boolean> {
-    return sqliteCall('touchExtracting', () => this.touch.run({ fileId, at, staleBefore: options.staleBefore ?? null }).changes === 1);
+    return this.call('touchExtracting', () => this.touch.run({ fileId, at, staleBefore: options.staleBefore ?? null }).changes === 1);
   }
 
   async addDeadLetteredChunks(fileId: string, delta: number, at: string): Promise<void> {
-    await sqliteCall('addDeadLetteredChunks', () => this.deadLetter.run({ delta, at, fileId }));
+    await this.call('addDeadLetteredChunks', () => this.deadLetter.run({ delta, at, fileId }));
   }
 
   getFile(fileId: string): Promise<FileManifest | undefined> {
-    return sqliteCall('getFile', () => {
+    return this.call('getFile', () => {
       const row = this.select.get({ fileId }) as FileRow | undefined;
       return row ? manifestFromRow(row) : undefined;
     });
@@ -96,7 +99,7 @@ export class SqliteManifestStore implements ManifestStore {
   ): Promise<readonly FileManifest[]> {
     // No file is recorded under a longer name (extract checks folder names), as on Azure SQL.
     if (options.dataset !== undefined && options.dataset.length > DATASET_NAME_LENGTH) return [];
-    return sqliteCall('listFiles', () =>
+    return this.call('listFiles', () =>
       (
         this.list.all({
           state: options.state ?? null,

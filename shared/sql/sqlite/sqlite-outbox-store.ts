@@ -1,7 +1,7 @@
 /** `OutboxStore` on SQLite (`etl_outbox`); the fact loader writes the rows, the relay reads them here. */
 import type Database from 'better-sqlite3';
 import type { OutboxMessage, OutboxStore } from '../../ports/etl-store.js';
-import { sqliteCall, type Clock } from './sqlite-support.js';
+import type { Clock, SqliteCall } from './sqlite-support.js';
 import { SQLITE_LIST_UNPUBLISHED, SQLITE_MARK_PUBLISHED } from './sqlite-statements.js';
 
 interface OutboxRow {
@@ -23,17 +23,18 @@ export class SqliteOutboxStore implements OutboxStore {
   constructor(
     db: Database.Database,
     private readonly now: Clock,
+    private readonly call: SqliteCall,
   ) {
     this.unpublished = db.prepare(SQLITE_LIST_UNPUBLISHED);
     this.publish = db.prepare(SQLITE_MARK_PUBLISHED);
   }
 
   listUnpublished(limit: number): Promise<readonly OutboxMessage[]> {
-    return sqliteCall('listUnpublished', () => (this.unpublished.all({ limit }) as OutboxRow[]).map(outboxMessageFromRow));
+    return this.call('listUnpublished', () => (this.unpublished.all({ limit }) as OutboxRow[]).map(outboxMessageFromRow));
   }
 
   async markPublished(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await sqliteCall('markPublished', () => this.publish.run({ at: this.now().toISOString(), ids: JSON.stringify(ids) }));
+    await this.call('markPublished', () => this.publish.run({ at: this.now().toISOString(), ids: JSON.stringify(ids) }));
   }
 }

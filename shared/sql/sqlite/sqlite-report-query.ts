@@ -8,14 +8,17 @@ import type { DailyPercentileRow, FactQuery, ReportQuery } from '../../ports/etl
 import { EtlError } from '../../errors/etl-error.js';
 import { datasetTables } from '../dataset-tables.js';
 import { measureValuesFromRows, windowGroupsFromRows } from '../fact-queries.js';
-import { sqliteCall } from './sqlite-support.js';
+import type { SqliteCall } from './sqlite-support.js';
 import { sqliteDatasetStatements } from './sqlite-statements.js';
 
 export class SqliteReportQuery implements ReportQuery, FactQuery {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly call: SqliteCall,
+  ) {}
 
   dailyPercentile(dataset: DatasetDeclaration, options: { from?: string; to?: string } = {}): Promise<readonly DailyPercentileRow[]> {
-    return sqliteCall('dailyPercentile', () => {
+    return this.call('dailyPercentile', () => {
       const tables = datasetTables(dataset);
       const sql = sqliteDatasetStatements(tables).dailyPercentile;
       if (sql === undefined) throw new EtlError('INVALID_DATASET', `${dataset.name} declares no daily report`);
@@ -34,7 +37,7 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
   }
 
   countFacts(dataset: DatasetDeclaration, options: { fileId?: string } = {}): Promise<number> {
-    return sqliteCall('countFacts', () => {
+    return this.call('countFacts', () => {
       const row = this.db.prepare(sqliteDatasetStatements(datasetTables(dataset)).countFacts).get({ fileId: options.fileId ?? null }) as {
         n: number;
       };
@@ -43,7 +46,7 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
   }
 
   groupByWindow(dataset: DatasetDeclaration) {
-    return sqliteCall('groupByWindow', () => {
+    return this.call('groupByWindow', () => {
       // A dataset without an event time has no windows (and its facts no window_start).
       if (dataset.eventTime === undefined) return [];
       const tables = datasetTables(dataset);
@@ -56,7 +59,7 @@ export class SqliteReportQuery implements ReportQuery, FactQuery {
     measure: string,
     options: { windowStart?: string; dimensionKey?: string } = {},
   ): Promise<number[]> {
-    return sqliteCall('measureValues', () => {
+    return this.call('measureValues', () => {
       const tables = datasetTables(dataset);
       if (!dataset.measures.includes(measure)) throw new EtlError('INVALID_DATASET', `${dataset.name} has no measure ${measure}`);
       const rows = this.db

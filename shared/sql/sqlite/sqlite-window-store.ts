@@ -8,7 +8,7 @@ import type { DatasetDeclaration } from '../../datasets/dataset-declaration.js';
 import type { WindowPartial } from '../../aggregates/window-partial.js';
 import type { WindowRow, WindowStore } from '../../ports/etl-store.js';
 import { datasetTables, windowPartialFromRow, windowRowValues, type DatasetTables } from '../dataset-tables.js';
-import { sqliteCall, type Clock } from './sqlite-support.js';
+import type { Clock, SqliteCall } from './sqlite-support.js';
 import { runSync } from '../sql-steps.js';
 import { assertPartialsOf, mergePartialsInTransaction, type Merge, type PartialInput, type WindowMergeDialect } from '../window-merge.js';
 import { SQLITE_CLAIM_LEDGER, sqliteDatasetStatements } from './sqlite-statements.js';
@@ -24,7 +24,11 @@ export class SqliteWindowStore implements WindowStore {
   private readonly dialect: SqliteWindowStatements;
   private readonly run: (tables: DatasetTables, partials: PartialInput, merge: Merge) => { applied: number; alreadyApplied: number };
 
-  constructor(db: Database.Database, now: Clock) {
+  constructor(
+    db: Database.Database,
+    now: Clock,
+    private readonly call: SqliteCall,
+  ) {
     this.dialect = new SqliteWindowStatements(db);
     const transaction = db.transaction((tables: DatasetTables, partials: PartialInput, merge: Merge) =>
       runSync(mergePartialsInTransaction(this.dialect, tables, partials, merge, now())),
@@ -33,7 +37,7 @@ export class SqliteWindowStore implements WindowStore {
   }
 
   mergePartials(dataset: DatasetDeclaration, partials: PartialInput, merge: Merge): Promise<{ applied: number; alreadyApplied: number }> {
-    return sqliteCall('mergePartials', () => {
+    return this.call('mergePartials', () => {
       const tables = datasetTables(dataset);
       assertPartialsOf(tables, partials);
       return this.run(tables, partials, merge);
@@ -41,7 +45,7 @@ export class SqliteWindowStore implements WindowStore {
   }
 
   listWindows(dataset: DatasetDeclaration, options: { from?: string; to?: string; limit?: number } = {}): Promise<readonly WindowRow[]> {
-    return sqliteCall('listWindows', () => {
+    return this.call('listWindows', () => {
       const tables = datasetTables(dataset);
       const rows = this.dialect.statementsFor(tables).list.all({
         from: options.from ?? null,
