@@ -92,12 +92,6 @@ export class BlobDeadLetterStore implements DeadLetterStore {
     return letters;
   }
 
-  /** How many letters there are (replayed ones too with `includeReplayed`); `counts` gives both at once. */
-  async count(options: { stage?: DeadLetterStage; includeReplayed?: boolean } = {}): Promise<number> {
-    const { waiting, replayed } = await this.counts(options);
-    return options.includeReplayed ? waiting + replayed : waiting;
-  }
-
   async counts(options: { stage?: DeadLetterStage } = {}): Promise<{ waiting: number; replayed: number }> {
     let waiting = 0;
     let replayed = 0;
